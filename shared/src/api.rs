@@ -1,0 +1,116 @@
+//! The JSON shapes of the public widget API. A wire contract: a widget cached on a customer's
+//! site must keep working against a newer Worker, so change these additively only (new fields
+//! optional, nothing renamed or removed).
+//!
+//! Request fields all default, so a missing field reaches validation and gets a field error
+//! (422) rather than a parse error (400).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Status;
+
+/// `GET /api/v1/sites/{site}/config`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteConfig {
+    pub site: String,
+    /// Ticketing switched on for this site; when false the widget hides the CTA.
+    pub enabled: bool,
+    /// Name and email must be given (or the visitor identified) before a ticket is opened.
+    pub contact_required: bool,
+    pub cta_label: String,
+    pub code_prefix: String,
+    /// BCP 47 tag of the site's default locale, e.g. `en` or `fr`.
+    pub locale: String,
+}
+
+/// `POST /api/v1/sites/{site}/tickets` (with an `Idempotency-Key` header).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateTicketRequest {
+    pub subject: String,
+    pub description: String,
+    pub requester: Option<RequesterInput>,
+    /// The chat so far, oldest first, as the host page or the bot saw it.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RequesterInput {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TranscriptAuthor {
+    Visitor,
+    Bot,
+    Operator,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    pub author: TranscriptAuthor,
+    pub text: String,
+}
+
+/// A ticket as its visitor may see it: nothing internal (no assignee, priority, labels,
+/// internal comments or operator notes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorTicket {
+    pub id: String,
+    pub code: String,
+    pub subject: String,
+    pub description: String,
+    pub status: Status,
+    /// `Status::visitor_label`, for clients without their own locale table.
+    pub status_label: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The reply to a create: 201 when made, 200 when an `Idempotency-Key` replay returns the
+/// ticket made before (same body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTicketResponse {
+    pub ticket: VisitorTicket,
+    /// Send as `Authorization: Bearer …` to read this visitor's tickets later; send it on the
+    /// next create too, so all of a visitor's tickets share one token.
+    pub visitor_token: String,
+}
+
+/// `GET /api/v1/sites/{site}/tickets` (the visitor's own, newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorTicketList {
+    pub tickets: Vec<VisitorTicket>,
+}
+
+/// Every error, from every route: `{ "error": { "code", "message", "fields" } }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Machine-readable, stable: `validation_failed`, `not_found`, …
+    pub code: String,
+    /// For humans, in English.
+    pub message: String,
+    /// Per-field messages keyed by the field's JSON path (`subject`, `requester.email`); empty
+    /// unless `code` is `validation_failed`.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Field keys as they appear in `ErrorDetail::fields`.
+pub mod field {
+    pub const SUBJECT: &str = "subject";
+    pub const DESCRIPTION: &str = "description";
+    pub const REQUESTER_NAME: &str = "requester.name";
+    pub const REQUESTER_EMAIL: &str = "requester.email";
+    pub const TRANSCRIPT: &str = "transcript";
+}

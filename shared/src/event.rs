@@ -1,0 +1,163 @@
+//! The audit trail: one event per change, written in the same batch as the change itself.
+//! Stored as `kind` (the serde tag) plus the remaining fields as JSON `data`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Priority, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentVisibility {
+    /// Operators only; never sent to a visitor by any route.
+    Internal,
+    /// Shown to the visitor in the widget; a visitor's own replies are public.
+    Public,
+}
+
+/// Where a ticket came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Widget,
+    Bot,
+    Operator,
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Widget => "widget",
+            Source::Bot => "bot",
+            Source::Operator => "operator",
+            Source::Api => "api",
+        }
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Actor {
+    Visitor { visitor_id: String },
+    Bot,
+    Operator { operator_id: String },
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Created {
+        source: Source,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Assigned {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    CommentAdded {
+        visibility: CommentVisibility,
+    },
+    LabelAdded {
+        label: String,
+    },
+    LabelRemoved {
+        label: String,
+    },
+    Updated {
+        fields: Vec<String>,
+    },
+    Snoozed {
+        until_ms: Option<i64>,
+    },
+    SpamMarked {
+        spam: bool,
+    },
+    ConversationLinked {
+        conversation_id: String,
+    },
+    Synced {
+        platform: String,
+        remote_id: String,
+    },
+}
+
+impl EventKind {
+    /// The `kind` column's value (identical to the serde tag and the SQL `CHECK` list).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created { .. } => "created",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::PriorityChanged { .. } => "priority_changed",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::CommentAdded { .. } => "comment_added",
+            EventKind::LabelAdded { .. } => "label_added",
+            EventKind::LabelRemoved { .. } => "label_removed",
+            EventKind::Updated { .. } => "updated",
+            EventKind::Snoozed { .. } => "snoozed",
+            EventKind::SpamMarked { .. } => "spam_marked",
+            EventKind::ConversationLinked { .. } => "conversation_linked",
+            EventKind::Synced { .. } => "synced",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_name_matches_the_serde_tag() {
+        let all = [
+            EventKind::Created {
+                source: Source::Widget,
+            },
+            EventKind::StatusChanged {
+                from: Status::Open,
+                to: Status::Pending,
+            },
+            EventKind::PriorityChanged {
+                from: Priority::Normal,
+                to: Priority::High,
+            },
+            EventKind::Assigned {
+                from: None,
+                to: Some("op".into()),
+            },
+            EventKind::CommentAdded {
+                visibility: CommentVisibility::Internal,
+            },
+            EventKind::LabelAdded {
+                label: "billing".into(),
+            },
+            EventKind::LabelRemoved {
+                label: "billing".into(),
+            },
+            EventKind::Updated {
+                fields: vec!["subject".into()],
+            },
+            EventKind::Snoozed { until_ms: Some(1) },
+            EventKind::SpamMarked { spam: true },
+            EventKind::ConversationLinked {
+                conversation_id: "c".into(),
+            },
+            EventKind::Synced {
+                platform: "jira".into(),
+                remote_id: "J-1".into(),
+            },
+        ];
+        for event in all {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["kind"], event.name());
+            assert_eq!(serde_json::from_value::<EventKind>(json).unwrap(), event);
+        }
+    }
+}

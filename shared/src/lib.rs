@@ -1,0 +1,23 @@
+//! The Ticketbooth ticket domain, shared by the Worker (`functions`) and the widget.
+//!
+//! Architecture invariant: this crate does no I/O and depends on neither `worker` nor
+//! `web-sys`. Every type that crosses a trust boundary is a newtype with a private field and a
+//! `parse` constructor, so code that holds one never re-validates it.
+
+pub mod api;
+pub mod event;
+pub mod field_error;
+pub mod ids;
+pub mod new_ticket;
+pub mod priority;
+pub mod requester;
+pub mod role;
+pub mod site_key;
+pub mod status;
+pub mod ticket_code;
+pub mod ticket_text;
+pub mod timestamp;
+
+pub use field_error::FieldError;
+pub use priority::Priority;
+pub use status::{Status, TransitionError};
