@@ -26,6 +26,8 @@ CREATE TABLE tickets (
     id                 TEXT    PRIMARY KEY,
     site_id            INTEGER NOT NULL REFERENCES sites (id),
     number             INTEGER NOT NULL CHECK (number >= 1),
+    -- `<prefix>-<number>` as it was at creation, so a later prefix change renames nothing.
+    code               TEXT    NOT NULL,
     subject            TEXT    NOT NULL,
     description        TEXT    NOT NULL DEFAULT '',
     summary            TEXT,

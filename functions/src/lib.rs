@@ -1,1 +1,18 @@
+//! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
+//! - `app` — one request in, one response out; routes to handlers.
+//! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
+//! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
+//! - `sql` — every SQL statement, one module per table.
+//! - `store` — the executor seam, with D1 (Wasm) and SQLite (host) implementations.
+//! - `visitor_token` — signed, stateless visitor tokens.
+//! - `worker_entry` — the workerd adapter (Wasm only).
 
+pub mod app;
+pub mod http;
+pub mod service;
+pub mod sql;
+pub mod store;
+pub mod visitor_token;
+
+#[cfg(target_arch = "wasm32")]
+mod worker_entry;

@@ -1,0 +1,122 @@
+//! The one error type of the HTTP layer, and the one place errors become status codes and
+//! `{ "error": { "code", "message", "fields" } }` bodies. Internal detail goes to the log only.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
+use ticketbooth_shared::new_ticket::ValidationErrors;
+
+use super::{MAX_BODY_BYTES, Response};
+use crate::service::ServiceError;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("Some fields need attention.")]
+    Validation(ValidationErrors),
+    #[error(
+        "Send an Idempotency-Key header (a UUID per ticket draft) so retries never duplicate a ticket."
+    )]
+    IdempotencyKeyRequired,
+    #[error("The Idempotency-Key header must be 8 to 255 visible ASCII characters.")]
+    IdempotencyKeyInvalid,
+    #[error("This Idempotency-Key was already used with a different request body.")]
+    IdempotencyKeyReused,
+    #[error("No site is registered under this key.")]
+    SiteNotFound,
+    #[error("Nothing is here.")]
+    NotFound,
+    #[error("This method is not allowed here; allowed: {allow}.")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("Send the body as JSON with Content-Type: application/json.")]
+    UnsupportedMediaType,
+    #[error("The request body is larger than {MAX_BODY_BYTES} bytes.")]
+    PayloadTooLarge,
+    #[error("The request body is not valid JSON for this endpoint: {0}")]
+    MalformedJson(String),
+    #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
+    Unauthorized,
+    #[error("This origin may not call this site's API.")]
+    OriginNotAllowed,
+    #[error("Ticketing is switched off for this site.")]
+    TicketingDisabled,
+    /// The message shown is generic; the detail goes to the log.
+    #[error("Something went wrong on our side. Nothing was saved; please try again.")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => 422,
+            ApiError::IdempotencyKeyRequired
+            | ApiError::IdempotencyKeyInvalid
+            | ApiError::MalformedJson(_) => 400,
+            ApiError::SiteNotFound | ApiError::NotFound => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::Unauthorized => 401,
+            ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::IdempotencyKeyRequired => "idempotency_key_required",
+            ApiError::IdempotencyKeyInvalid => "idempotency_key_invalid",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::SiteNotFound => "site_not_found",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::TicketingDisabled => "ticketing_disabled",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let fields: BTreeMap<String, String> = match &self {
+            ApiError::Validation(errors) => errors
+                .0
+                .iter()
+                .map(|(k, e)| ((*k).to_owned(), e.to_string()))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+                fields,
+            },
+        };
+        let mut response = Response::json(self.status(), &body);
+        match self {
+            ApiError::MethodNotAllowed { allow } => response = response.with_header("allow", allow),
+            ApiError::Unauthorized => response = response.with_header("www-authenticate", "Bearer"),
+            ApiError::Internal(detail) => response.log = Some(detail),
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::SiteNotFound => ApiError::SiteNotFound,
+            ServiceError::TicketingDisabled => ApiError::TicketingDisabled,
+            ServiceError::Validation(errors) => ApiError::Validation(errors),
+            ServiceError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            ServiceError::TicketNotFound => ApiError::NotFound,
+            ServiceError::Store(store) => ApiError::Internal(store.to_string()),
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! HTTP as plain data. The Worker adapter (`worker_entry`) converts workerd's request into a
+//! `Request` and a `Response` back; everything between is host-testable Rust.
+
+pub mod cors;
+pub mod error;
+pub mod routes;
+
+use serde::Serialize;
+
+/// Bodies above this are refused with 413 before being read. A maximal description (20,000
+/// four-byte characters) with JSON escaping fits well inside.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// Declared or found larger than `MAX_BODY_BYTES`; not read.
+    TooLarge,
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Upper case, as sent.
+    pub method: String,
+    pub path: String,
+    /// `scheme://host[:port]` of the URL this request was sent to: the Worker's own origin.
+    pub own_origin: String,
+    /// Header names lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    pub fn bearer_token(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Detail for the Worker's log, never for the client (e.g. the database error behind a 500).
+    pub log: Option<String>,
+}
+
+impl Response {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Self {
+        // Our API types always serialize; an empty object is a safe fallback regardless.
+        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+        Self {
+            status,
+            headers: vec![
+                (
+                    "content-type".into(),
+                    "application/json; charset=utf-8".into(),
+                ),
+                ("cache-control".into(), "no-store".into()),
+                ("x-content-type-options".into(), "nosniff".into()),
+            ],
+            body,
+            log: None,
+        }
+    }
+
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            log: None,
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,108 @@
+//! The route table: a path and a method, parsed into a `Route` or refused with 404/405.
+
+use ticketbooth_shared::ids::TicketId;
+use ticketbooth_shared::site_key::SiteKey;
+
+use super::error::ApiError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    Health,
+    /// `GET /api/v1/sites/{site}/config`
+    SiteConfig(SiteKey),
+    /// `POST` creates, `GET` lists the visitor's own: `/api/v1/sites/{site}/tickets`
+    SiteTickets(SiteKey),
+    /// `GET /api/v1/sites/{site}/tickets/{id}`
+    SiteTicket(SiteKey, TicketId),
+}
+
+impl Route {
+    /// Parses a path; an unknown path, a malformed site key or a malformed id is a 404.
+    pub fn parse(path: &str) -> Result<Self, ApiError> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["healthz"] => Ok(Route::Health),
+            ["api", "v1", "sites", site, rest @ ..] => {
+                let site = SiteKey::parse(site).map_err(|_| ApiError::SiteNotFound)?;
+                match rest {
+                    ["config"] => Ok(Route::SiteConfig(site)),
+                    ["tickets"] => Ok(Route::SiteTickets(site)),
+                    ["tickets", id] => {
+                        let id = TicketId::parse(id).map_err(|_| ApiError::NotFound)?;
+                        Ok(Route::SiteTicket(site, id))
+                    }
+                    _ => Err(ApiError::NotFound),
+                }
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    }
+
+    /// The value of the `Allow` header: every method this route answers.
+    pub fn allow(&self) -> &'static str {
+        match self {
+            Route::Health => "GET",
+            Route::SiteConfig(_) | Route::SiteTicket(..) => "GET, OPTIONS",
+            Route::SiteTickets(_) => "GET, POST, OPTIONS",
+        }
+    }
+
+    /// The site a route belongs to (every public API route has one).
+    pub fn site(&self) -> Option<&SiteKey> {
+        match self {
+            Route::Health => None,
+            Route::SiteConfig(site) | Route::SiteTickets(site) | Route::SiteTicket(site, _) => {
+                Some(site)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_route() {
+        let site = SiteKey::parse("acme").unwrap();
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(Route::parse("/healthz").unwrap(), Route::Health);
+        assert_eq!(
+            Route::parse("/api/v1/sites/acme/config").unwrap(),
+            Route::SiteConfig(site.clone())
+        );
+        assert_eq!(
+            Route::parse("/api/v1/sites/acme/tickets").unwrap(),
+            Route::SiteTickets(site.clone())
+        );
+        assert_eq!(
+            Route::parse(&format!("/api/v1/sites/acme/tickets/{id}")).unwrap(),
+            Route::SiteTicket(site, TicketId::parse(id).unwrap())
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_paths_with_the_right_404() {
+        for path in [
+            "/",
+            "/healthz/",
+            "/api",
+            "/api/v1/sites/acme",
+            "/api/v1/sites/acme/nope",
+            "/api/v2/sites/acme/config",
+        ] {
+            assert!(
+                matches!(Route::parse(path), Err(ApiError::NotFound)),
+                "{path}"
+            );
+        }
+        assert!(matches!(
+            Route::parse("/api/v1/sites/ACME/config"),
+            Err(ApiError::SiteNotFound)
+        ));
+        assert!(matches!(
+            Route::parse("/api/v1/sites/acme/tickets/TKT-1"),
+            Err(ApiError::NotFound)
+        ));
+    }
+}

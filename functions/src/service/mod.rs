@@ -1,0 +1,27 @@
+//! The service layer: what the Worker does, independent of HTTP and of D1. Every function takes
+//! an `Executor`, plus the clock and fresh ids from its caller, so host tests drive it over
+//! SQLite deterministically.
+
+pub mod sites;
+pub mod tickets;
+
+use thiserror::Error;
+use ticketbooth_shared::new_ticket::ValidationErrors;
+
+use crate::store::StoreError;
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("no such site")]
+    SiteNotFound,
+    #[error("ticketing is switched off for this site")]
+    TicketingDisabled,
+    #[error("the request has invalid fields")]
+    Validation(ValidationErrors),
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
+    #[error("no such ticket")]
+    TicketNotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,181 @@
+//! Tickets: the one create function every creation path converges on, and the visitor's reads.
+
+use sha2::{Digest, Sha256};
+use ticketbooth_shared::Status;
+use ticketbooth_shared::api::VisitorTicket;
+use ticketbooth_shared::event::{Actor, EventKind, Source};
+use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
+use ticketbooth_shared::new_ticket::NewTicket;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use super::ServiceError;
+use super::sites::Site;
+use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
+use crate::sql::{idempotency_keys, sites, ticket_events, tickets};
+use crate::store::{Executor, StoreError, decode, decode_first};
+
+/// Everything `create` needs. Ids and time come from the caller so the service stays
+/// deterministic under test.
+pub struct CreateTicket<'a> {
+    pub site: &'a Site,
+    pub ticket: NewTicket,
+    pub source: Source,
+    pub idempotency_key: IdempotencyKey,
+    /// The visitor who may read the ticket later (widget creations).
+    pub visitor: Option<VisitorId>,
+    pub actor: Actor,
+    /// The id the ticket gets if this request creates it.
+    pub fresh_id: TicketId,
+    pub now: Timestamp,
+}
+
+#[derive(Debug)]
+pub enum Created {
+    /// This request made the ticket.
+    New(VisitorTicketRow),
+    /// An earlier request with the same key and body made it; this is that ticket.
+    Replayed(VisitorTicketRow),
+}
+
+/// Creates a ticket in ONE batch: claim the idempotency key, take the site's next number,
+/// insert the ticket, append its `created` event, read it back. If the key was claimed before,
+/// the batch rolls back whole and the earlier ticket is returned — or refused, when the earlier
+/// request differed.
+pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Created, ServiceError> {
+    if !cmd.site.ticketing_enabled {
+        return Err(ServiceError::TicketingDisabled);
+    }
+    let site_id = cmd.site.id;
+    let key = cmd.idempotency_key.as_ref();
+    let hash = fingerprint(&cmd.ticket, cmd.source);
+    let id = cmd.fresh_id.as_ref();
+    let now_ms = cmd.now.millis();
+    let requester = &cmd.ticket.requester;
+
+    let batch = vec![
+        idempotency_keys::insert(site_id, key, &hash, id, now_ms),
+        sites::take_ticket_number(site_id),
+        tickets::insert_numbered(NewTicketRow {
+            site_id,
+            id,
+            subject: cmd.ticket.subject.as_ref(),
+            description: cmd.ticket.description.as_ref(),
+            source: cmd.source.as_str(),
+            requester_name: requester.name.as_ref().map(AsRef::as_ref),
+            requester_email: requester.email.as_ref().map(AsRef::as_ref),
+            visitor_id: cmd.visitor.as_ref().map(AsRef::as_ref),
+            transcript_json: transcript_json(&cmd.ticket),
+            now_ms,
+        }),
+        ticket_events::insert(
+            site_id,
+            id,
+            &EventKind::Created { source: cmd.source },
+            &cmd.actor,
+            now_ms,
+        )?,
+        tickets::find_for_visitor_view(site_id, id),
+    ];
+
+    match db.batch(batch).await {
+        Ok(mut results) => {
+            let row = results.pop().and_then(|rows| rows.into_iter().next());
+            let row = row.ok_or_else(|| {
+                StoreError::RowShape("the created ticket was not read back".into())
+            })?;
+            Ok(Created::New(decode(row)?))
+        }
+        Err(StoreError::UniqueViolation(detail)) => {
+            #[derive(serde::Deserialize)]
+            struct Claimed {
+                request_hash: String,
+                #[serde(flatten)]
+                ticket: VisitorTicketRow,
+            }
+            let claimed: Option<Claimed> = decode_first(
+                db.query(tickets::find_by_idempotency_key(site_id, key))
+                    .await?,
+            )?;
+            match claimed {
+                Some(c) if c.request_hash == hash => Ok(Created::Replayed(c.ticket)),
+                Some(_) => Err(ServiceError::IdempotencyKeyReused),
+                // The constraint that failed was not the key's: a real fault, not a replay.
+                None => Err(StoreError::Database(detail).into()),
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The visitor's own ticket, or `TicketNotFound` — also when it exists but is someone else's,
+/// so a token never reveals whether a ticket id is real.
+pub async fn find_for_visitor<E: Executor>(
+    db: &E,
+    site: &Site,
+    visitor: &VisitorId,
+    id: &TicketId,
+) -> Result<VisitorTicketRow, ServiceError> {
+    let row: Option<VisitorTicketRow> = decode_first(
+        db.query(tickets::find_for_visitor_view(site.id, id.as_ref()))
+            .await?,
+    )?;
+    row.filter(|r| r.visitor_id.as_deref() == Some(visitor.as_ref()))
+        .ok_or(ServiceError::TicketNotFound)
+}
+
+pub async fn list_for_visitor<E: Executor>(
+    db: &E,
+    site: &Site,
+    visitor: &VisitorId,
+) -> Result<Vec<VisitorTicketRow>, ServiceError> {
+    let rows = db
+        .query(tickets::list_for_visitor(site.id, visitor.as_ref()))
+        .await?;
+    Ok(rows.into_iter().map(decode).collect::<Result<_, _>>()?)
+}
+
+/// The visitor-facing view of a row: nothing internal is even selected.
+pub fn visitor_view(row: VisitorTicketRow) -> Result<VisitorTicket, StoreError> {
+    let status = Status::parse(&row.status)
+        .map_err(|_| StoreError::RowShape(format!("status {:?}", row.status)))?;
+    Ok(VisitorTicket {
+        id: row.id,
+        code: row.code,
+        subject: row.subject,
+        description: row.description,
+        status,
+        status_label: status.visitor_label().to_owned(),
+        created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
+        updated_at: Timestamp::from_millis(row.updated_at).to_rfc3339(),
+    })
+}
+
+/// SHA-256 over a canonical rendering of the parsed request, so a retry that differs only in
+/// JSON formatting or surrounding whitespace still counts as the same request.
+fn fingerprint(ticket: &NewTicket, source: Source) -> String {
+    let canonical = serde_json::json!([
+        source.as_str(),
+        ticket.subject.as_ref(),
+        ticket.description.as_ref(),
+        ticket.requester.name.as_ref().map(AsRef::<str>::as_ref),
+        ticket.requester.email.as_ref().map(AsRef::<str>::as_ref),
+        ticket
+            .transcript
+            .iter()
+            .map(|l| (l.author, &l.text))
+            .collect::<Vec<_>>(),
+    ]);
+    Sha256::digest(canonical.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn transcript_json(ticket: &NewTicket) -> String {
+    let lines: Vec<_> = ticket
+        .transcript
+        .iter()
+        .map(|l| serde_json::json!({ "author": l.author, "text": l.text }))
+        .collect();
+    serde_json::Value::Array(lines).to_string()
+}

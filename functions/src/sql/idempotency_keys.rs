@@ -1,0 +1,26 @@
+//! The `idempotency_keys` table. Reads go through `tickets::find_by_idempotency_key`, which
+//! joins the ticket the key made.
+
+use crate::store::{Statement, Value};
+
+/// Claims `key` for this request. Runs first in the create batch: if the key was used before,
+/// the primary key refuses it and the whole batch rolls back.
+pub fn insert(
+    site_id: i64,
+    key: &str,
+    request_hash: &str,
+    ticket_id: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO idempotency_keys (site_id, key, request_hash, ticket_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        vec![
+            Value::from(site_id),
+            Value::from(key),
+            Value::from(request_hash),
+            Value::from(ticket_id),
+            Value::from(now_ms),
+        ],
+    )
+}

@@ -1,0 +1,8 @@
+//! Every SQL statement the Worker runs, one module per table. Each function returns a
+//! `Statement` with `?N` parameters; nothing here interpolates input into SQL text. Every
+//! statement on tenant data filters by `site_id`.
+
+pub mod idempotency_keys;
+pub mod sites;
+pub mod ticket_events;
+pub mod tickets;

@@ -1,0 +1,100 @@
+//! The `tickets` table.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+/// The columns a visitor-facing view needs (nothing internal is selected).
+#[derive(Debug, Clone, Deserialize)]
+pub struct VisitorTicketRow {
+    pub id: String,
+    pub code: String,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub visitor_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The column list of `VisitorTicketRow`, as a macro so `concat!` can build `&'static str`s.
+macro_rules! visitor_columns {
+    () => {
+        "id, code, subject, description, status, visitor_id, created_at, updated_at"
+    };
+}
+
+/// The values of a new ticket that come from the request, not from the counter.
+pub struct NewTicketRow<'a> {
+    pub site_id: i64,
+    pub id: &'a str,
+    pub subject: &'a str,
+    pub description: &'a str,
+    pub source: &'a str,
+    pub requester_name: Option<&'a str>,
+    pub requester_email: Option<&'a str>,
+    pub visitor_id: Option<&'a str>,
+    pub transcript_json: String,
+    pub now_ms: i64,
+}
+
+/// Inserts the ticket with the number `sites::take_ticket_number` just took (the counter minus
+/// one) and its code built from the site's prefix. Must follow that statement in one batch.
+pub fn insert_numbered(row: NewTicketRow<'_>) -> Statement {
+    Statement::new(
+        "INSERT INTO tickets (id, site_id, number, code, subject, description, source,
+                              requester_name, requester_email, visitor_id, transcript,
+                              created_at, updated_at)
+         SELECT ?2, id, next_ticket_number - 1, code_prefix || '-' || (next_ticket_number - 1),
+                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10
+         FROM sites WHERE id = ?1",
+        vec![
+            Value::from(row.site_id),
+            Value::from(row.id),
+            Value::from(row.subject),
+            Value::from(row.description),
+            Value::from(row.source),
+            Value::from(row.requester_name),
+            Value::from(row.requester_email),
+            Value::from(row.visitor_id),
+            Value::from(row.transcript_json),
+            Value::from(row.now_ms),
+        ],
+    )
+}
+
+pub fn find_for_visitor_view(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            visitor_columns!(),
+            " FROM tickets WHERE site_id = ?1 AND id = ?2"
+        ),
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// A visitor's own tickets, newest first (index `tickets_by_visitor`), at most 100.
+pub fn list_for_visitor(site_id: i64, visitor_id: &str) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            visitor_columns!(),
+            " FROM tickets WHERE site_id = ?1 AND visitor_id = ?2
+              ORDER BY created_at DESC, number DESC LIMIT 100"
+        ),
+        vec![Value::from(site_id), Value::from(visitor_id)],
+    )
+}
+
+/// The ticket an `Idempotency-Key` already created, with the request hash it was created for.
+pub fn find_by_idempotency_key(site_id: i64, key: &str) -> Statement {
+    Statement::new(
+        "SELECT k.request_hash, t.id, t.code, t.subject, t.description, t.status, t.visitor_id,
+                t.created_at, t.updated_at
+         FROM idempotency_keys k
+         JOIN tickets t ON t.site_id = k.site_id AND t.id = k.ticket_id
+         WHERE k.site_id = ?1 AND k.key = ?2",
+        vec![Value::from(site_id), Value::from(key)],
+    )
+}

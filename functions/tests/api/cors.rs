@@ -1,0 +1,97 @@
+//! CORS: browsers may call a site's API only from that site's allowed origins.
+
+use ticketbooth_functions::http::Body;
+
+use crate::{OWN_ORIGIN, TestApp, error_code, json, ticket_body};
+
+fn preflight(app: &TestApp, origin: &str) -> ticketbooth_functions::http::Response {
+    let headers = [
+        ("origin", origin),
+        ("access-control-request-method", "POST"),
+    ];
+    app.send(
+        "OPTIONS",
+        "/api/v1/sites/acme/tickets",
+        &headers,
+        Body::Bytes(Vec::new()),
+    )
+}
+
+#[test]
+fn a_preflight_from_an_allowed_origin_is_granted() {
+    let app = TestApp::spawn();
+    let r = preflight(&app, "https://acme.example");
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://acme.example")
+    );
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("GET, POST, OPTIONS")
+    );
+    assert!(
+        r.header("access-control-allow-headers")
+            .unwrap()
+            .contains("Idempotency-Key")
+    );
+    assert_eq!(r.header("vary"), Some("Origin"));
+}
+
+#[test]
+fn a_preflight_from_another_origin_is_refused() {
+    let app = TestApp::spawn();
+    let r = preflight(&app, "https://evil.example");
+    assert_eq!(error_code(&r, 403), "origin_not_allowed");
+    assert_eq!(r.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn a_post_from_a_foreign_origin_writes_nothing() {
+    let app = TestApp::spawn();
+    let r = app.create(
+        "acme",
+        "key-0000001",
+        &ticket_body("s"),
+        &[("origin", "https://evil.example")],
+    );
+    assert_eq!(error_code(&r, 403), "origin_not_allowed");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
+}
+
+#[test]
+fn allowed_and_own_origins_may_read_responses_including_errors() {
+    let app = TestApp::spawn();
+    let r = app.create(
+        "acme",
+        "key-0000001",
+        &ticket_body("s"),
+        &[("origin", "https://ACME.example/")],
+    );
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://ACME.example/")
+    );
+    let r = app.create(
+        "acme",
+        "key-0000002",
+        &ticket_body(""),
+        &[("origin", OWN_ORIGIN)],
+    );
+    assert_eq!(error_code(&r, 422), "validation_failed");
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some(OWN_ORIGIN),
+        "the widget can read its errors"
+    );
+    let config = app.get(
+        "/api/v1/sites/acme/config",
+        &[("origin", "https://acme.example")],
+    );
+    assert_eq!(json(&config)["site"], "acme");
+    assert_eq!(
+        config.header("access-control-allow-origin"),
+        Some("https://acme.example")
+    );
+}

@@ -1,0 +1,147 @@
+//! The Worker's HTTP API end to end on the host: `app::handle` over bundled SQLite with the
+//! real migrations. One test binary (zero2prod style); `TestApp` is the only fixture.
+
+mod cors;
+mod create;
+mod protocol;
+mod visitor_reads;
+
+use std::cell::Cell;
+use std::path::Path;
+
+use serde_json::Value as Json;
+use ticketbooth_functions::app::{self, App, Fresh};
+use ticketbooth_functions::http::{Body, Request, Response};
+use ticketbooth_functions::store::sqlite::SqliteExecutor;
+use ticketbooth_functions::store::{Executor, Statement, Value};
+use ticketbooth_functions::visitor_token::TokenKey;
+use ticketbooth_shared::ids::{TicketId, VisitorId};
+use ticketbooth_shared::timestamp::Timestamp;
+
+pub const OWN_ORIGIN: &str = "https://tickets.example.net";
+pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+
+pub struct TestApp {
+    app: App<SqliteExecutor>,
+    /// Seeds the fresh ids and the clock, so each request gets distinct, predictable ones.
+    counter: Cell<u8>,
+}
+
+impl TestApp {
+    /// Sites: `acme` (contact not required), `strict` (contact required, prefix STR), `off`
+    /// (ticketing disabled). All allow https://acme.example.
+    pub fn spawn() -> Self {
+        Self::with_secret(SECRET)
+    }
+
+    pub fn with_secret(secret: &str) -> Self {
+        let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        let db = SqliteExecutor::in_memory(&migrations).expect("migrations apply");
+        db.execute_script(
+            r#"INSERT INTO sites (id, key, name, code_prefix, contact_required, ticketing_enabled, allowed_origins, created_at) VALUES
+                 (1, 'acme',   'Acme',   'TKT', 0, 1, '["https://acme.example"]', 0),
+                 (2, 'strict', 'Strict', 'STR', 1, 1, '["https://acme.example"]', 0),
+                 (3, 'off',    'Off',    'TKT', 0, 0, '["https://acme.example"]', 0);"#,
+        )
+        .expect("seed sites");
+        Self {
+            app: App {
+                db,
+                token_key: TokenKey::new(secret),
+            },
+            counter: Cell::new(0),
+        }
+    }
+
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {
+        let n = self.counter.get().wrapping_add(1);
+        self.counter.set(n);
+        let fresh = Fresh {
+            now: Timestamp::from_millis(1_795_427_280_000 + i64::from(n) * 1000),
+            ticket_id: TicketId::from_random([n; 16]),
+            visitor_id: VisitorId::from_random([n.wrapping_add(128); 16]),
+        };
+        let request = Request {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            own_origin: OWN_ORIGIN.to_owned(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
+                .collect(),
+            body,
+        };
+        pollster::block_on(app::handle(&self.app, &request, fresh))
+    }
+
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.send("GET", path, headers, Body::Bytes(Vec::new()))
+    }
+
+    /// POSTs JSON to a site's tickets with an Idempotency-Key (and any extra headers).
+    pub fn create(&self, site: &str, key: &str, body: &Json, extra: &[(&str, &str)]) -> Response {
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("idempotency-key", key),
+        ];
+        headers.extend_from_slice(extra);
+        let path = format!("/api/v1/sites/{site}/tickets");
+        self.send(
+            "POST",
+            &path,
+            &headers,
+            Body::Bytes(body.to_string().into_bytes()),
+        )
+    }
+
+    /// Runs a read against the database behind the app.
+    pub fn rows(
+        &self,
+        sql: &'static str,
+        params: Vec<Value>,
+    ) -> Vec<serde_json::Map<String, Json>> {
+        pollster::block_on(self.app.db.query(Statement::new(sql, params))).expect("query")
+    }
+
+    pub fn count(&self, sql: &'static str) -> i64 {
+        self.rows(sql, vec![])[0]
+            .values()
+            .next()
+            .and_then(Json::as_i64)
+            .expect("a count")
+    }
+
+    pub fn db(&self) -> &SqliteExecutor {
+        &self.app.db
+    }
+}
+
+pub fn json(response: &Response) -> Json {
+    serde_json::from_slice(&response.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", response.body))
+}
+
+/// The `error.code` of an error response, after checking its status.
+pub fn error_code(response: &Response, status: u16) -> String {
+    assert_eq!(
+        response.status,
+        status,
+        "body: {}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let body = json(response);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned()
+}
+
+pub fn ticket_body(subject: &str) -> Json {
+    serde_json::json!({ "subject": subject, "description": "The printer is on fire." })
+}
