@@ -55,7 +55,9 @@ CREATE TABLE tickets (
     sync_remote_id     TEXT,
     synced_at          INTEGER,
     -- The safety net under the counter: one number per site, ever.
-    UNIQUE (site_id, number)
+    UNIQUE (site_id, number),
+    -- Operators look tickets up by code.
+    UNIQUE (site_id, code)
 );
 
 -- The list views: newest first by status, by priority, by assignee; a visitor's own tickets.

@@ -8,6 +8,7 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
 
+use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::Route;
 use crate::http::{Body, Request, Response, cors};
@@ -35,6 +36,7 @@ pub async fn handle<E: Executor>(app: &App<E>, req: &Request, fresh: Fresh) -> R
     let mut granted_origin = None;
     let mut response = match dispatch(app, req, fresh, &mut granted_origin).await {
         Ok(response) => response,
+        Err(error) if req.path.starts_with("/app") => dashboard::error_page(error),
         Err(error) => error.into_response(),
     };
     if req.path.starts_with("/api/") {
@@ -57,8 +59,10 @@ async fn dispatch<E: Executor>(
             allow: route.allow(),
         });
     }
-    let Some(site_key) = route.site() else {
-        return Ok(Response::json(200, &serde_json::json!({ "ok": true })));
+    let site_key = match &route {
+        Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
+        Route::App(page) => return dashboard::handle(app, req, page.clone()).await,
+        Route::SiteConfig(site) | Route::SiteTickets(site) | Route::SiteTicket(site, _) => site,
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything
     // else is read or written.
@@ -88,7 +92,7 @@ async fn dispatch<E: Executor>(
                 &tickets::visitor_view(row).map_err(store)?,
             ))
         }
-        (Route::Health, _) => Err(ApiError::NotFound),
+        (Route::Health | Route::App(_), _) => Err(ApiError::NotFound),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
+//! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
 //! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
 //! - `sql` — every SQL statement, one module per table.
@@ -8,6 +9,7 @@
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
 pub mod app;
+pub mod dashboard;
 pub mod http;
 pub mod service;
 pub mod sql;

@@ -70,6 +70,7 @@ async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
     Ok(http::Request {
         method: method.to_string().to_ascii_uppercase(),
         path: url.path().to_owned(),
+        query: url.query().unwrap_or_default().to_owned(),
         own_origin: url.origin().ascii_serialization(),
         headers,
         body,

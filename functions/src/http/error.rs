@@ -36,6 +36,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
     Unauthorized,
+    #[error("Your role does not allow this.")]
+    Forbidden,
     #[error("This origin may not call this site's API.")]
     OriginNotAllowed,
     #[error("Ticketing is switched off for this site.")]
@@ -57,7 +59,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => 415,
             ApiError::PayloadTooLarge => 413,
             ApiError::Unauthorized => 401,
-            ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
+            ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
             ApiError::Internal(_) => 500,
         }
     }
@@ -75,6 +77,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
             ApiError::Internal(_) => "internal",
@@ -116,6 +119,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(errors) => ApiError::Validation(errors),
             ServiceError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             ServiceError::TicketNotFound => ApiError::NotFound,
+            ServiceError::NotSignedIn => ApiError::Unauthorized,
+            ServiceError::Forbidden => ApiError::Forbidden,
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),
         }
     }

@@ -23,6 +23,8 @@ pub struct Request {
     /// Upper case, as sent.
     pub method: String,
     pub path: String,
+    /// The query string without its `?` (empty when there is none).
+    pub query: String,
     /// `scheme://host[:port]` of the URL this request was sent to: the Worker's own origin.
     pub own_origin: String,
     /// Header names lower case.
@@ -73,6 +75,28 @@ impl Response {
                 ("x-content-type-options".into(), "nosniff".into()),
             ],
             body,
+            log: None,
+        }
+    }
+
+    /// A dashboard page. The CSP allows our own stylesheet and nothing else: no script, no
+    /// inline style, no framing.
+    pub fn html(status: u16, page: String) -> Self {
+        Self {
+            status,
+            headers: vec![
+                ("content-type".into(), "text/html; charset=utf-8".into()),
+                ("cache-control".into(), "no-store".into()),
+                ("x-content-type-options".into(), "nosniff".into()),
+                (
+                    "content-security-policy".into(),
+                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                     frame-ancestors 'none'; base-uri 'none'"
+                        .into(),
+                ),
+                ("referrer-policy".into(), "same-origin".into()),
+            ],
+            body: page.into_bytes(),
             log: None,
         }
     }

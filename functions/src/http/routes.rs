@@ -2,6 +2,7 @@
 
 use ticketbooth_shared::ids::TicketId;
 use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::ticket_code::TicketCode;
 
 use super::error::ApiError;
 
@@ -14,6 +15,22 @@ pub enum Route {
     SiteTickets(SiteKey),
     /// `GET /api/v1/sites/{site}/tickets/{id}`
     SiteTicket(SiteKey, TicketId),
+    /// The operators' dashboard under `/app`.
+    App(AppPage),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppPage {
+    /// `/app` → redirects to the list.
+    Home,
+    /// `GET` shows the form, `POST` signs in.
+    Login,
+    /// `POST /app/logout`
+    Logout,
+    /// `GET /app/tickets?status=&priority=&q=&page=`
+    Tickets,
+    /// `GET /app/tickets/{code}`
+    Ticket(TicketCode),
 }
 
 impl Route {
@@ -22,6 +39,14 @@ impl Route {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match segments.as_slice() {
             ["healthz"] => Ok(Route::Health),
+            ["app"] | ["app", ""] => Ok(Route::App(AppPage::Home)),
+            ["app", "login"] => Ok(Route::App(AppPage::Login)),
+            ["app", "logout"] => Ok(Route::App(AppPage::Logout)),
+            ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
+            ["app", "tickets", code] => {
+                let code = TicketCode::parse(code).map_err(|_| ApiError::NotFound)?;
+                Ok(Route::App(AppPage::Ticket(code)))
+            }
             ["api", "v1", "sites", site, rest @ ..] => {
                 let site = SiteKey::parse(site).map_err(|_| ApiError::SiteNotFound)?;
                 match rest {
@@ -41,19 +66,13 @@ impl Route {
     /// The value of the `Allow` header: every method this route answers.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Health => "GET",
+            Route::Health | Route::App(AppPage::Home | AppPage::Tickets | AppPage::Ticket(_)) => {
+                "GET"
+            }
+            Route::App(AppPage::Login) => "GET, POST",
+            Route::App(AppPage::Logout) => "POST",
             Route::SiteConfig(_) | Route::SiteTicket(..) => "GET, OPTIONS",
             Route::SiteTickets(_) => "GET, POST, OPTIONS",
-        }
-    }
-
-    /// The site a route belongs to (every public API route has one).
-    pub fn site(&self) -> Option<&SiteKey> {
-        match self {
-            Route::Health => None,
-            Route::SiteConfig(site) | Route::SiteTickets(site) | Route::SiteTicket(site, _) => {
-                Some(site)
-            }
         }
     }
 }
@@ -67,6 +86,16 @@ mod tests {
         let site = SiteKey::parse("acme").unwrap();
         let id = "0123456789abcdef0123456789abcdef";
         assert_eq!(Route::parse("/healthz").unwrap(), Route::Health);
+        assert_eq!(Route::parse("/app/").unwrap(), Route::App(AppPage::Home));
+        assert_eq!(
+            Route::parse("/app/tickets").unwrap(),
+            Route::App(AppPage::Tickets)
+        );
+        let code = TicketCode::parse("TKT-7").unwrap();
+        assert_eq!(
+            Route::parse("/app/tickets/TKT-7").unwrap(),
+            Route::App(AppPage::Ticket(code))
+        );
         assert_eq!(
             Route::parse("/api/v1/sites/acme/config").unwrap(),
             Route::SiteConfig(site.clone())

@@ -2,6 +2,8 @@
 //! an `Executor`, plus the clock and fresh ids from its caller, so host tests drive it over
 //! SQLite deterministically.
 
+pub mod operator_tickets;
+pub mod operators;
 pub mod sites;
 pub mod tickets;
 
@@ -22,6 +24,10 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("no such ticket")]
     TicketNotFound,
+    #[error("not signed in, or the token is not valid")]
+    NotSignedIn,
+    #[error("the operator's role does not allow this")]
+    Forbidden,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -3,6 +3,7 @@
 //! statement on tenant data filters by `site_id`.
 
 pub mod idempotency_keys;
+pub mod operator_tokens;
 pub mod sites;
 pub mod ticket_events;
 pub mod tickets;

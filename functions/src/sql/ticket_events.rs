@@ -34,3 +34,25 @@ pub fn insert(
         ],
     ))
 }
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct EventRow {
+    pub kind: String,
+    /// JSON object: the event's fields.
+    pub data: String,
+    /// JSON object: `shared::event::Actor`.
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// A ticket's timeline, oldest first, found by the ticket's code.
+pub fn timeline_by_code(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "SELECT e.kind, e.data, e.actor, e.created_at
+         FROM ticket_events e
+         JOIN tickets t ON t.site_id = e.site_id AND t.id = e.ticket_id
+         WHERE e.site_id = ?1 AND t.code = ?2
+         ORDER BY e.id",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}

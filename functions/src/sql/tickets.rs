@@ -98,3 +98,99 @@ pub fn find_by_idempotency_key(site_id: i64, key: &str) -> Statement {
         vec![Value::from(site_id), Value::from(key)],
     )
 }
+
+/// A row of the operators' list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListRow {
+    pub code: String,
+    pub subject: String,
+    pub status: String,
+    pub priority: String,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub source: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What an operator filters the list by; `None` means "any".
+pub struct ListFilter<'a> {
+    pub status: Option<&'a str>,
+    pub priority: Option<&'a str>,
+    /// Matched as a substring of subject, description, requester name and email, or exactly
+    /// as a code.
+    pub search: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The operators' list, most recently updated first. `LIKE` wildcards in the search are
+/// escaped, so `%` and `_` match themselves.
+pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
+    let pattern = filter.search.map(|s| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    Statement::new(
+        "SELECT code, subject, status, priority, requester_name, requester_email, source,
+                created_at, updated_at
+         FROM tickets
+         WHERE site_id = ?1
+           AND (?2 IS NULL OR status = ?2)
+           AND (?3 IS NULL OR priority = ?3)
+           AND (?4 IS NULL OR code = ?5
+                OR subject LIKE ?4 ESCAPE '\\' OR description LIKE ?4 ESCAPE '\\'
+                OR requester_name LIKE ?4 ESCAPE '\\' OR requester_email LIKE ?4 ESCAPE '\\')
+         ORDER BY updated_at DESC, number DESC
+         LIMIT ?6 OFFSET ?7",
+        vec![
+            Value::from(site_id),
+            Value::from(filter.status),
+            Value::from(filter.priority),
+            Value::from(pattern),
+            Value::from(filter.search.map(str::to_ascii_uppercase)),
+            Value::from(filter.limit),
+            Value::from(filter.offset),
+        ],
+    )
+}
+
+/// How many tickets the site has in each status (the list's filter tabs).
+pub fn count_by_status(site_id: i64) -> Statement {
+    Statement::new(
+        "SELECT status, COUNT(*) AS n FROM tickets WHERE site_id = ?1 GROUP BY status",
+        vec![Value::from(site_id)],
+    )
+}
+
+/// A ticket as an operator sees it: everything.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DetailRow {
+    pub id: String,
+    pub code: String,
+    pub subject: String,
+    pub description: String,
+    pub summary: Option<String>,
+    pub status: String,
+    pub priority: String,
+    pub source: String,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub assignee_id: Option<String>,
+    /// JSON array of `{author, text}`.
+    pub transcript: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn find_by_code(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "SELECT id, code, subject, description, summary, status, priority, source, requester_name,
+                requester_email, assignee_id, transcript, created_at, updated_at
+         FROM tickets WHERE site_id = ?1 AND code = ?2",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}

@@ -3,6 +3,7 @@
 
 mod cors;
 mod create;
+mod dashboard;
 mod protocol;
 mod visitor_reads;
 
@@ -61,9 +62,11 @@ impl TestApp {
             ticket_id: TicketId::from_random([n; 16]),
             visitor_id: VisitorId::from_random([n.wrapping_add(128); 16]),
         };
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = Request {
             method: method.to_owned(),
             path: path.to_owned(),
+            query: query.to_owned(),
             own_origin: OWN_ORIGIN.to_owned(),
             headers: headers
                 .iter()

@@ -1,0 +1,361 @@
+//! The dashboard's pages. Server-rendered, usable without JavaScript; styles in `www/app.css`.
+
+use ticketbooth_shared::event::{Actor, EventKind};
+use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::{Priority, Status};
+
+use super::html::Html;
+use crate::service::operator_tickets::{Detail, ListPage, ListQuery};
+use crate::service::operators::Operator;
+
+/// The frame around every page. `operator` is `None` on the sign-in page.
+fn layout(title: &str, operator: Option<&Operator>, body: impl FnOnce(&mut Html)) -> String {
+    let mut h = Html::default();
+    h.raw("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        .raw("<title>")
+        .text(title)
+        .raw(" · Ticketbooth</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body>")
+        .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\">Ticketbooth</a>");
+    if let Some(op) = operator {
+        h.raw("<span class=\"site\">")
+            .text(&op.site_name)
+            .raw("</span><span class=\"who\">")
+            .text(&op.name)
+            .raw(" · ")
+            .text(op.role.as_str())
+            .raw("</span><form method=\"post\" action=\"/app/logout\"><button class=\"link\">Sign out</button></form>");
+    }
+    h.raw("</header><main>");
+    body(&mut h);
+    h.raw("</main></body></html>");
+    h.into_string()
+}
+
+pub fn sign_in(error: Option<&str>) -> String {
+    layout("Sign in", None, |h| {
+        h.raw("<section class=\"card narrow\"><h1>Sign in</h1>")
+            .raw("<p class=\"muted\">Paste an operator API token for your site.</p>");
+        if let Some(error) = error {
+            h.raw("<p class=\"error\" role=\"alert\">")
+                .text(error)
+                .raw("</p>");
+        }
+        h.raw("<form method=\"post\" action=\"/app/login\"><label for=\"token\">API token</label>")
+            .raw("<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>")
+            .raw("<button class=\"primary\">Sign in</button></form></section>");
+    })
+}
+
+pub fn error_page(status: u16, message: &str, fields: &[(String, String)]) -> String {
+    layout("Error", None, |h| {
+        h.raw("<section class=\"card narrow\"><h1>")
+            .text(&status.to_string())
+            .raw("</h1><p class=\"error\" role=\"alert\">")
+            .text(message)
+            .raw("</p>");
+        if !fields.is_empty() {
+            h.raw("<ul>");
+            for (field, problem) in fields {
+                h.raw("<li><code>")
+                    .text(field)
+                    .raw("</code>: ")
+                    .text(problem)
+                    .raw("</li>");
+            }
+            h.raw("</ul>");
+        }
+        h.raw("<p><a href=\"/app/tickets\">Back to tickets</a></p></section>");
+    })
+}
+
+pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String {
+    layout("Tickets", Some(op), |h| {
+        h.raw("<h1>Tickets</h1><nav class=\"tabs\" aria-label=\"Status\">");
+        let total: i64 = page.counts.values().sum();
+        tab(h, query, None, "All", total);
+        for status in Status::ALL {
+            tab(
+                h,
+                query,
+                Some(status),
+                status.operator_label(),
+                page.counts.get(status.as_str()).copied().unwrap_or(0),
+            );
+        }
+        h.raw("</nav>");
+        filter_form(h, query);
+        if page.rows.is_empty() {
+            h.raw("<p class=\"empty\">No tickets match.</p>");
+        } else {
+            h.raw("<table class=\"tickets\"><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
+                .raw("<th scope=\"col\">Requester</th><th scope=\"col\">Status</th><th scope=\"col\">Priority</th>")
+                .raw("<th scope=\"col\">Source</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
+            for row in &page.rows {
+                h.raw("<tr><td><a href=\"/app/tickets/")
+                    .text(&row.code)
+                    .raw("\">")
+                    .text(&row.code)
+                    .raw("</a></td>");
+                h.raw("<td class=\"subject\">")
+                    .text(&row.subject)
+                    .raw("</td><td>");
+                requester(
+                    h,
+                    row.requester_name.as_deref(),
+                    row.requester_email.as_deref(),
+                );
+                h.raw("</td><td>");
+                status_badge(h, &row.status);
+                h.raw("</td><td>");
+                priority_badge(h, &row.priority);
+                h.raw("</td><td>").text(&row.source).raw("</td><td>");
+                time(h, row.updated_at);
+                h.raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+        }
+        pagination(h, query, page.has_more);
+    })
+}
+
+pub fn ticket_detail(op: &Operator, detail: &Detail) -> String {
+    let t = &detail.ticket;
+    layout(&t.code, Some(op), |h| {
+        h.raw("<p><a href=\"/app/tickets\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
+            .text(&t.code)
+            .raw("</span> ")
+            .text(&t.subject)
+            .raw("</h1><p class=\"meta\">");
+        status_badge(h, &t.status);
+        h.raw(" ");
+        priority_badge(h, &t.priority);
+        h.raw(" <span>via ")
+            .text(&t.source)
+            .raw("</span> · opened ");
+        time(h, t.created_at);
+        h.raw(" · updated ");
+        time(h, t.updated_at);
+        h.raw("</p></header><dl class=\"facts\"><dt>Requester</dt><dd>");
+        requester(h, t.requester_name.as_deref(), t.requester_email.as_deref());
+        h.raw("</dd><dt>Assignee</dt><dd>")
+            .text(t.assignee_id.as_deref().unwrap_or("Unassigned"))
+            .raw("</dd></dl>");
+        if let Some(summary) = &t.summary {
+            h.raw("<h2>Summary</h2><p class=\"prose\">")
+                .text(summary)
+                .raw("</p>");
+        }
+        h.raw("<h2>Description</h2>");
+        if t.description.is_empty() {
+            h.raw("<p class=\"muted\">No description.</p>");
+        } else {
+            h.raw("<p class=\"prose\">")
+                .text(&t.description)
+                .raw("</p>");
+        }
+        transcript(h, &t.transcript);
+        h.raw("<h2>Timeline</h2><ol class=\"timeline\">");
+        for event in &detail.events {
+            h.raw("<li><span class=\"what\">")
+                .text(&describe_event(&event.kind, &event.data))
+                .raw("</span> <span class=\"muted\">by ")
+                .text(&describe_actor(&event.actor))
+                .raw(", ");
+            time(h, event.created_at);
+            h.raw("</span></li>");
+        }
+        h.raw("</ol></article>");
+    })
+}
+
+fn tab(h: &mut Html, query: &ListQuery, status: Option<Status>, label: &str, count: i64) {
+    let target = ListQuery {
+        status,
+        page: 1,
+        ..query.clone()
+    };
+    let current = query.status == status;
+    h.raw("<a href=\"").text(&list_url(&target)).raw("\"");
+    if current {
+        h.raw(" aria-current=\"page\"");
+    }
+    h.raw(">")
+        .text(label)
+        .raw(" <span class=\"count\">")
+        .text(&count.to_string())
+        .raw("</span></a>");
+}
+
+fn filter_form(h: &mut Html, query: &ListQuery) {
+    h.raw("<form class=\"filters\" method=\"get\" action=\"/app/tickets\" role=\"search\">");
+    if let Some(status) = query.status {
+        h.raw("<input type=\"hidden\" name=\"status\" value=\"")
+            .text(status.as_str())
+            .raw("\">");
+    }
+    h.raw("<label for=\"q\" class=\"visually-hidden\">Search</label>")
+        .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search subject, description, requester or code\" value=\"")
+        .text(query.search.as_deref().unwrap_or(""))
+        .raw("\"><label for=\"priority\" class=\"visually-hidden\">Priority</label><select id=\"priority\" name=\"priority\">")
+        .raw("<option value=\"\">Any priority</option>");
+    for p in Priority::ALL.into_iter().rev() {
+        h.raw("<option value=\"").text(p.as_str()).raw("\"");
+        if query.priority == Some(p) {
+            h.raw(" selected");
+        }
+        h.raw(">").text(p.label()).raw("</option>");
+    }
+    h.raw("</select><button>Filter</button></form>");
+}
+
+fn pagination(h: &mut Html, query: &ListQuery, has_more: bool) {
+    let page = query.page.max(1);
+    if page == 1 && !has_more {
+        return;
+    }
+    h.raw("<nav class=\"pages\" aria-label=\"Pages\">");
+    if page > 1 {
+        let newer = ListQuery {
+            page: page - 1,
+            ..query.clone()
+        };
+        h.raw("<a href=\"")
+            .text(&list_url(&newer))
+            .raw("\">← Newer</a>");
+    }
+    if has_more {
+        let older = ListQuery {
+            page: page + 1,
+            ..query.clone()
+        };
+        h.raw("<a href=\"")
+            .text(&list_url(&older))
+            .raw("\">Older →</a>");
+    }
+    h.raw("</nav>");
+}
+
+/// `/app/tickets?…` for a query, with only the parts that are set.
+pub fn list_url(query: &ListQuery) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(s) = query.status {
+        pairs.push(("status", s.as_str().to_owned()));
+    }
+    if let Some(p) = query.priority {
+        pairs.push(("priority", p.as_str().to_owned()));
+    }
+    if let Some(q) = &query.search {
+        pairs.push(("q", q.clone()));
+    }
+    if query.page > 1 {
+        pairs.push(("page", query.page.to_string()));
+    }
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if encoded.is_empty() {
+        "/app/tickets".to_owned()
+    } else {
+        format!("/app/tickets?{encoded}")
+    }
+}
+
+fn status_badge(h: &mut Html, status: &str) {
+    let label = Status::parse(status)
+        .map(Status::operator_label)
+        .unwrap_or(status);
+    h.raw("<span class=\"badge status-")
+        .text(status)
+        .raw("\">")
+        .text(label)
+        .raw("</span>");
+}
+
+fn priority_badge(h: &mut Html, priority: &str) {
+    let label = Priority::parse(priority)
+        .map(Priority::label)
+        .unwrap_or(priority);
+    h.raw("<span class=\"badge priority-")
+        .text(priority)
+        .raw("\">")
+        .text(label)
+        .raw("</span>");
+}
+
+fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
+    match (name, email) {
+        (None, None) => {
+            h.raw("<span class=\"muted\">Anonymous visitor</span>");
+        }
+        (name, email) => {
+            h.text(name.unwrap_or(""));
+            if let Some(email) = email {
+                h.raw(" <span class=\"muted\">").text(email).raw("</span>");
+            }
+        }
+    }
+}
+
+fn time(h: &mut Html, ms: i64) {
+    let iso = Timestamp::from_millis(ms).to_rfc3339();
+    // "2026-11-23T09:48:00.000Z" → "2026-11-23 09:48 UTC"
+    let shown = format!("{} {} UTC", &iso[..10], &iso[11..16]);
+    h.raw("<time datetime=\"")
+        .text(&iso)
+        .raw("\">")
+        .text(&shown)
+        .raw("</time>");
+}
+
+fn transcript(h: &mut Html, json: &str) {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        author: String,
+        text: String,
+    }
+    let lines: Vec<Line> = serde_json::from_str(json).unwrap_or_default();
+    if lines.is_empty() {
+        return;
+    }
+    h.raw("<h2>Chat transcript</h2><ol class=\"transcript\">");
+    for line in &lines {
+        h.raw("<li class=\"from-")
+            .text(&line.author)
+            .raw("\"><span class=\"author\">")
+            .text(&line.author);
+        h.raw("</span> <span class=\"prose\">")
+            .text(&line.text)
+            .raw("</span></li>");
+    }
+    h.raw("</ol>");
+}
+
+/// One line of the timeline, from an event row's `kind` and `data`.
+fn describe_event(kind: &str, data: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("kind".into(), kind.into());
+    }
+    match serde_json::from_value::<EventKind>(value) {
+        Ok(EventKind::Created { source }) => format!("Created via {}", source.as_str()),
+        Ok(EventKind::StatusChanged { from, to }) => {
+            format!("Status {} → {}", from.operator_label(), to.operator_label())
+        }
+        Ok(EventKind::PriorityChanged { from, to }) => {
+            format!("Priority {} → {}", from.label(), to.label())
+        }
+        Ok(EventKind::CommentAdded { visibility }) => {
+            format!("Comment added ({visibility:?})").to_lowercase()
+        }
+        Ok(other) => other.name().replace('_', " "),
+        Err(_) => kind.replace('_', " "),
+    }
+}
+
+fn describe_actor(actor: &str) -> String {
+    match serde_json::from_str::<Actor>(actor) {
+        Ok(Actor::Visitor { .. }) => "the visitor".into(),
+        Ok(Actor::Bot) => "the bot".into(),
+        Ok(Actor::Operator { operator_id }) => format!("operator {operator_id}"),
+        Ok(Actor::System) | Err(_) => "the system".into(),
+    }
+}

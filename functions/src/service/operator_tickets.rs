@@ -1,0 +1,112 @@
+//! Tickets as operators work them: the filtered list and the detail page.
+
+use std::collections::BTreeMap;
+
+use ticketbooth_shared::role::Action;
+use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::{Priority, Status};
+
+use super::ServiceError;
+use super::operators::Operator;
+use crate::sql::ticket_events::{self, EventRow};
+use crate::sql::tickets::{self, DetailRow, ListFilter, ListRow};
+use crate::store::{Executor, StoreError, decode, decode_first};
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub search: Option<String>,
+    /// From 1.
+    pub page: u32,
+}
+
+pub struct ListPage {
+    pub rows: Vec<ListRow>,
+    /// Tickets per status on the whole site, whatever the filter.
+    pub counts: BTreeMap<&'static str, i64>,
+    pub has_more: bool,
+}
+
+/// One page of the list and the status counts, read in one batch (one round trip, one
+/// consistent snapshot).
+pub async fn list<E: Executor>(
+    db: &E,
+    op: &Operator,
+    query: &ListQuery,
+) -> Result<ListPage, ServiceError> {
+    op.require(Action::ViewTickets)?;
+    let filter = ListFilter {
+        status: query.status.map(Status::as_str),
+        priority: query.priority.map(Priority::as_str),
+        search: query.search.as_deref(),
+        // One more than a page tells whether there is a next one.
+        limit: PAGE_SIZE + 1,
+        offset: i64::from(query.page.max(1) - 1) * PAGE_SIZE,
+    };
+    let mut results = db
+        .batch(vec![
+            tickets::list_for_operator(op.site_id, &filter),
+            tickets::count_by_status(op.site_id),
+        ])
+        .await?
+        .into_iter();
+    let mut rows: Vec<ListRow> = results
+        .next()
+        .unwrap_or_default()
+        .into_iter()
+        .map(decode)
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+
+    #[derive(serde::Deserialize)]
+    struct Count {
+        status: String,
+        n: i64,
+    }
+    let mut counts = BTreeMap::new();
+    for row in results.next().unwrap_or_default() {
+        let count: Count = decode(row)?;
+        let status =
+            Status::parse(&count.status).map_err(|_| StoreError::RowShape(count.status.clone()))?;
+        counts.insert(status.as_str(), count.n);
+    }
+    Ok(ListPage {
+        rows,
+        counts,
+        has_more,
+    })
+}
+
+pub struct Detail {
+    pub ticket: DetailRow,
+    pub events: Vec<EventRow>,
+}
+
+pub async fn detail<E: Executor>(
+    db: &E,
+    op: &Operator,
+    code: &TicketCode,
+) -> Result<Detail, ServiceError> {
+    op.require(Action::ViewTickets)?;
+    let code = code.to_string();
+    let mut results = db
+        .batch(vec![
+            tickets::find_by_code(op.site_id, &code),
+            ticket_events::timeline_by_code(op.site_id, &code),
+        ])
+        .await?
+        .into_iter();
+    let ticket: Option<DetailRow> = decode_first(results.next().unwrap_or_default())?;
+    let ticket = ticket.ok_or(ServiceError::TicketNotFound)?;
+    let events = results
+        .next()
+        .unwrap_or_default()
+        .into_iter()
+        .map(decode)
+        .collect::<Result<_, _>>()?;
+    Ok(Detail { ticket, events })
+}

@@ -1,0 +1,64 @@
+//! Operators signing in with an API token.
+
+use sha2::{Digest, Sha256};
+use ticketbooth_shared::role::{Action, Role};
+use ticketbooth_shared::site_key::SiteKey;
+
+use super::ServiceError;
+use crate::sql::operator_tokens::{self, TokenOwnerRow};
+use crate::store::{Executor, StoreError, decode_first};
+
+/// A signed-in operator, acting on one site with one role.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub site_id: i64,
+    pub site_key: SiteKey,
+    pub site_name: String,
+}
+
+impl Operator {
+    /// Refuses what the operator's role does not allow (`Role::allows` is the table).
+    pub fn require(&self, action: Action) -> Result<(), ServiceError> {
+        if self.role.allows(action) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+}
+
+/// Tokens are stored as SHA-256 hex; a token too short or too long to be ours never reaches the
+/// database.
+pub fn token_hash(token: &str) -> Option<String> {
+    let plausible =
+        (20..=200).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic());
+    plausible.then(|| {
+        Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
+pub async fn authenticate<E: Executor>(db: &E, token: &str) -> Result<Operator, ServiceError> {
+    let hash = token_hash(token).ok_or(ServiceError::NotSignedIn)?;
+    let row: Option<TokenOwnerRow> =
+        decode_first(db.query(operator_tokens::find_owner(&hash)).await?)?;
+    let row = row.ok_or(ServiceError::NotSignedIn)?;
+    let shape = |what: &str| StoreError::RowShape(format!("operator {}: {what}", row.operator_id));
+    let role = [Role::Owner, Role::Admin, Role::Member, Role::Guest]
+        .into_iter()
+        .find(|r| r.as_str() == row.role)
+        .ok_or_else(|| shape("unknown role"))?;
+    Ok(Operator {
+        role,
+        site_key: SiteKey::parse(&row.site_key).map_err(|_| shape("invalid site key"))?,
+        id: row.operator_id,
+        name: row.operator_name,
+        site_id: row.site_id,
+        site_name: row.site_name,
+    })
+}
