@@ -1,4 +1,65 @@
-fn main() {
-    eprintln!("xtask: not wired yet");
-    std::process::exit(2);
+//! `cargo xtask <command>`: the project's build automation, in Rust and std only.
+//!
+//! Only what `cargo build` and `cargo test` cannot do lives here: installing the pinned tools,
+//! building the Worker with worker-build, running it locally with wrangler and D1, and running
+//! every test suite in one command. README.md documents the commands.
+
+mod build;
+mod command;
+mod dev;
+mod dev_vars;
+mod freshness;
+mod setup;
+mod test;
+mod tools;
+mod widget;
+mod wrangler;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup   install the pinned tools (idempotent; fast when everything is present)
+  build   build the Worker (functions/build/) and the widget
+  dev     setup, build, migrate and seed local D1, then run `wrangler dev` on :8787
+  test    run every check and test suite: fmt, clippy, host tests, widget tests,
+          the Worker bundle, and the end-to-end tests against `wrangler dev`
+  bench   run the benchmarks (widget size and speed)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(&root),
+        Some("build") => build::run(&root),
+        Some("dev") => dev::run(&root),
+        Some("test") => test::run(&root),
+        Some("bench") => widget::bench(&root),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
 }
