@@ -4,6 +4,7 @@
 //! building the Worker with worker-build, running it locally with wrangler and D1, and running
 //! every test suite in one command. README.md documents the commands.
 
+mod bench;
 mod build;
 mod command;
 mod dev;
@@ -27,7 +28,7 @@ commands:
   dev     setup, build, migrate and seed local D1, then run `wrangler dev` on :8787
   test    run every check and test suite: fmt, clippy, host tests, widget tests,
           the Worker bundle, and the end-to-end tests against `wrangler dev`
-  bench   run the benchmarks (widget size and speed)";
+  bench   run the benchmarks: the API under load, and the widget's";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         Some("build") => build::run(&root),
         Some("dev") => dev::run(&root),
         Some("test") => test::run(&root),
-        Some("bench") => widget::bench(&root),
+        Some("bench") => bench::run(&root),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

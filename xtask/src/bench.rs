@@ -1,0 +1,15 @@
+//! `cargo xtask bench`: the API under load (xtask/bench/api.mjs, against a local
+//! `wrangler dev`, bounded in time) and the widget's benchmarks.
+
+use std::path::Path;
+
+use crate::{build, command, setup, tools, widget};
+
+pub fn run(root: &Path) -> Result<(), String> {
+    setup::run(root)?;
+    build::run(root)?;
+    println!("==== API load (wrangler dev, 127.0.0.1) ====");
+    command::run(tools::node_command(root, "node").arg("xtask/bench/api.mjs"))?;
+    println!("==== widget ====");
+    widget::bench(root)
+}
