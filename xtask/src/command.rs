@@ -1,7 +1,7 @@
 //! Running external programs: echo the command line, run it, and turn a failure into an error
 //! that names the command.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// Runs `cmd` with inherited stdio; a non-zero exit is an error.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
@@ -14,6 +14,13 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("`{}` failed ({status})", describe(cmd)))
     }
+}
+
+/// Starts `cmd` with inherited stdio and returns at once.
+pub fn spawn(cmd: &mut Command) -> Result<Child, String> {
+    println!("$ {}", describe(cmd));
+    cmd.spawn()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))
 }
 
 /// Runs `cmd` quietly and returns its trimmed stdout, or `None` if it cannot start or fails.

@@ -2,7 +2,7 @@
 //! no metrics, no `Request.cf` download, no prompts.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command};
 
 use crate::command;
 use crate::tools;
@@ -38,9 +38,9 @@ pub fn deploy_dry_run(root: &Path) -> Result<(), String> {
     command::run(wrangler(root).args(["deploy", "--dry-run", "--outdir", "dist"]))
 }
 
-/// Runs `wrangler dev` in the foreground until it exits (Ctrl-C).
-pub fn dev(root: &Path, port: u16) -> Result<(), String> {
-    command::run(
+/// Starts `wrangler dev` on 127.0.0.1 with the local database (`.wrangler/state`).
+pub fn spawn_dev(root: &Path, port: u16) -> Result<Child, String> {
+    command::spawn(
         wrangler(root)
             .args(["dev", "--ip", "127.0.0.1", "--port"])
             .arg(port.to_string()),
