@@ -1,0 +1,236 @@
+//! Every string a visitor reads, one table per locale. `Strings` is a struct, not a map, so a
+//! locale that forgets a string does not compile.
+
+use ticketbooth_shared::Status;
+use ticketbooth_shared::field_error::FieldError;
+
+pub struct Strings {
+    pub lang: &'static str,
+    pub launcher_open: &'static str,
+    pub launcher_close: &'static str,
+    pub title: &'static str,
+    pub subtitle: &'static str,
+    pub close: &'static str,
+    pub back: &'static str,
+    pub greeting: &'static str,
+    pub intro: &'static str,
+    pub cta: &'static str,
+    pub cta_hint: &'static str,
+    pub my_tickets: &'static str,
+    pub my_tickets_hint: &'static str,
+    pub disabled: &'static str,
+    pub contact_title: &'static str,
+    pub contact_intro: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub continue_: &'static str,
+    pub form_title: &'static str,
+    pub subject: &'static str,
+    pub description: &'static str,
+    pub description_hint: &'static str,
+    pub send: &'static str,
+    pub sending: &'static str,
+    pub fix_fields: &'static str,
+    pub queued: &'static str,
+    pub refused: &'static str,
+    pub done_title: &'static str,
+    pub done_body: &'static str,
+    pub done_follow: &'static str,
+    pub tickets_title: &'static str,
+    pub tickets_loading: &'static str,
+    pub tickets_empty: &'static str,
+    pub tickets_failed: &'static str,
+    pub powered: &'static str,
+    pub required: &'static str,
+    pub too_long: (&'static str, &'static str),
+    pub forbidden: &'static str,
+    pub invalid_email: &'static str,
+    pub invalid_format: &'static str,
+    /// Visitor-facing status labels, indexed like `Status::ALL`.
+    pub status: [&'static str; 4],
+}
+
+pub static EN: Strings = Strings {
+    lang: "en",
+    launcher_open: "Open support",
+    launcher_close: "Close support",
+    title: "Support",
+    subtitle: "We usually reply within a day",
+    close: "Close",
+    back: "Back",
+    greeting: "Hi there!",
+    intro: "Tell us what went wrong and our team will follow up. You'll get a ticket code to keep track.",
+    cta: "Open a ticket",
+    cta_hint: "Takes about a minute",
+    my_tickets: "My tickets",
+    my_tickets_hint: "Follow the requests you've sent",
+    disabled: "Tickets can't be opened here right now.",
+    contact_title: "How can we reach you?",
+    contact_intro: "We'll send updates about your ticket to this address.",
+    name: "Your name",
+    email: "Email",
+    continue_: "Continue",
+    form_title: "Open a ticket",
+    subject: "Subject",
+    description: "What happened?",
+    description_hint: "Steps, links, error messages: anything that helps.",
+    send: "Send ticket",
+    sending: "Sending…",
+    fix_fields: "Please check the highlighted fields.",
+    queued: "You're offline. Your ticket is saved and will be sent as soon as you're back online.",
+    refused: "We couldn't accept this ticket. Please try again later.",
+    done_title: "Ticket opened",
+    done_body: "Thanks! Our team has your request. Your ticket code is",
+    done_follow: "See my tickets",
+    tickets_title: "My tickets",
+    tickets_loading: "Loading your tickets…",
+    tickets_empty: "You haven't opened any tickets yet.",
+    tickets_failed: "Your tickets couldn't be loaded. Check your connection and try again.",
+    powered: "Powered by Ticketbooth",
+    required: "This field is required.",
+    too_long: ("At most ", " characters."),
+    forbidden: "This field contains characters that are not allowed.",
+    invalid_email: "Enter a valid email address, like name@example.com.",
+    invalid_format: "This value is not in the expected format.",
+    status: ["Received", "We're on it", "Solved", "Closed"],
+};
+
+pub static FR: Strings = Strings {
+    lang: "fr",
+    launcher_open: "Ouvrir l’assistance",
+    launcher_close: "Fermer l’assistance",
+    title: "Assistance",
+    subtitle: "Nous répondons en général sous 24 h",
+    close: "Fermer",
+    back: "Retour",
+    greeting: "Bonjour !",
+    intro: "Dites-nous ce qui ne va pas : notre équipe vous répondra. Un code de ticket vous permettra de suivre votre demande.",
+    cta: "Ouvrir un ticket",
+    cta_hint: "Environ une minute",
+    my_tickets: "Mes tickets",
+    my_tickets_hint: "Suivre vos demandes",
+    disabled: "Impossible d’ouvrir un ticket ici pour le moment.",
+    contact_title: "Comment vous joindre ?",
+    contact_intro: "Nous vous écrirons à cette adresse au sujet de votre ticket.",
+    name: "Votre nom",
+    email: "E-mail",
+    continue_: "Continuer",
+    form_title: "Ouvrir un ticket",
+    subject: "Objet",
+    description: "Que s’est-il passé ?",
+    description_hint: "Étapes, liens, messages d’erreur : tout ce qui peut aider.",
+    send: "Envoyer le ticket",
+    sending: "Envoi…",
+    fix_fields: "Veuillez vérifier les champs signalés.",
+    queued: "Vous êtes hors ligne. Votre ticket est enregistré et sera envoyé dès le retour de la connexion.",
+    refused: "Nous n’avons pas pu accepter ce ticket. Réessayez plus tard.",
+    done_title: "Ticket ouvert",
+    done_body: "Merci ! Notre équipe a bien reçu votre demande. Votre code de ticket :",
+    done_follow: "Voir mes tickets",
+    tickets_title: "Mes tickets",
+    tickets_loading: "Chargement de vos tickets…",
+    tickets_empty: "Vous n’avez encore ouvert aucun ticket.",
+    tickets_failed: "Impossible de charger vos tickets. Vérifiez votre connexion et réessayez.",
+    powered: "Propulsé par Ticketbooth",
+    required: "Ce champ est obligatoire.",
+    too_long: ("Au plus ", " caractères."),
+    forbidden: "Ce champ contient des caractères non autorisés.",
+    invalid_email: "Saisissez une adresse e-mail valide, comme nom@exemple.fr.",
+    invalid_format: "Cette valeur n’a pas le format attendu.",
+    status: ["Reçu", "En cours", "Résolu", "Fermé"],
+};
+
+/// The table for a BCP 47 tag (`fr`, `fr-CA`, `FR`), English when we have none.
+pub fn strings(tag: &str) -> &'static Strings {
+    let lang = tag.split(['-', '_']).next().unwrap_or("");
+    if lang.eq_ignore_ascii_case("fr") {
+        &FR
+    } else {
+        &EN
+    }
+}
+
+impl Strings {
+    pub fn status(&self, status: Status) -> &'static str {
+        self.status[status as usize]
+    }
+
+    /// A field error in this locale (built without `format!`: no core::fmt in the Wasm).
+    pub fn field_error(&self, error: FieldError) -> String {
+        match error {
+            FieldError::Required => self.required.into(),
+            FieldError::TooLong { max } => {
+                let mut s = String::from(self.too_long.0);
+                push_number(&mut s, max);
+                s.push_str(self.too_long.1);
+                s
+            }
+            FieldError::ForbiddenCharacters => self.forbidden.into(),
+            FieldError::InvalidEmail => self.invalid_email.into(),
+            FieldError::InvalidFormat => self.invalid_format.into(),
+        }
+    }
+}
+
+/// Appends `n` in decimal.
+pub fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_tags_pick_their_table() {
+        assert_eq!(strings("fr").lang, "fr");
+        assert_eq!(strings("fr-CA").lang, "fr");
+        assert_eq!(strings("FR_be").lang, "fr");
+        assert_eq!(strings("en-GB").lang, "en");
+        assert_eq!(strings("de").lang, "en");
+        assert_eq!(strings("").lang, "en");
+    }
+
+    #[test]
+    fn status_labels_follow_status_all() {
+        for (i, status) in Status::ALL.into_iter().enumerate() {
+            assert_eq!(status as usize, i);
+        }
+        assert_eq!(EN.status(Status::Pending), "We're on it");
+        for status in Status::ALL {
+            assert_eq!(EN.status(status), status.visitor_label(), "{status:?}");
+        }
+        assert_eq!(FR.status(Status::Resolved), "Résolu");
+    }
+
+    #[test]
+    fn field_errors_are_translated_with_their_numbers() {
+        assert_eq!(
+            EN.field_error(FieldError::TooLong { max: 200 }),
+            "At most 200 characters."
+        );
+        assert_eq!(
+            FR.field_error(FieldError::TooLong { max: 20000 }),
+            "Au plus 20000 caractères."
+        );
+        assert_eq!(
+            EN.field_error(FieldError::InvalidEmail),
+            FieldError::InvalidEmail.to_string()
+        );
+        let mut s = String::new();
+        push_number(&mut s, 0);
+        assert_eq!(s, "0");
+    }
+}

@@ -1,0 +1,862 @@
+//! The widget's whole state and the one function that changes it: `update(state, msg)`.
+//!
+//! Pure: no DOM, no network, no storage, no clock, no randomness. Whatever needs the outside
+//! world is asked for through the returned `Effect`s, which `app.rs` carries out; whatever
+//! comes back from the outside world (a reply, an `online` event, a fresh uuid) arrives as a
+//! `Msg`. That is what lets `cargo test -p ticketbooth-widget` check every flow on the host.
+
+use ticketbooth_shared::Status;
+use ticketbooth_shared::api::{TranscriptAuthor, field};
+use ticketbooth_shared::field_error::FieldError;
+use ticketbooth_shared::requester::{Email, RequesterName};
+use ticketbooth_shared::ticket_text::{Description, Subject};
+
+/// The parts of the site's `config` the widget acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub enabled: bool,
+    pub contact_required: bool,
+    pub cta_label: String,
+}
+
+/// Name and email as the visitor gave them (validated, trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+}
+
+/// The ticket being written. Kept in localStorage on every change, so it survives a reload
+/// and an offline period.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Draft {
+    pub subject: String,
+    pub description: String,
+    pub transcript: Vec<(TranscriptAuthor, String)>,
+    /// The `Idempotency-Key` of this draft: minted on its first send, reused by every retry,
+    /// dropped only when the ticket exists.
+    pub key: Option<String>,
+    /// Sent at least once without an answer (offline, 5xx): the body is frozen and goes out
+    /// again, with the same key, when the network returns.
+    pub queued: bool,
+}
+
+impl Draft {
+    pub fn is_empty(&self) -> bool {
+        self.subject.is_empty()
+            && self.description.is_empty()
+            && self.transcript.is_empty()
+            && self.key.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// The greeting with the "Open a ticket" call to action and "My tickets".
+    Home,
+    /// Name and email, when the site requires them and they are not known.
+    Contact,
+    /// Subject and description.
+    Form,
+    /// The ticket exists: its code.
+    Done { code: String },
+    /// The visitor's tickets with their visitor-facing status.
+    Tickets,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Email,
+    Subject,
+    Description,
+}
+
+impl Field {
+    pub const ALL: [Field; 4] = [
+        Field::Name,
+        Field::Email,
+        Field::Subject,
+        Field::Description,
+    ];
+
+    /// The key the server uses for this field in `error.fields`.
+    pub fn wire_key(self) -> &'static str {
+        match self {
+            Field::Name => field::REQUESTER_NAME,
+            Field::Email => field::REQUESTER_EMAIL,
+            Field::Subject => field::SUBJECT,
+            Field::Description => field::DESCRIPTION,
+        }
+    }
+
+    pub fn from_wire_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.wire_key() == key)
+    }
+
+    fn check(self, raw: &str) -> Result<(), FieldError> {
+        match self {
+            Field::Name => RequesterName::parse(raw).map(drop),
+            Field::Email => Email::check(raw),
+            Field::Subject => Subject::parse(raw).map(drop),
+            Field::Description => Description::parse(raw).map(drop),
+        }
+    }
+}
+
+/// Why a field is refused: our own verdict (translated by the view), or the server's message
+/// when our rules found nothing wrong (the server has the last word).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Local(FieldError),
+    Server(String),
+}
+
+/// A line above the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    None,
+    /// Some fields need fixing (announced; the details are next to the fields).
+    FixFields,
+    /// No answer from the server: the draft is kept and goes out when the network returns.
+    Queued,
+    /// The server refused for a reason the visitor cannot fix (`ticketing_disabled`,
+    /// `origin_not_allowed`, …): its error code.
+    Refused(String),
+}
+
+/// One row of "My tickets".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    pub code: String,
+    pub subject: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tickets {
+    /// Not fetched since the last change.
+    Stale,
+    Loading,
+    Loaded(Vec<TicketRow>),
+    Failed,
+}
+
+/// The server's answer to a create, as `api.rs` classifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Created {
+        code: String,
+        token: String,
+    },
+    /// 422 `validation_failed`: `(wire key, server message)` per field.
+    Invalid(Vec<(String, String)>),
+    /// A 4xx the visitor cannot fix by editing, with its error code.
+    Refused(String),
+    /// No answer, or a 5xx: try again later with the same key.
+    Unreachable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub open: bool,
+    pub screen: Screen,
+    pub config: Option<Config>,
+    pub contact: Option<Contact>,
+    /// What the visitor typed into the contact prompt (kept when it is refused).
+    pub contact_input: Contact,
+    pub draft: Draft,
+    pub errors: Vec<(Field, Problem)>,
+    pub notice: Notice,
+    pub sending: bool,
+    pub online: bool,
+    /// A visitor token is stored: "My tickets" has something to show.
+    pub has_token: bool,
+    pub tickets: Tickets,
+}
+
+/// Everything that can happen to the widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Toggle,
+    Open,
+    Close,
+    ConfigLoaded(Config),
+    /// The "Open a ticket" call to action.
+    StartTicket,
+    ShowTickets,
+    Back,
+    /// Typing in the contact prompt.
+    ContactEdited(Contact),
+    ContactSubmitted,
+    /// Typing in the ticket form.
+    DraftEdited {
+        subject: String,
+        description: String,
+    },
+    /// The form's submit; `fresh_key` is a new uuid the draft takes if it has no key yet.
+    Submit {
+        fresh_key: String,
+    },
+    /// `Ticketbooth.openTicket(...)` from the host page.
+    Prefill {
+        subject: String,
+        description: String,
+        transcript: Vec<(TranscriptAuthor, String)>,
+    },
+    /// `Ticketbooth.identify(...)`: name and email the host vouches for (unsigned for now).
+    Identify(Contact),
+    Sent(SendOutcome),
+    Online,
+    Offline,
+    TicketsLoaded(Option<Vec<TicketRow>>),
+}
+
+/// What `app.rs` must do after an update (the view is always re-rendered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    SaveDraft,
+    ClearDraft,
+    SaveContact,
+    /// POST the draft (with its key, the contact and the stored token).
+    Send,
+    SaveToken(String),
+    FetchTickets,
+    /// Dispatch `ticketbooth:ticket-created` on the host page.
+    Announce {
+        code: String,
+    },
+    /// Move focus into the panel (its current screen's first control).
+    FocusPanel,
+    /// Give focus back to where it was before the panel opened.
+    RestoreFocus,
+    /// Focus the first field with an error.
+    FocusError,
+}
+
+impl State {
+    /// The state at mount, from what localStorage held.
+    pub fn new(
+        contact: Option<Contact>,
+        draft: Draft,
+        has_token: bool,
+        online: bool,
+    ) -> (State, Vec<Effect>) {
+        let queued = draft.queued;
+        let state = State {
+            open: false,
+            screen: Screen::Home,
+            contact_input: contact.clone().unwrap_or_default(),
+            contact,
+            draft,
+            errors: Vec::new(),
+            notice: if queued { Notice::Queued } else { Notice::None },
+            sending: false,
+            online,
+            has_token,
+            tickets: Tickets::Stale,
+            config: None,
+        };
+        let mut effects = Vec::new();
+        let mut state = state;
+        if queued && online {
+            state.sending = true;
+            effects.push(Effect::Send);
+        }
+        (state, effects)
+    }
+
+    /// Where "Open a ticket" leads: the contact prompt when the site wants a contact and none
+    /// is known, else the form.
+    fn ticket_entry(&self) -> Screen {
+        let required = self.config.as_ref().is_some_and(|c| c.contact_required);
+        if required && self.contact.is_none() {
+            Screen::Contact
+        } else {
+            Screen::Form
+        }
+    }
+
+    pub fn error_for(&self, field: Field) -> Option<&Problem> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, p)| p)
+    }
+
+    /// Ticketing is off for this site (known only once the config is in).
+    pub fn disabled(&self) -> bool {
+        self.config.as_ref().is_some_and(|c| !c.enabled)
+    }
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Toggle => {
+            return update(state, if state.open { Msg::Close } else { Msg::Open });
+        }
+        Msg::Open => {
+            if !state.open {
+                state.open = true;
+                if state.screen == Screen::Tickets {
+                    fx.push(Effect::FetchTickets);
+                    state.tickets = Tickets::Loading;
+                }
+            }
+            fx.push(Effect::FocusPanel);
+        }
+        Msg::Close => {
+            if state.open {
+                state.open = false;
+                if matches!(state.screen, Screen::Done { .. }) {
+                    state.screen = Screen::Home;
+                }
+                fx.push(Effect::RestoreFocus);
+            }
+        }
+        Msg::ConfigLoaded(config) => state.config = Some(config),
+        Msg::StartTicket => {
+            if !state.disabled() {
+                state.screen = state.ticket_entry();
+                state.errors.clear();
+                if !matches!(state.notice, Notice::Queued) {
+                    state.notice = Notice::None;
+                }
+                fx.push(Effect::FocusPanel);
+            }
+        }
+        Msg::ShowTickets => {
+            state.screen = Screen::Tickets;
+            state.tickets = Tickets::Loading;
+            fx.push(Effect::FetchTickets);
+            fx.push(Effect::FocusPanel);
+        }
+        Msg::Back => {
+            state.screen = Screen::Home;
+            state.errors.clear();
+            fx.push(Effect::FocusPanel);
+        }
+        Msg::ContactEdited(input) => state.contact_input = input,
+        Msg::ContactSubmitted => {
+            let Contact { name, email } = &state.contact_input;
+            // `Email::check`, not `parse`: same verdict, without Unicode's case tables (the
+            // server normalizes the address).
+            let parsed = (RequesterName::parse(name), Email::check(email));
+            state.errors.clear();
+            match parsed {
+                (Ok(name), Ok(())) => {
+                    let contact = Contact {
+                        name: name.as_ref().to_owned(),
+                        email: email.trim().to_owned(),
+                    };
+                    state.contact_input = contact.clone();
+                    state.contact = Some(contact);
+                    state.notice = Notice::None;
+                    state.screen = Screen::Form;
+                    fx.push(Effect::SaveContact);
+                    fx.push(Effect::FocusPanel);
+                }
+                (name, email) => {
+                    if let Err(e) = name {
+                        state.errors.push((Field::Name, Problem::Local(e)));
+                    }
+                    if let Err(e) = email {
+                        state.errors.push((Field::Email, Problem::Local(e)));
+                    }
+                    state.notice = Notice::FixFields;
+                    fx.push(Effect::FocusError);
+                }
+            }
+        }
+        Msg::DraftEdited {
+            subject,
+            description,
+        } => {
+            if !state.draft.queued && !state.sending {
+                state.draft.subject = subject;
+                state.draft.description = description;
+                state
+                    .errors
+                    .retain(|(f, _)| !matches!(f, Field::Subject | Field::Description));
+                fx.push(Effect::SaveDraft);
+            }
+        }
+        Msg::Submit { fresh_key } => {
+            if state.sending || state.disabled() {
+                return fx;
+            }
+            if !state.draft.queued {
+                state.errors.clear();
+                for f in [Field::Subject, Field::Description] {
+                    let raw = if f == Field::Subject {
+                        &state.draft.subject
+                    } else {
+                        &state.draft.description
+                    };
+                    if let Err(e) = f.check(raw) {
+                        state.errors.push((f, Problem::Local(e)));
+                    }
+                }
+                if !state.errors.is_empty() {
+                    state.notice = Notice::FixFields;
+                    fx.push(Effect::FocusError);
+                    return fx;
+                }
+            }
+            if state.draft.key.is_none() {
+                state.draft.key = Some(fresh_key);
+            }
+            state.sending = true;
+            state.notice = if state.draft.queued {
+                Notice::Queued
+            } else {
+                Notice::None
+            };
+            fx.push(Effect::SaveDraft);
+            fx.push(Effect::Send);
+        }
+        Msg::Prefill {
+            subject,
+            description,
+            transcript,
+        } => {
+            if !state.draft.queued && !state.sending {
+                state.draft.subject = subject;
+                state.draft.description = description;
+                state.draft.transcript = transcript;
+                fx.push(Effect::SaveDraft);
+            }
+            if !state.disabled() {
+                state.screen = state.ticket_entry();
+            }
+            state.open = true;
+            fx.push(Effect::FocusPanel);
+        }
+        Msg::Identify(contact) => {
+            if Field::Name.check(&contact.name).is_ok()
+                && Field::Email.check(&contact.email).is_ok()
+            {
+                state.contact_input = contact.clone();
+                state.contact = Some(contact);
+                fx.push(Effect::SaveContact);
+                if state.screen == Screen::Contact {
+                    state.screen = Screen::Form;
+                }
+            }
+        }
+        Msg::Sent(outcome) => {
+            state.sending = false;
+            match outcome {
+                SendOutcome::Created { code, token } => {
+                    state.draft = Draft::default();
+                    state.errors.clear();
+                    state.notice = Notice::None;
+                    state.has_token = true;
+                    state.tickets = Tickets::Stale;
+                    state.screen = Screen::Done { code: code.clone() };
+                    fx.push(Effect::ClearDraft);
+                    fx.push(Effect::SaveToken(token));
+                    fx.push(Effect::Announce { code });
+                    if state.open {
+                        fx.push(Effect::FocusPanel);
+                    }
+                }
+                SendOutcome::Invalid(fields) => {
+                    state.draft.queued = false;
+                    state.errors.clear();
+                    for (key, message) in fields {
+                        let Some(f) = Field::from_wire_key(&key) else {
+                            continue;
+                        };
+                        let raw = match f {
+                            Field::Name => state.contact.as_ref().map(|c| c.name.as_str()),
+                            Field::Email => state.contact.as_ref().map(|c| c.email.as_str()),
+                            Field::Subject => Some(state.draft.subject.as_str()),
+                            Field::Description => Some(state.draft.description.as_str()),
+                        };
+                        let problem = match f.check(raw.unwrap_or("")) {
+                            Err(e) => Problem::Local(e),
+                            Ok(()) => Problem::Server(message),
+                        };
+                        state.errors.push((f, problem));
+                    }
+                    // A refused name or email is fixed in the contact prompt.
+                    if state.error_for(Field::Name).is_some()
+                        || state.error_for(Field::Email).is_some()
+                    {
+                        state.contact = None;
+                        state.screen = Screen::Contact;
+                    } else {
+                        state.screen = Screen::Form;
+                    }
+                    state.notice = Notice::FixFields;
+                    fx.push(Effect::SaveDraft);
+                    fx.push(Effect::FocusError);
+                }
+                SendOutcome::Refused(code) => {
+                    state.draft.queued = false;
+                    if code == "ticketing_disabled" {
+                        if let Some(c) = state.config.as_mut() {
+                            c.enabled = false;
+                        }
+                    }
+                    state.notice = Notice::Refused(code);
+                    fx.push(Effect::SaveDraft);
+                }
+                SendOutcome::Unreachable => {
+                    state.draft.queued = true;
+                    state.notice = Notice::Queued;
+                    fx.push(Effect::SaveDraft);
+                }
+            }
+        }
+        Msg::Online => {
+            state.online = true;
+            if state.draft.queued && !state.sending {
+                state.sending = true;
+                fx.push(Effect::Send);
+            }
+        }
+        Msg::Offline => state.online = false,
+        Msg::TicketsLoaded(rows) => {
+            state.tickets = match rows {
+                Some(rows) => Tickets::Loaded(rows),
+                None => Tickets::Failed,
+            };
+        }
+    }
+    fx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> State {
+        State::new(None, Draft::default(), false, true).0
+    }
+
+    fn with_config(contact_required: bool) -> State {
+        let mut s = fresh();
+        update(
+            &mut s,
+            Msg::ConfigLoaded(Config {
+                enabled: true,
+                contact_required,
+                cta_label: "Open a ticket".into(),
+            }),
+        );
+        s
+    }
+
+    fn type_draft(s: &mut State, subject: &str, description: &str) {
+        update(
+            s,
+            Msg::DraftEdited {
+                subject: subject.into(),
+                description: description.into(),
+            },
+        );
+    }
+
+    fn submit(s: &mut State) -> Vec<Effect> {
+        update(
+            s,
+            Msg::Submit {
+                fresh_key: "key-00000001".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn toggle_opens_and_closes_and_gives_focus_back() {
+        let mut s = fresh();
+        assert_eq!(update(&mut s, Msg::Toggle), vec![Effect::FocusPanel]);
+        assert!(s.open);
+        assert_eq!(update(&mut s, Msg::Toggle), vec![Effect::RestoreFocus]);
+        assert!(!s.open);
+        assert_eq!(
+            update(&mut s, Msg::Close),
+            vec![],
+            "closing twice does nothing"
+        );
+    }
+
+    #[test]
+    fn the_cta_asks_for_contact_only_when_required_and_unknown() {
+        let mut s = with_config(false);
+        update(&mut s, Msg::StartTicket);
+        assert_eq!(s.screen, Screen::Form);
+
+        let mut s = with_config(true);
+        update(&mut s, Msg::StartTicket);
+        assert_eq!(s.screen, Screen::Contact);
+
+        update(
+            &mut s,
+            Msg::Identify(Contact {
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+            }),
+        );
+        assert_eq!(
+            s.screen,
+            Screen::Form,
+            "an identified visitor skips the prompt"
+        );
+    }
+
+    #[test]
+    fn the_contact_prompt_validates_with_the_server_rules() {
+        let mut s = with_config(true);
+        update(&mut s, Msg::StartTicket);
+        update(
+            &mut s,
+            Msg::ContactEdited(Contact {
+                name: " ".into(),
+                email: "ada@localhost".into(),
+            }),
+        );
+        let fx = update(&mut s, Msg::ContactSubmitted);
+        assert_eq!(fx, vec![Effect::FocusError]);
+        assert_eq!(s.screen, Screen::Contact);
+        assert_eq!(
+            s.errors,
+            vec![
+                (Field::Name, Problem::Local(FieldError::Required)),
+                (Field::Email, Problem::Local(FieldError::InvalidEmail)),
+            ]
+        );
+        update(
+            &mut s,
+            Msg::ContactEdited(Contact {
+                name: " Ada ".into(),
+                email: "Ada@Example.COM".into(),
+            }),
+        );
+        let fx = update(&mut s, Msg::ContactSubmitted);
+        assert_eq!(fx, vec![Effect::SaveContact, Effect::FocusPanel]);
+        assert_eq!(s.screen, Screen::Form);
+        assert!(s.errors.is_empty());
+        assert_eq!(
+            s.contact,
+            Some(Contact {
+                name: "Ada".into(),
+                email: "Ada@Example.COM".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_invalid_form_is_not_sent() {
+        let mut s = with_config(false);
+        update(&mut s, Msg::StartTicket);
+        type_draft(&mut s, "   ", "");
+        assert_eq!(submit(&mut s), vec![Effect::FocusError]);
+        assert!(!s.sending);
+        assert_eq!(
+            s.draft.key, None,
+            "no key is minted for a draft that is not sent"
+        );
+        assert_eq!(
+            s.error_for(Field::Subject),
+            Some(&Problem::Local(FieldError::Required))
+        );
+        type_draft(&mut s, "Printer on fire", "");
+        assert!(s.errors.is_empty(), "editing clears the form's errors");
+    }
+
+    #[test]
+    fn a_created_ticket_clears_the_draft_and_announces_its_code() {
+        let mut s = with_config(false);
+        update(&mut s, Msg::Open);
+        update(&mut s, Msg::StartTicket);
+        type_draft(&mut s, "Printer on fire", "Since Monday");
+        assert_eq!(submit(&mut s), vec![Effect::SaveDraft, Effect::Send]);
+        assert!(s.sending);
+        assert_eq!(s.draft.key.as_deref(), Some("key-00000001"));
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Created {
+                code: "TKT-1".into(),
+                token: "tok".into(),
+            }),
+        );
+        assert_eq!(
+            fx,
+            vec![
+                Effect::ClearDraft,
+                Effect::SaveToken("tok".into()),
+                Effect::Announce {
+                    code: "TKT-1".into()
+                },
+                Effect::FocusPanel,
+            ]
+        );
+        assert_eq!(
+            s.screen,
+            Screen::Done {
+                code: "TKT-1".into()
+            }
+        );
+        assert!(s.draft.is_empty());
+        assert!(s.has_token);
+    }
+
+    #[test]
+    fn an_unreachable_server_queues_the_draft_and_online_sends_it_once_with_the_same_key() {
+        let mut s = with_config(false);
+        update(&mut s, Msg::StartTicket);
+        type_draft(&mut s, "Printer on fire", "");
+        submit(&mut s);
+        update(&mut s, Msg::Offline);
+        update(&mut s, Msg::Sent(SendOutcome::Unreachable));
+        assert!(s.draft.queued);
+        assert_eq!(s.notice, Notice::Queued);
+        assert!(!s.sending);
+
+        type_draft(&mut s, "Something else", "");
+        assert_eq!(
+            s.draft.subject, "Printer on fire",
+            "a queued draft is frozen"
+        );
+
+        assert_eq!(update(&mut s, Msg::Online), vec![Effect::Send]);
+        assert!(s.sending);
+        assert_eq!(update(&mut s, Msg::Online), vec![], "one send at a time");
+        // A press on Send while queued resends with the same key, never a new one.
+        update(&mut s, Msg::Sent(SendOutcome::Unreachable));
+        update(
+            &mut s,
+            Msg::Submit {
+                fresh_key: "another-key-2".into(),
+            },
+        );
+        assert_eq!(s.draft.key.as_deref(), Some("key-00000001"));
+    }
+
+    #[test]
+    fn a_queued_draft_goes_out_at_mount_when_online() {
+        let draft = Draft {
+            subject: "Printer on fire".into(),
+            key: Some("key-00000001".into()),
+            queued: true,
+            ..Draft::default()
+        };
+        let (s, fx) = State::new(None, draft.clone(), false, true);
+        assert_eq!(fx, vec![Effect::Send]);
+        assert!(s.sending);
+        let (s, fx) = State::new(None, draft, false, false);
+        assert_eq!(fx, vec![]);
+        assert_eq!(s.notice, Notice::Queued);
+    }
+
+    #[test]
+    fn server_field_errors_land_next_to_their_fields() {
+        let mut s = with_config(false);
+        update(&mut s, Msg::StartTicket);
+        type_draft(&mut s, "Fine", "");
+        submit(&mut s);
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Invalid(vec![
+                ("subject".into(), "Not on this site.".into()),
+                ("unknown".into(), "ignored".into()),
+            ])),
+        );
+        assert_eq!(fx, vec![Effect::SaveDraft, Effect::FocusError]);
+        assert_eq!(s.screen, Screen::Form);
+        assert_eq!(
+            s.errors,
+            vec![(Field::Subject, Problem::Server("Not on this site.".into()))]
+        );
+        assert_eq!(
+            s.draft.key.as_deref(),
+            Some("key-00000001"),
+            "the key stays"
+        );
+
+        // A refused email sends the visitor back to the contact prompt.
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Invalid(vec![(
+                "requester.email".into(),
+                "Enter a valid email address.".into(),
+            )])),
+        );
+        assert_eq!(fx, vec![Effect::SaveDraft, Effect::FocusError]);
+        assert_eq!(s.screen, Screen::Contact);
+        assert_eq!(
+            s.error_for(Field::Email),
+            Some(&Problem::Local(FieldError::Required)),
+            "no contact known: our own rule explains it"
+        );
+    }
+
+    #[test]
+    fn a_disabled_site_offers_no_ticket() {
+        let mut s = fresh();
+        update(
+            &mut s,
+            Msg::ConfigLoaded(Config {
+                enabled: false,
+                contact_required: false,
+                cta_label: String::new(),
+            }),
+        );
+        update(&mut s, Msg::StartTicket);
+        assert_eq!(s.screen, Screen::Home);
+        let mut s = with_config(false);
+        update(&mut s, Msg::StartTicket);
+        type_draft(&mut s, "Hi", "");
+        submit(&mut s);
+        update(
+            &mut s,
+            Msg::Sent(SendOutcome::Refused("ticketing_disabled".into())),
+        );
+        assert!(s.disabled());
+        assert_eq!(s.notice, Notice::Refused("ticketing_disabled".into()));
+    }
+
+    #[test]
+    fn prefill_opens_the_form_with_the_hosts_text() {
+        let mut s = with_config(false);
+        let fx = update(
+            &mut s,
+            Msg::Prefill {
+                subject: "From chat".into(),
+                description: "…".into(),
+                transcript: vec![(TranscriptAuthor::Bot, "Hello".into())],
+            },
+        );
+        assert_eq!(fx, vec![Effect::SaveDraft, Effect::FocusPanel]);
+        assert!(s.open);
+        assert_eq!(s.screen, Screen::Form);
+        assert_eq!(s.draft.transcript.len(), 1);
+    }
+
+    #[test]
+    fn my_tickets_are_fetched_each_time_they_are_shown() {
+        let mut s = fresh();
+        let fx = update(&mut s, Msg::ShowTickets);
+        assert_eq!(fx, vec![Effect::FetchTickets, Effect::FocusPanel]);
+        assert_eq!(s.tickets, Tickets::Loading);
+        update(&mut s, Msg::TicketsLoaded(None));
+        assert_eq!(s.tickets, Tickets::Failed);
+        update(&mut s, Msg::Close);
+        update(&mut s, Msg::Open);
+        assert_eq!(
+            s.tickets,
+            Tickets::Loading,
+            "reopening on the list refreshes it"
+        );
+    }
+
+    #[test]
+    fn every_wire_key_maps_back_to_its_field() {
+        for f in Field::ALL {
+            assert_eq!(Field::from_wire_key(f.wire_key()), Some(f));
+        }
+    }
+}
