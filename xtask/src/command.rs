@@ -23,6 +23,26 @@ pub fn spawn(cmd: &mut Command) -> Result<Child, String> {
         .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))
 }
 
+/// Runs `cmd` and returns its stdout; a non-zero exit is an error carrying its output.
+pub fn output(cmd: &mut Command) -> Result<String, String> {
+    println!("$ {}", describe(cmd));
+    let output = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Err(format!(
+            "`{}` failed ({}):\n{stdout}{stderr}",
+            describe(cmd),
+            output.status
+        ))
+    }
+}
+
 /// Runs `cmd` quietly and returns its trimmed stdout, or `None` if it cannot start or fails.
 /// For probes such as `tool --version`.
 pub fn probe(cmd: &mut Command) -> Option<String> {

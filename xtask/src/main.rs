@@ -10,6 +10,7 @@ mod command;
 mod dev;
 mod dev_vars;
 mod freshness;
+mod operator;
 mod setup;
 mod test;
 mod tools;
@@ -28,7 +29,10 @@ commands:
   dev     setup, build, migrate and seed local D1, then run `wrangler dev` on :8787
   test    run every check and test suite: fmt, clippy, host tests, widget tests,
           the Worker bundle, and the end-to-end tests against `wrangler dev`
-  bench   run the benchmarks: the API under load, and the widget's";
+  bench   run the benchmarks: the API under load, and the widget's
+  add-operator --site KEY --email EMAIL --name NAME [--role ROLE] [--remote]
+          give someone a role on a site and print their new API token (local D1, or
+          the deployed one with --remote)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(&root),
         Some("test") => test::run(&root),
         Some("bench") => bench::run(&root),
+        Some("add-operator") => operator::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
