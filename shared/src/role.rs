@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::field_error::FieldError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -33,6 +35,27 @@ pub enum Action {
     ManageSite,
 }
 
+impl Action {
+    pub const ALL: [Action; 16] = [
+        Action::ViewTickets,
+        Action::CommentInternal,
+        Action::CommentPublic,
+        Action::CreateTicket,
+        Action::ChangeStatus,
+        Action::ChangePriority,
+        Action::Assign,
+        Action::EditFields,
+        Action::EditLabels,
+        Action::BulkEdit,
+        Action::MarkSpam,
+        Action::DeleteTicket,
+        Action::ManageSettings,
+        Action::ManageMembers,
+        Action::ManageApiKeys,
+        Action::ManageSite,
+    ];
+}
+
 impl Role {
     pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Guest];
 
@@ -54,6 +77,14 @@ impl Role {
         }
     }
 
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or(FieldError::InvalidFormat)
+    }
+
+    /// The wire and database spelling (identical to the SQL `CHECK` values).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
@@ -69,28 +100,9 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const ACTIONS: [Action; 16] = [
-        ViewTickets,
-        CommentInternal,
-        CommentPublic,
-        CreateTicket,
-        ChangeStatus,
-        ChangePriority,
-        Assign,
-        EditFields,
-        EditLabels,
-        BulkEdit,
-        MarkSpam,
-        DeleteTicket,
-        ManageSettings,
-        ManageMembers,
-        ManageApiKeys,
-        ManageSite,
-    ];
-
     #[test]
     fn the_permission_table() {
-        for action in ACTIONS {
+        for action in Action::ALL {
             assert!(Role::Owner.allows(action));
             assert_eq!(
                 Role::Admin.allows(action),
@@ -98,12 +110,12 @@ mod tests {
                 "{action:?}"
             );
         }
-        let member_may: Vec<_> = ACTIONS
+        let member_may: Vec<_> = Action::ALL
             .into_iter()
             .filter(|a| Role::Member.allows(*a))
             .collect();
-        assert_eq!(member_may, ACTIONS[..11].to_vec());
-        let guest_may: Vec<_> = ACTIONS
+        assert_eq!(member_may, Action::ALL[..11].to_vec());
+        let guest_may: Vec<_> = Action::ALL
             .into_iter()
             .filter(|a| Role::Guest.allows(*a))
             .collect();
@@ -111,9 +123,17 @@ mod tests {
     }
 
     #[test]
+    fn roles_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert_eq!(Role::parse("boss"), Err(FieldError::InvalidFormat));
+    }
+
+    #[test]
     fn each_role_may_do_at_least_what_the_next_lower_may() {
         for pair in Role::ALL.windows(2) {
-            for action in ACTIONS {
+            for action in Action::ALL {
                 assert!(
                     !pair[1].allows(action) || pair[0].allows(action),
                     "{pair:?} {action:?}"

@@ -105,10 +105,7 @@ fn parse(args: &[String]) -> Result<Request, String> {
             "--email" => email = Some(Email::parse(value).map_err(|e| bad(&e.to_string()))?),
             "--name" => name = Some(RequesterName::parse(value).map_err(|e| bad(&e.to_string()))?),
             "--role" => {
-                role = Role::ALL
-                    .into_iter()
-                    .find(|r| r.as_str() == value)
-                    .ok_or_else(|| bad("unknown role"))?;
+                role = Role::parse(value).map_err(|_| bad("unknown role"))?;
             }
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
         }

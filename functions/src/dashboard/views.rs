@@ -263,19 +263,21 @@ fn status_badge(h: &mut Html, status: &str) {
     let label = Status::parse(status)
         .map(Status::operator_label)
         .unwrap_or(status);
-    h.raw("<span class=\"badge status-")
-        .text(status)
-        .raw("\">")
-        .text(label)
-        .raw("</span>");
+    badge(h, "status-", status, label);
 }
 
 fn priority_badge(h: &mut Html, priority: &str) {
     let label = Priority::parse(priority)
         .map(Priority::label)
         .unwrap_or(priority);
-    h.raw("<span class=\"badge priority-")
-        .text(priority)
+    badge(h, "priority-", priority, label);
+}
+
+/// `<span class="badge {kind}{value}">{label}</span>`; the class picks the colour in app.css.
+fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
+    h.raw("<span class=\"badge ")
+        .raw(kind)
+        .text(value)
         .raw("\">")
         .text(label)
         .raw("</span>");

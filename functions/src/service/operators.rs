@@ -49,10 +49,7 @@ pub async fn authenticate<E: Executor>(db: &E, token: &str) -> Result<Operator, 
         decode_first(db.query(operator_tokens::find_owner(&hash)).await?)?;
     let row = row.ok_or(ServiceError::NotSignedIn)?;
     let shape = |what: &str| StoreError::RowShape(format!("operator {}: {what}", row.operator_id));
-    let role = [Role::Owner, Role::Admin, Role::Member, Role::Guest]
-        .into_iter()
-        .find(|r| r.as_str() == row.role)
-        .ok_or_else(|| shape("unknown role"))?;
+    let role = Role::parse(&row.role).map_err(|_| shape("unknown role"))?;
     Ok(Operator {
         role,
         site_key: SiteKey::parse(&row.site_key).map_err(|_| shape("invalid site key"))?,
