@@ -1,21 +1,17 @@
-//! The widget's only HTTP client: the three public routes of `/api/v1/sites/{site}`, with
-//! `fetch` from web-sys (no gloo-net: it is thinly maintained and costs ~2 KB; this module is
-//! the seam to swap it back in).
+//! The widget's only HTTP client: the three public routes of `/api/v1/sites/{site}`. Each call
+//! takes a continuation that receives the classified answer (no futures executor in the Wasm).
 
-use js_sys::Promise;
 use ticketbooth_shared::Status;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestInit, Response};
+use wasm_bindgen::prelude::*;
 
-use crate::dom::window;
-use crate::json::{self, get, get_str, get_text};
+use crate::js::{self, Js, get, get_str, get_text};
+use crate::json;
 use crate::state::{Config, Contact, Draft, SendOutcome, TicketRow};
 
 /// Where a site's API lives.
 #[derive(Clone)]
 pub struct Endpoint {
-    /// An origin such as `https://tickets.example.com` (no trailing slash).
+    /// An origin such as `https://tickets.example.com`.
     pub api: String,
     pub site: String,
 }
@@ -24,53 +20,86 @@ impl Endpoint {
     fn url(&self, tail: &str) -> String {
         let mut url = String::from(self.api.trim_end_matches('/'));
         url.push_str("/api/v1/sites/");
-        url.push_str(&String::from(js_sys::encode_uri_component(&self.site)));
+        url.push_str(&self.site);
         url.push_str(tail);
         url
     }
 }
 
-/// `GET …/config`; `None` when the server cannot be reached or answers with an error.
-pub async fn config(endpoint: &Endpoint) -> Option<Config> {
-    let (status, body) = request(&endpoint.url("/config"), "GET", None, None, None).await?;
-    if status != 200 {
-        return None;
-    }
-    Some(Config {
-        enabled: json::get_bool(&body, "enabled").unwrap_or(true),
-        contact_required: json::get_bool(&body, "contact_required").unwrap_or(false),
-        cta_label: get_text(&body, "cta_label"),
-    })
+/// `(status, json)` of an answer, `None` when none came.
+fn answer(reply: &Js) -> Option<(u32, Js)> {
+    let status = js::get(reply, "0").as_f64()? as u32;
+    Some((status, js::get(reply, "1")))
+}
+
+fn call(
+    url: &str,
+    method: &str,
+    body: Option<&str>,
+    key: Option<&str>,
+    token: Option<&str>,
+    done: impl FnOnce(Option<(u32, Js)>) + 'static,
+) {
+    let done = Closure::once_into_js(move |reply: JsValue| done(answer(&reply)));
+    js::request(url, method, body, key, token, &done);
+}
+
+/// `GET …/config`; nothing when the server cannot be reached or refuses.
+pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
+    call(
+        &endpoint.url("/config"),
+        "GET",
+        None,
+        None,
+        None,
+        move |reply| {
+            if let Some((200, body)) = reply {
+                done(Config {
+                    enabled: get(&body, "enabled").as_bool().unwrap_or(true),
+                    contact_required: get(&body, "contact_required").as_bool().unwrap_or(false),
+                    cta_label: get_text(&body, "cta_label"),
+                });
+            }
+        },
+    );
 }
 
 /// `POST …/tickets` with the draft's `Idempotency-Key`, classified for `state::update`.
-pub async fn create(
+pub fn create(
     endpoint: &Endpoint,
     draft: &Draft,
     contact: Option<&Contact>,
     token: Option<&str>,
-) -> SendOutcome {
-    let body = json::object();
-    json::set_str(&body, "subject", &draft.subject);
-    json::set_str(&body, "description", &draft.description);
+    done: impl FnOnce(SendOutcome) + 'static,
+) {
+    let body = js::obj();
+    js::set_str(&body, "subject", &draft.subject);
+    js::set_str(&body, "description", &draft.description);
     if let Some(contact) = contact {
-        let requester = json::object();
-        json::set_str(&requester, "name", &contact.name);
-        json::set_str(&requester, "email", &contact.email);
-        json::set(&body, "requester", &requester);
+        let requester = js::obj();
+        js::set_str(&requester, "name", &contact.name);
+        js::set_str(&requester, "email", &contact.email);
+        js::set(&body, "requester", &requester);
     }
-    json::set(
+    js::set(
         &body,
         "transcript",
         &json::transcript_to_js(&draft.transcript),
     );
-    let Some(body) = json::stringify(&body) else {
-        return SendOutcome::Refused(String::new());
-    };
+    let body = js::stringify(&body);
     let url = endpoint.url("/tickets");
-    let Some((status, reply)) =
-        request(&url, "POST", Some(&body), draft.key.as_deref(), token).await
-    else {
+    call(
+        &url,
+        "POST",
+        Some(&body),
+        draft.key.as_deref(),
+        token,
+        move |reply| done(classify(reply)),
+    );
+}
+
+fn classify(reply: Option<(u32, Js)>) -> SendOutcome {
+    let Some((status, reply)) = reply else {
         return SendOutcome::Unreachable;
     };
     let error = get(&reply, "error");
@@ -85,18 +114,14 @@ pub async fn create(
         }
         422 if code == "validation_failed" => {
             let fields = get(&error, "fields");
-            let fields: Vec<(String, String)> = if fields.is_object() {
-                js_sys::Object::keys(fields.unchecked_ref::<js_sys::Object>())
-                    .iter()
-                    .filter_map(|k| {
-                        let k = k.as_string()?;
-                        let message = get_str(&fields, &k)?;
-                        Some((k, message))
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let fields: Vec<(String, String)> = js::vec(&js::keys(&fields))
+                .iter()
+                .filter_map(|k| {
+                    let k = k.as_string()?;
+                    let message = get_str(&fields, &k)?;
+                    Some((k, message))
+                })
+                .collect();
             if fields.is_empty() {
                 SendOutcome::Refused(code)
             } else {
@@ -108,62 +133,35 @@ pub async fn create(
     }
 }
 
-/// `GET …/tickets` with the visitor token: newest first.
-pub async fn tickets(endpoint: &Endpoint, token: &str) -> Option<Vec<TicketRow>> {
-    let (status, body) = request(&endpoint.url("/tickets"), "GET", None, None, Some(token)).await?;
-    if status != 200 {
-        return None;
-    }
-    let rows = json::items(&get(&body, "tickets"))
-        .iter()
-        .filter_map(|t| {
-            Some(TicketRow {
-                code: get_str(t, "code")?,
-                subject: get_text(t, "subject"),
-                status: Status::parse(&get_str(t, "status")?).ok()?,
-            })
-        })
-        .collect();
-    Some(rows)
-}
-
-/// One fetch: its status and its JSON body (`undefined` when it has none). `None` when no
-/// answer came (offline, DNS, CORS refusal).
-async fn request(
-    url: &str,
-    method: &str,
-    body: Option<&str>,
-    idempotency_key: Option<&str>,
-    token: Option<&str>,
-) -> Option<(u16, JsValue)> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let headers = Headers::new().ok()?;
-    if let Some(body) = body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(body));
-    }
-    if let Some(key) = idempotency_key {
-        let _ = headers.set("Idempotency-Key", key);
-    }
-    if let Some(token) = token {
-        let mut value = String::from("Bearer ");
-        value.push_str(token);
-        let _ = headers.set("Authorization", &value);
-    }
-    init.set_headers(&headers);
-    let response: Response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
-        .await
-        .ok()?
-        .unchecked_into();
-    let status = response.status();
-    let json = match response.json() {
-        Ok(promise) => wait(promise).await,
-        Err(_) => JsValue::UNDEFINED,
-    };
-    Some((status, json))
-}
-
-async fn wait(promise: Promise) -> JsValue {
-    JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED)
+/// `GET …/tickets` with the visitor token: newest first; `None` when they could not be read.
+pub fn tickets(
+    endpoint: &Endpoint,
+    token: &str,
+    done: impl FnOnce(Option<Vec<TicketRow>>) + 'static,
+) {
+    call(
+        &endpoint.url("/tickets"),
+        "GET",
+        None,
+        None,
+        Some(token),
+        move |reply| {
+            let rows = match reply {
+                Some((200, body)) => Some(
+                    js::vec(&get(&body, "tickets"))
+                        .iter()
+                        .filter_map(|t| {
+                            Some(TicketRow {
+                                code: get_str(t, "code")?,
+                                subject: get_text(t, "subject"),
+                                status: Status::parse(&get_str(t, "status")?).ok()?,
+                            })
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            done(rows)
+        },
+    );
 }

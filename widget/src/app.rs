@@ -1,22 +1,16 @@
 //! The running widget: mounts the Shadow DOM and the views, owns the `State`, and runs the
 //! message loop — `dispatch(msg)` → `update` → render → effects (storage, network, focus,
-//! DOM events). Asynchronous results come back through `dispatch` as messages.
+//! DOM events). Answers from the network come back through `dispatch` as messages.
 
 use std::cell::{Cell, RefCell};
 
-use js_sys::{Array, Reflect};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
-use web_sys::{
-    CssStyleSheet, CustomEvent, CustomEventInit, Element, Event, HtmlElement, ShadowRoot,
-    ShadowRootInit, ShadowRootMode,
-};
 
 use crate::api::{self, Endpoint};
-use crate::dom::{Listener, attr, callback, document, show, window};
+use crate::dom::{Js, Listener, attr, el, show};
 use crate::i18n::{self, Strings};
-use crate::json::{self, get, get_str, get_text};
+use crate::js::{self, Callback, callback, get, get_text};
+use crate::json;
 use crate::state::{Contact, Draft, Effect, Field, Msg, Screen, State, update};
 use crate::storage::Store;
 use crate::views::confirmation::Confirmation;
@@ -58,19 +52,6 @@ pub fn dispatch(msg: Msg) {
     BUSY.with(|b| b.set(false));
 }
 
-/// A fresh Idempotency-Key: `crypto.randomUUID()`, or 32 random hex digits where it is missing
-/// (pages served over plain http from another host than localhost).
-pub fn uuid() -> String {
-    if let Ok(crypto) = window().crypto() {
-        if Reflect::has(&crypto, &JsValue::from_str("randomUUID")).unwrap_or(false) {
-            return crypto.random_uuid();
-        }
-    }
-    (0..32)
-        .map(|_| b"0123456789abcdef"[(js_sys::Math::random() * 16.0) as usize & 15] as char)
-        .collect()
-}
-
 struct Ui {
     launcher: Launcher,
     panel: Panel,
@@ -98,7 +79,7 @@ impl Ui {
     }
 
     /// The control a screen starts on.
-    fn entry(&self, state: &State) -> &HtmlElement {
+    fn entry(&self, state: &State) -> &Js {
         match &state.screen {
             Screen::Home if state.disabled() => &self.home.heading,
             Screen::Home => &self.home.cta,
@@ -111,7 +92,7 @@ impl Ui {
         }
     }
 
-    fn field(&self, field: Field) -> &HtmlElement {
+    fn field(&self, field: Field) -> &Js {
         match field {
             Field::Name => &self.contact.name.input,
             Field::Email => &self.contact.email.input,
@@ -126,40 +107,34 @@ struct App {
     strings: &'static Strings,
     endpoint: Endpoint,
     store: Store,
-    host: HtmlElement,
+    host: Js,
     ui: Ui,
     /// Where focus was when the panel opened (given back on close); `None` while closed.
-    opened_from: Option<Option<Element>>,
+    opened_from: Option<Js>,
     _window: [Listener; 2],
-    /// The real `window.Ticketbooth` methods.
-    _host_api: Vec<Closure<dyn FnMut(Event)>>,
+    /// Behind `window.Ticketbooth`'s methods.
+    _host_api: Callback,
 }
 
 /// Builds the widget into the page once; see `crate::mount`.
-pub fn mount(options: &JsValue, host_api: &JsValue) {
+pub fn mount(options: &Js, host_api: &Js) {
     if APP.with(|a| a.borrow().is_some()) {
         return;
     }
     let site = get_text(options, "site");
     if site.is_empty() {
-        web_sys::console::warn_1(&JsValue::from_str(
-            "Ticketbooth: the script tag needs data-site",
-        ));
+        js::warn("Ticketbooth: the script tag needs data-site");
         return;
     }
-    let Some((host, shadow)) = shadow_host(options) else {
-        return;
-    };
+    let parts = js::mount_host(CSS, js::get_str(options, "accent").as_deref());
+    let (host, shadow) = (get(&parts, "0"), get(&parts, "1"));
     let strings = i18n::strings(&get_text(options, "locale"));
-    let doc = document();
-    let root: Element = doc.create_element("div").unwrap_throw();
     let start = matches!(
         get_text(options, "position").as_str(),
         "start" | "left" | "bottom-left"
     );
-    root.set_class_name(if start { "tb s" } else { "tb" });
-    attr(&root, "lang", strings.lang);
-    let _ = shadow.append_child(&root);
+    let root = el(&shadow, "div", if start { "tb s" } else { "tb" });
+    attr(&root, "lang", Some(strings.lang));
 
     let launcher = Launcher::new(&root);
     let panel = Panel::new(&root, &shadow);
@@ -175,22 +150,29 @@ pub fn mount(options: &JsValue, host_api: &JsValue) {
     };
 
     let store = Store::new(&site);
-    let online = window().navigator().on_line();
+    let online = js::online();
     let (state, effects) = State::new(
         store.contact(),
         store.draft(),
         store.token().is_some(),
         online,
     );
-    let win = window();
+    let window = js::win();
     let _window = [
-        Listener::new(&win, "online", |_| dispatch(Msg::Online)),
-        Listener::new(&win, "offline", |_| dispatch(Msg::Offline)),
+        Listener::new(&window, "online", |_| dispatch(Msg::Online)),
+        Listener::new(&window, "offline", |_| dispatch(Msg::Offline)),
     ];
     // The loader always passes `api` (the data-api attribute, else the script's own origin).
-    let api = get_text(options, "api");
-    let endpoint = Endpoint { api, site };
-    let _host_api = install_host_api(host_api);
+    let endpoint = Endpoint {
+        api: get_text(options, "api"),
+        site,
+    };
+    let _host_api = callback(Box::new(|call: JsValue| {
+        if let Some(msg) = host_call(&call) {
+            dispatch(msg);
+        }
+    }));
+    js::expose(host_api, "open close openTicket identify", &_host_api);
 
     let app = App {
         state,
@@ -205,109 +187,44 @@ pub fn mount(options: &JsValue, host_api: &JsValue) {
     };
     app.ui.render(&app.state, app.strings);
     APP.with(|a| *a.borrow_mut() = Some(app));
-    APP.with(|a| {
-        if let Some(app) = a.borrow_mut().as_mut() {
-            for effect in effects {
+    for effect in effects {
+        APP.with(|a| {
+            if let Some(app) = a.borrow_mut().as_mut() {
                 app.run(effect);
             }
-        }
-    });
+        });
+    }
 
-    spawn_local(async move {
-        if let Some(config) = api::config(&endpoint).await {
-            dispatch(Msg::ConfigLoaded(config));
+    api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
+    // Calls made on window.Ticketbooth before the Wasm was ready, in order.
+    let replay = callback(Box::new(|call: JsValue| {
+        if let Some(msg) = host_call(&call) {
+            dispatch(msg);
         }
-    });
-    replay_queued_calls(host_api);
-    if json::get_bool(options, "open") == Some(true) {
+    }));
+    js::drain(host_api, &replay);
+    if get(options, "open").as_bool() == Some(true) {
         dispatch(Msg::Open);
     }
 }
 
-/// `<ticketbooth-widget>` at the end of the body, with an open shadow root that adopts the
-/// stylesheet (a constructable stylesheet: no `<style>`, so a strict CSP needs no
-/// 'unsafe-inline').
-fn shadow_host(options: &JsValue) -> Option<(HtmlElement, ShadowRoot)> {
-    let doc = document();
-    let host: HtmlElement = doc
-        .create_element("ticketbooth-widget")
-        .ok()?
-        .unchecked_into();
-    if let Some(accent) = get_str(options, "accent") {
-        // Through the CSSOM, which CSP allows; a custom property cannot escape its value.
-        let _ = host.style().set_property("--tb-accent", &accent);
-    }
-    let shadow = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-        .ok()?;
-    let sheet = CssStyleSheet::new().ok()?;
-    sheet.replace_sync(CSS).ok()?;
-    Reflect::set(
-        &shadow,
-        &JsValue::from_str("adoptedStyleSheets"),
-        &Array::of1(&sheet),
-    )
-    .ok()?;
-    let parent: Element = match doc.body() {
-        Some(body) => body.into(),
-        None => doc.document_element()?,
-    };
-    parent.append_child(&host).ok()?;
-    Some((host, shadow))
-}
-
-/// Replaces the loader's queueing stubs on `window.Ticketbooth` with the real methods.
-fn install_host_api(host_api: &JsValue) -> Vec<Closure<dyn FnMut(Event)>> {
-    let methods: [(&str, fn(&JsValue) -> Option<Msg>); 4] = [
-        ("open", |_| Some(Msg::Open)),
-        ("close", |_| Some(Msg::Close)),
-        ("openTicket", prefill),
-        ("identify", |arg| {
-            Some(Msg::Identify(Contact {
-                name: get_text(arg, "name"),
-                email: get_text(arg, "email"),
-            }))
+/// A `[name, argument]` call on `window.Ticketbooth` as a message.
+fn host_call(call: &Js) -> Option<Msg> {
+    let arg = get(call, "1");
+    Some(match get_text(call, "0").as_str() {
+        "open" => Msg::Open,
+        "close" => Msg::Close,
+        "openTicket" => Msg::Prefill {
+            subject: get_text(&arg, "subject"),
+            description: get_text(&arg, "description"),
+            transcript: json::transcript_from_js(&get(&arg, "transcript")),
+        },
+        "identify" => Msg::Identify(Contact {
+            name: get_text(&arg, "name"),
+            email: get_text(&arg, "email"),
         }),
-    ];
-    methods
-        .into_iter()
-        .map(|(name, to_msg)| {
-            let closure = callback(Box::new(move |arg: Event| {
-                if let Some(msg) = to_msg(&arg) {
-                    dispatch(msg);
-                }
-            }));
-            if host_api.is_object() {
-                let _ = Reflect::set(host_api, &JsValue::from_str(name), closure.as_ref());
-            }
-            closure
-        })
-        .collect()
-}
-
-fn prefill(arg: &JsValue) -> Option<Msg> {
-    Some(Msg::Prefill {
-        subject: get_text(arg, "subject"),
-        description: get_text(arg, "description"),
-        transcript: json::transcript_from_js(&get(arg, "transcript")),
+        _ => return None,
     })
-}
-
-/// Calls made on `window.Ticketbooth` before the Wasm was ready, in order.
-fn replay_queued_calls(host_api: &JsValue) {
-    for call in json::items(&get(host_api, "q")) {
-        let name = get(&call, "0").as_string().unwrap_or_default();
-        let f = get(host_api, &name);
-        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
-            let _ = f.call1(host_api, &get(&call, "1"));
-        }
-    }
-    if host_api.is_object() {
-        let _ = Reflect::delete_property(
-            host_api.unchecked_ref::<js_sys::Object>(),
-            &JsValue::from_str("q"),
-        );
-    }
 }
 
 impl App {
@@ -330,59 +247,40 @@ impl App {
             }
             Effect::SaveToken(token) => self.store.save_token(&token),
             Effect::Send => {
-                let endpoint = self.endpoint.clone();
-                let draft = self.state.draft.clone();
-                let contact = self.state.contact.clone();
+                let (draft, contact) = (&self.state.draft, self.state.contact.as_ref());
                 let token = self.store.token();
-                spawn_local(async move {
-                    let outcome =
-                        api::create(&endpoint, &draft, contact.as_ref(), token.as_deref()).await;
-                    dispatch(Msg::Sent(outcome));
-                });
+                api::create(
+                    &self.endpoint,
+                    draft,
+                    contact,
+                    token.as_deref(),
+                    |outcome| dispatch(Msg::Sent(outcome)),
+                );
             }
-            Effect::FetchTickets => {
-                let endpoint = self.endpoint.clone();
-                match self.store.token() {
-                    None => dispatch(Msg::TicketsLoaded(Some(Vec::new()))),
-                    Some(token) => spawn_local(async move {
-                        dispatch(Msg::TicketsLoaded(api::tickets(&endpoint, &token).await));
-                    }),
-                }
-            }
-            Effect::Announce { code } => {
-                let detail = json::object();
-                json::set_str(&detail, "code", &code);
-                let init = CustomEventInit::new();
-                init.set_bubbles(true);
-                init.set_composed(true);
-                init.set_detail(&detail);
-                if let Ok(event) =
-                    CustomEvent::new_with_event_init_dict("ticketbooth:ticket-created", &init)
-                {
-                    let _ = self.host.dispatch_event(&event);
-                }
-            }
+            Effect::FetchTickets => match self.store.token() {
+                None => dispatch(Msg::TicketsLoaded(Some(Vec::new()))),
+                Some(token) => api::tickets(&self.endpoint, &token, |rows| {
+                    dispatch(Msg::TicketsLoaded(rows))
+                }),
+            },
+            Effect::Announce { code } => js::emit(&self.host, &code),
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
-                    self.opened_from = Some(document().active_element());
+                    self.opened_from = Some(js::active());
                 }
-                let _ = self.ui.entry(&self.state).focus();
+                js::focus(self.ui.entry(&self.state));
             }
             Effect::RestoreFocus => {
-                let from = self.opened_from.take().flatten();
-                let host: &Element = self.host.as_ref();
-                match from.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-                    Some(e) if e.is_connected() && e != *host.unchecked_ref::<HtmlElement>() => {
-                        let _ = e.focus();
-                    }
-                    _ => {
-                        let _ = self.ui.launcher.button.focus();
-                    }
-                }
+                let from = self.opened_from.take().unwrap_or(JsValue::NULL);
+                js::restore(&from, &self.host, &self.ui.launcher.button);
             }
             Effect::FocusError => {
-                if let Some((field, _)) = self.state.errors.first() {
-                    let _ = self.ui.field(*field).focus();
+                // The first refused field in the order the visitor reads them.
+                if let Some(field) = Field::ALL
+                    .into_iter()
+                    .find(|f| self.state.error_for(*f).is_some())
+                {
+                    js::focus(self.ui.field(field));
                 }
             }
         }

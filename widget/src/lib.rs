@@ -4,8 +4,9 @@
 //! - `state.rs` — the whole state and `update(state, msg) -> effects`; pure, host-tested.
 //! - `app.rs` — mounts the UI, runs the message loop and carries out the effects.
 //! - `views/` — one struct per part of the UI, owning its elements and listeners.
-//! - `api.rs` — the only HTTP client; `storage.rs` — localStorage; `json.rs` — JSON through
-//!   the browser's `JSON`/`Reflect` (no serde in the Wasm).
+//! - `js.rs` + `host.js` — the only bindings to the browser (no web-sys/js-sys: see host.js).
+//! - `api.rs` — the only HTTP client; `storage.rs` — localStorage; `json.rs` — transcripts as
+//!   JS values (JSON is the browser's own: no serde in the Wasm).
 //! - `i18n.rs` — every visitor-facing string, one table per locale; `style.css` — the only
 //!   stylesheet, adopted by the shadow root as a constructable stylesheet.
 //!
@@ -16,6 +17,7 @@ pub mod api;
 pub mod app;
 pub mod dom;
 pub mod i18n;
+pub mod js;
 pub mod json;
 pub mod state;
 pub mod storage;

@@ -2,14 +2,11 @@
 //! `ticketbooth:<site>:draft`, `:contact` and `:token`. Storage can be missing (privacy modes,
 //! sandboxed frames) or full: then the widget works for the current page only.
 
-use web_sys::Storage;
-
-use crate::dom::window;
-use crate::json::{self, get_bool, get_str, get_text};
+use crate::js::{self, get, get_str, get_text};
+use crate::json;
 use crate::state::{Contact, Draft};
 
 pub struct Store {
-    storage: Option<Storage>,
     prefix: String,
 }
 
@@ -18,10 +15,7 @@ impl Store {
         let mut prefix = String::from("ticketbooth:");
         prefix.push_str(site);
         prefix.push(':');
-        Store {
-            storage: window().local_storage().ok().flatten(),
-            prefix,
-        }
+        Store { prefix }
     }
 
     fn key(&self, name: &str) -> String {
@@ -31,21 +25,11 @@ impl Store {
     }
 
     fn read(&self, name: &str) -> Option<String> {
-        self.storage
-            .as_ref()?
-            .get_item(&self.key(name))
-            .ok()
-            .flatten()
+        js::load(&self.key(name))
     }
 
     fn write(&self, name: &str, value: Option<&str>) {
-        if let Some(storage) = &self.storage {
-            let key = self.key(name);
-            let _ = match value {
-                Some(value) => storage.set_item(&key, value),
-                None => storage.remove_item(&key),
-            };
-        }
+        js::store(&self.key(name), value);
     }
 
     pub fn token(&self) -> Option<String> {
@@ -57,7 +41,7 @@ impl Store {
     }
 
     pub fn contact(&self) -> Option<Contact> {
-        let v = json::parse(&self.read("contact")?);
+        let v = js::parse(&self.read("contact")?);
         Some(Contact {
             name: get_str(&v, "name")?,
             email: get_str(&v, "email")?,
@@ -65,23 +49,23 @@ impl Store {
     }
 
     pub fn save_contact(&self, contact: &Contact) {
-        let o = json::object();
-        json::set_str(&o, "name", &contact.name);
-        json::set_str(&o, "email", &contact.email);
-        self.write("contact", json::stringify(&o).as_deref());
+        let o = js::obj();
+        js::set_str(&o, "name", &contact.name);
+        js::set_str(&o, "email", &contact.email);
+        self.write("contact", Some(&js::stringify(&o)));
     }
 
     pub fn draft(&self) -> Draft {
         let Some(text) = self.read("draft") else {
             return Draft::default();
         };
-        let v = json::parse(&text);
+        let v = js::parse(&text);
         Draft {
             subject: get_text(&v, "subject"),
             description: get_text(&v, "description"),
-            transcript: json::transcript_from_js(&json::get(&v, "transcript")),
+            transcript: json::transcript_from_js(&get(&v, "transcript")),
             key: get_str(&v, "key"),
-            queued: get_bool(&v, "queued").unwrap_or(false),
+            queued: get(&v, "queued").as_bool().unwrap_or(false),
         }
     }
 
@@ -89,14 +73,14 @@ impl Store {
         if draft.is_empty() {
             return self.write("draft", None);
         }
-        let o = json::object();
-        json::set_str(&o, "subject", &draft.subject);
-        json::set_str(&o, "description", &draft.description);
-        json::set(&o, "transcript", &json::transcript_to_js(&draft.transcript));
+        let o = js::obj();
+        js::set_str(&o, "subject", &draft.subject);
+        js::set_str(&o, "description", &draft.description);
+        js::set(&o, "transcript", &json::transcript_to_js(&draft.transcript));
         if let Some(key) = &draft.key {
-            json::set_str(&o, "key", key);
+            js::set_str(&o, "key", key);
         }
-        json::set(&o, "queued", &draft.queued.into());
-        self.write("draft", json::stringify(&o).as_deref());
+        js::set(&o, "queued", &draft.queued.into());
+        self.write("draft", Some(&js::stringify(&o)));
     }
 }

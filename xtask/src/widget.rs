@@ -5,7 +5,8 @@
 //!
 //! The pipeline: `cargo build --target wasm32-unknown-unknown --release` (the workspace profile
 //! is opt-level "z", LTO, one codegen unit, panic=abort) → `wasm-bindgen --target web` →
-//! `wasm-opt -Oz` (npm binaryen) → the JS glue minified by esbuild. Output in `www/widget/pkg/`
+//! `wasm-opt -Oz` (npm binaryen) → the JS glue and `widget/src/host.js` bundled and minified by
+//! esbuild into one module. Output in `www/widget/pkg/`
 //! (gitignored), served next to the loader `www/widget.js`.
 
 use std::fs;
@@ -105,7 +106,8 @@ pub fn build(root: &Path) -> Result<(), String> {
         Command::new(node_bin.join("esbuild"))
             .env("PATH", tools::path_with_node_first(root))
             .arg(staging.join(format!("{CRATE_FILE}.js")))
-            .args(["--minify", "--format=esm", "--log-level=warning"])
+            // --bundle inlines src/host.js (wasm-bindgen's snippet) into the glue: one file.
+            .args(["--bundle", "--minify", "--format=esm", "--log-level=warning"])
             .arg(format!(
                 "--outfile={}",
                 pkg.join(format!("{CRATE_FILE}.js")).display()

@@ -1,48 +1,47 @@
 //! Name and email, asked before the ticket form when the site requires a contact.
 
-use web_sys::{Element, Event, HtmlElement};
-
 use crate::app::dispatch;
-use crate::dom::{Listener, attr, el, set_text};
+use crate::dom::{Js, Listener, attr, el, text};
 use crate::i18n::Strings;
+use crate::js;
 use crate::state::{Contact, Field, Msg, Screen, State};
 use crate::views::field::FieldRow;
 
 pub struct ContactPrompt {
-    pub root: HtmlElement,
-    pub heading: HtmlElement,
-    intro: HtmlElement,
+    pub root: Js,
+    pub heading: Js,
+    intro: Js,
     pub name: FieldRow,
     pub email: FieldRow,
-    submit: HtmlElement,
+    submit: Js,
     _listeners: [Listener; 2],
 }
 
 impl ContactPrompt {
-    pub fn new(parent: &Element) -> ContactPrompt {
+    pub fn new(parent: &Js) -> ContactPrompt {
         let root = el(parent, "form", "");
-        attr(&root, "novalidate", "");
+        attr(&root, "novalidate", Some(""));
         let heading = el(&root, "h3", "");
-        heading.set_tab_index(-1);
+        attr(&heading, "tabindex", Some("-1"));
         let intro = el(&root, "p", "");
-        let name = FieldRow::new(&root, "input", "tb-name", "text", false);
-        attr(&name.input, "autocomplete", "name");
-        let email = FieldRow::new(&root, "input", "tb-email", "email", false);
-        attr(&email.input, "autocomplete", "email");
+        let name = FieldRow::new(&root, "input", "tb-name", Some("text"), false);
+        attr(&name.input, "autocomplete", Some("name"));
+        let email = FieldRow::new(&root, "input", "tb-email", Some("email"), false);
+        attr(&email.input, "autocomplete", Some("email"));
         let submit = el(&root, "button", "btn");
-        attr(&submit, "type", "submit");
+        attr(&submit, "type", Some("submit"));
         let (n, e) = (name.input.clone(), email.input.clone());
         let read = move || {
             Msg::ContactEdited(Contact {
-                name: crate::views::ticket_form::value_of(&n),
-                email: crate::views::ticket_form::value_of(&e),
+                name: js::value(&n),
+                email: js::value(&e),
             })
         };
         let read2 = read.clone();
         let _listeners = [
             Listener::new(&root, "input", move |_| dispatch(read())),
-            Listener::new(&root, "submit", move |ev: Event| {
-                ev.prevent_default();
+            Listener::new(&root, "submit", move |ev| {
+                js::prevent(&ev);
                 dispatch(read2());
                 dispatch(Msg::ContactSubmitted);
             }),
@@ -62,14 +61,13 @@ impl ContactPrompt {
         if state.screen != Screen::Contact {
             return;
         }
-        set_text(&self.heading, s.contact_title);
-        set_text(&self.intro, s.contact_intro);
+        text(&self.heading, s.contact_title);
+        text(&self.intro, s.contact_intro);
         self.name.set_value(&state.contact_input.name);
         self.email.set_value(&state.contact_input.email);
-        self.name
-            .render(s.name, "", state.error_for(Field::Name), s, false);
-        self.email
-            .render(s.email, "", state.error_for(Field::Email), s, false);
-        set_text(&self.submit, s.continue_);
+        let (name, email) = (state.error_for(Field::Name), state.error_for(Field::Email));
+        self.name.render(s.name, "", name, s, false);
+        self.email.render(s.email, "", email, s, false);
+        text(&self.submit, s.continue_);
     }
 }

@@ -1,32 +1,28 @@
 //! A labelled input or textarea with its hint and its error line, wired for assistive
 //! technology: `for`/`id`, `aria-describedby`, `aria-invalid`.
 
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
-
-use crate::dom::{attr, el, set_text, show, text_el};
+use crate::dom::{Js, attr, el, flag, show, text};
 use crate::i18n::Strings;
+use crate::js;
 use crate::state::Problem;
 
 pub struct FieldRow {
-    pub input: HtmlElement,
-    label: HtmlElement,
-    hint: Option<HtmlElement>,
-    error: HtmlElement,
+    pub input: Js,
+    label: Js,
+    hint: Option<Js>,
+    error: Js,
 }
 
 impl FieldRow {
     /// `tag` is `input` or `textarea`; `id` is unique in the shadow root.
-    pub fn new(parent: &Element, tag: &str, id: &str, kind: &str, hint: bool) -> FieldRow {
+    pub fn new(parent: &Js, tag: &str, id: &str, kind: Option<&str>, hint: bool) -> FieldRow {
         let wrap = el(parent, "div", "f");
         let label = el(&wrap, "label", "");
-        attr(&label, "for", id);
+        attr(&label, "for", Some(id));
         let input = el(&wrap, tag, "");
-        attr(&input, "id", id);
-        attr(&input, "name", id);
-        if !kind.is_empty() {
-            attr(&input, "type", kind);
-        }
+        attr(&input, "id", Some(id));
+        attr(&input, "name", Some(id));
+        attr(&input, "type", kind);
         let mut err_id = String::from(id);
         err_id.push_str("-e");
         let mut described = err_id.clone();
@@ -34,15 +30,15 @@ impl FieldRow {
             let mut hint_id = String::from(id);
             hint_id.push_str("-h");
             let h = el(&wrap, "p", "hint");
-            attr(&h, "id", &hint_id);
+            attr(&h, "id", Some(&hint_id));
             described.push(' ');
             described.push_str(&hint_id);
             h
         });
-        let error = text_el(&wrap, "p", "er", "");
-        attr(&error, "id", &err_id);
-        error.set_hidden(true);
-        attr(&input, "aria-describedby", &described);
+        let error = el(&wrap, "p", "er");
+        attr(&error, "id", Some(&err_id));
+        show(&error, false);
+        attr(&input, "aria-describedby", Some(&described));
         FieldRow {
             input,
             label,
@@ -51,15 +47,13 @@ impl FieldRow {
         }
     }
 
+    pub fn value(&self) -> String {
+        js::value(&self.input)
+    }
+
     /// Sets the value unless it already is that (so typing never moves the caret).
     pub fn set_value(&self, value: &str) {
-        if crate::views::ticket_form::value_of(&self.input) != value {
-            if let Some(i) = self.input.dyn_ref::<HtmlInputElement>() {
-                i.set_value(value);
-            } else if let Some(t) = self.input.dyn_ref::<HtmlTextAreaElement>() {
-                t.set_value(value);
-            }
-        }
+        js::set_value(&self.input, value);
     }
 
     pub fn render(
@@ -70,26 +64,18 @@ impl FieldRow {
         strings: &Strings,
         readonly: bool,
     ) {
-        set_text(&self.label, label);
+        text(&self.label, label);
         if let Some(h) = &self.hint {
-            set_text(h, hint);
+            text(h, hint);
         }
         let message = match problem {
             Some(Problem::Local(e)) => strings.field_error(*e),
             Some(Problem::Server(m)) => m.clone(),
             None => String::new(),
         };
-        set_text(&self.error, &message);
+        text(&self.error, &message);
         show(&self.error, problem.is_some());
-        attr(
-            &self.input,
-            "aria-invalid",
-            if problem.is_some() { "true" } else { "false" },
-        );
-        if readonly {
-            attr(&self.input, "readonly", "");
-        } else {
-            let _ = self.input.remove_attribute("readonly");
-        }
+        flag(&self.input, "aria-invalid", problem.is_some());
+        attr(&self.input, "readonly", readonly.then_some(""));
     }
 }

@@ -2,26 +2,25 @@
 
 use std::cell::RefCell;
 
-use web_sys::{Element, HtmlElement};
-
-use crate::dom::{attr, el, set_text, show, text_el};
+use crate::dom::{Js, attr, el, show, text, text_el};
 use crate::i18n::Strings;
+use crate::js;
 use crate::state::{Screen, State, TicketRow, Tickets};
 
 pub struct MyTickets {
-    pub root: HtmlElement,
-    pub heading: HtmlElement,
-    line: HtmlElement,
-    list: HtmlElement,
+    pub root: Js,
+    pub heading: Js,
+    line: Js,
+    list: Js,
     /// What the list shows now, so a render that changes nothing touches no element.
-    shown: RefCell<Option<(Vec<TicketRow>, &'static str)>>,
+    shown: RefCell<Vec<TicketRow>>,
 }
 
 impl MyTickets {
-    pub fn new(parent: &Element) -> MyTickets {
+    pub fn new(parent: &Js) -> MyTickets {
         let root = el(parent, "section", "");
         let heading = el(&root, "h3", "");
-        heading.set_tab_index(-1);
+        attr(&heading, "tabindex", Some("-1"));
         let line = el(&root, "p", "");
         let list = el(&root, "ul", "");
         MyTickets {
@@ -29,7 +28,7 @@ impl MyTickets {
             heading,
             line,
             list,
-            shown: RefCell::new(None),
+            shown: RefCell::new(Vec::new()),
         }
     }
 
@@ -37,7 +36,7 @@ impl MyTickets {
         if state.screen != Screen::Tickets {
             return;
         }
-        set_text(&self.heading, s.tickets_title);
+        text(&self.heading, s.tickets_title);
         let (line, rows): (&str, &[TicketRow]) = match &state.tickets {
             Tickets::Loaded(rows) if rows.is_empty() => (s.tickets_empty, &[]),
             Tickets::Loaded(rows) => ("", rows),
@@ -45,24 +44,21 @@ impl MyTickets {
             Tickets::Failed => (s.tickets_failed, &[]),
             Tickets::Stale | Tickets::Loading => (s.tickets_loading, &[]),
         };
-        set_text(&self.line, line);
+        text(&self.line, line);
         show(&self.line, !line.is_empty());
         let mut shown = self.shown.borrow_mut();
-        if shown
-            .as_ref()
-            .is_some_and(|(r, lang)| r == rows && *lang == s.lang)
-        {
+        if shown.as_slice() == rows {
             return;
         }
-        self.list.set_text_content(None);
+        js::clear(&self.list);
         for row in rows {
             let li = el(&self.list, "li", "");
             let top = el(&li, "div", "row");
             text_el(&top, "span", "tc", &row.code);
             let pill = text_el(&top, "span", "st", s.status(row.status));
-            attr(&pill, "data-s", row.status.as_str());
+            attr(&pill, "data-s", Some(row.status.as_str()));
             text_el(&li, "div", "sj", &row.subject);
         }
-        *shown = Some((rows.to_vec(), s.lang));
+        *shown = rows.to_vec();
     }
 }

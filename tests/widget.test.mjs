@@ -1,0 +1,307 @@
+// The widget end to end: the demo host page (its own origin) embeds the widget from a real
+// `wrangler dev` with its own local D1; Debian's Chromium drives it through playwright-core.
+// A screenshot of each state is written under tests/output/widget/.
+//
+//   node --test tests/widget.test.mjs        (Node 22; `cargo xtask build` first)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+
+import { ROOT, startWorker } from './support/wrangler.mjs';
+import { launch, startHostSite } from './widget/browser.mjs';
+
+const OUT = join(ROOT, 'tests', 'output', 'widget');
+
+let host;
+let worker;
+let browser;
+
+before(async () => {
+  await mkdir(OUT, { recursive: true });
+  host = await startHostSite();
+  worker = await startWorker({
+    sites: [
+      { key: 'demo', allowed_origins: [host.origin] },
+      { key: 'acme', contact_required: 1, code_prefix: 'ACME', allowed_origins: [host.origin] },
+    ],
+  });
+  host.setWorker(worker);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await host?.close();
+});
+
+/** A fresh visitor (own localStorage) on a demo page; page errors fail the test. */
+async function visit({ site = 'demo', page: file = '', contextOptions = {}, beforeGoto } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (beforeGoto) await beforeGoto(page);
+  await page.goto(`${host.origin}/demo/${file}?site=${site}`);
+  await launcher(page).waitFor({ state: 'visible' });
+  return { context, page, errors };
+}
+
+const launcher = (page) => page.locator('ticketbooth-widget button.l');
+const panel = (page) => page.getByRole('dialog', { name: /Support|Assistance/ });
+const shot = (page, name) => page.screenshot({ path: join(OUT, `${name}.png`) });
+
+/** The element focused inside the widget's shadow root (its id, class or tag). */
+const focused = (page) =>
+  page.evaluate(() => {
+    const a = document.querySelector('ticketbooth-widget').shadowRoot.activeElement;
+    return a ? a.id || a.className || a.tagName : null;
+  });
+
+async function openForm(page) {
+  await launcher(page).click();
+  await panel(page).getByRole('button', { name: /Open a ticket/ }).click();
+}
+
+async function fillTicket(page, subject, description = 'Steps: print anything.') {
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('What happened?').fill(description);
+}
+
+async function axeClean(page, label) {
+  const results = await new AxeBuilder({ page }).include('ticketbooth-widget').analyze();
+  assert.deepEqual(
+    results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe violations on ${label}`,
+  );
+}
+
+const ticketsWithSubject = async (subject) =>
+  (await worker.sql(`SELECT code FROM tickets WHERE subject = '${subject.replaceAll("'", "''")}'`)).length;
+
+describe('widget', () => {
+  test('mounts from one script tag, opens as a dialog, and keeps focus inside', async () => {
+    const { context, page, errors } = await visit();
+    await shot(page, '01-launcher');
+    assert.equal(await page.locator('ticketbooth-widget').count(), 1);
+    const box = await launcher(page).boundingBox();
+    assert.ok(box.x > 1280 - 100 && box.y > 800 - 100, `launcher in the corner: ${JSON.stringify(box)}`);
+
+    await launcher(page).click();
+    await assert.doesNotReject(panel(page).waitFor({ state: 'visible' }));
+    assert.equal(await launcher(page).getAttribute('aria-expanded'), 'true');
+    assert.match(await focused(page), /card primary/, 'focus moves to the call to action');
+    await shot(page, '02-panel-home');
+    await axeClean(page, 'the open panel');
+
+    // Tab and Shift+Tab wrap around inside the panel.
+    for (let i = 0; i < 6; i += 1) await page.keyboard.press('Tab');
+    assert.ok(await panel(page).evaluate((p) => p.contains(p.getRootNode().activeElement)));
+    for (let i = 0; i < 6; i += 1) await page.keyboard.press('Shift+Tab');
+    assert.ok(await panel(page).evaluate((p) => p.contains(p.getRootNode().activeElement)));
+
+    await page.keyboard.press('Escape');
+    await panel(page).waitFor({ state: 'hidden' });
+    assert.equal(await focused(page), 'l', 'focus returns to the launcher');
+
+    // The host page's API opens it too.
+    await page.evaluate(() => window.Ticketbooth.open());
+    await panel(page).waitFor({ state: 'visible' });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('no contact prompt where the site does not require one; submit shows the code', async () => {
+    const { context, page, errors } = await visit({ site: 'demo' });
+    await openForm(page);
+    assert.equal(await page.getByLabel('Your name').isVisible(), false);
+    assert.equal(await focused(page), 'tb-subject');
+
+    // The widget's own validation (shared's rules) before anything is sent.
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    assert.equal(await page.getByLabel('Subject').getAttribute('aria-invalid'), 'true');
+    assert.equal(await panel(page).getByRole('status').textContent(), 'Please check the highlighted fields.');
+    await shot(page, '03-form-local-errors');
+
+    await fillTicket(page, 'Printer on fire');
+    await shot(page, '04-form-filled');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    const code = panel(page).locator('.code');
+    await code.waitFor();
+    assert.match(await code.textContent(), /^TKT-\d+$/);
+    await shot(page, '05-confirmation');
+    await axeClean(page, 'the confirmation');
+    assert.equal(await ticketsWithSubject('Printer on fire'), 1);
+    // The host page heard ticketbooth:ticket-created with the code.
+    assert.match(await page.locator('#created').textContent(), /TKT-\d+/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('contact prompt where required; ticket in D1; reload shows it in My tickets', async () => {
+    const { context, page, errors } = await visit({ site: 'acme' });
+    await openForm(page);
+    await page.getByLabel('Your name').waitFor();
+    assert.equal(await focused(page), 'tb-name');
+    await shot(page, '06-contact-prompt');
+    await axeClean(page, 'the contact prompt');
+
+    await page.getByLabel('Your name').fill('Ada Lovelace');
+    await page.getByLabel('Email').fill('ada@localhost');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+    assert.match(await panel(page).locator('#tb-email-e').textContent(), /valid email/);
+    await shot(page, '07-contact-invalid-email');
+
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await fillTicket(page, 'Invoice shows the wrong VAT');
+    await axeClean(page, 'the ticket form');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await panel(page).locator('.code').waitFor();
+    assert.equal(await panel(page).locator('.code').textContent(), 'ACME-1');
+
+    const rows = await worker.sql(
+      "SELECT t.code, t.requester_email FROM tickets t JOIN sites s ON s.id = t.site_id WHERE s.key = 'acme'",
+    );
+    assert.deepEqual(rows.map((r) => r.code), ['ACME-1']);
+    assert.equal(rows[0].requester_email, 'ada@example.com');
+
+    await page.reload();
+    await launcher(page).click();
+    await panel(page).getByRole('button', { name: /My tickets/ }).click();
+    const row = panel(page).locator('li', { hasText: 'ACME-1' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /Invoice shows the wrong VAT/);
+    assert.match(await row.textContent(), /Received/);
+    await shot(page, '08-my-tickets');
+    await axeClean(page, 'My tickets');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('server-side validation errors are shown next to their fields and announced', async () => {
+    // The config request fails, so the widget does not know acme wants a contact: only the
+    // server's 422 can tell it.
+    const { context, page } = await visit({
+      site: 'acme',
+      beforeGoto: (p) => p.route('**/api/v1/sites/acme/config', (r) => r.abort()),
+    });
+    await openForm(page);
+    await fillTicket(page, 'Sent without a contact');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await page.getByLabel('Your name').waitFor();
+    assert.equal(await page.getByLabel('Your name').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+    assert.equal(await panel(page).locator('#tb-name-e').textContent(), 'This field is required.');
+    assert.equal(await focused(page), 'tb-name', 'focus on the first refused field');
+    const status = panel(page).getByRole('status');
+    assert.equal(await status.getAttribute('aria-live'), 'polite');
+    assert.equal(await status.textContent(), 'Please check the highlighted fields.');
+    assert.equal(await ticketsWithSubject('Sent without a contact'), 0);
+    await shot(page, '09-server-field-errors');
+    await context.close();
+  });
+
+  test('offline: the draft is kept, and sent exactly once when the network returns', async () => {
+    const { context, page, errors } = await visit({ site: 'demo' });
+    await openForm(page);
+    await fillTicket(page, 'Written on a train');
+    await context.setOffline(true);
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    const status = panel(page).getByRole('status');
+    await assert.doesNotReject(
+      page.waitForFunction(() => /offline/.test(
+        document.querySelector('ticketbooth-widget').shadowRoot.querySelector('[role=status]').textContent)),
+    );
+    await shot(page, '10-offline-queued');
+    assert.match(await status.textContent(), /saved and will be sent/);
+    const draft = JSON.parse(await page.evaluate(() => localStorage.getItem('ticketbooth:demo:draft')));
+    assert.equal(draft.subject, 'Written on a train');
+    assert.equal(draft.queued, true);
+    assert.match(draft.key, /^[0-9a-f-]{32,36}$/);
+    assert.equal(await ticketsWithSubject('Written on a train'), 0);
+
+    await context.setOffline(false);
+    await panel(page).locator('.code').waitFor();
+    assert.equal(await ticketsWithSubject('Written on a train'), 1);
+    // Another online event (a flaky connection) sends nothing more.
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.waitForTimeout(500);
+    assert.equal(await ticketsWithSubject('Written on a train'), 1);
+    assert.equal(await page.evaluate(() => localStorage.getItem('ticketbooth:demo:draft')), null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a queued draft survives a reload and goes out once with its key', async () => {
+    const { context, page } = await visit({ site: 'demo' });
+    await openForm(page);
+    await fillTicket(page, 'Queued across a reload');
+    await page.route('**/api/v1/sites/demo/tickets', (r) => r.abort());
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('ticketbooth:demo:draft') || '{}').queued);
+    const key = JSON.parse(await page.evaluate(() => localStorage.getItem('ticketbooth:demo:draft'))).key;
+    await page.unroute('**/api/v1/sites/demo/tickets');
+
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/tickets')) sent.push(r.headers()['idempotency-key']);
+    });
+    await page.reload();
+    await launcher(page).waitFor();
+    await page.waitForFunction(() => localStorage.getItem('ticketbooth:demo:draft') === null);
+    assert.deepEqual(sent, [key], 'one POST, with the draft’s key');
+    assert.equal(await ticketsWithSubject('Queued across a reload'), 1);
+    await context.close();
+  });
+
+  test('hostile host CSS, two script tags: one widget that still works', async () => {
+    const { context, page, errors } = await visit({ site: 'demo', page: 'hostile.html' });
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('ticketbooth-widget').count(), 1, 'the second tag mounted nothing');
+    const box = await launcher(page).boundingBox();
+    assert.ok(box.x > 1280 - 100 && box.y > 800 - 100, `launcher in the corner: ${JSON.stringify(box)}`);
+    // The launcher is on top of the host's maximum z-index layers.
+    const top = await page.evaluate(([x, y]) => document.elementFromPoint(x, y).tagName, [box.x + 28, box.y + 28]);
+    assert.equal(top, 'TICKETBOOTH-WIDGET');
+    await shot(page, '11-hostile-launcher');
+    await openForm(page);
+    await fillTicket(page, 'From a hostile page');
+    await shot(page, '12-hostile-form');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await panel(page).locator('.code').waitFor();
+    assert.equal(await ticketsWithSubject('From a hostile page'), 1);
+    await axeClean(page, 'the panel on the hostile page');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('prefill from the host chat, French, dark mode, and a full-screen panel on phones', async () => {
+    const { context, page } = await visit({
+      site: 'demo',
+      contextOptions: {
+        viewport: { width: 390, height: 844 }, colorScheme: 'dark', locale: 'fr-FR', reducedMotion: 'reduce',
+      },
+    });
+    await page.locator('#from-chat').click();
+    await panel(page).waitFor({ state: 'visible' });
+    assert.equal(await page.getByLabel('Objet').inputValue(), 'Deploy stuck at "uploading"');
+    const box = await panel(page).boundingBox();
+    assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844]);
+    await shot(page, '13-phone-dark-fr-prefilled');
+    await page.getByRole('button', { name: 'Envoyer le ticket' }).click();
+    await panel(page).locator('.code').waitFor();
+    await shot(page, '14-phone-dark-fr-confirmation');
+    const rows = await worker.sql(
+      `SELECT transcript FROM tickets WHERE subject = 'Deploy stuck at "uploading"'`,
+    );
+    assert.equal(rows.length, 1);
+    assert.match(rows[0].transcript, /Let me open a ticket for our team/);
+    await context.close();
+  });
+});
