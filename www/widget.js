@@ -1,19 +1,17 @@
-/* Ticketbooth loader: <script src=".../widget.js" data-site="acme" async></script>. Reads its own
-   tag now (currentScript is gone once anything async runs), then loads the Wasm widget in the
-   background: the glue module and the .wasm are fetched in parallel, the .wasm compiled while it
-   streams. window.Ticketbooth queues calls until the widget is mounted; a second tag is a no-op. */
+/* Ticketbooth loader: <script src=".../widget.js" data-site="…" async>.
+   Reads its tag now, fetches glue and Wasm in parallel (streaming compile), queues
+   window.Ticketbooth calls until mounted; a second tag does nothing. */
 (function (w, d) {
-  var s = d.currentScript, a, base, q, T;
+  var s = d.currentScript, a, b, q = [], T;
   if (!s || (w.Ticketbooth && w.Ticketbooth.v)) return;
   a = s.dataset;
-  base = new URL('widget/pkg/', s.src);
-  q = [];
+  b = new URL('widget/pkg/ticketbooth_widget', s.src).href;
   T = w.Ticketbooth = { v: 1, q: q };
-  ['open', 'close', 'openTicket', 'identify'].forEach(function (k) {
+  'open close openTicket identify'.split(' ').forEach(function (k) {
     T[k] = function (x) { q.push([k, x]); };
   });
-  var wasm = fetch(new URL('ticketbooth_widget_bg.wasm', base));
-  import(new URL('ticketbooth_widget.js', base).href).then(function (m) {
+  var wasm = fetch(b + '_bg.wasm');
+  import(b + '.js').then(function (m) {
     return m.default({ module_or_path: wasm }).then(function () {
       m.mount({
         site: a.site,

@@ -32,13 +32,16 @@ fn answer(reply: &Js) -> Option<(u32, Js)> {
     Some((status, js::get(reply, "1")))
 }
 
+/// Not generic over `done` on purpose: one set of closure shims for every call (~1 KB).
+type Done = Box<dyn FnOnce(Option<(u32, Js)>)>;
+
 fn call(
     url: &str,
     method: &str,
     body: Option<&str>,
     key: Option<&str>,
     token: Option<&str>,
-    done: impl FnOnce(Option<(u32, Js)>) + 'static,
+    done: Done,
 ) {
     let done = Closure::once_into_js(move |reply: JsValue| done(answer(&reply)));
     js::request(url, method, body, key, token, &done);
@@ -52,7 +55,7 @@ pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
         None,
         None,
         None,
-        move |reply| {
+        Box::new(move |reply| {
             if let Some((200, body)) = reply {
                 done(Config {
                     enabled: get(&body, "enabled").as_bool().unwrap_or(true),
@@ -60,7 +63,7 @@ pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
                     cta_label: get_text(&body, "cta_label"),
                 });
             }
-        },
+        }),
     );
 }
 
@@ -94,7 +97,7 @@ pub fn create(
         Some(&body),
         draft.key.as_deref(),
         token,
-        move |reply| done(classify(reply)),
+        Box::new(move |reply| done(classify(reply))),
     );
 }
 
@@ -114,14 +117,14 @@ fn classify(reply: Option<(u32, Js)>) -> SendOutcome {
         }
         422 if code == "validation_failed" => {
             let fields = get(&error, "fields");
-            let fields: Vec<(String, String)> = js::vec(&js::keys(&fields))
-                .iter()
-                .filter_map(|k| {
-                    let k = k.as_string()?;
-                    let message = get_str(&fields, &k)?;
-                    Some((k, message))
-                })
-                .collect();
+            let mut pairs = Vec::new();
+            for k in js::vec(&js::keys(&fields)) {
+                if let Some(k) = k.as_string() {
+                    let message = get_text(&fields, &k);
+                    pairs.push((k, message));
+                }
+            }
+            let fields = pairs;
             if fields.is_empty() {
                 SendOutcome::Refused(code)
             } else {
@@ -139,29 +142,30 @@ pub fn tickets(
     token: &str,
     done: impl FnOnce(Option<Vec<TicketRow>>) + 'static,
 ) {
+    let done: Done = Box::new(move |reply| {
+        let Some((200, body)) = reply else {
+            return done(None);
+        };
+        let mut rows = Vec::new();
+        for t in js::vec(&get(&body, "tickets")) {
+            let status = get_str(&t, "status").unwrap_or_default();
+            if let (Some(code), Ok(status)) = (get_str(&t, "code"), Status::parse(&status)) {
+                let subject = get_text(&t, "subject");
+                rows.push(TicketRow {
+                    code,
+                    subject,
+                    status,
+                });
+            }
+        }
+        done(Some(rows))
+    });
     call(
         &endpoint.url("/tickets"),
         "GET",
         None,
         None,
         Some(token),
-        move |reply| {
-            let rows = match reply {
-                Some((200, body)) => Some(
-                    js::vec(&get(&body, "tickets"))
-                        .iter()
-                        .filter_map(|t| {
-                            Some(TicketRow {
-                                code: get_str(t, "code")?,
-                                subject: get_text(t, "subject"),
-                                status: Status::parse(&get_str(t, "status")?).ok()?,
-                            })
-                        })
-                        .collect(),
-                ),
-                _ => None,
-            };
-            done(rows)
-        },
+        done,
     );
 }

@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, Endpoint};
-use crate::dom::{Js, Listener, attr, el, show};
+use crate::dom::{Js, Listener, attr, show};
 use crate::i18n::{self, Strings};
 use crate::js::{self, Callback, callback, get, get_text};
 use crate::json;
@@ -74,7 +74,7 @@ impl Ui {
         self.home.render(state, s);
         self.contact.render(state, s);
         self.form.render(state, s);
-        self.done.render(state, s);
+        self.done.render(state);
         self.tickets.render(state, s);
     }
 
@@ -133,20 +133,20 @@ pub fn mount(options: &Js, host_api: &Js) {
         get_text(options, "position").as_str(),
         "start" | "left" | "bottom-left"
     );
-    let root = el(&shadow, "div", if start { "tb s" } else { "tb" });
+    let root = js::el(&shadow, "div", if start { "tb s" } else { "tb" });
     attr(&root, "lang", Some(strings.lang));
 
     let launcher = Launcher::new(&root);
-    let panel = Panel::new(&root, &shadow);
+    let panel = Panel::new(&root, &shadow, strings);
     let body = panel.body.clone();
     let ui = Ui {
         launcher,
         panel,
-        home: Home::new(&body),
-        contact: ContactPrompt::new(&body),
-        form: TicketForm::new(&body),
-        done: Confirmation::new(&body),
-        tickets: MyTickets::new(&body),
+        home: Home::new(&body, strings),
+        contact: ContactPrompt::new(&body, strings),
+        form: TicketForm::new(&body, strings),
+        done: Confirmation::new(&body, strings),
+        tickets: MyTickets::new(&body, strings),
     };
 
     let store = Store::new(&site);
@@ -186,7 +186,8 @@ pub fn mount(options: &Js, host_api: &Js) {
         _host_api,
     };
     app.ui.render(&app.state, app.strings);
-    APP.with(|a| *a.borrow_mut() = Some(app));
+    // Never dropped (the widget lives as long as the page): no drop glue for App.
+    APP.with(|a| std::mem::forget(a.replace(Some(app))));
     for effect in effects {
         APP.with(|a| {
             if let Some(app) = a.borrow_mut().as_mut() {

@@ -20,6 +20,32 @@ export function el(parent, tag, cls) {
   return e;
 }
 
+/**
+ * Builds a view's skeleton under `root` from `spec`, one element per line: leading spaces give
+ * the depth, then `tag|class|name=value|…`. `icon` is a 24×24 stroked SVG icon whose `d=` is
+ * its path. Returns the elements in line order; text is set later, through textContent only.
+ */
+export function tree(root, spec) {
+  const stack = [root];
+  return spec.split('\n').map((line) => {
+    const depth = line.length - line.trimStart().length;
+    const [tag, cls, ...attrs] = line.trim().split('|');
+    const e = el(stack[depth], tag == 'icon' ? 'svg:svg' : tag, cls);
+    for (const a of attrs) {
+      const i = a.indexOf('=');
+      const k = a.slice(0, i);
+      const v = a.slice(i + 1);
+      if (tag == 'icon') {
+        e.setAttribute('viewBox', '0 0 24 24');
+        e.setAttribute('aria-hidden', 'true');
+        el(e, 'svg:path').setAttribute(k, v);
+      } else e.setAttribute(k, v);
+    }
+    stack[depth + 1] = e;
+    return e;
+  });
+}
+
 export function text(e, s) {
   if (e.textContent !== s) e.textContent = s;
 }

@@ -13,6 +13,8 @@ pub type Callback = Closure<dyn FnMut(JsValue)>;
 #[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
     pub fn el(parent: &Js, tag: &str, class: &str) -> Js;
+    /// A view's skeleton from its spec (see host.js); the elements in spec order.
+    pub fn tree(root: &Js, spec: &str) -> Js;
     pub fn text(e: &Js, s: &str);
     pub fn attr(e: &Js, name: &str, value: Option<&str>);
     pub fn show(e: &Js, visible: bool);
@@ -84,7 +86,12 @@ pub fn set_str(o: &Js, key: &str, v: &str) {
 /// The elements of an array as a Vec.
 pub fn vec(a: &Js) -> Vec<Js> {
     let a = items(a);
-    (0..len(&a)).map(|i| at(&a, i)).collect()
+    let n = len(&a);
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        out.push(at(&a, i));
+    }
+    out
 }
 
 /// An event listener owned by a view: removed from its target when dropped, so no closure

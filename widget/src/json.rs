@@ -35,8 +35,12 @@ pub fn transcript_to_js(entries: &[(TranscriptAuthor, String)]) -> Js {
 
 /// The reverse of `transcript_to_js`; entries with an unknown author or no text are dropped.
 pub fn transcript_from_js(value: &Js) -> Vec<(TranscriptAuthor, String)> {
-    js::vec(value)
-        .iter()
-        .filter_map(|e| Some((parse_author(&get_str(e, "author")?)?, get_str(e, "text")?)))
-        .collect()
+    let mut out = Vec::new();
+    for e in js::vec(value) {
+        let author = parse_author(&get_str(&e, "author").unwrap_or_default());
+        if let (Some(author), Some(text)) = (author, get_str(&e, "text")) {
+            out.push((author, text));
+        }
+    }
+    out
 }

@@ -102,12 +102,20 @@ pub fn build(root: &Path) -> Result<(), String> {
             .arg("-o")
             .arg(&wasm_out),
     )?;
+    // The bundle's entry re-exports only what the loader calls, so esbuild drops the rest of
+    // the glue (initSync, …).
+    let entry = staging.join("entry.js");
+    fs::write(
+        &entry,
+        format!("export {{ default, mount }} from './{CRATE_FILE}.js';\n"),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", entry.display()))?;
     command::run(
         Command::new(node_bin.join("esbuild"))
             .env("PATH", tools::path_with_node_first(root))
-            .arg(staging.join(format!("{CRATE_FILE}.js")))
+            .arg(&entry)
             // --bundle inlines src/host.js (wasm-bindgen's snippet) into the glue: one file.
-            .args(["--bundle", "--minify", "--format=esm", "--log-level=warning"])
+            .args(["--bundle", "--minify", "--format=esm", "--log-level=error"])
             .arg(format!(
                 "--outfile={}",
                 pkg.join(format!("{CRATE_FILE}.js")).display()

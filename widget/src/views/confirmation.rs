@@ -1,46 +1,44 @@
 //! "Ticket opened": the code to keep, and a way to the visitor's tickets.
 
 use crate::app::dispatch;
-use crate::dom::{ICON_CHECK, Js, Listener, attr, button, el, icon, text};
+use crate::dom::{Js, Listener, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::state::{Msg, Screen, State};
+
+const SPEC: &str = "section|done
+ div|ok
+  icon||d=M5 12.5l4.5 4.5L19 7
+ h3||tabindex=-1
+ p
+ p|code
+ button|btn alt|type=button";
 
 pub struct Confirmation {
     pub root: Js,
     pub heading: Js,
-    body: Js,
     code: Js,
-    follow: Js,
     _follow: Listener,
 }
 
 impl Confirmation {
-    pub fn new(parent: &Js) -> Confirmation {
-        let root = el(parent, "section", "done");
-        let ok = el(&root, "div", "ok");
-        icon(&ok, ICON_CHECK, "");
-        let heading = el(&root, "h3", "");
-        attr(&heading, "tabindex", Some("-1"));
-        let body = el(&root, "p", "");
-        let code = el(&root, "p", "code");
-        let follow = button(&root, "btn alt");
-        let _follow = Listener::new(&follow, "click", |_| dispatch(Msg::ShowTickets));
+    pub fn new(parent: &Js, s: &Strings) -> Confirmation {
+        let n = skeleton(parent, SPEC);
+        texts(
+            &n,
+            &[(3, s.done_title), (4, s.done_body), (6, s.done_follow)],
+        );
+        let _follow = Listener::new(&n[6], "click", |_| dispatch(Msg::ShowTickets));
         Confirmation {
-            root,
-            heading,
-            body,
-            code,
-            follow,
+            root: n[0].clone(),
+            heading: n[3].clone(),
+            code: n[5].clone(),
             _follow,
         }
     }
 
-    pub fn render(&self, state: &State, s: &Strings) {
+    pub fn render(&self, state: &State) {
         if let Screen::Done { code } = &state.screen {
-            text(&self.heading, s.done_title);
-            text(&self.body, s.done_body);
             text(&self.code, code);
-            text(&self.follow, s.done_follow);
         }
     }
 }

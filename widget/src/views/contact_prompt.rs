@@ -1,58 +1,67 @@
 //! Name and email, asked before the ticket form when the site requires a contact.
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, attr, el, text};
+use crate::dom::{Js, Listener, skeleton, texts};
 use crate::i18n::Strings;
 use crate::js;
 use crate::state::{Contact, Field, Msg, Screen, State};
 use crate::views::field::FieldRow;
 
+const SPEC: &str = "form||novalidate=
+ h3||tabindex=-1
+ p
+ div|f
+  label||for=tb-name
+  input||id=tb-name|type=text|autocomplete=name|aria-describedby=tb-name-e
+  p|er|id=tb-name-e|hidden=
+ div|f
+  label||for=tb-email
+  input||id=tb-email|type=email|autocomplete=email|aria-describedby=tb-email-e
+  p|er|id=tb-email-e|hidden=
+ button|btn|type=submit";
+
 pub struct ContactPrompt {
     pub root: Js,
     pub heading: Js,
-    intro: Js,
     pub name: FieldRow,
     pub email: FieldRow,
-    submit: Js,
     _listeners: [Listener; 2],
 }
 
 impl ContactPrompt {
-    pub fn new(parent: &Js) -> ContactPrompt {
-        let root = el(parent, "form", "");
-        attr(&root, "novalidate", Some(""));
-        let heading = el(&root, "h3", "");
-        attr(&heading, "tabindex", Some("-1"));
-        let intro = el(&root, "p", "");
-        let name = FieldRow::new(&root, "input", "tb-name", Some("text"), false);
-        attr(&name.input, "autocomplete", Some("name"));
-        let email = FieldRow::new(&root, "input", "tb-email", Some("email"), false);
-        attr(&email.input, "autocomplete", Some("email"));
-        let submit = el(&root, "button", "btn");
-        attr(&submit, "type", Some("submit"));
-        let (n, e) = (name.input.clone(), email.input.clone());
+    pub fn new(parent: &Js, s: &Strings) -> ContactPrompt {
+        let n = skeleton(parent, SPEC);
+        texts(
+            &n,
+            &[
+                (1, s.contact_title),
+                (2, s.contact_intro),
+                (11, s.continue_),
+            ],
+        );
+        let name = FieldRow::new(&n[4], &n[5], &n[6], s.name);
+        let email = FieldRow::new(&n[8], &n[9], &n[10], s.email);
+        let (ni, ei) = (n[5].clone(), n[9].clone());
         let read = move || {
             Msg::ContactEdited(Contact {
-                name: js::value(&n),
-                email: js::value(&e),
+                name: js::value(&ni),
+                email: js::value(&ei),
             })
         };
         let read2 = read.clone();
         let _listeners = [
-            Listener::new(&root, "input", move |_| dispatch(read())),
-            Listener::new(&root, "submit", move |ev| {
+            Listener::new(&n[0], "input", move |_| dispatch(read())),
+            Listener::new(&n[0], "submit", move |ev| {
                 js::prevent(&ev);
                 dispatch(read2());
                 dispatch(Msg::ContactSubmitted);
             }),
         ];
         ContactPrompt {
-            root,
-            heading,
-            intro,
+            root: n[0].clone(),
+            heading: n[1].clone(),
             name,
             email,
-            submit,
             _listeners,
         }
     }
@@ -61,13 +70,9 @@ impl ContactPrompt {
         if state.screen != Screen::Contact {
             return;
         }
-        text(&self.heading, s.contact_title);
-        text(&self.intro, s.contact_intro);
         self.name.set_value(&state.contact_input.name);
         self.email.set_value(&state.contact_input.email);
-        let (name, email) = (state.error_for(Field::Name), state.error_for(Field::Email));
-        self.name.render(s.name, "", name, s, false);
-        self.email.render(s.email, "", email, s, false);
-        text(&self.submit, s.continue_);
+        self.name.render(state.error_for(Field::Name), s, false);
+        self.email.render(state.error_for(Field::Email), s, false);
     }
 }

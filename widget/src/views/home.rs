@@ -1,65 +1,66 @@
 //! The panel's first screen: a greeting, the "Open a ticket" call to action and "My tickets".
 
 use crate::app::dispatch;
-use crate::dom::{ICON_LIST, ICON_NEXT, ICON_TICKET, Js, Listener, button, el, icon, show, text};
+use crate::dom::{Js, Listener, show, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::state::{Msg, State};
+
+const SPEC: &str = "section
+ h3||tabindex=-1
+ p
+ p|nt
+ button|card primary|type=button
+  span|ic
+   icon||d=M3 8V6h18v2a3 3 0 0 0 0 6v4H3v-4a3 3 0 0 0 0-6zM14 6v12
+  span|tx
+   b
+   small
+  icon|nx|d=M9 6l6 6-6 6
+ button|card|type=button
+  span|ic
+   icon||d=M9 6h11M9 12h11M9 18h11M4.5 6h.01M4.5 12h.01M4.5 18h.01
+  span|tx
+   b
+   small
+  icon|nx|d=M9 6l6 6-6 6";
 
 pub struct Home {
     pub root: Js,
     pub heading: Js,
-    intro: Js,
     pub cta: Js,
     cta_label: Js,
-    cta_hint: Js,
-    tickets_label: Js,
-    tickets_hint: Js,
     disabled: Js,
     _listeners: [Listener; 2],
 }
 
-/// A big button with an icon, a title and a hint.
-fn card(parent: &Js, class: &str, path: &str) -> (Js, Js, Js) {
-    let b = button(parent, class);
-    let ic = el(&b, "span", "ic");
-    icon(&ic, path, "");
-    let tx = el(&b, "span", "tx");
-    let title = el(&tx, "b", "");
-    let hint = el(&tx, "small", "");
-    icon(&b, ICON_NEXT, "nx");
-    (b, title, hint)
-}
-
 impl Home {
-    pub fn new(parent: &Js) -> Home {
-        let root = el(parent, "section", "");
-        let heading = el(&root, "h3", "");
-        crate::js::attr(&heading, "tabindex", Some("-1"));
-        let intro = el(&root, "p", "");
-        let disabled = el(&root, "p", "nt");
-        let (cta, cta_label, cta_hint) = card(&root, "card primary", ICON_TICKET);
-        let (tickets, tickets_label, tickets_hint) = card(&root, "card", ICON_LIST);
+    pub fn new(parent: &Js, s: &Strings) -> Home {
+        let n = skeleton(parent, SPEC);
+        texts(
+            &n,
+            &[
+                (1, s.greeting),
+                (2, s.intro),
+                (3, s.disabled),
+                (9, s.cta_hint),
+            ],
+        );
+        texts(&n, &[(15, s.my_tickets), (16, s.my_tickets_hint)]);
         let _listeners = [
-            Listener::new(&cta, "click", |_| dispatch(Msg::StartTicket)),
-            Listener::new(&tickets, "click", |_| dispatch(Msg::ShowTickets)),
+            Listener::new(&n[4], "click", |_| dispatch(Msg::StartTicket)),
+            Listener::new(&n[11], "click", |_| dispatch(Msg::ShowTickets)),
         ];
         Home {
-            root,
-            heading,
-            intro,
-            cta,
-            cta_label,
-            cta_hint,
-            tickets_label,
-            tickets_hint,
-            disabled,
+            root: n[0].clone(),
+            heading: n[1].clone(),
+            disabled: n[3].clone(),
+            cta: n[4].clone(),
+            cta_label: n[8].clone(),
             _listeners,
         }
     }
 
     pub fn render(&self, state: &State, s: &Strings) {
-        text(&self.heading, s.greeting);
-        text(&self.intro, s.intro);
         let label = match &state.config {
             // The site's own label, in the site's words, when it changed the default.
             Some(c) if !c.cta_label.is_empty() && c.cta_label != "Open a ticket" => {
@@ -68,10 +69,6 @@ impl Home {
             _ => s.cta,
         };
         text(&self.cta_label, label);
-        text(&self.cta_hint, s.cta_hint);
-        text(&self.tickets_label, s.my_tickets);
-        text(&self.tickets_hint, s.my_tickets_hint);
-        text(&self.disabled, s.disabled);
         show(&self.cta, !state.disabled());
         show(&self.disabled, state.disabled());
     }

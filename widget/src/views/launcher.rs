@@ -1,9 +1,13 @@
 //! The round button that opens and closes the panel.
 
 use crate::app::dispatch;
-use crate::dom::{ICON_CHAT, ICON_CLOSE, Js, Listener, attr, button, flag, icon};
+use crate::dom::{Js, Listener, attr, flag, skeleton};
 use crate::i18n::Strings;
 use crate::state::{Msg, State};
+
+const SPEC: &str = "button|l|type=button|aria-controls=tb-panel|aria-haspopup=dialog
+ icon|i-open|d=M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z
+ icon|i-close|d=M6 6l12 12M18 6 6 18";
 
 pub struct Launcher {
     pub button: Js,
@@ -12,11 +16,7 @@ pub struct Launcher {
 
 impl Launcher {
     pub fn new(parent: &Js) -> Launcher {
-        let button = button(parent, "l");
-        attr(&button, "aria-controls", Some("tb-panel"));
-        attr(&button, "aria-haspopup", Some("dialog"));
-        icon(&button, ICON_CHAT, "i-open");
-        icon(&button, ICON_CLOSE, "i-close");
+        let button = skeleton(parent, SPEC).swap_remove(0);
         let _click = Listener::new(&button, "click", |_| dispatch(Msg::Toggle));
         Launcher { button, _click }
     }

@@ -2,10 +2,21 @@
 
 use std::cell::RefCell;
 
-use crate::dom::{Js, attr, el, show, text, text_el};
+use crate::dom::{Js, attr, show, skeleton, text};
 use crate::i18n::Strings;
 use crate::js;
 use crate::state::{Screen, State, TicketRow, Tickets};
+
+const SPEC: &str = "section
+ h3||tabindex=-1
+ p
+ ul";
+
+const ROW: &str = "li
+ div|row
+  span|tc
+  span|st
+ div|sj";
 
 pub struct MyTickets {
     pub root: Js,
@@ -17,17 +28,14 @@ pub struct MyTickets {
 }
 
 impl MyTickets {
-    pub fn new(parent: &Js) -> MyTickets {
-        let root = el(parent, "section", "");
-        let heading = el(&root, "h3", "");
-        attr(&heading, "tabindex", Some("-1"));
-        let line = el(&root, "p", "");
-        let list = el(&root, "ul", "");
+    pub fn new(parent: &Js, s: &Strings) -> MyTickets {
+        let n = skeleton(parent, SPEC);
+        text(&n[1], s.tickets_title);
         MyTickets {
-            root,
-            heading,
-            line,
-            list,
+            root: n[0].clone(),
+            heading: n[1].clone(),
+            line: n[2].clone(),
+            list: n[3].clone(),
             shown: RefCell::new(Vec::new()),
         }
     }
@@ -36,7 +44,6 @@ impl MyTickets {
         if state.screen != Screen::Tickets {
             return;
         }
-        text(&self.heading, s.tickets_title);
         let (line, rows): (&str, &[TicketRow]) = match &state.tickets {
             Tickets::Loaded(rows) if rows.is_empty() => (s.tickets_empty, &[]),
             Tickets::Loaded(rows) => ("", rows),
@@ -52,12 +59,11 @@ impl MyTickets {
         }
         js::clear(&self.list);
         for row in rows {
-            let li = el(&self.list, "li", "");
-            let top = el(&li, "div", "row");
-            text_el(&top, "span", "tc", &row.code);
-            let pill = text_el(&top, "span", "st", s.status(row.status));
-            attr(&pill, "data-s", Some(row.status.as_str()));
-            text_el(&li, "div", "sj", &row.subject);
+            let n = skeleton(&self.list, ROW);
+            text(&n[2], &row.code);
+            text(&n[3], s.status(row.status));
+            attr(&n[3], "data-s", Some(row.status.as_str()));
+            text(&n[4], &row.subject);
         }
         *shown = rows.to_vec();
     }

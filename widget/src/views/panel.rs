@@ -3,62 +3,51 @@
 //! host.js).
 
 use crate::app::dispatch;
-use crate::dom::{ICON_BACK, ICON_CLOSE, Js, Listener, attr, button, el, icon, show, text};
+use crate::dom::{Js, Listener, attr, show, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::js::{self, Callback, callback};
 use crate::state::{Msg, Notice, Screen, State};
+
+const SPEC: &str = "div|p|id=tb-panel|role=dialog|aria-modal=true|aria-labelledby=tb-title|hidden=
+ div|hd
+  button|ib|type=button
+   icon|flip|d=M15 18l-6-6 6-6
+  div|tt
+   h2||id=tb-title
+   p
+  button|ib|type=button
+   icon||d=M6 6l12 12M18 6 6 18
+ div|bd
+  p|nt|role=status|aria-live=polite
+ div|ft";
 
 pub struct Panel {
     pub root: Js,
     /// Where the screens go.
     pub body: Js,
     back: Js,
-    close: Js,
-    title: Js,
-    subtitle: Js,
     notice: Js,
-    footer: Js,
     _listeners: [Listener; 2],
     _escape: Callback,
 }
 
 impl Panel {
-    pub fn new(parent: &Js, shadow: &Js) -> Panel {
-        let root = el(parent, "div", "p");
-        attr(&root, "id", Some("tb-panel"));
-        attr(&root, "role", Some("dialog"));
-        attr(&root, "aria-modal", Some("true"));
-        attr(&root, "aria-labelledby", Some("tb-title"));
-        show(&root, false);
-        let header = el(&root, "div", "hd");
-        let back = button(&header, "ib");
-        icon(&back, ICON_BACK, "flip");
-        let titles = el(&header, "div", "tt");
-        let title = el(&titles, "h2", "");
-        attr(&title, "id", Some("tb-title"));
-        let subtitle = el(&titles, "p", "");
-        let close = button(&header, "ib");
-        icon(&close, ICON_CLOSE, "");
-        let body = el(&root, "div", "bd");
-        let notice = el(&body, "p", "nt");
-        attr(&notice, "role", Some("status"));
-        attr(&notice, "aria-live", Some("polite"));
-        let footer = el(&root, "div", "ft");
+    pub fn new(parent: &Js, shadow: &Js, s: &Strings) -> Panel {
+        let n = skeleton(parent, SPEC);
+        texts(&n, &[(5, s.title), (6, s.subtitle), (11, s.powered)]);
+        attr(&n[2], "aria-label", Some(s.back));
+        attr(&n[7], "aria-label", Some(s.close));
         let _escape = callback(Box::new(|_| dispatch(Msg::Close)));
-        js::dialog_keys(&root, shadow, &_escape);
+        js::dialog_keys(&n[0], shadow, &_escape);
         let _listeners = [
-            Listener::new(&back, "click", |_| dispatch(Msg::Back)),
-            Listener::new(&close, "click", |_| dispatch(Msg::Close)),
+            Listener::new(&n[2], "click", |_| dispatch(Msg::Back)),
+            Listener::new(&n[7], "click", |_| dispatch(Msg::Close)),
         ];
         Panel {
-            root,
-            body,
-            back,
-            close,
-            title,
-            subtitle,
-            notice,
-            footer,
+            root: n[0].clone(),
+            body: n[9].clone(),
+            back: n[2].clone(),
+            notice: n[10].clone(),
             _listeners,
             _escape,
         }
@@ -67,11 +56,6 @@ impl Panel {
     pub fn render(&self, state: &State, s: &Strings) {
         show(&self.root, state.open);
         show(&self.back, state.screen != Screen::Home);
-        attr(&self.back, "aria-label", Some(s.back));
-        attr(&self.close, "aria-label", Some(s.close));
-        text(&self.title, s.title);
-        text(&self.subtitle, s.subtitle);
-        text(&self.footer, s.powered);
         let on_form = matches!(state.screen, Screen::Form | Screen::Contact);
         let (line, bad) = match &state.notice {
             Notice::FixFields if on_form => (s.fix_fields, true),

@@ -1,11 +1,24 @@
 //! Subject and description, and the button that sends them.
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, attr, el, text};
+use crate::dom::{Js, Listener, attr, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::js;
 use crate::state::{Field, Msg, Screen, State};
 use crate::views::field::FieldRow;
+
+const SPEC: &str = "form||novalidate=
+ h3||tabindex=-1
+ div|f
+  label||for=tb-subject
+  input||id=tb-subject|type=text|aria-describedby=tb-subject-e
+  p|er|id=tb-subject-e|hidden=
+ div|f
+  label||for=tb-description
+  textarea||id=tb-description|rows=6|aria-describedby=tb-description-e tb-description-h
+  p|er|id=tb-description-e|hidden=
+  p|hint|id=tb-description-h
+ button|btn|type=submit";
 
 pub struct TicketForm {
     pub root: Js,
@@ -17,25 +30,20 @@ pub struct TicketForm {
 }
 
 impl TicketForm {
-    pub fn new(parent: &Js) -> TicketForm {
-        let root = el(parent, "form", "");
-        attr(&root, "novalidate", Some(""));
-        let heading = el(&root, "h3", "");
-        attr(&heading, "tabindex", Some("-1"));
-        let subject = FieldRow::new(&root, "input", "tb-subject", Some("text"), false);
-        let description = FieldRow::new(&root, "textarea", "tb-description", None, true);
-        attr(&description.input, "rows", Some("6"));
-        let submit = el(&root, "button", "btn");
-        attr(&submit, "type", Some("submit"));
-        let (s, d) = (subject.input.clone(), description.input.clone());
+    pub fn new(parent: &Js, s: &Strings) -> TicketForm {
+        let n = skeleton(parent, SPEC);
+        texts(&n, &[(1, s.form_title), (10, s.description_hint)]);
+        let subject = FieldRow::new(&n[3], &n[4], &n[5], s.subject);
+        let description = FieldRow::new(&n[7], &n[8], &n[9], s.description);
+        let (si, di) = (n[4].clone(), n[8].clone());
         let _listeners = [
-            Listener::new(&root, "input", move |_| {
+            Listener::new(&n[0], "input", move |_| {
                 dispatch(Msg::DraftEdited {
-                    subject: js::value(&s),
-                    description: js::value(&d),
+                    subject: js::value(&si),
+                    description: js::value(&di),
                 })
             }),
-            Listener::new(&root, "submit", |ev| {
+            Listener::new(&n[0], "submit", |ev| {
                 js::prevent(&ev);
                 dispatch(Msg::Submit {
                     fresh_key: js::uuid(),
@@ -43,11 +51,11 @@ impl TicketForm {
             }),
         ];
         TicketForm {
-            root,
-            heading,
+            root: n[0].clone(),
+            heading: n[1].clone(),
             subject,
             description,
-            submit,
+            submit: n[11].clone(),
             _listeners,
         }
     }
@@ -56,15 +64,13 @@ impl TicketForm {
         if state.screen != Screen::Form {
             return;
         }
-        text(&self.heading, s.form_title);
         let frozen = state.draft.queued || state.sending;
         self.subject.set_value(&state.draft.subject);
         self.description.set_value(&state.draft.description);
-        let subject = state.error_for(Field::Subject);
-        self.subject.render(s.subject, "", subject, s, frozen);
-        let description = state.error_for(Field::Description);
-        let (label, hint) = (s.description, s.description_hint);
-        self.description.render(label, hint, description, s, frozen);
+        self.subject
+            .render(state.error_for(Field::Subject), s, frozen);
+        self.description
+            .render(state.error_for(Field::Description), s, frozen);
         text(&self.submit, if state.sending { s.sending } else { s.send });
         attr(&self.submit, "disabled", state.sending.then_some(""));
     }
