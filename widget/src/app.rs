@@ -2,7 +2,7 @@
 //! message loop — `dispatch(msg)` → `update` → render → effects (storage, network, focus,
 //! DOM events). Answers from the network come back through `dispatch` as messages.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, UnsafeCell};
 
 use wasm_bindgen::prelude::*;
 
@@ -23,33 +23,55 @@ use crate::views::ticket_form::TicketForm;
 
 const CSS: &str = include_str!("style.css");
 
-thread_local! {
-    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
-    static QUEUE: RefCell<Vec<Msg>> = const { RefCell::new(Vec::new()) };
-    static BUSY: Cell<bool> = const { Cell::new(false) };
+/// The widget's one instance and its message queue.
+///
+/// A plain static, not `thread_local!` + `RefCell`: wasm32-unknown-unknown (no atomics) has one
+/// thread and JS never preempts a running Wasm call, so the only hazard is re-entrancy, which
+/// `busy` rules out: `drain` is the only code that borrows `app` mutably, and a `dispatch`
+/// made while it runs (a listener fired by `focus()` during an update) only queues its message.
+/// This keeps RefCell's and TLS's panic paths out of the Wasm (measured ~0.5 KB brotli).
+struct Global {
+    app: UnsafeCell<Option<App>>,
+    queue: UnsafeCell<Vec<Msg>>,
+    busy: Cell<bool>,
 }
+
+// SAFETY: one thread (see above); nothing here is ever touched from another.
+unsafe impl Sync for Global {}
+
+static GLOBAL: Global = Global {
+    app: UnsafeCell::new(None),
+    queue: UnsafeCell::new(Vec::new()),
+    busy: Cell::new(false),
+};
 
 /// Hands a message to the widget. Safe to call from anywhere, including from inside an update
 /// (a listener fired by a focus change): the message waits its turn in the queue.
 pub fn dispatch(msg: Msg) {
-    QUEUE.with(|q| q.borrow_mut().push(msg));
-    if BUSY.with(|b| b.replace(true)) {
-        return;
+    // SAFETY: no reference into the queue is held anywhere while this runs (`drain` takes the
+    // queue's contents out before handling them).
+    unsafe { (*GLOBAL.queue.get()).push(msg) };
+    if !GLOBAL.busy.replace(true) {
+        drain();
+        GLOBAL.busy.set(false);
     }
+}
+
+/// Handles queued messages until none is left. Only called with `busy` set by its caller.
+fn drain() {
     loop {
-        let batch = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+        // SAFETY: as in `dispatch`.
+        let batch = unsafe { std::mem::take(&mut *GLOBAL.queue.get()) };
         if batch.is_empty() {
-            break;
+            return;
         }
         for msg in batch {
-            APP.with(|app| {
-                if let Some(app) = app.borrow_mut().as_mut() {
-                    app.handle(msg);
-                }
-            });
+            // SAFETY: `busy` is set, so this is the only live reference to the app.
+            if let Some(app) = unsafe { (*GLOBAL.app.get()).as_mut() } {
+                app.handle(msg);
+            }
         }
     }
-    BUSY.with(|b| b.set(false));
 }
 
 struct Ui {
@@ -63,7 +85,7 @@ struct Ui {
 }
 
 impl Ui {
-    fn render(&self, state: &State, s: &Strings) {
+    fn render(&mut self, state: &State, s: &Strings) {
         self.launcher.render(state, s);
         self.panel.render(state, s);
         show(&self.home.root, state.screen == Screen::Home);
@@ -118,7 +140,8 @@ struct App {
 
 /// Builds the widget into the page once; see `crate::mount`.
 pub fn mount(options: &Js, host_api: &Js) {
-    if APP.with(|a| a.borrow().is_some()) {
+    // SAFETY: a shared read while nothing borrows the app (mount is not re-entrant).
+    if unsafe { (*GLOBAL.app.get()).is_some() } {
         return;
     }
     let site = get_text(options, "site");
@@ -185,16 +208,17 @@ pub fn mount(options: &Js, host_api: &Js) {
         _window,
         _host_api,
     };
+    let mut app = app;
     app.ui.render(&app.state, app.strings);
-    // Never dropped (the widget lives as long as the page): no drop glue for App.
-    APP.with(|a| std::mem::forget(a.replace(Some(app))));
+    GLOBAL.busy.set(true);
+    // SAFETY: `busy` is set and no other reference to the app exists yet.
+    let slot = unsafe { &mut *GLOBAL.app.get() };
+    let app = slot.insert(app);
     for effect in effects {
-        APP.with(|a| {
-            if let Some(app) = a.borrow_mut().as_mut() {
-                app.run(effect);
-            }
-        });
+        app.run(effect);
     }
+    drain();
+    GLOBAL.busy.set(false);
 
     api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
     // Calls made on window.Ticketbooth before the Wasm was ready, in order.

@@ -8,8 +8,17 @@ pub use crate::js::{Js, Listener, attr, show, text};
 use crate::js;
 
 /// The elements of a skeleton, in spec order.
-pub fn skeleton(root: &Js, spec: &str) -> Vec<Js> {
-    js::vec(&js::tree(root, spec))
+pub struct Nodes(Js);
+
+impl Nodes {
+    /// The element of spec line `i` (a fresh handle; no Vec, no bounds-check panic).
+    pub fn at(&self, i: u32) -> Js {
+        js::at(&self.0, i)
+    }
+}
+
+pub fn skeleton(root: &Js, spec: &str) -> Nodes {
+    Nodes(js::tree(root, spec))
 }
 
 /// Sets a boolean ARIA state attribute to "true"/"false".
@@ -18,8 +27,8 @@ pub fn flag(e: &Js, name: &str, on: bool) {
 }
 
 /// Sets the text of several elements: `(element index, text)`.
-pub fn texts(nodes: &[Js], pairs: &[(usize, &str)]) {
+pub fn texts(nodes: &Nodes, pairs: &[(u32, &str)]) {
     for (i, s) in pairs {
-        text(&nodes[*i], s);
+        text(&nodes.at(*i), s);
     }
 }

@@ -496,10 +496,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
                 SendOutcome::Refused(code) => {
                     state.draft.queued = false;
-                    if code == "ticketing_disabled" {
-                        if let Some(c) = state.config.as_mut() {
-                            c.enabled = false;
-                        }
+                    if let (true, Some(c)) = (code == "ticketing_disabled", state.config.as_mut()) {
+                        c.enabled = false;
                     }
                     state.notice = Notice::Refused(code);
                     fx.push(Effect::SaveDraft);

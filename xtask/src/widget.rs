@@ -170,7 +170,7 @@ pub fn budget(root: &Path) -> Result<(), String> {
 /// page during load, in headless Chromium (printed, not asserted).
 pub fn bench(root: &Path) -> Result<(), String> {
     build(root)?;
-    command::run(&mut tools::node_command(root, "node").args(["tests/widget/bench.mjs"]))
+    command::run(tools::node_command(root, "node").args(["tests/widget/bench.mjs"]))
 }
 
 fn size_report(root: &Path) -> Result<String, String> {

@@ -27,11 +27,11 @@ impl Confirmation {
             &n,
             &[(3, s.done_title), (4, s.done_body), (6, s.done_follow)],
         );
-        let _follow = Listener::new(&n[6], "click", |_| dispatch(Msg::ShowTickets));
+        let _follow = Listener::new(&n.at(6), "click", |_| dispatch(Msg::ShowTickets));
         Confirmation {
-            root: n[0].clone(),
-            heading: n[3].clone(),
-            code: n[5].clone(),
+            root: n.at(0),
+            heading: n.at(3),
+            code: n.at(5),
             _follow,
         }
     }

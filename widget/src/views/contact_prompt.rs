@@ -39,9 +39,9 @@ impl ContactPrompt {
                 (11, s.continue_),
             ],
         );
-        let name = FieldRow::new(&n[4], &n[5], &n[6], s.name);
-        let email = FieldRow::new(&n[8], &n[9], &n[10], s.email);
-        let (ni, ei) = (n[5].clone(), n[9].clone());
+        let name = FieldRow::new(&n.at(4), &n.at(5), &n.at(6), s.name);
+        let email = FieldRow::new(&n.at(8), &n.at(9), &n.at(10), s.email);
+        let (ni, ei) = (n.at(5), n.at(9));
         let read = move || {
             Msg::ContactEdited(Contact {
                 name: js::value(&ni),
@@ -50,16 +50,16 @@ impl ContactPrompt {
         };
         let read2 = read.clone();
         let _listeners = [
-            Listener::new(&n[0], "input", move |_| dispatch(read())),
-            Listener::new(&n[0], "submit", move |ev| {
+            Listener::new(&n.at(0), "input", move |_| dispatch(read())),
+            Listener::new(&n.at(0), "submit", move |ev| {
                 js::prevent(&ev);
                 dispatch(read2());
                 dispatch(Msg::ContactSubmitted);
             }),
         ];
         ContactPrompt {
-            root: n[0].clone(),
-            heading: n[1].clone(),
+            root: n.at(0),
+            heading: n.at(1),
             name,
             email,
             _listeners,

@@ -47,15 +47,15 @@ impl Home {
         );
         texts(&n, &[(15, s.my_tickets), (16, s.my_tickets_hint)]);
         let _listeners = [
-            Listener::new(&n[4], "click", |_| dispatch(Msg::StartTicket)),
-            Listener::new(&n[11], "click", |_| dispatch(Msg::ShowTickets)),
+            Listener::new(&n.at(4), "click", |_| dispatch(Msg::StartTicket)),
+            Listener::new(&n.at(11), "click", |_| dispatch(Msg::ShowTickets)),
         ];
         Home {
-            root: n[0].clone(),
-            heading: n[1].clone(),
-            disabled: n[3].clone(),
-            cta: n[4].clone(),
-            cta_label: n[8].clone(),
+            root: n.at(0),
+            heading: n.at(1),
+            disabled: n.at(3),
+            cta: n.at(4),
+            cta_label: n.at(8),
             _listeners,
         }
     }

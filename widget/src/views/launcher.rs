@@ -16,7 +16,7 @@ pub struct Launcher {
 
 impl Launcher {
     pub fn new(parent: &Js) -> Launcher {
-        let button = skeleton(parent, SPEC).swap_remove(0);
+        let button = skeleton(parent, SPEC).at(0);
         let _click = Listener::new(&button, "click", |_| dispatch(Msg::Toggle));
         Launcher { button, _click }
     }

@@ -1,7 +1,5 @@
 //! "My tickets": the visitor's tickets, newest first, with their visitor-facing status.
 
-use std::cell::RefCell;
-
 use crate::dom::{Js, attr, show, skeleton, text};
 use crate::i18n::Strings;
 use crate::js;
@@ -24,23 +22,23 @@ pub struct MyTickets {
     line: Js,
     list: Js,
     /// What the list shows now, so a render that changes nothing touches no element.
-    shown: RefCell<Vec<TicketRow>>,
+    shown: Vec<TicketRow>,
 }
 
 impl MyTickets {
     pub fn new(parent: &Js, s: &Strings) -> MyTickets {
         let n = skeleton(parent, SPEC);
-        text(&n[1], s.tickets_title);
+        text(&n.at(1), s.tickets_title);
         MyTickets {
-            root: n[0].clone(),
-            heading: n[1].clone(),
-            line: n[2].clone(),
-            list: n[3].clone(),
-            shown: RefCell::new(Vec::new()),
+            root: n.at(0),
+            heading: n.at(1),
+            line: n.at(2),
+            list: n.at(3),
+            shown: Vec::new(),
         }
     }
 
-    pub fn render(&self, state: &State, s: &Strings) {
+    pub fn render(&mut self, state: &State, s: &Strings) {
         if state.screen != Screen::Tickets {
             return;
         }
@@ -53,18 +51,17 @@ impl MyTickets {
         };
         text(&self.line, line);
         show(&self.line, !line.is_empty());
-        let mut shown = self.shown.borrow_mut();
-        if shown.as_slice() == rows {
+        if self.shown.as_slice() == rows {
             return;
         }
         js::clear(&self.list);
         for row in rows {
             let n = skeleton(&self.list, ROW);
-            text(&n[2], &row.code);
-            text(&n[3], s.status(row.status));
-            attr(&n[3], "data-s", Some(row.status.as_str()));
-            text(&n[4], &row.subject);
+            text(&n.at(2), &row.code);
+            text(&n.at(3), s.status(row.status));
+            attr(&n.at(3), "data-s", Some(row.status.as_str()));
+            text(&n.at(4), &row.subject);
         }
-        *shown = rows.to_vec();
+        self.shown = rows.to_vec();
     }
 }

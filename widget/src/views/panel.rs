@@ -35,19 +35,19 @@ impl Panel {
     pub fn new(parent: &Js, shadow: &Js, s: &Strings) -> Panel {
         let n = skeleton(parent, SPEC);
         texts(&n, &[(5, s.title), (6, s.subtitle), (11, s.powered)]);
-        attr(&n[2], "aria-label", Some(s.back));
-        attr(&n[7], "aria-label", Some(s.close));
+        attr(&n.at(2), "aria-label", Some(s.back));
+        attr(&n.at(7), "aria-label", Some(s.close));
         let _escape = callback(Box::new(|_| dispatch(Msg::Close)));
-        js::dialog_keys(&n[0], shadow, &_escape);
+        js::dialog_keys(&n.at(0), shadow, &_escape);
         let _listeners = [
-            Listener::new(&n[2], "click", |_| dispatch(Msg::Back)),
-            Listener::new(&n[7], "click", |_| dispatch(Msg::Close)),
+            Listener::new(&n.at(2), "click", |_| dispatch(Msg::Back)),
+            Listener::new(&n.at(7), "click", |_| dispatch(Msg::Close)),
         ];
         Panel {
-            root: n[0].clone(),
-            body: n[9].clone(),
-            back: n[2].clone(),
-            notice: n[10].clone(),
+            root: n.at(0),
+            body: n.at(9),
+            back: n.at(2),
+            notice: n.at(10),
             _listeners,
             _escape,
         }

@@ -33,17 +33,17 @@ impl TicketForm {
     pub fn new(parent: &Js, s: &Strings) -> TicketForm {
         let n = skeleton(parent, SPEC);
         texts(&n, &[(1, s.form_title), (10, s.description_hint)]);
-        let subject = FieldRow::new(&n[3], &n[4], &n[5], s.subject);
-        let description = FieldRow::new(&n[7], &n[8], &n[9], s.description);
-        let (si, di) = (n[4].clone(), n[8].clone());
+        let subject = FieldRow::new(&n.at(3), &n.at(4), &n.at(5), s.subject);
+        let description = FieldRow::new(&n.at(7), &n.at(8), &n.at(9), s.description);
+        let (si, di) = (n.at(4), n.at(8));
         let _listeners = [
-            Listener::new(&n[0], "input", move |_| {
+            Listener::new(&n.at(0), "input", move |_| {
                 dispatch(Msg::DraftEdited {
                     subject: js::value(&si),
                     description: js::value(&di),
                 })
             }),
-            Listener::new(&n[0], "submit", |ev| {
+            Listener::new(&n.at(0), "submit", |ev| {
                 js::prevent(&ev);
                 dispatch(Msg::Submit {
                     fresh_key: js::uuid(),
@@ -51,11 +51,11 @@ impl TicketForm {
             }),
         ];
         TicketForm {
-            root: n[0].clone(),
-            heading: n[1].clone(),
+            root: n.at(0),
+            heading: n.at(1),
             subject,
             description,
-            submit: n[11].clone(),
+            submit: n.at(11),
             _listeners,
         }
     }

@@ -1,0 +1,159 @@
+//! The widget's DOM in a real browser (headless Chromium through wasm-bindgen-test): mount,
+//! dialog semantics, validation with shared's rules, and a draft kept on a network failure.
+//! The full chain against a real Worker is in tests/widget.test.mjs.
+//!
+//!   CHROMEDRIVER=/usr/bin/chromedriver cargo test -p ticketbooth-widget --target wasm32-unknown-unknown
+
+#![cfg(target_arch = "wasm32")]
+
+use ticketbooth_widget::js;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = "
+const root = () => document.querySelector('ticketbooth-widget')?.shadowRoot ?? document.createDocumentFragment();
+export function q(sel) { return root().querySelector(sel); }
+export function count(sel) { return document.querySelectorAll(sel).length + root().querySelectorAll(sel).length; }
+export function adoptedSheets() { return root().adoptedStyleSheets.length; }
+export function focusedId() { const a = root().activeElement; return a ? (a.id || a.className) : ''; }
+export function click(sel) { root().querySelector(sel).click(); }
+export function key(sel, k) {
+  root().querySelector(sel).dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+}
+export function type_(sel, v) {
+  const e = root().querySelector(sel);
+  e.value = v;
+  e.dispatchEvent(new Event('input', { bubbles: true }));
+}
+export function submit(sel) { root().querySelector(sel).requestSubmit(); }
+export function tick(ms) { return new Promise((r) => setTimeout(r, ms)); }
+")]
+extern "C" {
+    fn q(sel: &str) -> JsValue;
+    fn count(sel: &str) -> u32;
+    #[wasm_bindgen(js_name = adoptedSheets)]
+    fn adopted_sheets() -> u32;
+    #[wasm_bindgen(js_name = focusedId)]
+    fn focused_id() -> String;
+    fn click(sel: &str);
+    fn key(sel: &str, k: &str);
+    #[wasm_bindgen(js_name = type_)]
+    fn type_in(sel: &str, v: &str);
+    fn submit(sel: &str);
+    fn tick(ms: u32) -> js_sys::Promise;
+}
+
+async fn sleep(ms: u32) {
+    let _ = wasm_bindgen_futures::JsFuture::from(tick(ms)).await;
+}
+
+fn aria(sel: &str, name: &str) -> String {
+    #[wasm_bindgen(inline_js = "export function ga(e, n) { return e.getAttribute(n) || ''; }")]
+    extern "C" {
+        fn ga(e: &JsValue, n: &str) -> String;
+    }
+    ga(&q(sel), name)
+}
+
+fn hidden(sel: &str) -> bool {
+    js::get(&q(sel), "hidden").as_bool().unwrap_or(true)
+}
+
+fn text(sel: &str) -> String {
+    js::get_text(&q(sel), "textContent")
+}
+
+/// Back to a closed panel on its first screen, whatever the previous test left.
+fn reset() {
+    mounted();
+    click("#tb-panel .ib");
+    if !hidden("#tb-panel") {
+        key("#tb-panel", "Escape");
+    }
+}
+
+/// Mounts the widget once for the whole test binary (it refuses a second mount anyway), with
+/// an API origin where nothing listens: every request fails like an offline network.
+fn mounted() {
+    if count("ticketbooth-widget") == 0 {
+        let options = js::obj();
+        js::set_str(&options, "site", "wbt");
+        js::set_str(&options, "api", "http://127.0.0.1:9");
+        js::set_str(&options, "locale", "en-GB");
+        let api = js::obj();
+        ticketbooth_widget::mount(options.clone(), api.clone());
+        ticketbooth_widget::mount(options, api);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mounts_once_in_a_shadow_root_with_an_adopted_stylesheet() {
+    reset();
+    assert_eq!(
+        count("ticketbooth-widget"),
+        1,
+        "a second mount does nothing"
+    );
+    assert_eq!(adopted_sheets(), 1);
+    assert_eq!(count("style"), 0, "no <style> element anywhere");
+    assert_eq!(aria("button.l", "aria-expanded"), "false");
+    assert_eq!(aria("button.l", "aria-label"), "Open support");
+    assert!(hidden("#tb-panel"));
+}
+
+#[wasm_bindgen_test]
+async fn the_panel_is_a_labelled_dialog_that_escape_closes() {
+    reset();
+    click("button.l");
+    assert!(!hidden("#tb-panel"));
+    assert_eq!(aria("#tb-panel", "role"), "dialog");
+    assert_eq!(aria("#tb-panel", "aria-modal"), "true");
+    assert_eq!(text("#tb-title"), "Support");
+    assert_eq!(
+        focused_id(),
+        "card primary",
+        "focus moves to the call to action"
+    );
+    key("#tb-panel", "Escape");
+    assert!(hidden("#tb-panel"));
+    assert_eq!(focused_id(), "l", "focus returns to the launcher");
+}
+
+#[wasm_bindgen_test]
+async fn the_form_validates_with_shareds_rules_and_keeps_a_draft_offline() {
+    reset();
+    click("button.l");
+    click(".card.primary");
+    assert!(!hidden("form:has(#tb-subject)"));
+    submit("form:has(#tb-subject)");
+    assert_eq!(aria("#tb-subject", "aria-invalid"), "true");
+    assert_eq!(text("#tb-subject-e"), "This field is required.");
+    assert_eq!(
+        text("[role=status]"),
+        "Please check the highlighted fields."
+    );
+
+    type_in("#tb-subject", &"x".repeat(201));
+    submit("form:has(#tb-subject)");
+    assert_eq!(text("#tb-subject-e"), "At most 200 characters.");
+
+    type_in("#tb-subject", "Printer on fire");
+    assert_eq!(aria("#tb-subject", "aria-invalid"), "false");
+    submit("form:has(#tb-subject)");
+    // Nothing answers at the API origin: the draft is kept, frozen, with its key.
+    for _ in 0..50 {
+        if text("[role=status]").contains("offline") {
+            break;
+        }
+        sleep(100).await;
+    }
+    assert!(text("[role=status]").contains("saved and will be sent"));
+    assert_eq!(aria("#tb-subject", "readonly"), "");
+    let draft = js::parse(&js::load("ticketbooth:wbt:draft").unwrap_or_default());
+    assert_eq!(js::get_text(&draft, "subject"), "Printer on fire");
+    assert_eq!(js::get(&draft, "queued").as_bool(), Some(true));
+    assert!(js::get_text(&draft, "key").len() >= 32);
+    js::store("ticketbooth:wbt:draft", None);
+}
