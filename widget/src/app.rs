@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, UnsafeCell};
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, Endpoint};
@@ -31,6 +32,7 @@ const CSS: &str = include_str!("style.css");
 /// made while it runs (a listener fired by `focus()` during an update) only queues its message.
 /// This keeps RefCell's and TLS's panic paths out of the Wasm (measured ~0.5 KB brotli).
 struct Global {
+    mounted: Cell<bool>,
     app: UnsafeCell<Option<App>>,
     queue: UnsafeCell<Vec<Msg>>,
     busy: Cell<bool>,
@@ -40,6 +42,7 @@ struct Global {
 unsafe impl Sync for Global {}
 
 static GLOBAL: Global = Global {
+    mounted: Cell::new(false),
     app: UnsafeCell::new(None),
     queue: UnsafeCell::new(Vec::new()),
     busy: Cell::new(false),
@@ -51,7 +54,10 @@ pub fn dispatch(msg: Msg) {
     // SAFETY: no reference into the queue is held anywhere while this runs (`drain` takes the
     // queue's contents out before handling them).
     unsafe { (*GLOBAL.queue.get()).push(msg) };
-    if !GLOBAL.busy.replace(true) {
+    // SAFETY: a shared read; only `finish_mount` writes `app`, with `busy` set.
+    let ready = unsafe { (*GLOBAL.app.get()).is_some() };
+    // Before the app exists (between the two halves of `mount`) messages just wait.
+    if ready && !GLOBAL.busy.replace(true) {
         drain();
         GLOBAL.busy.set(false);
     }
@@ -86,7 +92,7 @@ struct Ui {
 
 impl Ui {
     fn render(&mut self, state: &State, s: &Strings) {
-        self.launcher.render(state, s);
+        self.launcher.render(state.open, s);
         self.panel.render(state, s);
         show(&self.home.root, state.screen == Screen::Home);
         show(&self.contact.root, state.screen == Screen::Contact);
@@ -135,13 +141,17 @@ struct App {
     opened_from: Option<Js>,
     _window: [Listener; 2],
     /// Behind `window.Ticketbooth`'s methods.
-    _host_api: Callback,
+    host_api_fn: Callback,
 }
 
 /// Builds the widget into the page once; see `crate::mount`.
+///
+/// In two tasks, so that loading never blocks the host page for long: this one puts the host
+/// element and the launcher on screen; the next (a `setTimeout(0)`, after the browser had a
+/// chance to paint) builds the panel and its screens, reads storage, and starts the loop.
+/// A click on the launcher in between is queued and handled then.
 pub fn mount(options: &Js, host_api: &Js) {
-    // SAFETY: a shared read while nothing borrows the app (mount is not re-entrant).
-    if unsafe { (*GLOBAL.app.get()).is_some() } {
+    if GLOBAL.mounted.replace(true) {
         return;
     }
     let site = get_text(options, "site");
@@ -158,8 +168,30 @@ pub fn mount(options: &Js, host_api: &Js) {
     );
     let root = js::el(&shadow, "div", if start { "tb s" } else { "tb" });
     attr(&root, "lang", Some(strings.lang));
-
     let launcher = Launcher::new(&root);
+    launcher.render(false, strings);
+
+    let (options, host_api) = (options.clone(), host_api.clone());
+    let finish = Closure::once_into_js(move |_: JsValue| {
+        finish_mount(
+            &options, &host_api, site, host, shadow, root, launcher, strings,
+        )
+    });
+    js::later(&finish);
+}
+
+/// The second half of `mount`.
+#[allow(clippy::too_many_arguments)]
+fn finish_mount(
+    options: &Js,
+    host_api: &Js,
+    site: String,
+    host: Js,
+    shadow: Js,
+    root: Js,
+    launcher: Launcher,
+    strings: &'static Strings,
+) {
     let panel = Panel::new(&root, &shadow, strings);
     let body = panel.body.clone();
     let ui = Ui {
@@ -190,14 +222,13 @@ pub fn mount(options: &Js, host_api: &Js) {
         api: get_text(options, "api"),
         site,
     };
-    let _host_api = callback(Box::new(|call: JsValue| {
+    let host_api_fn = callback(Box::new(|call: JsValue| {
         if let Some(msg) = host_call(&call) {
             dispatch(msg);
         }
     }));
-    js::expose(host_api, "open close openTicket identify", &_host_api);
 
-    let app = App {
+    let mut app = App {
         state,
         strings,
         endpoint: endpoint.clone(),
@@ -206,9 +237,8 @@ pub fn mount(options: &Js, host_api: &Js) {
         ui,
         opened_from: None,
         _window,
-        _host_api,
+        host_api_fn,
     };
-    let mut app = app;
     app.ui.render(&app.state, app.strings);
     GLOBAL.busy.set(true);
     // SAFETY: `busy` is set and no other reference to the app exists yet.
@@ -217,20 +247,17 @@ pub fn mount(options: &Js, host_api: &Js) {
     for effect in effects {
         app.run(effect);
     }
+    // Calls made on window.Ticketbooth before now, in order, then the real methods.
+    js::drain(host_api, &app.host_api_fn);
+    js::expose(host_api, "open close openTicket identify", &app.host_api_fn);
+    if get(options, "open").as_bool() == Some(true) {
+        dispatch(Msg::Open);
+    }
+    // Handles the launcher clicks and host calls queued so far.
     drain();
     GLOBAL.busy.set(false);
 
     api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
-    // Calls made on window.Ticketbooth before the Wasm was ready, in order.
-    let replay = callback(Box::new(|call: JsValue| {
-        if let Some(msg) = host_call(&call) {
-            dispatch(msg);
-        }
-    }));
-    js::drain(host_api, &replay);
-    if get(options, "open").as_bool() == Some(true) {
-        dispatch(Msg::Open);
-    }
 }
 
 /// A `[name, argument]` call on `window.Ticketbooth` as a message.

@@ -247,6 +247,11 @@ export function online() {
   return navigator.onLine !== false;
 }
 
+/** Calls `f` in a task after the next frame: after the launcher had its chance to paint. */
+export function later(f) {
+  requestAnimationFrame(() => setTimeout(f, 0));
+}
+
 export function warn(s) {
   console.warn(s);
 }

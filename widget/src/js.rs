@@ -53,6 +53,8 @@ extern "C" {
     pub fn uuid() -> String;
     pub fn online() -> bool;
     pub fn warn(s: &str);
+    /// Calls `f` in a task after the next frame (after the launcher may paint).
+    pub fn later(f: &Js);
     pub fn win() -> Js;
     pub fn request(
         url: &str,

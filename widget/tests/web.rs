@@ -66,8 +66,8 @@ fn text(sel: &str) -> String {
 }
 
 /// Back to a closed panel on its first screen, whatever the previous test left.
-fn reset() {
-    mounted();
+async fn reset() {
+    mounted().await;
     click("#tb-panel .ib");
     if !hidden("#tb-panel") {
         key("#tb-panel", "Escape");
@@ -76,7 +76,7 @@ fn reset() {
 
 /// Mounts the widget once for the whole test binary (it refuses a second mount anyway), with
 /// an API origin where nothing listens: every request fails like an offline network.
-fn mounted() {
+async fn mounted() {
     if count("ticketbooth-widget") == 0 {
         let options = js::obj();
         js::set_str(&options, "site", "wbt");
@@ -86,11 +86,19 @@ fn mounted() {
         ticketbooth_widget::mount(options.clone(), api.clone());
         ticketbooth_widget::mount(options, api);
     }
+    // The launcher is there at once; the panel comes in the next task, after a frame.
+    for _ in 0..100 {
+        if !q("#tb-panel").is_null() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("the panel was never built");
 }
 
 #[wasm_bindgen_test]
 async fn mounts_once_in_a_shadow_root_with_an_adopted_stylesheet() {
-    reset();
+    reset().await;
     assert_eq!(
         count("ticketbooth-widget"),
         1,
@@ -105,7 +113,7 @@ async fn mounts_once_in_a_shadow_root_with_an_adopted_stylesheet() {
 
 #[wasm_bindgen_test]
 async fn the_panel_is_a_labelled_dialog_that_escape_closes() {
-    reset();
+    reset().await;
     click("button.l");
     assert!(!hidden("#tb-panel"));
     assert_eq!(aria("#tb-panel", "role"), "dialog");
@@ -123,7 +131,7 @@ async fn the_panel_is_a_labelled_dialog_that_escape_closes() {
 
 #[wasm_bindgen_test]
 async fn the_form_validates_with_shareds_rules_and_keeps_a_draft_offline() {
-    reset();
+    reset().await;
     click("button.l");
     click(".card.primary");
     assert!(!hidden("form:has(#tb-subject)"));

@@ -3,7 +3,7 @@
 use crate::app::dispatch;
 use crate::dom::{Js, Listener, attr, flag, skeleton};
 use crate::i18n::Strings;
-use crate::state::{Msg, State};
+use crate::state::Msg;
 
 const SPEC: &str = "button|l|type=button|aria-controls=tb-panel|aria-haspopup=dialog
  icon|i-open|d=M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z
@@ -21,13 +21,13 @@ impl Launcher {
         Launcher { button, _click }
     }
 
-    pub fn render(&self, state: &State, s: &Strings) {
-        let label = if state.open {
+    pub fn render(&self, open: bool, s: &Strings) {
+        let label = if open {
             s.launcher_close
         } else {
             s.launcher_open
         };
         attr(&self.button, "aria-label", Some(label));
-        flag(&self.button, "aria-expanded", state.open);
+        flag(&self.button, "aria-expanded", open);
     }
 }
