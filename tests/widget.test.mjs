@@ -40,7 +40,10 @@ after(async () => {
 
 /** A fresh visitor (own localStorage) on a demo page; page errors fail the test. */
 async function visit({ site = 'demo', page: file = '', contextOptions = {}, beforeGoto } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
+  // Reduced motion: screenshots and axe's contrast checks never catch the panel mid-animation.
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', ...contextOptions,
+  });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -285,7 +288,7 @@ describe('widget', () => {
     const { context, page } = await visit({
       site: 'demo',
       contextOptions: {
-        viewport: { width: 390, height: 844 }, colorScheme: 'dark', locale: 'fr-FR', reducedMotion: 'reduce',
+        viewport: { width: 390, height: 844 }, colorScheme: 'dark', locale: 'fr-FR',
       },
     });
     await page.locator('#from-chat').click();
