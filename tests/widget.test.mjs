@@ -284,6 +284,21 @@ describe('widget', () => {
     await context.close();
   });
 
+  test('a right-to-left host page mirrors the widget (logical properties)', async () => {
+    const { context, page } = await visit({
+      beforeGoto: (p) => p.addInitScript(() => {
+        document.addEventListener('DOMContentLoaded', () => { document.documentElement.dir = 'rtl'; });
+      }),
+    });
+    const box = await launcher(page).boundingBox();
+    assert.ok(box.x < 100, `launcher in the bottom-left corner: ${JSON.stringify(box)}`);
+    await launcher(page).click();
+    const panelBox = await panel(page).boundingBox();
+    assert.ok(panelBox.x < 100, `panel on the left: ${JSON.stringify(panelBox)}`);
+    await shot(page, '15-rtl-panel');
+    await context.close();
+  });
+
   test('prefill from the host chat, French, dark mode, and a full-screen panel on phones', async () => {
     const { context, page } = await visit({
       site: 'demo',
