@@ -284,6 +284,21 @@ describe('widget', () => {
     await context.close();
   });
 
+  test('the script tag options: position, accent, locale, open on load', async () => {
+    const { context, page } = await visit({ page: 'options.html' });
+    await panel(page).waitFor({ state: 'visible' });
+    const box = await launcher(page).boundingBox();
+    assert.ok(box.x < 100, `launcher bottom-left: ${JSON.stringify(box)}`);
+    assert.equal(await launcher(page).getAttribute('aria-label'), 'Fermer l’assistance');
+    assert.equal(await focused(page), null, 'opening on load takes no focus from the page');
+    assert.equal(
+      await launcher(page).evaluate((b) => getComputedStyle(b).backgroundColor),
+      'rgb(15, 118, 110)',
+    );
+    await shot(page, '16-options-left-teal-fr-open');
+    await context.close();
+  });
+
   test('a right-to-left host page mirrors the widget (logical properties)', async () => {
     const { context, page } = await visit({
       beforeGoto: (p) => p.addInitScript(() => {

@@ -170,6 +170,13 @@ pub fn mount(options: &Js, host_api: &Js) {
     attr(&root, "lang", Some(strings.lang));
     let launcher = Launcher::new(&root);
     launcher.render(false, strings);
+    // The site's config is fetched now, in parallel with building the panel: the answer waits
+    // in the queue if it comes first.
+    let endpoint = Endpoint {
+        api: get_text(options, "api"),
+        site: site.clone(),
+    };
+    api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
 
     let (options, host_api) = (options.clone(), host_api.clone());
     let finish = Closure::once_into_js(move |_: JsValue| {
@@ -231,7 +238,7 @@ fn finish_mount(
     let mut app = App {
         state,
         strings,
-        endpoint: endpoint.clone(),
+        endpoint,
         store,
         host,
         ui,
@@ -251,13 +258,11 @@ fn finish_mount(
     js::drain(host_api, &app.host_api_fn);
     js::expose(host_api, "open close openTicket identify", &app.host_api_fn);
     if get(options, "open").as_bool() == Some(true) {
-        dispatch(Msg::Open);
+        dispatch(Msg::Show);
     }
-    // Handles the launcher clicks and host calls queued so far.
+    // Handles the launcher clicks, host calls and config queued so far.
     drain();
     GLOBAL.busy.set(false);
-
-    api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
 }
 
 /// A `[name, argument]` call on `window.Ticketbooth` as a message.

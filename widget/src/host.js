@@ -198,14 +198,15 @@ export function parse(s) {
 
 /** Calls `f` with each `[name, argument]` queued on the loader's window.Ticketbooth stub. */
 export function drain(api, f) {
-  const q = (api && api.q) || [];
+  if (!api) return;
+  const q = api.q || [];
   delete api.q;
   q.forEach(f);
 }
 
 /** Installs `f(name, argument)` as window.Ticketbooth's methods (the loader's stub object). */
 export function expose(api, names, f) {
-  names.split(' ').forEach((n) => {
+  if (api) names.split(' ').forEach((n) => {
     api[n] = (x) => f([n, x]);
   });
 }

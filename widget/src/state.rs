@@ -180,6 +180,8 @@ pub struct State {
 pub enum Msg {
     Toggle,
     Open,
+    /// Open without taking focus from the page (`data-open`: the visitor did not ask).
+    Show,
     Close,
     ConfigLoaded(Config),
     /// The "Open a ticket" call to action.
@@ -295,6 +297,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Toggle => {
             return update(state, if state.open { Msg::Close } else { Msg::Open });
+        }
+        Msg::Show => {
+            let mut fx = update(state, Msg::Open);
+            fx.retain(|e| *e != Effect::FocusPanel);
+            return fx;
         }
         Msg::Open => {
             if !state.open {
@@ -579,6 +586,13 @@ mod tests {
             vec![],
             "closing twice does nothing"
         );
+    }
+
+    #[test]
+    fn open_on_load_does_not_take_focus_from_the_page() {
+        let mut s = fresh();
+        assert_eq!(update(&mut s, Msg::Show), vec![]);
+        assert!(s.open);
     }
 
     #[test]
