@@ -66,7 +66,10 @@ impl Email {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                // ASCII letters, digits and hyphens, or any non-ASCII character (IDN labels
+                // before punycode). Not `char::is_alphanumeric`: its Unicode tables cost the
+                // widget ~1.8 KB brotli, for a distinction no mail server draws this way.
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
         };
         let domain_ok = domain.contains('.') && domain.split('.').all(label_ok);
         if local_ok && domain_ok {
