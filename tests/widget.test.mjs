@@ -38,8 +38,11 @@ after(async () => {
   await host?.close();
 });
 
-/** A fresh visitor (own localStorage) on a demo page; page errors fail the test. */
-async function visit({ site = 'demo', page: file = '', contextOptions = {}, beforeGoto } = {}) {
+/**
+ * A fresh visitor (own localStorage) on a demo page; page errors fail the test. Waits for the
+ * launcher (drawn by the loader) and, unless `ready` is false, for the Wasm to have mounted.
+ */
+async function visit({ site = 'demo', page: file = '', contextOptions = {}, beforeGoto, ready = true } = {}) {
   // Reduced motion: screenshots and axe's contrast checks never catch the panel mid-animation.
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', ...contextOptions,
@@ -50,8 +53,12 @@ async function visit({ site = 'demo', page: file = '', contextOptions = {}, befo
   if (beforeGoto) await beforeGoto(page);
   await page.goto(`${host.origin}/demo/${file}?site=${site}`);
   await launcher(page).waitFor({ state: 'visible' });
+  if (ready) await widgetReady(page);
   return { context, page, errors };
 }
+
+/** The Wasm has taken over the loader's launcher (`data-ready` on the host). */
+const widgetReady = (page) => page.locator('ticketbooth-widget[data-ready]').waitFor({ state: 'attached' });
 
 const launcher = (page) => page.locator('ticketbooth-widget button.l');
 const panel = (page) => page.getByRole('dialog', { name: /Support|Assistance/ });
@@ -118,6 +125,56 @@ describe('widget', () => {
     await context.close();
   });
 
+  test('the loader draws the launcher; a click before the Wasm arrives opens the panel once it does', async () => {
+    // The .wasm is held back until the test lets it go: the race is deterministic.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    let wasmRequests = 0;
+    const { context, page, errors } = await visit({
+      ready: false,
+      beforeGoto: (p) => p.route('**/ticketbooth_widget_bg.wasm', async (route) => {
+        wasmRequests += 1;
+        await held;
+        await route.continue();
+      }),
+    });
+    const button = launcher(page);
+    assert.equal(await button.getAttribute('aria-label'), 'Open support');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.equal(await button.getAttribute('aria-busy'), 'true', 'busy until the Wasm mounts');
+    assert.equal(await page.locator('ticketbooth-widget[data-ready]').count(), 0);
+    const clip = await button.boundingBox();
+    const before = await page.screenshot({ clip, path: join(OUT, '00-launcher-before-wasm.png') });
+    await button.click();
+    await page.waitForTimeout(200);
+    assert.equal(await page.locator('ticketbooth-widget').evaluate((h) => h.shadowRoot.querySelector('#tb-panel')), null,
+      'no panel before the Wasm');
+    assert.equal(wasmRequests, 1, 'the .wasm was requested after first paint');
+
+    release();
+    await widgetReady(page);
+    await panel(page).waitFor({ state: 'visible' });
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    assert.equal(await button.getAttribute('aria-busy'), null);
+    assert.equal(await button.getAttribute('aria-label'), 'Close support');
+    // Opened exactly once: still open a moment later (a second toggle would have closed it),
+    // and one click now closes it.
+    await page.waitForTimeout(300);
+    assert.equal(await panel(page).isVisible(), true);
+    await button.click();
+    await panel(page).waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('ticketbooth-widget').count(), 1);
+
+    // The loader's launcher looks exactly like the mounted widget's (no hover, no focus).
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => document.activeElement.blur());
+    await page.waitForTimeout(100);
+    const after = await page.screenshot({ clip, path: join(OUT, '00-launcher-after-wasm.png') });
+    assert.ok(before.equals(after), 'the launcher is pixel-identical before and after the Wasm mounts');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('no contact prompt where the site does not require one; submit shows the code', async () => {
     const { context, page, errors } = await visit({ site: 'demo' });
     await openForm(page);
@@ -130,6 +187,13 @@ describe('widget', () => {
     assert.equal(await panel(page).getByRole('status').textContent(), 'Please check the highlighted fields.');
     await shot(page, '03-form-local-errors');
 
+    await page.getByLabel('Subject').fill('Printer on fire');
+    assert.equal(await page.getByLabel('Subject').getAttribute('aria-invalid'), 'false');
+    assert.equal(await page.getByLabel('What happened?').getAttribute('aria-invalid'), 'false');
+    // No field is highlighted any more: the summary line goes too (the live region stays).
+    const status = panel(page).getByRole('status');
+    assert.equal(await status.textContent(), '');
+    assert.equal(await status.getAttribute('aria-live'), 'polite');
     await fillTicket(page, 'Printer on fire');
     await shot(page, '04-form-filled');
     await page.getByRole('button', { name: 'Send ticket' }).click();

@@ -4,7 +4,6 @@
 
 use std::cell::{Cell, UnsafeCell};
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, Endpoint};
@@ -54,9 +53,9 @@ pub fn dispatch(msg: Msg) {
     // SAFETY: no reference into the queue is held anywhere while this runs (`drain` takes the
     // queue's contents out before handling them).
     unsafe { (*GLOBAL.queue.get()).push(msg) };
-    // SAFETY: a shared read; only `finish_mount` writes `app`, with `busy` set.
+    // SAFETY: a shared read; only `mount` writes `app`, with `busy` set.
     let ready = unsafe { (*GLOBAL.app.get()).is_some() };
-    // Before the app exists (between the two halves of `mount`) messages just wait.
+    // Before the app exists (while `mount` builds it) messages just wait.
     if ready && !GLOBAL.busy.replace(true) {
         drain();
         GLOBAL.busy.set(false);
@@ -146,11 +145,12 @@ struct App {
 
 /// Builds the widget into the page once; see `crate::mount`.
 ///
-/// In two tasks, so that loading never blocks the host page for long: this one puts the host
-/// element and the launcher on screen; the next (a `setTimeout(0)`, after the browser had a
-/// chance to paint) builds the panel and its screens, reads storage, and starts the loop.
-/// A click on the launcher in between is queued and handled then.
-pub fn mount(options: &Js, host_api: &Js) {
+/// The loader (`www/widget.js`) has already drawn the host element, its shadow root, the
+/// `.tb` root and the launcher button, so the launcher was on screen before this Wasm was even
+/// fetched; this takes them over: adds the full stylesheet, wires the launcher, builds the
+/// panel and its screens, reads storage, and starts the loop. Clicks on the launcher and calls
+/// on `window.Ticketbooth` made before now were queued by the loader and are replayed here.
+pub fn mount(options: &Js, host_api: &Js, launcher: &Js) {
     if GLOBAL.mounted.replace(true) {
         return;
     }
@@ -159,46 +159,19 @@ pub fn mount(options: &Js, host_api: &Js) {
         js::warn("Ticketbooth: the script tag needs data-site");
         return;
     }
-    let parts = js::mount_host(CSS, js::get_str(options, "accent").as_deref());
-    let (host, shadow) = (get(&parts, "0"), get(&parts, "1"));
+    let parts = js::adopt(launcher, CSS);
+    let (host, shadow, root) = (get(&parts, "0"), get(&parts, "1"), get(&parts, "2"));
     let strings = i18n::strings(&get_text(options, "locale"));
-    let start = matches!(
-        get_text(options, "position").as_str(),
-        "start" | "left" | "bottom-left"
-    );
-    let root = js::el(&shadow, "div", if start { "tb s" } else { "tb" });
     attr(&root, "lang", Some(strings.lang));
-    let launcher = Launcher::new(&root);
-    launcher.render(false, strings);
-    // The site's config is fetched now, in parallel with building the panel: the answer waits
-    // in the queue if it comes first.
+    // The loader always passes `api` (the data-api attribute, else the script's own origin).
     let endpoint = Endpoint {
         api: get_text(options, "api"),
-        site: site.clone(),
+        site,
     };
+    // The site's config first: its answer waits in the queue if it comes before the app.
     api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
 
-    let (options, host_api) = (options.clone(), host_api.clone());
-    let finish = Closure::once_into_js(move |_: JsValue| {
-        finish_mount(
-            &options, &host_api, site, host, shadow, root, launcher, strings,
-        )
-    });
-    js::later(&finish);
-}
-
-/// The second half of `mount`.
-#[allow(clippy::too_many_arguments)]
-fn finish_mount(
-    options: &Js,
-    host_api: &Js,
-    site: String,
-    host: Js,
-    shadow: Js,
-    root: Js,
-    launcher: Launcher,
-    strings: &'static Strings,
-) {
+    let launcher = Launcher::new(launcher);
     let panel = Panel::new(&root, &shadow, strings);
     let body = panel.body.clone();
     let ui = Ui {
@@ -211,7 +184,7 @@ fn finish_mount(
         tickets: MyTickets::new(&body, strings),
     };
 
-    let store = Store::new(&site);
+    let store = Store::new(&endpoint.site);
     let online = js::online();
     let (state, effects) = State::new(
         store.contact(),
@@ -224,17 +197,13 @@ fn finish_mount(
         Listener::new(&window, "online", |_| dispatch(Msg::Online)),
         Listener::new(&window, "offline", |_| dispatch(Msg::Offline)),
     ];
-    // The loader always passes `api` (the data-api attribute, else the script's own origin).
-    let endpoint = Endpoint {
-        api: get_text(options, "api"),
-        site,
-    };
     let host_api_fn = callback(Box::new(|call: JsValue| {
         if let Some(msg) = host_call(&call) {
             dispatch(msg);
         }
     }));
 
+    let ready = host.clone();
     let mut app = App {
         state,
         strings,
@@ -254,15 +223,17 @@ fn finish_mount(
     for effect in effects {
         app.run(effect);
     }
-    // Calls made on window.Ticketbooth before now, in order, then the real methods.
+    // Calls made on window.Ticketbooth before now (launcher clicks included), in order, then
+    // the real methods.
     js::drain(host_api, &app.host_api_fn);
     js::expose(host_api, "open close openTicket identify", &app.host_api_fn);
     if get(options, "open").as_bool() == Some(true) {
         dispatch(Msg::Show);
     }
-    // Handles the launcher clicks, host calls and config queued so far.
     drain();
     GLOBAL.busy.set(false);
+    // The signal that the widget runs (`data-ready` on the host): tests and the bench wait on it.
+    js::ready(&ready);
 }
 
 /// A `[name, argument]` call on `window.Ticketbooth` as a message.

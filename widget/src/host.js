@@ -98,21 +98,21 @@ export function restore(e, host, fallback) {
 }
 
 /**
- * `<ticketbooth-widget>` at the end of the document with an open shadow root that adopts `css` as a
- * constructable stylesheet (no <style>, no style attribute: a strict CSP needs no
- * 'unsafe-inline'). `accent` goes through the CSSOM, which CSP allows. Returns [host, root].
+ * Takes over the shadow root the loader (www/widget.js) drew `launcher` in: adopts `css` as a
+ * constructable stylesheet after the loader's own (no <style>, no style attribute: a strict
+ * CSP needs no 'unsafe-inline'). Returns [host, shadow root, the .tb root].
  */
-export function mountHost(css, accent) {
-  const host = d.createElement('ticketbooth-widget');
-  if (accent) host.style.setProperty('--tb-accent', accent);
-  const root = host.attachShadow({ mode: 'open' });
+export function adopt(launcher, css) {
+  const root = launcher.parentNode;
+  const shadow = root.parentNode;
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
-  root.adoptedStyleSheets = [sheet];
-  // On <html>, not <body>: a host page's transform or filter on body would otherwise become
-  // the containing block of the launcher's position: fixed.
-  d.documentElement.append(host);
-  return [host, root];
+  shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+  return [shadow.host, shadow, root];
+}
+
+export function ready(host) {
+  host.setAttribute('data-ready', '');
 }
 
 /**
@@ -246,11 +246,6 @@ export function win() {
 
 export function online() {
   return navigator.onLine !== false;
-}
-
-/** Calls `f` in a task after the next frame: after the launcher had its chance to paint. */
-export function later(f) {
-  requestAnimationFrame(() => setTimeout(f, 0));
 }
 
 export function warn(s) {

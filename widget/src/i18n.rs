@@ -233,4 +233,18 @@ mod tests {
         push_number(&mut s, 0);
         assert_eq!(s, "0");
     }
+
+    /// www/widget.js draws the launcher before the Wasm arrives, with a provisional label for
+    /// English and French: it must be this table's, or the name would change at mount.
+    #[test]
+    fn the_loaders_launcher_labels_are_this_tables() {
+        let loader = include_str!("../../www/widget.js");
+        for s in [&EN, &FR] {
+            let quoted = ["'", s.launcher_open, "'"].concat();
+            assert!(
+                loader.contains(&quoted),
+                "{quoted} missing from www/widget.js"
+            );
+        }
+    }
 }

@@ -12,7 +12,6 @@ pub type Callback = Closure<dyn FnMut(JsValue)>;
 
 #[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
-    pub fn el(parent: &Js, tag: &str, class: &str) -> Js;
     /// A view's skeleton from its spec (see host.js); the elements in spec order.
     pub fn tree(root: &Js, spec: &str) -> Js;
     pub fn text(e: &Js, s: &str);
@@ -28,8 +27,11 @@ extern "C" {
     pub fn prevent(event: &Js);
     pub fn active() -> Js;
     pub fn restore(e: &Js, host: &Js, fallback: &Js);
-    #[wasm_bindgen(js_name = mountHost)]
-    pub fn mount_host(css: &str, accent: Option<&str>) -> Js;
+    /// Takes over the loader's launcher button: adds `css` to its shadow root's adopted
+    /// stylesheets; returns `[host, shadow root, .tb root]`.
+    pub fn adopt(launcher: &Js, css: &str) -> Js;
+    /// Marks the host element `data-ready`: the widget is mounted.
+    pub fn ready(host: &Js);
     #[wasm_bindgen(js_name = dialogKeys)]
     pub fn dialog_keys(panel: &Js, root: &Js, on_escape: &Callback);
     pub fn emit(host: &Js, code: &str);
@@ -53,8 +55,6 @@ extern "C" {
     pub fn uuid() -> String;
     pub fn online() -> bool;
     pub fn warn(s: &str);
-    /// Calls `f` in a task after the next frame (after the launcher may paint).
-    pub fn later(f: &Js);
     pub fn win() -> Js;
     pub fn request(
         url: &str,

@@ -7,8 +7,14 @@
 //! - `js.rs` + `host.js` — the only bindings to the browser (no web-sys/js-sys: see host.js).
 //! - `api.rs` — the only HTTP client; `storage.rs` — localStorage; `json.rs` — transcripts as
 //!   JS values (JSON is the browser's own: no serde in the Wasm).
-//! - `i18n.rs` — every visitor-facing string, one table per locale; `style.css` — the only
-//!   stylesheet, adopted by the shadow root as a constructable stylesheet.
+//! - `i18n.rs` — every visitor-facing string, one table per locale (the loader carries a
+//!   provisional copy of the launcher's label, overwritten at mount; a test keeps them equal);
+//!   `style.css` — the panel's stylesheet, adopted by the shadow root as a constructable
+//!   stylesheet after the loader's (`www/widget.js`: `:host`, theme variables, launcher).
+//!
+//! Loading is split in two: `www/widget.js` draws the launcher by itself (the budgeted launcher
+//! path), and fetches this Wasm after first paint; `mount` then takes over the loader's host
+//! element, shadow root and launcher button.
 //!
 //! Architecture invariant: no visitor-supplied or server-supplied text ever reaches the DOM
 //! as HTML — every string goes through `textContent`.
@@ -31,11 +37,14 @@ use wasm_bindgen::prelude::*;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// Called by the loader (`www/widget.js`) once the Wasm is instantiated. `options` holds the
-/// script tag's data attributes (`site`, `api`, `locale`, `position`, `accent`, `open`);
-/// `host_api` is the `window.Ticketbooth` object the loader created, whose queued calls are
-/// replayed and whose methods are replaced by the real ones. A second call does nothing.
+/// Called by the loader (`www/widget.js`) once the Wasm is instantiated, after the launcher's
+/// first paint. `options` holds the script tag's data attributes the Wasm needs (`site`,
+/// `api`, `locale`, `open`; the loader applied `position` and `accent` itself); `host_api` is
+/// the `window.Ticketbooth` object the loader created, whose queued calls (launcher clicks
+/// included) are replayed and whose methods are replaced by the real ones; `launcher` is the
+/// launcher button the loader drew inside the widget's shadow root, which the Wasm takes over
+/// with its host element and shadow root. A second call does nothing.
 #[wasm_bindgen]
-pub fn mount(options: JsValue, host_api: JsValue) {
-    app::mount(&options, &host_api);
+pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
+    app::mount(&options, &host_api, &launcher);
 }

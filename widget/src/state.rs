@@ -286,6 +286,13 @@ impl State {
             .map(|(_, p)| p)
     }
 
+    /// "Please check the highlighted fields." goes once no field is highlighted any more.
+    fn settle_notice(&mut self) {
+        if self.errors.is_empty() && self.notice == Notice::FixFields {
+            self.notice = Notice::None;
+        }
+    }
+
     /// Ticketing is off for this site (known only once the config is in).
     pub fn disabled(&self) -> bool {
         self.config.as_ref().is_some_and(|c| !c.enabled)
@@ -344,7 +351,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.errors.clear();
             fx.push(Effect::FocusPanel);
         }
-        Msg::ContactEdited(input) => state.contact_input = input,
+        Msg::ContactEdited(input) => {
+            // A field the visitor changes loses its error (as the ticket form's do).
+            let old = std::mem::replace(&mut state.contact_input, input);
+            let new = &state.contact_input;
+            let (name, email) = (old.name != new.name, old.email != new.email);
+            state.errors.retain(|(f, _)| match f {
+                Field::Name => !name,
+                Field::Email => !email,
+                _ => true,
+            });
+            state.settle_notice();
+        }
         Msg::ContactSubmitted => {
             let Contact { name, email } = &state.contact_input;
             // `Email::check`, not `parse`: same verdict, without Unicode's case tables (the
@@ -386,6 +404,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state
                     .errors
                     .retain(|(f, _)| !matches!(f, Field::Subject | Field::Description));
+                state.settle_notice();
                 fx.push(Effect::SaveDraft);
             }
         }
@@ -640,6 +659,20 @@ mod tests {
                 (Field::Email, Problem::Local(FieldError::InvalidEmail)),
             ]
         );
+        assert_eq!(s.notice, Notice::FixFields);
+        // Correcting the name clears its error only; the summary stays while one remains.
+        update(
+            &mut s,
+            Msg::ContactEdited(Contact {
+                name: " Ada ".into(),
+                email: "ada@localhost".into(),
+            }),
+        );
+        assert_eq!(
+            s.errors,
+            vec![(Field::Email, Problem::Local(FieldError::InvalidEmail))]
+        );
+        assert_eq!(s.notice, Notice::FixFields);
         update(
             &mut s,
             Msg::ContactEdited(Contact {
@@ -647,6 +680,8 @@ mod tests {
                 email: "Ada@Example.COM".into(),
             }),
         );
+        assert!(s.errors.is_empty());
+        assert_eq!(s.notice, Notice::None, "no field left to check: no summary");
         let fx = update(&mut s, Msg::ContactSubmitted);
         assert_eq!(fx, vec![Effect::SaveContact, Effect::FocusPanel]);
         assert_eq!(s.screen, Screen::Form);
@@ -675,8 +710,10 @@ mod tests {
             s.error_for(Field::Subject),
             Some(&Problem::Local(FieldError::Required))
         );
+        assert_eq!(s.notice, Notice::FixFields);
         type_draft(&mut s, "Printer on fire", "");
         assert!(s.errors.is_empty(), "editing clears the form's errors");
+        assert_eq!(s.notice, Notice::None, "and the summary line with them");
     }
 
     #[test]

@@ -29,6 +29,25 @@ export function type_(sel, v) {
 }
 export function submit(sel) { root().querySelector(sel).requestSubmit(); }
 export function tick(ms) { return new Promise((r) => setTimeout(r, ms)); }
+export function busy() { return root().querySelector('button.l').getAttribute('aria-busy'); }
+export function ready() { return document.querySelector('ticketbooth-widget').hasAttribute('data-ready'); }
+// What www/widget.js draws before the Wasm arrives: host, open shadow root with the loader's
+// stylesheet, the .tb root, and the launcher button (no listeners: tested end to end).
+export function loaderLauncher() {
+  const host = document.createElement('ticketbooth-widget');
+  const shadow = host.attachShadow({ mode: 'open' });
+  shadow.adoptedStyleSheets = [new CSSStyleSheet()];
+  const tb = document.createElement('div');
+  tb.className = 'tb';
+  const l = document.createElement('button');
+  l.className = 'l';
+  l.setAttribute('aria-busy', 'true');
+  l.setAttribute('aria-label', 'Open support');
+  tb.append(l);
+  shadow.append(tb);
+  document.documentElement.append(host);
+  return l;
+}
 ")]
 extern "C" {
     fn q(sel: &str) -> JsValue;
@@ -43,6 +62,10 @@ extern "C" {
     fn type_in(sel: &str, v: &str);
     fn submit(sel: &str);
     fn tick(ms: u32) -> js_sys::Promise;
+    fn busy() -> JsValue;
+    fn ready() -> bool;
+    #[wasm_bindgen(js_name = loaderLauncher)]
+    fn loader_launcher() -> JsValue;
 }
 
 async fn sleep(ms: u32) {
@@ -74,8 +97,9 @@ async fn reset() {
     }
 }
 
-/// Mounts the widget once for the whole test binary (it refuses a second mount anyway), with
-/// an API origin where nothing listens: every request fails like an offline network.
+/// Mounts the widget once for the whole test binary (it refuses a second mount anyway) on a
+/// launcher drawn as the loader draws it, with an API origin where nothing listens: every
+/// request fails like an offline network.
 async fn mounted() {
     if count("ticketbooth-widget") == 0 {
         let options = js::obj();
@@ -83,17 +107,12 @@ async fn mounted() {
         js::set_str(&options, "api", "http://127.0.0.1:9");
         js::set_str(&options, "locale", "en-GB");
         let api = js::obj();
-        ticketbooth_widget::mount(options.clone(), api.clone());
-        ticketbooth_widget::mount(options, api);
+        let launcher = loader_launcher();
+        ticketbooth_widget::mount(options.clone(), api.clone(), launcher.clone());
+        ticketbooth_widget::mount(options, api, launcher);
     }
-    // The launcher is there at once; the panel comes in the next task, after a frame.
-    for _ in 0..100 {
-        if !q("#tb-panel").is_null() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("the panel was never built");
+    // Mounting is synchronous: the panel is there at once.
+    assert!(!q("#tb-panel").is_null(), "the panel was built");
 }
 
 #[wasm_bindgen_test]
@@ -104,8 +123,14 @@ async fn mounts_once_in_a_shadow_root_with_an_adopted_stylesheet() {
         1,
         "a second mount does nothing"
     );
-    assert_eq!(adopted_sheets(), 1);
+    assert_eq!(
+        adopted_sheets(),
+        2,
+        "the loader's stylesheet, then the Wasm's"
+    );
     assert_eq!(count("style"), 0, "no <style> element anywhere");
+    assert!(busy().is_null(), "aria-busy is gone once mounted");
+    assert!(ready(), "the host says data-ready");
     assert_eq!(aria("button.l", "aria-expanded"), "false");
     assert_eq!(aria("button.l", "aria-label"), "Open support");
     assert!(hidden("#tb-panel"));

@@ -8,6 +8,14 @@
 //! `wasm-opt -Oz` (npm binaryen) → the JS glue and `widget/src/host.js` bundled and minified by
 //! esbuild into one module. Output in `www/widget/pkg/`
 //! (gitignored), served next to the loader `www/widget.js`.
+//!
+//! Why loading is split in two: the glue and the Wasm together are ~26 KB brotli, over issue
+//! 4's 20 KB budget for "everything downloaded before the launcher shows". So the loader
+//! `www/widget.js` draws the launcher by itself (host element, shadow root, a small
+//! constructable stylesheet, the button) and fetches the glue and the Wasm only after first
+//! paint; the Wasm's `mount` takes over the same shadow root and button, and replays the
+//! launcher clicks the loader queued meanwhile. The budget applies to the launcher path (the
+//! loader alone); the size report also prints what comes after first paint, and the total.
 
 use std::fs;
 use std::io::Write;
@@ -18,8 +26,8 @@ use crate::command;
 use crate::freshness;
 use crate::tools;
 
-/// Everything a visitor downloads before the launcher shows, brotli-compressed: the budget of
-/// issue 4. Exceeding it fails `cargo xtask test`.
+/// Everything a visitor downloads before the launcher shows (the launcher path), brotli-
+/// compressed: the budget of issue 4. Exceeding it fails `cargo xtask test`.
 pub const BUDGET_BROTLI_BYTES: usize = 20 * 1024;
 
 const CRATE_FILE: &str = "ticketbooth_widget";
@@ -28,11 +36,16 @@ fn pkg_dir(root: &Path) -> PathBuf {
     root.join("www").join("widget").join("pkg")
 }
 
-/// The files on the launcher's path, in the order the page fetches them.
+/// The files on the launcher's path: the loader draws the launcher by itself.
 fn launcher_path_files(root: &Path) -> Vec<PathBuf> {
+    vec![root.join("www").join("widget.js")]
+}
+
+/// The files the loader fetches right after first paint, in that order: the JS glue (with
+/// host.js) and the Wasm (with the panel's CSS), which mount the rest of the widget.
+fn after_paint_files(root: &Path) -> Vec<PathBuf> {
     let pkg = pkg_dir(root);
     vec![
-        root.join("www").join("widget.js"),
         pkg.join(format!("{CRATE_FILE}.js")),
         pkg.join(format!("{CRATE_FILE}_bg.wasm")),
     ]
@@ -146,28 +159,30 @@ pub fn test(root: &Path) -> Result<(), String> {
     budget(root)
 }
 
-/// Fails when the launcher's path exceeds `BUDGET_BROTLI_BYTES`, after printing the table.
+/// Fails when the launcher path (what is downloaded before the launcher shows) exceeds
+/// `BUDGET_BROTLI_BYTES`, after printing the whole table.
 pub fn budget(root: &Path) -> Result<(), String> {
-    let (report, total) = size_table(root)?;
+    let (report, launcher) = size_table(root)?;
     println!("{report}");
-    if total > BUDGET_BROTLI_BYTES {
+    if launcher > BUDGET_BROTLI_BYTES {
         let message = format!(
-            "WIDGET SIZE BUDGET EXCEEDED: {total} bytes brotli on the launcher's path, budget \
+            "WIDGET SIZE BUDGET EXCEEDED: {launcher} bytes brotli on the launcher path, budget \
              {BUDGET_BROTLI_BYTES} ({} over)",
-            total - BUDGET_BROTLI_BYTES
+            launcher - BUDGET_BROTLI_BYTES
         );
         eprintln!("\n!!!!!!!! {message} !!!!!!!!\n");
         return Err(message);
     }
     println!(
-        "widget size budget: ok ({total} of {BUDGET_BROTLI_BYTES} bytes brotli, {} to spare)",
-        BUDGET_BROTLI_BYTES - total
+        "widget size budget: ok (launcher path {launcher} of {BUDGET_BROTLI_BYTES} bytes brotli, {} to spare)",
+        BUDGET_BROTLI_BYTES - launcher
     );
     Ok(())
 }
 
-/// Runs the widget's benchmark: script start → launcher visible, and long tasks on the host
-/// page during load, in headless Chromium (printed, not asserted).
+/// Runs the widget's benchmark: script start → launcher visible, script start → widget ready
+/// (Wasm mounted), and long tasks on the host page during load, in headless Chromium (printed,
+/// not asserted).
 pub fn bench(root: &Path) -> Result<(), String> {
     build(root)?;
     command::run(tools::node_command(root, "node").args(["tests/widget/bench.mjs"]))
@@ -177,36 +192,53 @@ fn size_report(root: &Path) -> Result<String, String> {
     size_table(root).map(|(report, _)| report)
 }
 
-/// The table of raw, gzip and brotli sizes of each file on the launcher's path, and the brotli
-/// total.
+/// The table of raw, gzip and brotli sizes of each file a visitor downloads, in two groups
+/// with their sums — the launcher path (budgeted) and what comes after first paint — and the
+/// grand total; returns it with the launcher path's brotli sum.
 fn size_table(root: &Path) -> Result<(String, usize), String> {
     let mut out = String::from(
-        "widget: what a visitor downloads before the launcher shows (the CSS is inside the .wasm)\n",
+        "widget: what a visitor downloads (the launcher's CSS is in the loader, the panel's in the .wasm)\n",
     );
     out.push_str(&format!(
-        "{:<40} {:>9} {:>9} {:>9}\n",
+        "{:<46} {:>9} {:>9} {:>9}\n",
         "file", "raw", "gzip -9", "brotli 11"
     ));
-    let (mut raw_sum, mut gz_sum, mut br_sum) = (0, 0, 0);
-    for file in launcher_path_files(root) {
-        let bytes = fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let gz = compressed_len("gzip", &["-9", "-c"], &bytes)?;
-        let br = compressed_len("brotli", &["-q", "11", "-c"], &bytes)?;
-        let name = file
-            .strip_prefix(root)
-            .unwrap_or(&file)
-            .display()
-            .to_string();
-        out.push_str(&format!("{name:<40} {:>9} {gz:>9} {br:>9}\n", bytes.len()));
-        raw_sum += bytes.len();
-        gz_sum += gz;
-        br_sum += br;
+    let launcher_label = format!("launcher path (budget {BUDGET_BROTLI_BYTES} br)");
+    let groups = [
+        (launcher_path_files(root), launcher_label.as_str()),
+        (after_paint_files(root), "after first paint"),
+    ];
+    let mut sums = Vec::new();
+    for (files, label) in groups {
+        let mut sum = [0; 3];
+        for file in files {
+            let bytes =
+                fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let row = [
+                bytes.len(),
+                compressed_len("gzip", &["-9", "-c"], &bytes)?,
+                compressed_len("brotli", &["-q", "11", "-c"], &bytes)?,
+            ];
+            let name = file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            out.push_str(&size_row(&format!("  {name}"), row));
+            for (s, r) in sum.iter_mut().zip(row) {
+                *s += r;
+            }
+        }
+        out.push_str(&size_row(label, sum));
+        sums.push(sum);
     }
-    out.push_str(&format!(
-        "{:<40} {raw_sum:>9} {gz_sum:>9} {br_sum:>9}   (budget {BUDGET_BROTLI_BYTES} brotli)",
-        "total"
-    ));
-    Ok((out, br_sum))
+    let total: Vec<usize> = (0..3).map(|i| sums.iter().map(|s| s[i]).sum()).collect();
+    out.push_str(&size_row("total", [total[0], total[1], total[2]]));
+    Ok((out.trim_end().to_string(), sums[0][2]))
+}
+
+fn size_row(label: &str, [raw, gz, br]: [usize; 3]) -> String {
+    format!("{label:<46} {raw:>9} {gz:>9} {br:>9}\n")
 }
 
 /// The length of `bytes` compressed by `program` (gzip or brotli from apt) reading stdin.

@@ -1,13 +1,10 @@
-//! The round button that opens and closes the panel.
+//! The round button that opens and closes the panel. The loader (`www/widget.js`) draws it
+//! before the Wasm arrives (markup, icons and `aria-busy`); this view takes it over.
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, attr, flag, skeleton};
+use crate::dom::{Js, Listener, attr, flag};
 use crate::i18n::Strings;
 use crate::state::Msg;
-
-const SPEC: &str = "button|l|type=button|aria-controls=tb-panel|aria-haspopup=dialog
- icon|i-open|d=M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z
- icon|i-close|d=M6 6l12 12M18 6 6 18";
 
 pub struct Launcher {
     pub button: Js,
@@ -15,10 +12,15 @@ pub struct Launcher {
 }
 
 impl Launcher {
-    pub fn new(parent: &Js) -> Launcher {
-        let button = skeleton(parent, SPEC).at(0);
-        let _click = Listener::new(&button, "click", |_| dispatch(Msg::Toggle));
-        Launcher { button, _click }
+    /// Takes over the loader's button: from now on its clicks toggle the panel (the loader's
+    /// own listener queued them as `open` until now and is inert once its queue is drained).
+    pub fn new(button: &Js) -> Launcher {
+        let _click = Listener::new(button, "click", |_| dispatch(Msg::Toggle));
+        attr(button, "aria-busy", None);
+        Launcher {
+            button: button.clone(),
+            _click,
+        }
     }
 
     pub fn render(&self, open: bool, s: &Strings) {
