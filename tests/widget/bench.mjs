@@ -1,12 +1,15 @@
-// `cargo xtask bench` (widget part): how fast the launcher appears and whether loading the
-// widget blocks the host page. Printed, not asserted.
+// `cargo xtask bench` (widget part): how fast the launcher appears, how fast the widget is
+// ready, and whether loading the widget blocks the host page. Printed, not asserted.
 //
+// The loader (www/widget.js) draws the launcher by itself; the glue and the .wasm are fetched
+// after first paint and mount the rest ("ready": `data-ready` on the host element).
 // For each run: a fresh browser context opens the demo page (its own origin) with the widget
 // from a real `wrangler dev`; an init script (before any page script) records long tasks
-// (> 50 ms) and the moment the launcher button is first rendered with a size. "Script start"
-// is when the loader's own code begins (a wrapper installed by the same init script around
-// document.currentScript reads would be intrusive, so the loader's resource-timing responseEnd
-// stands for it: an async script runs as soon as it has arrived).
+// (> 50 ms), the moment the loader appends the host element ("loader ran", a MutationObserver),
+// the frame after the launcher button is first laid out with a size ("launcher visible"), and
+// the frame after the host element gets `data-ready` ("ready"). "Script start" is the loader's
+// resource-timing responseEnd (an async script runs as soon as it has arrived and the main
+// thread is free; "loader ran" shows when that was).
 //
 //   node tests/widget/bench.mjs [runs]       (Node 22; `cargo xtask build` first)
 
@@ -17,7 +20,19 @@ const RUNS = Number(process.argv[2] ?? 7);
 
 const INIT = `
 (() => {
-  const bench = (window.__bench = { longTasks: [], launcherAt: null });
+  const bench = (window.__bench = { longTasks: [], launcherAt: null, readyAt: null, hostAt: null });
+  // When the loader appends the host element: the loader's code is running.
+  const seen = new MutationObserver((records) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (n.nodeName === 'TICKETBOOTH-WIDGET' && bench.hostAt === null) {
+          bench.hostAt = performance.now();
+          seen.disconnect();
+        }
+      }
+    }
+  });
+  seen.observe(document, { childList: true, subtree: true });
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
@@ -32,6 +47,15 @@ const INIT = `
     requestAnimationFrame(poll);
   };
   requestAnimationFrame(poll);
+  const pollReady = () => {
+    const host = document.querySelector('ticketbooth-widget');
+    if (host && host.hasAttribute('data-ready')) {
+      requestAnimationFrame(() => { bench.readyAt = performance.now(); });
+      return;
+    }
+    requestAnimationFrame(pollReady);
+  };
+  requestAnimationFrame(pollReady);
 })();
 `;
 
@@ -52,7 +76,7 @@ try {
     await context.addInitScript(INIT);
     const page = await context.newPage();
     await page.goto(`${host.origin}/demo/`);
-    await page.waitForFunction(() => window.__bench.launcherAt !== null, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__bench.launcherAt !== null && window.__bench.readyAt !== null, null, { timeout: 30_000 });
     await page.waitForTimeout(300);
     const r = await page.evaluate(() => {
       const res = (suffix) => performance.getEntriesByType('resource').find((e) => e.name.endsWith(suffix));
@@ -63,6 +87,9 @@ try {
       return {
         scriptStart: loader.responseEnd,
         launcherAt: window.__bench.launcherAt,
+        readyAt: window.__bench.readyAt,
+        hostAt: window.__bench.hostAt,
+        glueStart: glue.startTime,
         glueEnd: glue.responseEnd,
         wasmEnd: wasm.responseEnd,
         domContentLoaded: nav.domContentLoadedEventEnd,
@@ -82,8 +109,9 @@ const first = rows.slice(1); // the first run warms wrangler's asset cache
 console.log(`widget bench: ${RUNS} runs (first one discarded as warm-up), headless Chromium, local wrangler dev`);
 for (const [i, r] of rows.entries()) {
   console.log(
-    `  run ${i + 1}: script start ${ms(r.scriptStart)}, launcher visible ${ms(r.launcherAt)} ` +
-      `(+${ms(r.launcherAt - r.scriptStart)}), wasm fetched at ${ms(r.wasmEnd)}, ` +
+    `  run ${i + 1}: script start ${ms(r.scriptStart)}, loader ran ${ms(r.hostAt)}, launcher visible ${ms(r.launcherAt)} ` +
+      `(+${ms(r.launcherAt - r.scriptStart)}), glue requested at ${ms(r.glueStart)}, ` +
+      `wasm fetched at ${ms(r.wasmEnd)}, ready ${ms(r.readyAt)} (+${ms(r.readyAt - r.scriptStart)}), ` +
       `long tasks ${r.longTasks.length}` +
       (r.longTasks.length
         ? ` (${r.longTasks.map((t) => `${ms(t.duration)} at ${ms(t.start)}`).join(', ')})`
@@ -92,6 +120,8 @@ for (const [i, r] of rows.entries()) {
 }
 console.log(`script start -> launcher visible, median: ${ms(median(first.map((r) => r.launcherAt - r.scriptStart)))}`);
 console.log(`navigation start -> launcher visible, median: ${ms(median(first.map((r) => r.launcherAt)))}`);
+console.log(`loader ran -> launcher visible, median: ${ms(median(first.map((r) => r.launcherAt - r.hostAt)))}`);
+console.log(`script start -> widget ready (Wasm mounted), median: ${ms(median(first.map((r) => r.readyAt - r.scriptStart)))}`);
 const longest = Math.max(0, ...first.flatMap((r) => r.longTasks.map((t) => t.duration)));
 console.log(
   `long tasks (> 50 ms) on the host page during load: ${first.reduce((n, r) => n + r.longTasks.length, 0)} ` +
