@@ -3,6 +3,7 @@
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
 //! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
+//! - `sha256` — SHA-256 as hex (idempotency fingerprints, operator-token hashes).
 //! - `sql` — every SQL statement, one module per table.
 //! - `store` — the executor seam, with D1 (Wasm) and SQLite (host) implementations.
 //! - `visitor_token` — signed, stateless visitor tokens.
@@ -12,6 +13,7 @@ pub mod app;
 pub mod dashboard;
 pub mod http;
 pub mod service;
+pub mod sha256;
 pub mod sql;
 pub mod store;
 pub mod visitor_token;

@@ -5,6 +5,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use thiserror::Error;
+use ticketbooth_shared::hex;
 use ticketbooth_shared::ids::VisitorId;
 use ticketbooth_shared::site_key::SiteKey;
 
@@ -37,10 +38,7 @@ impl TokenKey {
         token.push('.');
         token.push_str(visitor.as_ref());
         token.push('.');
-        for byte in mac {
-            token.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
-            token.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
-        }
+        token.push_str(&hex::encode(&mac));
         token
     }
 

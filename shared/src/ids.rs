@@ -15,17 +15,6 @@ fn hex128(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Renders 16 random bytes as the 32 lowercase hex digits `hex128` accepts.
-fn hex_of(bytes: [u8; 16]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    out
-}
-
 macro_rules! hex_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -40,7 +29,7 @@ macro_rules! hex_id {
             /// Mints an id from 16 bytes the caller got from a CSPRNG (the Worker uses
             /// `crypto.getRandomValues`; tests pass fixed bytes).
             pub fn from_random(bytes: [u8; 16]) -> Self {
-                Self(hex_of(bytes))
+                Self(crate::hex::encode(&bytes))
             }
         }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod event;
 pub mod field_error;
+pub mod hex;
 pub mod ids;
 pub mod new_ticket;
 pub mod priority;

@@ -11,6 +11,7 @@ mod dev;
 mod dev_vars;
 mod freshness;
 mod operator;
+mod random;
 mod setup;
 mod test;
 mod tools;

@@ -3,7 +3,6 @@
 //! is stored, computed by the same function the Worker checks tokens with.
 
 use std::fs;
-use std::io::Read;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,6 +12,7 @@ use ticketbooth_shared::role::Role;
 use ticketbooth_shared::site_key::SiteKey;
 
 use crate::command;
+use crate::random::random_hex;
 use crate::wrangler::{self, DATABASE};
 
 pub const USAGE: &str = "usage: cargo xtask add-operator --site KEY --email EMAIL --name NAME \
@@ -29,9 +29,9 @@ struct Request {
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let req = parse(args)?;
-    let token = format!("tbo_{}", hex(&random::<32>()?));
+    let token = format!("tbo_{}", random_hex(32)?);
     let hash = token_hash(&token).ok_or("the minted token has an unexpected shape")?;
-    let operator_id = hex(&random::<16>()?);
+    let operator_id = random_hex(16)?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|e| e.to_string())?
@@ -123,18 +123,6 @@ fn parse(args: &[String]) -> Result<Request, String> {
 /// A SQL string literal.
 fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
-}
-
-fn random<const N: usize>() -> Result<[u8; N], String> {
-    let mut bytes = [0u8; N];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
-    Ok(bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

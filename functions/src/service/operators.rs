@@ -1,10 +1,10 @@
 //! Operators signing in with an API token.
 
-use sha2::{Digest, Sha256};
 use ticketbooth_shared::role::{Action, Role};
 use ticketbooth_shared::site_key::SiteKey;
 
 use super::ServiceError;
+use crate::sha256;
 use crate::sql::operator_tokens::{self, TokenOwnerRow};
 use crate::store::{Executor, StoreError, decode_first};
 
@@ -35,12 +35,7 @@ impl Operator {
 pub fn token_hash(token: &str) -> Option<String> {
     let plausible =
         (20..=200).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic());
-    plausible.then(|| {
-        Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    })
+    plausible.then(|| sha256::hex_digest(token.as_bytes()))
 }
 
 pub async fn authenticate<E: Executor>(db: &E, token: &str) -> Result<Operator, ServiceError> {

@@ -1,6 +1,5 @@
 //! Tickets: the one create function every creation path converges on, and the visitor's reads.
 
-use sha2::{Digest, Sha256};
 use ticketbooth_shared::Status;
 use ticketbooth_shared::api::VisitorTicket;
 use ticketbooth_shared::event::{Actor, EventKind, Source};
@@ -10,6 +9,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
 use super::sites::Site;
+use crate::sha256;
 use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
 use crate::sql::{idempotency_keys, sites, ticket_events, tickets};
 use crate::store::{Executor, StoreError, decode, decode_first};
@@ -165,10 +165,7 @@ fn fingerprint(ticket: &NewTicket, source: Source) -> String {
             .map(|l| (l.author, &l.text))
             .collect::<Vec<_>>(),
     ]);
-    Sha256::digest(canonical.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256::hex_digest(canonical.to_string().as_bytes())
 }
 
 fn transcript_json(ticket: &NewTicket) -> String {
