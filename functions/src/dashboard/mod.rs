@@ -126,20 +126,12 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
     }
     let raw: Raw = serde_urlencoded::from_str(raw).unwrap_or_default();
     let mut errors = ValidationErrors::default();
-    let mut optional = |key: &'static str,
-                        value: &str,
-                        parse: &dyn Fn(&str) -> Result<(), FieldError>| {
-        if let Err(e) = parse(value).or_else(|e| if value.is_empty() { Ok(()) } else { Err(e) }) {
-            errors.0.insert(key, e);
-        }
-    };
-    optional("status", &raw.status, &|v| Status::parse(v).map(drop));
-    optional("priority", &raw.priority, &|v| Priority::parse(v).map(drop));
-    optional("page", &raw.page, &|v| {
+    let status = optional(&mut errors, "status", &raw.status, Status::parse);
+    let priority = optional(&mut errors, "priority", &raw.priority, Priority::parse);
+    let page = optional(&mut errors, "page", &raw.page, |v| {
         v.parse::<u32>()
             .ok()
             .filter(|p| *p >= 1)
-            .map(drop)
             .ok_or(FieldError::InvalidFormat)
     });
     if !errors.0.is_empty() {
@@ -147,11 +139,24 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
     }
     let search = raw.q.trim();
     Ok(ListQuery {
-        status: Status::parse(&raw.status).ok(),
-        priority: Priority::parse(&raw.priority).ok(),
+        status,
+        priority,
         search: (!search.is_empty()).then(|| search.chars().take(200).collect()),
-        page: raw.page.parse().unwrap_or(1),
+        page: page.unwrap_or(1),
     })
+}
+
+/// An optional filter: absent when empty, parsed when given, its error filed under `key`.
+fn optional<T>(
+    errors: &mut ValidationErrors,
+    key: &'static str,
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, FieldError>,
+) -> Option<T> {
+    if raw.is_empty() {
+        return None;
+    }
+    parse(raw).map_err(|e| errors.0.insert(key, e)).ok()
 }
 
 fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
