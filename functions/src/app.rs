@@ -10,7 +10,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::dashboard;
 use crate::http::error::ApiError;
-use crate::http::routes::Route;
+use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
 use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
@@ -53,28 +53,26 @@ async fn dispatch<E: Executor>(
 ) -> Result<Response, ApiError> {
     let route = Route::parse(&req.path)?;
     let method = req.method.as_str();
-    let allowed = route.allow().split(", ").any(|m| m == method);
-    if !allowed {
-        return Err(ApiError::MethodNotAllowed {
-            allow: route.allow(),
-        });
+    let allow = route.allow();
+    if !allow.split(", ").any(|m| m == method) {
+        return Err(ApiError::MethodNotAllowed { allow });
     }
-    let site_key = match &route {
+    let (site_key, page) = match route {
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
-        Route::App(page) => return dashboard::handle(app, req, page.clone()).await,
-        Route::SiteConfig(site) | Route::SiteTickets(site) | Route::SiteTicket(site, _) => site,
+        Route::App(page) => return dashboard::handle(app, req, page).await,
+        Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything
     // else is read or written.
-    let site = sites::load(&app.db, site_key).await?;
+    let site = sites::load(&app.db, &site_key).await?;
     *granted_origin = cors::check(req, &site)?;
     if method == "OPTIONS" {
-        return Ok(cors::preflight(route.allow()));
+        return Ok(cors::preflight(allow));
     }
-    match (route, method) {
-        (Route::SiteConfig(_), _) => Ok(Response::json(200, &site.config())),
-        (Route::SiteTickets(_), "POST") => create_ticket(app, req, &site, fresh).await,
-        (Route::SiteTickets(_), _) => {
+    match (page, method) {
+        (SitePage::Config, _) => Ok(Response::json(200, &site.config())),
+        (SitePage::Tickets, "POST") => create_ticket(app, req, &site, fresh).await,
+        (SitePage::Tickets, _) => {
             let visitor = visitor_from_token(app, req, &site.key)?;
             let rows = tickets::list_for_visitor(&app.db, &site, &visitor).await?;
             let tickets = rows
@@ -84,7 +82,7 @@ async fn dispatch<E: Executor>(
                 .map_err(store)?;
             Ok(Response::json(200, &VisitorTicketList { tickets }))
         }
-        (Route::SiteTicket(_, id), _) => {
+        (SitePage::Ticket(id), _) => {
             let visitor = visitor_from_token(app, req, &site.key)?;
             let row = tickets::find_for_visitor(&app.db, &site, &visitor, &id).await?;
             Ok(Response::json(
@@ -92,7 +90,6 @@ async fn dispatch<E: Executor>(
                 &tickets::visitor_view(row).map_err(store)?,
             ))
         }
-        (Route::Health | Route::App(_), _) => Err(ApiError::NotFound),
     }
 }
 

@@ -9,14 +9,20 @@ use super::error::ApiError;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Route {
     Health,
-    /// `GET /api/v1/sites/{site}/config`
-    SiteConfig(SiteKey),
-    /// `POST` creates, `GET` lists the visitor's own: `/api/v1/sites/{site}/tickets`
-    SiteTickets(SiteKey),
-    /// `GET /api/v1/sites/{site}/tickets/{id}`
-    SiteTicket(SiteKey, TicketId),
+    /// The public widget API of one site, under `/api/v1/sites/{site}/`.
+    Site(SiteKey, SitePage),
     /// The operators' dashboard under `/app`.
     App(AppPage),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SitePage {
+    /// `GET …/config`
+    Config,
+    /// `POST …/tickets` creates, `GET` lists the visitor's own.
+    Tickets,
+    /// `GET …/tickets/{id}`
+    Ticket(TicketId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,15 +55,15 @@ impl Route {
             }
             ["api", "v1", "sites", site, rest @ ..] => {
                 let site = SiteKey::parse(site).map_err(|_| ApiError::SiteNotFound)?;
-                match rest {
-                    ["config"] => Ok(Route::SiteConfig(site)),
-                    ["tickets"] => Ok(Route::SiteTickets(site)),
+                let page = match rest {
+                    ["config"] => SitePage::Config,
+                    ["tickets"] => SitePage::Tickets,
                     ["tickets", id] => {
-                        let id = TicketId::parse(id).map_err(|_| ApiError::NotFound)?;
-                        Ok(Route::SiteTicket(site, id))
+                        SitePage::Ticket(TicketId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
-                    _ => Err(ApiError::NotFound),
-                }
+                    _ => return Err(ApiError::NotFound),
+                };
+                Ok(Route::Site(site, page))
             }
             _ => Err(ApiError::NotFound),
         }
@@ -71,8 +77,8 @@ impl Route {
             }
             Route::App(AppPage::Login) => "GET, POST",
             Route::App(AppPage::Logout) => "POST",
-            Route::SiteConfig(_) | Route::SiteTicket(..) => "GET, OPTIONS",
-            Route::SiteTickets(_) => "GET, POST, OPTIONS",
+            Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
+            Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",
         }
     }
 }
@@ -98,15 +104,15 @@ mod tests {
         );
         assert_eq!(
             Route::parse("/api/v1/sites/acme/config").unwrap(),
-            Route::SiteConfig(site.clone())
+            Route::Site(site.clone(), SitePage::Config)
         );
         assert_eq!(
             Route::parse("/api/v1/sites/acme/tickets").unwrap(),
-            Route::SiteTickets(site.clone())
+            Route::Site(site.clone(), SitePage::Tickets)
         );
         assert_eq!(
             Route::parse(&format!("/api/v1/sites/acme/tickets/{id}")).unwrap(),
-            Route::SiteTicket(site, TicketId::parse(id).unwrap())
+            Route::Site(site, SitePage::Ticket(TicketId::parse(id).unwrap()))
         );
     }
 
