@@ -4,6 +4,7 @@
 //! The session cookie holds the operator's API token (HttpOnly, SameSite=Strict, Secure over
 //! HTTPS): the token is already the credential, and only its hash is stored server-side.
 
+pub mod csrf;
 mod html;
 pub mod views;
 
@@ -18,7 +19,7 @@ use crate::http::routes::AppPage;
 use crate::http::{Body, Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets::{self, ListQuery};
-use crate::service::operators::{self, Operator};
+use crate::service::operators::{self, Credential, Operator};
 use crate::store::Executor;
 
 const SESSION_COOKIE: &str = "tb_session";
@@ -90,7 +91,7 @@ async fn sign_in<E: Executor>(app: &App<E>, req: &Request) -> Result<Response, A
     let form: Form =
         serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let token = form.token.trim();
-    match operators::authenticate(&app.db, token).await {
+    match operators::authenticate(&app.db, token, Credential::Session).await {
         Ok(_) => Ok(redirect("/app/tickets")
             .with_header("set-cookie", session_cookie(req, token, 7 * 24 * 3600))),
         Err(ServiceError::NotSignedIn) => Ok(Response::html(
@@ -105,10 +106,12 @@ async fn sign_in<E: Executor>(app: &App<E>, req: &Request) -> Result<Response, A
 
 /// The operator behind the session cookie or an `Authorization: Bearer` token, if any.
 async fn signed_in<E: Executor>(app: &App<E>, req: &Request) -> Result<Option<Operator>, ApiError> {
-    let Some(token) = req.bearer_token().or_else(|| cookie(req, SESSION_COOKIE)) else {
-        return Ok(None);
+    let (token, credential) = match (req.bearer_token(), cookie(req, SESSION_COOKIE)) {
+        (Some(token), _) => (token, Credential::Bearer),
+        (None, Some(token)) => (token, Credential::Session),
+        (None, None) => return Ok(None),
     };
-    match operators::authenticate(&app.db, token).await {
+    match operators::authenticate(&app.db, token, credential).await {
         Ok(op) => Ok(Some(op)),
         Err(ServiceError::NotSignedIn) => Ok(None),
         Err(other) => Err(other.into()),

@@ -17,6 +17,21 @@ pub struct Operator {
     pub site_id: i64,
     pub site_key: SiteKey,
     pub site_name: String,
+    /// How this request proved who it is. Only a cookie is sent by the browser on its own, so
+    /// only `Session` requests need a CSRF check (`dashboard::csrf`).
+    pub credential: Credential,
+    /// The token every state-changing form of this operator's pages carries
+    /// (`dashboard::csrf`): tied to the sign-in, never to anything an attacker can read.
+    pub csrf_token: String,
+}
+
+/// How an operator request authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// The dashboard's cookie: sent by the browser automatically, so forms need CSRF tokens.
+    Session,
+    /// `Authorization: Bearer <API token>`: never sent by a browser on its own.
+    Bearer,
 }
 
 impl Operator {
@@ -38,7 +53,11 @@ pub fn token_hash(token: &str) -> Option<String> {
     plausible.then(|| sha256::hex_digest(token.as_bytes()))
 }
 
-pub async fn authenticate<E: Executor>(db: &E, token: &str) -> Result<Operator, ServiceError> {
+pub async fn authenticate<E: Executor>(
+    db: &E,
+    token: &str,
+    credential: Credential,
+) -> Result<Operator, ServiceError> {
     let hash = token_hash(token).ok_or(ServiceError::NotSignedIn)?;
     let row: Option<TokenOwnerRow> =
         decode_first(db.query(operator_tokens::find_owner(&hash)).await?)?;
@@ -52,5 +71,7 @@ pub async fn authenticate<E: Executor>(db: &E, token: &str) -> Result<Operator, 
         name: row.operator_name,
         site_id: row.site_id,
         site_name: row.site_name,
+        credential,
+        csrf_token: sha256::hex_digest(format!("csrf:{token}").as_bytes()),
     })
 }
