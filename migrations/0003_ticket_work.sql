@@ -5,8 +5,8 @@
 -- a visitor route; `public` ones are what the visitor sees in the widget (a visitor's own
 -- replies are public comments too).
 CREATE TABLE ticket_comments (
-    -- 32 hex digits or a UUID, minted by the Worker.
-    id          TEXT    PRIMARY KEY,
+    -- Assigned by SQLite; also the comments' order within a ticket.
+    id          INTEGER PRIMARY KEY,
     site_id     INTEGER NOT NULL REFERENCES sites (id),
     ticket_id   TEXT    NOT NULL REFERENCES tickets (id),
     visibility  TEXT    NOT NULL CHECK (visibility IN ('internal', 'public')),
