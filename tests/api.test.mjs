@@ -32,6 +32,7 @@ const SITES = [
   { key: 'cors', allowed_origins: [ORIGIN] },
   { key: 'burst' },
   { key: 'single' },
+  { key: 'expiry' },
 ];
 
 let worker;
@@ -180,7 +181,12 @@ test('a replay (same key, same body) answers 200 with the same ticket and writes
   assert.equal(again.status, 200, JSON.stringify(again.body));
   assert.equal(again.body.ticket.id, first.body.ticket.id);
   assert.equal(again.body.ticket.code, first.body.ticket.code);
-  assert.equal(typeof again.body.visitor_token, 'string');
+  // Knowing the key and the body is not a credential: no visitor token without proof.
+  assert.equal(again.body.visitor_token, undefined);
+  const proven = await create('replay', body, { key, token: first.body.visitor_token });
+  assert.equal(proven.status, 200, JSON.stringify(proven.body));
+  assert.equal(proven.body.ticket.id, first.body.ticket.id);
+  assert.equal(typeof proven.body.visitor_token, 'string');
   assert.deepEqual(await footprint('replay'), { tickets: 1, events: 1, keys: 1, next_number: 2 });
 });
 
@@ -409,4 +415,28 @@ test('50 concurrent creates with one key and body make exactly one ticket', asyn
   assert.equal(rows.length, 1);
   assert.equal(rows[0].id, responses[0].body.ticket.id);
   assert.deepEqual(await footprint('single'), { tickets: 1, events: 1, keys: 1, next_number: 2 });
+});
+
+test('the Cron Trigger forgets idempotency keys after 7 days and keeps the tickets', async () => {
+  const old = randomUUID();
+  const fresh = randomUUID();
+  assert.equal((await create('expiry', { subject: 'Old one' }, { key: old })).status, 201);
+  assert.equal((await create('expiry', { subject: 'New one' }, { key: fresh })).status, 201);
+  const eightDays = 8 * 24 * 60 * 60 * 1000;
+  await worker.sql(
+    `UPDATE idempotency_keys SET created_at = created_at - ${eightDays} WHERE key = ${sqlLiteral(old)}`,
+  );
+
+  const run = await fetch(`${worker.baseUrl}/__scheduled?cron=17+*+*+*+*`);
+  assert.equal(run.status, 200, await run.text());
+
+  const keys = await worker.sql(
+    "SELECT k.key FROM idempotency_keys k JOIN sites s ON s.id = k.site_id WHERE s.key = 'expiry'",
+  );
+  assert.deepEqual(keys.map((r) => r.key), [fresh]);
+  const tickets = await worker.sql(
+    "SELECT count(*) AS n FROM tickets t JOIN sites s ON s.id = t.site_id WHERE s.key = 'expiry'",
+  );
+  assert.equal(tickets[0].n, 2);
+  assert.match(worker.log(), /scheduled: expired 1 idempotency keys/);
 });

@@ -73,22 +73,22 @@ async fn dispatch<E: Executor>(
         (SitePage::Config, _) => Ok(Response::json(200, &site.config())),
         (SitePage::Tickets, "POST") => create_ticket(app, req, &site, fresh).await,
         (SitePage::Tickets, _) => {
-            let visitor = visitor_from_token(app, req, &site.key)?;
-            let rows = tickets::list_for_visitor(&app.db, &site, &visitor).await?;
+            let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;
+            let rows = tickets::list_for_visitor(&app.db, &site, &visitor.id).await?;
             let tickets = rows
                 .into_iter()
                 .map(tickets::visitor_view)
                 .collect::<Result<_, _>>()
                 .map_err(store)?;
-            Ok(Response::json(200, &VisitorTicketList { tickets }))
+            Ok(visitor.renew(Response::json(200, &VisitorTicketList { tickets })))
         }
         (SitePage::Ticket(id), _) => {
-            let visitor = visitor_from_token(app, req, &site.key)?;
-            let row = tickets::find_for_visitor(&app.db, &site, &visitor, &id).await?;
-            Ok(Response::json(
+            let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;
+            let row = tickets::find_for_visitor(&app.db, &site, &visitor.id, &id).await?;
+            Ok(visitor.renew(Response::json(
                 200,
                 &tickets::visitor_view(row).map_err(store)?,
-            ))
+            )))
         }
     }
 }
@@ -110,12 +110,13 @@ async fn create_ticket<E: Executor>(
     let request: CreateTicketRequest =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let token_key = token_key(app)?;
-    // A returning visitor keeps their identity; a missing or stale token (say, after a secret
-    // rotation) must not cost the visitor their ticket, so it simply starts a new identity.
-    let visitor = req
+    // A returning visitor keeps their identity; a missing, expired or forged token must not
+    // cost the visitor their ticket, so it simply starts a new identity.
+    let proven = req
         .bearer_token()
-        .and_then(|token| token_key.verify(&site.key, token).ok())
-        .unwrap_or(fresh.visitor_id);
+        .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
+        .map(|verified| verified.visitor);
+    let visitor = proven.clone().unwrap_or(fresh.visitor_id);
     let ticket =
         NewTicket::parse(&request, site.contact_required).map_err(ServiceError::Validation)?;
     let created = tickets::create(
@@ -144,8 +145,12 @@ async fn create_ticket<E: Executor>(
         .and_then(|v| VisitorId::parse(v).ok());
     let owner = owner
         .ok_or_else(|| ApiError::Internal(format!("widget ticket {} has no visitor", row.id)))?;
+    // A new ticket's token goes to its creator; a replay's only to whoever already proves
+    // that visitor (the request alone, key and body, is not a credential).
+    let visitor_token = (status == 201 || proven.as_ref() == Some(&owner))
+        .then(|| token_key.sign(&site.key, &owner, fresh.now));
     let response = CreateTicketResponse {
-        visitor_token: token_key.sign(&site.key, &owner),
+        visitor_token,
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
     Ok(Response::json(status, &response))
@@ -164,15 +169,40 @@ fn json_body(req: &Request) -> Result<&[u8], ApiError> {
     }
 }
 
+/// A visitor proven by their token, and the renewed token to hand back when it is due.
+struct ProvenVisitor {
+    id: VisitorId,
+    renewed: Option<String>,
+}
+
+impl ProvenVisitor {
+    /// Adds the renewed token, if any, to a successful reply (the widget stores it).
+    fn renew(self, response: Response) -> Response {
+        match self.renewed {
+            Some(token) => response.with_header(cors::RENEWED_TOKEN_HEADER, token),
+            None => response,
+        }
+    }
+}
+
 fn visitor_from_token<E>(
     app: &App<E>,
     req: &Request,
     site: &SiteKey,
-) -> Result<VisitorId, ApiError> {
+    now: Timestamp,
+) -> Result<ProvenVisitor, ApiError> {
     let token = req.bearer_token().ok_or(ApiError::Unauthorized)?;
-    token_key(app)?
-        .verify(site, token)
-        .map_err(|_| ApiError::Unauthorized)
+    let key = token_key(app)?;
+    let verified = key
+        .verify(site, token, now)
+        .map_err(|_| ApiError::Unauthorized)?;
+    let renewed = verified
+        .renew
+        .then(|| key.sign(site, &verified.visitor, now));
+    Ok(ProvenVisitor {
+        id: verified.visitor,
+        renewed,
+    })
 }
 
 fn token_key<E>(app: &App<E>) -> Result<&TokenKey, ApiError> {

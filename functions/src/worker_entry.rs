@@ -5,10 +5,14 @@
 use ticketbooth_shared::ids::{TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
 use wasm_bindgen::JsCast;
-use worker::{Context, Env, Headers, Method, Request, Response, console_error, event};
+use worker::{
+    Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent,
+    console_error, console_log, event,
+};
 
 use crate::app::{self, App, Fresh};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::service::maintenance;
 use crate::store::d1::D1Executor;
 use crate::visitor_token::{TokenError, TokenKey};
 
@@ -19,7 +23,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         .secret("VISITOR_TOKEN_SECRET")
         .map(|s| s.to_string())
         .map_err(|_| TokenError::WeakSecret)
-        .and_then(|secret| TokenKey::new(&secret));
+        .and_then(|secret| TokenKey::new(&secret))
+        .and_then(|key| match env.secret("VISITOR_TOKEN_SECRET_PREVIOUS") {
+            Ok(previous) => key.with_previous(&previous.to_string()),
+            Err(_) => Ok(key),
+        });
     let app = App {
         db: D1Executor::new(env.d1("DB")?),
         token_key,
@@ -40,6 +48,27 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         );
     }
     write_response(response)
+}
+
+/// The Cron Trigger (`[triggers]` in wrangler.toml): scheduled upkeep. Under `wrangler dev
+/// --test-scheduled`, `GET /__scheduled` runs it.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = Timestamp::from_millis(js_sys::Date::now() as i64);
+    let result = match env.d1("DB") {
+        Ok(db) => maintenance::expire(&D1Executor::new(db), now)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(expired) => console_log!(
+            "scheduled: expired {} idempotency keys",
+            expired.idempotency_keys
+        ),
+        // Logged, not retried: the next run deletes the same rows and more.
+        Err(e) => console_error!("scheduled: {e}"),
+    }
 }
 
 async fn read_request(req: &mut Request) -> worker::Result<http::Request> {

@@ -78,8 +78,11 @@ pub struct VisitorTicket {
 pub struct CreateTicketResponse {
     pub ticket: VisitorTicket,
     /// Send as `Authorization: Bearer …` to read this visitor's tickets later; send it on the
-    /// next create too, so all of a visitor's tickets share one token.
-    pub visitor_token: String,
+    /// next create too, so all of a visitor's tickets share one token. Absent on a replay by a
+    /// caller who did not prove to be the ticket's visitor: knowing a request is not a
+    /// credential, so a replay never hands one out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_token: Option<String>,
 }
 
 /// `GET /api/v1/sites/{site}/tickets` (the visitor's own, newest first).

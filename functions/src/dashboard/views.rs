@@ -98,7 +98,7 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
                     .text(&row.code)
                     .raw("</a></td>");
                 h.raw("<td class=\"subject\">")
-                    .text(&row.subject)
+                    .user_text(&row.subject)
                     .raw("</td><td>");
                 requester(
                     h,
@@ -289,9 +289,11 @@ fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
             h.raw("<span class=\"muted\">Anonymous visitor</span>");
         }
         (name, email) => {
-            h.text(name.unwrap_or(""));
+            h.user_text(name.unwrap_or(""));
             if let Some(email) = email {
-                h.raw(" <span class=\"muted\">").text(email).raw("</span>");
+                h.raw(" <span class=\"muted\">")
+                    .user_text(email)
+                    .raw("</span>");
             }
         }
     }

@@ -2,6 +2,7 @@
 //! an `Executor`, plus the clock and fresh ids from its caller, so host tests drive it over
 //! SQLite deterministically.
 
+pub mod maintenance;
 pub mod operator_tickets;
 pub mod operators;
 pub mod sites;

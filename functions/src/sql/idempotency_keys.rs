@@ -24,3 +24,14 @@ pub fn insert(
         ],
     )
 }
+
+/// Forgets the keys claimed before `cutoff_ms`, across every site: the one statement that is
+/// not scoped to a site, because it is the scheduled purge of a table no visitor reads by
+/// time. A replay after the cutoff would create a new ticket; the widget retries for minutes,
+/// not days.
+pub fn delete_claimed_before(cutoff_ms: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM idempotency_keys WHERE created_at < ?1",
+        vec![Value::from(cutoff_ms)],
+    )
+}

@@ -7,3 +7,11 @@ pub mod operator_tokens;
 pub mod sites;
 pub mod ticket_events;
 pub mod tickets;
+
+use crate::store::Statement;
+
+/// The number of rows the previous statement of the same batch changed, as a row `{n}`: how a
+/// batch learns whether a guarded write applied without a second round trip.
+pub fn changes() -> Statement {
+    Statement::new("SELECT changes() AS n", vec![])
+}

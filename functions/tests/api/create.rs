@@ -21,7 +21,7 @@ fn create_returns_the_ticket_its_code_and_a_token_and_writes_one_event() {
     assert!(
         body["visitor_token"]
             .as_str()
-            .is_some_and(|t| t.starts_with("v1."))
+            .is_some_and(|t| t.starts_with("v2."))
     );
 
     let rows = app.rows(
@@ -95,11 +95,25 @@ fn a_replay_returns_the_same_ticket_and_writes_nothing() {
         &[],
     );
     assert_eq!(replay.status, 200);
-    assert_eq!(
-        json(&replay),
-        json(&first),
-        "identical body, token included"
+    // The request alone is not a credential: the same ticket, without the visitor's token.
+    let mut expected = json(&first);
+    let token = expected
+        .as_object_mut()
+        .unwrap()
+        .remove("visitor_token")
+        .unwrap();
+    assert_eq!(json(&replay), expected, "same ticket, no token");
+    // Whoever already holds the visitor's token gets it back.
+    let auth = format!("Bearer {}", token.as_str().unwrap());
+    let proven = app.create(
+        "acme",
+        KEY,
+        &ticket_body("Refund"),
+        &[("authorization", &auth)],
     );
+    assert_eq!(proven.status, 200);
+    assert_eq!(json(&proven)["ticket"], expected["ticket"]);
+    assert!(json(&proven)["visitor_token"].is_string());
     assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM ticket_events"), 1);
     assert_eq!(

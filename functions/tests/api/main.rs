@@ -4,6 +4,7 @@
 mod cors;
 mod create;
 mod dashboard;
+mod maintenance;
 mod protocol;
 mod visitor_reads;
 

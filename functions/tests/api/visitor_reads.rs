@@ -2,7 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::{TestApp, error_code, json, ticket_body};
+use ticketbooth_functions::visitor_token::TokenKey;
+use ticketbooth_shared::ids::VisitorId;
+use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use crate::{SECRET, TestApp, error_code, json, ticket_body};
 
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
@@ -54,10 +59,11 @@ fn a_returning_visitor_keeps_one_identity_and_lists_their_tickets_newest_first()
         &ticket_body("Second"),
         &[("authorization", &auth)],
     ));
+    let visitor_of = |token: &str| token.split('.').nth(2).unwrap().to_owned();
     assert_eq!(
-        second["visitor_token"],
-        token.as_str(),
-        "same visitor, same token"
+        visitor_of(second["visitor_token"].as_str().unwrap()),
+        visitor_of(&token),
+        "same visitor"
     );
     // Someone else's ticket on the same site.
     app.create("acme", "key-0000003", &ticket_body("Not yours"), &[]);
@@ -121,4 +127,50 @@ fn a_token_is_worthless_on_another_site() {
         ),
         "site_not_found"
     );
+}
+
+#[test]
+fn a_week_old_token_is_renewed_in_the_reply_and_an_expired_one_refused() {
+    let app = TestApp::spawn();
+    let first = json(&app.create("acme", "key-0000001", &ticket_body("First"), &[]));
+    let token = first["visitor_token"].as_str().unwrap();
+    let visitor = VisitorId::parse(token.split('.').nth(2).unwrap()).unwrap();
+    let site = SiteKey::parse("acme").unwrap();
+    let key = TokenKey::new(SECRET).unwrap();
+    let now = 1_795_427_280_000;
+    let day = 24 * 60 * 60 * 1000;
+
+    let fresh = bearer(token);
+    let reply = app.get(
+        "/api/v1/sites/acme/tickets",
+        &[
+            ("authorization", &fresh),
+            ("origin", "https://acme.example"),
+        ],
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("ticketbooth-visitor-token"), None);
+
+    let old = bearer(&key.sign(&site, &visitor, Timestamp::from_millis(now - 8 * day)));
+    let reply = app.get(
+        "/api/v1/sites/acme/tickets",
+        &[("authorization", &old), ("origin", "https://acme.example")],
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(json(&reply)["tickets"].as_array().unwrap().len(), 1);
+    let renewed = reply.header("ticketbooth-visitor-token").expect("renewed");
+    assert_ne!(renewed, token);
+    assert_eq!(
+        reply.header("access-control-expose-headers"),
+        Some("ticketbooth-visitor-token")
+    );
+    let reply = app.get(
+        "/api/v1/sites/acme/tickets",
+        &[("authorization", &bearer(renewed))],
+    );
+    assert_eq!(json(&reply)["tickets"].as_array().unwrap().len(), 1);
+
+    let expired = bearer(&key.sign(&site, &visitor, Timestamp::from_millis(now - 181 * day)));
+    let reply = app.get("/api/v1/sites/acme/tickets", &[("authorization", &expired)]);
+    assert_eq!(error_code(&reply, 401), "unauthorized");
 }
