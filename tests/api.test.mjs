@@ -324,6 +324,24 @@ test('a body that is not JSON, too large, or malformed is refused and writes not
   const big = JSON.stringify({ subject: 'Big', description: 'x'.repeat(MAX_BODY_BYTES) });
   assert.ok(big.length > MAX_BODY_BYTES);
   assertError(await create('protocol', big), 413, 'payload_too_large');
+  // Without Content-Length (chunked): cut at the limit while streaming, same answer. The
+  // stream would go on for 4 MiB; the Worker stops reading long before.
+  let sent = 0;
+  const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+  const chunked = new ReadableStream({
+    pull(controller) {
+      if (sent === 0) controller.enqueue(new TextEncoder().encode('{"subject": "Big", "description": "'));
+      if (sent >= 4 * 1024 * 1024) return controller.close();
+      sent += chunk.length;
+      controller.enqueue(chunk);
+    },
+  });
+  const streamed = await send('POST', '/api/v1/sites/protocol/tickets', {
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: chunked,
+    duplex: 'half',
+  });
+  assertError(streamed, 413, 'payload_too_large');
 
   assertError(await create('protocol', '{"subject": "unterminated'), 400, 'malformed_json');
   assertError(await create('protocol', '[1, 2, 3]'), 400, 'malformed_json');

@@ -45,6 +45,22 @@ pub async fn handle<E: Executor>(app: &App<E>, req: &Request, fresh: Fresh) -> R
     response
 }
 
+/// The answer when the app could not run at all (the body could not be read, a binding is
+/// missing): the generic 500 in the error shape, its detail already logged. On the public API
+/// it is readable cross-origin, so the widget can tell "try again later" from a network
+/// failure; it says nothing about any site, so it needs no site's origin check.
+pub fn failure_outside(path: &str, origin: Option<&str>) -> Response {
+    let error = ApiError::Internal(String::new());
+    if path.starts_with("/app") {
+        return dashboard::error_page(error);
+    }
+    let mut response = error.into_response();
+    if path.starts_with("/api/") {
+        cors::grant(&mut response, origin);
+    }
+    response
+}
+
 async fn dispatch<E: Executor>(
     app: &App<E>,
     req: &Request,

@@ -10,6 +10,8 @@ use worker::{
     console_error, console_log, event,
 };
 
+use futures_util::StreamExt;
+
 use crate::app::{self, App, Fresh};
 use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::service::maintenance;
@@ -18,7 +20,22 @@ use crate::visitor_token::{TokenError, TokenKey};
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let request = read_request(&mut req).await?;
+    let method = req.method().to_string();
+    let path = req.path();
+    let origin = req.headers().get("origin").ok().flatten();
+    match serve(&mut req, &env).await {
+        Ok(response) => write_response(response),
+        // A failure before or after `app::handle` (reading the body, a missing binding,
+        // building the response) still answers in the API's error shape, never workerd's page.
+        Err(e) => {
+            console_error!("{method} {path} -> 500 outside the app: {e}");
+            write_response(app::failure_outside(&path, origin.as_deref()))
+        }
+    }
+}
+
+async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
+    let request = read_request(req).await?;
     let token_key = env
         .secret("VISITOR_TOKEN_SECRET")
         .map(|s| s.to_string())
@@ -47,7 +64,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             detail
         );
     }
-    write_response(response)
+    Ok(response)
 }
 
 /// The Cron Trigger (`[triggers]` in wrangler.toml): scheduled upkeep. Under `wrangler dev
@@ -89,12 +106,7 @@ async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
     } else if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         Body::TooLarge
     } else {
-        let bytes = req.bytes().await?;
-        if bytes.len() > MAX_BODY_BYTES {
-            Body::TooLarge
-        } else {
-            Body::Bytes(bytes)
-        }
+        read_body(req).await?
     };
     Ok(http::Request {
         method: method.to_string().to_ascii_uppercase(),
@@ -104,6 +116,24 @@ async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
         headers,
         body,
     })
+}
+
+/// The body, read chunk by chunk and abandoned as soon as it passes `MAX_BODY_BYTES`: a
+/// chunked upload without `Content-Length` cannot make the Worker buffer more than the limit.
+async fn read_body(req: &mut Request) -> worker::Result<Body> {
+    if req.inner().body().is_none() {
+        return Ok(Body::Bytes(Vec::new()));
+    }
+    let mut stream = req.stream()?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(Body::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Body::Bytes(bytes))
 }
 
 fn write_response(response: http::Response) -> worker::Result<Response> {

@@ -95,3 +95,24 @@ fn allowed_and_own_origins_may_read_responses_including_errors() {
         Some("https://acme.example")
     );
 }
+
+#[test]
+fn a_failure_outside_the_app_is_the_error_json_with_cors_on_the_api() {
+    let api = ticketbooth_functions::app::failure_outside(
+        "/api/v1/sites/acme/tickets",
+        Some("https://anywhere.example"),
+    );
+    assert_eq!(error_code(&api, 500), "internal");
+    assert_eq!(
+        api.header("access-control-allow-origin"),
+        Some("https://anywhere.example")
+    );
+    let page = ticketbooth_functions::app::failure_outside("/app/tickets", None);
+    assert_eq!(page.status, 500);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(page.header("access-control-allow-origin"), None);
+}
