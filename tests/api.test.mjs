@@ -33,6 +33,7 @@ const SITES = [
   { key: 'burst' },
   { key: 'single' },
   { key: 'expiry' },
+  { key: 'limited', allowed_origins: [ORIGIN] },
 ];
 
 let worker;
@@ -402,9 +403,16 @@ test('a POST from a foreign origin is refused before anything is written', async
 
 // ---- concurrency --------------------------------------------------------------------------
 
+/** A distinct client address per simulated visitor, so the per-client limit (20 a minute) is
+ * not what these tests measure. Cloudflare overwrites the header at its edge; `wrangler dev`
+ * passes it through. */
+function client(i) {
+  return { 'cf-connecting-ip': `198.51.100.${i + 1}` };
+}
+
 test('50 concurrent creates with distinct keys get the numbers 1..50, each exactly once', async () => {
   const responses = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => create('burst', { subject: `Burst ${i}` })));
+    Array.from({ length: 50 }, (_, i) => create('burst', { subject: `Burst ${i}` }, { headers: client(i) })));
   const statuses = responses.map((r) => r.status);
   assert.deepEqual(statuses, Array(50).fill(201), JSON.stringify(responses.find((r) => r.status !== 201)?.body));
 
@@ -422,7 +430,8 @@ test('50 concurrent creates with distinct keys get the numbers 1..50, each exact
 test('50 concurrent creates with one key and body make exactly one ticket', async () => {
   const key = randomUUID();
   const body = { subject: 'Clicked fifty times' };
-  const responses = await Promise.all(Array.from({ length: 50 }, () => create('single', body, { key })));
+  const responses = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => create('single', body, { key, headers: client(i) })));
   const statuses = responses.map((r) => r.status);
   assert.ok(statuses.every((s) => s === 200 || s === 201),
     `statuses: ${JSON.stringify(statuses)} ${JSON.stringify(responses.find((r) => r.status >= 300)?.body)}`);
@@ -457,4 +466,21 @@ test('the Cron Trigger forgets idempotency keys after 7 days and keeps the ticke
   );
   assert.equal(tickets[0].n, 2);
   assert.match(worker.log(), /scheduled: expired 1 idempotency keys/);
+});
+
+test('a client past its budget gets 429 rate_limited with Retry-After, and nothing is written', async () => {
+  const ip = { 'cf-connecting-ip': '203.0.113.9' };
+  const responses = [];
+  for (let i = 0; i < 21; i++) {
+    responses.push(await create('limited', { subject: `Try ${i}` }, { headers: ip, origin: ORIGIN }));
+  }
+  assert.deepEqual(responses.slice(0, 20).map((r) => r.status), Array(20).fill(201));
+  const refused = responses[20];
+  assertError(refused, 429, 'rate_limited');
+  assert.equal(refused.headers.get('retry-after'), '60');
+  assert.equal(refused.headers.get('access-control-allow-origin'), ORIGIN);
+  assert.deepEqual(await footprint('limited'), { tickets: 20, events: 20, keys: 20, next_number: 21 });
+  // Another client on the same site still gets through.
+  const other = await create('limited', { subject: 'Someone else' }, { headers: { 'cf-connecting-ip': '203.0.113.10' } });
+  assert.equal(other.status, 201);
 });

@@ -12,6 +12,7 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
+use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
@@ -23,6 +24,8 @@ use crate::visitor_token::{TokenError, TokenKey};
 pub struct App<E> {
     pub db: E,
     pub token_key: Result<TokenKey, TokenError>,
+    /// Budgets for public writes (`rate_limit`).
+    pub limiter: Box<dyn RateLimiter>,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.
@@ -116,6 +119,7 @@ async fn create_ticket<E: Executor>(
     site: &Site,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
+    spend_write_budget(app, req, site).await?;
     let body = json_body(req)?;
     let key = match req.header("idempotency-key") {
         None => return Err(ApiError::IdempotencyKeyRequired),
@@ -170,6 +174,20 @@ async fn create_ticket<E: Executor>(
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
     Ok(Response::json(status, &response))
+}
+
+/// Spends one public write from the client's budget on this site, then from the site's: 429
+/// `rate_limited` when either is exhausted, before anything is parsed or written. A limiter
+/// that fails lets the write through: losing a visitor's ticket is worse than one extra.
+async fn spend_write_budget<E>(app: &App<E>, req: &Request, site: &Site) -> Result<(), ApiError> {
+    let client_ip = req.header("cf-connecting-ip");
+    for scope in [Scope::Client, Scope::Site] {
+        let key = rate_limit::key(scope, &site.key, client_ip);
+        if let Ok(false) = app.limiter.allow(scope, &key).await {
+            return Err(ApiError::RateLimited);
+        }
+    }
+    Ok(())
 }
 
 /// The body of a JSON request, or the 415/413 that refuses it.

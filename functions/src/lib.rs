@@ -12,6 +12,7 @@
 pub mod app;
 pub mod dashboard;
 pub mod http;
+pub mod rate_limit;
 pub mod service;
 pub mod sha256;
 pub mod sql;

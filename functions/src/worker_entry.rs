@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::rate_limit::Bindings;
 use crate::service::maintenance;
 use crate::store::d1::D1Executor;
 use crate::visitor_token::{TokenError, TokenKey};
@@ -48,6 +49,10 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
     let app = App {
         db: D1Executor::new(env.d1("DB")?),
         token_key,
+        limiter: Box::new(Bindings {
+            client: env.rate_limiter("CLIENT_WRITES")?,
+            site: env.rate_limiter("SITE_WRITES")?,
+        }),
     };
     let fresh = Fresh {
         now: Timestamp::from_millis(js_sys::Date::now() as i64),

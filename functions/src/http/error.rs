@@ -8,6 +8,7 @@ use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use super::{MAX_BODY_BYTES, Response};
+use crate::rate_limit::PERIOD_SECS;
 use crate::service::ServiceError;
 
 #[derive(Debug, Error)]
@@ -42,6 +43,8 @@ pub enum ApiError {
     OriginNotAllowed,
     #[error("Ticketing is switched off for this site.")]
     TicketingDisabled,
+    #[error("Too many requests; please wait a minute and try again. Nothing was saved.")]
+    RateLimited,
     /// The message shown is generic; the detail goes to the log.
     #[error("Something went wrong on our side. Nothing was saved; please try again.")]
     Internal(String),
@@ -60,6 +63,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => 413,
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
+            ApiError::RateLimited => 429,
             ApiError::Internal(_) => 500,
         }
     }
@@ -80,6 +84,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
+            ApiError::RateLimited => "rate_limited",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -104,6 +109,9 @@ impl ApiError {
         match self {
             ApiError::MethodNotAllowed { allow } => response = response.with_header("allow", allow),
             ApiError::Unauthorized => response = response.with_header("www-authenticate", "Bearer"),
+            ApiError::RateLimited => {
+                response = response.with_header("retry-after", PERIOD_SECS.to_string())
+            }
             ApiError::Internal(detail) => response.log = Some(detail),
             _ => {}
         }

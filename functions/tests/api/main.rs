@@ -6,6 +6,7 @@ mod create;
 mod dashboard;
 mod maintenance;
 mod protocol;
+mod rate_limits;
 mod visitor_reads;
 
 use std::cell::Cell;
@@ -14,6 +15,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
+use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
 use ticketbooth_functions::store::{Executor, Statement, Value};
 use ticketbooth_functions::visitor_token::TokenKey;
@@ -37,6 +39,15 @@ impl TestApp {
     }
 
     pub fn with_secret(secret: &str) -> Self {
+        Self::with(secret, Box::new(Unlimited))
+    }
+
+    /// With public writes limited as the Worker's bindings would.
+    pub fn with_limits(per_client: u32, per_site: u32) -> Self {
+        Self::with(SECRET, Box::new(Counting::new(per_client, per_site)))
+    }
+
+    fn with(secret: &str, limiter: Box<dyn RateLimiter>) -> Self {
         let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
         let db = SqliteExecutor::in_memory(&migrations).expect("migrations apply");
         db.execute_script(
@@ -50,6 +61,7 @@ impl TestApp {
             app: App {
                 db,
                 token_key: TokenKey::new(secret),
+                limiter,
             },
             counter: Cell::new(0),
         }
