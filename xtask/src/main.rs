@@ -14,6 +14,8 @@ mod operator;
 mod random;
 mod setup;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod tools;
 mod widget;
 mod wrangler;

@@ -87,14 +87,17 @@ pub fn list_for_visitor(site_id: i64, visitor_id: &str) -> Statement {
     )
 }
 
-/// The ticket an `Idempotency-Key` already created, with the request hash it was created for.
+/// The ticket an `Idempotency-Key` already created (its visitor view), with the request hash
+/// it was created for.
 pub fn find_by_idempotency_key(site_id: i64, key: &str) -> Statement {
     Statement::new(
-        "SELECT k.request_hash, t.id, t.code, t.subject, t.description, t.status, t.visitor_id,
-                t.created_at, t.updated_at
-         FROM idempotency_keys k
-         JOIN tickets t ON t.site_id = k.site_id AND t.id = k.ticket_id
-         WHERE k.site_id = ?1 AND k.key = ?2",
+        concat!(
+            "SELECT k.request_hash, ",
+            visitor_columns!(),
+            " FROM (SELECT request_hash, ticket_id FROM idempotency_keys
+                    WHERE site_id = ?1 AND key = ?2) k
+              JOIN tickets ON tickets.site_id = ?1 AND tickets.id = k.ticket_id"
+        ),
         vec![Value::from(site_id), Value::from(key)],
     )
 }
