@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_signed_token_verifies_for_its_site_only() {
-        let visitor = VisitorId::from_random([7; 16]);
+        let visitor = VisitorId::mint([7; 16]);
         let token = key().sign(&site("acme"), &visitor);
         assert_eq!(key().verify(&site("acme"), &token), Ok(visitor));
         assert_eq!(
@@ -111,9 +111,9 @@ mod tests {
 
     #[test]
     fn tampered_or_malformed_tokens_are_refused() {
-        let visitor = VisitorId::from_random([7; 16]);
+        let visitor = VisitorId::mint([7; 16]);
         let token = key().sign(&site("acme"), &visitor);
-        let swapped = token.replace(visitor.as_ref(), VisitorId::from_random([8; 16]).as_ref());
+        let swapped = token.replace(visitor.as_ref(), VisitorId::mint([8; 16]).as_ref());
         let mut flipped = token.clone();
         let last = flipped.pop().unwrap();
         flipped.push(if last == '0' { '1' } else { '0' });

@@ -4,11 +4,11 @@
 
 use ticketbooth_shared::ids::{TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
-use wasm_bindgen::JsCast;
 use worker::{Context, Env, Headers, Method, Request, Response, console_error, event};
 
 use crate::app::{self, App, Fresh};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::random;
 use crate::store::d1::D1Executor;
 use crate::visitor_token::{TokenError, TokenKey};
 
@@ -24,10 +24,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         db: D1Executor::new(env.d1("DB")?),
         token_key,
     };
+    let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     let fresh = Fresh {
-        now: Timestamp::from_millis(js_sys::Date::now() as i64),
-        ticket_id: TicketId::from_random(random_bytes()?),
-        visitor_id: VisitorId::from_random(random_bytes()?),
+        now,
+        ticket_id: TicketId::mint(now, random::bytes().map_err(random_error)?),
+        visitor_id: VisitorId::mint(random::bytes().map_err(random_error)?),
     };
     let response = app::handle(&app, &request, fresh).await;
     if let Some(detail) = &response.log {
@@ -87,12 +88,6 @@ fn write_response(response: http::Response) -> worker::Result<Response> {
         .with_headers(headers))
 }
 
-/// 16 bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
-fn random_bytes() -> worker::Result<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    scope
-        .crypto()?
-        .get_random_values_with_u8_array(&mut bytes)?;
-    Ok(bytes)
+fn random_error(e: getrandom::Error) -> worker::Error {
+    worker::Error::RustError(format!("no random bytes: {e}"))
 }
