@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_signed_token_verifies_for_its_site_only() {
-        let visitor = VisitorId::from_random([7; 16]);
+        let visitor = VisitorId::mint([7; 16]);
         let token = key().sign(&site("acme"), &visitor, at(NOW));
         assert_eq!(
             key().verify(&site("acme"), &token, at(NOW)),
@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn tokens_renew_after_a_week_and_expire_after_their_lifetime() {
-        let visitor = VisitorId::from_random([7; 16]);
+        let visitor = VisitorId::mint([7; 16]);
         let token = key().sign(&site("acme"), &visitor, at(NOW));
         let check = |ms| key().verify(&site("acme"), &token, at(ms));
         assert!(!check(NOW + days(7) - 1000).unwrap().renew);
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn a_rotated_secret_still_verifies_and_is_renewed() {
         let old = TokenKey::new(&"o".repeat(32)).unwrap();
-        let visitor = VisitorId::from_random([7; 16]);
+        let visitor = VisitorId::mint([7; 16]);
         let token = old.sign(&site("acme"), &visitor, at(NOW));
         let rotated = TokenKey::new(&"n".repeat(32))
             .unwrap()
@@ -269,10 +269,10 @@ mod tests {
 
     #[test]
     fn tampered_malformed_or_respelled_tokens_are_refused() {
-        let visitor = VisitorId::from_random([7; 16]);
+        let visitor = VisitorId::mint([7; 16]);
         let token = key().sign(&site("acme"), &visitor, at(NOW));
         let parts: Vec<&str> = token.split('.').collect();
-        let swapped = token.replace(visitor.as_ref(), VisitorId::from_random([8; 16]).as_ref());
+        let swapped = token.replace(visitor.as_ref(), VisitorId::mint([8; 16]).as_ref());
         let mut flipped = token.clone();
         let last = flipped.pop().unwrap();
         flipped.push(if last == '0' { '1' } else { '0' });

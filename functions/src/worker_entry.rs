@@ -4,7 +4,6 @@
 
 use ticketbooth_shared::ids::{TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
-use wasm_bindgen::JsCast;
 use worker::{
     Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent,
     console_error, console_log, event,
@@ -14,6 +13,7 @@ use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::random;
 use crate::rate_limit::Bindings;
 use crate::service::maintenance;
 use crate::store::d1::D1Executor;
@@ -54,10 +54,11 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             site: env.rate_limiter("SITE_WRITES")?,
         }),
     };
+    let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     let fresh = Fresh {
-        now: Timestamp::from_millis(js_sys::Date::now() as i64),
-        ticket_id: TicketId::from_random(random_bytes()?),
-        visitor_id: VisitorId::from_random(random_bytes()?),
+        now,
+        ticket_id: TicketId::mint(now, random::bytes().map_err(random_error)?),
+        visitor_id: VisitorId::mint(random::bytes().map_err(random_error)?),
     };
     let response = app::handle(&app, &request, fresh).await;
     if let Some(detail) = &response.log {
@@ -151,12 +152,6 @@ fn write_response(response: http::Response) -> worker::Result<Response> {
         .with_headers(headers))
 }
 
-/// 16 bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
-fn random_bytes() -> worker::Result<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    scope
-        .crypto()?
-        .get_random_values_with_u8_array(&mut bytes)?;
-    Ok(bytes)
+fn random_error(e: getrandom::Error) -> worker::Error {
+    worker::Error::RustError(format!("no random bytes: {e}"))
 }

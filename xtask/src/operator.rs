@@ -29,9 +29,9 @@ struct Request {
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let req = parse(args)?;
-    let token = format!("tbo_{}", random_hex(32)?);
+    let token = format!("tbo_{}", random_hex::<32>()?);
     let hash = token_hash(&token).ok_or("the minted token has an unexpected shape")?;
-    let operator_id = random_hex(16)?;
+    let operator_id = random_hex::<16>()?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|e| e.to_string())?

@@ -19,7 +19,7 @@ pub enum ApiError {
         "Send an Idempotency-Key header (a UUID per ticket draft) so retries never duplicate a ticket."
     )]
     IdempotencyKeyRequired,
-    #[error("The Idempotency-Key header must be 8 to 255 visible ASCII characters.")]
+    #[error("The Idempotency-Key header must be a UUID v4 (for example from crypto.randomUUID()).")]
     IdempotencyKeyInvalid,
     #[error("This Idempotency-Key was already used with a different request body.")]
     IdempotencyKeyReused,

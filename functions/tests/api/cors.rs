@@ -51,7 +51,7 @@ fn a_post_from_a_foreign_origin_writes_nothing() {
     let app = TestApp::spawn();
     let r = app.create(
         "acme",
-        "key-0000001",
+        "00000000-0000-4000-8000-000000000001",
         &ticket_body("s"),
         &[("origin", "https://evil.example")],
     );
@@ -64,7 +64,7 @@ fn allowed_and_own_origins_may_read_responses_including_errors() {
     let app = TestApp::spawn();
     let r = app.create(
         "acme",
-        "key-0000001",
+        "00000000-0000-4000-8000-000000000001",
         &ticket_body("s"),
         &[("origin", "https://ACME.example/")],
     );
@@ -75,7 +75,7 @@ fn allowed_and_own_origins_may_read_responses_including_errors() {
     );
     let r = app.create(
         "acme",
-        "key-0000002",
+        "00000000-0000-4000-8000-000000000002",
         &ticket_body(""),
         &[("origin", OWN_ORIGIN)],
     );

@@ -70,10 +70,11 @@ impl TestApp {
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {
         let n = self.counter.get().wrapping_add(1);
         self.counter.set(n);
+        let now = Timestamp::from_millis(1_795_427_280_000 + i64::from(n) * 1000);
         let fresh = Fresh {
-            now: Timestamp::from_millis(1_795_427_280_000 + i64::from(n) * 1000),
-            ticket_id: TicketId::from_random([n; 16]),
-            visitor_id: VisitorId::from_random([n.wrapping_add(128); 16]),
+            now,
+            ticket_id: TicketId::mint(now, [n; 10]),
+            visitor_id: VisitorId::mint([n.wrapping_add(128); 16]),
         };
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = Request {
