@@ -5,10 +5,12 @@
 //! `parse` constructor, so code that holds one never re-validates it.
 
 pub mod api;
+pub mod comment_body;
 pub mod event;
 pub mod field_error;
 pub mod hex;
 pub mod ids;
+pub mod label;
 pub mod new_ticket;
 pub mod priority;
 pub mod requester;
