@@ -129,6 +129,7 @@ async fn create_ticket<E: Executor>(
                 visitor_id: visitor.as_ref().to_owned(),
             },
             visitor: Some(visitor),
+            assignee: None,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
         },

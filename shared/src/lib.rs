@@ -17,6 +17,7 @@ pub mod requester;
 pub mod role;
 pub mod site_key;
 pub mod status;
+pub mod sync_ref;
 pub mod ticket_code;
 pub mod ticket_text;
 pub mod timestamp;

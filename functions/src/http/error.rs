@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use thiserror::Error;
+use ticketbooth_shared::TransitionError;
 use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
@@ -38,6 +39,17 @@ pub enum ApiError {
     Unauthorized,
     #[error("Your role does not allow this.")]
     Forbidden,
+    #[error(
+        "This ticket was changed by someone else since you loaded it. Nothing was saved; reload it and try again."
+    )]
+    StaleEdit,
+    /// The message names the states the ticket may move to.
+    #[error("{0}")]
+    TransitionRefused(TransitionError),
+    #[error("Choose a snooze time in the future.")]
+    SnoozeInPast,
+    #[error("Assign the ticket to a member of this site who works tickets.")]
+    AssigneeNotMember,
     #[error("This origin may not call this site's API.")]
     OriginNotAllowed,
     #[error("Ticketing is switched off for this site.")]
@@ -50,7 +62,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => 422,
+            ApiError::Validation(_)
+            | ApiError::IdempotencyKeyReused
+            | ApiError::SnoozeInPast
+            | ApiError::AssigneeNotMember => 422,
+            ApiError::StaleEdit | ApiError::TransitionRefused(_) => 409,
             ApiError::IdempotencyKeyRequired
             | ApiError::IdempotencyKeyInvalid
             | ApiError::MalformedJson(_) => 400,
@@ -78,6 +94,10 @@ impl ApiError {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::StaleEdit => "stale_edit",
+            ApiError::TransitionRefused(_) => "transition_refused",
+            ApiError::SnoozeInPast => "snooze_in_past",
+            ApiError::AssigneeNotMember => "assignee_not_member",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
             ApiError::Internal(_) => "internal",
@@ -121,6 +141,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketNotFound => ApiError::NotFound,
             ServiceError::NotSignedIn => ApiError::Unauthorized,
             ServiceError::Forbidden => ApiError::Forbidden,
+            ServiceError::StaleEdit => ApiError::StaleEdit,
+            ServiceError::TransitionRefused(e) => ApiError::TransitionRefused(e),
+            ServiceError::SnoozeInPast => ApiError::SnoozeInPast,
+            ServiceError::AssigneeNotMember => ApiError::AssigneeNotMember,
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),
         }
     }

@@ -5,6 +5,7 @@ mod cors;
 mod create;
 mod dashboard;
 mod protocol;
+mod ticket_actions;
 mod visitor_reads;
 
 use std::cell::Cell;
