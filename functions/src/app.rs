@@ -12,6 +12,7 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
+use crate::operator_api;
 use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
@@ -59,7 +60,8 @@ async fn dispatch<E: Executor>(
     }
     let (site_key, page) = match route {
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
-        Route::App(page) => return dashboard::handle(app, req, page).await,
+        Route::App(page) => return dashboard::handle(app, req, page, fresh).await,
+        Route::Operator(page) => return operator_api::handle(app, req, page, fresh).await,
         Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything

@@ -2,6 +2,7 @@
 //! - `app` — one request in, one response out; routes to handlers.
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
+//! - `operator_api` — the operators' JSON API (bearer API tokens), same services as the pages.
 //! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
 //! - `sha256` — SHA-256 as hex (idempotency fingerprints, operator-token hashes).
 //! - `sql` — every SQL statement, one module per table.
@@ -12,6 +13,7 @@
 pub mod app;
 pub mod dashboard;
 pub mod http;
+pub mod operator_api;
 pub mod service;
 pub mod sha256;
 pub mod sql;

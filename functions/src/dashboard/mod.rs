@@ -6,6 +6,8 @@
 
 pub mod csrf;
 mod html;
+pub mod ticket_page;
+mod ticket_work;
 pub mod views;
 
 use serde::Deserialize;
@@ -13,9 +15,9 @@ use ticketbooth_shared::FieldError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::{Priority, Status};
 
-use crate::app::App;
+use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
-use crate::http::routes::AppPage;
+use crate::http::routes::{AppPage, Verb};
 use crate::http::{Body, Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets::{self, ListQuery};
@@ -28,8 +30,17 @@ pub async fn handle<E: Executor>(
     app: &App<E>,
     req: &Request,
     page: AppPage,
+    fresh: Fresh,
 ) -> Result<Response, ApiError> {
     match (page, req.method.as_str()) {
+        (AppPage::NewTicket, "GET") => ticket_work::new_ticket_form(app, req, fresh).await,
+        (AppPage::NewTicket, _) => ticket_work::create(app, req, fresh).await,
+        (AppPage::TicketAction(code, Verb::Delete), "GET") => {
+            ticket_work::confirm_delete(app, req, &code).await
+        }
+        (AppPage::TicketAction(code, verb), _) => {
+            ticket_work::act(app, req, &code, verb, fresh).await
+        }
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
         (AppPage::Login, "GET") => Ok(Response::html(200, views::sign_in(None))),
         (AppPage::Login, _) => sign_in(app, req).await,
@@ -49,7 +60,10 @@ pub async fn handle<E: Executor>(
                 return Ok(redirect("/app/login"));
             };
             let detail = operator_tickets::detail(&app.db, &op, &code).await?;
-            Ok(Response::html(200, views::ticket_detail(&op, &detail)))
+            Ok(Response::html(
+                200,
+                ticket_page::render(&op, &detail, fresh.now),
+            ))
         }
     }
 }

@@ -1,15 +1,18 @@
 //! The dashboard's pages. Server-rendered, usable without JavaScript; styles in `www/app.css`.
 
-use ticketbooth_shared::event::{Actor, EventKind};
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::html::Html;
-use crate::service::operator_tickets::{Detail, ListPage, ListQuery};
+use crate::service::operator_tickets::{ListPage, ListQuery};
 use crate::service::operators::Operator;
 
 /// The frame around every page. `operator` is `None` on the sign-in page.
-fn layout(title: &str, operator: Option<&Operator>, body: impl FnOnce(&mut Html)) -> String {
+pub(super) fn layout(
+    title: &str,
+    operator: Option<&Operator>,
+    body: impl FnOnce(&mut Html),
+) -> String {
     let mut h = Html::default();
     h.raw("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
@@ -119,56 +122,6 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
     })
 }
 
-pub fn ticket_detail(op: &Operator, detail: &Detail) -> String {
-    let t = &detail.ticket;
-    layout(&t.code, Some(op), |h| {
-        h.raw("<p><a href=\"/app/tickets\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
-            .text(&t.code)
-            .raw("</span> ")
-            .text(&t.subject)
-            .raw("</h1><p class=\"meta\">");
-        status_badge(h, &t.status);
-        h.raw(" ");
-        priority_badge(h, &t.priority);
-        h.raw(" <span>via ")
-            .text(&t.source)
-            .raw("</span> · opened ");
-        time(h, t.created_at);
-        h.raw(" · updated ");
-        time(h, t.updated_at);
-        h.raw("</p></header><dl class=\"facts\"><dt>Requester</dt><dd>");
-        requester(h, t.requester_name.as_deref(), t.requester_email.as_deref());
-        h.raw("</dd><dt>Assignee</dt><dd>")
-            .text(t.assignee_id.as_deref().unwrap_or("Unassigned"))
-            .raw("</dd></dl>");
-        if let Some(summary) = &t.summary {
-            h.raw("<h2>Summary</h2><p class=\"prose\">")
-                .text(summary)
-                .raw("</p>");
-        }
-        h.raw("<h2>Description</h2>");
-        if t.description.is_empty() {
-            h.raw("<p class=\"muted\">No description.</p>");
-        } else {
-            h.raw("<p class=\"prose\">")
-                .text(&t.description)
-                .raw("</p>");
-        }
-        transcript(h, &t.transcript);
-        h.raw("<h2>Timeline</h2><ol class=\"timeline\">");
-        for event in &detail.events {
-            h.raw("<li><span class=\"what\">")
-                .text(&describe_event(&event.kind, &event.data))
-                .raw("</span> <span class=\"muted\">by ")
-                .text(&describe_actor(&event.actor))
-                .raw(", ");
-            time(h, event.created_at);
-            h.raw("</span></li>");
-        }
-        h.raw("</ol></article>");
-    })
-}
-
 fn tab(h: &mut Html, query: &ListQuery, status: Option<Status>, label: &str, count: i64) {
     let target = ListQuery {
         status,
@@ -259,14 +212,14 @@ pub fn list_url(query: &ListQuery) -> String {
     }
 }
 
-fn status_badge(h: &mut Html, status: &str) {
+pub(super) fn status_badge(h: &mut Html, status: &str) {
     let label = Status::parse(status)
         .map(Status::operator_label)
         .unwrap_or(status);
     badge(h, "status-", status, label);
 }
 
-fn priority_badge(h: &mut Html, priority: &str) {
+pub(super) fn priority_badge(h: &mut Html, priority: &str) {
     let label = Priority::parse(priority)
         .map(Priority::label)
         .unwrap_or(priority);
@@ -274,7 +227,7 @@ fn priority_badge(h: &mut Html, priority: &str) {
 }
 
 /// `<span class="badge {kind}{value}">{label}</span>`; the class picks the colour in app.css.
-fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
+pub(super) fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
     h.raw("<span class=\"badge ")
         .raw(kind)
         .text(value)
@@ -283,7 +236,7 @@ fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
         .raw("</span>");
 }
 
-fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
+pub(super) fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
     match (name, email) {
         (None, None) => {
             h.raw("<span class=\"muted\">Anonymous visitor</span>");
@@ -297,7 +250,7 @@ fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
     }
 }
 
-fn time(h: &mut Html, ms: i64) {
+pub(super) fn time(h: &mut Html, ms: i64) {
     let iso = Timestamp::from_millis(ms).to_rfc3339();
     // "2026-11-23T09:48:00.000Z" → "2026-11-23 09:48 UTC"
     let shown = format!("{} {} UTC", &iso[..10], &iso[11..16]);
@@ -308,7 +261,7 @@ fn time(h: &mut Html, ms: i64) {
         .raw("</time>");
 }
 
-fn transcript(h: &mut Html, json: &str) {
+pub(super) fn transcript(h: &mut Html, json: &str) {
     #[derive(serde::Deserialize)]
     struct Line {
         author: String,
@@ -329,35 +282,4 @@ fn transcript(h: &mut Html, json: &str) {
             .raw("</span></li>");
     }
     h.raw("</ol>");
-}
-
-/// One line of the timeline, from an event row's `kind` and `data`.
-fn describe_event(kind: &str, data: &str) -> String {
-    let mut value: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
-    if let Some(fields) = value.as_object_mut() {
-        fields.insert("kind".into(), kind.into());
-    }
-    match serde_json::from_value::<EventKind>(value) {
-        Ok(EventKind::Created { source }) => format!("Created via {}", source.as_str()),
-        Ok(EventKind::StatusChanged { from, to }) => {
-            format!("Status {} → {}", from.operator_label(), to.operator_label())
-        }
-        Ok(EventKind::PriorityChanged { from, to }) => {
-            format!("Priority {} → {}", from.label(), to.label())
-        }
-        Ok(EventKind::CommentAdded { visibility }) => {
-            format!("Comment added ({visibility:?})").to_lowercase()
-        }
-        Ok(other) => other.name().replace('_', " "),
-        Err(_) => kind.replace('_', " "),
-    }
-}
-
-fn describe_actor(actor: &str) -> String {
-    match serde_json::from_str::<Actor>(actor) {
-        Ok(Actor::Visitor { .. }) => "the visitor".into(),
-        Ok(Actor::Bot) => "the bot".into(),
-        Ok(Actor::Operator { operator_id }) => format!("operator {operator_id}"),
-        Ok(Actor::System) | Err(_) => "the system".into(),
-    }
 }

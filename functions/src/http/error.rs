@@ -37,6 +37,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
     Unauthorized,
+    #[error("A valid API token is required (Authorization: Bearer <token>).")]
+    ApiTokenRequired,
     #[error("Your role does not allow this.")]
     Forbidden,
     #[error(
@@ -74,7 +76,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::UnsupportedMediaType => 415,
             ApiError::PayloadTooLarge => 413,
-            ApiError::Unauthorized => 401,
+            ApiError::Unauthorized | ApiError::ApiTokenRequired => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
             ApiError::Internal(_) => 500,
         }
@@ -92,7 +94,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unauthorized | ApiError::ApiTokenRequired => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::StaleEdit => "stale_edit",
             ApiError::TransitionRefused(_) => "transition_refused",
@@ -123,7 +125,9 @@ impl ApiError {
         let mut response = Response::json(self.status(), &body);
         match self {
             ApiError::MethodNotAllowed { allow } => response = response.with_header("allow", allow),
-            ApiError::Unauthorized => response = response.with_header("www-authenticate", "Bearer"),
+            ApiError::Unauthorized | ApiError::ApiTokenRequired => {
+                response = response.with_header("www-authenticate", "Bearer")
+            }
             ApiError::Internal(detail) => response.log = Some(detail),
             _ => {}
         }
