@@ -4,8 +4,10 @@
 mod cors;
 mod create;
 mod dashboard;
+mod operator_api;
 mod protocol;
 mod ticket_actions;
+mod ticket_page;
 mod visitor_reads;
 
 use std::cell::Cell;
