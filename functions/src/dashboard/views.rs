@@ -74,7 +74,14 @@ pub fn error_page(status: u16, message: &str, fields: &[(String, String)]) -> St
 
 pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String {
     layout("Tickets", Some(op), |h| {
-        h.raw("<h1>Tickets</h1><nav class=\"tabs\" aria-label=\"Status\">");
+        h.raw("<div class=\"list-head\"><h1>Tickets</h1>");
+        if op
+            .role
+            .allows(ticketbooth_shared::role::Action::CreateTicket)
+        {
+            h.raw("<a class=\"new-ticket\" href=\"/app/tickets/new\">New ticket</a>");
+        }
+        h.raw("</div><nav class=\"tabs\" aria-label=\"Status\">");
         let total: i64 = page.counts.values().sum();
         tab(h, query, None, "All", total);
         for status in Status::ALL {
