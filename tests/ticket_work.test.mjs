@@ -84,7 +84,7 @@ async function submit(page, button) {
 }
 
 async function changeStatus(page, to, comment) {
-  await page.getByLabel('Status', { exact: true }).selectOption(to);
+  await page.getByLabel('Move to').selectOption(to);
   if (comment) await page.getByLabel('Comment on the change (optional)').fill(comment);
   await submit(page, page.getByRole('button', { name: 'Change status' }));
   assert.match(page.url(), /\/app\/tickets\/TKT-1$/);
@@ -124,7 +124,7 @@ test('an owner works a ticket through its life', async () => {
   await openTicket(page, 'TKT-1');
 
   // Only the valid next state is offered.
-  const options = await page.getByLabel('Status', { exact: true }).locator('option').allTextContents();
+  const options = await page.getByLabel('Move to').locator('option').allTextContents();
   assert.deepEqual(options, ['Pending']);
   await changeStatus(page, 'pending', 'Looking into the double charge.');
   assert.equal(await page.locator('.meta .badge').first().textContent(), 'Pending');
@@ -177,7 +177,7 @@ test('an owner works a ticket through its life', async () => {
   // pending → resolved → (reopen) open → pending → resolved → closed, then no way back.
   await changeStatus(page, 'resolved');
   assert.ok((await row('TKT-1')).resolved_at > 0, 'resolved_at stamped');
-  assert.deepEqual(await page.getByLabel('Status', { exact: true }).locator('option').allTextContents(), ['Open', 'Closed']);
+  assert.deepEqual(await page.getByLabel('Move to').locator('option').allTextContents(), ['Open', 'Closed']);
   await changeStatus(page, 'open', 'Customer says the refund has not arrived.');
   await changeStatus(page, 'pending');
   await changeStatus(page, 'resolved');
@@ -185,7 +185,7 @@ test('an owner works a ticket through its life', async () => {
   const closed = await row('TKT-1');
   assert.equal(closed.status, 'closed');
   assert.ok(closed.closed_at >= closed.resolved_at);
-  assert.equal(await page.getByLabel('Status', { exact: true }).count(), 0);
+  assert.equal(await page.getByLabel('Move to').count(), 0);
   assert.match(await page.locator('.controls').textContent(), /Closed is final/);
 
   // The timeline has it all: who, what, old → new.

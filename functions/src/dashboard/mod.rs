@@ -52,7 +52,7 @@ pub async fn handle<E: Executor>(
                 return Ok(redirect("/app/login"));
             };
             let query = list_query(&req.query)?;
-            let page = operator_tickets::list(&app.db, &op, &query).await?;
+            let page = operator_tickets::list(&app.db, &op, &query, fresh.now).await?;
             Ok(Response::html(200, views::ticket_list(&op, &query, &page)))
         }
         (AppPage::Ticket(code), _) => {
@@ -140,6 +140,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         priority: String,
         q: String,
         page: String,
+        snoozed: String,
     }
     let raw: Raw = serde_urlencoded::from_str(raw).unwrap_or_default();
     let mut errors = ValidationErrors::default();
@@ -159,6 +160,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         status,
         priority,
         search: (!search.is_empty()).then(|| search.chars().take(200).collect()),
+        snoozed: raw.snoozed == "1",
         page: page.unwrap_or(1),
     })
 }

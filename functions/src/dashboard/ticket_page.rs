@@ -170,7 +170,7 @@ fn header_controls(
             h.raw("<p class=\"muted\">Closed is final: a closed ticket cannot be reopened.</p>");
         } else {
             h.raw(
-                "<label for=\"status-to\">Status</label><select id=\"status-to\" name=\"status\">",
+                "<label for=\"status-to\">Move to</label><select id=\"status-to\" name=\"status\">",
             );
             for next in status.allowed_next() {
                 h.raw("<option value=\"")
@@ -217,7 +217,8 @@ fn header_controls(
             h.raw("<input type=\"hidden\" name=\"assignee\" value=\"me\"><button>Assign to me</button></form>");
         }
     }
-    if can(Action::ChangeStatus) {
+    // Snoozing a closed ticket would hide nothing from anyone: not offered.
+    if can(Action::ChangeStatus) && status != Status::Closed {
         form.open(h, Verb::Snooze, "control");
         h.raw("<label for=\"snooze-until\">Snooze until (UTC)</label>")
             .raw("<input id=\"snooze-until\" name=\"until\" type=\"datetime-local\" required>")

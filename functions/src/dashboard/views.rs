@@ -93,7 +93,23 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
                 page.counts.get(status.as_str()).copied().unwrap_or(0),
             );
         }
-        h.raw("</nav>");
+        let other_view = ListQuery {
+            snoozed: !query.snoozed,
+            page: 1,
+            ..query.clone()
+        };
+        h.raw("<a class=\"view-switch\" href=\"")
+            .text(&list_url(&other_view))
+            .raw("\">")
+            .raw(if query.snoozed {
+                "Back to active tickets"
+            } else {
+                "Snoozed"
+            })
+            .raw("</a></nav>");
+        if query.snoozed {
+            h.raw("<p class=\"muted\">Snoozed tickets: each comes back to the active list by itself when its time is up.</p>");
+        }
         filter_form(h, query);
         if page.rows.is_empty() {
             h.raw("<p class=\"empty\">No tickets match.</p>");
@@ -154,6 +170,9 @@ fn filter_form(h: &mut Html, query: &ListQuery) {
             .text(status.as_str())
             .raw("\">");
     }
+    if query.snoozed {
+        h.raw("<input type=\"hidden\" name=\"snoozed\" value=\"1\">");
+    }
     h.raw("<label for=\"q\" class=\"visually-hidden\">Search</label>")
         .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search subject, description, requester or code\" value=\"")
         .text(query.search.as_deref().unwrap_or(""))
@@ -207,6 +226,9 @@ pub fn list_url(query: &ListQuery) -> String {
     }
     if let Some(q) = &query.search {
         pairs.push(("q", q.clone()));
+    }
+    if query.snoozed {
+        pairs.push(("snoozed", "1".to_owned()));
     }
     if query.page > 1 {
         pairs.push(("page", query.page.to_string()));

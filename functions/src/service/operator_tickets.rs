@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
@@ -22,6 +23,8 @@ pub struct ListQuery {
     pub status: Option<Status>,
     pub priority: Option<Priority>,
     pub search: Option<String>,
+    /// Show the snoozed tickets (and only those) instead of the active ones.
+    pub snoozed: bool,
     /// From 1.
     pub page: u32,
 }
@@ -39,9 +42,12 @@ pub async fn list<E: Executor>(
     db: &E,
     op: &Operator,
     query: &ListQuery,
+    now: Timestamp,
 ) -> Result<ListPage, ServiceError> {
     op.require(Action::ViewTickets)?;
     let filter = ListFilter {
+        snoozed: query.snoozed,
+        now_ms: now.millis(),
         status: query.status.map(Status::as_str),
         priority: query.priority.map(Priority::as_str),
         search: query.search.as_deref(),

@@ -123,6 +123,10 @@ pub struct ListFilter<'a> {
     /// Matched as a substring of subject, description, requester name and email, or exactly
     /// as a code.
     pub search: Option<&'a str>,
+    /// Snoozed tickets only (`snoozed_until` after `now_ms`); otherwise they are hidden, and
+    /// come back by themselves once the time passes.
+    pub snoozed: bool,
+    pub now_ms: i64,
     pub limit: i64,
     pub offset: i64,
 }
@@ -147,6 +151,8 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
            AND (?4 IS NULL OR code = ?5
                 OR subject LIKE ?4 ESCAPE '\\' OR description LIKE ?4 ESCAPE '\\'
                 OR requester_name LIKE ?4 ESCAPE '\\' OR requester_email LIKE ?4 ESCAPE '\\')
+           AND (CASE WHEN ?8 = 1 THEN snoozed_until > ?9
+                     ELSE snoozed_until IS NULL OR snoozed_until <= ?9 END)
          ORDER BY updated_at DESC, number DESC
          LIMIT ?6 OFFSET ?7",
         vec![
@@ -157,6 +163,8 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
             Value::from(filter.search.map(str::to_ascii_uppercase)),
             Value::from(filter.limit),
             Value::from(filter.offset),
+            Value::from(filter.snoozed),
+            Value::from(filter.now_ms),
         ],
     )
 }

@@ -351,3 +351,20 @@ fn an_operator_creates_a_ticket_assigned_to_themselves() {
     assert!(html.contains("<code>subject</code>") && html.contains("kept &lt;text&gt;"));
     assert_eq!(page(&app, "/app/tickets/new", GUEST_TOKEN).0, 403);
 }
+
+#[test]
+fn a_snoozed_ticket_leaves_the_active_list_and_comes_back_by_itself() {
+    let app = spawn_with_tokens(2);
+    // The test app's clock is in 2026; one ticket snoozed until 2030, one whose snooze ended.
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET subject = 'Sleeping', snoozed_until = 1900000000000 WHERE code = 'TKT-1';
+             UPDATE tickets SET subject = 'Awake again', snoozed_until = 1000 WHERE code = 'TKT-2';",
+        )
+        .unwrap();
+    let (_, active) = page(&app, "/app/tickets", OWNER_TOKEN);
+    assert!(active.contains("Awake again") && !active.contains("Sleeping"));
+    let (_, snoozed) = page(&app, "/app/tickets?snoozed=1", OWNER_TOKEN);
+    assert!(snoozed.contains("Sleeping") && !snoozed.contains("Awake again"));
+    assert!(snoozed.contains("Back to active tickets"));
+}
