@@ -284,3 +284,21 @@ test('an operator creates a ticket from the blank form; the API reads it', async
   assert.deepEqual(doc.ticket.assignee, { id: member.id, name: 'Max Member' });
   await page.close();
 });
+
+test('bulk from the list: each ticket through the state machine, the refused one named', async () => {
+  const page = await browser.newPage();
+  await signIn(page, worker, owner);
+  // TKT-1 is closed by now (the first test); TKT-3 is open.
+  await page.goto(`${worker.baseUrl}/app/tickets`);
+  await page.getByLabel('Select TKT-1', { exact: true }).check();
+  await page.getByLabel('Select TKT-3', { exact: true }).check();
+  await page.getByLabel('With the selected tickets').selectOption('status:pending');
+  await submit(page, page.getByRole('button', { name: 'Apply to selected' }));
+  const summary = await page.getByRole('status').textContent();
+  assert.equal(summary, '1 changed, 0 already so, 1 refused.');
+  assert.match(await page.locator('.bulk-results').innerText(), /TKT-1: refused — A ticket cannot move from closed to pending/);
+  assert.equal((await row('TKT-3')).status, 'pending');
+  assert.equal((await row('TKT-1')).status, 'closed');
+  await page.screenshot({ path: join(OUTPUT, 'ticket-work-bulk.png'), fullPage: true });
+  await page.close();
+});

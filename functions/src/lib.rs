@@ -1,5 +1,6 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
+//! - `bulk` — one action over many tickets (API and dashboard).
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
 //! - `operator_api` — the operators' JSON API (bearer API tokens), same services as the pages.
@@ -11,6 +12,7 @@
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
 pub mod app;
+pub mod bulk;
 pub mod dashboard;
 pub mod http;
 pub mod operator_api;

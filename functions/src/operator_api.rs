@@ -15,8 +15,9 @@ use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh};
+use crate::bulk;
 use crate::http::error::ApiError;
-use crate::http::routes::{OperatorApi, Verb};
+use crate::http::routes::OperatorApi;
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::operator_tickets::{self, Detail};
@@ -27,10 +28,6 @@ use crate::store::Executor;
 
 /// The OpenAPI 3.1 document of these routes.
 pub const OPENAPI: &str = include_str!("../openapi.json");
-
-/// At most this many tickets per bulk request: one request stays well inside a Worker's
-/// time and subrequest limits (each ticket is two D1 round trips).
-pub const BULK_MAX: usize = 100;
 
 pub async fn handle<E: Executor>(
     app: &App<E>,
@@ -137,137 +134,17 @@ struct BulkRequest {
     input: ActionInput,
 }
 
-#[derive(Serialize)]
-struct BulkResult {
-    changed: usize,
-    unchanged: usize,
-    refused: usize,
-    results: Vec<BulkItem>,
-}
-
-#[derive(Serialize)]
-struct BulkItem {
-    code: String,
-    /// `changed`, `unchanged`, `deleted` or `refused`.
-    outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<BulkError>,
-}
-
-#[derive(Serialize)]
-struct BulkError {
-    code: &'static str,
-    message: String,
-}
-
-/// `POST /api/v1/tickets/bulk`: one action over many tickets, each through `apply` on its
-/// own (its own permission check, transition check and batch), so one refusal never blocks
-/// the rest; the answer says which changed and which were refused, and why.
+/// `POST /api/v1/tickets/bulk` (see `bulk::run`).
 async fn bulk<E: Executor>(
     app: &App<E>,
     req: &Request,
     op: &Operator,
     now: Timestamp,
 ) -> Result<Response, ApiError> {
-    op.require(Action::BulkEdit)?;
     let body: BulkRequest = json_input(req)?;
-    let verb = match body.action.as_str() {
-        "status" => Verb::Status,
-        "priority" => Verb::Priority,
-        "assign" => Verb::Assign,
-        "labels-add" => Verb::AddLabel,
-        "labels-remove" => Verb::RemoveLabel,
-        "spam" => Verb::Spam,
-        "delete" => Verb::Delete,
-        _ => return Err(invalid("action")),
-    };
-    if body.codes.is_empty() || body.codes.len() > BULK_MAX {
-        return Err(invalid("codes"));
-    }
-    // A bulk delete is confirmed once, with the word itself, rather than per code.
-    if verb == Verb::Delete
-        && !body
-            .input
-            .confirm
-            .as_deref()
-            .is_some_and(|c| c.eq_ignore_ascii_case("delete"))
-    {
-        return Err(invalid("confirm"));
-    }
-    let mut result = BulkResult {
-        changed: 0,
-        unchanged: 0,
-        refused: 0,
-        results: Vec::with_capacity(body.codes.len()),
-    };
-    for raw in &body.codes {
-        let outcome = match TicketCode::parse(raw) {
-            Err(_) => Err(ApiError::NotFound),
-            Ok(code) => {
-                let text = code.to_string();
-                // Versions are per ticket; a bulk request guards each against races only.
-                let input = ActionInput {
-                    confirm: Some(text.clone()),
-                    version: None,
-                    ..body.input.clone()
-                };
-                match ticket_input::change(verb, &input, op, &text) {
-                    Err(e) => Err(e),
-                    Ok(change) => ticket_actions::apply(&app.db, op, &code, None, change, now)
-                        .await
-                        .map_err(ApiError::from),
-                }
-            }
-        };
-        let item = match outcome {
-            Ok(Outcome::Changed) => {
-                result.changed += 1;
-                BulkItem::ok(raw, "changed")
-            }
-            Ok(Outcome::Deleted) => {
-                result.changed += 1;
-                BulkItem::ok(raw, "deleted")
-            }
-            Ok(Outcome::Unchanged) => {
-                result.unchanged += 1;
-                BulkItem::ok(raw, "unchanged")
-            }
-            // A fault of ours stops the run: what is done stays done (each ticket is its own
-            // batch) and the client retries the rest.
-            Err(e @ ApiError::Internal(_)) => return Err(e),
-            Err(e) => {
-                result.refused += 1;
-                BulkItem {
-                    code: raw.clone(),
-                    outcome: "refused",
-                    error: Some(BulkError {
-                        code: e.code(),
-                        message: e.to_string(),
-                    }),
-                }
-            }
-        };
-        result.results.push(item);
-    }
+    let verb = bulk::verb(&body.action)?;
+    let result = bulk::run(&app.db, op, verb, &body.codes, &body.input, now).await?;
     Ok(Response::json(200, &result))
-}
-
-impl BulkItem {
-    fn ok(code: &str, outcome: &'static str) -> Self {
-        Self {
-            code: code.to_owned(),
-            outcome,
-            error: None,
-        }
-    }
-}
-
-fn invalid(field: &'static str) -> ApiError {
-    let mut errors = ticketbooth_shared::new_ticket::ValidationErrors::default();
-    errors
-        .0
-        .insert(field, ticketbooth_shared::FieldError::InvalidFormat);
-    ApiError::Validation(errors)
 }
 
 /// A JSON body parsed into `T`; an empty body reads as `{}`.

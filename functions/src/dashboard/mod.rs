@@ -4,6 +4,7 @@
 //! The session cookie holds the operator's API token (HttpOnly, SameSite=Strict, Secure over
 //! HTTPS): the token is already the credential, and only its hash is stored server-side.
 
+mod bulk_page;
 pub mod csrf;
 mod html;
 pub mod ticket_page;
@@ -33,6 +34,7 @@ pub async fn handle<E: Executor>(
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
     match (page, req.method.as_str()) {
+        (AppPage::Bulk, _) => ticket_work::bulk(app, req, fresh).await,
         (AppPage::NewTicket, "GET") => ticket_work::new_ticket_form(app, req, fresh).await,
         (AppPage::NewTicket, _) => ticket_work::create(app, req, fresh).await,
         (AppPage::TicketAction(code, Verb::Delete), "GET") => {

@@ -11,8 +11,9 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_code::TicketCode;
 
-use super::{csrf, redirect, signed_in, ticket_page};
+use super::{bulk_page, csrf, redirect, signed_in, ticket_page};
 use crate::app::{App, Fresh};
+use crate::bulk;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::http::ticket_input::{self, ActionInput};
@@ -144,6 +145,63 @@ pub async fn act<E: Executor>(
             .map_or_else(|| format!("/app/tickets/{code_text}"), str::to_owned),
     };
     Ok(redirect(&back))
+}
+
+/// `POST /app/tickets/bulk`: the list's bulk form. The action comes as `verb` or
+/// `verb:value` (`status:pending`, `assign:me`, `spam:true`); the tickets are the ticked
+/// `codes`, or every `page_codes` for "Apply to all on this page". A delete asks first.
+pub async fn bulk<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    let Some(op) = signed_in(app, req).await? else {
+        return Ok(redirect("/app/login"));
+    };
+    let pairs: Vec<(String, String)> = form_body(req)?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    csrf::check(req, &op, field("csrf").as_deref())?;
+    let scope = if field("scope").as_deref() == Some("page") {
+        "page_codes"
+    } else {
+        "codes"
+    };
+    let codes: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == scope)
+        .map(|(_, v)| v.clone())
+        .collect();
+    let back = field("return_to")
+        .filter(|to| is_dashboard_path(to))
+        .unwrap_or_else(|| "/app/tickets".to_owned());
+    let raw_action = field("bulk_action").unwrap_or_default();
+    let (verb, value) = raw_action.split_once(':').unwrap_or((&raw_action, ""));
+    let verb = bulk::verb(verb)?;
+    let mut input = ActionInput {
+        confirm: field("confirm"),
+        label: field("label"),
+        ..ActionInput::default()
+    };
+    match verb {
+        Verb::Status => input.status = Some(value.to_owned()),
+        Verb::Assign => input.assignee = Some(value.to_owned()),
+        Verb::Spam => input.spam = Some(value == "true"),
+        Verb::Delete if input.confirm.as_deref() != Some("delete") && !codes.is_empty() => {
+            op.require(Action::DeleteTicket)?;
+            return Ok(Response::html(
+                200,
+                bulk_page::confirm_delete(&op, &codes, &back),
+            ));
+        }
+        _ => {}
+    }
+    let result = bulk::run(&app.db, &op, verb, &codes, &input, fresh.now).await?;
+    Ok(Response::html(200, bulk_page::results(&op, &result, &back)))
 }
 
 /// Only a path of our own dashboard is a place to send the browser back to: no scheme, no

@@ -3,6 +3,7 @@
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
+use super::bulk_page;
 use super::html::Html;
 use crate::service::operator_tickets::{ListPage, ListQuery};
 use crate::service::operators::Operator;
@@ -111,14 +112,26 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
             h.raw("<p class=\"muted\">Snoozed tickets: each comes back to the active list by itself when its time is up.</p>");
         }
         filter_form(h, query);
+        let bulk = op.role.allows(ticketbooth_shared::role::Action::BulkEdit);
         if page.rows.is_empty() {
             h.raw("<p class=\"empty\">No tickets match.</p>");
         } else {
-            h.raw("<table class=\"tickets\"><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
+            if bulk {
+                bulk_page::form(h, op, &list_url(query), &page.rows);
+            }
+            h.raw("<table class=\"tickets\"><thead><tr>");
+            if bulk {
+                h.raw("<th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>");
+            }
+            h.raw("<th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
                 .raw("<th scope=\"col\">Requester</th><th scope=\"col\">Status</th><th scope=\"col\">Priority</th>")
                 .raw("<th scope=\"col\">Source</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
             for row in &page.rows {
-                h.raw("<tr><td><a href=\"/app/tickets/")
+                h.raw("<tr>");
+                if bulk {
+                    bulk_page::checkbox(h, &row.code);
+                }
+                h.raw("<td><a href=\"/app/tickets/")
                     .text(&row.code)
                     .raw("\">")
                     .text(&row.code)

@@ -114,6 +114,8 @@ pub enum AppPage {
     TicketAction(TicketCode, Verb),
     /// `GET /app/tickets/new` shows the blank form, `POST` creates.
     NewTicket,
+    /// `POST /app/tickets/bulk`: one action over the tickets ticked on the list.
+    Bulk,
 }
 
 impl Route {
@@ -127,6 +129,7 @@ impl Route {
             ["app", "logout"] => Ok(Route::App(AppPage::Logout)),
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
             ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
+            ["app", "tickets", "bulk"] => Ok(Route::App(AppPage::Bulk)),
             ["app", "tickets", code] => Ok(Route::App(AppPage::Ticket(code_of(code)?))),
             ["app", "tickets", code, verb] => Ok(Route::App(AppPage::TicketAction(
                 code_of(code)?,
@@ -166,7 +169,7 @@ impl Route {
             }
             Route::App(AppPage::Login | AppPage::NewTicket) => "GET, POST",
             Route::App(AppPage::TicketAction(_, Verb::Delete)) => "GET, POST",
-            Route::App(AppPage::TicketAction(..)) => "POST",
+            Route::App(AppPage::TicketAction(..) | AppPage::Bulk) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).
             Route::Operator(OperatorApi::Tickets | OperatorApi::Bulk) => "POST",

@@ -368,3 +368,96 @@ fn a_snoozed_ticket_leaves_the_active_list_and_comes_back_by_itself() {
     assert!(snoozed.contains("Sleeping") && !snoozed.contains("Awake again"));
     assert!(snoozed.contains("Back to active tickets"));
 }
+
+#[test]
+fn bulk_from_the_list_reports_each_ticket_and_asks_before_deleting() {
+    let app = spawn_with_tokens(3);
+    app.db()
+        .execute_script("UPDATE tickets SET status = 'closed' WHERE code = 'TKT-2'")
+        .unwrap();
+    let (_, list) = page(&app, "/app/tickets", OWNER_TOKEN);
+    assert!(list.contains("form=\"bulk\" value=\"TKT-1\" aria-label=\"Select TKT-1\""));
+    assert!(list.contains("Apply to all on this page"));
+    let (_, guest_list) = page(&app, "/app/tickets", GUEST_TOKEN);
+    assert!(
+        !guest_list.contains("id=\"bulk\""),
+        "a guest gets no bulk form"
+    );
+
+    let csrf = csrf_of(&app, OWNER_TOKEN);
+    let r = post_raw(
+        &app,
+        "/app/tickets/bulk",
+        OWNER_TOKEN,
+        &[
+            ("csrf", &csrf),
+            ("codes", "TKT-1"),
+            ("codes", "TKT-2"),
+            ("page_codes", "TKT-3"),
+            ("bulk_action", "status:pending"),
+            ("scope", "selected"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let html = String::from_utf8(r.body).unwrap();
+    assert!(
+        html.contains("1 changed, 0 already so, 1 refused."),
+        "{html}"
+    );
+    assert!(html.contains("cannot move from closed to pending"));
+    assert_eq!(snapshot(&app, 1)["ticket"][0]["status"], "pending");
+    assert_eq!(
+        snapshot(&app, 3)["ticket"][0]["status"],
+        "open",
+        "not ticked"
+    );
+
+    // "All on this page" takes the page's codes.
+    let r = post_raw(
+        &app,
+        "/app/tickets/bulk",
+        OWNER_TOKEN,
+        &[
+            ("csrf", &csrf),
+            ("page_codes", "TKT-1"),
+            ("page_codes", "TKT-3"),
+            ("bulk_action", "labels-add"),
+            ("label", "Batch"),
+            ("scope", "page"),
+        ],
+    );
+    assert!(String::from_utf8(r.body).unwrap().contains("2 changed"));
+    assert_eq!(snapshot(&app, 3)["labels"][0]["label"], "batch");
+
+    // Delete asks first, then deletes.
+    let delete = [
+        ("csrf", csrf.as_str()),
+        ("codes", "TKT-1"),
+        ("codes", "TKT-3"),
+        ("bulk_action", "delete"),
+        ("scope", "selected"),
+    ];
+    let r = post_raw(&app, "/app/tickets/bulk", OWNER_TOKEN, &delete);
+    assert!(
+        String::from_utf8(r.body)
+            .unwrap()
+            .contains("Delete 2 tickets?")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 3);
+    let mut confirmed = delete.to_vec();
+    confirmed.push(("confirm", "delete"));
+    let r = post_raw(&app, "/app/tickets/bulk", OWNER_TOKEN, &confirmed);
+    assert!(String::from_utf8(r.body).unwrap().contains("2 changed"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 1);
+
+    let guest = [
+        ("csrf", csrf_of(&app, GUEST_TOKEN)),
+        ("codes", "TKT-2".into()),
+        ("bulk_action", "spam:true".into()),
+    ];
+    let guest: Vec<(&str, &str)> = guest.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        post_raw(&app, "/app/tickets/bulk", GUEST_TOKEN, &guest).status,
+        403
+    );
+}
