@@ -12,6 +12,7 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
+use crate::operator_api;
 use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
@@ -78,7 +79,8 @@ async fn dispatch<E: Executor>(
     }
     let (site_key, page) = match route {
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
-        Route::App(page) => return dashboard::handle(app, req, page).await,
+        Route::App(page) => return dashboard::handle(app, req, page, fresh).await,
+        Route::Operator(page) => return operator_api::handle(app, req, page, fresh).await,
         Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything
@@ -150,6 +152,7 @@ async fn create_ticket<E: Executor>(
                 visitor_id: visitor.as_ref().to_owned(),
             },
             visitor: Some(visitor),
+            assignee: None,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
         },

@@ -1,8 +1,11 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
+//! - `bulk` — one action over many tickets (API and dashboard).
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
+//! - `operator_api` — the operators' JSON API (bearer API tokens), same services as the pages.
 //! - `random` — random bytes from the platform's CSPRNG (the Worker's ids; xtask's secrets).
+//! - `rate_limit` — budgets for public writes (Cloudflare's Rate Limiting binding).
 //! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
 //! - `sha256` — SHA-256 as hex (idempotency fingerprints, operator-token hashes).
 //! - `sql` — every SQL statement, one module per table.
@@ -11,8 +14,10 @@
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
 pub mod app;
+pub mod bulk;
 pub mod dashboard;
 pub mod http;
+pub mod operator_api;
 pub mod random;
 pub mod rate_limit;
 pub mod service;

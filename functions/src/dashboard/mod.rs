@@ -4,8 +4,11 @@
 //! The session cookie holds the operator's API token (HttpOnly, SameSite=Strict, Secure over
 //! HTTPS): the token is already the credential, and only its hash is stored server-side.
 
+mod bulk_page;
 pub mod csrf;
 mod html;
+pub mod ticket_page;
+mod ticket_work;
 pub mod views;
 
 use serde::Deserialize;
@@ -13,9 +16,9 @@ use ticketbooth_shared::FieldError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::{Priority, Status};
 
-use crate::app::App;
+use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
-use crate::http::routes::AppPage;
+use crate::http::routes::{AppPage, Verb};
 use crate::http::{Body, Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets::{self, ListQuery};
@@ -28,8 +31,18 @@ pub async fn handle<E: Executor>(
     app: &App<E>,
     req: &Request,
     page: AppPage,
+    fresh: Fresh,
 ) -> Result<Response, ApiError> {
     match (page, req.method.as_str()) {
+        (AppPage::Bulk, _) => ticket_work::bulk(app, req, fresh).await,
+        (AppPage::NewTicket, "GET") => ticket_work::new_ticket_form(app, req, fresh).await,
+        (AppPage::NewTicket, _) => ticket_work::create(app, req, fresh).await,
+        (AppPage::TicketAction(code, Verb::Delete), "GET") => {
+            ticket_work::confirm_delete(app, req, &code).await
+        }
+        (AppPage::TicketAction(code, verb), _) => {
+            ticket_work::act(app, req, &code, verb, fresh).await
+        }
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
         (AppPage::Login, "GET") => Ok(Response::html(200, views::sign_in(None))),
         (AppPage::Login, _) => sign_in(app, req).await,
@@ -41,7 +54,7 @@ pub async fn handle<E: Executor>(
                 return Ok(redirect("/app/login"));
             };
             let query = list_query(&req.query)?;
-            let page = operator_tickets::list(&app.db, &op, &query).await?;
+            let page = operator_tickets::list(&app.db, &op, &query, fresh.now).await?;
             Ok(Response::html(200, views::ticket_list(&op, &query, &page)))
         }
         (AppPage::Ticket(code), _) => {
@@ -49,7 +62,10 @@ pub async fn handle<E: Executor>(
                 return Ok(redirect("/app/login"));
             };
             let detail = operator_tickets::detail(&app.db, &op, &code).await?;
-            Ok(Response::html(200, views::ticket_detail(&op, &detail)))
+            Ok(Response::html(
+                200,
+                ticket_page::render(&op, &detail, fresh.now),
+            ))
         }
     }
 }
@@ -126,6 +142,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         priority: String,
         q: String,
         page: String,
+        snoozed: String,
     }
     let raw: Raw = serde_urlencoded::from_str(raw).unwrap_or_default();
     let mut errors = ValidationErrors::default();
@@ -145,6 +162,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         status,
         priority,
         search: (!search.is_empty()).then(|| search.chars().take(200).collect()),
+        snoozed: raw.snoozed == "1",
         page: page.unwrap_or(1),
     })
 }

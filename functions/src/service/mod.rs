@@ -6,14 +6,16 @@ pub mod maintenance;
 pub mod operator_tickets;
 pub mod operators;
 pub mod sites;
+pub mod ticket_actions;
 pub mod tickets;
 
 use thiserror::Error;
+use ticketbooth_shared::TransitionError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use crate::store::StoreError;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Error, PartialEq)]
 pub enum ServiceError {
     #[error("no such site")]
     SiteNotFound,
@@ -29,6 +31,14 @@ pub enum ServiceError {
     NotSignedIn,
     #[error("the operator's role does not allow this")]
     Forbidden,
+    #[error("the ticket changed since it was read")]
+    StaleEdit,
+    #[error(transparent)]
+    TransitionRefused(TransitionError),
+    #[error("a snooze must end in the future")]
+    SnoozeInPast,
+    #[error("the assignee is not a member of this site who works tickets")]
+    AssigneeNotMember,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

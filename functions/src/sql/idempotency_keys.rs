@@ -35,3 +35,12 @@ pub fn delete_claimed_before(cutoff_ms: i64) -> Statement {
         vec![Value::from(cutoff_ms)],
     )
 }
+
+/// Forgets the keys that made a ticket (in its delete batch): a retry of that request after
+/// the delete creates a new ticket rather than pointing at one that is gone.
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM idempotency_keys WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}

@@ -2,8 +2,11 @@
 //! `Statement` with `?N` parameters; nothing here interpolates input into SQL text. Every
 //! statement on tenant data filters by `site_id`.
 
+pub mod comments;
 pub mod idempotency_keys;
+pub mod labels;
 pub mod operator_tokens;
+pub mod site_members;
 pub mod sites;
 pub mod ticket_events;
 pub mod tickets;

@@ -167,7 +167,7 @@ fn the_ticket_page_shows_description_transcript_and_timeline() {
     assert_eq!(status, 200);
     assert!(html.contains("Charged twice") && html.contains("Card ending 42.\nTwice!"));
     assert!(html.contains("I was charged &lt;b&gt;twice&lt;/b&gt;"));
-    assert!(html.contains("Created via widget") && html.contains("by the visitor"));
+    assert!(html.contains("Created via widget") && html.contains("by <bdi>the visitor</bdi>"));
     assert!(html.contains("Anonymous visitor"));
 
     // Another site's operator cannot open it, even knowing the code.

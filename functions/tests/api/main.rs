@@ -5,8 +5,11 @@ mod cors;
 mod create;
 mod dashboard;
 mod maintenance;
+mod operator_api;
 mod protocol;
 mod rate_limits;
+mod ticket_actions;
+mod ticket_page;
 mod visitor_reads;
 
 use std::cell::Cell;
