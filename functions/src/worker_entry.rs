@@ -28,6 +28,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         now: Timestamp::from_millis(js_sys::Date::now() as i64),
         ticket_id: TicketId::from_random(random_bytes()?),
         visitor_id: VisitorId::from_random(random_bytes()?),
+        entropy: {
+            let (a, b) = (random_bytes()?, random_bytes()?);
+            let mut entropy = [0u8; 32];
+            entropy[..16].copy_from_slice(&a);
+            entropy[16..].copy_from_slice(&b);
+            entropy
+        },
     };
     let response = app::handle(&app, &request, fresh).await;
     if let Some(detail) = &response.log {

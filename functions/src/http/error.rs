@@ -8,7 +8,7 @@ use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use super::{MAX_BODY_BYTES, Response};
-use crate::service::ServiceError;
+use crate::service::{Refusal, ServiceError};
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -42,6 +42,9 @@ pub enum ApiError {
     OriginNotAllowed,
     #[error("Ticketing is switched off for this site.")]
     TicketingDisabled,
+    /// A sign-in, membership or settings rule said no (`Refusal` has the status and code).
+    #[error(transparent)]
+    Refused(Refusal),
     /// The message shown is generic; the detail goes to the log.
     #[error("Something went wrong on our side. Nothing was saved; please try again.")]
     Internal(String),
@@ -60,6 +63,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => 413,
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
+            ApiError::Refused(refusal) => refusal.status(),
             ApiError::Internal(_) => 500,
         }
     }
@@ -80,6 +84,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
+            ApiError::Refused(refusal) => refusal.code(),
             ApiError::Internal(_) => "internal",
         }
     }
@@ -121,6 +126,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketNotFound => ApiError::NotFound,
             ServiceError::NotSignedIn => ApiError::Unauthorized,
             ServiceError::Forbidden => ApiError::Forbidden,
+            ServiceError::Refused(refusal) => ApiError::Refused(refusal),
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod operator_tickets;
 pub mod operators;
+pub mod sessions;
 pub mod sites;
 pub mod tickets;
 
@@ -29,5 +30,53 @@ pub enum ServiceError {
     #[error("the operator's role does not allow this")]
     Forbidden,
     #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A request that was understood and refused by a rule of sign-in, membership or settings. Each
+/// has its own machine-readable code (`ApiError::Refused`) and a message that says what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("That email and password do not match an account. Check both and try again.")]
+    InvalidCredentials,
+    #[error("Your account is not a member of any site yet. Ask an owner for an invitation.")]
+    NoSites,
+    #[error("This form was sent from another site. Open the page in Ticketbooth and try again.")]
+    CrossSite,
+    #[error("A site needs at least one owner: make someone else an owner first.")]
+    LastOwner,
+    #[error("Only an owner can make someone an owner or change an owner's role.")]
+    OwnerOnly,
+    #[error("This invitation link was already used or has expired. Ask for a new one.")]
+    InvitationInvalid,
+    #[error(
+        "This email already has an account without a password. Ask the site's owner to run \
+         `cargo xtask add-operator` for it."
+    )]
+    AccountWithoutPassword,
+}
+
+impl Refusal {
+    pub fn status(self) -> u16 {
+        match self {
+            Refusal::InvalidCredentials => 401,
+            Refusal::NoSites | Refusal::CrossSite | Refusal::OwnerOnly => 403,
+            Refusal::LastOwner | Refusal::AccountWithoutPassword => 409,
+            Refusal::InvitationInvalid => 410,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::InvalidCredentials => "invalid_credentials",
+            Refusal::NoSites => "no_sites",
+            Refusal::CrossSite => "cross_site_request",
+            Refusal::LastOwner => "last_owner",
+            Refusal::OwnerOnly => "owner_only",
+            Refusal::InvitationInvalid => "invitation_invalid",
+            Refusal::AccountWithoutPassword => "account_without_password",
+        }
+    }
 }

@@ -3,7 +3,11 @@
 //! statement on tenant data filters by `site_id`.
 
 pub mod idempotency_keys;
+pub mod invitations;
 pub mod operator_tokens;
+pub mod operators;
+pub mod sessions;
+pub mod site_members;
 pub mod sites;
 pub mod ticket_events;
 pub mod tickets;

@@ -1,0 +1,40 @@
+//! The `operators` table: people, by email, with their password hash.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CredentialsRow {
+    pub id: String,
+    pub password_hash: Option<String>,
+    /// The site a new session opens on: the first of the operator's sites by name (NULL when
+    /// they belong to none).
+    pub first_site_id: Option<i64>,
+}
+
+pub fn find_credentials(email: &str) -> Statement {
+    Statement::new(
+        "SELECT o.id, o.password_hash,
+                (SELECT m.site_id FROM site_members m JOIN sites s ON s.id = m.site_id
+                 WHERE m.operator_id = o.id ORDER BY s.name, s.id LIMIT 1) AS first_site_id
+         FROM operators o WHERE lower(o.email) = ?1",
+        vec![Value::from(email)],
+    )
+}
+
+/// Adds a person; an existing email is left as it is (the caller checked it has no claim).
+pub fn insert(id: &str, email: &str, name: &str, password_hash: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO operators (id, email, name, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (email) DO NOTHING",
+        vec![
+            Value::from(id),
+            Value::from(email),
+            Value::from(name),
+            Value::from(password_hash),
+            Value::from(now),
+        ],
+    )
+}
