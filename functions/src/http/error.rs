@@ -123,7 +123,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketingDisabled => ApiError::TicketingDisabled,
             ServiceError::Validation(errors) => ApiError::Validation(errors),
             ServiceError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
-            ServiceError::TicketNotFound => ApiError::NotFound,
+            ServiceError::TicketNotFound | ServiceError::NotFound => ApiError::NotFound,
             ServiceError::NotSignedIn => ApiError::Unauthorized,
             ServiceError::Forbidden => ApiError::Forbidden,
             ServiceError::Refused(refusal) => ApiError::Refused(refusal),

@@ -2,9 +2,13 @@
 //! an `Executor`, plus the clock and fresh ids from its caller, so host tests drive it over
 //! SQLite deterministically.
 
+pub mod api_tokens;
+pub mod invitations;
+pub mod members;
 pub mod operator_tickets;
 pub mod operators;
 pub mod sessions;
+pub mod site_settings;
 pub mod sites;
 pub mod tickets;
 
@@ -25,6 +29,9 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("no such ticket")]
     TicketNotFound,
+    /// No such member, token or site for this operator.
+    #[error("not found")]
+    NotFound,
     #[error("not signed in, or the token is not valid")]
     NotSignedIn,
     #[error("the operator's role does not allow this")]
@@ -56,6 +63,8 @@ pub enum Refusal {
          `cargo xtask add-operator` for it."
     )]
     AccountWithoutPassword,
+    #[error("That site key is taken. Pick another one.")]
+    SiteKeyTaken,
 }
 
 impl Refusal {
@@ -63,7 +72,7 @@ impl Refusal {
         match self {
             Refusal::InvalidCredentials => 401,
             Refusal::NoSites | Refusal::CrossSite | Refusal::OwnerOnly => 403,
-            Refusal::LastOwner | Refusal::AccountWithoutPassword => 409,
+            Refusal::LastOwner | Refusal::AccountWithoutPassword | Refusal::SiteKeyTaken => 409,
             Refusal::InvitationInvalid => 410,
         }
     }
@@ -77,6 +86,7 @@ impl Refusal {
             Refusal::OwnerOnly => "owner_only",
             Refusal::InvitationInvalid => "invitation_invalid",
             Refusal::AccountWithoutPassword => "account_without_password",
+            Refusal::SiteKeyTaken => "site_key_taken",
         }
     }
 }

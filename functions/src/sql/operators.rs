@@ -38,3 +38,29 @@ pub fn insert(id: &str, email: &str, name: &str, password_hash: &str, now: i64) 
         ],
     )
 }
+
+/// Adds the person accepting an invitation, only if `invitations::accept` just marked it (same
+/// `now`) — so a used or expired link creates no account.
+pub fn insert_invitee(
+    id: &str,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    invitation_hash: &str,
+    now: i64,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO operators (id, email, name, password_hash, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?6
+         WHERE EXISTS (SELECT 1 FROM invitations WHERE token_hash = ?5 AND accepted_at = ?6)
+         ON CONFLICT (email) DO NOTHING",
+        vec![
+            Value::from(id),
+            Value::from(email),
+            Value::from(name),
+            Value::from(password_hash),
+            Value::from(invitation_hash),
+            Value::from(now),
+        ],
+    )
+}

@@ -48,6 +48,30 @@ pub fn insert(id_hash: &str, operator_id: &str, site_id: i64, now: i64) -> State
     )
 }
 
+/// The session of someone who just accepted an invitation, on the invitation's site; only if
+/// `invitations::accept` just marked it (same `now`).
+pub fn insert_for_invitation(id_hash: &str, invitation_hash: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO sessions (id_hash, operator_id, site_id, created_at, last_seen_at)
+         SELECT ?1, o.id, i.site_id, ?3, ?3
+         FROM invitations i JOIN operators o ON lower(o.email) = i.email
+         WHERE i.token_hash = ?2 AND i.accepted_at = ?3",
+        vec![
+            Value::from(id_hash),
+            Value::from(invitation_hash),
+            Value::from(now),
+        ],
+    )
+}
+
+/// Moves a session to a site just created in the same batch (by key).
+pub fn switch_to_new_site(id_hash: &str, site_key: &str) -> Statement {
+    Statement::new(
+        "UPDATE sessions SET site_id = (SELECT id FROM sites WHERE key = ?2) WHERE id_hash = ?1",
+        vec![Value::from(id_hash), Value::from(site_key)],
+    )
+}
+
 pub fn touch(id_hash: &str, now: i64) -> Statement {
     Statement::new(
         "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1",
