@@ -104,9 +104,14 @@ impl SiteSettings {
 
     /// The origins as the `sites.allowed_origins` JSON array.
     pub fn origins_json(&self) -> String {
-        let list: Vec<&str> = self.allowed_origins.iter().map(Origin::as_str).collect();
-        serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+        origins_json(&self.allowed_origins)
     }
+}
+
+/// Origins as the `sites.allowed_origins` JSON array.
+pub fn origins_json(origins: &[Origin]) -> String {
+    let list: Vec<&str> = origins.iter().map(Origin::as_str).collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
 }
 
 fn text(raw: &str, max: usize) -> Result<String, String> {
