@@ -32,12 +32,13 @@ pub async fn find<E: Executor>(
     now: Timestamp,
 ) -> Result<Invitation, ServiceError> {
     let row = usable(db, token, now).await?;
+    let has_account = !sets_password(&row);
     Ok(Invitation {
         site_name: row.site_name,
         email: row.email,
         role: row.role,
         expires_at: row.expires_at,
-        has_account: row.operator_id.is_some(),
+        has_account,
     })
 }
 
@@ -73,7 +74,9 @@ pub async fn accept<E: Executor>(
     let now_ms = now.millis();
     let mut statements = vec![invitations::accept(&token_hash, now_ms)];
     match (&row.operator_id, row.password_hash.as_deref()) {
-        (Some(_), None) => return Err(Refusal::AccountWithoutPassword.into()),
+        (Some(_), None) if !sets_password(&row) => {
+            return Err(Refusal::AccountWithoutPassword.into());
+        }
         (Some(_), Some(stored)) => {
             let ok = password::verify_or_dummy(Some(stored), form.password)
                 .await
@@ -82,7 +85,7 @@ pub async fn accept<E: Executor>(
                 return Err(Refusal::InvalidCredentials.into());
             }
         }
-        (None, _) => {
+        (existing, _) => {
             let mut errors = Vec::new();
             let name = RequesterName::parse(form.name)
                 .map_err(|e| errors.push(("name", e.to_string())))
@@ -96,14 +99,24 @@ pub async fn accept<E: Executor>(
             let hash = PasswordHash::create(&password, salt)
                 .await
                 .map_err(|e| StoreError::Database(e.to_string()))?;
-            statements.push(operators::insert_invitee(
-                &hex::encode(&new_operator_id),
-                &row.email,
-                name.as_ref(),
-                &hash.encode(),
-                &token_hash,
-                now_ms,
-            ));
+            statements.push(if existing.is_some() {
+                operators::set_first_password(
+                    &row.email,
+                    name.as_ref(),
+                    &hash.encode(),
+                    &token_hash,
+                    now_ms,
+                )
+            } else {
+                operators::insert_invitee(
+                    &hex::encode(&new_operator_id),
+                    &row.email,
+                    name.as_ref(),
+                    &hash.encode(),
+                    &token_hash,
+                    now_ms,
+                )
+            });
         }
     }
     let cookie_value = hex::encode(&session_id);
@@ -124,6 +137,14 @@ pub async fn accept<E: Executor>(
         cookie_value,
         max_age_secs: ABSOLUTE_TIMEOUT_MS / 1000,
     })
+}
+
+/// Whether accepting sets a (first) password: for a new person, and — from a command-line
+/// invitation only, made by someone with the database in hand — for an account that has
+/// none yet. An invitation from the dashboard never sets the password of an existing account:
+/// its link is in the inviter's hands, and the account may belong to other sites.
+fn sets_password(row: &InvitationRow) -> bool {
+    row.operator_id.is_none() || (row.password_hash.is_none() && row.invited_by.is_none())
 }
 
 /// The invitation behind `token`, if it is unused and unexpired.

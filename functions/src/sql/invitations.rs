@@ -13,6 +13,8 @@ pub struct InvitationRow {
     pub role: String,
     pub expires_at: i64,
     pub accepted_at: Option<i64>,
+    /// NULL when made on the command line (`cargo xtask add-operator`).
+    pub invited_by: Option<String>,
     /// The invitee's account, if the email has one already, and whether it has a password.
     pub operator_id: Option<String>,
     pub password_hash: Option<String>,
@@ -21,7 +23,7 @@ pub struct InvitationRow {
 pub fn find(token_hash: &str) -> Statement {
     Statement::new(
         "SELECT i.id, i.site_id, s.name AS site_name, i.email, i.role, i.expires_at,
-                i.accepted_at, o.id AS operator_id, o.password_hash
+                i.accepted_at, i.invited_by, o.id AS operator_id, o.password_hash
          FROM invitations i
          JOIN sites s ON s.id = i.site_id
          LEFT JOIN operators o ON lower(o.email) = i.email

@@ -64,3 +64,27 @@ pub fn insert_invitee(
         ],
     )
 }
+
+/// Gives a password to an account that has none (from before passwords existed), only if
+/// `invitations::accept` just marked a command-line invitation for it (same `now`).
+pub fn set_first_password(
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    invitation_hash: &str,
+    now: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE operators SET password_hash = ?3, name = ?2
+         WHERE lower(email) = ?1 AND password_hash IS NULL
+           AND EXISTS (SELECT 1 FROM invitations
+                       WHERE token_hash = ?4 AND accepted_at = ?5 AND invited_by IS NULL)",
+        vec![
+            Value::from(email),
+            Value::from(name),
+            Value::from(password_hash),
+            Value::from(invitation_hash),
+            Value::from(now),
+        ],
+    )
+}

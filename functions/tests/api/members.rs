@@ -235,3 +235,48 @@ fn member_changes_need_the_csrf_token() {
     assert_eq!(r.status, 403);
     assert_eq!(role_of(&app, MIA).as_deref(), Some("member"));
 }
+
+#[test]
+fn an_account_without_a_password_gets_one_only_from_a_command_line_invitation() {
+    use ticketbooth_functions::sha256::hex_digest;
+    let app = spawn();
+    app.db()
+        .execute_script(
+            "INSERT INTO operators (id, email, name, created_at)
+             VALUES ('0000000000000000000000000000000f', 'old@acme.example', 'Old Token User', 0);
+             INSERT INTO site_members (site_id, operator_id, role, created_at)
+             VALUES (2, '0000000000000000000000000000000f', 'owner', 0);",
+        )
+        .unwrap();
+    // From the dashboard: the link is in the inviter's hands, so it must not set the password
+    // of an account that exists (and owns another site).
+    let ann = app.sign_in("ann@acme.example");
+    let link = invite(&app, &ann, "old@acme.example", "member");
+    let r = app.form(&link, None, &[("name", "Mallory"), ("password", PASSWORD)]);
+    assert_eq!(r.status, 409);
+    assert!(String::from_utf8_lossy(&r.body).contains("cargo xtask add-operator"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM operators WHERE password_hash IS NULL"),
+        1
+    );
+
+    // From the command line (invited_by NULL), as `cargo xtask add-operator` makes it.
+    let token = "f".repeat(64);
+    let sql = format!(
+        "INSERT INTO invitations (token_hash, id, site_id, email, role, invited_by, created_at, expires_at)
+         VALUES ('{}', 'cccccccccccccccccccccccccccccccc', 2, 'old@acme.example', 'owner', NULL, 0, 9999999999999)",
+        hex_digest(token.as_bytes())
+    );
+    app.db().execute_script(&sql).unwrap();
+    let path = format!("/app/invite/{token}");
+    assert!(String::from_utf8_lossy(&app.get(&path, &[]).body).contains("Your name"));
+    let r = app.form(
+        &path,
+        None,
+        &[("name", "Olivia Old"), ("password", PASSWORD)],
+    );
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    let session = app.sign_in("old@acme.example");
+    let (_, html) = app.page("/app/tickets", &session);
+    assert!(html.contains("Olivia Old · owner"));
+}
