@@ -199,6 +199,10 @@ test('the site switcher moves every page to the other site', async () => {
   assert.deepEqual(await page.locator('td.subject').allTextContents(), ['Other question']);
   assert.match(await page.locator('header.topbar').innerText(), /Ann Owner · member/);
   await page.screenshot({ path: join(OUTPUT, 'auth-switched.png') });
+  await page.getByLabel('Site').selectOption('shop');
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await page.waitForURL(/\/app\/tickets$/);
+  assert.deepEqual(await page.locator('td.subject').allTextContents(), ['Shop question']);
   await page.close();
 });
 

@@ -8,8 +8,8 @@ use crate::store::{Statement, Value};
 pub struct CredentialsRow {
     pub id: String,
     pub password_hash: Option<String>,
-    /// The site a new session opens on: the first of the operator's sites by name (NULL when
-    /// they belong to none).
+    /// The site a new session opens on: where the operator's role is highest, then by name
+    /// (NULL when they belong to none).
     pub first_site_id: Option<i64>,
 }
 
@@ -17,7 +17,10 @@ pub fn find_credentials(email: &str) -> Statement {
     Statement::new(
         "SELECT o.id, o.password_hash,
                 (SELECT m.site_id FROM site_members m JOIN sites s ON s.id = m.site_id
-                 WHERE m.operator_id = o.id ORDER BY s.name, s.id LIMIT 1) AS first_site_id
+                 WHERE m.operator_id = o.id
+                 ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1
+                                      WHEN 'member' THEN 2 ELSE 3 END, s.name, s.id
+                 LIMIT 1) AS first_site_id
          FROM operators o WHERE lower(o.email) = ?1",
         vec![Value::from(email)],
     )

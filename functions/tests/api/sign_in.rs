@@ -242,3 +242,20 @@ fn the_site_switcher_changes_the_site_every_page_shows() {
     let (_, html) = app.page("/app/tickets", &session);
     assert!(html.contains("Strict ticket"));
 }
+
+#[test]
+fn a_new_session_opens_on_the_site_where_the_role_is_highest() {
+    let app = TestApp::spawn();
+    app.add_operator(
+        ANN,
+        "ann@acme.example",
+        "Ann",
+        &[(1, "guest"), (2, "admin")],
+    );
+    let session = app.sign_in("ann@acme.example");
+    let (_, html) = app.page("/app/tickets", &session);
+    assert!(
+        html.contains("<option value=\"strict\" selected>"),
+        "admin of Strict beats guest of Acme"
+    );
+}
