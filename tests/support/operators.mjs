@@ -33,9 +33,9 @@ export async function addOperator(worker, { site, role, email, name, id }) {
   await worker.sql(`${person}
     INSERT INTO site_members (site_id, operator_id, role, created_at)
       SELECT id, ${sqlLiteral(operatorId)}, ${sqlLiteral(role)}, 0 FROM sites WHERE key = ${sqlLiteral(site)};
-    INSERT INTO operator_tokens (token_hash, id, site_id, operator_id, created_at)
+    INSERT INTO operator_tokens (token_hash, id, site_id, operator_id, label, created_at)
       SELECT ${sqlLiteral(sha256(token))}, ${sqlLiteral(randomBytes(16).toString('hex'))}, id,
-             ${sqlLiteral(operatorId)}, 0 FROM sites WHERE key = ${sqlLiteral(site)};`);
+             ${sqlLiteral(operatorId)}, 'e2e fixture', ${Date.now()} FROM sites WHERE key = ${sqlLiteral(site)};`);
   return { id: operatorId, email, name, password: id ? undefined : password, token, site };
 }
 

@@ -190,11 +190,13 @@ pub fn tokens(
             h.raw("<table class=\"list\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Acts as</th>")
                 .raw("<th scope=\"col\">Created</th><th scope=\"col\">Last used</th><th scope=\"col\">Actions</th></tr></thead><tbody>");
             for t in tokens {
-                h.raw("<tr><td>")
-                    .text(&t.label)
-                    .raw("</td><td>")
-                    .text(&t.operator_name)
-                    .raw("</td><td>");
+                h.raw("<tr><td>");
+                if t.label.is_empty() {
+                    h.raw("<span class=\"muted\">Unnamed</span>");
+                } else {
+                    h.text(&t.label);
+                }
+                h.raw("</td><td>").text(&t.operator_name).raw("</td><td>");
                 time(h, t.created_at);
                 h.raw("</td><td>");
                 match t.last_used_at {
@@ -203,13 +205,17 @@ pub fn tokens(
                         h.raw("<span class=\"muted\">Never</span>");
                     }
                 }
-                h.raw("</td><td><form class=\"inline\" method=\"post\" action=\"/app/settings/tokens/")
-                    .text(&t.id)
-                    .raw("\">");
-                csrf::field(h, op);
-                h.raw("<button class=\"danger\">Revoke <span class=\"visually-hidden\">")
-                    .text(&t.label)
-                    .raw("</span></button></form></td></tr>");
+                h.raw("</td><td>");
+                if let Some(id) = &t.id {
+                    h.raw("<form class=\"inline\" method=\"post\" action=\"/app/settings/tokens/")
+                        .text(id)
+                        .raw("\">");
+                    csrf::field(h, op);
+                    h.raw("<button class=\"danger\">Revoke <span class=\"visually-hidden\">")
+                        .text(&t.label)
+                        .raw("</span></button></form>");
+                }
+                h.raw("</td></tr>");
             }
             h.raw("</tbody></table>");
         }

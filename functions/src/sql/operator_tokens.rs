@@ -40,7 +40,9 @@ pub fn touch(token_hash: &str, now: i64) -> Statement {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenRow {
-    pub id: String,
+    /// NULL only for a token inserted by hand without one (migration 0004 gave every existing
+    /// token an id); such a token is listed but cannot be revoked from the page.
+    pub id: Option<String>,
     pub label: String,
     pub operator_name: String,
     pub created_at: i64,

@@ -103,3 +103,20 @@ fn another_sites_token_cannot_be_revoked() {
     assert_eq!(app.form(&path, Some(&ann), &[("csrf", &csrf)]).status, 404);
     assert_eq!(app.count("SELECT COUNT(*) FROM operator_tokens"), 1);
 }
+
+#[test]
+fn a_token_inserted_by_hand_without_an_id_or_label_is_listed() {
+    let app = TestApp::spawn();
+    app.add_operator(ANN, "ann@acme.example", "Ann Owner", &[(1, "owner")]);
+    app.db()
+        .execute_script(&format!(
+            "INSERT INTO operator_tokens (token_hash, site_id, operator_id, created_at)
+             VALUES ('{}', 1, '{ANN}', 0)",
+            hex_digest(b"tbo_by_hand_by_hand_by_hand")
+        ))
+        .unwrap();
+    let ann = app.sign_in("ann@acme.example");
+    let (status, html) = app.page("/app/settings/tokens", &ann);
+    assert_eq!(status, 200);
+    assert!(html.contains("Unnamed") && !html.contains("/app/settings/tokens/\""));
+}
