@@ -1,5 +1,5 @@
 // The operators' dashboard in a real browser: Debian's headless Chromium against a real
-// `wrangler dev` + local D1. Sign in with an API token, see the site's tickets (visitor text
+// `wrangler dev` + local D1. Sign in with email and password, see the site's tickets (visitor text
 // shown as text, never as markup), filter, open a ticket, pass axe, sign out.
 // Screenshots land in tests/output/.
 
@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 
 import { launchBrowser } from './support/browser.mjs';
+import { passwordHash } from './support/operators.mjs';
 import { ROOT, sqlLiteral, startWorker } from './support/wrangler.mjs';
 
-const TOKEN = 'tbo_dashboard_e2e_owner_token_000001';
+const OLGA = { email: 'olga@shop.example', password: 'olga-password-0001' };
 const OTHER_TOKEN = 'tbo_dashboard_e2e_other_site_token_01';
 const HOSTILE_SUBJECT = '<img src=x onerror="window.pwned=1">Refund';
 const OUTPUT = join(ROOT, 'tests', 'output');
@@ -27,15 +28,13 @@ const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 before(async () => {
   worker = await startWorker({ sites: [{ key: 'shop', name: 'Shop' }, { key: 'other', name: 'Other' }] });
   await worker.sql(`
-    INSERT INTO operators (id, email, name, created_at) VALUES
-      ('0000000000000000000000000000000a', 'olga@shop.example', 'Olga Operator', 0),
-      ('0000000000000000000000000000000b', 'otto@other.example', 'Otto Other', 0);
+    INSERT INTO operators (id, email, name, password_hash, created_at) VALUES
+      ('0000000000000000000000000000000a', 'olga@shop.example', 'Olga Operator', ${sqlLiteral(passwordHash(OLGA.password))}, 0),
+      ('0000000000000000000000000000000b', 'otto@other.example', 'Otto Other', NULL, 0);
     INSERT INTO site_members (site_id, operator_id, role, created_at)
       SELECT id, '0000000000000000000000000000000a', 'member', 0 FROM sites WHERE key = 'shop';
     INSERT INTO site_members (site_id, operator_id, role, created_at)
       SELECT id, '0000000000000000000000000000000b', 'owner', 0 FROM sites WHERE key = 'other';
-    INSERT INTO operator_tokens (token_hash, site_id, operator_id, created_at)
-      SELECT ${sqlLiteral(sha256(TOKEN))}, id, '0000000000000000000000000000000a', 0 FROM sites WHERE key = 'shop';
     INSERT INTO operator_tokens (token_hash, site_id, operator_id, created_at)
       SELECT ${sqlLiteral(sha256(OTHER_TOKEN))}, id, '0000000000000000000000000000000b', 0 FROM sites WHERE key = 'other';`);
   const tickets = [
@@ -69,26 +68,27 @@ function describeViolation(v) {
   return `${v.id}: ${v.help} — ${where.join('; ')}`;
 }
 
-async function signIn(page, token) {
+async function signIn(page, { email, password }) {
   await page.context().clearCookies();
   await page.goto(`${worker.baseUrl}/app/tickets`);
   assert.match(page.url(), /\/app\/login$/, 'signed-out visitors are sent to the sign-in page');
-  await page.getByLabel('API token').fill(token);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-test('a wrong token is refused with a message, and nothing is shown', async () => {
+test('a wrong password is refused with a message, and nothing is shown', async () => {
   const page = await browser.newPage();
-  await signIn(page, 'tbo_this_token_does_not_exist_00000');
+  await signIn(page, { email: OLGA.email, password: 'not-the-password' });
   await page.getByRole('alert').waitFor();
-  assert.match(await page.getByRole('alert').textContent(), /not valid/);
+  assert.match(await page.getByRole('alert').textContent(), /do not match an account/);
   assert.equal(await page.locator('table.tickets').count(), 0);
   await page.close();
 });
 
 test('an operator sees their site\'s tickets, with visitor text as text', async () => {
   const page = await browser.newPage();
-  await signIn(page, TOKEN);
+  await signIn(page, OLGA);
   await page.waitForURL(/\/app\/tickets$/);
   const rows = page.locator('table.tickets tbody tr');
   assert.equal(await rows.count(), 2, 'two tickets on this site, none from the other');
@@ -116,7 +116,7 @@ test('an operator sees their site\'s tickets, with visitor text as text', async 
 
 test('the ticket page shows the description, the transcript and the timeline', async () => {
   const page = await browser.newPage();
-  await signIn(page, TOKEN);
+  await signIn(page, OLGA);
   await page.waitForURL(/\/app\/tickets$/);
   await page.getByRole('link', { name: 'TKT-1' }).click();
   await page.waitForURL(/\/app\/tickets\/TKT-1$/);
@@ -142,7 +142,7 @@ test('the ticket page shows the description, the transcript and the timeline', a
   const otherHtml = await other.text();
   assert.ok(otherHtml.includes('Other site secret') && !otherHtml.includes('Cannot log in'));
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(/\/app\/login$/);
   await page.goto(`${worker.baseUrl}/app/tickets`);
   assert.match(page.url(), /\/app\/login$/, 'signed out means signed out');

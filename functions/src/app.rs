@@ -34,6 +34,21 @@ pub struct Fresh {
     pub now: Timestamp,
     pub ticket_id: TicketId,
     pub visitor_id: VisitorId,
+    /// 32 bytes from the runtime's CSPRNG, for the secrets a request may mint (session ids,
+    /// salts, tokens): each is `random(purpose)`.
+    pub entropy: [u8; 32],
+}
+
+impl Fresh {
+    /// A secret for one `purpose`: SHA-256 of the entropy and the purpose, so the secrets one
+    /// request mints are independent of each other and of the ids above.
+    pub fn random(&self, purpose: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(self.entropy);
+        hasher.update(purpose);
+        hasher.finalize().into()
+    }
 }
 
 pub async fn handle<E: Executor>(app: &App<E>, req: &Request, fresh: Fresh) -> Response {

@@ -21,7 +21,7 @@ use crate::http::routes::OperatorApi;
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::operator_tickets::{self, Detail};
-use crate::service::operators::{self, Credential, Operator};
+use crate::service::operators::{self, Operator};
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::service::{ServiceError, tickets::Created};
 use crate::store::Executor;
@@ -41,7 +41,7 @@ pub async fn handle<E: Executor>(
             ..Response::json(200, &())
         });
     }
-    let op = authenticate(app, req).await?;
+    let op = authenticate(app, req, fresh.now).await?;
     let method = req.method.as_str();
     match (page, method) {
         (OperatorApi::OpenApi, _) => Err(ApiError::NotFound),
@@ -77,9 +77,13 @@ pub async fn handle<E: Executor>(
 }
 
 /// The bearer token's operator; the dashboard's cookie is deliberately not accepted here.
-async fn authenticate<E: Executor>(app: &App<E>, req: &Request) -> Result<Operator, ApiError> {
+async fn authenticate<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    now: Timestamp,
+) -> Result<Operator, ApiError> {
     let token = req.bearer_token().ok_or(ApiError::ApiTokenRequired)?;
-    match operators::authenticate(&app.db, token, Credential::Bearer).await {
+    match operators::authenticate(&app.db, token, now).await {
         Ok(op) => Ok(op),
         Err(ServiceError::NotSignedIn) => Err(ApiError::ApiTokenRequired),
         Err(other) => Err(other.into()),

@@ -59,6 +59,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         now,
         ticket_id: TicketId::mint(now, random::bytes().map_err(random_error)?),
         visitor_id: VisitorId::mint(random::bytes().map_err(random_error)?),
+        entropy: random::bytes().map_err(random_error)?,
     };
     let response = app::handle(&app, &request, fresh).await;
     if let Some(detail) = &response.log {

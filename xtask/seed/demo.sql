@@ -11,15 +11,17 @@ VALUES
      '["http://localhost:8787","http://127.0.0.1:8787"]', CAST(unixepoch('subsec') * 1000 AS INTEGER))
 ON CONFLICT (key) DO NOTHING;
 
--- A demo operator who owns both sites, signing in to the dashboard (/app/login) with the API
--- token `tbo_demo_local_dev_token_not_for_production` (only its SHA-256 is stored). Local
--- development only: this seed never runs against a deployed database.
-INSERT INTO operators (id, email, name, created_at)
-VALUES ('00000000000000000000000000000d00', 'owner@demo.example', 'Dana Demo', 0)
-ON CONFLICT (id) DO NOTHING;
+-- A demo operator who owns both sites. Dashboard sign-in (/app/login): owner@demo.example with
+-- the password `ticketbooth-demo` (stored as its PBKDF2 hash, see functions/src/password). The
+-- JSON API: `Authorization: Bearer tbo_demo_local_dev_token_not_for_production` (only its
+-- SHA-256 is stored). Local development only: this seed never runs against a deployed database.
+INSERT INTO operators (id, email, name, password_hash, created_at)
+VALUES ('00000000000000000000000000000d00', 'owner@demo.example', 'Dana Demo',
+        'pbkdf2-sha256$100000$5eed5eed5eed5eed5eed5eed5eed5eed$ec0206c3725ec94002de06618faa148044ef7da5d6c07149fd63b2d5bab97725', 0)
+ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash;
 INSERT INTO site_members (site_id, operator_id, role, created_at)
 SELECT id, '00000000000000000000000000000d00', 'owner', 0 FROM sites WHERE key IN ('demo', 'acme')
 ON CONFLICT (site_id, operator_id) DO NOTHING;
-INSERT INTO operator_tokens (token_hash, site_id, operator_id, label, created_at)
-SELECT '2fa7eab326f3a983035e8278e5775b73afad09aa5a5d1fd8cc669c02ccbf0d82', id, '00000000000000000000000000000d00', 'demo', 0 FROM sites WHERE key = 'demo'
+INSERT INTO operator_tokens (token_hash, id, site_id, operator_id, label, created_at)
+SELECT '2fa7eab326f3a983035e8278e5775b73afad09aa5a5d1fd8cc669c02ccbf0d82', '00000000000000000000000000000d01', id, '00000000000000000000000000000d00', 'demo', 0 FROM sites WHERE key = 'demo'
 ON CONFLICT (token_hash) DO NOTHING;

@@ -49,8 +49,9 @@ fn print_urls() {
     println!("  API health  http://127.0.0.1:{PORT}/healthz");
     println!("  demo page   http://localhost:{PORT}/demo/");
     println!("  dashboard   http://127.0.0.1:{PORT}/app/tickets");
-    println!("              sign in with the local demo token (xtask/seed/demo.sql):");
-    println!("              tbo_demo_local_dev_token_not_for_production");
+    println!("              sign in as owner@demo.example, password ticketbooth-demo");
+    println!("  JSON API    Authorization: Bearer tbo_demo_local_dev_token_not_for_production");
+    println!("              (both from xtask/seed/demo.sql; local only)");
     println!();
 }
 

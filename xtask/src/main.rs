@@ -7,12 +7,14 @@
 mod bench;
 mod build;
 mod command;
+mod d1;
 mod dev;
 mod dev_vars;
 mod freshness;
 mod operator;
 mod random;
 mod setup;
+mod site;
 mod test;
 #[cfg(test)]
 mod tidy;
@@ -33,9 +35,11 @@ commands:
   test    run every check and test suite: fmt, clippy, host tests, widget tests,
           the Worker bundle, and the end-to-end tests against `wrangler dev`
   bench   run the benchmarks: the API under load, and the widget's
-  add-operator --site KEY --email EMAIL --name NAME [--role ROLE] [--remote]
-          give someone a role on a site and print their new API token (local D1, or
-          the deployed one with --remote)";
+  add-site --key KEY --name NAME [--prefix PREFIX] [--origin ORIGIN]... [--remote]
+          create a site (local D1, or the deployed one with --remote)
+  add-operator --site KEY --email EMAIL [--role ROLE] [--url ORIGIN] [--remote]
+          invite someone to a site with a role: prints a one-time link where they
+          choose a password and are signed in";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&root),
         Some("bench") => bench::run(&root),
         Some("add-operator") => operator::run(&root, &args[1..]),
+        Some("add-site") => site::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,96 +1,91 @@
-//! `cargo xtask add-operator`: gives a person a role on a site and mints their API token (for
-//! the dashboard's sign-in and the operator API). The token is printed once; only its SHA-256
-//! is stored, computed by the same function the Worker checks tokens with.
+//! `cargo xtask add-operator`: invites a person to a site with a role — typically the first
+//! owner of a freshly deployed site — and prints the one-time invitation link. Opening it, they
+//! choose their name and password and are signed in. The link works once and expires in 7 days;
+//! only its SHA-256 is stored, like every link the dashboard makes.
 
-use std::fs;
-use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ticketbooth_functions::service::operators::token_hash;
-use ticketbooth_shared::requester::{Email, RequesterName};
+use ticketbooth_functions::service::members::INVITATION_TTL_MS;
+use ticketbooth_functions::service::sessions::normalize_email;
+use ticketbooth_functions::sha256::hex_digest;
+use ticketbooth_shared::requester::Email;
 use ticketbooth_shared::role::Role;
 use ticketbooth_shared::site_key::SiteKey;
 
-use crate::command;
+use crate::d1;
 use crate::random::random_hex;
-use crate::wrangler::{self, DATABASE};
 
-pub const USAGE: &str = "usage: cargo xtask add-operator --site KEY --email EMAIL --name NAME \
-[--role owner|admin|member|guest] [--remote]";
+pub const USAGE: &str = "usage: cargo xtask add-operator --site KEY --email EMAIL \
+[--role owner|admin|member|guest] [--url WORKER_ORIGIN] [--remote]";
+
+/// Where `cargo xtask dev` serves the Worker.
+pub const LOCAL_ORIGIN: &str = "http://127.0.0.1:8787";
 
 #[derive(Debug)]
 struct Request {
     site: SiteKey,
-    email: Email,
-    name: RequesterName,
+    email: String,
     role: Role,
+    url: Option<String>,
     remote: bool,
 }
 
-pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+pub fn run(root: &std::path::Path, args: &[String]) -> Result<(), String> {
     let req = parse(args)?;
-    let token = format!("tbo_{}", random_hex::<32>()?);
-    let hash = token_hash(&token).ok_or("the minted token has an unexpected shape")?;
-    let operator_id = random_hex::<16>()?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|e| e.to_string())?
-        .as_millis();
-
-    let (site, email, name, role) = (
-        literal(req.site.as_ref()),
-        literal(req.email.as_ref()),
-        literal(req.name.as_ref()),
-        literal(req.role.as_str()),
+    let token = random_hex::<32>()?;
+    let token_hash = hex_digest(token.as_bytes());
+    let id = &hex_digest(format!("invitation-id:{token}").as_bytes())[..32];
+    let now = now_millis()?;
+    let expires = now + INVITATION_TTL_MS;
+    let (site, email, role) = (
+        d1::literal(req.site.as_ref()),
+        d1::literal(&req.email),
+        d1::literal(req.role.as_str()),
     );
     // Inputs are validated by the domain types and quoted as literals: wrangler's `d1 execute`
-    // takes no bound parameters. Every insert selects from the site, so an unknown site adds
-    // nothing at all. An existing operator (same email) keeps their id; an existing membership
-    // takes the new role.
+    // takes no bound parameters. The insert selects from the site, so an unknown site adds
+    // nothing.
     let sql = format!(
-        "INSERT INTO operators (id, email, name, created_at)
-           SELECT '{operator_id}', {email}, {name}, {now} FROM sites WHERE key = {site}
-           ON CONFLICT (email) DO NOTHING;
-         INSERT INTO site_members (site_id, operator_id, role, created_at)
-           SELECT s.id, o.id, {role}, {now} FROM sites s, operators o WHERE s.key = {site} AND o.email = {email}
-           ON CONFLICT (site_id, operator_id) DO UPDATE SET role = excluded.role;
-         INSERT INTO operator_tokens (token_hash, site_id, operator_id, label, created_at)
-           SELECT '{hash}', s.id, o.id, 'xtask add-operator', {now}
-           FROM sites s, operators o WHERE s.key = {site} AND o.email = {email};
-         SELECT COUNT(*) AS minted FROM operator_tokens WHERE token_hash = '{hash}';"
+        "INSERT INTO invitations (token_hash, id, site_id, email, role, invited_by, created_at, expires_at)
+           SELECT '{token_hash}', '{id}', id, {email}, {role}, NULL, {now}, {expires}
+           FROM sites WHERE key = {site};
+         SELECT COUNT(*) AS minted FROM invitations WHERE token_hash = '{token_hash}';"
     );
-    let file = std::env::temp_dir().join(format!("ticketbooth-operator-{operator_id}.sql"));
-    fs::write(&file, sql).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    let target = if req.remote { "--remote" } else { "--local" };
-    let output = command::output(
-        wrangler::wrangler(root)
-            .args(["d1", "execute", DATABASE, target, "--json", "--file"])
-            .arg(&file),
-    );
-    let _ = fs::remove_file(&file);
-    let output = output?;
+    let output = d1::execute(root, &sql, req.remote)?;
     if !output.replace(' ', "").contains("\"minted\":1") {
         return Err(format!(
             "no site '{}' in the {} database; nothing was added",
             req.site.as_ref(),
-            &target[2..]
+            if req.remote { "remote" } else { "local" }
         ));
     }
+    let origin = match (&req.url, req.remote) {
+        (Some(url), _) => url.trim_end_matches('/').to_owned(),
+        (None, false) => LOCAL_ORIGIN.to_owned(),
+        (None, true) => "https://<your-worker>".to_owned(),
+    };
     println!(
-        "{} is now {} of site '{}'.",
-        req.name.as_ref(),
+        "Invitation for {} as {} of site '{}' (works once, for 7 days; shown only now):\n\n    {origin}/app/invite/{token}\n",
+        req.email,
         req.role.as_str(),
         req.site.as_ref()
     );
-    println!("API token (shown once; store it in a password manager):\n\n    {token}\n");
-    println!("Sign in at /app/login, or send it as `Authorization: Bearer <token>`.");
+    println!("Opening it, they choose a name and a password and are signed in.");
     Ok(())
+}
+
+pub fn now_millis() -> Result<i64, String> {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_millis();
+    i64::try_from(ms).map_err(|e| e.to_string())
 }
 
 fn parse(args: &[String]) -> Result<Request, String> {
     let mut pairs = args.iter();
-    let (mut site, mut email, mut name, mut role, mut remote) =
-        (None, None, None, Role::Member, false);
+    let (mut site, mut email, mut role, mut url, mut remote) =
+        (None, None, Role::Member, None, false);
     while let Some(flag) = pairs.next() {
         if flag == "--remote" {
             remote = true;
@@ -102,11 +97,21 @@ fn parse(args: &[String]) -> Result<Request, String> {
         let bad = |what: &str| format!("{flag} {value:?}: {what}");
         match flag.as_str() {
             "--site" => site = Some(SiteKey::parse(value).map_err(|e| bad(&e.to_string()))?),
-            "--email" => email = Some(Email::parse(value).map_err(|e| bad(&e.to_string()))?),
-            "--name" => name = Some(RequesterName::parse(value).map_err(|e| bad(&e.to_string()))?),
-            "--role" => {
-                role = Role::parse(value).map_err(|_| bad("unknown role"))?;
+            "--email" => {
+                let parsed = Email::parse(value).map_err(|e| bad(&e.to_string()))?;
+                email = Some(normalize_email(parsed.as_ref()));
             }
+            "--role" => role = Role::parse(value).map_err(|_| bad("unknown role"))?,
+            "--url" => {
+                if !(value.starts_with("https://") || value.starts_with("http://")) {
+                    return Err(bad(
+                        "give the Worker's origin, like https://tickets.example.com",
+                    ));
+                }
+                url = Some(value.clone());
+            }
+            // Kept so older instructions still parse: the invitee now types their own name.
+            "--name" => {}
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
         }
     }
@@ -114,15 +119,10 @@ fn parse(args: &[String]) -> Result<Request, String> {
     Ok(Request {
         site: site.ok_or_else(|| missing("--site"))?,
         email: email.ok_or_else(|| missing("--email"))?,
-        name: name.ok_or_else(|| missing("--name"))?,
         role,
+        url,
         remote,
     })
-}
-
-/// A SQL string literal.
-fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
 }
 
 #[cfg(test)]
@@ -143,60 +143,40 @@ mod tests {
             "--name",
             "Ann",
             "--role",
-            "admin",
+            "owner",
         ]))
         .unwrap();
         assert_eq!(
-            (req.site.as_ref(), req.email.as_ref(), req.role, req.remote),
-            ("acme", "Ann@acme.com", Role::Admin, false)
+            (req.site.as_ref(), req.email.as_str(), req.role, req.remote),
+            ("acme", "ann@acme.com", Role::Owner, false)
         );
         let req = parse(&args(&[
-            "--remote", "--site", "acme", "--email", "a@b.co", "--name", "A",
+            "--remote",
+            "--site",
+            "acme",
+            "--email",
+            "a@b.co",
+            "--url",
+            "https://t.example/",
         ]))
         .unwrap();
         assert_eq!((req.role, req.remote), (Role::Member, true));
+        assert_eq!(req.url.as_deref(), Some("https://t.example/"));
     }
 
     #[test]
     fn refuses_bad_or_missing_values() {
+        let err = |list: &[&str]| parse(&args(list)).unwrap_err();
+        assert!(err(&["--site", "Not A Key", "--email", "a@b.co"]).contains("--site"));
+        assert!(err(&["--site", "acme", "--email", "nope"]).contains("--email"));
         assert!(
-            parse(&args(&[
-                "--site",
-                "Not A Key",
-                "--email",
-                "a@b.co",
-                "--name",
-                "A"
-            ]))
-            .unwrap_err()
-            .contains("--site")
+            err(&["--site", "acme", "--email", "a@b.co", "--role", "boss"])
+                .contains("unknown role")
         );
         assert!(
-            parse(&args(&["--site", "acme", "--email", "nope", "--name", "A"]))
-                .unwrap_err()
-                .contains("--email")
+            err(&["--site", "acme", "--email", "a@b.co", "--url", "t.example"]).contains("origin")
         );
-        assert!(
-            parse(&args(&[
-                "--site", "acme", "--email", "a@b.co", "--name", "A", "--role", "boss"
-            ]))
-            .unwrap_err()
-            .contains("unknown role")
-        );
-        assert!(
-            parse(&args(&["--site", "acme", "--name", "A"]))
-                .unwrap_err()
-                .contains("--email is required")
-        );
-        assert!(
-            parse(&args(&["--site"]))
-                .unwrap_err()
-                .contains("needs a value")
-        );
-    }
-
-    #[test]
-    fn literals_double_quotes() {
-        assert_eq!(literal("O'Brien"), "'O''Brien'");
+        assert!(err(&["--site", "acme"]).contains("--email is required"));
+        assert!(err(&["--site"]).contains("needs a value"));
     }
 }

@@ -11,7 +11,7 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_code::TicketCode;
 
-use super::{bulk_page, csrf, redirect, signed_in, ticket_page};
+use super::{bulk_page, csrf, redirect, ticket_page};
 use crate::app::{App, Fresh};
 use crate::bulk;
 use crate::http::error::ApiError;
@@ -20,19 +20,13 @@ use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets;
+use crate::service::operators::Operator;
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::store::Executor;
 
 /// `GET /app/tickets/new`: the blank form. Its idempotency key is minted here, so submitting
 /// the form twice (a double click, a resend after a timeout) makes one ticket.
-pub async fn new_ticket_form<E: Executor>(
-    app: &App<E>,
-    req: &Request,
-    fresh: Fresh,
-) -> Result<Response, ApiError> {
-    let Some(op) = signed_in(app, req).await? else {
-        return Ok(redirect("/app/login"));
-    };
+pub fn new_ticket_form(op: &Operator, fresh: Fresh) -> Result<Response, ApiError> {
     op.require(Action::CreateTicket)?;
     let form = ticket_page::NewTicketForm {
         // A fresh random UUID v4 (what `IdempotencyKey` requires): the request's spare
@@ -40,20 +34,18 @@ pub async fn new_ticket_form<E: Executor>(
         key: fresh.visitor_id.as_ref().to_owned(),
         ..Default::default()
     };
-    Ok(Response::html(200, ticket_page::new_ticket(&op, &form)))
+    Ok(Response::html(200, ticket_page::new_ticket(op, &form)))
 }
 
 /// `POST /app/tickets/new`
 pub async fn create<E: Executor>(
     app: &App<E>,
     req: &Request,
+    op: &Operator,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    let Some(op) = signed_in(app, req).await? else {
-        return Ok(redirect("/app/login"));
-    };
     let form: ticket_page::NewTicketForm = form_body(req)?;
-    csrf::check(req, &op, form.csrf.as_deref())?;
+    csrf::check(req, op, form.csrf.as_deref())?;
     op.require(Action::CreateTicket)?;
     let key =
         IdempotencyKey::parse(form.key.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?;
@@ -78,12 +70,12 @@ pub async fn create<E: Executor>(
                     .collect(),
                 ..form
             };
-            return Ok(Response::html(422, ticket_page::new_ticket(&op, &page)));
+            return Ok(Response::html(422, ticket_page::new_ticket(op, &page)));
         }
     };
     let created = ticket_actions::create(
         &app.db,
-        &op,
+        op,
         OperatorTicket {
             ticket,
             source: Source::Operator,
@@ -102,20 +94,17 @@ pub async fn create<E: Executor>(
 /// `GET /app/tickets/{code}/delete`: the confirmation page.
 pub async fn confirm_delete<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    op: &Operator,
     code: &TicketCode,
 ) -> Result<Response, ApiError> {
-    let Some(op) = signed_in(app, req).await? else {
-        return Ok(redirect("/app/login"));
-    };
-    let detail = operator_tickets::detail(&app.db, &op, code).await?;
+    let detail = operator_tickets::detail(&app.db, op, code).await?;
     let ownership = Ownership::of(detail.ticket.assignee_id.as_deref(), &op.id);
     if !op.role.permits(Action::DeleteTicket, ownership) {
         return Err(ServiceError::Forbidden.into());
     }
     Ok(Response::html(
         200,
-        ticket_page::confirm_delete(&op, &detail),
+        ticket_page::confirm_delete(op, &detail),
     ))
 }
 
@@ -123,20 +112,18 @@ pub async fn confirm_delete<E: Executor>(
 pub async fn act<E: Executor>(
     app: &App<E>,
     req: &Request,
+    op: &Operator,
     code: &TicketCode,
     verb: Verb,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    let Some(op) = signed_in(app, req).await? else {
-        return Ok(redirect("/app/login"));
-    };
     let input: ActionInput = form_body(req)?;
-    csrf::check(req, &op, input.csrf.as_deref())?;
+    csrf::check(req, op, input.csrf.as_deref())?;
     let code_text = code.to_string();
-    let change = ticket_input::change(verb, &input, &op, &code_text)?;
+    let change = ticket_input::change(verb, &input, op, &code_text)?;
     let deleting = change == Change::Delete;
     let outcome =
-        ticket_actions::apply(&app.db, &op, code, input.version, change, fresh.now).await?;
+        ticket_actions::apply(&app.db, op, code, input.version, change, fresh.now).await?;
     let back = match outcome {
         Outcome::Deleted => "/app/tickets".to_owned(),
         Outcome::Changed | Outcome::Unchanged if deleting => "/app/tickets".to_owned(),
@@ -155,11 +142,9 @@ pub async fn act<E: Executor>(
 pub async fn bulk<E: Executor>(
     app: &App<E>,
     req: &Request,
+    op: &Operator,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    let Some(op) = signed_in(app, req).await? else {
-        return Ok(redirect("/app/login"));
-    };
     let pairs: Vec<(String, String)> = form_body(req)?;
     let field = |name: &str| {
         pairs
@@ -167,7 +152,7 @@ pub async fn bulk<E: Executor>(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    csrf::check(req, &op, field("csrf").as_deref())?;
+    csrf::check(req, op, field("csrf").as_deref())?;
     let scope = if field("scope").as_deref() == Some("page") {
         "page_codes"
     } else {
@@ -197,13 +182,13 @@ pub async fn bulk<E: Executor>(
             op.require(Action::DeleteTicket)?;
             return Ok(Response::html(
                 200,
-                bulk_page::confirm_delete(&op, &codes, &back),
+                bulk_page::confirm_delete(op, &codes, &back),
             ));
         }
         _ => {}
     }
-    let result = bulk::run(&app.db, &op, verb, &codes, &input, fresh.now).await?;
-    Ok(Response::html(200, bulk_page::results(&op, &result, &back)))
+    let result = bulk::run(&app.db, op, verb, &codes, &input, fresh.now).await?;
+    Ok(Response::html(200, bulk_page::results(op, &result, &back)))
 }
 
 /// Only a path of our own dashboard is a place to send the browser back to: no scheme, no

@@ -4,6 +4,9 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::bulk_page;
+use ticketbooth_shared::role::Action;
+
+use super::csrf;
 use super::html::Html;
 use crate::service::operator_tickets::{ListPage, ListQuery};
 use crate::service::operators::Operator;
@@ -22,13 +25,21 @@ pub(super) fn layout(
         .raw(" · Ticketbooth</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body>")
         .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\">Ticketbooth</a>");
     if let Some(op) = operator {
-        h.raw("<span class=\"site\">")
-            .text(&op.site_name)
-            .raw("</span><span class=\"who\">")
+        site_switcher(&mut h, op);
+        h.raw("<nav class=\"account\" aria-label=\"Account\"><span class=\"who\">")
             .text(&op.name)
             .raw(" · ")
             .text(op.role.as_str())
-            .raw("</span><form method=\"post\" action=\"/app/logout\"><button class=\"link\">Sign out</button></form>");
+            .raw("</span>");
+        if op.role.allows(Action::ManageMembers) {
+            h.raw("<a href=\"/app/settings/site\">Settings</a>");
+        }
+        h.raw("<form method=\"post\" action=\"/app/logout\">");
+        csrf::field(&mut h, op);
+        h.raw("<button class=\"link\">Sign out</button></form>")
+            .raw("<form method=\"post\" action=\"/app/logout/everywhere\">");
+        csrf::field(&mut h, op);
+        h.raw("<button class=\"link\">Sign out everywhere</button></form></nav>");
     }
     h.raw("</header><main>");
     body(&mut h);
@@ -36,18 +47,45 @@ pub(super) fn layout(
     h.into_string()
 }
 
-pub fn sign_in(error: Option<&str>) -> String {
+/// The current site's name; with several sites, a form to switch (works without JavaScript:
+/// pick, then "Switch").
+fn site_switcher(h: &mut Html, op: &Operator) {
+    if op.sites.len() < 2 {
+        h.raw("<span class=\"site\">")
+            .text(&op.site_name)
+            .raw("</span>");
+        return;
+    }
+    h.raw("<form class=\"switcher\" method=\"post\" action=\"/app/sites/switch\">");
+    csrf::field(h, op);
+    h.raw("<label for=\"site-switch\" class=\"visually-hidden\">Site</label>")
+        .raw("<select id=\"site-switch\" name=\"site\">");
+    for site in &op.sites {
+        h.raw("<option value=\"").text(site.key.as_ref()).raw("\"");
+        if site.id == op.site_id {
+            h.raw(" selected");
+        }
+        h.raw(">").text(&site.name).raw("</option>");
+    }
+    h.raw("</select><button>Switch</button></form>");
+}
+
+/// The sign-in form; `email` refills the field after a refusal.
+pub fn sign_in(error: Option<&str>, email: &str) -> String {
     layout("Sign in", None, |h| {
-        h.raw("<section class=\"card narrow\"><h1>Sign in</h1>")
-            .raw("<p class=\"muted\">Paste an operator API token for your site.</p>");
+        h.raw("<section class=\"card narrow\"><h1>Sign in</h1>");
         if let Some(error) = error {
             h.raw("<p class=\"error\" role=\"alert\">")
                 .text(error)
                 .raw("</p>");
         }
-        h.raw("<form method=\"post\" action=\"/app/login\"><label for=\"token\">API token</label>")
-            .raw("<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>")
-            .raw("<button class=\"primary\">Sign in</button></form></section>");
+        h.raw("<form method=\"post\" action=\"/app/login\"><label for=\"email\">Email</label>")
+            .raw("<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"")
+            .text(email)
+            .raw("\"><label for=\"password\">Password</label>")
+            .raw("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>")
+            .raw("<button class=\"primary\">Sign in</button></form>")
+            .raw("<p class=\"muted\">New here? Ask a site owner for an invitation link.</p></section>");
     })
 }
 

@@ -10,7 +10,7 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use super::{MAX_BODY_BYTES, Response};
 use crate::rate_limit::PERIOD_SECS;
-use crate::service::ServiceError;
+use crate::service::{Refusal, ServiceError};
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -59,6 +59,9 @@ pub enum ApiError {
     TicketingDisabled,
     #[error("Too many requests; please wait a minute and try again. Nothing was saved.")]
     RateLimited,
+    /// A sign-in, membership or settings rule said no (`Refusal` has the status and code).
+    #[error(transparent)]
+    Refused(Refusal),
     /// The message shown is generic; the detail goes to the log.
     #[error("Something went wrong on our side. Nothing was saved; please try again.")]
     Internal(String),
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::ApiTokenRequired => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
             ApiError::RateLimited => 429,
+            ApiError::Refused(refusal) => refusal.status(),
             ApiError::Internal(_) => 500,
         }
     }
@@ -107,6 +111,7 @@ impl ApiError {
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
             ApiError::RateLimited => "rate_limited",
+            ApiError::Refused(refusal) => refusal.code(),
             ApiError::Internal(_) => "internal",
         }
     }
@@ -150,13 +155,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketingDisabled => ApiError::TicketingDisabled,
             ServiceError::Validation(errors) => ApiError::Validation(errors),
             ServiceError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
-            ServiceError::TicketNotFound => ApiError::NotFound,
+            ServiceError::TicketNotFound | ServiceError::NotFound => ApiError::NotFound,
             ServiceError::NotSignedIn => ApiError::Unauthorized,
             ServiceError::Forbidden => ApiError::Forbidden,
             ServiceError::StaleEdit => ApiError::StaleEdit,
             ServiceError::TransitionRefused(e) => ApiError::TransitionRefused(e),
             ServiceError::SnoozeInPast => ApiError::SnoozeInPast,
             ServiceError::AssigneeNotMember => ApiError::AssigneeNotMember,
+            ServiceError::Refused(refusal) => ApiError::Refused(refusal),
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),
         }
     }

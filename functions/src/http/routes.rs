@@ -116,6 +116,43 @@ pub enum AppPage {
     NewTicket,
     /// `POST /app/tickets/bulk`: one action over the tickets ticked on the list.
     Bulk,
+    /// `POST /app/logout/everywhere`: every session of this operator.
+    LogoutEverywhere,
+    /// `POST /app/sites/switch`: the site switcher.
+    SwitchSite,
+    /// `GET` shows the form, `POST` creates a site.
+    NewSite,
+    /// `GET /app/invite/{token}` shows the invitation, `POST` accepts it.
+    Invitation(String),
+    /// `/app/settings/…`: members, API tokens, the site's settings.
+    Settings(SettingsPage),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsPage {
+    /// `GET` lists members and invitations, `POST` invites.
+    Members,
+    /// `POST /app/settings/members/{operator id}`: change role or remove.
+    Member(String),
+    /// `GET` lists API tokens, `POST` creates one.
+    Tokens,
+    /// `POST /app/settings/tokens/{token id}`: revokes it.
+    Token(String),
+    /// `GET` shows, `POST` saves the site's settings.
+    Site,
+}
+
+/// Ids we mint: `len` lowercase hex digits. Anything else is not ours (404).
+fn hex_id(raw: &str, len: usize) -> Result<String, ApiError> {
+    let ours = raw.len() == len
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ours {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 impl Route {
@@ -127,6 +164,21 @@ impl Route {
             ["app"] | ["app", ""] => Ok(Route::App(AppPage::Home)),
             ["app", "login"] => Ok(Route::App(AppPage::Login)),
             ["app", "logout"] => Ok(Route::App(AppPage::Logout)),
+            ["app", "logout", "everywhere"] => Ok(Route::App(AppPage::LogoutEverywhere)),
+            ["app", "sites", "switch"] => Ok(Route::App(AppPage::SwitchSite)),
+            ["app", "sites", "new"] => Ok(Route::App(AppPage::NewSite)),
+            ["app", "invite", token] => Ok(Route::App(AppPage::Invitation(hex_id(token, 64)?))),
+            ["app", "settings", rest @ ..] => {
+                let page = match rest {
+                    ["members"] => SettingsPage::Members,
+                    ["members", id] => SettingsPage::Member(hex_id(id, 32)?),
+                    ["tokens"] => SettingsPage::Tokens,
+                    ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
+                    ["site"] => SettingsPage::Site,
+                    _ => return Err(ApiError::NotFound),
+                };
+                Ok(Route::App(AppPage::Settings(page)))
+            }
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
             ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
             ["app", "tickets", "bulk"] => Ok(Route::App(AppPage::Bulk)),
@@ -167,16 +219,30 @@ impl Route {
             Route::Health | Route::App(AppPage::Home | AppPage::Tickets | AppPage::Ticket(_)) => {
                 "GET"
             }
-            Route::App(AppPage::Login | AppPage::NewTicket) => "GET, POST",
-            Route::App(AppPage::TicketAction(_, Verb::Delete)) => "GET, POST",
-            Route::App(AppPage::TicketAction(..) | AppPage::Bulk) => "POST",
+            Route::App(
+                AppPage::Login
+                | AppPage::NewTicket
+                | AppPage::NewSite
+                | AppPage::Invitation(_)
+                | AppPage::TicketAction(_, Verb::Delete)
+                | AppPage::Settings(
+                    SettingsPage::Members | SettingsPage::Tokens | SettingsPage::Site,
+                ),
+            ) => "GET, POST",
+            Route::App(
+                AppPage::Logout
+                | AppPage::LogoutEverywhere
+                | AppPage::SwitchSite
+                | AppPage::TicketAction(..)
+                | AppPage::Bulk
+                | AppPage::Settings(SettingsPage::Member(_) | SettingsPage::Token(_)),
+            ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).
             Route::Operator(OperatorApi::Tickets | OperatorApi::Bulk) => "POST",
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
             Route::Operator(OperatorApi::OpenApi) => "GET",
-            Route::App(AppPage::Logout) => "POST",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",
         }
@@ -242,6 +308,48 @@ mod tests {
             Route::parse(&format!("/api/v1/sites/acme/tickets/{id}")).unwrap(),
             Route::Site(site, SitePage::Ticket(TicketId::parse(id).unwrap()))
         );
+    }
+
+    #[test]
+    fn parses_the_account_and_settings_routes() {
+        let id = "0123456789abcdef0123456789abcdef";
+        let token = id.repeat(2);
+        let app = |path: &str| Route::parse(path).unwrap();
+        assert_eq!(
+            app("/app/logout/everywhere"),
+            Route::App(AppPage::LogoutEverywhere)
+        );
+        assert_eq!(app("/app/sites/switch"), Route::App(AppPage::SwitchSite));
+        assert_eq!(app("/app/sites/new"), Route::App(AppPage::NewSite));
+        assert_eq!(
+            app(&format!("/app/invite/{token}")),
+            Route::App(AppPage::Invitation(token.clone()))
+        );
+        assert_eq!(
+            app(&format!("/app/settings/members/{id}")),
+            Route::App(AppPage::Settings(SettingsPage::Member(id.into())))
+        );
+        assert_eq!(
+            app(&format!("/app/settings/tokens/{id}")),
+            Route::App(AppPage::Settings(SettingsPage::Token(id.into())))
+        );
+        assert_eq!(
+            app("/app/settings/site"),
+            Route::App(AppPage::Settings(SettingsPage::Site))
+        );
+        assert_eq!(app("/app/settings/site").allow(), "GET, POST");
+        assert_eq!(app(&format!("/app/settings/tokens/{id}")).allow(), "POST");
+        for bad in [
+            "/app/invite/short",
+            "/app/settings/members/ABCDEF0123456789abcdef0123456789",
+            "/app/settings/nope",
+            &format!("/app/settings/tokens/{id}/x"),
+        ] {
+            assert!(
+                matches!(Route::parse(bad), Err(ApiError::NotFound)),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

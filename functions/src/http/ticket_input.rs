@@ -192,6 +192,8 @@ mod tests {
             site_name: "Acme".into(),
             credential: Credential::Session,
             csrf_token: String::new(),
+            email: "ann@acme.example".into(),
+            sites: Vec::new(),
         }
     }
 

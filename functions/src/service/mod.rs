@@ -2,9 +2,14 @@
 //! an `Executor`, plus the clock and fresh ids from its caller, so host tests drive it over
 //! SQLite deterministically.
 
+pub mod api_tokens;
+pub mod invitations;
 pub mod maintenance;
+pub mod members;
 pub mod operator_tickets;
 pub mod operators;
+pub mod sessions;
+pub mod site_settings;
 pub mod sites;
 pub mod ticket_actions;
 pub mod tickets;
@@ -27,6 +32,9 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("no such ticket")]
     TicketNotFound,
+    /// No such member, token or site for this operator.
+    #[error("not found")]
+    NotFound,
     #[error("not signed in, or the token is not valid")]
     NotSignedIn,
     #[error("the operator's role does not allow this")]
@@ -40,5 +48,56 @@ pub enum ServiceError {
     #[error("the assignee is not a member of this site who works tickets")]
     AssigneeNotMember,
     #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A request that was understood and refused by a rule of sign-in, membership or settings. Each
+/// has its own machine-readable code (`ApiError::Refused`) and a message that says what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("That email and password do not match an account. Check both and try again.")]
+    InvalidCredentials,
+    #[error("Your account is not a member of any site yet. Ask an owner for an invitation.")]
+    NoSites,
+    #[error("This form was sent from another site. Open the page in Ticketbooth and try again.")]
+    CrossSite,
+    #[error("A site needs at least one owner: make someone else an owner first.")]
+    LastOwner,
+    #[error("Only an owner can make someone an owner or change an owner's role.")]
+    OwnerOnly,
+    #[error("This invitation link was already used or has expired. Ask for a new one.")]
+    InvitationInvalid,
+    #[error(
+        "This email already has an account without a password. Ask the site's owner to run \
+         `cargo xtask add-operator` for it."
+    )]
+    AccountWithoutPassword,
+    #[error("That site key is taken. Pick another one.")]
+    SiteKeyTaken,
+}
+
+impl Refusal {
+    pub fn status(self) -> u16 {
+        match self {
+            Refusal::InvalidCredentials => 401,
+            Refusal::NoSites | Refusal::CrossSite | Refusal::OwnerOnly => 403,
+            Refusal::LastOwner | Refusal::AccountWithoutPassword | Refusal::SiteKeyTaken => 409,
+            Refusal::InvitationInvalid => 410,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::InvalidCredentials => "invalid_credentials",
+            Refusal::NoSites => "no_sites",
+            Refusal::CrossSite => "cross_site_request",
+            Refusal::LastOwner => "last_owner",
+            Refusal::OwnerOnly => "owner_only",
+            Refusal::InvitationInvalid => "invitation_invalid",
+            Refusal::AccountWithoutPassword => "account_without_password",
+            Refusal::SiteKeyTaken => "site_key_taken",
+        }
+    }
 }

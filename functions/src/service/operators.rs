@@ -1,7 +1,9 @@
-//! Operators signing in with an API token.
+//! Who is acting: the signed-in operator of one site, and API tokens (`Authorization: Bearer`)
+//! as one of their credentials. Sessions (the dashboard's cookie) are in `sessions`.
 
 use ticketbooth_shared::role::{Action, Role};
 use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
 use crate::sha256;
@@ -13,6 +15,7 @@ use crate::store::{Executor, StoreError, decode_first};
 pub struct Operator {
     pub id: String,
     pub name: String,
+    pub email: String,
     pub role: Role,
     pub site_id: i64,
     pub site_key: SiteKey,
@@ -23,6 +26,17 @@ pub struct Operator {
     /// The token every state-changing form of this operator's pages carries
     /// (`dashboard::csrf`): tied to the sign-in, never to anything an attacker can read.
     pub csrf_token: String,
+    /// Every site this operator may switch to (for a token: its one site), by name.
+    pub sites: Vec<MemberSite>,
+}
+
+/// One of an operator's memberships.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSite {
+    pub id: i64,
+    pub key: SiteKey,
+    pub name: String,
+    pub role: Role,
 }
 
 /// How an operator request authenticated.
@@ -53,25 +67,41 @@ pub fn token_hash(token: &str) -> Option<String> {
     plausible.then(|| sha256::hex_digest(token.as_bytes()))
 }
 
+/// The operator an API token acts as, on the token's site. Stamps the token's last use (in the
+/// same round trip as the lookup: a batch of the stamp and the read).
 pub async fn authenticate<E: Executor>(
     db: &E,
     token: &str,
-    credential: Credential,
+    now: Timestamp,
 ) -> Result<Operator, ServiceError> {
     let hash = token_hash(token).ok_or(ServiceError::NotSignedIn)?;
-    let row: Option<TokenOwnerRow> =
-        decode_first(db.query(operator_tokens::find_owner(&hash)).await?)?;
+    let mut results = db
+        .batch(vec![
+            operator_tokens::touch(&hash, now.millis()),
+            operator_tokens::find_owner(&hash),
+        ])
+        .await?;
+    let row: Option<TokenOwnerRow> = decode_first(results.pop().unwrap_or_default())?;
     let row = row.ok_or(ServiceError::NotSignedIn)?;
     let shape = |what: &str| StoreError::RowShape(format!("operator {}: {what}", row.operator_id));
     let role = Role::parse(&row.role).map_err(|_| shape("unknown role"))?;
+    let site_key = SiteKey::parse(&row.site_key).map_err(|_| shape("invalid site key"))?;
     Ok(Operator {
         role,
-        site_key: SiteKey::parse(&row.site_key).map_err(|_| shape("invalid site key"))?,
+        sites: vec![MemberSite {
+            id: row.site_id,
+            key: site_key.clone(),
+            name: row.site_name.clone(),
+            role,
+        }],
+        site_key,
         id: row.operator_id,
         name: row.operator_name,
+        email: row.operator_email,
         site_id: row.site_id,
         site_name: row.site_name,
-        credential,
-        csrf_token: sha256::hex_digest(format!("csrf:{token}").as_bytes()),
+        credential: Credential::Bearer,
+        // A bearer request needs no form token (`dashboard::csrf`); none is ever issued.
+        csrf_token: String::new(),
     })
 }

@@ -1,10 +1,21 @@
-//! Sites: loading a tenant and the public config the widget reads.
+//! Sites: loading a tenant and the public config the widget reads; creating a site and
+//! saving its settings (owners and admins).
 
 use ticketbooth_shared::api::SiteConfig;
 use ticketbooth_shared::site_key::SiteKey;
 
-use super::ServiceError;
-use crate::sql::sites::{self, SiteRow};
+use ticketbooth_shared::FieldError;
+use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::role::Action;
+use ticketbooth_shared::ticket_code::CodePrefix;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use super::operators::Operator;
+use super::site_settings::SiteSettings;
+use super::{Refusal, ServiceError};
+use crate::sha256;
+use crate::sql::sessions;
+use crate::sql::sites::{self, SettingsValues, SiteRow};
 use crate::store::{Executor, StoreError, decode_first};
 
 /// A site as the service works with it: its row, parsed.
@@ -12,6 +23,7 @@ use crate::store::{Executor, StoreError, decode_first};
 pub struct Site {
     pub id: i64,
     pub key: SiteKey,
+    pub name: String,
     pub code_prefix: String,
     pub ticketing_enabled: bool,
     pub contact_required: bool,
@@ -30,6 +42,7 @@ impl Site {
         Ok(Self {
             id: row.id,
             key: SiteKey::parse(&row.key).map_err(|_| shape("invalid key"))?,
+            name: row.name,
             code_prefix: row.code_prefix,
             ticketing_enabled: row.ticketing_enabled != 0,
             contact_required: row.contact_required != 0,
@@ -68,4 +81,96 @@ pub async fn load<E: Executor>(db: &E, key: &SiteKey) -> Result<Site, ServiceErr
     let row: Option<SiteRow> = decode_first(db.query(sites::find_by_key(key.as_ref())).await?)?;
     let row = row.ok_or(ServiceError::SiteNotFound)?;
     Ok(Site::from_row(row)?)
+}
+
+/// The operator's current site, to show its settings.
+pub async fn current<E: Executor>(db: &E, op: &Operator) -> Result<Site, ServiceError> {
+    op.require(Action::ManageSettings)?;
+    load(db, &op.site_key).await
+}
+
+/// Saves the current site's settings. The code prefix applies to tickets created from now on:
+/// existing tickets keep the code they were given (`tickets.code` is stored).
+pub async fn save_settings<E: Executor>(
+    db: &E,
+    op: &Operator,
+    settings: &SiteSettings,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let origins = settings.origins_json();
+    db.batch(vec![sites::update_settings(
+        op.site_id,
+        &SettingsValues {
+            name: &settings.name,
+            code_prefix: settings.code_prefix.as_ref(),
+            ticketing_enabled: settings.ticketing_enabled,
+            contact_required: settings.contact_required,
+            cta_label: &settings.cta_label,
+            locale: settings.locale,
+            allowed_origins: &origins,
+        },
+    )])
+    .await?;
+    Ok(())
+}
+
+/// A new site: key, name and code prefix, parsed together (every field's problem at once).
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    pub key: SiteKey,
+    pub name: String,
+    pub code_prefix: CodePrefix,
+}
+
+impl NewSite {
+    pub fn parse(key: &str, name: &str, code_prefix: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let key = SiteKey::parse(key.trim())
+            .map_err(|e| errors.0.insert("key", e))
+            .ok();
+        let name = name.trim();
+        if name.is_empty() {
+            errors.0.insert("name", FieldError::Required);
+        } else if name.chars().count() > 100 {
+            errors.0.insert("name", FieldError::TooLong { max: 100 });
+        } else if name.chars().any(char::is_control) {
+            errors.0.insert("name", FieldError::ForbiddenCharacters);
+        }
+        let prefix = CodePrefix::parse(code_prefix.trim())
+            .map_err(|e| errors.0.insert("code_prefix", e))
+            .ok();
+        match (key, prefix) {
+            (Some(key), Some(code_prefix)) if errors.0.is_empty() => Ok(Self {
+                key,
+                name: name.to_owned(),
+                code_prefix,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Creates a site owned by `op` and, for a dashboard session, switches to it — one batch. A
+/// taken key is refused (`SiteKeyTaken`); nothing is written.
+pub async fn create<E: Executor>(
+    db: &E,
+    op: &Operator,
+    site: &NewSite,
+    session_cookie: Option<&str>,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let key = site.key.as_ref();
+    let mut statements = vec![
+        sites::insert(key, &site.name, site.code_prefix.as_ref(), now.millis()),
+        sites::add_owner(key, &op.id, now.millis()),
+    ];
+    if let Some(cookie) = session_cookie {
+        let id_hash = sha256::hex_digest(cookie.as_bytes());
+        statements.push(sessions::switch_to_new_site(&id_hash, key));
+    }
+    match db.batch(statements).await {
+        Err(StoreError::UniqueViolation(_)) => Err(Refusal::SiteKeyTaken.into()),
+        Err(other) => Err(other.into()),
+        Ok(_) => Ok(()),
+    }
 }

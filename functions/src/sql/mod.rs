@@ -4,8 +4,11 @@
 
 pub mod comments;
 pub mod idempotency_keys;
+pub mod invitations;
 pub mod labels;
 pub mod operator_tokens;
+pub mod operators;
+pub mod sessions;
 pub mod site_members;
 pub mod sites;
 pub mod ticket_events;

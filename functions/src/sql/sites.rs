@@ -9,6 +9,7 @@ use crate::store::{Statement, Value};
 pub struct SiteRow {
     pub id: i64,
     pub key: String,
+    pub name: String,
     pub code_prefix: String,
     pub ticketing_enabled: i64,
     pub contact_required: i64,
@@ -20,7 +21,7 @@ pub struct SiteRow {
 
 pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
-        "SELECT id, key, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
+        "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
                 allowed_origins
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
@@ -34,5 +35,56 @@ pub fn take_ticket_number(site_id: i64) -> Statement {
     Statement::new(
         "UPDATE sites SET next_ticket_number = next_ticket_number + 1 WHERE id = ?1",
         vec![Value::from(site_id)],
+    )
+}
+
+/// The site's settings, as `SiteSettings` spells them (origins as a JSON array).
+pub struct SettingsValues<'a> {
+    pub name: &'a str,
+    pub code_prefix: &'a str,
+    pub ticketing_enabled: bool,
+    pub contact_required: bool,
+    pub cta_label: &'a str,
+    pub locale: &'a str,
+    pub allowed_origins: &'a str,
+}
+
+pub fn update_settings(site_id: i64, v: &SettingsValues<'_>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET name = ?2, code_prefix = ?3, ticketing_enabled = ?4,
+                contact_required = ?5, cta_label = ?6, locale = ?7, allowed_origins = ?8
+         WHERE id = ?1",
+        vec![
+            Value::from(site_id),
+            Value::from(v.name),
+            Value::from(v.code_prefix),
+            Value::from(v.ticketing_enabled),
+            Value::from(v.contact_required),
+            Value::from(v.cta_label),
+            Value::from(v.locale),
+            Value::from(v.allowed_origins),
+        ],
+    )
+}
+
+/// A new site with default settings. A taken key fails the UNIQUE constraint.
+pub fn insert(key: &str, name: &str, code_prefix: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO sites (key, name, code_prefix, created_at) VALUES (?1, ?2, ?3, ?4)",
+        vec![
+            Value::from(key),
+            Value::from(name),
+            Value::from(code_prefix),
+            Value::from(now),
+        ],
+    )
+}
+
+/// The creator of the site just inserted (by key, in the same batch) becomes its owner.
+pub fn add_owner(key: &str, operator_id: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO site_members (site_id, operator_id, role, created_at)
+         SELECT id, ?2, 'owner', ?3 FROM sites WHERE key = ?1",
+        vec![Value::from(key), Value::from(operator_id), Value::from(now)],
     )
 }

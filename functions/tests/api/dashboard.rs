@@ -1,7 +1,7 @@
-//! The operators' dashboard: sign-in, site scoping, escaping, filters, the ticket page.
+//! The operators' dashboard: site scoping, escaping, filters, the ticket page. (Sign-in and
+//! sessions: `sign_in.rs`.) Pages are fetched with each operator's API token as a bearer token.
 
 use serde_json::json;
-use ticketbooth_functions::http::{Body, Response};
 use ticketbooth_functions::service::operators::token_hash;
 
 use crate::{TestApp, json, ticket_body};
@@ -30,44 +30,8 @@ fn spawn() -> TestApp {
 }
 
 fn page(app: &TestApp, path: &str, token: &str) -> (u16, String) {
-    let cookie = format!("other=1; tb_session={token}");
-    let r = app.get(path, &[("cookie", &cookie)]);
+    let r = app.get(path, &[("authorization", &format!("Bearer {token}"))]);
     (r.status, String::from_utf8(r.body).unwrap())
-}
-
-fn sign_in(app: &TestApp, token: &str) -> Response {
-    let body = format!("token={token}").into_bytes();
-    let headers = [("content-type", "application/x-www-form-urlencoded")];
-    app.send("POST", "/app/login", &headers, Body::Bytes(body))
-}
-
-#[test]
-fn signing_in_sets_a_strict_http_only_session_cookie() {
-    let app = spawn();
-    let r = app.get("/app/tickets", &[]);
-    assert_eq!((r.status, r.header("location")), (303, Some("/app/login")));
-
-    let r = sign_in(&app, "tbo_not_a_real_token_at_all_000");
-    assert_eq!(r.status, 401);
-    assert!(String::from_utf8_lossy(&r.body).contains("That token is not valid"));
-    assert_eq!(r.header("set-cookie"), None);
-
-    let r = sign_in(&app, ACME_TOKEN);
-    assert_eq!(
-        (r.status, r.header("location")),
-        (303, Some("/app/tickets"))
-    );
-    let cookie = r.header("set-cookie").unwrap();
-    assert!(
-        cookie.starts_with(&format!("tb_session={ACME_TOKEN};")),
-        "{cookie}"
-    );
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/app", "Secure"] {
-        assert!(
-            cookie.contains(attribute),
-            "{attribute} missing from {cookie}"
-        );
-    }
 }
 
 #[test]
@@ -105,7 +69,7 @@ fn the_list_shows_only_this_sites_tickets_with_visitor_text_escaped() {
     assert!(html.contains("Strict secret") && !html.contains("TKT-1"));
     let r = app.get(
         "/app/tickets",
-        &[("cookie", &format!("tb_session={ACME_TOKEN}"))],
+        &[("authorization", &format!("Bearer {ACME_TOKEN}"))],
     );
     let csp = r.header("content-security-policy").unwrap();
     assert!(
@@ -176,16 +140,30 @@ fn the_ticket_page_shows_description_transcript_and_timeline() {
 }
 
 #[test]
-fn a_bearer_token_works_like_the_cookie_and_logout_clears_it() {
+fn a_bearer_token_opens_pages_and_stamps_its_last_use() {
     let app = spawn();
+    let used = || {
+        app.rows(
+            "SELECT last_used_at FROM operator_tokens WHERE site_id = 1",
+            vec![],
+        )[0]["last_used_at"]
+            .clone()
+    };
+    assert!(used().is_null());
     let r = app.get(
         "/app/tickets",
         &[("authorization", &format!("Bearer {ACME_TOKEN}"))],
     );
     assert_eq!(r.status, 200);
-    let r = app.send("POST", "/app/logout", &[], Body::Bytes(Vec::new()));
-    assert_eq!((r.status, r.header("location")), (303, Some("/app/login")));
-    assert!(r.header("set-cookie").unwrap().starts_with("tb_session=;"));
-    assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert!(used().as_i64().is_some_and(|t| t > 0));
+    let r = app.get(
+        "/app/tickets",
+        &[("cookie", &format!("tb_session={ACME_TOKEN}"))],
+    );
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/app/login")),
+        "an API token is not a session cookie"
+    );
     assert_eq!(json(&app.get("/healthz", &[]))["ok"], true);
 }

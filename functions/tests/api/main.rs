@@ -5,11 +5,15 @@ mod cors;
 mod create;
 mod dashboard;
 mod maintenance;
+mod members;
 mod operator_api;
 mod protocol;
 mod rate_limits;
+mod sign_in;
+mod site_settings;
 mod ticket_actions;
 mod ticket_page;
+mod tokens;
 mod visitor_reads;
 
 use std::cell::Cell;
@@ -32,6 +36,8 @@ pub struct TestApp {
     app: App<SqliteExecutor>,
     /// Seeds the fresh ids and the clock, so each request gets distinct, predictable ones.
     counter: Cell<u8>,
+    /// Added to the clock: lets a test jump past an expiry.
+    clock_offset: Cell<i64>,
 }
 
 impl TestApp {
@@ -67,17 +73,21 @@ impl TestApp {
                 limiter,
             },
             counter: Cell::new(0),
+            clock_offset: Cell::new(0),
         }
     }
 
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {
         let n = self.counter.get().wrapping_add(1);
         self.counter.set(n);
-        let now = Timestamp::from_millis(1_795_427_280_000 + i64::from(n) * 1000);
+        let now = Timestamp::from_millis(
+            1_795_427_280_000 + i64::from(n) * 1000 + self.clock_offset.get(),
+        );
         let fresh = Fresh {
             now,
             ticket_id: TicketId::mint(now, [n; 10]),
             visitor_id: VisitorId::mint([n.wrapping_add(128); 16]),
+            entropy: [n.wrapping_add(64); 32],
         };
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = Request {
@@ -131,6 +141,11 @@ impl TestApp {
             .expect("a count")
     }
 
+    /// Moves the app's clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.clock_offset.set(self.clock_offset.get() + ms);
+    }
+
     pub fn db(&self) -> &SqliteExecutor {
         &self.app.db
     }
@@ -164,4 +179,76 @@ pub fn error_code(response: &Response, status: u16) -> String {
 
 pub fn ticket_body(subject: &str) -> Json {
     serde_json::json!({ "subject": subject, "description": "The printer is on fire." })
+}
+
+/// The password every fixture operator gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Adds a person (`id`: 32 hex digits) with `PASSWORD`, as `role` of each site in `sites`.
+    pub fn add_operator(&self, id: &str, email: &str, name: &str, sites: &[(i64, &str)]) {
+        use ticketbooth_functions::password::{Password, PasswordHash};
+        let password = Password::parse(PASSWORD).unwrap();
+        let hash = pollster::block_on(PasswordHash::create(&password, [3; 16])).unwrap();
+        let run = |sql: &'static str, params: Vec<Value>| {
+            pollster::block_on(self.app.db.batch(vec![Statement::new(sql, params)])).unwrap();
+        };
+        run(
+            "INSERT INTO operators (id, email, name, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, 0)",
+            vec![id.into(), email.into(), name.into(), hash.encode().into()],
+        );
+        for (site, role) in sites {
+            run(
+                "INSERT INTO site_members (site_id, operator_id, role, created_at)
+                 VALUES (?1, ?2, ?3, 0)",
+                vec![(*site).into(), id.into(), (*role).into()],
+            );
+        }
+    }
+
+    /// POSTs a form from our own pages (`Sec-Fetch-Site: same-origin`) with a session cookie.
+    pub fn form(&self, path: &str, session: Option<&str>, pairs: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(pairs).unwrap().into_bytes();
+        let cookie = session.map(session_cookie).unwrap_or_default();
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("sec-fetch-site", "same-origin"),
+            ("cookie", cookie.as_str()),
+        ];
+        self.send("POST", path, &headers, Body::Bytes(body))
+    }
+
+    /// Signs in and returns the session cookie's value.
+    pub fn sign_in(&self, email: &str) -> String {
+        let r = self.form(
+            "/app/login",
+            None,
+            &[("email", email), ("password", PASSWORD)],
+        );
+        assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+        let set = r.header("set-cookie").expect("a session cookie");
+        set.strip_prefix("__Host-tb_session=")
+            .and_then(|rest| rest.split(';').next())
+            .expect("the cookie's value")
+            .to_owned()
+    }
+
+    /// GETs a dashboard page with a session; status and HTML.
+    pub fn page(&self, path: &str, session: &str) -> (u16, String) {
+        let r = self.get(path, &[("cookie", &session_cookie(session))]);
+        (r.status, String::from_utf8(r.body).unwrap())
+    }
+}
+
+/// The `Cookie` header for a session on our (HTTPS) origin.
+pub fn session_cookie(value: &str) -> String {
+    format!("other=1; __Host-tb_session={value}")
+}
+
+/// The CSRF token the pages of a session carry (read from a page, as a browser would).
+pub fn csrf_of(app: &TestApp, session: &str) -> String {
+    let (_, html) = app.page("/app/tickets", session);
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[at..at + 64].to_owned()
 }

@@ -76,6 +76,8 @@ pub fn operator(id: &str, role: Role) -> Operator {
         site_name: site_key.into(),
         credential: Credential::Bearer,
         csrf_token: String::new(),
+        email: format!("{id}@example.com"),
+        sites: Vec::new(),
     }
 }
 

@@ -1,11 +1,14 @@
 //! The ticket page and its forms, through `app::handle`: controls by role, CSRF, the 303 back,
 //! refusals that change nothing, the new-ticket form and the delete confirmation.
 
-use ticketbooth_functions::http::{Body, Response};
-use ticketbooth_functions::service::operators::{self, Credential, token_hash};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-use crate::TestApp;
+use ticketbooth_functions::http::{Body, Response};
+use ticketbooth_functions::service::operators::token_hash;
+
 use crate::ticket_actions::{GUEST, MEMBER, OTHER_MEMBER, OWNER, STRANGER, snapshot, spawn};
+use crate::{PASSWORD, TestApp, session_cookie};
 
 pub const OWNER_TOKEN: &str = "tbo_test_owner_token_0000000000001";
 pub const MEMBER_TOKEN: &str = "tbo_test_member_token_000000000001";
@@ -30,22 +33,51 @@ pub fn spawn_with_tokens(n: usize) -> TestApp {
         ));
     }
     app.db().execute_script(&sql).unwrap();
+    // Each of them also signs in to the dashboard with a password, as a browser would.
+    use ticketbooth_functions::password::{Password, PasswordHash};
+    let hash = pollster::block_on(PasswordHash::create(
+        &Password::parse(PASSWORD).unwrap(),
+        [3; 16],
+    ))
+    .unwrap()
+    .encode();
+    app.db()
+        .execute_script(&format!("UPDATE operators SET password_hash = '{hash}'"))
+        .unwrap();
+    for (token, id) in [
+        (OWNER_TOKEN, OWNER),
+        (MEMBER_TOKEN, MEMBER),
+        (GUEST_TOKEN, GUEST),
+        (STRANGER_TOKEN, STRANGER),
+    ] {
+        let email =
+            app.rows("SELECT email FROM operators WHERE id = ?1", vec![id.into()])[0]["email"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        let session = app.sign_in(&email);
+        SESSIONS.with(|s| s.borrow_mut().insert(token, session));
+    }
     app
+}
+
+thread_local! {
+    /// Each fixture operator's dashboard session, by their API token (tests run one per
+    /// thread, so each test sees its own app's sessions).
+    static SESSIONS: RefCell<HashMap<&'static str, String>> = RefCell::default();
+}
+
+fn session(token: &str) -> String {
+    SESSIONS.with(|s| s.borrow().get(token).cloned().expect("signed in"))
 }
 
 /// The CSRF token the dashboard gives this sign-in (for operators whose page has no form).
 fn csrf_of(app: &TestApp, token: &str) -> String {
-    pollster::block_on(operators::authenticate(
-        app.db(),
-        token,
-        Credential::Session,
-    ))
-    .unwrap()
-    .csrf_token
+    crate::csrf_of(app, &session(token))
 }
 
 fn cookie(token: &str) -> String {
-    format!("tb_session={token}")
+    session_cookie(&session(token))
 }
 
 fn page(app: &TestApp, path: &str, token: &str) -> (u16, String) {

@@ -1,0 +1,154 @@
+//! Signing in and out of the dashboard, the session cookie, and the site switcher.
+//!
+//! The cookie is `__Host-tb_session` over HTTPS: the `__Host-` prefix makes the browser refuse
+//! it unless it is Secure, has `Path=/` and no Domain, so no subdomain can plant or overwrite
+//! it. A `__Host-` cookie must be Secure, and a Secure cookie is not kept for
+//! `http://127.0.0.1` under `wrangler dev`, so there (plain HTTP) the same cookie is named
+//! `tb_session`, without Secure. HttpOnly (no script reads it) and SameSite=Lax (not sent on
+//! cross-site POSTs; still sent when following a link to a ticket from mail or chat).
+
+use serde::Deserialize;
+use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use super::{csrf, form, redirect, views};
+use crate::app::{App, Fresh};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::operators::{self, Operator};
+use crate::service::sessions::{self, NewSession};
+use crate::service::{Refusal, ServiceError};
+use crate::store::Executor;
+
+const SECURE_NAME: &str = "__Host-tb_session";
+const PLAIN_NAME: &str = "tb_session";
+
+/// `POST /app/login`: email and password. Refused outright when the browser says the form
+/// came from another site (login CSRF: signing a victim's browser in as the attacker).
+pub async fn sign_in<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(default)]
+        email: String,
+        #[serde(default)]
+        password: String,
+    }
+    if !csrf::same_origin(req) {
+        let refusal = Refusal::CrossSite;
+        return Ok(Response::html(
+            refusal.status(),
+            views::sign_in(Some(&refusal.to_string()), ""),
+        ));
+    }
+    let form: Form = form::parse(req)?;
+    let session_id = fresh.random(b"session");
+    match sessions::sign_in(&app.db, &form.email, &form.password, fresh.now, session_id).await {
+        Ok(session) => Ok(with_session(req, redirect("/app/tickets"), &session)),
+        Err(ServiceError::Refused(refusal)) => Ok(Response::html(
+            refusal.status(),
+            views::sign_in(Some(&refusal.to_string()), &form.email),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /app/logout` and `POST /app/logout/everywhere`: the session row is deleted, so the
+/// cookie is dead even if a copy of it survives somewhere. CSRF-checked, so no other site can
+/// sign an operator out.
+pub async fn sign_out<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    fresh: &Fresh,
+    everywhere: bool,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+    }
+    if let Some(cookie) = session_cookie(req)
+        && let Some(op) = signed_in(app, req, fresh.now).await?
+    {
+        let form: Form = form::parse(req).unwrap_or(Form { csrf: None });
+        csrf::check(req, &op, form.csrf.as_deref())?;
+        if everywhere {
+            sessions::sign_out_everywhere(&app.db, cookie).await?;
+        } else {
+            sessions::sign_out(&app.db, cookie).await?;
+        }
+    }
+    Ok(redirect("/app/login").with_header("set-cookie", cookie_header(req, "", 0)))
+}
+
+/// `POST /app/sites/switch`: the session moves to another of the operator's sites.
+pub async fn switch_site<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        site: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let cookie = session_cookie(req).ok_or(ApiError::Unauthorized)?;
+    let site = SiteKey::parse(&form.site).map_err(|_| ApiError::SiteNotFound)?;
+    sessions::switch_site(&app.db, op, cookie, &site).await?;
+    Ok(redirect("/app/tickets"))
+}
+
+/// The operator behind the session cookie or an `Authorization: Bearer` token, if any.
+pub async fn signed_in<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    now: Timestamp,
+) -> Result<Option<Operator>, ApiError> {
+    let result = match (req.bearer_token(), session_cookie(req)) {
+        (Some(token), _) => operators::authenticate(&app.db, token, now).await,
+        (None, Some(cookie)) => sessions::authenticate(&app.db, cookie, now).await,
+        (None, None) => return Ok(None),
+    };
+    match result {
+        Ok(op) => Ok(Some(op)),
+        Err(ServiceError::NotSignedIn) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Adds the cookie of a new session to a response.
+pub fn with_session(req: &Request, response: Response, session: &NewSession) -> Response {
+    response.with_header(
+        "set-cookie",
+        cookie_header(req, &session.cookie_value, session.max_age_secs),
+    )
+}
+
+/// The session cookie's value, under the name this origin uses.
+pub fn session_cookie(req: &Request) -> Option<&str> {
+    let name = cookie_name(req);
+    req.header("cookie")?.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then_some(v)
+    })
+}
+
+fn secure(req: &Request) -> bool {
+    req.own_origin.starts_with("https://")
+}
+
+fn cookie_name(req: &Request) -> &'static str {
+    if secure(req) { SECURE_NAME } else { PLAIN_NAME }
+}
+
+fn cookie_header(req: &Request, value: &str, max_age: i64) -> String {
+    let secure = if secure(req) { "; Secure" } else { "" };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        cookie_name(req)
+    )
+}

@@ -1,0 +1,362 @@
+//! The settings pages (members and invitations, API tokens, the site's settings), creating a
+//! site, and accepting an invitation. Each handler: parse the form, check CSRF, call the
+//! service, render. Refusals re-render the page with the reason, status and typed values.
+
+use serde::Deserialize;
+use ticketbooth_shared::role::Role;
+
+use super::settings_views::{self as pages, NewSiteForm, SitePage};
+use super::{csrf, form, redirect, session};
+use crate::app::{App, Fresh};
+use crate::http::error::ApiError;
+use crate::http::routes::SettingsPage;
+use crate::http::{Request, Response};
+use crate::service::invitations::{self, AcceptError, Acceptance};
+use crate::service::members::{self, Change};
+use crate::service::operators::Operator;
+use crate::service::site_settings::{SettingsForm, SiteSettings};
+use crate::service::sites::{self, NewSite, Site};
+use crate::service::{ServiceError, api_tokens};
+use crate::store::Executor;
+
+pub async fn handle<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    page: SettingsPage,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    let post = req.method == "POST";
+    match page {
+        SettingsPage::Members if post => invite(app, req, op, fresh).await,
+        SettingsPage::Members => {
+            let list = members::list(&app.db, op, fresh.now).await?;
+            let notice = match req.query.as_str() {
+                "done=role" => Some(Ok("Role changed.")),
+                "done=removed" => Some(Ok("Member removed.")),
+                _ => None,
+            };
+            Ok(Response::html(200, pages::members(op, &list, None, notice)))
+        }
+        SettingsPage::Member(id) => change_member(app, req, op, &id, fresh).await,
+        SettingsPage::Tokens if post => create_token(app, req, op, fresh).await,
+        SettingsPage::Tokens => {
+            let tokens = api_tokens::list(&app.db, op).await?;
+            let notice =
+                (req.query == "done=revoked").then_some(Ok("Token revoked: it no longer works."));
+            Ok(Response::html(
+                200,
+                pages::tokens(op, &tokens, None, notice),
+            ))
+        }
+        SettingsPage::Token(id) => {
+            let form: CsrfOnly = form::parse(req)?;
+            csrf::check(req, op, form.csrf.as_deref())?;
+            api_tokens::revoke(&app.db, op, &id).await?;
+            Ok(redirect("/app/settings/tokens?done=revoked"))
+        }
+        SettingsPage::Site if post => save_site(app, req, op).await,
+        SettingsPage::Site => {
+            let site = sites::current(&app.db, op).await?;
+            let form = form_of(&site);
+            let notice = (req.query == "done=saved").then_some(Ok("Settings saved."));
+            Ok(site_page(req, op, &site, &form, &[], notice, 200))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+async fn invite<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        email: String,
+        #[serde(default)]
+        role: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let role = Role::parse(&form.role).map_err(|e| {
+        ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
+            [("role", e)].into_iter().collect(),
+        ))
+    })?;
+    let result = members::invite(
+        &app.db,
+        op,
+        &form.email,
+        role,
+        fresh.now,
+        fresh.random(b"invitation"),
+    )
+    .await;
+    let list = members::list(&app.db, op, fresh.now).await?;
+    match result {
+        Ok(invited) => {
+            let link = format!("{}/app/invite/{}", req.own_origin, invited.token);
+            Ok(Response::html(
+                201,
+                pages::members(op, &list, Some(&(invited, link)), None),
+            ))
+        }
+        Err(ServiceError::Refused(refusal)) => Ok(Response::html(
+            refusal.status(),
+            pages::members(op, &list, None, Some(Err(&refusal.to_string()))),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn change_member<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    member_id: &str,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        action: String,
+        #[serde(default)]
+        role: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let change = match form.action.as_str() {
+        "remove" => Change::Remove,
+        "role" => Change::Role(Role::parse(&form.role).map_err(|e| {
+            ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
+                [("role", e)].into_iter().collect(),
+            ))
+        })?),
+        _ => {
+            return Err(ApiError::Validation(
+                ticketbooth_shared::new_ticket::ValidationErrors(
+                    [("action", ticketbooth_shared::FieldError::InvalidFormat)]
+                        .into_iter()
+                        .collect(),
+                ),
+            ));
+        }
+    };
+    match members::change(&app.db, op, member_id, change).await {
+        Ok(()) if change == Change::Remove && member_id == op.id => Ok(redirect("/app/tickets")),
+        Ok(()) if change == Change::Remove => Ok(redirect("/app/settings/members?done=removed")),
+        Ok(()) => Ok(redirect("/app/settings/members?done=role")),
+        Err(ServiceError::Refused(refusal)) => {
+            let list = members::list(&app.db, op, fresh.now).await?;
+            Ok(Response::html(
+                refusal.status(),
+                pages::members(op, &list, None, Some(Err(&refusal.to_string()))),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn create_token<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        label: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let created = api_tokens::create(
+        &app.db,
+        op,
+        &form.label,
+        fresh.now,
+        fresh.random(b"api-token"),
+    )
+    .await?;
+    let tokens = api_tokens::list(&app.db, op).await?;
+    Ok(Response::html(
+        201,
+        pages::tokens(op, &tokens, Some((&created.label, &created.token)), None),
+    ))
+}
+
+async fn save_site<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(flatten)]
+        settings: SettingsForm,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let site = sites::current(&app.db, op).await?;
+    match SiteSettings::parse(&form.settings) {
+        Ok(settings) => {
+            sites::save_settings(&app.db, op, &settings).await?;
+            Ok(redirect("/app/settings/site?done=saved"))
+        }
+        Err(errors) => Ok(site_page(
+            req,
+            op,
+            &site,
+            &form.settings,
+            &errors.0,
+            Some(Err("Nothing was saved: some fields need attention.")),
+            422,
+        )),
+    }
+}
+
+fn site_page(
+    req: &Request,
+    op: &Operator,
+    site: &Site,
+    form: &SettingsForm,
+    errors: &[(&'static str, String)],
+    notice: pages::Notice<'_>,
+    status: u16,
+) -> Response {
+    let page = SitePage {
+        site,
+        form,
+        errors,
+        message: notice,
+        own_origin: &req.own_origin,
+    };
+    Response::html(status, pages::site_settings(op, &page))
+}
+
+/// The settings form filled with a site's saved values.
+fn form_of(site: &Site) -> SettingsForm {
+    SettingsForm {
+        name: site.name.clone(),
+        code_prefix: site.code_prefix.clone(),
+        ticketing_enabled: site.ticketing_enabled.then(|| "on".into()),
+        contact_required: site.contact_required.then(|| "on".into()),
+        cta_label: site.cta_label.clone(),
+        locale: site.locale.clone(),
+        allowed_origins: site.allowed_origins.join("\n"),
+    }
+}
+
+/// `GET` and `POST /app/sites/new`.
+pub async fn new_site<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    if req.method != "POST" {
+        let page = pages::new_site(op, &NewSiteForm::default(), &[], None);
+        return Ok(Response::html(200, page));
+    }
+    let form: NewSiteForm = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let site = match NewSite::parse(&form.key, &form.name, &form.code_prefix) {
+        Ok(site) => site,
+        Err(errors) => {
+            let errors: Vec<_> = errors.0.iter().map(|(k, e)| (*k, e.to_string())).collect();
+            let page = pages::new_site(op, &form, &errors, Some(Err("The site was not created.")));
+            return Ok(Response::html(422, page));
+        }
+    };
+    let cookie = (op.credential == crate::service::operators::Credential::Session)
+        .then(|| session::session_cookie(req))
+        .flatten();
+    match sites::create(&app.db, op, &site, cookie, fresh.now).await {
+        Ok(()) => Ok(redirect("/app/settings/site")),
+        Err(ServiceError::Refused(refusal)) => {
+            let errors = [("key", refusal.to_string())];
+            let page = pages::new_site(op, &form, &errors, Some(Err("The site was not created.")));
+            Ok(Response::html(refusal.status(), page))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET` and `POST /app/invite/{token}`: anyone with the link (no session needed). The POST is
+/// refused from other sites, like the sign-in form.
+pub async fn invitation<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    token: &str,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    let gone = |refusal: crate::service::Refusal| {
+        Response::html(
+            refusal.status(),
+            pages::refusal("Invitation", &refusal.to_string()),
+        )
+    };
+    let invitation = match invitations::find(&app.db, token, fresh.now).await {
+        Ok(invitation) => invitation,
+        Err(ServiceError::Refused(refusal)) => return Ok(gone(refusal)),
+        Err(other) => return Err(other.into()),
+    };
+    if req.method != "POST" {
+        return Ok(Response::html(
+            200,
+            pages::invitation(&invitation, &[], None),
+        ));
+    }
+    if !csrf::same_origin(req) {
+        let refusal = crate::service::Refusal::CrossSite;
+        let page = pages::invitation(&invitation, &[], Some(&refusal.to_string()));
+        return Ok(Response::html(refusal.status(), page));
+    }
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        password: String,
+    }
+    let form: Form = form::parse(req)?;
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(&fresh.random(b"salt")[..16]);
+    let mut operator_id = [0u8; 16];
+    operator_id.copy_from_slice(&fresh.random(b"operator-id")[..16]);
+    let acceptance = Acceptance {
+        name: &form.name,
+        password: &form.password,
+    };
+    let secrets = (salt, fresh.random(b"session"), operator_id);
+    match invitations::accept(&app.db, token, &acceptance, fresh.now, secrets).await {
+        Ok(new_session) => Ok(session::with_session(
+            req,
+            redirect("/app/tickets"),
+            &new_session,
+        )),
+        Err(AcceptError::Fields(errors)) => Ok(Response::html(
+            422,
+            pages::invitation(&invitation, &errors, None),
+        )),
+        Err(AcceptError::Service(ServiceError::Refused(
+            refusal @ crate::service::Refusal::InvitationInvalid,
+        ))) => Ok(gone(refusal)),
+        Err(AcceptError::Service(ServiceError::Refused(refusal))) => Ok(Response::html(
+            refusal.status(),
+            pages::invitation(&invitation, &[], Some(&refusal.to_string())),
+        )),
+        Err(AcceptError::Service(other)) => Err(other.into()),
+    }
+}

@@ -1,0 +1,199 @@
+//! Dashboard sessions: signing in with email and password, recognising the session cookie on
+//! each request (with idle and absolute expiry), switching sites, signing out.
+//!
+//! The cookie carries a random 256-bit id; the database holds only its SHA-256. The CSRF token
+//! of a session is derived from the id (`SHA-256("csrf:" + id)`): as secret as the cookie
+//! itself, yet readable by no other site, and it dies with the session.
+
+use ticketbooth_shared::hex;
+use ticketbooth_shared::role::Role;
+use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use super::operators::{Credential, MemberSite, Operator};
+use super::{Refusal, ServiceError};
+use crate::password;
+use crate::sha256;
+use crate::sql::operators::{self, CredentialsRow};
+use crate::sql::sessions::{self, SessionMembershipRow};
+use crate::store::{Executor, StoreError, decode, decode_first};
+
+const MINUTE: i64 = 60_000;
+/// A session unused this long is over.
+pub const IDLE_TIMEOUT_MS: i64 = 12 * 60 * MINUTE;
+/// No session outlives this, used or not.
+pub const ABSOLUTE_TIMEOUT_MS: i64 = 30 * 24 * 60 * MINUTE;
+/// `last_seen_at` is written at most this often, so reading a page is not a write each time.
+const RENEW_AFTER_MS: i64 = 5 * MINUTE;
+
+/// A session just created: the cookie value to hand the browser, and how long it may keep it.
+#[derive(Debug)]
+pub struct NewSession {
+    pub cookie_value: String,
+    pub max_age_secs: i64,
+}
+
+/// Signs in with email and password. An unknown email, a person without a password and a
+/// wrong password all cost one PBKDF2 run and all answer `InvalidCredentials`.
+pub async fn sign_in<E: Executor>(
+    db: &E,
+    email: &str,
+    password: &str,
+    now: Timestamp,
+    session_id: [u8; 32],
+) -> Result<NewSession, ServiceError> {
+    let email = normalize_email(email);
+    let row: Option<CredentialsRow> = if email.is_empty() {
+        None
+    } else {
+        decode_first(db.query(operators::find_credentials(&email)).await?)?
+    };
+    let stored = row.as_ref().and_then(|r| r.password_hash.as_deref());
+    let matches = password::verify_or_dummy(stored, password)
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    let Some(row) = row.filter(|_| matches) else {
+        return Err(Refusal::InvalidCredentials.into());
+    };
+    let site_id = row.first_site_id.ok_or(Refusal::NoSites)?;
+    start(db, &row.id, site_id, now, session_id).await
+}
+
+/// Opens a session for an operator who just proved who they are (sign-in, an accepted
+/// invitation).
+pub async fn start<E: Executor>(
+    db: &E,
+    operator_id: &str,
+    site_id: i64,
+    now: Timestamp,
+    session_id: [u8; 32],
+) -> Result<NewSession, ServiceError> {
+    let cookie_value = hex::encode(&session_id);
+    let id_hash = sha256::hex_digest(cookie_value.as_bytes());
+    db.batch(vec![sessions::insert(
+        &id_hash,
+        operator_id,
+        site_id,
+        now.millis(),
+    )])
+    .await?;
+    Ok(NewSession {
+        cookie_value,
+        max_age_secs: ABSOLUTE_TIMEOUT_MS / 1000,
+    })
+}
+
+/// The operator behind a session cookie, on the session's current site. Renews the idle timer
+/// when it is due; an expired session is deleted and answers `NotSignedIn`.
+pub async fn authenticate<E: Executor>(
+    db: &E,
+    cookie_value: &str,
+    now: Timestamp,
+) -> Result<Operator, ServiceError> {
+    let id_hash = session_hash(cookie_value).ok_or(ServiceError::NotSignedIn)?;
+    let rows = db.query(sessions::find_with_memberships(&id_hash)).await?;
+    let rows: Vec<SessionMembershipRow> = rows.into_iter().map(decode).collect::<Result<_, _>>()?;
+    let Some(first) = rows.first() else {
+        return Err(ServiceError::NotSignedIn);
+    };
+    let now = now.millis();
+    if now - first.last_seen_at > IDLE_TIMEOUT_MS || now - first.created_at > ABSOLUTE_TIMEOUT_MS {
+        db.batch(vec![sessions::delete(&id_hash)]).await?;
+        return Err(ServiceError::NotSignedIn);
+    }
+    if now - first.last_seen_at > RENEW_AFTER_MS {
+        db.batch(vec![sessions::touch(&id_hash, now)]).await?;
+    }
+    let shape =
+        |what: &str| StoreError::RowShape(format!("session of {}: {what}", first.operator_id));
+    let sites = rows
+        .iter()
+        .map(|r| {
+            Ok(MemberSite {
+                id: r.site_id,
+                key: SiteKey::parse(&r.site_key).map_err(|_| shape("invalid site key"))?,
+                name: r.site_name.clone(),
+                role: Role::parse(&r.role).map_err(|_| shape("unknown role"))?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // The current site, if the operator is still a member there; else their first site.
+    let current = sites
+        .iter()
+        .find(|s| s.id == first.current_site_id)
+        .unwrap_or(&sites[0])
+        .clone();
+    Ok(Operator {
+        id: first.operator_id.clone(),
+        name: first.operator_name.clone(),
+        email: first.operator_email.clone(),
+        role: current.role,
+        site_id: current.id,
+        site_key: current.key,
+        site_name: current.name,
+        credential: Credential::Session,
+        csrf_token: csrf_token(cookie_value),
+        sites,
+    })
+}
+
+/// Moves the session to another of the operator's sites.
+pub async fn switch_site<E: Executor>(
+    db: &E,
+    op: &Operator,
+    cookie_value: &str,
+    site: &SiteKey,
+) -> Result<(), ServiceError> {
+    let id_hash = session_hash(cookie_value).ok_or(ServiceError::NotSignedIn)?;
+    let target = op
+        .sites
+        .iter()
+        .find(|s| &s.key == site)
+        .ok_or(ServiceError::SiteNotFound)?;
+    let switched = db
+        .batch(vec![sessions::switch_site(&id_hash, target.id)])
+        .await?;
+    if switched.iter().all(Vec::is_empty) {
+        return Err(ServiceError::SiteNotFound);
+    }
+    Ok(())
+}
+
+/// Deletes this session: its cookie opens nothing any more.
+pub async fn sign_out<E: Executor>(db: &E, cookie_value: &str) -> Result<(), ServiceError> {
+    if let Some(id_hash) = session_hash(cookie_value) {
+        db.batch(vec![sessions::delete(&id_hash)]).await?;
+    }
+    Ok(())
+}
+
+/// Deletes every session of the operator behind this one, on every browser.
+pub async fn sign_out_everywhere<E: Executor>(
+    db: &E,
+    cookie_value: &str,
+) -> Result<(), ServiceError> {
+    if let Some(id_hash) = session_hash(cookie_value) {
+        db.batch(vec![sessions::delete_all_of_operator(&id_hash)])
+            .await?;
+    }
+    Ok(())
+}
+
+/// The form token for a session's pages.
+pub fn csrf_token(cookie_value: &str) -> String {
+    sha256::hex_digest(format!("csrf:{cookie_value}").as_bytes())
+}
+
+/// Operator emails are compared in lower case: people type their address either way.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+/// Only a value shaped like ours (64 lowercase hex digits) is looked up.
+fn session_hash(cookie_value: &str) -> Option<String> {
+    let plausible = cookie_value.len() == 64
+        && cookie_value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    plausible.then(|| sha256::hex_digest(cookie_value.as_bytes()))
+}

@@ -1,0 +1,108 @@
+//! The `invitations` table: single-use links to join a site, by the SHA-256 of their token.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvitationRow {
+    pub id: String,
+    pub site_id: i64,
+    pub site_name: String,
+    pub email: String,
+    pub role: String,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    /// NULL when made on the command line (`cargo xtask add-operator`).
+    pub invited_by: Option<String>,
+    /// The invitee's account, if the email has one already, and whether it has a password.
+    pub operator_id: Option<String>,
+    pub password_hash: Option<String>,
+}
+
+pub fn find(token_hash: &str) -> Statement {
+    Statement::new(
+        "SELECT i.id, i.site_id, s.name AS site_name, i.email, i.role, i.expires_at,
+                i.accepted_at, i.invited_by, o.id AS operator_id, o.password_hash
+         FROM invitations i
+         JOIN sites s ON s.id = i.site_id
+         LEFT JOIN operators o ON lower(o.email) = i.email
+         WHERE i.token_hash = ?1",
+        vec![Value::from(token_hash)],
+    )
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingRow {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub expires_at: i64,
+}
+
+/// The site's invitations not yet accepted and not expired.
+pub fn pending(site_id: i64, now: i64) -> Statement {
+    Statement::new(
+        "SELECT id, email, role, expires_at FROM invitations
+         WHERE site_id = ?1 AND accepted_at IS NULL AND expires_at > ?2
+         ORDER BY created_at DESC",
+        vec![Value::from(site_id), Value::from(now)],
+    )
+}
+
+pub struct NewInvitation<'a> {
+    pub token_hash: &'a str,
+    pub id: &'a str,
+    pub site_id: i64,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub invited_by: Option<&'a str>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert(new: &NewInvitation<'_>) -> Statement {
+    Statement::new(
+        "INSERT INTO invitations (token_hash, id, site_id, email, role, invited_by, created_at,
+                                  expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        vec![
+            Value::from(new.token_hash),
+            Value::from(new.id),
+            Value::from(new.site_id),
+            Value::from(new.email),
+            Value::from(new.role),
+            Value::from(new.invited_by),
+            Value::from(new.now),
+            Value::from(new.expires_at),
+        ],
+    )
+}
+
+/// Marks the invitation used, if it still can be: the first statement of the accepting batch.
+/// The membership insert that follows selects through this row's `accepted_at`, so a second
+/// acceptance (even a concurrent one) adds nothing.
+pub fn accept(token_hash: &str, now: i64) -> Statement {
+    Statement::new(
+        "UPDATE invitations SET accepted_at = ?2
+         WHERE token_hash = ?1 AND accepted_at IS NULL AND expires_at > ?2
+         RETURNING id",
+        vec![Value::from(token_hash), Value::from(now)],
+    )
+}
+
+/// The invitee's membership, added only if `accept` just marked this invitation (same `now`).
+pub fn add_member(token_hash: &str, operator_email: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO site_members (site_id, operator_id, role, created_at)
+         SELECT i.site_id, o.id, i.role, ?3
+         FROM invitations i JOIN operators o ON lower(o.email) = ?2
+         WHERE i.token_hash = ?1 AND i.accepted_at = ?3
+         ON CONFLICT (site_id, operator_id) DO UPDATE SET role = excluded.role",
+        vec![
+            Value::from(token_hash),
+            Value::from(operator_email),
+            Value::from(now),
+        ],
+    )
+}

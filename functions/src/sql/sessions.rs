@@ -1,0 +1,109 @@
+//! The `sessions` table: signed-in browsers, by the SHA-256 of their cookie.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+/// A session with one of its operator's memberships: one row per site the operator belongs
+/// to, so one query gives the session, the person, the current site and the site switcher.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionMembershipRow {
+    pub operator_id: String,
+    pub operator_name: String,
+    pub operator_email: String,
+    pub current_site_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub site_id: i64,
+    pub site_key: String,
+    pub site_name: String,
+    pub role: String,
+}
+
+pub fn find_with_memberships(id_hash: &str) -> Statement {
+    Statement::new(
+        "SELECT s.operator_id, o.name AS operator_name, o.email AS operator_email,
+                s.site_id AS current_site_id, s.created_at, s.last_seen_at,
+                m.site_id, st.key AS site_key, st.name AS site_name, m.role
+         FROM sessions s
+         JOIN operators o ON o.id = s.operator_id
+         JOIN site_members m ON m.operator_id = s.operator_id
+         JOIN sites st ON st.id = m.site_id
+         WHERE s.id_hash = ?1
+         ORDER BY st.name, st.id",
+        vec![Value::from(id_hash)],
+    )
+}
+
+pub fn insert(id_hash: &str, operator_id: &str, site_id: i64, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO sessions (id_hash, operator_id, site_id, created_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        vec![
+            Value::from(id_hash),
+            Value::from(operator_id),
+            Value::from(site_id),
+            Value::from(now),
+        ],
+    )
+}
+
+/// The session of someone who just accepted an invitation, on the invitation's site; only if
+/// `invitations::accept` just marked it (same `now`).
+pub fn insert_for_invitation(id_hash: &str, invitation_hash: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO sessions (id_hash, operator_id, site_id, created_at, last_seen_at)
+         SELECT ?1, o.id, i.site_id, ?3, ?3
+         FROM invitations i JOIN operators o ON lower(o.email) = i.email
+         WHERE i.token_hash = ?2 AND i.accepted_at = ?3",
+        vec![
+            Value::from(id_hash),
+            Value::from(invitation_hash),
+            Value::from(now),
+        ],
+    )
+}
+
+/// Moves a session to a site just created in the same batch (by key).
+pub fn switch_to_new_site(id_hash: &str, site_key: &str) -> Statement {
+    Statement::new(
+        "UPDATE sessions SET site_id = (SELECT id FROM sites WHERE key = ?2) WHERE id_hash = ?1",
+        vec![Value::from(id_hash), Value::from(site_key)],
+    )
+}
+
+pub fn touch(id_hash: &str, now: i64) -> Statement {
+    Statement::new(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1",
+        vec![Value::from(id_hash), Value::from(now)],
+    )
+}
+
+/// Switches the session to another site. Only a site the operator is a member of: the
+/// membership is checked in the statement itself.
+pub fn switch_site(id_hash: &str, site_id: i64) -> Statement {
+    Statement::new(
+        "UPDATE sessions SET site_id = ?2
+         WHERE id_hash = ?1
+           AND EXISTS (SELECT 1 FROM site_members m
+                       WHERE m.site_id = ?2 AND m.operator_id = sessions.operator_id)
+         RETURNING site_id",
+        vec![Value::from(id_hash), Value::from(site_id)],
+    )
+}
+
+pub fn delete(id_hash: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions WHERE id_hash = ?1",
+        vec![Value::from(id_hash)],
+    )
+}
+
+/// Every session of the operator behind `id_hash`: "sign out everywhere".
+pub fn delete_all_of_operator(id_hash: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions
+         WHERE operator_id = (SELECT operator_id FROM sessions WHERE id_hash = ?1)",
+        vec![Value::from(id_hash)],
+    )
+}
