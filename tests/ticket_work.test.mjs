@@ -115,8 +115,20 @@ async function postFromPage(page, action, fields) {
   return response.status();
 }
 
-/** The CSRF token this operator's forms carry (tied to their sign-in). */
-const csrfOf = (op) => createHash('sha256').update(`csrf:${op.token}`).digest('hex');
+/**
+ * The CSRF token this operator's forms carry: read from a form of theirs (the list's bulk form)
+ * when they have one; a guest has none, so it is derived from the sign-in as the Worker does.
+ */
+async function csrfOf(page, op) {
+  const list = await page.context().newPage();
+  await list.goto(`${worker.baseUrl}/app/tickets`);
+  const field = list.locator('input[name=csrf]').first();
+  const token = (await field.count()) > 0
+    ? await field.inputValue()
+    : createHash('sha256').update(`csrf:${op.token}`).digest('hex');
+  await list.close();
+  return token;
+}
 
 test('an owner works a ticket through its life', async () => {
   const page = await browser.newPage();
@@ -196,6 +208,13 @@ test('an owner works a ticket through its life', async () => {
     assert.ok(timeline.includes(line), `timeline misses "${line}"`);
   }
   await page.screenshot({ path: join(OUTPUT, 'ticket-work-closed.png'), fullPage: true });
+
+  // On a 390 px phone the page fits without sideways scrolling.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openTicket(page, 'TKT-1');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide on a 390 px screen`);
+  await page.screenshot({ path: join(OUTPUT, 'ticket-work-phone.png'), fullPage: true });
   await page.close();
 });
 
@@ -205,7 +224,7 @@ test('a refused transition says why and changes nothing', async () => {
   await openTicket(page, 'TKT-2');
   const version = await page.locator('input[name=version]').first().inputValue();
   const before = await snapshot('TKT-2');
-  const status = await postFromPage(page, '/app/tickets/TKT-2/status', { csrf: csrfOf(owner), version, status: 'closed' });
+  const status = await postFromPage(page, '/app/tickets/TKT-2/status', { csrf: await csrfOf(page, owner), version, status: 'closed' });
   assert.equal(status, 409);
   assert.match(await page.getByRole('alert').textContent(), /cannot move from open to closed; allowed next: pending/);
   assert.deepEqual(await snapshot('TKT-2'), before);
@@ -222,7 +241,7 @@ test('a member cannot touch a colleague\'s ticket', async () => {
   assert.match(await page.locator('.notice').textContent(), /assigned to someone else/);
   assert.match(await page.locator('.facts').textContent(), /Mia Member/);
   const before = await snapshot('TKT-2');
-  const status = await postFromPage(page, '/app/tickets/TKT-2/priority', { csrf: csrfOf(member), priority: 'urgent' });
+  const status = await postFromPage(page, '/app/tickets/TKT-2/priority', { csrf: await csrfOf(page, member), priority: 'urgent' });
   assert.equal(status, 403);
   assert.deepEqual(await snapshot('TKT-2'), before, 'a refused POST changes nothing');
   await page.close();
@@ -237,6 +256,7 @@ test('a guest sees no controls, and its direct POSTs are refused', async () => {
   const axe = await new AxeBuilder({ page }).analyze();
   assert.deepEqual(axe.violations.map(describeViolation), []);
   const before = await snapshot('TKT-2');
+  const csrf = await csrfOf(page, guest);
   for (const [action, fields] of [
     ['status', { status: 'pending' }],
     ['comment', { comment: 'Just a note', visibility: 'internal' }],
@@ -244,7 +264,7 @@ test('a guest sees no controls, and its direct POSTs are refused', async () => {
     ['delete', { confirm: 'TKT-2' }],
   ]) {
     await openTicket(page, 'TKT-2');
-    const status = await postFromPage(page, `/app/tickets/TKT-2/${action}`, { csrf: csrfOf(guest), ...fields });
+    const status = await postFromPage(page, `/app/tickets/TKT-2/${action}`, { csrf, ...fields });
     assert.equal(status, 403, action);
   }
   assert.deepEqual(await snapshot('TKT-2'), before);
@@ -257,7 +277,7 @@ test('another site\'s operator gets 404 for this site\'s ticket', async () => {
   const response = await page.goto(`${worker.baseUrl}/app/tickets/TKT-2`);
   assert.equal(response.status(), 404);
   const before = await snapshot('TKT-2');
-  const status = await postFromPage(page, '/app/tickets/TKT-2/status', { csrf: csrfOf(stranger), status: 'pending' });
+  const status = await postFromPage(page, '/app/tickets/TKT-2/status', { csrf: await csrfOf(page, stranger), status: 'pending' });
   assert.equal(status, 404);
   assert.deepEqual(await snapshot('TKT-2'), before);
   // Its own TKT-1 is its own ticket.
