@@ -8,15 +8,16 @@
 use serde::Deserialize;
 use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
+use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::csrf;
 use super::html::Html;
-use super::views::{layout, priority_badge, requester, status_badge, time, transcript};
+use super::views::{layout, list_url, priority_badge, requester, status_badge, time, transcript};
 use crate::http::routes::Verb;
-use crate::service::operator_tickets::Detail;
+use crate::service::operator_tickets::{Detail, ListQuery};
 use crate::service::operators::Operator;
 
 pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
@@ -268,9 +269,16 @@ fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
     }
     h.raw("<ul class=\"labels\">");
     for label in &detail.labels {
-        h.raw("<li><span class=\"label\">")
+        // A label links to the list of the site's tickets carrying it.
+        let filtered = ListQuery {
+            label: Label::parse(label).ok(),
+            ..ListQuery::default()
+        };
+        h.raw("<li><a class=\"label\" href=\"")
+            .text(&list_url(&filtered))
+            .raw("\">")
             .text(label)
-            .raw("</span>");
+            .raw("</a>");
         if editable {
             form.open(h, Verb::RemoveLabel, "inline");
             h.raw("<input type=\"hidden\" name=\"label\" value=\"")
