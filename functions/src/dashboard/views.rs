@@ -304,7 +304,8 @@ pub(super) fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
             h.raw("<span class=\"muted\">Anonymous visitor</span>");
         }
         (name, email) => {
-            h.text(name.unwrap_or(""));
+            // A name in any script keeps its own direction inside ours.
+            h.raw("<bdi>").text(name.unwrap_or("")).raw("</bdi>");
             if let Some(email) = email {
                 h.raw(" <span class=\"muted\">").text(email).raw("</span>");
             }
