@@ -322,3 +322,23 @@ test('bulk from the list: each ticket through the state machine, the refused one
   await page.screenshot({ path: join(OUTPUT, 'ticket-work-bulk.png'), fullPage: true });
   await page.close();
 });
+
+test('concurrent edits on D1: the losers are refused as stale, and state and events still match', async () => {
+  // Twelve comments at once through the JSON API, none naming a version: each request reads
+  // the ticket, then writes one batch led by the version-guarded event. On D1 the batches run
+  // one after another; a batch whose version moved fails its guard and rolls back whole.
+  const auth = { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' };
+  const code = 'TKT-3';
+  const before = await snapshot(code);
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    fetch(`${worker.baseUrl}/api/v1/tickets/${code}/comment`, {
+      method: 'POST', headers: auth, body: JSON.stringify({ comment: `Note ${i}` }),
+    }).then(async (res) => ({ status: res.status, body: await res.json() }))));
+  const won = answers.filter((a) => a.status === 200);
+  const lost = answers.filter((a) => a.status !== 200);
+  assert.ok(won.length >= 1, 'at least one comment went through');
+  for (const a of lost) assert.deepEqual([a.status, a.body.error.code], [409, 'stale_edit']);
+  const after = await snapshot(code);
+  assert.equal(after.counts.comments - before.counts.comments, won.length);
+  assert.equal(after.counts.events - before.counts.events, won.length, 'one event per comment, none without');
+});
