@@ -16,6 +16,8 @@ use ticketbooth_shared::{Priority, Status};
 use super::csrf;
 use super::html::Html;
 use super::views::{layout, list_url, priority_badge, requester, status_badge, time, transcript};
+use crate::http::Response;
+use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::service::operator_tickets::{Detail, ListQuery};
 use crate::service::operators::Operator;
@@ -464,6 +466,34 @@ fn describe_actor(h: &mut Html, detail: &Detail, actor: &str) {
         }
         Ok(Actor::System) | Err(_) => h.raw("the system"),
     };
+}
+
+/// The answer to a refused action form: its status, why, and the way back to the ticket.
+pub fn refused(op: &Operator, error: &ApiError, code: &str) -> Response {
+    let page = layout("Not saved", Some(op), |h| {
+        h.raw(
+            "<section class=\"card narrow\"><h1>Not saved</h1><p class=\"error\" role=\"alert\">",
+        )
+        .text(&error.to_string())
+        .raw("</p>");
+        if let ApiError::Validation(errors) = error {
+            h.raw("<ul>");
+            for (field, problem) in &errors.0 {
+                h.raw("<li><code>")
+                    .text(field)
+                    .raw("</code>: ")
+                    .text(&problem.to_string())
+                    .raw("</li>");
+            }
+            h.raw("</ul>");
+        }
+        h.raw("<p>Nothing was changed.</p><p><a href=\"/app/tickets/")
+            .text(code)
+            .raw("\">Back to ")
+            .text(code)
+            .raw("</a></p></section>");
+    });
+    Response::html(error.status(), page)
 }
 
 /// `GET /app/tickets/{code}/delete`

@@ -197,7 +197,12 @@ fn refusals_say_why_and_change_nothing() {
         &[("status", "closed")],
     );
     assert_eq!(r.status, 409);
-    assert!(String::from_utf8_lossy(&r.body).contains("allowed next: pending"));
+    let html = String::from_utf8_lossy(&r.body);
+    assert!(html.contains("allowed next: pending"));
+    assert!(
+        html.contains("Nothing was changed.")
+            && html.contains("href=\"/app/tickets/TKT-1\">Back to TKT-1")
+    );
     // Without the CSRF token, or from another site.
     let r = post_raw(
         &app,
