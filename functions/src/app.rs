@@ -74,7 +74,7 @@ async fn dispatch<E: Executor>(
     }
     let (site_key, page) = match route {
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
-        Route::App(page) => return dashboard::handle(app, req, page, &fresh).await,
+        Route::App(page) => return dashboard::handle(app, req, page, fresh).await,
         Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything

@@ -28,8 +28,9 @@ pub async fn handle<E: Executor>(
     app: &App<E>,
     req: &Request,
     page: AppPage,
-    fresh: &Fresh,
+    fresh: Fresh,
 ) -> Result<Response, ApiError> {
+    let fresh = &fresh;
     let method = req.method.as_str();
     // Pages anyone may open: signing in and out, accepting an invitation.
     match (&page, method) {
