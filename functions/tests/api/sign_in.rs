@@ -155,7 +155,13 @@ fn an_idle_session_expires_and_a_used_one_is_renewed() {
     );
     app.advance(13 * HOUR);
     assert!(!signed_in(&app, &session), "13 h idle: over");
-    assert_eq!(sessions(&app), 0, "an expired session is deleted");
+    assert_eq!(sessions(&app), 0, "an expired session is deleted when used");
+
+    // One never used again is deleted when its operator next signs in.
+    app.sign_in("ann@acme.example");
+    app.advance(13 * HOUR);
+    app.sign_in("ann@acme.example");
+    assert_eq!(sessions(&app), 1);
 }
 
 #[test]
