@@ -182,6 +182,7 @@ fn signing_out_kills_the_cookie_and_needs_the_csrf_token() {
     let session = app.sign_in("ann@acme.example");
     let r = app.form("/app/logout", Some(&session), &[]);
     assert_eq!(r.status, 403, "no token: another site cannot sign us out");
+    assert!(String::from_utf8_lossy(&r.body).contains("This form has expired"));
     assert!(signed_in(&app, &session));
 
     let token = csrf_of(&app, &session);
