@@ -3,6 +3,8 @@
 //! service, render. Refusals re-render the page with the reason, status and typed values.
 
 use serde::Deserialize;
+use ticketbooth_shared::FieldError;
+use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::role::Role;
 
 use super::settings_views::{self as pages, NewSiteForm, SitePage};
@@ -65,6 +67,11 @@ pub async fn handle<E: Executor>(
     }
 }
 
+/// A form field with a value no page of ours offers.
+fn invalid(field: &'static str, error: FieldError) -> ApiError {
+    ApiError::Validation(ValidationErrors([(field, error)].into_iter().collect()))
+}
+
 #[derive(Deserialize)]
 struct CsrfOnly {
     csrf: Option<String>,
@@ -86,11 +93,7 @@ async fn invite<E: Executor>(
     }
     let form: Form = form::parse(req)?;
     csrf::check(req, op, form.csrf.as_deref())?;
-    let role = Role::parse(&form.role).map_err(|e| {
-        ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
-            [("role", e)].into_iter().collect(),
-        ))
-    })?;
+    let role = Role::parse(&form.role).map_err(|e| invalid("role", e))?;
     let result = members::invite(
         &app.db,
         op,
@@ -136,20 +139,8 @@ async fn change_member<E: Executor>(
     csrf::check(req, op, form.csrf.as_deref())?;
     let change = match form.action.as_str() {
         "remove" => Change::Remove,
-        "role" => Change::Role(Role::parse(&form.role).map_err(|e| {
-            ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
-                [("role", e)].into_iter().collect(),
-            ))
-        })?),
-        _ => {
-            return Err(ApiError::Validation(
-                ticketbooth_shared::new_ticket::ValidationErrors(
-                    [("action", ticketbooth_shared::FieldError::InvalidFormat)]
-                        .into_iter()
-                        .collect(),
-                ),
-            ));
-        }
+        "role" => Change::Role(Role::parse(&form.role).map_err(|e| invalid("role", e))?),
+        _ => return Err(invalid("action", FieldError::InvalidFormat)),
     };
     match members::change(&app.db, op, member_id, change).await {
         Ok(()) if change == Change::Remove && member_id == op.id => Ok(redirect("/app/tickets")),
