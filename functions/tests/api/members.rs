@@ -234,6 +234,20 @@ fn member_changes_need_the_csrf_token() {
     );
     assert_eq!(r.status, 403);
     assert_eq!(role_of(&app, MIA).as_deref(), Some("member"));
+
+    let csrf = csrf_of(&app, &ann);
+    let r = app.form(
+        "/app/settings/members",
+        Some(&ann),
+        &[
+            ("csrf", &csrf),
+            ("email", "not-an-email"),
+            ("role", "member"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(String::from_utf8_lossy(&r.body).contains("<code>email</code>"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations"), 0);
 }
 
 #[test]
