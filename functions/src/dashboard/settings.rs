@@ -36,11 +36,18 @@ pub async fn handle<E: Executor>(
             let notice = match req.query.as_str() {
                 "done=role" => Some(Ok("Role changed.")),
                 "done=removed" => Some(Ok("Member removed.")),
+                "done=revoked" => Some(Ok("Invitation revoked: its link no longer works.")),
                 _ => None,
             };
             Ok(Response::html(200, pages::members(op, &list, None, notice)))
         }
         SettingsPage::Member(id) => change_member(app, req, op, &id, fresh).await,
+        SettingsPage::Invitation(id) => {
+            let form: CsrfOnly = form::parse(req)?;
+            csrf::check(req, op, form.csrf.as_deref())?;
+            members::revoke_invitation(&app.db, op, &id).await?;
+            Ok(redirect("/app/settings/members?done=revoked"))
+        }
         SettingsPage::Tokens if post => create_token(app, req, op, fresh).await,
         SettingsPage::Tokens => {
             let tokens = api_tokens::list(&app.db, op).await?;

@@ -55,6 +55,8 @@ pub enum SettingsPage {
     Members,
     /// `POST /app/settings/members/{operator id}`: change role or remove.
     Member(String),
+    /// `POST /app/settings/invitations/{invitation id}`: revokes a pending invitation.
+    Invitation(String),
     /// `GET` lists API tokens, `POST` creates one.
     Tokens,
     /// `POST /app/settings/tokens/{token id}`: revokes it.
@@ -93,6 +95,7 @@ impl Route {
                 let page = match rest {
                     ["members"] => SettingsPage::Members,
                     ["members", id] => SettingsPage::Member(hex_id(id, 32)?),
+                    ["invitations", id] => SettingsPage::Invitation(hex_id(id, 32)?),
                     ["tokens"] => SettingsPage::Tokens,
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
@@ -139,7 +142,9 @@ impl Route {
                 AppPage::Logout
                 | AppPage::LogoutEverywhere
                 | AppPage::SwitchSite
-                | AppPage::Settings(SettingsPage::Member(_) | SettingsPage::Token(_)),
+                | AppPage::Settings(
+                    SettingsPage::Member(_) | SettingsPage::Invitation(_) | SettingsPage::Token(_),
+                ),
             ) => "POST",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",

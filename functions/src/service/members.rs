@@ -132,3 +132,17 @@ pub async fn change<E: Executor>(
     }
     Ok(())
 }
+
+/// Revokes a pending invitation of the operator's site: its link stops working.
+pub async fn revoke_invitation<E: Executor>(
+    db: &E,
+    op: &Operator,
+    id: &str,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageMembers)?;
+    let revoked = db.batch(vec![invitations::revoke(op.site_id, id)]).await?;
+    if revoked.iter().all(Vec::is_empty) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
+}

@@ -294,3 +294,31 @@ fn an_account_without_a_password_gets_one_only_from_a_command_line_invitation() 
     let (_, html) = app.page("/app/tickets", &session);
     assert!(html.contains("Olivia Old · owner"));
 }
+
+#[test]
+fn a_pending_invitation_can_be_revoked_and_its_link_dies() {
+    let app = spawn();
+    let ann = app.sign_in("ann@acme.example");
+    let link = invite(&app, &ann, "maybe@example.com", "member");
+    let id = app.rows("SELECT id FROM invitations", vec![])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/app/settings/invitations/{id}");
+    assert_eq!(app.form(&path, Some(&ann), &[]).status, 403, "CSRF");
+    let mia = app.sign_in("mia@acme.example");
+    let mia_csrf = csrf_of(&app, &mia);
+    assert_eq!(
+        app.form(&path, Some(&mia), &[("csrf", &mia_csrf)]).status,
+        403,
+        "a member"
+    );
+    let csrf = csrf_of(&app, &ann);
+    let r = app.form(&path, Some(&ann), &[("csrf", &csrf)]);
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/app/settings/members?done=revoked"))
+    );
+    assert_eq!(app.get(&link, &[]).status, 410);
+    assert_eq!(app.form(&path, Some(&ann), &[("csrf", &csrf)]).status, 404);
+}
