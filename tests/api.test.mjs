@@ -32,6 +32,8 @@ const SITES = [
   { key: 'cors', allowed_origins: [ORIGIN] },
   { key: 'burst' },
   { key: 'single' },
+  { key: 'expiry' },
+  { key: 'limited', allowed_origins: [ORIGIN] },
 ];
 
 let worker;
@@ -180,7 +182,12 @@ test('a replay (same key, same body) answers 200 with the same ticket and writes
   assert.equal(again.status, 200, JSON.stringify(again.body));
   assert.equal(again.body.ticket.id, first.body.ticket.id);
   assert.equal(again.body.ticket.code, first.body.ticket.code);
-  assert.equal(typeof again.body.visitor_token, 'string');
+  // Knowing the key and the body is not a credential: no visitor token without proof.
+  assert.equal(again.body.visitor_token, undefined);
+  const proven = await create('replay', body, { key, token: first.body.visitor_token });
+  assert.equal(proven.status, 200, JSON.stringify(proven.body));
+  assert.equal(proven.body.ticket.id, first.body.ticket.id);
+  assert.equal(typeof proven.body.visitor_token, 'string');
   assert.deepEqual(await footprint('replay'), { tickets: 1, events: 1, keys: 1, next_number: 2 });
 });
 
@@ -318,6 +325,25 @@ test('a body that is not JSON, too large, or malformed is refused and writes not
   const big = JSON.stringify({ subject: 'Big', description: 'x'.repeat(MAX_BODY_BYTES) });
   assert.ok(big.length > MAX_BODY_BYTES);
   assertError(await create('protocol', big), 413, 'payload_too_large');
+  // Without Content-Length (chunked): cut at the limit while streaming, same answer. (Just
+  // over the limit, so the rest fits in the socket buffers and the client can read the
+  // answer; a much longer stream would be reset mid-send once the Worker stops reading.)
+  let sent = 0;
+  const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+  const chunked = new ReadableStream({
+    pull(controller) {
+      if (sent === 0) controller.enqueue(new TextEncoder().encode('{"subject": "Big", "description": "'));
+      if (sent >= MAX_BODY_BYTES + 64 * 1024) return controller.close();
+      sent += chunk.length;
+      controller.enqueue(chunk);
+    },
+  });
+  const streamed = await send('POST', '/api/v1/sites/protocol/tickets', {
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: chunked,
+    duplex: 'half',
+  });
+  assertError(streamed, 413, 'payload_too_large');
 
   assertError(await create('protocol', '{"subject": "unterminated'), 400, 'malformed_json');
   assertError(await create('protocol', '[1, 2, 3]'), 400, 'malformed_json');
@@ -378,9 +404,16 @@ test('a POST from a foreign origin is refused before anything is written', async
 
 // ---- concurrency --------------------------------------------------------------------------
 
+/** A distinct client address per simulated visitor, so the per-client limit (20 a minute) is
+ * not what these tests measure. Cloudflare overwrites the header at its edge; `wrangler dev`
+ * passes it through. */
+function client(i) {
+  return { 'cf-connecting-ip': `198.51.100.${i + 1}` };
+}
+
 test('50 concurrent creates with distinct keys get the numbers 1..50, each exactly once', async () => {
   const responses = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => create('burst', { subject: `Burst ${i}` })));
+    Array.from({ length: 50 }, (_, i) => create('burst', { subject: `Burst ${i}` }, { headers: client(i) })));
   const statuses = responses.map((r) => r.status);
   assert.deepEqual(statuses, Array(50).fill(201), JSON.stringify(responses.find((r) => r.status !== 201)?.body));
 
@@ -398,7 +431,8 @@ test('50 concurrent creates with distinct keys get the numbers 1..50, each exact
 test('50 concurrent creates with one key and body make exactly one ticket', async () => {
   const key = randomUUID();
   const body = { subject: 'Clicked fifty times' };
-  const responses = await Promise.all(Array.from({ length: 50 }, () => create('single', body, { key })));
+  const responses = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => create('single', body, { key, headers: client(i) })));
   const statuses = responses.map((r) => r.status);
   assert.ok(statuses.every((s) => s === 200 || s === 201),
     `statuses: ${JSON.stringify(statuses)} ${JSON.stringify(responses.find((r) => r.status >= 300)?.body)}`);
@@ -409,4 +443,45 @@ test('50 concurrent creates with one key and body make exactly one ticket', asyn
   assert.equal(rows.length, 1);
   assert.equal(rows[0].id, responses[0].body.ticket.id);
   assert.deepEqual(await footprint('single'), { tickets: 1, events: 1, keys: 1, next_number: 2 });
+});
+
+test('the Cron Trigger forgets idempotency keys after 7 days and keeps the tickets', async () => {
+  const old = randomUUID();
+  const fresh = randomUUID();
+  assert.equal((await create('expiry', { subject: 'Old one' }, { key: old })).status, 201);
+  assert.equal((await create('expiry', { subject: 'New one' }, { key: fresh })).status, 201);
+  const eightDays = 8 * 24 * 60 * 60 * 1000;
+  await worker.sql(
+    `UPDATE idempotency_keys SET created_at = created_at - ${eightDays} WHERE key = ${sqlLiteral(old)}`,
+  );
+
+  const run = await fetch(`${worker.baseUrl}/__scheduled?cron=17+*+*+*+*`);
+  assert.equal(run.status, 200, await run.text());
+
+  const keys = await worker.sql(
+    "SELECT k.key FROM idempotency_keys k JOIN sites s ON s.id = k.site_id WHERE s.key = 'expiry'",
+  );
+  assert.deepEqual(keys.map((r) => r.key), [fresh]);
+  const tickets = await worker.sql(
+    "SELECT count(*) AS n FROM tickets t JOIN sites s ON s.id = t.site_id WHERE s.key = 'expiry'",
+  );
+  assert.equal(tickets[0].n, 2);
+  assert.match(worker.log(), /scheduled: expired 1 idempotency keys/);
+});
+
+test('a client past its budget gets 429 rate_limited with Retry-After, and nothing is written', async () => {
+  const ip = { 'cf-connecting-ip': '203.0.113.9' };
+  const responses = [];
+  for (let i = 0; i < 21; i++) {
+    responses.push(await create('limited', { subject: `Try ${i}` }, { headers: ip, origin: ORIGIN }));
+  }
+  assert.deepEqual(responses.slice(0, 20).map((r) => r.status), Array(20).fill(201));
+  const refused = responses[20];
+  assertError(refused, 429, 'rate_limited');
+  assert.equal(refused.headers.get('retry-after'), '60');
+  assert.equal(refused.headers.get('access-control-allow-origin'), ORIGIN);
+  assert.deepEqual(await footprint('limited'), { tickets: 20, events: 20, keys: 20, next_number: 21 });
+  // Another client on the same site still gets through.
+  const other = await create('limited', { subject: 'Someone else' }, { headers: { 'cf-connecting-ip': '203.0.113.10' } });
+  assert.equal(other.status, 201);
 });

@@ -27,16 +27,19 @@
     'svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round;flex:none}' +
     'button{font:inherit;cursor:pointer;margin:0}' +
     ':focus-visible{outline:2px solid var(--a);outline-offset:2px}' +
-    '.l{position:fixed;inset-block-end:20px;inset-inline-end:20px;width:56px;height:56px;border-radius:50%;border:0;padding:0;background:var(--a);color:var(--at);box-shadow:0 6px 20px rgba(0,0,0,.22);display:grid;place-items:center}' +
+    '.l{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:50%;border:0;padding:0;background:var(--a);color:var(--at);box-shadow:0 6px 20px rgba(0,0,0,.22);display:grid;place-items:center}' +
     '.l:hover{transform:scale(1.06)}' +
     '@media(prefers-reduced-motion:no-preference){.l{transition:transform .15s}}' +
     '.l svg{width:26px;height:26px;grid-area:1/1}' +
     '.l[aria-expanded=true] .i-open,.l[aria-expanded=false] .i-close{display:none}' +
-    '.s .l{inset-inline:20px auto}');
+    // The corner follows the page's direction (the host inherits it; .tb has the widget's).
+    '.s .l,:host(:dir(rtl)) .l{right:auto;left:20px}:host(:dir(rtl)) .s .l{left:auto;right:20px}');
   r.adoptedStyleSheets = [c];
   p = d.createElement('div');
   p.className = /^(start|left|bottom-left)$/.test(a.position) ? 'tb s' : 'tb';
   p.lang = f ? 'fr' : 'en';
+  // The widget's text reads in its own language's direction (both tables are left-to-right).
+  p.dir = 'ltr';
   l = d.createElement('button');
   l.className = 'l';
   'type=button aria-controls=tb-panel aria-haspopup=dialog aria-expanded=false aria-busy=true'

@@ -12,6 +12,8 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
+use crate::operator_api;
+use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
@@ -23,6 +25,8 @@ use crate::visitor_token::{TokenError, TokenKey};
 pub struct App<E> {
     pub db: E,
     pub token_key: Result<TokenKey, TokenError>,
+    /// Budgets for public writes (`rate_limit`).
+    pub limiter: Box<dyn RateLimiter>,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.
@@ -60,6 +64,22 @@ pub async fn handle<E: Executor>(app: &App<E>, req: &Request, fresh: Fresh) -> R
     response
 }
 
+/// The answer when the app could not run at all (the body could not be read, a binding is
+/// missing): the generic 500 in the error shape, its detail already logged. On the public API
+/// it is readable cross-origin, so the widget can tell "try again later" from a network
+/// failure; it says nothing about any site, so it needs no site's origin check.
+pub fn failure_outside(path: &str, origin: Option<&str>) -> Response {
+    let error = ApiError::Internal(String::new());
+    if path.starts_with("/app") {
+        return dashboard::error_page(error);
+    }
+    let mut response = error.into_response();
+    if path.starts_with("/api/") {
+        cors::grant(&mut response, origin);
+    }
+    response
+}
+
 async fn dispatch<E: Executor>(
     app: &App<E>,
     req: &Request,
@@ -75,6 +95,7 @@ async fn dispatch<E: Executor>(
     let (site_key, page) = match route {
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
         Route::App(page) => return dashboard::handle(app, req, page, fresh).await,
+        Route::Operator(page) => return operator_api::handle(app, req, page, fresh).await,
         Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything
@@ -88,22 +109,22 @@ async fn dispatch<E: Executor>(
         (SitePage::Config, _) => Ok(Response::json(200, &site.config())),
         (SitePage::Tickets, "POST") => create_ticket(app, req, &site, fresh).await,
         (SitePage::Tickets, _) => {
-            let visitor = visitor_from_token(app, req, &site.key)?;
-            let rows = tickets::list_for_visitor(&app.db, &site, &visitor).await?;
+            let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;
+            let rows = tickets::list_for_visitor(&app.db, &site, &visitor.id).await?;
             let tickets = rows
                 .into_iter()
                 .map(tickets::visitor_view)
                 .collect::<Result<_, _>>()
                 .map_err(store)?;
-            Ok(Response::json(200, &VisitorTicketList { tickets }))
+            Ok(visitor.renew(Response::json(200, &VisitorTicketList { tickets })))
         }
         (SitePage::Ticket(id), _) => {
-            let visitor = visitor_from_token(app, req, &site.key)?;
-            let row = tickets::find_for_visitor(&app.db, &site, &visitor, &id).await?;
-            Ok(Response::json(
+            let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;
+            let row = tickets::find_for_visitor(&app.db, &site, &visitor.id, &id).await?;
+            Ok(visitor.renew(Response::json(
                 200,
                 &tickets::visitor_view(row).map_err(store)?,
-            ))
+            )))
         }
     }
 }
@@ -115,6 +136,7 @@ async fn create_ticket<E: Executor>(
     site: &Site,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
+    spend_write_budget(app, req, site).await?;
     let body = json_body(req)?;
     let key = match req.header("idempotency-key") {
         None => return Err(ApiError::IdempotencyKeyRequired),
@@ -125,12 +147,13 @@ async fn create_ticket<E: Executor>(
     let request: CreateTicketRequest =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let token_key = token_key(app)?;
-    // A returning visitor keeps their identity; a missing or stale token (say, after a secret
-    // rotation) must not cost the visitor their ticket, so it simply starts a new identity.
-    let visitor = req
+    // A returning visitor keeps their identity; a missing, expired or forged token must not
+    // cost the visitor their ticket, so it simply starts a new identity.
+    let proven = req
         .bearer_token()
-        .and_then(|token| token_key.verify(&site.key, token).ok())
-        .unwrap_or(fresh.visitor_id);
+        .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
+        .map(|verified| verified.visitor);
+    let visitor = proven.clone().unwrap_or(fresh.visitor_id);
     let ticket =
         NewTicket::parse(&request, site.contact_required).map_err(ServiceError::Validation)?;
     let created = tickets::create(
@@ -144,6 +167,7 @@ async fn create_ticket<E: Executor>(
                 visitor_id: visitor.as_ref().to_owned(),
             },
             visitor: Some(visitor),
+            assignee: None,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
         },
@@ -159,11 +183,29 @@ async fn create_ticket<E: Executor>(
         .and_then(|v| VisitorId::parse(v).ok());
     let owner = owner
         .ok_or_else(|| ApiError::Internal(format!("widget ticket {} has no visitor", row.id)))?;
+    // A new ticket's token goes to its creator; a replay's only to whoever already proves
+    // that visitor (the request alone, key and body, is not a credential).
+    let visitor_token = (status == 201 || proven.as_ref() == Some(&owner))
+        .then(|| token_key.sign(&site.key, &owner, fresh.now));
     let response = CreateTicketResponse {
-        visitor_token: token_key.sign(&site.key, &owner),
+        visitor_token,
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
     Ok(Response::json(status, &response))
+}
+
+/// Spends one public write from the client's budget on this site, then from the site's: 429
+/// `rate_limited` when either is exhausted, before anything is parsed or written. A limiter
+/// that fails lets the write through: losing a visitor's ticket is worse than one extra.
+async fn spend_write_budget<E>(app: &App<E>, req: &Request, site: &Site) -> Result<(), ApiError> {
+    let client_ip = req.header("cf-connecting-ip");
+    for scope in [Scope::Client, Scope::Site] {
+        let key = rate_limit::key(scope, &site.key, client_ip);
+        if let Ok(false) = app.limiter.allow(scope, &key).await {
+            return Err(ApiError::RateLimited);
+        }
+    }
+    Ok(())
 }
 
 /// The body of a JSON request, or the 415/413 that refuses it.
@@ -179,15 +221,40 @@ fn json_body(req: &Request) -> Result<&[u8], ApiError> {
     }
 }
 
+/// A visitor proven by their token, and the renewed token to hand back when it is due.
+struct ProvenVisitor {
+    id: VisitorId,
+    renewed: Option<String>,
+}
+
+impl ProvenVisitor {
+    /// Adds the renewed token, if any, to a successful reply (the widget stores it).
+    fn renew(self, response: Response) -> Response {
+        match self.renewed {
+            Some(token) => response.with_header(cors::RENEWED_TOKEN_HEADER, token),
+            None => response,
+        }
+    }
+}
+
 fn visitor_from_token<E>(
     app: &App<E>,
     req: &Request,
     site: &SiteKey,
-) -> Result<VisitorId, ApiError> {
+    now: Timestamp,
+) -> Result<ProvenVisitor, ApiError> {
     let token = req.bearer_token().ok_or(ApiError::Unauthorized)?;
-    token_key(app)?
-        .verify(site, token)
-        .map_err(|_| ApiError::Unauthorized)
+    let key = token_key(app)?;
+    let verified = key
+        .verify(site, token, now)
+        .map_err(|_| ApiError::Unauthorized)?;
+    let renewed = verified
+        .renew
+        .then(|| key.sign(site, &verified.visitor, now));
+    Ok(ProvenVisitor {
+        id: verified.visitor,
+        renewed,
+    })
 }
 
 fn token_key<E>(app: &App<E>) -> Result<&TokenKey, ApiError> {

@@ -1,8 +1,12 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
+//! - `bulk` — one action over many tickets (API and dashboard).
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
+//! - `operator_api` — the operators' JSON API (bearer API tokens), same services as the pages.
 //! - `password` — PBKDF2 password hashes (WebCrypto in the Worker, the `pbkdf2` crate on the host).
+//! - `random` — random bytes from the platform's CSPRNG (the Worker's ids; xtask's secrets).
+//! - `rate_limit` — budgets for public writes (Cloudflare's Rate Limiting binding).
 //! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
 //! - `sha256` — SHA-256 as hex (idempotency fingerprints, operator-token hashes).
 //! - `sql` — every SQL statement, one module per table.
@@ -11,9 +15,13 @@
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
 pub mod app;
+pub mod bulk;
 pub mod dashboard;
 pub mod http;
+pub mod operator_api;
 pub mod password;
+pub mod random;
+pub mod rate_limit;
 pub mod service;
 pub mod sha256;
 pub mod sql;

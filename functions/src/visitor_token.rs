@@ -1,15 +1,30 @@
-//! Signed visitor tokens: `v1.<visitor id>.<HMAC-SHA256 hex>`. The MAC covers the site key
-//! too, so a token minted for one site is worthless on another. Stateless: nothing to store,
-//! and rotating the secret invalidates every token at once.
+//! Signed visitor tokens: `v2.<key id>.<visitor id>.<issued at, unix seconds>.<HMAC-SHA256
+//! hex>`. The MAC covers the site key too, so a token minted for one site is worthless on
+//! another. Stateless: nothing to store.
+//!
+//! - Expiry: a token is good for `LIFETIME_SECS` after it was issued; a token older than
+//!   `RENEW_AFTER_SECS` that is still used gets a fresh one in the reply (rolling renewal), so a
+//!   visitor who comes back within the lifetime never loses their tickets, and a token lifted
+//!   from a browser stops working on its own.
+//! - Rotation: the key id names the secret that signed the token. `VISITOR_TOKEN_SECRET` signs;
+//!   `VISITOR_TOKEN_SECRET_PREVIOUS`, when set, still verifies (and its tokens are renewed under
+//!   the new secret), so a secret is rotated with an overlap instead of signing everyone out.
 
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 use ticketbooth_shared::hex;
 use ticketbooth_shared::ids::VisitorId;
 use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::timestamp::Timestamp;
 
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
+/// 180 days: a visitor who opens a ticket and comes back months later still sees it.
+pub const LIFETIME_SECS: i64 = 180 * 24 * 60 * 60;
+/// A week: at most one renewal a week per visitor, however often they use the widget.
+pub const RENEW_AFTER_SECS: i64 = 7 * 24 * 60 * 60;
+/// Clock skew between isolates tolerated for a token "issued in the future".
+const SKEW_SECS: i64 = 5 * 60;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TokenError {
@@ -17,53 +32,44 @@ pub enum TokenError {
     WeakSecret,
     #[error("the visitor token is malformed or its signature does not match")]
     Invalid,
+    #[error("the visitor token has expired")]
+    Expired,
 }
 
-/// The server's signing key, from the `VISITOR_TOKEN_SECRET` secret.
+/// One signing secret and its public key id (8 hex digits of a hash of the secret: names the
+/// secret without revealing it).
 #[derive(Clone)]
-pub struct TokenKey(Vec<u8>);
+struct Secret {
+    id: String,
+    bytes: Vec<u8>,
+}
 
-impl TokenKey {
-    pub fn new(secret: &str) -> Result<Self, TokenError> {
+impl Secret {
+    fn new(secret: &str) -> Result<Self, TokenError> {
         if secret.len() < 32 {
             return Err(TokenError::WeakSecret);
         }
-        Ok(Self(secret.as_bytes().to_vec()))
+        let digest = Sha256::new()
+            .chain_update(b"ticketbooth visitor token key id|")
+            .chain_update(secret.as_bytes())
+            .finalize();
+        Ok(Self {
+            id: hex::encode(&digest[..4]),
+            bytes: secret.as_bytes().to_vec(),
+        })
     }
 
-    pub fn sign(&self, site: &SiteKey, visitor: &VisitorId) -> String {
-        let mac = self.mac(site, visitor).finalize().into_bytes();
-        let mut token = String::with_capacity(3 + 1 + 32 + 1 + 64);
-        token.push_str(VERSION);
-        token.push('.');
-        token.push_str(visitor.as_ref());
-        token.push('.');
-        token.push_str(&hex::encode(&mac));
-        token
-    }
-
-    /// The visitor a token speaks for, if it was signed by this key for this site.
-    pub fn verify(&self, site: &SiteKey, token: &str) -> Result<VisitorId, TokenError> {
-        let mut parts = token.split('.');
-        let (Some(VERSION), Some(visitor), Some(mac_hex), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::Invalid);
-        };
-        let visitor = VisitorId::parse(visitor).map_err(|_| TokenError::Invalid)?;
-        let mac = decode_hex(mac_hex).ok_or(TokenError::Invalid)?;
-        // `verify_slice` compares in constant time.
-        self.mac(site, &visitor)
-            .verify_slice(&mac)
-            .map_err(|_| TokenError::Invalid)?;
-        Ok(visitor)
-    }
-
-    fn mac(&self, site: &SiteKey, visitor: &VisitorId) -> Hmac<Sha256> {
+    fn mac(&self, site: &SiteKey, visitor: &VisitorId, issued_at: &str) -> Hmac<Sha256> {
         // Hmac accepts keys of any length; `new` has checked ours is at least 32 bytes.
         let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        for part in [VERSION, site.as_ref(), visitor.as_ref()] {
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
+        for part in [
+            VERSION,
+            &self.id,
+            site.as_ref(),
+            visitor.as_ref(),
+            issued_at,
+        ] {
             mac.update(part.as_bytes());
             mac.update(b"|");
         }
@@ -71,19 +77,112 @@ impl TokenKey {
     }
 }
 
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() != 64 {
-        return None;
+/// The server's signing keys, from the `VISITOR_TOKEN_SECRET` (and optional
+/// `VISITOR_TOKEN_SECRET_PREVIOUS`) secrets.
+#[derive(Clone)]
+pub struct TokenKey {
+    current: Secret,
+    previous: Option<Secret>,
+}
+
+/// A token that verified: whose it is, and whether the reply should carry a renewed one.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub visitor: VisitorId,
+    pub renew: bool,
+}
+
+impl TokenKey {
+    pub fn new(secret: &str) -> Result<Self, TokenError> {
+        Ok(Self {
+            current: Secret::new(secret)?,
+            previous: None,
+        })
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
+
+    /// Adds the secret being rotated out: its tokens still verify until they are renewed.
+    pub fn with_previous(mut self, secret: &str) -> Result<Self, TokenError> {
+        self.previous = Some(Secret::new(secret)?);
+        Ok(self)
+    }
+
+    pub fn sign(&self, site: &SiteKey, visitor: &VisitorId, now: Timestamp) -> String {
+        let issued_at = (now.millis() / 1000).to_string();
+        let mac = self
+            .current
+            .mac(site, visitor, &issued_at)
+            .finalize()
+            .into_bytes();
+        [
+            VERSION,
+            &self.current.id,
+            visitor.as_ref(),
+            &issued_at,
+            &hex::encode(&mac),
+        ]
+        .join(".")
+    }
+
+    /// The visitor a token speaks for, if one of our secrets signed it for this site and it
+    /// has not expired.
+    pub fn verify(
+        &self,
+        site: &SiteKey,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Verified, TokenError> {
+        let mut parts = token.split('.');
+        let (Some(VERSION), Some(key_id), Some(visitor), Some(issued_at), Some(mac_hex), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(TokenError::Invalid);
+        };
+        let secret = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|s| s.id == key_id)
+            .ok_or(TokenError::Invalid)?;
+        let visitor = VisitorId::parse(visitor).map_err(|_| TokenError::Invalid)?;
+        // Digits only, no sign, no leading zero: one spelling per token.
+        let issued_secs: i64 = (!issued_at.is_empty()
+            && issued_at.len() <= 12
+            && issued_at.bytes().all(|b| b.is_ascii_digit())
+            && !(issued_at.len() > 1 && issued_at.starts_with('0')))
+        .then(|| issued_at.parse().ok())
+        .flatten()
+        .ok_or(TokenError::Invalid)?;
+        let mac = hex::decode(mac_hex)
+            .filter(|m| m.len() == 32)
+            .ok_or(TokenError::Invalid)?;
+        // `verify_slice` compares in constant time.
+        secret
+            .mac(site, &visitor, issued_at)
+            .verify_slice(&mac)
+            .map_err(|_| TokenError::Invalid)?;
+        let now_secs = now.millis() / 1000;
+        if issued_secs > now_secs + SKEW_SECS {
+            return Err(TokenError::Invalid);
+        }
+        let age = now_secs - issued_secs;
+        if age >= LIFETIME_SECS {
+            return Err(TokenError::Expired);
+        }
+        Ok(Verified {
+            visitor,
+            renew: age >= RENEW_AFTER_SECS || secret.id != self.current.id,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NOW: i64 = 1_795_427_280_000;
 
     fn key() -> TokenKey {
         TokenKey::new(&"s".repeat(32)).unwrap()
@@ -93,40 +192,123 @@ mod tests {
         SiteKey::parse(k).unwrap()
     }
 
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    fn days(n: i64) -> i64 {
+        n * 24 * 60 * 60 * 1000
+    }
+
     #[test]
     fn a_signed_token_verifies_for_its_site_only() {
-        let visitor = VisitorId::from_random([7; 16]);
-        let token = key().sign(&site("acme"), &visitor);
-        assert_eq!(key().verify(&site("acme"), &token), Ok(visitor));
+        let visitor = VisitorId::mint([7; 16]);
+        let token = key().sign(&site("acme"), &visitor, at(NOW));
         assert_eq!(
-            key().verify(&site("other"), &token),
+            key().verify(&site("acme"), &token, at(NOW)),
+            Ok(Verified {
+                visitor,
+                renew: false
+            })
+        );
+        assert_eq!(
+            key().verify(&site("other"), &token, at(NOW)),
             Err(TokenError::Invalid)
         );
         let other_key = TokenKey::new(&"t".repeat(32)).unwrap();
         assert_eq!(
-            other_key.verify(&site("acme"), &token),
+            other_key.verify(&site("acme"), &token, at(NOW)),
             Err(TokenError::Invalid)
         );
     }
 
     #[test]
-    fn tampered_or_malformed_tokens_are_refused() {
-        let visitor = VisitorId::from_random([7; 16]);
-        let token = key().sign(&site("acme"), &visitor);
-        let swapped = token.replace(visitor.as_ref(), VisitorId::from_random([8; 16]).as_ref());
+    fn tokens_renew_after_a_week_and_expire_after_their_lifetime() {
+        let visitor = VisitorId::mint([7; 16]);
+        let token = key().sign(&site("acme"), &visitor, at(NOW));
+        let check = |ms| key().verify(&site("acme"), &token, at(ms));
+        assert!(!check(NOW + days(7) - 1000).unwrap().renew);
+        assert!(check(NOW + days(7)).unwrap().renew);
+        assert!(check(NOW + days(180) - 1000).is_ok());
+        assert_eq!(check(NOW + days(180)), Err(TokenError::Expired));
+        // Issued in the future beyond the skew allowance: forged or a broken clock.
+        assert_eq!(check(NOW - 10 * 60 * 1000), Err(TokenError::Invalid));
+        assert!(check(NOW - 60 * 1000).is_ok());
+    }
+
+    #[test]
+    fn a_rotated_secret_still_verifies_and_is_renewed() {
+        let old = TokenKey::new(&"o".repeat(32)).unwrap();
+        let visitor = VisitorId::mint([7; 16]);
+        let token = old.sign(&site("acme"), &visitor, at(NOW));
+        let rotated = TokenKey::new(&"n".repeat(32))
+            .unwrap()
+            .with_previous(&"o".repeat(32))
+            .unwrap();
+        assert_eq!(
+            rotated.verify(&site("acme"), &token, at(NOW)),
+            Ok(Verified {
+                visitor: visitor.clone(),
+                renew: true
+            })
+        );
+        let renewed = rotated.sign(&site("acme"), &visitor, at(NOW));
+        assert!(
+            !rotated
+                .verify(&site("acme"), &renewed, at(NOW))
+                .unwrap()
+                .renew
+        );
+        // Once the previous secret is dropped, its tokens are refused.
+        let after = TokenKey::new(&"n".repeat(32)).unwrap();
+        assert_eq!(
+            after.verify(&site("acme"), &token, at(NOW)),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn tampered_malformed_or_respelled_tokens_are_refused() {
+        let visitor = VisitorId::mint([7; 16]);
+        let token = key().sign(&site("acme"), &visitor, at(NOW));
+        let parts: Vec<&str> = token.split('.').collect();
+        let swapped = token.replace(visitor.as_ref(), VisitorId::mint([8; 16]).as_ref());
         let mut flipped = token.clone();
         let last = flipped.pop().unwrap();
         flipped.push(if last == '0' { '1' } else { '0' });
+        let upper_mac = format!(
+            "{}.{}.{}.{}.{}",
+            parts[0],
+            parts[1],
+            parts[2],
+            parts[3],
+            parts[4].to_ascii_uppercase()
+        );
+        let signed_mac = format!(
+            "{}.{}.{}.{}.+{}",
+            parts[0],
+            parts[1],
+            parts[2],
+            parts[3],
+            &parts[4][1..]
+        );
+        let padded_time = format!(
+            "{}.{}.{}.0{}.{}",
+            parts[0], parts[1], parts[2], parts[3], parts[4]
+        );
         for bad in [
             swapped,
             flipped,
+            upper_mac,
+            signed_mac,
+            padded_time,
             String::new(),
-            "v1..".into(),
-            format!("v2{}", &token[2..]),
+            "v2....".into(),
+            format!("v1{}", &token[2..]),
             format!("{token}.x"),
         ] {
             assert_eq!(
-                key().verify(&site("acme"), &bad),
+                key().verify(&site("acme"), &bad, at(NOW)),
                 Err(TokenError::Invalid),
                 "{bad}"
             );
@@ -137,6 +319,10 @@ mod tests {
     fn short_secrets_are_refused() {
         assert!(matches!(
             TokenKey::new("short"),
+            Err(TokenError::WeakSecret)
+        ));
+        assert!(matches!(
+            key().with_previous("short"),
             Err(TokenError::WeakSecret)
         ));
     }

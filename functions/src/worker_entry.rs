@@ -4,37 +4,62 @@
 
 use ticketbooth_shared::ids::{TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
-use wasm_bindgen::JsCast;
-use worker::{Context, Env, Headers, Method, Request, Response, console_error, event};
+use worker::{
+    Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent,
+    console_error, console_log, event,
+};
+
+use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::random;
+use crate::rate_limit::Bindings;
+use crate::service::maintenance;
 use crate::store::d1::D1Executor;
 use crate::visitor_token::{TokenError, TokenKey};
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let request = read_request(&mut req).await?;
+    let method = req.method().to_string();
+    let path = req.path();
+    let origin = req.headers().get("origin").ok().flatten();
+    match serve(&mut req, &env).await {
+        Ok(response) => write_response(response),
+        // A failure before or after `app::handle` (reading the body, a missing binding,
+        // building the response) still answers in the API's error shape, never workerd's page.
+        Err(e) => {
+            console_error!("{method} {path} -> 500 outside the app: {e}");
+            write_response(app::failure_outside(&path, origin.as_deref()))
+        }
+    }
+}
+
+async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
+    let request = read_request(req).await?;
     let token_key = env
         .secret("VISITOR_TOKEN_SECRET")
         .map(|s| s.to_string())
         .map_err(|_| TokenError::WeakSecret)
-        .and_then(|secret| TokenKey::new(&secret));
+        .and_then(|secret| TokenKey::new(&secret))
+        .and_then(|key| match env.secret("VISITOR_TOKEN_SECRET_PREVIOUS") {
+            Ok(previous) => key.with_previous(&previous.to_string()),
+            Err(_) => Ok(key),
+        });
     let app = App {
         db: D1Executor::new(env.d1("DB")?),
         token_key,
+        limiter: Box::new(Bindings {
+            client: env.rate_limiter("CLIENT_WRITES")?,
+            site: env.rate_limiter("SITE_WRITES")?,
+        }),
     };
+    let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     let fresh = Fresh {
-        now: Timestamp::from_millis(js_sys::Date::now() as i64),
-        ticket_id: TicketId::from_random(random_bytes()?),
-        visitor_id: VisitorId::from_random(random_bytes()?),
-        entropy: {
-            let (a, b) = (random_bytes()?, random_bytes()?);
-            let mut entropy = [0u8; 32];
-            entropy[..16].copy_from_slice(&a);
-            entropy[16..].copy_from_slice(&b);
-            entropy
-        },
+        now,
+        ticket_id: TicketId::mint(now, random::bytes().map_err(random_error)?),
+        visitor_id: VisitorId::mint(random::bytes().map_err(random_error)?),
+        entropy: random::bytes().map_err(random_error)?,
     };
     let response = app::handle(&app, &request, fresh).await;
     if let Some(detail) = &response.log {
@@ -46,7 +71,28 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             detail
         );
     }
-    write_response(response)
+    Ok(response)
+}
+
+/// The Cron Trigger (`[triggers]` in wrangler.toml): scheduled upkeep. Under `wrangler dev
+/// --test-scheduled`, `GET /__scheduled` runs it.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = Timestamp::from_millis(js_sys::Date::now() as i64);
+    let result = match env.d1("DB") {
+        Ok(db) => maintenance::expire(&D1Executor::new(db), now)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(expired) => console_log!(
+            "scheduled: expired {} idempotency keys",
+            expired.idempotency_keys
+        ),
+        // Logged, not retried: the next run deletes the same rows and more.
+        Err(e) => console_error!("scheduled: {e}"),
+    }
 }
 
 async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
@@ -67,12 +113,7 @@ async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
     } else if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         Body::TooLarge
     } else {
-        let bytes = req.bytes().await?;
-        if bytes.len() > MAX_BODY_BYTES {
-            Body::TooLarge
-        } else {
-            Body::Bytes(bytes)
-        }
+        read_body(req).await?
     };
     Ok(http::Request {
         method: method.to_string().to_ascii_uppercase(),
@@ -82,6 +123,24 @@ async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
         headers,
         body,
     })
+}
+
+/// The body, read chunk by chunk and abandoned as soon as it passes `MAX_BODY_BYTES`: a
+/// chunked upload without `Content-Length` cannot make the Worker buffer more than the limit.
+async fn read_body(req: &mut Request) -> worker::Result<Body> {
+    if req.inner().body().is_none() {
+        return Ok(Body::Bytes(Vec::new()));
+    }
+    let mut stream = req.stream()?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(Body::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Body::Bytes(bytes))
 }
 
 fn write_response(response: http::Response) -> worker::Result<Response> {
@@ -94,12 +153,6 @@ fn write_response(response: http::Response) -> worker::Result<Response> {
         .with_headers(headers))
 }
 
-/// 16 bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
-fn random_bytes() -> worker::Result<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    scope
-        .crypto()?
-        .get_random_values_with_u8_array(&mut bytes)?;
-    Ok(bytes)
+fn random_error(e: getrandom::Error) -> worker::Error {
+    worker::Error::RustError(format!("no random bytes: {e}"))
 }

@@ -2,6 +2,11 @@
 //! site must keep working against a newer Worker, so change these additively only (new fields
 //! optional, nothing renamed or removed).
 //!
+//! Both sides compile against these types: the Worker (de)serializes them with serde_json, the
+//! widget with serde-wasm-bindgen (request bodies, replies, and the values it exchanges with
+//! the host page through `window.Ticketbooth` and its events), so a renamed field fails to
+//! compile on both sides.
+//!
 //! Request fields all default, so a missing field reaches validation and gets a field error
 //! (422) rather than a parse error (400).
 
@@ -78,8 +83,11 @@ pub struct VisitorTicket {
 pub struct CreateTicketResponse {
     pub ticket: VisitorTicket,
     /// Send as `Authorization: Bearer …` to read this visitor's tickets later; send it on the
-    /// next create too, so all of a visitor's tickets share one token.
-    pub visitor_token: String,
+    /// next create too, so all of a visitor's tickets share one token. Absent on a replay by a
+    /// caller who did not prove to be the ticket's visitor: knowing a request is not a
+    /// credential, so a replay never hands one out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_token: Option<String>,
 }
 
 /// `GET /api/v1/sites/{site}/tickets` (the visitor's own, newest first).
@@ -104,6 +112,23 @@ pub struct ErrorDetail {
     /// unless `code` is `validation_failed`.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+}
+
+/// `Ticketbooth.openTicket({subject, description, transcript})` on the host page: a draft the
+/// host's chat hands over. Every field may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketPrefill {
+    pub subject: String,
+    pub description: String,
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+/// The `detail` of the `ticketbooth:ticket-created` event the widget dispatches on the host
+/// page (`Ticketbooth.identify(...)` takes a `RequesterInput`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketCreatedDetail {
+    pub code: String,
 }
 
 /// Field keys as they appear in `ErrorDetail::fields`.

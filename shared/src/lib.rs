@@ -5,16 +5,19 @@
 //! `parse` constructor, so code that holds one never re-validates it.
 
 pub mod api;
+pub mod comment_body;
 pub mod event;
 pub mod field_error;
 pub mod hex;
 pub mod ids;
+pub mod label;
 pub mod new_ticket;
 pub mod priority;
 pub mod requester;
 pub mod role;
 pub mod site_key;
 pub mod status;
+pub mod sync_ref;
 pub mod ticket_code;
 pub mod ticket_text;
 pub mod timestamp;

@@ -92,7 +92,9 @@ export async function startWorker({ sites = [] } = {}) {
   const child = spawn(
     WRANGLER,
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir,
-      '--show-interactive-dev-session=false'],
+      '--show-interactive-dev-session=false',
+      // Exposes `GET /__scheduled`, which runs the Cron Trigger's handler on demand.
+      '--test-scheduled'],
     { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child.pid);

@@ -1,11 +1,17 @@
-//! The widget's only HTTP client: the three public routes of `/api/v1/sites/{site}`. Each call
-//! takes a continuation that receives the classified answer (no futures executor in the Wasm).
+//! The widget's only HTTP client: the three public routes of `/api/v1/sites/{site}`, over
+//! gloo-net. Bodies and replies are `shared::api`'s types, converted by serde-wasm-bindgen to
+//! and from the browser's own JSON (`JSON.stringify`, `Response.json()`), so the widget and the
+//! Worker read and write one contract. Each call takes a continuation that receives the
+//! classified answer as a `state` value.
 
-use ticketbooth_shared::Status;
-use wasm_bindgen::prelude::*;
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use ticketbooth_shared::api::{
+    CreateTicketRequest, CreateTicketResponse, ErrorBody, RequesterInput, SiteConfig,
+    VisitorTicketList,
+};
+use wasm_bindgen_futures::{JsFuture, spawn_local};
 
-use crate::js::{self, Js, get, get_str, get_text};
-use crate::json;
 use crate::state::{Config, Contact, Draft, SendOutcome, TicketRow};
 
 /// Where a site's API lives.
@@ -18,121 +24,107 @@ pub struct Endpoint {
 
 impl Endpoint {
     fn url(&self, tail: &str) -> String {
-        let mut url = String::from(self.api.trim_end_matches('/'));
-        url.push_str("/api/v1/sites/");
-        url.push_str(&self.site);
-        url.push_str(tail);
-        url
+        format!(
+            "{}/api/v1/sites/{}{tail}",
+            self.api.trim_end_matches('/'),
+            self.site
+        )
     }
 }
 
-/// `(status, json)` of an answer, `None` when none came.
-fn answer(reply: &Js) -> Option<(u32, Js)> {
-    let status = js::get(reply, "0").as_f64()? as u32;
-    Some((status, js::get(reply, "1")))
-}
-
-/// Not generic over `done` on purpose: one set of closure shims for every call (~1 KB).
-type Done = Box<dyn FnOnce(Option<(u32, Js)>)>;
-
-fn call(
-    url: &str,
-    method: &str,
-    body: Option<&str>,
-    key: Option<&str>,
-    token: Option<&str>,
-    done: Done,
-) {
-    let done = Closure::once_into_js(move |reply: JsValue| done(answer(&reply)));
-    js::request(url, method, body, key, token, &done);
+/// A reply's JSON body as `T` (`Response.json()`, then serde-wasm-bindgen); `None` when the
+/// body is not JSON or not that shape.
+async fn read<T: DeserializeOwned>(reply: Response) -> Option<T> {
+    let raw: web_sys::Response = reply.into();
+    let json = JsFuture::from(raw.json().ok()?).await.ok()?;
+    serde_wasm_bindgen::from_value(json).ok()
 }
 
 /// `GET …/config`; nothing when the server cannot be reached or refuses.
 pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
-    call(
-        &endpoint.url("/config"),
-        "GET",
-        None,
-        None,
-        None,
-        Box::new(move |reply| {
-            if let Some((200, body)) = reply {
-                done(Config {
-                    enabled: get(&body, "enabled").as_bool().unwrap_or(true),
-                    contact_required: get(&body, "contact_required").as_bool().unwrap_or(false),
-                    cta_label: get_text(&body, "cta_label"),
-                });
-            }
+    let url = endpoint.url("/config");
+    spawn_local(async move {
+        let Ok(reply) = Request::get(&url).send().await else {
+            return;
+        };
+        if reply.status() != 200 {
+            return;
+        }
+        if let Some(c) = read::<SiteConfig>(reply).await {
+            done(Config {
+                enabled: c.enabled,
+                contact_required: c.contact_required,
+                cta_label: c.cta_label,
+            });
+        }
+    });
+}
+
+/// The create request for a draft, as the Worker parses it.
+pub fn create_request(draft: &Draft, contact: Option<&Contact>) -> CreateTicketRequest {
+    CreateTicketRequest {
+        subject: draft.subject.clone(),
+        description: draft.description.clone(),
+        requester: contact.map(|c| RequesterInput {
+            name: c.name.clone(),
+            email: c.email.clone(),
         }),
-    );
+        transcript: draft.transcript.clone(),
+    }
 }
 
 /// `POST …/tickets` with the draft's `Idempotency-Key`, classified for `state::update`.
 pub fn create(
     endpoint: &Endpoint,
-    draft: &Draft,
-    contact: Option<&Contact>,
+    body: &CreateTicketRequest,
+    key: Option<&str>,
     token: Option<&str>,
     done: impl FnOnce(SendOutcome) + 'static,
 ) {
-    let body = js::obj();
-    js::set_str(&body, "subject", &draft.subject);
-    js::set_str(&body, "description", &draft.description);
-    if let Some(contact) = contact {
-        let requester = js::obj();
-        js::set_str(&requester, "name", &contact.name);
-        js::set_str(&requester, "email", &contact.email);
-        js::set(&body, "requester", &requester);
-    }
-    js::set(
-        &body,
-        "transcript",
-        &json::transcript_to_js(&draft.transcript),
-    );
-    let body = js::stringify(&body);
     let url = endpoint.url("/tickets");
-    call(
-        &url,
-        "POST",
-        Some(&body),
-        draft.key.as_deref(),
-        token,
-        Box::new(move |reply| done(classify(reply))),
-    );
+    let mut request = Request::post(&url).header("Content-Type", "application/json");
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let body = serde_wasm_bindgen::to_value(body)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok());
+    let request = body.and_then(|b| request.body(b).ok());
+    spawn_local(async move {
+        let outcome = match request {
+            Some(request) => match request.send().await {
+                Ok(reply) => classify(reply).await,
+                Err(_) => SendOutcome::Unreachable,
+            },
+            None => SendOutcome::Unreachable,
+        };
+        done(outcome);
+    });
 }
 
-fn classify(reply: Option<(u32, Js)>) -> SendOutcome {
-    let Some((status, reply)) = reply else {
-        return SendOutcome::Unreachable;
-    };
-    let error = get(&reply, "error");
-    let code = get_text(&error, "code");
-    match status {
-        200 | 201 => {
-            let ticket = get(&reply, "ticket");
-            match (get_str(&ticket, "code"), get_str(&reply, "visitor_token")) {
-                (Some(code), Some(token)) => SendOutcome::Created { code, token },
-                _ => SendOutcome::Refused(String::new()),
-            }
-        }
-        422 if code == "validation_failed" => {
-            let fields = get(&error, "fields");
-            let mut pairs = Vec::new();
-            for k in js::vec(&js::keys(&fields)) {
-                if let Some(k) = k.as_string() {
-                    let message = get_text(&fields, &k);
-                    pairs.push((k, message));
-                }
-            }
-            let fields = pairs;
-            if fields.is_empty() {
-                SendOutcome::Refused(code)
-            } else {
-                SendOutcome::Invalid(fields)
-            }
-        }
+async fn classify(reply: Response) -> SendOutcome {
+    match reply.status() {
+        200 | 201 => match read::<CreateTicketResponse>(reply).await {
+            Some(r) => SendOutcome::Created {
+                code: r.ticket.code,
+                token: r.visitor_token,
+            },
+            None => SendOutcome::Refused(String::new()),
+        },
         408 | 429 | 500.. => SendOutcome::Unreachable,
-        _ => SendOutcome::Refused(code),
+        _ => {
+            let Some(ErrorBody { error }) = read::<ErrorBody>(reply).await else {
+                return SendOutcome::Refused(String::new());
+            };
+            if error.code == "validation_failed" && !error.fields.is_empty() {
+                SendOutcome::Invalid(error.fields.into_iter().collect())
+            } else {
+                SendOutcome::Refused(error.code)
+            }
+        }
     }
 }
 
@@ -142,30 +134,26 @@ pub fn tickets(
     token: &str,
     done: impl FnOnce(Option<Vec<TicketRow>>) + 'static,
 ) {
-    let done: Done = Box::new(move |reply| {
-        let Some((200, body)) = reply else {
-            return done(None);
+    let url = endpoint.url("/tickets");
+    let auth = format!("Bearer {token}");
+    spawn_local(async move {
+        let list = match Request::get(&url)
+            .header("Authorization", &auth)
+            .send()
+            .await
+        {
+            Ok(reply) if reply.status() == 200 => read::<VisitorTicketList>(reply).await,
+            _ => None,
         };
-        let mut rows = Vec::new();
-        for t in js::vec(&get(&body, "tickets")) {
-            let status = get_str(&t, "status").unwrap_or_default();
-            if let (Some(code), Ok(status)) = (get_str(&t, "code"), Status::parse(&status)) {
-                let subject = get_text(&t, "subject");
-                rows.push(TicketRow {
-                    code,
-                    subject,
-                    status,
-                });
-            }
-        }
-        done(Some(rows))
+        done(list.map(|l| {
+            l.tickets
+                .into_iter()
+                .map(|t| TicketRow {
+                    code: t.code,
+                    subject: t.subject,
+                    status: t.status,
+                })
+                .collect()
+        }));
     });
-    call(
-        &endpoint.url("/tickets"),
-        "GET",
-        None,
-        None,
-        Some(token),
-        done,
-    );
 }

@@ -1,16 +1,19 @@
-//! The running widget: mounts the Shadow DOM and the views, owns the `State`, and runs the
-//! message loop — `dispatch(msg)` → `update` → render → effects (storage, network, focus,
-//! DOM events). Answers from the network come back through `dispatch` as messages.
+//! The running widget: mounts the views, owns the `State`, and runs the message loop —
+//! `dispatch(msg)` → `update` → render → effects (storage, network, focus, DOM events).
+//! Answers from the network come back through `dispatch` as messages.
 
-use std::cell::{Cell, UnsafeCell};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
+use serde::Deserialize;
+use ticketbooth_shared::api::{RequesterInput, TicketCreatedDetail, TicketPrefill};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, Element, HtmlElement, ShadowRoot};
 
 use crate::api::{self, Endpoint};
-use crate::dom::{Js, Listener, attr, show};
+use crate::dom::{self, Listener, attr, focus, show};
 use crate::i18n::{self, Strings};
-use crate::js::{self, Callback, callback, get, get_text};
-use crate::json;
 use crate::state::{Contact, Draft, Effect, Field, Msg, Screen, State, update};
 use crate::storage::Store;
 use crate::views::confirmation::Confirmation;
@@ -23,60 +26,61 @@ use crate::views::ticket_form::TicketForm;
 
 const CSS: &str = include_str!("style.css");
 
-/// The widget's one instance and its message queue.
-///
-/// A plain static, not `thread_local!` + `RefCell`: wasm32-unknown-unknown (no atomics) has one
-/// thread and JS never preempts a running Wasm call, so the only hazard is re-entrancy, which
-/// `busy` rules out: `drain` is the only code that borrows `app` mutably, and a `dispatch`
-/// made while it runs (a listener fired by `focus()` during an update) only queues its message.
-/// This keeps RefCell's and TLS's panic paths out of the Wasm (measured ~0.5 KB brotli).
-struct Global {
-    mounted: Cell<bool>,
-    app: UnsafeCell<Option<App>>,
-    queue: UnsafeCell<Vec<Msg>>,
-    busy: Cell<bool>,
+/// The methods of `window.Ticketbooth`, each a `[name, argument]` call (the loader's queue
+/// holds them in that shape too).
+const HOST_METHODS: [&str; 4] = ["open", "close", "openTicket", "identify"];
+
+// The widget's one instance and its message queue. Re-entrancy is the one hazard on a single
+// thread: handling a message can fire a DOM listener synchronously (`focus()` fires `focusin`,
+// a resend fires nothing but could), and that listener calls `dispatch`. `BUSY` turns such a
+// call into "queue it": only the outermost `dispatch` borrows `APP`, and it handles queued
+// messages one at a time with no `QUEUE` borrow held while the app runs. A re-entrant borrow of
+// `APP` cannot happen; if it did, RefCell would panic instead of aliasing.
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+    static QUEUE: RefCell<VecDeque<Msg>> = const { RefCell::new(VecDeque::new()) };
+    static BUSY: Cell<bool> = const { Cell::new(false) };
+    static MOUNTED: Cell<bool> = const { Cell::new(false) };
 }
-
-// SAFETY: one thread (see above); nothing here is ever touched from another.
-unsafe impl Sync for Global {}
-
-static GLOBAL: Global = Global {
-    mounted: Cell::new(false),
-    app: UnsafeCell::new(None),
-    queue: UnsafeCell::new(Vec::new()),
-    busy: Cell::new(false),
-};
 
 /// Hands a message to the widget. Safe to call from anywhere, including from inside an update
 /// (a listener fired by a focus change): the message waits its turn in the queue.
 pub fn dispatch(msg: Msg) {
-    // SAFETY: no reference into the queue is held anywhere while this runs (`drain` takes the
-    // queue's contents out before handling them).
-    unsafe { (*GLOBAL.queue.get()).push(msg) };
-    // SAFETY: a shared read; only `mount` writes `app`, with `busy` set.
-    let ready = unsafe { (*GLOBAL.app.get()).is_some() };
-    // Before the app exists (while `mount` builds it) messages just wait.
-    if ready && !GLOBAL.busy.replace(true) {
-        drain();
-        GLOBAL.busy.set(false);
+    QUEUE.with_borrow_mut(|q| q.push_back(msg));
+    // During an update (`BUSY`, checked before `APP` is even looked at: it may be borrowed),
+    // the running `drain` handles the message; before the app exists (while `mount` builds
+    // it), `mount`'s own `drain` will.
+    if BUSY.get() || APP.with_borrow(Option::is_none) {
+        return;
+    }
+    BUSY.set(true);
+    drain();
+    BUSY.set(false);
+}
+
+/// Handles queued messages until none is left. Only called with `BUSY` set by its caller.
+fn drain() {
+    while let Some(msg) = QUEUE.with_borrow_mut(VecDeque::pop_front) {
+        APP.with_borrow_mut(|app| {
+            if let Some(app) = app {
+                app.handle(msg);
+            }
+        });
     }
 }
 
-/// Handles queued messages until none is left. Only called with `busy` set by its caller.
-fn drain() {
-    loop {
-        // SAFETY: as in `dispatch`.
-        let batch = unsafe { std::mem::take(&mut *GLOBAL.queue.get()) };
-        if batch.is_empty() {
-            return;
-        }
-        for msg in batch {
-            // SAFETY: `busy` is set, so this is the only live reference to the app.
-            if let Some(app) = unsafe { (*GLOBAL.app.get()).as_mut() } {
-                app.handle(msg);
-            }
-        }
-    }
+/// The script tag's options the Wasm needs, as the loader passes them (`position` and `accent`
+/// the loader applied itself).
+#[derive(Deserialize)]
+struct MountOptions {
+    #[serde(default)]
+    site: String,
+    /// The data-api attribute, else the script's own origin.
+    api: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    open: bool,
 }
 
 struct Ui {
@@ -106,25 +110,25 @@ impl Ui {
     }
 
     /// The control a screen starts on.
-    fn entry(&self, state: &State) -> &Js {
+    fn entry(&self, state: &State) -> &HtmlElement {
         match &state.screen {
             Screen::Home if state.disabled() => &self.home.heading,
             Screen::Home => &self.home.cta,
-            Screen::Contact if !state.contact_input.name.is_empty() => &self.contact.email.input,
-            Screen::Contact => &self.contact.name.input,
-            Screen::Form if !state.draft.subject.is_empty() => &self.form.description.input,
-            Screen::Form => &self.form.subject.input,
+            Screen::Contact if !state.contact_input.name.is_empty() => self.contact.email.input(),
+            Screen::Contact => self.contact.name.input(),
+            Screen::Form if !state.draft.subject.is_empty() => self.form.description.input(),
+            Screen::Form => self.form.subject.input(),
             Screen::Done { .. } => &self.done.heading,
             Screen::Tickets => &self.tickets.heading,
         }
     }
 
-    fn field(&self, field: Field) -> &Js {
+    fn field(&self, field: Field) -> &HtmlElement {
         match field {
-            Field::Name => &self.contact.name.input,
-            Field::Email => &self.contact.email.input,
-            Field::Subject => &self.form.subject.input,
-            Field::Description => &self.form.description.input,
+            Field::Name => self.contact.name.input(),
+            Field::Email => self.contact.email.input(),
+            Field::Subject => self.form.subject.input(),
+            Field::Description => self.form.description.input(),
         }
     }
 }
@@ -134,13 +138,13 @@ struct App {
     strings: &'static Strings,
     endpoint: Endpoint,
     store: Store,
-    host: Js,
+    host: Element,
     ui: Ui,
     /// Where focus was when the panel opened (given back on close); `None` while closed.
-    opened_from: Option<Js>,
+    opened_from: Option<HtmlElement>,
     _window: [Listener; 2],
-    /// Behind `window.Ticketbooth`'s methods.
-    host_api_fn: Callback,
+    /// Behind `window.Ticketbooth`'s methods (they live as long as the page).
+    _host_api: Vec<Closure<dyn FnMut(JsValue)>>,
 }
 
 /// Builds the widget into the page once; see `crate::mount`.
@@ -150,28 +154,36 @@ struct App {
 /// fetched; this takes them over: adds the full stylesheet, wires the launcher, builds the
 /// panel and its screens, reads storage, and starts the loop. Clicks on the launcher and calls
 /// on `window.Ticketbooth` made before now were queued by the loader and are replayed here.
-pub fn mount(options: &Js, host_api: &Js, launcher: &Js) {
-    if GLOBAL.mounted.replace(true) {
+pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
+    if MOUNTED.replace(true) {
         return;
     }
-    let site = get_text(options, "site");
-    if site.is_empty() {
-        js::warn("Ticketbooth: the script tag needs data-site");
-        return;
+    let options: MountOptions = match serde_wasm_bindgen::from_value(options) {
+        Ok(o) => o,
+        Err(e) => return warn(&format!("Ticketbooth: bad mount options: {e}")),
+    };
+    if options.site.is_empty() {
+        return warn("Ticketbooth: the script tag needs data-site");
     }
-    let parts = js::adopt(launcher, CSS);
-    let (host, shadow, root) = (get(&parts, "0"), get(&parts, "1"), get(&parts, "2"));
-    let strings = i18n::strings(&get_text(options, "locale"));
+    let Ok(launcher) = launcher.dyn_into::<HtmlElement>() else {
+        return warn("Ticketbooth: mount needs the loader's launcher button");
+    };
+    let Some((host, shadow, root)) = adopt(&launcher) else {
+        return warn("Ticketbooth: the launcher is not in the loader's shadow root");
+    };
+    let strings = i18n::strings(&options.locale);
+    // The widget's text follows its own language, whatever the page's direction; its corner
+    // follows the page (style.css, `:host(:dir(rtl))`).
     attr(&root, "lang", Some(strings.lang));
-    // The loader always passes `api` (the data-api attribute, else the script's own origin).
+    attr(&root, "dir", Some(strings.dir));
     let endpoint = Endpoint {
-        api: get_text(options, "api"),
-        site,
+        api: options.api,
+        site: options.site,
     };
     // The site's config first: its answer waits in the queue if it comes before the app.
     api::config(&endpoint, |config| dispatch(Msg::ConfigLoaded(config)));
 
-    let launcher = Launcher::new(launcher);
+    let launcher = Launcher::new(&launcher);
     let panel = Panel::new(&root, &shadow, strings);
     let body = panel.body.clone();
     let ui = Ui {
@@ -185,74 +197,157 @@ pub fn mount(options: &Js, host_api: &Js, launcher: &Js) {
     };
 
     let store = Store::new(&endpoint.site);
-    let online = js::online();
+    let window = dom::window();
     let (state, effects) = State::new(
         store.contact(),
         store.draft(),
         store.token().is_some(),
-        online,
+        window.navigator().on_line(),
     );
-    let window = js::win();
     let _window = [
         Listener::new(&window, "online", |_| dispatch(Msg::Online)),
         Listener::new(&window, "offline", |_| dispatch(Msg::Offline)),
     ];
-    let host_api_fn = callback(Box::new(|call: JsValue| {
-        if let Some(msg) = host_call(&call) {
-            dispatch(msg);
-        }
-    }));
+    let queued = take_queue(&host_api);
+    let _host_api = expose(&host_api);
 
-    let ready = host.clone();
     let mut app = App {
         state,
         strings,
         endpoint,
         store,
-        host,
+        host: host.clone(),
         ui,
         opened_from: None,
         _window,
-        host_api_fn,
+        _host_api,
     };
     app.ui.render(&app.state, app.strings);
-    GLOBAL.busy.set(true);
-    // SAFETY: `busy` is set and no other reference to the app exists yet.
-    let slot = unsafe { &mut *GLOBAL.app.get() };
-    let app = slot.insert(app);
-    for effect in effects {
-        app.run(effect);
+    BUSY.set(true);
+    APP.with_borrow_mut(|slot| {
+        let app = slot.insert(app);
+        for effect in effects {
+            app.run(effect);
+        }
+    });
+    // Calls made on window.Ticketbooth before now (launcher clicks included), in order.
+    for (name, arg) in queued {
+        if let Some(msg) = host_call(&name, arg) {
+            dispatch(msg);
+        }
     }
-    // Calls made on window.Ticketbooth before now (launcher clicks included), in order, then
-    // the real methods.
-    js::drain(host_api, &app.host_api_fn);
-    js::expose(host_api, "open close openTicket identify", &app.host_api_fn);
-    if get(options, "open").as_bool() == Some(true) {
+    if options.open {
         dispatch(Msg::Show);
     }
     drain();
-    GLOBAL.busy.set(false);
+    BUSY.set(false);
     // The signal that the widget runs (`data-ready` on the host): tests and the bench wait on it.
-    js::ready(&ready);
+    attr(&host, "data-ready", Some(""));
 }
 
-/// A `[name, argument]` call on `window.Ticketbooth` as a message.
-fn host_call(call: &Js) -> Option<Msg> {
-    let arg = get(call, "1");
-    Some(match get_text(call, "0").as_str() {
+fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}
+
+/// Takes over the shadow root the loader drew `launcher` in: adopts the panel's stylesheet
+/// after the loader's own (constructable, so a strict CSP needs no 'unsafe-inline'). Returns
+/// the host element, the shadow root and the `.tb` root.
+fn adopt(launcher: &HtmlElement) -> Option<(Element, ShadowRoot, Element)> {
+    let root: Element = launcher.parent_node()?.dyn_into().ok()?;
+    let shadow: ShadowRoot = root.parent_node()?.dyn_into().ok()?;
+    let sheet = CssStyleSheet::new().ok()?;
+    sheet.replace_sync(CSS).ok()?;
+    let sheets = shadow.adopted_style_sheets();
+    sheets.push(&sheet);
+    shadow.set_adopted_style_sheets(&sheets);
+    Some((shadow.host(), shadow, root))
+}
+
+/// The `[name, argument]` calls queued on the loader's `window.Ticketbooth` stub; removes the
+/// queue, which tells the loader's launcher listener to stop queueing clicks.
+fn take_queue(api: &JsValue) -> Vec<(String, JsValue)> {
+    let key = JsValue::from_str("q");
+    let queue = js_sys::Reflect::get(api, &key).unwrap_or(JsValue::UNDEFINED);
+    if let Some(api) = api.dyn_ref::<js_sys::Object>() {
+        let _ = js_sys::Reflect::delete_property(api, &key);
+    }
+    let Ok(queue) = queue.dyn_into::<js_sys::Array>() else {
+        return Vec::new();
+    };
+    queue
+        .iter()
+        .filter_map(|call| {
+            let call: js_sys::Array = call.dyn_into().ok()?;
+            Some((call.get(0).as_string()?, call.get(1)))
+        })
+        .collect()
+}
+
+/// Installs the real methods on `window.Ticketbooth` (the loader's stub object).
+fn expose(api: &JsValue) -> Vec<Closure<dyn FnMut(JsValue)>> {
+    HOST_METHODS
+        .into_iter()
+        .map(|name| {
+            let f: Box<dyn FnMut(JsValue)> = Box::new(move |arg| {
+                if let Some(msg) = host_call(name, arg) {
+                    dispatch(msg);
+                }
+            });
+            let f = Closure::wrap(f);
+            let _ = js_sys::Reflect::set(api, &JsValue::from_str(name), f.as_ref());
+            f
+        })
+        .collect()
+}
+
+/// A call on `window.Ticketbooth` as a message; arguments through serde-wasm-bindgen into
+/// `shared::api`'s types. A malformed argument is the host page's bug: it is reported on the
+/// console and the call does nothing.
+fn host_call(name: &str, arg: JsValue) -> Option<Msg> {
+    fn read<T: for<'de> Deserialize<'de> + Default>(name: &str, arg: JsValue) -> Option<T> {
+        if arg.is_undefined() || arg.is_null() {
+            return Some(T::default());
+        }
+        serde_wasm_bindgen::from_value(arg)
+            .map_err(|e| warn(&format!("Ticketbooth.{name}: {e}")))
+            .ok()
+    }
+    Some(match name {
         "open" => Msg::Open,
         "close" => Msg::Close,
-        "openTicket" => Msg::Prefill {
-            subject: get_text(&arg, "subject"),
-            description: get_text(&arg, "description"),
-            transcript: json::transcript_from_js(&get(&arg, "transcript")),
-        },
-        "identify" => Msg::Identify(Contact {
-            name: get_text(&arg, "name"),
-            email: get_text(&arg, "email"),
-        }),
+        "openTicket" => {
+            let p: TicketPrefill = read(name, arg)?;
+            Msg::Prefill {
+                subject: p.subject,
+                description: p.description,
+                transcript: p.transcript,
+            }
+        }
+        "identify" => {
+            let r: RequesterInput = read(name, arg)?;
+            Msg::Identify(Contact {
+                name: r.name,
+                email: r.email,
+            })
+        }
         _ => return None,
     })
+}
+
+/// A fresh Idempotency-Key: a UUID v4 from `crypto.randomUUID()`, or where that is missing
+/// (pages that are not a secure context) from `crypto.getRandomValues`. Never `Math.random`:
+/// the server requires a v4's 122 random bits.
+pub fn fresh_key() -> String {
+    let crypto = dom::window().crypto().expect("every browser has crypto");
+    if js_sys::Reflect::has(&crypto, &JsValue::from_str("randomUUID")).unwrap_or(false) {
+        return crypto.random_uuid();
+    }
+    let mut bytes = [0u8; 16];
+    let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 impl App {
@@ -275,13 +370,12 @@ impl App {
             }
             Effect::SaveToken(token) => self.store.save_token(&token),
             Effect::Send => {
-                let (draft, contact) = (&self.state.draft, self.state.contact.as_ref());
-                let token = self.store.token();
+                let body = api::create_request(&self.state.draft, self.state.contact.as_ref());
                 api::create(
                     &self.endpoint,
-                    draft,
-                    contact,
-                    token.as_deref(),
+                    &body,
+                    self.state.draft.key.as_deref(),
+                    self.store.token().as_deref(),
                     |outcome| dispatch(Msg::Sent(outcome)),
                 );
             }
@@ -291,16 +385,24 @@ impl App {
                     dispatch(Msg::TicketsLoaded(rows))
                 }),
             },
-            Effect::Announce { code } => js::emit(&self.host, &code),
+            Effect::Announce { code } => self.announce(code),
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
-                    self.opened_from = Some(js::active());
+                    self.opened_from = dom::document()
+                        .active_element()
+                        .and_then(|e| e.dyn_into().ok());
                 }
-                js::focus(self.ui.entry(&self.state));
+                focus(self.ui.entry(&self.state));
             }
             Effect::RestoreFocus => {
-                let from = self.opened_from.take().unwrap_or(JsValue::NULL);
-                js::restore(&from, &self.host, &self.ui.launcher.button);
+                // Back to where focus was, if that is still in the page and not the widget
+                // itself; else to the launcher.
+                let body = dom::document().body().map(Element::from);
+                let back = self.opened_from.take().filter(|e| {
+                    let e: &Element = e;
+                    e.is_connected() && *e != self.host && Some(e) != body.as_ref()
+                });
+                focus(back.as_ref().unwrap_or(&self.ui.launcher.button));
             }
             Effect::FocusError => {
                 // The first refused field in the order the visitor reads them.
@@ -308,9 +410,24 @@ impl App {
                     .into_iter()
                     .find(|f| self.state.error_for(*f).is_some())
                 {
-                    js::focus(self.ui.field(field));
+                    focus(self.ui.field(field));
                 }
             }
+        }
+    }
+
+    /// `ticketbooth:ticket-created` with `{ code }`, bubbling out of the shadow root to window.
+    fn announce(&self, code: String) {
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        if let Ok(detail) = serde_wasm_bindgen::to_value(&TicketCreatedDetail { code }) {
+            init.set_detail(&detail);
+        }
+        if let Ok(event) =
+            CustomEvent::new_with_event_init_dict("ticketbooth:ticket-created", &init)
+        {
+            let _ = self.host.dispatch_event(&event);
         }
     }
 }

@@ -6,6 +6,8 @@ use ticketbooth_shared::field_error::FieldError;
 
 pub struct Strings {
     pub lang: &'static str,
+    /// The script's direction (`ltr` or `rtl`): the widget's `dir`, whatever the page's.
+    pub dir: &'static str,
     pub launcher_open: &'static str,
     pub launcher_close: &'static str,
     pub title: &'static str,
@@ -52,6 +54,7 @@ pub struct Strings {
 
 pub static EN: Strings = Strings {
     lang: "en",
+    dir: "ltr",
     launcher_open: "Open support",
     launcher_close: "Close support",
     title: "Support",
@@ -97,6 +100,7 @@ pub static EN: Strings = Strings {
 
 pub static FR: Strings = Strings {
     lang: "fr",
+    dir: "ltr",
     launcher_open: "Ouvrir l’assistance",
     launcher_close: "Fermer l’assistance",
     title: "Assistance",
@@ -245,6 +249,9 @@ mod tests {
                 loader.contains(&quoted),
                 "{quoted} missing from www/widget.js"
             );
+            // Both tables are left-to-right, which is what the loader sets before mount.
+            assert_eq!(s.dir, "ltr");
         }
+        assert!(loader.contains("p.dir = 'ltr'"), "the loader sets dir");
     }
 }

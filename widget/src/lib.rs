@@ -1,16 +1,21 @@
 //! The Ticketbooth widget: a launcher, a panel and a ticket form inside a Shadow DOM, in Wasm.
 //!
 //! Code map:
-//! - `state.rs` — the whole state and `update(state, msg) -> effects`; pure, host-tested.
-//! - `app.rs` — mounts the UI, runs the message loop and carries out the effects.
+//! - `state.rs` — the whole state and `update(state, msg) -> effects`; pure, host-tested
+//!   (with a property test over random message sequences).
+//! - `app.rs` — mounts the UI, runs the message loop and carries out the effects; the values
+//!   exchanged with the host page (`window.Ticketbooth`, events) go through serde-wasm-bindgen
+//!   as `shared::api` types.
 //! - `views/` — one struct per part of the UI, owning its elements and listeners.
-//! - `js.rs` + `host.js` — the only bindings to the browser (no web-sys/js-sys: see host.js).
-//! - `api.rs` — the only HTTP client; `storage.rs` — localStorage; `json.rs` — transcripts as
-//!   JS values (JSON is the browser's own: no serde in the Wasm).
-//! - `i18n.rs` — every visitor-facing string, one table per locale (the loader carries a
-//!   provisional copy of the launcher's label, overwritten at mount; a test keeps them equal);
-//!   `style.css` — the panel's stylesheet, adopted by the shadow root as a constructable
-//!   stylesheet after the loader's (`www/widget.js`: `:host`, theme variables, launcher).
+//! - `dom.rs` — the DOM through web-sys: skeletons from spec strings, text, attributes,
+//!   listeners that remove themselves on drop.
+//! - `api.rs` — the only HTTP client (gloo-net; bodies and replies are `shared::api` types);
+//!   `storage.rs` — localStorage through web-sys.
+//! - `i18n.rs` — every visitor-facing string, one table per locale, with its `lang` and `dir`
+//!   (the loader carries a provisional copy of the launcher's label, overwritten at mount; a
+//!   test keeps them equal); `style.css` — the panel's stylesheet, adopted by the shadow root
+//!   as a constructable stylesheet after the loader's (`www/widget.js`: `:host`, theme
+//!   variables, launcher).
 //!
 //! Loading is split in two: `www/widget.js` draws the launcher by itself (the budgeted launcher
 //! path), and fetches this Wasm after first paint; `mount` then takes over the loader's host
@@ -23,8 +28,6 @@ pub mod api;
 pub mod app;
 pub mod dom;
 pub mod i18n;
-pub mod js;
-pub mod json;
 pub mod state;
 pub mod storage;
 pub mod views;
@@ -46,5 +49,5 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 /// with its host element and shadow root. A second call does nothing.
 #[wasm_bindgen]
 pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
-    app::mount(&options, &host_api, &launcher);
+    app::mount(options, host_api, launcher);
 }

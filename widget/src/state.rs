@@ -5,8 +5,9 @@
 //! comes back from the outside world (a reply, an `online` event, a fresh uuid) arrives as a
 //! `Msg`. That is what lets `cargo test -p ticketbooth-widget` check every flow on the host.
 
+use serde::{Deserialize, Serialize};
 use ticketbooth_shared::Status;
-use ticketbooth_shared::api::{TranscriptAuthor, field};
+use ticketbooth_shared::api::{TranscriptEntry, field};
 use ticketbooth_shared::field_error::FieldError;
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::ticket_text::{Description, Subject};
@@ -19,22 +20,27 @@ pub struct Config {
     pub cta_label: String,
 }
 
-/// Name and email as the visitor gave them (validated, trimmed).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Name and email as the visitor gave them (validated, trimmed). Stored as
+/// `{"name", "email"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Contact {
     pub name: String,
     pub email: String,
 }
 
 /// The ticket being written. Kept in localStorage on every change, so it survives a reload
-/// and an offline period.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// and an offline period (as `{subject, description, transcript, key, queued}`; anything
+/// missing reads as empty).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Draft {
     pub subject: String,
     pub description: String,
-    pub transcript: Vec<(TranscriptAuthor, String)>,
+    /// The host's chat, from `openTicket`; not shown, sent with the ticket.
+    pub transcript: Vec<TranscriptEntry>,
     /// The `Idempotency-Key` of this draft: minted on its first send, reused by every retry,
-    /// dropped only when the ticket exists.
+    /// dropped when the ticket exists, or when the server says it was burnt by another body
+    /// (`idempotency_key_reused`), so the next send goes out under a fresh one.
     pub key: Option<String>,
     /// Sent at least once without an answer (offline, 5xx): the body is frozen and goes out
     /// again, with the same key, when the network returns.
@@ -90,6 +96,14 @@ impl Field {
         }
     }
 
+    /// The screen this field is shown (and its error highlighted) on.
+    pub fn screen(self) -> Screen {
+        match self {
+            Field::Name | Field::Email => Screen::Contact,
+            Field::Subject | Field::Description => Screen::Form,
+        }
+    }
+
     pub fn from_wire_key(key: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.wire_key() == key)
     }
@@ -120,8 +134,9 @@ pub enum Notice {
     FixFields,
     /// No answer from the server: the draft is kept and goes out when the network returns.
     Queued,
-    /// The server refused for a reason the visitor cannot fix (`ticketing_disabled`,
-    /// `origin_not_allowed`, …): its error code.
+    /// The server refused for a reason the visitor cannot fix by editing the fields they see
+    /// (`ticketing_disabled`, `origin_not_allowed`, a `validation_failed` on the host's
+    /// transcript, …): its error code.
     Refused(String),
 }
 
@@ -147,7 +162,9 @@ pub enum Tickets {
 pub enum SendOutcome {
     Created {
         code: String,
-        token: String,
+        /// Absent when a replay came back to a caller who could not prove the visitor (the
+        /// server hands out no token for a replayed request); the ticket was still made.
+        token: Option<String>,
     },
     /// 422 `validation_failed`: `(wire key, server message)` per field.
     Invalid(Vec<(String, String)>),
@@ -204,7 +221,7 @@ pub enum Msg {
     Prefill {
         subject: String,
         description: String,
-        transcript: Vec<(TranscriptAuthor, String)>,
+        transcript: Vec<TranscriptEntry>,
     },
     /// `Ticketbooth.identify(...)`: name and email the host vouches for (unsigned for now).
     Identify(Contact),
@@ -349,6 +366,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Back => {
             state.screen = Screen::Home;
             state.errors.clear();
+            state.settle_notice();
             fx.push(Effect::FocusPanel);
         }
         Msg::ContactEdited(input) => {
@@ -451,11 +469,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.draft.subject = subject;
                 state.draft.description = description;
                 state.draft.transcript = transcript;
+                state
+                    .errors
+                    .retain(|(f, _)| !matches!(f, Field::Subject | Field::Description));
                 fx.push(Effect::SaveDraft);
             }
             if !state.disabled() {
                 state.screen = state.ticket_entry();
+                // The errors of the screen left behind are not shown on the new one.
+                let screen = state.screen.clone();
+                state.errors.retain(|(f, _)| f.screen() == screen);
             }
+            state.settle_notice();
             state.open = true;
             fx.push(Effect::FocusPanel);
         }
@@ -465,6 +490,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             {
                 state.contact_input = contact.clone();
                 state.contact = Some(contact);
+                // The host vouched for both: nothing is left to fix in the contact prompt.
+                state
+                    .errors
+                    .retain(|(f, _)| !matches!(f, Field::Name | Field::Email));
+                state.settle_notice();
                 fx.push(Effect::SaveContact);
                 if state.screen == Screen::Contact {
                     state.screen = Screen::Form;
@@ -478,11 +508,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.draft = Draft::default();
                     state.errors.clear();
                     state.notice = Notice::None;
-                    state.has_token = true;
                     state.tickets = Tickets::Stale;
                     state.screen = Screen::Done { code: code.clone() };
                     fx.push(Effect::ClearDraft);
-                    fx.push(Effect::SaveToken(token));
+                    if let Some(token) = token {
+                        state.has_token = true;
+                        fx.push(Effect::SaveToken(token));
+                    }
                     fx.push(Effect::Announce { code });
                     if state.open {
                         fx.push(Effect::FocusPanel);
@@ -492,6 +524,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.draft.queued = false;
                     state.errors.clear();
                     for (key, message) in fields {
+                        if key == field::TRANSCRIPT {
+                            // The host page's transcript: the visitor can neither see nor fix
+                            // it, so it is dropped and the next send goes without it.
+                            state.draft.transcript.clear();
+                        }
                         let Some(f) = Field::from_wire_key(&key) else {
                             continue;
                         };
@@ -506,6 +543,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                             Ok(()) => Problem::Server(message),
                         };
                         state.errors.push((f, problem));
+                    }
+                    if state.errors.is_empty() {
+                        // Nothing the visitor could fix is highlighted: say it was refused
+                        // rather than "check the highlighted fields".
+                        state.notice = Notice::Refused("validation_failed".into());
+                        state.screen = Screen::Form;
+                        fx.push(Effect::SaveDraft);
+                        return fx;
                     }
                     // A refused name or email is fixed in the contact prompt.
                     if state.error_for(Field::Name).is_some()
@@ -522,6 +567,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
                 SendOutcome::Refused(code) => {
                     state.draft.queued = false;
+                    if code == "idempotency_key_reused" {
+                        // The key is burnt (another body went out under it, e.g. a lost
+                        // answer, then `identify()` changed the requester): resending it can
+                        // only be refused again. The next send mints a fresh one.
+                        state.draft.key = None;
+                    }
                     if let (true, Some(c)) = (code == "ticketing_disabled", state.config.as_mut()) {
                         c.enabled = false;
                     }
@@ -556,6 +607,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ticketbooth_shared::api::TranscriptAuthor;
 
     fn fresh() -> State {
         State::new(None, Draft::default(), false, true).0
@@ -729,7 +781,7 @@ mod tests {
             &mut s,
             Msg::Sent(SendOutcome::Created {
                 code: "TKT-1".into(),
-                token: "tok".into(),
+                token: Some("tok".into()),
             }),
         );
         assert_eq!(
@@ -876,7 +928,10 @@ mod tests {
             Msg::Prefill {
                 subject: "From chat".into(),
                 description: "…".into(),
-                transcript: vec![(TranscriptAuthor::Bot, "Hello".into())],
+                transcript: vec![TranscriptEntry {
+                    author: TranscriptAuthor::Bot,
+                    text: "Hello".into(),
+                }],
             },
         );
         assert_eq!(fx, vec![Effect::SaveDraft, Effect::FocusPanel]);

@@ -1,35 +1,57 @@
 //! What the widget keeps in the host page's localStorage, one key per kind and site:
-//! `ticketbooth:<site>:draft`, `:contact` and `:token`. Storage can be missing (privacy modes,
-//! sandboxed frames) or full: then the widget works for the current page only.
+//! `ticketbooth:<site>:draft`, `:contact` and `:token`, as JSON (the browser's `JSON`, values
+//! through serde-wasm-bindgen). Storage can be missing (privacy modes, sandboxed frames), full,
+//! or hold something another version wrote: then the widget works for the current page only.
 
-use crate::js::{self, get, get_str, get_text};
-use crate::json;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use web_sys::Storage;
+
+use crate::dom;
 use crate::state::{Contact, Draft};
 
 pub struct Store {
     prefix: String,
+    storage: Option<Storage>,
 }
 
 impl Store {
     pub fn new(site: &str) -> Store {
-        let mut prefix = String::from("ticketbooth:");
-        prefix.push_str(site);
-        prefix.push(':');
-        Store { prefix }
-    }
-
-    fn key(&self, name: &str) -> String {
-        let mut key = self.prefix.clone();
-        key.push_str(name);
-        key
+        Store {
+            prefix: format!("ticketbooth:{site}:"),
+            // `localStorage` itself throws where storage is blocked.
+            storage: dom::window().local_storage().ok().flatten(),
+        }
     }
 
     fn read(&self, name: &str) -> Option<String> {
-        js::load(&self.key(name))
+        let key = format!("{}{name}", self.prefix);
+        self.storage.as_ref()?.get_item(&key).ok().flatten()
     }
 
     fn write(&self, name: &str, value: Option<&str>) {
-        js::store(&self.key(name), value);
+        let Some(storage) = &self.storage else { return };
+        let key = format!("{}{name}", self.prefix);
+        // Storage is an optimisation: a refused write (quota, privacy mode) changes nothing.
+        let _ = match value {
+            Some(v) => storage.set_item(&key, v),
+            None => storage.remove_item(&key),
+        };
+    }
+
+    fn read_json<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let value = js_sys::JSON::parse(&self.read(name)?).ok()?;
+        serde_wasm_bindgen::from_value(value).ok()
+    }
+
+    fn write_json(&self, name: &str, value: &impl Serialize) {
+        let text = serde_wasm_bindgen::to_value(value)
+            .ok()
+            .and_then(|v| js_sys::JSON::stringify(&v).ok())
+            .and_then(|s| s.as_string());
+        if let Some(text) = text {
+            self.write(name, Some(&text));
+        }
     }
 
     pub fn token(&self) -> Option<String> {
@@ -41,46 +63,21 @@ impl Store {
     }
 
     pub fn contact(&self) -> Option<Contact> {
-        let v = js::parse(&self.read("contact")?);
-        Some(Contact {
-            name: get_str(&v, "name")?,
-            email: get_str(&v, "email")?,
-        })
+        self.read_json("contact")
     }
 
     pub fn save_contact(&self, contact: &Contact) {
-        let o = js::obj();
-        js::set_str(&o, "name", &contact.name);
-        js::set_str(&o, "email", &contact.email);
-        self.write("contact", Some(&js::stringify(&o)));
+        self.write_json("contact", contact);
     }
 
     pub fn draft(&self) -> Draft {
-        let Some(text) = self.read("draft") else {
-            return Draft::default();
-        };
-        let v = js::parse(&text);
-        Draft {
-            subject: get_text(&v, "subject"),
-            description: get_text(&v, "description"),
-            transcript: json::transcript_from_js(&get(&v, "transcript")),
-            key: get_str(&v, "key"),
-            queued: get(&v, "queued").as_bool().unwrap_or(false),
-        }
+        self.read_json("draft").unwrap_or_default()
     }
 
     pub fn save_draft(&self, draft: &Draft) {
         if draft.is_empty() {
             return self.write("draft", None);
         }
-        let o = js::obj();
-        js::set_str(&o, "subject", &draft.subject);
-        js::set_str(&o, "description", &draft.description);
-        js::set(&o, "transcript", &json::transcript_to_js(&draft.transcript));
-        if let Some(key) = &draft.key {
-            js::set_str(&o, "key", key);
-        }
-        js::set(&o, "queued", &draft.queued.into());
-        self.write("draft", Some(&js::stringify(&o)));
+        self.write_json("draft", draft);
     }
 }

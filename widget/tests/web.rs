@@ -6,7 +6,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use ticketbooth_widget::js;
+use ticketbooth_shared::ids::IdempotencyKey;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -68,6 +68,33 @@ extern "C" {
     fn loader_launcher() -> JsValue;
 }
 
+fn get(o: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_text(o: &JsValue, k: &str) -> String {
+    get(o, k).as_string().unwrap_or_default()
+}
+
+/// A plain JS object from string pairs.
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// The `window.Ticketbooth` object handed to `mount` (the loader's stub, upgraded).
+fn host_api() -> JsValue {
+    thread_local!(static API: JsValue = obj(&[]));
+    API.with(Clone::clone)
+}
+
 async fn sleep(ms: u32) {
     let _ = wasm_bindgen_futures::JsFuture::from(tick(ms)).await;
 }
@@ -81,11 +108,11 @@ fn aria(sel: &str, name: &str) -> String {
 }
 
 fn hidden(sel: &str) -> bool {
-    js::get(&q(sel), "hidden").as_bool().unwrap_or(true)
+    get(&q(sel), "hidden").as_bool().unwrap_or(true)
 }
 
 fn text(sel: &str) -> String {
-    js::get_text(&q(sel), "textContent")
+    get_text(&q(sel), "textContent")
 }
 
 /// Back to a closed panel on its first screen, whatever the previous test left.
@@ -102,11 +129,12 @@ async fn reset() {
 /// request fails like an offline network.
 async fn mounted() {
     if count("ticketbooth-widget") == 0 {
-        let options = js::obj();
-        js::set_str(&options, "site", "wbt");
-        js::set_str(&options, "api", "http://127.0.0.1:9");
-        js::set_str(&options, "locale", "en-GB");
-        let api = js::obj();
+        let options = obj(&[
+            ("site", "wbt".into()),
+            ("api", "http://127.0.0.1:9".into()),
+            ("locale", "en-GB".into()),
+        ]);
+        let api = host_api();
         let launcher = loader_launcher();
         ticketbooth_widget::mount(options.clone(), api.clone(), launcher.clone());
         ticketbooth_widget::mount(options, api, launcher);
@@ -184,9 +212,74 @@ async fn the_form_validates_with_shareds_rules_and_keeps_a_draft_offline() {
     }
     assert!(text("[role=status]").contains("saved and will be sent"));
     assert_eq!(aria("#tb-subject", "readonly"), "");
-    let draft = js::parse(&js::load("ticketbooth:wbt:draft").unwrap_or_default());
-    assert_eq!(js::get_text(&draft, "subject"), "Printer on fire");
-    assert_eq!(js::get(&draft, "queued").as_bool(), Some(true));
-    assert!(js::get_text(&draft, "key").len() >= 32);
-    js::store("ticketbooth:wbt:draft", None);
+    let stored = storage()
+        .get_item("ticketbooth:wbt:draft")
+        .unwrap()
+        .unwrap();
+    let draft = js_sys::JSON::parse(&stored).unwrap();
+    assert_eq!(get_text(&draft, "subject"), "Printer on fire");
+    assert_eq!(get(&draft, "queued").as_bool(), Some(true));
+    // A key the server accepts: a UUID v4 from crypto.randomUUID().
+    let key = get_text(&draft, "key");
+    assert!(IdempotencyKey::parse(&key).is_ok(), "{key}");
+    storage().remove_item("ticketbooth:wbt:draft").unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_reads_left_to_right_in_english_whatever_the_page() {
+    reset().await;
+    assert_eq!(aria(".tb", "dir"), "ltr");
+    assert_eq!(aria(".tb", "lang"), "en");
+}
+
+/// `window.Ticketbooth.openTicket` and `identify`, values through serde-wasm-bindgen.
+#[wasm_bindgen_test]
+async fn a_host_page_prefills_and_identifies_before_any_draft_is_queued() {
+    reset().await;
+    let call = |name: &str, arg: &JsValue| {
+        let f: js_sys::Function = get(&host_api(), name).into();
+        f.call1(&JsValue::NULL, arg).unwrap();
+    };
+    let line = obj(&[("author", "bot".into()), ("text", "Hello".into())]);
+    let transcript = js_sys::Array::of1(&line);
+    call(
+        "openTicket",
+        &obj(&[
+            ("subject", "From chat".into()),
+            ("transcript", transcript.into()),
+        ]),
+    );
+    assert!(!hidden("#tb-panel"));
+    assert_eq!(get_text(&q("#tb-subject"), "value"), "From chat");
+    let stored = storage()
+        .get_item("ticketbooth:wbt:draft")
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.contains(r#""transcript":[{"author":"bot","text":"Hello"}]"#),
+        "{stored}"
+    );
+    // A malformed call is refused whole (an unknown author), and changes nothing.
+    let bad = obj(&[("author", "robot".into()), ("text", "Hi".into())]);
+    call(
+        "openTicket",
+        &obj(&[
+            ("subject", "Other".into()),
+            ("transcript", js_sys::Array::of1(&bad).into()),
+        ]),
+    );
+    assert_eq!(get_text(&q("#tb-subject"), "value"), "From chat");
+    call(
+        "identify",
+        &obj(&[("name", "Ada".into()), ("email", "ada@example.com".into())]),
+    );
+    let contact = storage()
+        .get_item("ticketbooth:wbt:contact")
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact, r#"{"name":"Ada","email":"ada@example.com"}"#);
+    storage().remove_item("ticketbooth:wbt:draft").unwrap();
+    storage().remove_item("ticketbooth:wbt:contact").unwrap();
+    call("close", &JsValue::UNDEFINED);
+    assert!(hidden("#tb-panel"));
 }

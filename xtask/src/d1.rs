@@ -10,7 +10,7 @@ use crate::wrangler::{self, DATABASE};
 
 /// Runs `sql` (statements separated by `;`) and returns wrangler's JSON output.
 pub fn execute(root: &Path, sql: &str, remote: bool) -> Result<String, String> {
-    let file = std::env::temp_dir().join(format!("ticketbooth-{}.sql", random_hex(8)?));
+    let file = std::env::temp_dir().join(format!("ticketbooth-{}.sql", random_hex::<8>()?));
     fs::write(&file, sql).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     let target = if remote { "--remote" } else { "--local" };
     let output = command::output(

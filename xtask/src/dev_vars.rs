@@ -13,7 +13,7 @@ pub fn ensure(root: &Path) -> Result<(), String> {
     if path.exists() {
         return Ok(());
     }
-    let secret = random_hex(32)?;
+    let secret = random_hex::<32>()?;
     fs::write(&path, format!("VISITOR_TOKEN_SECRET={secret}\n"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("created .dev.vars with a random VISITOR_TOKEN_SECRET");

@@ -16,6 +16,8 @@ mod random;
 mod setup;
 mod site;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod tools;
 mod widget;
 mod wrangler;

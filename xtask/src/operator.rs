@@ -32,7 +32,7 @@ struct Request {
 
 pub fn run(root: &std::path::Path, args: &[String]) -> Result<(), String> {
     let req = parse(args)?;
-    let token = random_hex(32)?;
+    let token = random_hex::<32>()?;
     let token_hash = hex_digest(token.as_bytes());
     let id = &hex_digest(format!("invitation-id:{token}").as_bytes())[..32];
     let now = now_millis()?;

@@ -1,14 +1,10 @@
-//! Random secrets and ids for local tooling, from the kernel's CSPRNG.
+//! Random secrets and ids for local tooling, from the same place as the Worker's ids:
+//! `ticketbooth_functions::random` (the `getrandom` crate; here the OS's CSPRNG).
 
-use std::fs::File;
-use std::io::Read;
-
-/// `len` random bytes from the kernel, as lowercase hex.
-pub fn random_hex(len: usize) -> Result<String, String> {
-    let mut bytes = vec![0u8; len];
-    File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+/// `N` random bytes, as lowercase hex.
+pub fn random_hex<const N: usize>() -> Result<String, String> {
+    let bytes = ticketbooth_functions::random::bytes::<N>()
+        .map_err(|e| format!("no random bytes from the OS: {e}"))?;
     Ok(ticketbooth_shared::hex::encode(&bytes))
 }
 
@@ -18,12 +14,12 @@ mod tests {
 
     #[test]
     fn random_hex_has_two_digits_per_byte_and_differs_each_time() {
-        let a = random_hex(32).unwrap();
+        let a = random_hex::<32>().unwrap();
         assert_eq!(a.len(), 64);
         assert!(
             a.bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
-        assert_ne!(a, random_hex(32).unwrap());
+        assert_ne!(a, random_hex::<32>().unwrap());
     }
 }

@@ -74,6 +74,7 @@ mod tests {
             site_name: "Acme".into(),
             credential,
             csrf_token: "t0k3n".into(),
+            email: "ann@acme.example".into(),
             sites: Vec::new(),
         }
     }

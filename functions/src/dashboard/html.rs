@@ -26,6 +26,12 @@ impl Html {
         self
     }
 
+    /// Text someone else typed (a subject, a name), escaped and isolated in `<bdi>`: its
+    /// direction is its own, and a right-to-left name can't reorder the markup around it.
+    pub fn user_text(&mut self, value: &str) -> &mut Self {
+        self.raw("<bdi>").text(value).raw("</bdi>")
+    }
+
     pub fn into_string(self) -> String {
         self.0
     }
@@ -34,6 +40,13 @@ impl Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_text_is_escaped_and_isolated() {
+        let mut html = Html::default();
+        html.user_text("\u{05e9}<b>");
+        assert_eq!(html.into_string(), "<bdi>\u{05e9}&lt;b&gt;</bdi>");
+    }
 
     #[test]
     fn text_is_escaped_and_raw_is_not() {

@@ -3,12 +3,15 @@
 //! HTML rendered here, works without JavaScript. Every state-changing POST is checked by
 //! `csrf::check` (or, for the sign-in form itself, by `csrf::same_origin`).
 
+mod bulk_page;
 pub mod csrf;
 mod form;
 mod html;
 pub mod session;
 mod settings;
 pub mod settings_views;
+pub mod ticket_page;
+mod ticket_work;
 pub mod views;
 
 use serde::Deserialize;
@@ -18,7 +21,7 @@ use ticketbooth_shared::{Priority, Status};
 
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
-use crate::http::routes::AppPage;
+use crate::http::routes::{AppPage, Verb};
 use crate::http::{Request, Response};
 use crate::service::operator_tickets::{self, ListQuery};
 use crate::store::Executor;
@@ -30,39 +33,51 @@ pub async fn handle<E: Executor>(
     page: AppPage,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    let fresh = &fresh;
     let method = req.method.as_str();
     // Pages anyone may open: signing in and out, accepting an invitation.
     match (&page, method) {
         (AppPage::Login, "GET") => return Ok(Response::html(200, views::sign_in(None, ""))),
-        (AppPage::Login, _) => return session::sign_in(app, req, fresh).await,
-        (AppPage::Logout, _) => return session::sign_out(app, req, fresh, false).await,
-        (AppPage::LogoutEverywhere, _) => return session::sign_out(app, req, fresh, true).await,
+        (AppPage::Login, _) => return session::sign_in(app, req, &fresh).await,
+        (AppPage::Logout, _) => return session::sign_out(app, req, &fresh, false).await,
+        (AppPage::LogoutEverywhere, _) => return session::sign_out(app, req, &fresh, true).await,
         (AppPage::Invitation(token), _) => {
-            return settings::invitation(app, req, token, fresh).await;
+            return settings::invitation(app, req, token, &fresh).await;
         }
         _ => {}
     }
     let Some(op) = signed_in(app, req, fresh.now).await? else {
         return Ok(redirect("/app/login"));
     };
-    match page {
-        AppPage::Home => Ok(redirect("/app/tickets")),
-        AppPage::Tickets => {
+    match (page, method) {
+        (AppPage::Home, _) => Ok(redirect("/app/tickets")),
+        (AppPage::Tickets, _) => {
             let query = list_query(&req.query)?;
-            let page = operator_tickets::list(&app.db, &op, &query).await?;
+            let page = operator_tickets::list(&app.db, &op, &query, fresh.now).await?;
             Ok(Response::html(200, views::ticket_list(&op, &query, &page)))
         }
-        AppPage::Ticket(code) => {
+        (AppPage::Ticket(code), _) => {
             let detail = operator_tickets::detail(&app.db, &op, &code).await?;
-            Ok(Response::html(200, views::ticket_detail(&op, &detail)))
+            Ok(Response::html(
+                200,
+                ticket_page::render(&op, &detail, fresh.now),
+            ))
         }
-        AppPage::SwitchSite => session::switch_site(app, req, &op).await,
-        AppPage::NewSite => settings::new_site(app, req, &op, fresh).await,
-        AppPage::Settings(page) => settings::handle(app, req, &op, page, fresh).await,
-        AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_) => {
-            Err(ApiError::NotFound)
+        (AppPage::Bulk, _) => ticket_work::bulk(app, req, &op, fresh).await,
+        (AppPage::NewTicket, "GET") => ticket_work::new_ticket_form(&op, fresh),
+        (AppPage::NewTicket, _) => ticket_work::create(app, req, &op, fresh).await,
+        (AppPage::TicketAction(code, Verb::Delete), "GET") => {
+            ticket_work::confirm_delete(app, &op, &code).await
         }
+        (AppPage::TicketAction(code, verb), _) => {
+            ticket_work::act(app, req, &op, &code, verb, fresh).await
+        }
+        (AppPage::SwitchSite, _) => session::switch_site(app, req, &op).await,
+        (AppPage::NewSite, _) => settings::new_site(app, req, &op, &fresh).await,
+        (AppPage::Settings(page), _) => settings::handle(app, req, &op, page, &fresh).await,
+        (
+            AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_),
+            _,
+        ) => Err(ApiError::NotFound),
     }
 }
 
@@ -95,6 +110,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         priority: String,
         q: String,
         page: String,
+        snoozed: String,
     }
     let raw: Raw = serde_urlencoded::from_str(raw).unwrap_or_default();
     let mut errors = ValidationErrors::default();
@@ -114,6 +130,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         status,
         priority,
         search: (!search.is_empty()).then(|| search.chars().take(200).collect()),
+        snoozed: raw.snoozed == "1",
         page: page.unwrap_or(1),
     })
 }

@@ -1,14 +1,14 @@
 //! The dashboard's pages. Server-rendered, usable without JavaScript; styles in `www/app.css`.
 
-use ticketbooth_shared::event::{Actor, EventKind};
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
+use super::bulk_page;
 use ticketbooth_shared::role::Action;
 
 use super::csrf;
 use super::html::Html;
-use crate::service::operator_tickets::{Detail, ListPage, ListQuery};
+use crate::service::operator_tickets::{ListPage, ListQuery};
 use crate::service::operators::Operator;
 
 /// The frame around every page. `operator` is `None` on the sign-in page.
@@ -113,7 +113,14 @@ pub fn error_page(status: u16, message: &str, fields: &[(String, String)]) -> St
 
 pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String {
     layout("Tickets", Some(op), |h| {
-        h.raw("<h1>Tickets</h1><nav class=\"tabs\" aria-label=\"Status\">");
+        h.raw("<div class=\"list-head\"><h1>Tickets</h1>");
+        if op
+            .role
+            .allows(ticketbooth_shared::role::Action::CreateTicket)
+        {
+            h.raw("<a class=\"new-ticket\" href=\"/app/tickets/new\">New ticket</a>");
+        }
+        h.raw("</div><nav class=\"tabs\" aria-label=\"Status\">");
         let total: i64 = page.counts.values().sum();
         tab(h, query, None, "All", total);
         for status in Status::ALL {
@@ -125,22 +132,50 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
                 page.counts.get(status.as_str()).copied().unwrap_or(0),
             );
         }
-        h.raw("</nav>");
+        let other_view = ListQuery {
+            snoozed: !query.snoozed,
+            page: 1,
+            ..query.clone()
+        };
+        h.raw("<a class=\"view-switch\" href=\"")
+            .text(&list_url(&other_view))
+            .raw("\">")
+            .raw(if query.snoozed {
+                "Back to active tickets"
+            } else {
+                "Snoozed"
+            })
+            .raw("</a></nav>");
+        if query.snoozed {
+            h.raw("<p class=\"muted\">Snoozed tickets: each comes back to the active list by itself when its time is up.</p>");
+        }
         filter_form(h, query);
+        let bulk = op.role.allows(ticketbooth_shared::role::Action::BulkEdit);
         if page.rows.is_empty() {
             h.raw("<p class=\"empty\">No tickets match.</p>");
         } else {
-            h.raw("<table class=\"tickets\"><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
+            if bulk {
+                bulk_page::form(h, op, &list_url(query), &page.rows);
+            }
+            h.raw("<table class=\"tickets\"><thead><tr>");
+            if bulk {
+                h.raw("<th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>");
+            }
+            h.raw("<th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
                 .raw("<th scope=\"col\">Requester</th><th scope=\"col\">Status</th><th scope=\"col\">Priority</th>")
                 .raw("<th scope=\"col\">Source</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
             for row in &page.rows {
-                h.raw("<tr><td><a href=\"/app/tickets/")
+                h.raw("<tr>");
+                if bulk {
+                    bulk_page::checkbox(h, &row.code);
+                }
+                h.raw("<td><a href=\"/app/tickets/")
                     .text(&row.code)
                     .raw("\">")
                     .text(&row.code)
                     .raw("</a></td>");
                 h.raw("<td class=\"subject\">")
-                    .text(&row.subject)
+                    .user_text(&row.subject)
                     .raw("</td><td>");
                 requester(
                     h,
@@ -158,56 +193,6 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
             h.raw("</tbody></table>");
         }
         pagination(h, query, page.has_more);
-    })
-}
-
-pub fn ticket_detail(op: &Operator, detail: &Detail) -> String {
-    let t = &detail.ticket;
-    layout(&t.code, Some(op), |h| {
-        h.raw("<p><a href=\"/app/tickets\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
-            .text(&t.code)
-            .raw("</span> ")
-            .text(&t.subject)
-            .raw("</h1><p class=\"meta\">");
-        status_badge(h, &t.status);
-        h.raw(" ");
-        priority_badge(h, &t.priority);
-        h.raw(" <span>via ")
-            .text(&t.source)
-            .raw("</span> · opened ");
-        time(h, t.created_at);
-        h.raw(" · updated ");
-        time(h, t.updated_at);
-        h.raw("</p></header><dl class=\"facts\"><dt>Requester</dt><dd>");
-        requester(h, t.requester_name.as_deref(), t.requester_email.as_deref());
-        h.raw("</dd><dt>Assignee</dt><dd>")
-            .text(t.assignee_id.as_deref().unwrap_or("Unassigned"))
-            .raw("</dd></dl>");
-        if let Some(summary) = &t.summary {
-            h.raw("<h2>Summary</h2><p class=\"prose\">")
-                .text(summary)
-                .raw("</p>");
-        }
-        h.raw("<h2>Description</h2>");
-        if t.description.is_empty() {
-            h.raw("<p class=\"muted\">No description.</p>");
-        } else {
-            h.raw("<p class=\"prose\">")
-                .text(&t.description)
-                .raw("</p>");
-        }
-        transcript(h, &t.transcript);
-        h.raw("<h2>Timeline</h2><ol class=\"timeline\">");
-        for event in &detail.events {
-            h.raw("<li><span class=\"what\">")
-                .text(&describe_event(&event.kind, &event.data))
-                .raw("</span> <span class=\"muted\">by ")
-                .text(&describe_actor(&event.actor))
-                .raw(", ");
-            time(h, event.created_at);
-            h.raw("</span></li>");
-        }
-        h.raw("</ol></article>");
     })
 }
 
@@ -235,6 +220,9 @@ fn filter_form(h: &mut Html, query: &ListQuery) {
         h.raw("<input type=\"hidden\" name=\"status\" value=\"")
             .text(status.as_str())
             .raw("\">");
+    }
+    if query.snoozed {
+        h.raw("<input type=\"hidden\" name=\"snoozed\" value=\"1\">");
     }
     h.raw("<label for=\"q\" class=\"visually-hidden\">Search</label>")
         .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search subject, description, requester or code\" value=\"")
@@ -290,6 +278,9 @@ pub fn list_url(query: &ListQuery) -> String {
     if let Some(q) = &query.search {
         pairs.push(("q", q.clone()));
     }
+    if query.snoozed {
+        pairs.push(("snoozed", "1".to_owned()));
+    }
     if query.page > 1 {
         pairs.push(("page", query.page.to_string()));
     }
@@ -301,14 +292,14 @@ pub fn list_url(query: &ListQuery) -> String {
     }
 }
 
-fn status_badge(h: &mut Html, status: &str) {
+pub(super) fn status_badge(h: &mut Html, status: &str) {
     let label = Status::parse(status)
         .map(Status::operator_label)
         .unwrap_or(status);
     badge(h, "status-", status, label);
 }
 
-fn priority_badge(h: &mut Html, priority: &str) {
+pub(super) fn priority_badge(h: &mut Html, priority: &str) {
     let label = Priority::parse(priority)
         .map(Priority::label)
         .unwrap_or(priority);
@@ -316,7 +307,7 @@ fn priority_badge(h: &mut Html, priority: &str) {
 }
 
 /// `<span class="badge {kind}{value}">{label}</span>`; the class picks the colour in app.css.
-fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
+pub(super) fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
     h.raw("<span class=\"badge ")
         .raw(kind)
         .text(value)
@@ -325,21 +316,23 @@ fn badge(h: &mut Html, kind: &'static str, value: &str, label: &str) {
         .raw("</span>");
 }
 
-fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
+pub(super) fn requester(h: &mut Html, name: Option<&str>, email: Option<&str>) {
     match (name, email) {
         (None, None) => {
             h.raw("<span class=\"muted\">Anonymous visitor</span>");
         }
         (name, email) => {
-            h.text(name.unwrap_or(""));
+            h.user_text(name.unwrap_or(""));
             if let Some(email) = email {
-                h.raw(" <span class=\"muted\">").text(email).raw("</span>");
+                h.raw(" <span class=\"muted\">")
+                    .user_text(email)
+                    .raw("</span>");
             }
         }
     }
 }
 
-fn time(h: &mut Html, ms: i64) {
+pub(super) fn time(h: &mut Html, ms: i64) {
     let iso = Timestamp::from_millis(ms).to_rfc3339();
     // "2026-11-23T09:48:00.000Z" → "2026-11-23 09:48 UTC"
     let shown = format!("{} {} UTC", &iso[..10], &iso[11..16]);
@@ -350,7 +343,7 @@ fn time(h: &mut Html, ms: i64) {
         .raw("</time>");
 }
 
-fn transcript(h: &mut Html, json: &str) {
+pub(super) fn transcript(h: &mut Html, json: &str) {
     #[derive(serde::Deserialize)]
     struct Line {
         author: String,
@@ -371,35 +364,4 @@ fn transcript(h: &mut Html, json: &str) {
             .raw("</span></li>");
     }
     h.raw("</ol>");
-}
-
-/// One line of the timeline, from an event row's `kind` and `data`.
-fn describe_event(kind: &str, data: &str) -> String {
-    let mut value: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
-    if let Some(fields) = value.as_object_mut() {
-        fields.insert("kind".into(), kind.into());
-    }
-    match serde_json::from_value::<EventKind>(value) {
-        Ok(EventKind::Created { source }) => format!("Created via {}", source.as_str()),
-        Ok(EventKind::StatusChanged { from, to }) => {
-            format!("Status {} → {}", from.operator_label(), to.operator_label())
-        }
-        Ok(EventKind::PriorityChanged { from, to }) => {
-            format!("Priority {} → {}", from.label(), to.label())
-        }
-        Ok(EventKind::CommentAdded { visibility }) => {
-            format!("Comment added ({visibility:?})").to_lowercase()
-        }
-        Ok(other) => other.name().replace('_', " "),
-        Err(_) => kind.replace('_', " "),
-    }
-}
-
-fn describe_actor(actor: &str) -> String {
-    match serde_json::from_str::<Actor>(actor) {
-        Ok(Actor::Visitor { .. }) => "the visitor".into(),
-        Ok(Actor::Bot) => "the bot".into(),
-        Ok(Actor::Operator { operator_id }) => format!("operator {operator_id}"),
-        Ok(Actor::System) | Err(_) => "the system".into(),
-    }
 }

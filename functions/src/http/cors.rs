@@ -19,6 +19,9 @@ pub fn check(req: &Request, site: &Site) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// Carries a renewed visitor token on a reply (see `visitor_token`); exposed to the widget.
+pub const RENEWED_TOKEN_HEADER: &str = "ticketbooth-visitor-token";
+
 /// The answer to a preflight from an allowed origin.
 pub fn preflight(allow: &'static str) -> Response {
     Response::empty(204)
@@ -36,6 +39,12 @@ pub fn grant(response: &mut Response, origin: Option<&str>) {
         response
             .headers
             .push(("access-control-allow-origin".into(), origin.to_owned()));
+        if response.header(RENEWED_TOKEN_HEADER).is_some() {
+            response.headers.push((
+                "access-control-expose-headers".into(),
+                RENEWED_TOKEN_HEADER.into(),
+            ));
+        }
     }
     response.headers.push(("vary".into(), "Origin".into()));
 }

@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use thiserror::Error;
+use ticketbooth_shared::TransitionError;
 use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use super::{MAX_BODY_BYTES, Response};
+use crate::rate_limit::PERIOD_SECS;
 use crate::service::{Refusal, ServiceError};
 
 #[derive(Debug, Error)]
@@ -18,7 +20,7 @@ pub enum ApiError {
         "Send an Idempotency-Key header (a UUID per ticket draft) so retries never duplicate a ticket."
     )]
     IdempotencyKeyRequired,
-    #[error("The Idempotency-Key header must be 8 to 255 visible ASCII characters.")]
+    #[error("The Idempotency-Key header must be a UUID v4 (for example from crypto.randomUUID()).")]
     IdempotencyKeyInvalid,
     #[error("This Idempotency-Key was already used with a different request body.")]
     IdempotencyKeyReused,
@@ -36,12 +38,27 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
     Unauthorized,
+    #[error("A valid API token is required (Authorization: Bearer <token>).")]
+    ApiTokenRequired,
     #[error("Your role does not allow this.")]
     Forbidden,
+    #[error(
+        "This ticket was changed by someone else since you loaded it. Nothing was saved; reload it and try again."
+    )]
+    StaleEdit,
+    /// The message names the states the ticket may move to.
+    #[error("{0}")]
+    TransitionRefused(TransitionError),
+    #[error("Choose a snooze time in the future.")]
+    SnoozeInPast,
+    #[error("Assign the ticket to a member of this site who works tickets.")]
+    AssigneeNotMember,
     #[error("This origin may not call this site's API.")]
     OriginNotAllowed,
     #[error("Ticketing is switched off for this site.")]
     TicketingDisabled,
+    #[error("Too many requests; please wait a minute and try again. Nothing was saved.")]
+    RateLimited,
     /// A sign-in, membership or settings rule said no (`Refusal` has the status and code).
     #[error(transparent)]
     Refused(Refusal),
@@ -53,7 +70,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => 422,
+            ApiError::Validation(_)
+            | ApiError::IdempotencyKeyReused
+            | ApiError::SnoozeInPast
+            | ApiError::AssigneeNotMember => 422,
+            ApiError::StaleEdit | ApiError::TransitionRefused(_) => 409,
             ApiError::IdempotencyKeyRequired
             | ApiError::IdempotencyKeyInvalid
             | ApiError::MalformedJson(_) => 400,
@@ -61,8 +82,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::UnsupportedMediaType => 415,
             ApiError::PayloadTooLarge => 413,
-            ApiError::Unauthorized => 401,
+            ApiError::Unauthorized | ApiError::ApiTokenRequired => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
+            ApiError::RateLimited => 429,
             ApiError::Refused(refusal) => refusal.status(),
             ApiError::Internal(_) => 500,
         }
@@ -80,10 +102,15 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unauthorized | ApiError::ApiTokenRequired => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::StaleEdit => "stale_edit",
+            ApiError::TransitionRefused(_) => "transition_refused",
+            ApiError::SnoozeInPast => "snooze_in_past",
+            ApiError::AssigneeNotMember => "assignee_not_member",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
+            ApiError::RateLimited => "rate_limited",
             ApiError::Refused(refusal) => refusal.code(),
             ApiError::Internal(_) => "internal",
         }
@@ -108,7 +135,12 @@ impl ApiError {
         let mut response = Response::json(self.status(), &body);
         match self {
             ApiError::MethodNotAllowed { allow } => response = response.with_header("allow", allow),
-            ApiError::Unauthorized => response = response.with_header("www-authenticate", "Bearer"),
+            ApiError::Unauthorized | ApiError::ApiTokenRequired => {
+                response = response.with_header("www-authenticate", "Bearer")
+            }
+            ApiError::RateLimited => {
+                response = response.with_header("retry-after", PERIOD_SECS.to_string())
+            }
             ApiError::Internal(detail) => response.log = Some(detail),
             _ => {}
         }
@@ -126,6 +158,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketNotFound | ServiceError::NotFound => ApiError::NotFound,
             ServiceError::NotSignedIn => ApiError::Unauthorized,
             ServiceError::Forbidden => ApiError::Forbidden,
+            ServiceError::StaleEdit => ApiError::StaleEdit,
+            ServiceError::TransitionRefused(e) => ApiError::TransitionRefused(e),
+            ServiceError::SnoozeInPast => ApiError::SnoozeInPast,
+            ServiceError::AssigneeNotMember => ApiError::AssigneeNotMember,
             ServiceError::Refused(refusal) => ApiError::Refused(refusal),
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),
         }

@@ -4,6 +4,7 @@
 pub mod cors;
 pub mod error;
 pub mod routes;
+pub mod ticket_input;
 
 use serde::Serialize;
 

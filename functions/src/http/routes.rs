@@ -13,6 +13,79 @@ pub enum Route {
     Site(SiteKey, SitePage),
     /// The operators' dashboard under `/app`.
     App(AppPage),
+    /// The operators' JSON API under `/api/v1/` (bearer API tokens only).
+    Operator(OperatorApi),
+}
+
+/// One change an operator can make to a ticket: the last segment of
+/// `/app/tickets/{code}/{verb}` and `/api/v1/tickets/{code}/{verb}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Status,
+    Priority,
+    Assign,
+    Edit,
+    AddLabel,
+    RemoveLabel,
+    Comment,
+    Snooze,
+    Spam,
+    Sync,
+    Delete,
+}
+
+impl Verb {
+    pub const ALL: [Verb; 11] = [
+        Verb::Status,
+        Verb::Priority,
+        Verb::Assign,
+        Verb::Edit,
+        Verb::AddLabel,
+        Verb::RemoveLabel,
+        Verb::Comment,
+        Verb::Snooze,
+        Verb::Spam,
+        Verb::Sync,
+        Verb::Delete,
+    ];
+
+    /// The path segment.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Status => "status",
+            Verb::Priority => "priority",
+            Verb::Assign => "assign",
+            Verb::Edit => "edit",
+            Verb::AddLabel => "labels-add",
+            Verb::RemoveLabel => "labels-remove",
+            Verb::Comment => "comment",
+            Verb::Snooze => "snooze",
+            Verb::Spam => "spam",
+            Verb::Sync => "sync",
+            Verb::Delete => "delete",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, ApiError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == raw)
+            .ok_or(ApiError::NotFound)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorApi {
+    /// `POST /api/v1/tickets` creates (with an `Idempotency-Key`).
+    Tickets,
+    /// `GET` reads one ticket with its comments, labels and events; `DELETE` deletes it.
+    Ticket(TicketCode),
+    /// `POST /api/v1/tickets/{code}/{verb}` (also `PATCH`).
+    Action(TicketCode, Verb),
+    /// `POST /api/v1/tickets/bulk`
+    Bulk,
+    /// `GET /api/v1/openapi.json`
+    OpenApi,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +110,12 @@ pub enum AppPage {
     Tickets,
     /// `GET /app/tickets/{code}`
     Ticket(TicketCode),
+    /// `POST /app/tickets/{code}/{verb}`; `GET …/delete` is the confirmation page.
+    TicketAction(TicketCode, Verb),
+    /// `GET /app/tickets/new` shows the blank form, `POST` creates.
+    NewTicket,
+    /// `POST /app/tickets/bulk`: one action over the tickets ticked on the list.
+    Bulk,
     /// `POST /app/logout/everywhere`: every session of this operator.
     LogoutEverywhere,
     /// `POST /app/sites/switch`: the site switcher.
@@ -104,10 +183,23 @@ impl Route {
                 Ok(Route::App(AppPage::Settings(page)))
             }
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
-            ["app", "tickets", code] => {
-                let code = TicketCode::parse(code).map_err(|_| ApiError::NotFound)?;
-                Ok(Route::App(AppPage::Ticket(code)))
+            ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
+            ["app", "tickets", "bulk"] => Ok(Route::App(AppPage::Bulk)),
+            ["app", "tickets", code] => Ok(Route::App(AppPage::Ticket(code_of(code)?))),
+            ["app", "tickets", code, verb] => Ok(Route::App(AppPage::TicketAction(
+                code_of(code)?,
+                Verb::parse(verb)?,
+            ))),
+            ["api", "v1", "openapi.json"] => Ok(Route::Operator(OperatorApi::OpenApi)),
+            ["api", "v1", "tickets"] => Ok(Route::Operator(OperatorApi::Tickets)),
+            ["api", "v1", "tickets", "bulk"] => Ok(Route::Operator(OperatorApi::Bulk)),
+            ["api", "v1", "tickets", code] => {
+                Ok(Route::Operator(OperatorApi::Ticket(code_of(code)?)))
             }
+            ["api", "v1", "tickets", code, verb] => Ok(Route::Operator(OperatorApi::Action(
+                code_of(code)?,
+                Verb::parse(verb)?,
+            ))),
             ["api", "v1", "sites", site, rest @ ..] => {
                 let site = SiteKey::parse(site).map_err(|_| ApiError::SiteNotFound)?;
                 let page = match rest {
@@ -132,8 +224,10 @@ impl Route {
             }
             Route::App(
                 AppPage::Login
+                | AppPage::NewTicket
                 | AppPage::NewSite
                 | AppPage::Invitation(_)
+                | AppPage::TicketAction(_, Verb::Delete)
                 | AppPage::Settings(
                     SettingsPage::Members | SettingsPage::Tokens | SettingsPage::Site,
                 ),
@@ -142,14 +236,27 @@ impl Route {
                 AppPage::Logout
                 | AppPage::LogoutEverywhere
                 | AppPage::SwitchSite
+                | AppPage::TicketAction(..)
+                | AppPage::Bulk
                 | AppPage::Settings(
                     SettingsPage::Member(_) | SettingsPage::Invitation(_) | SettingsPage::Token(_),
                 ),
             ) => "POST",
+            // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
+            // in scripts and servers, not in other sites' pages).
+            Route::Operator(OperatorApi::Tickets | OperatorApi::Bulk) => "POST",
+            Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
+            Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
+            Route::Operator(OperatorApi::OpenApi) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",
         }
     }
+}
+
+/// A code in a path; malformed is simply not found.
+fn code_of(raw: &str) -> Result<TicketCode, ApiError> {
+    TicketCode::parse(raw).map_err(|_| ApiError::NotFound)
 }
 
 #[cfg(test)]
@@ -170,6 +277,29 @@ mod tests {
         assert_eq!(
             Route::parse("/app/tickets/TKT-7").unwrap(),
             Route::App(AppPage::Ticket(code))
+        );
+        assert_eq!(
+            Route::parse("/app/tickets/new").unwrap(),
+            Route::App(AppPage::NewTicket)
+        );
+        for verb in Verb::ALL {
+            let code = TicketCode::parse("TKT-7").unwrap();
+            assert_eq!(
+                Route::parse(&format!("/app/tickets/TKT-7/{}", verb.as_str())).unwrap(),
+                Route::App(AppPage::TicketAction(code.clone(), verb))
+            );
+            assert_eq!(
+                Route::parse(&format!("/api/v1/tickets/TKT-7/{}", verb.as_str())).unwrap(),
+                Route::Operator(OperatorApi::Action(code, verb))
+            );
+        }
+        assert_eq!(
+            Route::parse("/api/v1/tickets/bulk").unwrap(),
+            Route::Operator(OperatorApi::Bulk)
+        );
+        assert_eq!(
+            Route::parse("/api/v1/tickets/TKT-7").unwrap(),
+            Route::Operator(OperatorApi::Ticket(TicketCode::parse("TKT-7").unwrap()))
         );
         assert_eq!(
             Route::parse("/api/v1/sites/acme/config").unwrap(),
@@ -236,6 +366,9 @@ mod tests {
             "/api/v1/sites/acme",
             "/api/v1/sites/acme/nope",
             "/api/v2/sites/acme/config",
+            "/app/tickets/TKT-1/explode",
+            "/app/tickets/nope/status",
+            "/api/v1/tickets/TKT-1/status/x",
         ] {
             assert!(
                 matches!(Route::parse(path), Err(ApiError::NotFound)),

@@ -4,20 +4,23 @@
 
 pub mod api_tokens;
 pub mod invitations;
+pub mod maintenance;
 pub mod members;
 pub mod operator_tickets;
 pub mod operators;
 pub mod sessions;
 pub mod site_settings;
 pub mod sites;
+pub mod ticket_actions;
 pub mod tickets;
 
 use thiserror::Error;
+use ticketbooth_shared::TransitionError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use crate::store::StoreError;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Error, PartialEq)]
 pub enum ServiceError {
     #[error("no such site")]
     SiteNotFound,
@@ -36,6 +39,14 @@ pub enum ServiceError {
     NotSignedIn,
     #[error("the operator's role does not allow this")]
     Forbidden,
+    #[error("the ticket changed since it was read")]
+    StaleEdit,
+    #[error(transparent)]
+    TransitionRefused(TransitionError),
+    #[error("a snooze must end in the future")]
+    SnoozeInPast,
+    #[error("the assignee is not a member of this site who works tickets")]
+    AssigneeNotMember,
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error(transparent)]

@@ -4,10 +4,14 @@ use std::collections::BTreeMap;
 
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
 use super::operators::Operator;
+use crate::sql::comments::{self, CommentRow};
+use crate::sql::labels;
+use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_events::{self, EventRow};
 use crate::sql::tickets::{self, DetailRow, ListFilter, ListRow};
 use crate::store::{Executor, StoreError, decode, decode_first};
@@ -19,6 +23,8 @@ pub struct ListQuery {
     pub status: Option<Status>,
     pub priority: Option<Priority>,
     pub search: Option<String>,
+    /// Show the snoozed tickets (and only those) instead of the active ones.
+    pub snoozed: bool,
     /// From 1.
     pub page: u32,
 }
@@ -36,9 +42,12 @@ pub async fn list<E: Executor>(
     db: &E,
     op: &Operator,
     query: &ListQuery,
+    now: Timestamp,
 ) -> Result<ListPage, ServiceError> {
     op.require(Action::ViewTickets)?;
     let filter = ListFilter {
+        snoozed: query.snoozed,
+        now_ms: now.millis(),
         status: query.status.map(Status::as_str),
         priority: query.priority.map(Priority::as_str),
         search: query.search.as_deref(),
@@ -84,6 +93,23 @@ pub async fn list<E: Executor>(
 pub struct Detail {
     pub ticket: DetailRow,
     pub events: Vec<EventRow>,
+    pub comments: Vec<CommentRow>,
+    /// This ticket's labels, alphabetically.
+    pub labels: Vec<String>,
+    /// The site's members, by name: assignee choices, and names for the ids in events.
+    pub members: Vec<MemberRow>,
+    /// Every label in use on the site (suggestions).
+    pub site_labels: Vec<String>,
+}
+
+impl Detail {
+    /// The name of an operator id, as far as this site knows it.
+    pub fn name_of(&self, operator_id: &str) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|m| m.operator_id == operator_id)
+            .map(|m| m.name.as_str())
+    }
 }
 
 pub async fn detail<E: Executor>(
@@ -93,20 +119,42 @@ pub async fn detail<E: Executor>(
 ) -> Result<Detail, ServiceError> {
     op.require(Action::ViewTickets)?;
     let code = code.to_string();
+    // One round trip, one consistent snapshot.
     let mut results = db
         .batch(vec![
             tickets::find_by_code(op.site_id, &code),
             ticket_events::timeline_by_code(op.site_id, &code),
+            comments::for_ticket_by_code(op.site_id, &code),
+            labels::for_ticket_by_code(op.site_id, &code),
+            site_members::list(op.site_id),
+            labels::in_use(op.site_id),
         ])
         .await?
         .into_iter();
-    let ticket: Option<DetailRow> = decode_first(results.next().unwrap_or_default())?;
+    let mut next = || results.next().unwrap_or_default();
+    let ticket: Option<DetailRow> = decode_first(next())?;
     let ticket = ticket.ok_or(ServiceError::TicketNotFound)?;
-    let events = results
-        .next()
-        .unwrap_or_default()
-        .into_iter()
-        .map(decode)
-        .collect::<Result<_, _>>()?;
-    Ok(Detail { ticket, events })
+    #[derive(serde::Deserialize)]
+    struct LabelRow {
+        label: String,
+    }
+    let label_names = |rows: Vec<crate::store::Row>| -> Result<Vec<String>, StoreError> {
+        rows.into_iter()
+            .map(|r| decode::<LabelRow>(r).map(|l| l.label))
+            .collect()
+    };
+    Ok(Detail {
+        ticket,
+        events: decode_all(next())?,
+        comments: decode_all(next())?,
+        labels: label_names(next())?,
+        members: decode_all(next())?,
+        site_labels: label_names(next())?,
+    })
+}
+
+fn decode_all<T: serde::de::DeserializeOwned>(
+    rows: Vec<crate::store::Row>,
+) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(decode).collect()
 }

@@ -15,6 +15,7 @@ use crate::store::{Executor, StoreError, decode_first};
 pub struct Operator {
     pub id: String,
     pub name: String,
+    pub email: String,
     pub role: Role,
     pub site_id: i64,
     pub site_key: SiteKey,
@@ -96,6 +97,7 @@ pub async fn authenticate<E: Executor>(
         site_key,
         id: row.operator_id,
         name: row.operator_name,
+        email: row.operator_email,
         site_id: row.site_id,
         site_name: row.site_name,
         credential: Credential::Bearer,

@@ -129,6 +129,7 @@ pub async fn authenticate<E: Executor>(
     Ok(Operator {
         id: first.operator_id.clone(),
         name: first.operator_name.clone(),
+        email: first.operator_email.clone(),
         role: current.role,
         site_id: current.id,
         site_key: current.key,

@@ -23,6 +23,8 @@ pub struct CreateTicket<'a> {
     pub idempotency_key: IdempotencyKey,
     /// The visitor who may read the ticket later (widget creations).
     pub visitor: Option<VisitorId>,
+    /// The operator it starts assigned to (an operator's own ticket is theirs).
+    pub assignee: Option<&'a str>,
     pub actor: Actor,
     /// The id the ticket gets if this request creates it.
     pub fresh_id: TicketId,
@@ -42,7 +44,8 @@ pub enum Created {
 /// the batch rolls back whole and the earlier ticket is returned — or refused, when the earlier
 /// request differed.
 pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Created, ServiceError> {
-    if !cmd.site.ticketing_enabled {
+    // The switch is the widget's: operators still record tickets (a phone call, an email).
+    if !cmd.site.ticketing_enabled && cmd.source == Source::Widget {
         return Err(ServiceError::TicketingDisabled);
     }
     let site_id = cmd.site.id;
@@ -64,6 +67,7 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             requester_name: requester.name.as_ref().map(AsRef::as_ref),
             requester_email: requester.email.as_ref().map(AsRef::as_ref),
             visitor_id: cmd.visitor.as_ref().map(AsRef::as_ref),
+            assignee_id: cmd.assignee,
             transcript_json: transcript_json(&cmd.ticket),
             now_ms,
         }),

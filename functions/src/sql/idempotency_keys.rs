@@ -24,3 +24,23 @@ pub fn insert(
         ],
     )
 }
+
+/// Forgets the keys claimed before `cutoff_ms`, across every site: the one statement that is
+/// not scoped to a site, because it is the scheduled purge of a table no visitor reads by
+/// time. A replay after the cutoff would create a new ticket; the widget retries for minutes,
+/// not days.
+pub fn delete_claimed_before(cutoff_ms: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM idempotency_keys WHERE created_at < ?1",
+        vec![Value::from(cutoff_ms)],
+    )
+}
+
+/// Forgets the keys that made a ticket (in its delete batch): a retry of that request after
+/// the delete creates a new ticket rather than pointing at one that is gone.
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM idempotency_keys WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}

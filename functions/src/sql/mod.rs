@@ -2,8 +2,10 @@
 //! `Statement` with `?N` parameters; nothing here interpolates input into SQL text. Every
 //! statement on tenant data filters by `site_id`.
 
+pub mod comments;
 pub mod idempotency_keys;
 pub mod invitations;
+pub mod labels;
 pub mod operator_tokens;
 pub mod operators;
 pub mod sessions;
@@ -11,3 +13,11 @@ pub mod site_members;
 pub mod sites;
 pub mod ticket_events;
 pub mod tickets;
+
+use crate::store::Statement;
+
+/// The number of rows the previous statement of the same batch changed, as a row `{n}`: how a
+/// batch learns whether a guarded write applied without a second round trip.
+pub fn changes() -> Statement {
+    Statement::new("SELECT changes() AS n", vec![])
+}

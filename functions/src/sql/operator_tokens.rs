@@ -10,6 +10,7 @@ use crate::store::{Statement, Value};
 pub struct TokenOwnerRow {
     pub operator_id: String,
     pub operator_name: String,
+    pub operator_email: String,
     pub role: String,
     pub site_id: i64,
     pub site_key: String,
@@ -18,7 +19,7 @@ pub struct TokenOwnerRow {
 
 pub fn find_owner(token_hash: &str) -> Statement {
     Statement::new(
-        "SELECT o.id AS operator_id, o.name AS operator_name, m.role, s.id AS site_id,
+        "SELECT o.id AS operator_id, o.name AS operator_name, o.email AS operator_email, m.role, s.id AS site_id,
                 s.key AS site_key, s.name AS site_name
          FROM operator_tokens t
          JOIN site_members m ON m.site_id = t.site_id AND m.operator_id = t.operator_id

@@ -10,6 +10,7 @@ use crate::store::{Statement, Value};
 pub struct SessionMembershipRow {
     pub operator_id: String,
     pub operator_name: String,
+    pub operator_email: String,
     pub current_site_id: i64,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -21,7 +22,7 @@ pub struct SessionMembershipRow {
 
 pub fn find_with_memberships(id_hash: &str) -> Statement {
     Statement::new(
-        "SELECT s.operator_id, o.name AS operator_name,
+        "SELECT s.operator_id, o.name AS operator_name, o.email AS operator_email,
                 s.site_id AS current_site_id, s.created_at, s.last_seen_at,
                 m.site_id, st.key AS site_key, st.name AS site_name, m.role
          FROM sessions s

@@ -90,3 +90,13 @@ pub fn remove(site_id: i64, operator_id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(operator_id)],
     )
 }
+
+/// One member by id (is this operator on the site, and as what: an assignee must be).
+pub fn find(site_id: i64, operator_id: &str) -> Statement {
+    Statement::new(
+        "SELECT m.operator_id, o.name, o.email, m.role, m.created_at
+         FROM site_members m JOIN operators o ON o.id = m.operator_id
+         WHERE m.site_id = ?1 AND m.operator_id = ?2",
+        vec![Value::from(site_id), Value::from(operator_id)],
+    )
+}

@@ -13,6 +13,54 @@ pub fn insert(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<Statement, StoreError> {
+    let (data, actor) = encode(event, actor)?;
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(event.name()),
+            Value::from(data),
+            Value::from(actor),
+            Value::from(now_ms),
+        ],
+    ))
+}
+
+/// Appends `event` only if the ticket still has the `updated_at` it had when the action read
+/// it: the optimistic-concurrency guard every ticket action's batch starts with. When the
+/// ticket changed (or is gone), the row's `kind` becomes `stale_edit`, which the table's CHECK
+/// refuses, so the statement fails and D1 rolls the whole batch back: a stale edit changes
+/// nothing. The service tells this failure (`StoreError::CheckViolation`) apart by re-reading.
+pub fn insert_guarded(
+    site_id: i64,
+    ticket_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+    expected_updated_at: i64,
+) -> Result<Statement, StoreError> {
+    let (data, actor) = encode(event, actor)?;
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, CASE WHEN t.updated_at = ?7 THEN ?3 ELSE 'stale_edit' END, ?4, ?5, ?6
+         FROM (SELECT 1) AS one
+         LEFT JOIN tickets t ON t.site_id = ?1 AND t.id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(event.name()),
+            Value::from(data),
+            Value::from(actor),
+            Value::from(now_ms),
+            Value::from(expected_updated_at),
+        ],
+    ))
+}
+
+/// The event's fields without its tag, and the actor, as JSON text.
+fn encode(event: &EventKind, actor: &Actor) -> Result<(String, String), StoreError> {
     let encode = |v: serde_json::Result<serde_json::Value>| {
         v.map_err(|e| StoreError::RowShape(e.to_string()))
     };
@@ -21,18 +69,14 @@ pub fn insert(
         fields.remove("kind");
     }
     let actor = encode(serde_json::to_value(actor))?;
-    Ok(Statement::new(
-        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        vec![
-            Value::from(site_id),
-            Value::from(ticket_id),
-            Value::from(event.name()),
-            Value::from(data.to_string()),
-            Value::from(actor.to_string()),
-            Value::from(now_ms),
-        ],
-    ))
+    Ok((data.to_string(), actor.to_string()))
+}
+
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM ticket_events WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -34,6 +34,8 @@ pub struct NewTicketRow<'a> {
     pub requester_name: Option<&'a str>,
     pub requester_email: Option<&'a str>,
     pub visitor_id: Option<&'a str>,
+    /// The operator the ticket starts assigned to (an operator's own new ticket).
+    pub assignee_id: Option<&'a str>,
     pub transcript_json: String,
     pub now_ms: i64,
 }
@@ -44,9 +46,9 @@ pub fn insert_numbered(row: NewTicketRow<'_>) -> Statement {
     Statement::new(
         "INSERT INTO tickets (id, site_id, number, code, subject, description, source,
                               requester_name, requester_email, visitor_id, transcript,
-                              created_at, updated_at)
+                              created_at, updated_at, assignee_id)
          SELECT ?2, id, next_ticket_number - 1, code_prefix || '-' || (next_ticket_number - 1),
-                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10
+                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11
          FROM sites WHERE id = ?1",
         vec![
             Value::from(row.site_id),
@@ -59,6 +61,7 @@ pub fn insert_numbered(row: NewTicketRow<'_>) -> Statement {
             Value::from(row.visitor_id),
             Value::from(row.transcript_json),
             Value::from(row.now_ms),
+            Value::from(row.assignee_id),
         ],
     )
 }
@@ -87,14 +90,17 @@ pub fn list_for_visitor(site_id: i64, visitor_id: &str) -> Statement {
     )
 }
 
-/// The ticket an `Idempotency-Key` already created, with the request hash it was created for.
+/// The ticket an `Idempotency-Key` already created (its visitor view), with the request hash
+/// it was created for.
 pub fn find_by_idempotency_key(site_id: i64, key: &str) -> Statement {
     Statement::new(
-        "SELECT k.request_hash, t.id, t.code, t.subject, t.description, t.status, t.visitor_id,
-                t.created_at, t.updated_at
-         FROM idempotency_keys k
-         JOIN tickets t ON t.site_id = k.site_id AND t.id = k.ticket_id
-         WHERE k.site_id = ?1 AND k.key = ?2",
+        concat!(
+            "SELECT k.request_hash, ",
+            visitor_columns!(),
+            " FROM (SELECT request_hash, ticket_id FROM idempotency_keys
+                    WHERE site_id = ?1 AND key = ?2) k
+              JOIN tickets ON tickets.site_id = ?1 AND tickets.id = k.ticket_id"
+        ),
         vec![Value::from(site_id), Value::from(key)],
     )
 }
@@ -120,6 +126,10 @@ pub struct ListFilter<'a> {
     /// Matched as a substring of subject, description, requester name and email, or exactly
     /// as a code.
     pub search: Option<&'a str>,
+    /// Snoozed tickets only (`snoozed_until` after `now_ms`); otherwise they are hidden, and
+    /// come back by themselves once the time passes.
+    pub snoozed: bool,
+    pub now_ms: i64,
     pub limit: i64,
     pub offset: i64,
 }
@@ -144,6 +154,8 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
            AND (?4 IS NULL OR code = ?5
                 OR subject LIKE ?4 ESCAPE '\\' OR description LIKE ?4 ESCAPE '\\'
                 OR requester_name LIKE ?4 ESCAPE '\\' OR requester_email LIKE ?4 ESCAPE '\\')
+           AND (CASE WHEN ?8 = 1 THEN snoozed_until > ?9
+                     ELSE snoozed_until IS NULL OR snoozed_until <= ?9 END)
          ORDER BY updated_at DESC, number DESC
          LIMIT ?6 OFFSET ?7",
         vec![
@@ -154,6 +166,8 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
             Value::from(filter.search.map(str::to_ascii_uppercase)),
             Value::from(filter.limit),
             Value::from(filter.offset),
+            Value::from(filter.snoozed),
+            Value::from(filter.now_ms),
         ],
     )
 }
@@ -184,13 +198,145 @@ pub struct DetailRow {
     pub transcript: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    pub is_spam: i64,
+    pub sync_platform: Option<String>,
+    pub sync_remote_id: Option<String>,
+    pub synced_at: Option<i64>,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
     Statement::new(
         "SELECT id, code, subject, description, summary, status, priority, source, requester_name,
-                requester_email, assignee_id, transcript, created_at, updated_at
+                requester_email, assignee_id, transcript, created_at, updated_at, resolved_at,
+                closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at
          FROM tickets WHERE site_id = ?1 AND code = ?2",
         vec![Value::from(site_id), Value::from(code)],
+    )
+}
+
+// The updates of the ticket actions. Each runs after `ticket_events::insert_guarded` in the
+// same batch, which has already refused a stale edit, so they match on the id alone; each
+// stamps `updated_at`, the version the next edit is checked against.
+
+/// Moves to `status`. Entering `resolved` or `closed` stamps its time; moving back to open or
+/// pending clears `resolved_at` (it records the current resolution, not the first).
+pub fn set_status(site_id: i64, id: &str, status: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets
+         SET status = ?3, updated_at = ?4,
+             resolved_at = CASE WHEN ?3 = 'resolved' THEN ?4
+                                WHEN ?3 IN ('open', 'pending') THEN NULL
+                                ELSE resolved_at END,
+             closed_at = CASE WHEN ?3 = 'closed' THEN ?4 ELSE closed_at END
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(status),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+pub fn set_priority(site_id: i64, id: &str, priority: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET priority = ?3, updated_at = ?4 WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(priority),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+pub fn set_assignee(site_id: i64, id: &str, assignee_id: Option<&str>, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET assignee_id = ?3, updated_at = ?4 WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(assignee_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+pub fn set_text(
+    site_id: i64,
+    id: &str,
+    subject: &str,
+    description: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET subject = ?3, description = ?4, updated_at = ?5
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(subject),
+            Value::from(description),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// `snoozed_until` NULL wakes the ticket; a past value is the same as NULL to every view.
+pub fn set_snooze(site_id: i64, id: &str, until_ms: Option<i64>, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET snoozed_until = ?3, updated_at = ?4 WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(until_ms),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+pub fn set_spam(site_id: i64, id: &str, spam: bool, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET is_spam = ?3, updated_at = ?4 WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(spam),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+pub fn set_sync(site_id: i64, id: &str, platform: &str, remote_id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET sync_platform = ?3, sync_remote_id = ?4, synced_at = ?5,
+                            updated_at = ?5
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(platform),
+            Value::from(remote_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// Bumps `updated_at` alone: a comment or a label changed the ticket.
+pub fn touch(site_id: i64, id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET updated_at = ?3 WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// Runs last in the delete batch, after the rows that reference the ticket.
+pub fn delete(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM tickets WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id)],
     )
 }

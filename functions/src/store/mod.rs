@@ -71,6 +71,11 @@ pub enum StoreError {
     /// A UNIQUE or PRIMARY KEY constraint refused a write; the whole batch was rolled back.
     #[error("unique constraint violated: {0}")]
     UniqueViolation(String),
+    /// A CHECK constraint refused a write; the whole batch was rolled back. The ticket actions
+    /// use this on purpose: their guard statement fails a CHECK when the ticket changed since
+    /// it was read (`sql::ticket_events::insert_guarded`).
+    #[error("check constraint violated: {0}")]
+    CheckViolation(String),
     #[error("database error: {0}")]
     Database(String),
     #[error("unexpected row shape: {0}")]
@@ -78,10 +83,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Classifies a driver's message; both SQLite and D1 report "UNIQUE constraint failed".
+    /// Classifies a driver's message; both SQLite and D1 report "UNIQUE constraint failed"
+    /// and "CHECK constraint failed".
     pub fn from_message(message: String) -> Self {
         if message.contains("UNIQUE constraint failed") {
             StoreError::UniqueViolation(message)
+        } else if message.contains("CHECK constraint failed") {
+            StoreError::CheckViolation(message)
         } else {
             StoreError::Database(message)
         }

@@ -51,7 +51,7 @@ fn a_post_from_a_foreign_origin_writes_nothing() {
     let app = TestApp::spawn();
     let r = app.create(
         "acme",
-        "key-0000001",
+        "00000000-0000-4000-8000-000000000001",
         &ticket_body("s"),
         &[("origin", "https://evil.example")],
     );
@@ -64,7 +64,7 @@ fn allowed_and_own_origins_may_read_responses_including_errors() {
     let app = TestApp::spawn();
     let r = app.create(
         "acme",
-        "key-0000001",
+        "00000000-0000-4000-8000-000000000001",
         &ticket_body("s"),
         &[("origin", "https://ACME.example/")],
     );
@@ -75,7 +75,7 @@ fn allowed_and_own_origins_may_read_responses_including_errors() {
     );
     let r = app.create(
         "acme",
-        "key-0000002",
+        "00000000-0000-4000-8000-000000000002",
         &ticket_body(""),
         &[("origin", OWN_ORIGIN)],
     );
@@ -94,4 +94,25 @@ fn allowed_and_own_origins_may_read_responses_including_errors() {
         config.header("access-control-allow-origin"),
         Some("https://acme.example")
     );
+}
+
+#[test]
+fn a_failure_outside_the_app_is_the_error_json_with_cors_on_the_api() {
+    let api = ticketbooth_functions::app::failure_outside(
+        "/api/v1/sites/acme/tickets",
+        Some("https://anywhere.example"),
+    );
+    assert_eq!(error_code(&api, 500), "internal");
+    assert_eq!(
+        api.header("access-control-allow-origin"),
+        Some("https://anywhere.example")
+    );
+    let page = ticketbooth_functions::app::failure_outside("/app/tickets", None);
+    assert_eq!(page.status, 500);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(page.header("access-control-allow-origin"), None);
 }

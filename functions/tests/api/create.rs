@@ -21,7 +21,7 @@ fn create_returns_the_ticket_its_code_and_a_token_and_writes_one_event() {
     assert!(
         body["visitor_token"]
             .as_str()
-            .is_some_and(|t| t.starts_with("v1."))
+            .is_some_and(|t| t.starts_with("v2."))
     );
 
     let rows = app.rows(
@@ -60,21 +60,41 @@ fn numbers_are_gapless_per_site_and_use_the_site_prefix() {
     let contact =
         json!({ "subject": "s", "requester": { "name": "Ada", "email": "ada@example.com" } });
     for n in 1..=5 {
-        let r = app.create("acme", &format!("acme-key-{n}"), &ticket_body("s"), &[]);
+        let r = app.create(
+            "acme",
+            &format!("00000000-0000-4000-8000-0000000000a{n}"),
+            &ticket_body("s"),
+            &[],
+        );
         assert_eq!(json(&r)["ticket"]["code"], format!("TKT-{n}"));
     }
     // A refused create in between takes no number.
     assert_eq!(
         error_code(
-            &app.create("acme", "acme-key-bad", &ticket_body(""), &[]),
+            &app.create(
+                "acme",
+                "00000000-0000-4000-8000-0000000000ab",
+                &ticket_body(""),
+                &[]
+            ),
             422
         ),
         "validation_failed"
     );
-    let r = app.create("acme", "acme-key-6", &ticket_body("s"), &[]);
+    let r = app.create(
+        "acme",
+        "00000000-0000-4000-8000-0000000000a6",
+        &ticket_body("s"),
+        &[],
+    );
     assert_eq!(json(&r)["ticket"]["code"], "TKT-6");
     // Another site counts from 1 with its own prefix.
-    let r = app.create("strict", "strict-key-1", &contact, &[]);
+    let r = app.create(
+        "strict",
+        "00000000-0000-4000-8000-0000000000b1",
+        &contact,
+        &[],
+    );
     assert_eq!(json(&r)["ticket"]["code"], "STR-1");
     assert_eq!(
         app.count("SELECT next_ticket_number FROM sites WHERE key = 'acme'"),
@@ -95,11 +115,25 @@ fn a_replay_returns_the_same_ticket_and_writes_nothing() {
         &[],
     );
     assert_eq!(replay.status, 200);
-    assert_eq!(
-        json(&replay),
-        json(&first),
-        "identical body, token included"
+    // The request alone is not a credential: the same ticket, without the visitor's token.
+    let mut expected = json(&first);
+    let token = expected
+        .as_object_mut()
+        .unwrap()
+        .remove("visitor_token")
+        .unwrap();
+    assert_eq!(json(&replay), expected, "same ticket, no token");
+    // Whoever already holds the visitor's token gets it back.
+    let auth = format!("Bearer {}", token.as_str().unwrap());
+    let proven = app.create(
+        "acme",
+        KEY,
+        &ticket_body("Refund"),
+        &[("authorization", &auth)],
     );
+    assert_eq!(proven.status, 200);
+    assert_eq!(json(&proven)["ticket"], expected["ticket"]);
+    assert!(json(&proven)["visitor_token"].is_string());
     assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM ticket_events"), 1);
     assert_eq!(
@@ -150,10 +184,18 @@ fn the_idempotency_key_is_required_and_checked() {
         ticketbooth_functions::http::Body::Bytes(body),
     );
     assert_eq!(error_code(&r, 400), "idempotency_key_required");
-    assert_eq!(
-        error_code(&app.create("acme", "short", &ticket_body("s"), &[]), 400),
-        "idempotency_key_invalid"
-    );
+    // Not a UUID v4: too short, a made-up label, and a v7 (74 random bits, not 122).
+    for key in [
+        "short",
+        "key-0000001-of-my-own-making",
+        "019ab3c4-5d6e-7f80-9a4b-1c2d3e4f5a6b",
+    ] {
+        assert_eq!(
+            error_code(&app.create("acme", key, &ticket_body("s"), &[]), 400),
+            "idempotency_key_invalid",
+            "{key}"
+        );
+    }
     assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
 }
 

@@ -39,13 +39,18 @@ fn the_list_shows_only_this_sites_tickets_with_visitor_text_escaped() {
     let app = spawn();
     app.create(
         "acme",
-        "key-0000001",
+        "00000000-0000-4000-8000-000000000001",
         &ticket_body("<script>alert(1)</script>"),
         &[],
     );
     let strict_body =
         json!({ "subject": "Strict secret", "requester": { "name": "S", "email": "s@x.io" } });
-    app.create("strict", "key-0000002", &strict_body, &[]);
+    app.create(
+        "strict",
+        "00000000-0000-4000-8000-000000000002",
+        &strict_body,
+        &[],
+    );
 
     let (status, html) = page(&app, "/app/tickets", ACME_TOKEN);
     assert_eq!(status, 200);
@@ -82,7 +87,7 @@ fn filters_search_and_bad_filters() {
     {
         app.create(
             "acme",
-            &format!("key-000000{n}"),
+            &format!("00000000-0000-4000-8000-00000000000{n}"),
             &ticket_body(subject),
             &[],
         );
@@ -120,13 +125,13 @@ fn the_ticket_page_shows_description_transcript_and_timeline() {
     let app = spawn();
     let body = json!({ "subject": "Charged twice", "description": "Card ending 42.\nTwice!",
         "transcript": [{ "author": "visitor", "text": "I was charged <b>twice</b>" }] });
-    app.create("acme", "key-0000001", &body, &[]);
+    app.create("acme", "00000000-0000-4000-8000-000000000001", &body, &[]);
 
     let (status, html) = page(&app, "/app/tickets/TKT-1", ACME_TOKEN);
     assert_eq!(status, 200);
     assert!(html.contains("Charged twice") && html.contains("Card ending 42.\nTwice!"));
     assert!(html.contains("I was charged &lt;b&gt;twice&lt;/b&gt;"));
-    assert!(html.contains("Created via widget") && html.contains("by the visitor"));
+    assert!(html.contains("Created via widget") && html.contains("by <bdi>the visitor</bdi>"));
     assert!(html.contains("Anonymous visitor"));
 
     // Another site's operator cannot open it, even knowing the code.

@@ -4,10 +4,15 @@
 mod cors;
 mod create;
 mod dashboard;
+mod maintenance;
 mod members;
+mod operator_api;
 mod protocol;
+mod rate_limits;
 mod sign_in;
 mod site_settings;
+mod ticket_actions;
+mod ticket_page;
 mod tokens;
 mod visitor_reads;
 
@@ -17,6 +22,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
+use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
 use ticketbooth_functions::store::{Executor, Statement, Value};
 use ticketbooth_functions::visitor_token::TokenKey;
@@ -42,6 +48,15 @@ impl TestApp {
     }
 
     pub fn with_secret(secret: &str) -> Self {
+        Self::with(secret, Box::new(Unlimited))
+    }
+
+    /// With public writes limited as the Worker's bindings would.
+    pub fn with_limits(per_client: u32, per_site: u32) -> Self {
+        Self::with(SECRET, Box::new(Counting::new(per_client, per_site)))
+    }
+
+    fn with(secret: &str, limiter: Box<dyn RateLimiter>) -> Self {
         let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
         let db = SqliteExecutor::in_memory(&migrations).expect("migrations apply");
         db.execute_script(
@@ -55,6 +70,7 @@ impl TestApp {
             app: App {
                 db,
                 token_key: TokenKey::new(secret),
+                limiter,
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),
@@ -64,12 +80,13 @@ impl TestApp {
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {
         let n = self.counter.get().wrapping_add(1);
         self.counter.set(n);
+        let now = Timestamp::from_millis(
+            1_795_427_280_000 + i64::from(n) * 1000 + self.clock_offset.get(),
+        );
         let fresh = Fresh {
-            now: Timestamp::from_millis(
-                1_795_427_280_000 + i64::from(n) * 1000 + self.clock_offset.get(),
-            ),
-            ticket_id: TicketId::from_random([n; 16]),
-            visitor_id: VisitorId::from_random([n.wrapping_add(128); 16]),
+            now,
+            ticket_id: TicketId::mint(now, [n; 10]),
+            visitor_id: VisitorId::mint([n.wrapping_add(128); 16]),
             entropy: [n.wrapping_add(64); 32],
         };
         let (path, query) = path.split_once('?').unwrap_or((path, ""));

@@ -77,7 +77,7 @@ fn bodies_must_be_json_of_bounded_size() {
     let post = |headers: &[(&str, &str)], body: Body| {
         app.send("POST", "/api/v1/sites/acme/tickets", headers, body)
     };
-    let key = ("idempotency-key", "key-0000001");
+    let key = ("idempotency-key", "00000000-0000-4000-8000-000000000001");
     let bytes = || Body::Bytes(ticket_body("s").to_string().into_bytes());
 
     assert_eq!(

@@ -209,10 +209,20 @@ fn signing_out_everywhere_ends_every_session_of_that_person_only() {
 #[test]
 fn the_site_switcher_changes_the_site_every_page_shows() {
     let app = spawn();
-    app.create("acme", "key-0000001", &ticket_body("Acme ticket"), &[]);
+    app.create(
+        "acme",
+        "00000000-0000-4000-8000-000000000001",
+        &ticket_body("Acme ticket"),
+        &[],
+    );
     let strict = serde_json::json!({ "subject": "Strict ticket",
         "requester": { "name": "S", "email": "s@x.io" } });
-    app.create("strict", "key-0000002", &strict, &[]);
+    app.create(
+        "strict",
+        "00000000-0000-4000-8000-000000000002",
+        &strict,
+        &[],
+    );
     let session = app.sign_in("ann@acme.example");
     let (_, html) = app.page("/app/tickets", &session);
     assert!(html.contains("Acme ticket") && !html.contains("Strict ticket"));

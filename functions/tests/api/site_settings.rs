@@ -21,7 +21,12 @@ fn settings<'a>(csrf: &'a str, origins: &'a str, prefix: &'a str) -> Vec<(&'a st
 fn saved_settings_reach_the_public_config_and_a_new_prefix_renames_nothing() {
     let app = TestApp::spawn();
     app.add_operator(ANN, "ann@acme.example", "Ann Owner", &[(1, "owner")]);
-    app.create("acme", "key-0000001", &ticket_body("Before"), &[]);
+    app.create(
+        "acme",
+        "00000000-0000-4000-8000-000000000001",
+        &ticket_body("Before"),
+        &[],
+    );
     let ann = app.sign_in("ann@acme.example");
     let csrf = csrf_of(&app, &ann);
     let form = settings(

@@ -1,7 +1,9 @@
 //! "Ticket opened": the code to keep, and a way to the visitor's tickets.
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, skeleton, text, texts};
+use web_sys::{Element, HtmlElement};
+
+use crate::dom::{Listener, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::state::{Msg, Screen, State};
 
@@ -14,14 +16,14 @@ const SPEC: &str = "section|done
  button|btn alt|type=button";
 
 pub struct Confirmation {
-    pub root: Js,
-    pub heading: Js,
-    code: Js,
+    pub root: HtmlElement,
+    pub heading: HtmlElement,
+    code: Element,
     _follow: Listener,
 }
 
 impl Confirmation {
-    pub fn new(parent: &Js, s: &Strings) -> Confirmation {
+    pub fn new(parent: &Element, s: &Strings) -> Confirmation {
         let n = skeleton(parent, SPEC);
         texts(
             &n,
@@ -29,8 +31,8 @@ impl Confirmation {
         );
         let _follow = Listener::new(&n.at(6), "click", |_| dispatch(Msg::ShowTickets));
         Confirmation {
-            root: n.at(0),
-            heading: n.at(3),
+            root: n.html(0),
+            heading: n.html(3),
             code: n.at(5),
             _follow,
         }

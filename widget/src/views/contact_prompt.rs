@@ -1,9 +1,10 @@
 //! Name and email, asked before the ticket form when the site requires a contact.
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, skeleton, texts};
+use web_sys::{Element, HtmlElement};
+
+use crate::dom::{Listener, skeleton, texts};
 use crate::i18n::Strings;
-use crate::js;
 use crate::state::{Contact, Field, Msg, Screen, State};
 use crate::views::field::FieldRow;
 
@@ -21,15 +22,15 @@ const SPEC: &str = "form||novalidate=
  button|btn|type=submit";
 
 pub struct ContactPrompt {
-    pub root: Js,
-    pub heading: Js,
+    pub root: HtmlElement,
+    pub heading: HtmlElement,
     pub name: FieldRow,
     pub email: FieldRow,
     _listeners: [Listener; 2],
 }
 
 impl ContactPrompt {
-    pub fn new(parent: &Js, s: &Strings) -> ContactPrompt {
+    pub fn new(parent: &Element, s: &Strings) -> ContactPrompt {
         let n = skeleton(parent, SPEC);
         texts(
             &n,
@@ -39,27 +40,27 @@ impl ContactPrompt {
                 (11, s.continue_),
             ],
         );
-        let name = FieldRow::new(&n.at(4), &n.at(5), &n.at(6), s.name);
-        let email = FieldRow::new(&n.at(8), &n.at(9), &n.at(10), s.email);
-        let (ni, ei) = (n.at(5), n.at(9));
+        let name = FieldRow::new(&n.at(4), n.at(5), &n.at(6), s.name);
+        let email = FieldRow::new(&n.at(8), n.at(9), &n.at(10), s.email);
+        let (ni, ei) = (name.control(), email.control());
         let read = move || {
             Msg::ContactEdited(Contact {
-                name: js::value(&ni),
-                email: js::value(&ei),
+                name: ni.value(),
+                email: ei.value(),
             })
         };
         let read2 = read.clone();
         let _listeners = [
             Listener::new(&n.at(0), "input", move |_| dispatch(read())),
             Listener::new(&n.at(0), "submit", move |ev| {
-                js::prevent(&ev);
+                ev.prevent_default();
                 dispatch(read2());
                 dispatch(Msg::ContactSubmitted);
             }),
         ];
         ContactPrompt {
-            root: n.at(0),
-            heading: n.at(1),
+            root: n.html(0),
+            heading: n.html(1),
             name,
             email,
             _listeners,

@@ -2,29 +2,74 @@
 //! technology: `for`/`id`, `aria-describedby`, `aria-invalid`. The skeleton lines are in the
 //! spec of the form that holds the field.
 
-use crate::dom::{Js, attr, flag, show, text};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+
+use crate::dom::{attr, flag, show, text};
 use crate::i18n::Strings;
-use crate::js;
 use crate::state::Problem;
 
-pub struct FieldRow {
-    pub input: Js,
-    error: Js,
+/// The field's control: web-sys types `value` per element kind.
+#[derive(Clone)]
+pub enum Control {
+    Input(HtmlInputElement),
+    Area(HtmlTextAreaElement),
 }
 
-impl FieldRow {
-    /// From the skeleton's `label`, `input`/`textarea` and error `p`.
-    pub fn new(label: &Js, input: &Js, error: &Js, label_text: &str) -> FieldRow {
-        text(label, label_text);
-        FieldRow {
-            input: input.clone(),
-            error: error.clone(),
+impl Control {
+    pub fn value(&self) -> String {
+        match self {
+            Control::Input(e) => e.value(),
+            Control::Area(e) => e.value(),
         }
     }
 
     /// Sets the value unless it already is that (so typing never moves the caret).
+    fn set_value(&self, value: &str) {
+        if self.value() != value {
+            match self {
+                Control::Input(e) => e.set_value(value),
+                Control::Area(e) => e.set_value(value),
+            }
+        }
+    }
+}
+
+pub struct FieldRow {
+    control: Control,
+    input: HtmlElement,
+    error: HtmlElement,
+}
+
+impl FieldRow {
+    /// From the skeleton's `label`, `input`/`textarea` and error `p`.
+    pub fn new(label: &Element, input: Element, error: &Element, label_text: &str) -> FieldRow {
+        text(label, label_text);
+        let control = match input.dyn_into::<HtmlTextAreaElement>() {
+            Ok(area) => Control::Area(area),
+            Err(input) => Control::Input(input.unchecked_into()),
+        };
+        let input = match &control {
+            Control::Input(e) => e.clone().into(),
+            Control::Area(e) => e.clone().into(),
+        };
+        FieldRow {
+            control,
+            input,
+            error: error.clone().unchecked_into(),
+        }
+    }
+
+    pub fn input(&self) -> &HtmlElement {
+        &self.input
+    }
+
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+
     pub fn set_value(&self, value: &str) {
-        js::set_value(&self.input, value);
+        self.control.set_value(value);
     }
 
     pub fn render(&self, problem: Option<&Problem>, strings: &Strings, readonly: bool) {

@@ -1,7 +1,9 @@
 //! The panel's first screen: a greeting, the "Open a ticket" call to action and "My tickets".
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, show, skeleton, text, texts};
+use web_sys::{Element, HtmlElement};
+
+use crate::dom::{Listener, show, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::state::{Msg, State};
 
@@ -25,16 +27,16 @@ const SPEC: &str = "section
   icon|nx|d=M9 6l6 6-6 6";
 
 pub struct Home {
-    pub root: Js,
-    pub heading: Js,
-    pub cta: Js,
-    cta_label: Js,
-    disabled: Js,
+    pub root: HtmlElement,
+    pub heading: HtmlElement,
+    pub cta: HtmlElement,
+    cta_label: Element,
+    disabled: HtmlElement,
     _listeners: [Listener; 2],
 }
 
 impl Home {
-    pub fn new(parent: &Js, s: &Strings) -> Home {
+    pub fn new(parent: &Element, s: &Strings) -> Home {
         let n = skeleton(parent, SPEC);
         texts(
             &n,
@@ -51,10 +53,10 @@ impl Home {
             Listener::new(&n.at(11), "click", |_| dispatch(Msg::ShowTickets)),
         ];
         Home {
-            root: n.at(0),
-            heading: n.at(1),
-            disabled: n.at(3),
-            cta: n.at(4),
+            root: n.html(0),
+            heading: n.html(1),
+            disabled: n.html(3),
+            cta: n.html(4),
             cta_label: n.at(8),
             _listeners,
         }

@@ -1,8 +1,9 @@
 //! "My tickets": the visitor's tickets, newest first, with their visitor-facing status.
 
-use crate::dom::{Js, attr, show, skeleton, text};
+use web_sys::{Element, HtmlElement};
+
+use crate::dom::{attr, show, skeleton, text};
 use crate::i18n::Strings;
-use crate::js;
 use crate::state::{Screen, State, TicketRow, Tickets};
 
 const SPEC: &str = "section
@@ -17,22 +18,22 @@ const ROW: &str = "li
  div|sj";
 
 pub struct MyTickets {
-    pub root: Js,
-    pub heading: Js,
-    line: Js,
-    list: Js,
+    pub root: HtmlElement,
+    pub heading: HtmlElement,
+    line: HtmlElement,
+    list: Element,
     /// What the list shows now, so a render that changes nothing touches no element.
     shown: Vec<TicketRow>,
 }
 
 impl MyTickets {
-    pub fn new(parent: &Js, s: &Strings) -> MyTickets {
+    pub fn new(parent: &Element, s: &Strings) -> MyTickets {
         let n = skeleton(parent, SPEC);
         text(&n.at(1), s.tickets_title);
         MyTickets {
-            root: n.at(0),
-            heading: n.at(1),
-            line: n.at(2),
+            root: n.html(0),
+            heading: n.html(1),
+            line: n.html(2),
             list: n.at(3),
             shown: Vec::new(),
         }
@@ -54,7 +55,7 @@ impl MyTickets {
         if self.shown.as_slice() == rows {
             return;
         }
-        js::clear(&self.list);
+        self.list.set_text_content(None);
         for row in rows {
             let n = skeleton(&self.list, ROW);
             text(&n.at(2), &row.code);

@@ -1,11 +1,12 @@
 //! The panel: a labelled dialog with a header (back, title, close), a live notice line, the
-//! screens, and a footer. Escape closes it; Tab and Shift+Tab stay inside it (`dialogKeys` in
-//! host.js).
+//! screens, and a footer. Escape closes it; Tab and Shift+Tab stay inside it.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, attr, show, skeleton, text, texts};
+use crate::dom::{Listener, attr, focus, show, skeleton, text, texts};
 use crate::i18n::Strings;
-use crate::js::{self, Callback, callback};
 use crate::state::{Msg, Notice, Screen, State};
 
 const SPEC: &str = "div|p|id=tb-panel|role=dialog|aria-modal=true|aria-labelledby=tb-title|hidden=
@@ -22,34 +23,37 @@ const SPEC: &str = "div|p|id=tb-panel|role=dialog|aria-modal=true|aria-labelledb
  div|ft";
 
 pub struct Panel {
-    pub root: Js,
+    pub root: HtmlElement,
     /// Where the screens go.
-    pub body: Js,
-    back: Js,
-    notice: Js,
-    _listeners: [Listener; 2],
-    _escape: Callback,
+    pub body: Element,
+    back: HtmlElement,
+    notice: Element,
+    _listeners: [Listener; 3],
 }
 
 impl Panel {
-    pub fn new(parent: &Js, shadow: &Js, s: &Strings) -> Panel {
+    pub fn new(parent: &Element, shadow: &ShadowRoot, s: &Strings) -> Panel {
         let n = skeleton(parent, SPEC);
         texts(&n, &[(5, s.title), (6, s.subtitle), (11, s.powered)]);
         attr(&n.at(2), "aria-label", Some(s.back));
         attr(&n.at(7), "aria-label", Some(s.close));
-        let _escape = callback(Box::new(|_| dispatch(Msg::Close)));
-        js::dialog_keys(&n.at(0), shadow, &_escape);
+        let root = n.html(0);
+        let (panel, shadow) = (root.clone(), shadow.clone());
         let _listeners = [
             Listener::new(&n.at(2), "click", |_| dispatch(Msg::Back)),
             Listener::new(&n.at(7), "click", |_| dispatch(Msg::Close)),
+            Listener::new(&root, "keydown", move |ev| {
+                if let Some(ev) = ev.dyn_ref::<KeyboardEvent>() {
+                    dialog_key(&panel, &shadow, ev);
+                }
+            }),
         ];
         Panel {
-            root: n.at(0),
+            root,
             body: n.at(9),
-            back: n.at(2),
+            back: n.html(2),
             notice: n.at(10),
             _listeners,
-            _escape,
         }
     }
 
@@ -69,5 +73,43 @@ impl Panel {
             "class",
             Some(if bad { "nt bad" } else { "nt" }),
         );
+    }
+}
+
+/// Dialog keys: Escape closes; Tab and Shift+Tab wrap around the panel's visible controls so
+/// focus stays inside.
+fn dialog_key(panel: &HtmlElement, shadow: &ShadowRoot, ev: &KeyboardEvent) {
+    match ev.key().as_str() {
+        "Escape" => {
+            ev.stop_propagation();
+            dispatch(Msg::Close);
+        }
+        "Tab" => {
+            let Ok(list) = panel.query_selector_all("button,input,textarea") else {
+                return;
+            };
+            // Visible (laid out) and enabled.
+            let all: Vec<HtmlElement> = (0..list.length())
+                .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+                .filter(|e| e.offset_parent().is_some() && !e.has_attribute("disabled"))
+                .collect();
+            let (Some(first), Some(last)) = (all.first(), all.last()) else {
+                return;
+            };
+            let active = shadow.active_element();
+            let (edge, wrap) = if ev.shift_key() {
+                (first, last)
+            } else {
+                (last, first)
+            };
+            let inside = active
+                .as_ref()
+                .is_some_and(|a| panel.contains(Some(a)) && a != &**edge);
+            if !inside {
+                ev.prevent_default();
+                focus(wrap);
+            }
+        }
+        _ => {}
     }
 }

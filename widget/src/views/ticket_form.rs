@@ -1,9 +1,11 @@
 //! Subject and description, and the button that sends them.
 
 use crate::app::dispatch;
-use crate::dom::{Js, Listener, attr, skeleton, text, texts};
+use web_sys::{Element, HtmlElement};
+
+use crate::app::fresh_key;
+use crate::dom::{Listener, attr, skeleton, text, texts};
 use crate::i18n::Strings;
-use crate::js;
 use crate::state::{Field, Msg, Screen, State};
 use crate::views::field::FieldRow;
 
@@ -21,38 +23,38 @@ const SPEC: &str = "form||novalidate=
  button|btn|type=submit";
 
 pub struct TicketForm {
-    pub root: Js,
-    pub heading: Js,
+    pub root: HtmlElement,
+    pub heading: HtmlElement,
     pub subject: FieldRow,
     pub description: FieldRow,
-    submit: Js,
+    submit: Element,
     _listeners: [Listener; 2],
 }
 
 impl TicketForm {
-    pub fn new(parent: &Js, s: &Strings) -> TicketForm {
+    pub fn new(parent: &Element, s: &Strings) -> TicketForm {
         let n = skeleton(parent, SPEC);
         texts(&n, &[(1, s.form_title), (10, s.description_hint)]);
-        let subject = FieldRow::new(&n.at(3), &n.at(4), &n.at(5), s.subject);
-        let description = FieldRow::new(&n.at(7), &n.at(8), &n.at(9), s.description);
-        let (si, di) = (n.at(4), n.at(8));
+        let subject = FieldRow::new(&n.at(3), n.at(4), &n.at(5), s.subject);
+        let description = FieldRow::new(&n.at(7), n.at(8), &n.at(9), s.description);
+        let (si, di) = (subject.control(), description.control());
         let _listeners = [
             Listener::new(&n.at(0), "input", move |_| {
                 dispatch(Msg::DraftEdited {
-                    subject: js::value(&si),
-                    description: js::value(&di),
+                    subject: si.value(),
+                    description: di.value(),
                 })
             }),
             Listener::new(&n.at(0), "submit", |ev| {
-                js::prevent(&ev);
+                ev.prevent_default();
                 dispatch(Msg::Submit {
-                    fresh_key: js::uuid(),
+                    fresh_key: fresh_key(),
                 });
             }),
         ];
         TicketForm {
-            root: n.at(0),
-            heading: n.at(1),
+            root: n.html(0),
+            heading: n.html(1),
             subject,
             description,
             submit: n.at(11),

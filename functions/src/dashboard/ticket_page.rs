@@ -1,0 +1,531 @@
+//! The ticket page (`/app/tickets/{code}`), where a ticket is worked: header controls, edit,
+//! labels, comments, snooze, spam, delete, sync fields and the timeline; plus the new-ticket
+//! form and the delete confirmation. Works without JavaScript: every control is a small form
+//! posting to `/app/tickets/{code}/{verb}` with the CSRF token and the version it was built
+//! from. A control is shown only when `Role::permits` allows it; the server checks again.
+//! Everything typed by a person is escaped and isolated for direction (`<bdi>`, `dir=auto`).
+
+use serde::Deserialize;
+use ticketbooth_shared::comment_body::CommentBody;
+use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
+use ticketbooth_shared::role::{Action, Ownership};
+use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::{Priority, Status};
+
+use super::csrf;
+use super::html::Html;
+use super::views::{layout, priority_badge, requester, status_badge, time, transcript};
+use crate::http::routes::Verb;
+use crate::service::operator_tickets::Detail;
+use crate::service::operators::Operator;
+
+pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
+    let t = &detail.ticket;
+    let ownership = Ownership::of(t.assignee_id.as_deref(), &op.id);
+    let can = |action: Action| op.role.permits(action, ownership);
+    let form = Form {
+        op,
+        code: &t.code,
+        version: t.updated_at,
+    };
+    let snoozed_until = t.snoozed_until.filter(|u| *u > now.millis());
+    layout(&t.code, Some(op), |h| {
+        h.raw("<p><a href=\"/app/tickets\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
+            .text(&t.code)
+            .raw("</span> <bdi>")
+            .text(&t.subject)
+            .raw("</bdi></h1><p class=\"meta\">");
+        status_badge(h, &t.status);
+        h.raw(" ");
+        priority_badge(h, &t.priority);
+        if t.is_spam != 0 {
+            h.raw(" <span class=\"badge spam\">Spam</span>");
+        }
+        if let Some(until) = snoozed_until {
+            h.raw(" <span class=\"badge snoozed\">Snoozed until ");
+            time(h, until);
+            h.raw("</span>");
+        }
+        h.raw(" <span>via ")
+            .text(&t.source)
+            .raw("</span> · opened ");
+        time(h, t.created_at);
+        h.raw(" · updated ");
+        time(h, t.updated_at);
+        h.raw("</p></header>");
+
+        header_controls(h, &form, detail, &can, snoozed_until);
+
+        h.raw("<dl class=\"facts\"><dt>Requester</dt><dd>");
+        requester(h, t.requester_name.as_deref(), t.requester_email.as_deref());
+        h.raw("</dd><dt>Assignee</dt><dd>");
+        assignee_name(h, detail, t.assignee_id.as_deref());
+        h.raw("</dd>");
+        if let Some(at) = t.resolved_at {
+            h.raw("<dt>Resolved</dt><dd>");
+            time(h, at);
+            h.raw("</dd>");
+        }
+        if let Some(at) = t.closed_at {
+            h.raw("<dt>Closed</dt><dd>");
+            time(h, at);
+            h.raw("</dd>");
+        }
+        h.raw("<dt>External sync</dt><dd>");
+        match (&t.sync_platform, &t.sync_remote_id) {
+            (Some(platform), Some(remote)) => {
+                h.text(platform).raw(" · <bdi>").text(remote).raw("</bdi>");
+                if let Some(at) = t.synced_at {
+                    h.raw(" · last synced ");
+                    time(h, at);
+                }
+            }
+            _ => {
+                h.raw("<span class=\"muted\">Not synced</span>");
+            }
+        }
+        h.raw("</dd><dt>Labels</dt><dd>");
+        labels(h, &form, detail, can(Action::EditLabels));
+        h.raw("</dd></dl>");
+
+        if can(Action::EditFields) {
+            edit_form(h, &form, detail);
+        }
+        if let Some(summary) = &t.summary {
+            h.raw("<h2>Summary</h2><p class=\"prose\" dir=\"auto\">")
+                .text(summary)
+                .raw("</p>");
+        }
+        h.raw("<h2>Description</h2>");
+        if t.description.is_empty() {
+            h.raw("<p class=\"muted\">No description.</p>");
+        } else {
+            h.raw("<p class=\"prose\" dir=\"auto\">")
+                .text(&t.description)
+                .raw("</p>");
+        }
+        transcript(h, &t.transcript);
+        comments(h, &form, detail, &can);
+        timeline(h, detail);
+        h.raw("</article>");
+    })
+}
+
+/// What every action form carries.
+struct Form<'a> {
+    op: &'a Operator,
+    code: &'a str,
+    version: i64,
+}
+
+impl Form<'_> {
+    /// `<form method=post action=…/{verb} class=…>` with the CSRF token and the version.
+    fn open(&self, h: &mut Html, verb: Verb, class: &'static str) {
+        h.raw("<form method=\"post\" class=\"")
+            .raw(class)
+            .raw("\" action=\"/app/tickets/")
+            .text(self.code)
+            .raw("/")
+            .raw(verb.as_str())
+            .raw("\">");
+        csrf::field(h, self.op);
+        h.raw("<input type=\"hidden\" name=\"version\" value=\"")
+            .text(&self.version.to_string())
+            .raw("\">");
+    }
+}
+
+fn header_controls(
+    h: &mut Html,
+    form: &Form<'_>,
+    detail: &Detail,
+    can: &dyn Fn(Action) -> bool,
+    snoozed_until: Option<i64>,
+) {
+    let t = &detail.ticket;
+    let any = [
+        Action::ChangeStatus,
+        Action::ChangePriority,
+        Action::Assign,
+        Action::MarkSpam,
+        Action::DeleteTicket,
+    ]
+    .into_iter()
+    .any(can);
+    if !any {
+        h.raw("<p class=\"notice\">");
+        if form.op.role.allows(Action::ChangeStatus) {
+            h.raw("This ticket is assigned to someone else: you can read it, but only they, an admin or an owner can change it.");
+        } else {
+            h.raw("You have read-only access to this site's tickets.");
+        }
+        h.raw("</p>");
+        return;
+    }
+    h.raw("<section class=\"controls\" aria-label=\"Ticket controls\">");
+    let status = Status::parse(&t.status).unwrap_or(Status::Open);
+    if can(Action::ChangeStatus) {
+        form.open(h, Verb::Status, "control status-control");
+        if status.allowed_next().is_empty() {
+            h.raw("<p class=\"muted\">Closed is final: a closed ticket cannot be reopened.</p>");
+        } else {
+            h.raw(
+                "<label for=\"status-to\">Move to</label><select id=\"status-to\" name=\"status\">",
+            );
+            for next in status.allowed_next() {
+                h.raw("<option value=\"")
+                    .text(next.as_str())
+                    .raw("\">")
+                    .text(next.operator_label())
+                    .raw("</option>");
+            }
+            h.raw("</select><label for=\"status-comment\">Comment on the change (optional)</label>")
+                .raw("<textarea id=\"status-comment\" name=\"comment\" rows=\"2\" dir=\"auto\"></textarea>");
+            if can(Action::CommentPublic) {
+                h.raw("<label for=\"status-visibility\">The comment is</label><select id=\"status-visibility\" name=\"visibility\">")
+                    .raw("<option value=\"internal\">an internal note</option><option value=\"public\">a reply to the customer</option></select>");
+            }
+            h.raw("<button class=\"primary\">Change status</button>");
+        }
+        h.raw("</form>");
+    }
+    if can(Action::ChangePriority) {
+        form.open(h, Verb::Priority, "control");
+        h.raw("<label for=\"priority-to\">Priority</label><select id=\"priority-to\" name=\"priority\">");
+        for p in Priority::ALL.into_iter().rev() {
+            h.raw("<option value=\"").text(p.as_str()).raw("\"");
+            if p.as_str() == t.priority {
+                h.raw(" selected");
+            }
+            h.raw(">").text(p.label()).raw("</option>");
+        }
+        h.raw("</select><button>Set priority</button></form>");
+    }
+    if can(Action::Assign) {
+        form.open(h, Verb::Assign, "control");
+        h.raw("<label for=\"assignee\">Assignee</label><select id=\"assignee\" name=\"assignee\"><option value=\"\">Unassigned</option>");
+        for m in detail.members.iter().filter(|m| m.role != "guest") {
+            h.raw("<option value=\"").text(&m.operator_id).raw("\"");
+            if t.assignee_id.as_deref() == Some(m.operator_id.as_str()) {
+                h.raw(" selected");
+            }
+            h.raw(">").text(&m.name).raw("</option>");
+        }
+        h.raw("</select><button>Assign</button></form>");
+        if t.assignee_id.as_deref() != Some(form.op.id.as_str()) {
+            form.open(h, Verb::Assign, "control");
+            h.raw("<input type=\"hidden\" name=\"assignee\" value=\"me\"><button>Assign to me</button></form>");
+        }
+    }
+    // Snoozing a closed ticket would hide nothing from anyone: not offered.
+    if can(Action::ChangeStatus) && status != Status::Closed {
+        form.open(h, Verb::Snooze, "control");
+        h.raw("<label for=\"snooze-until\">Snooze until (UTC)</label>")
+            .raw("<input id=\"snooze-until\" name=\"until\" type=\"datetime-local\" required>")
+            .raw("<button>Snooze</button></form>");
+        if snoozed_until.is_some() {
+            form.open(h, Verb::Snooze, "control");
+            h.raw(
+                "<input type=\"hidden\" name=\"until\" value=\"\"><button>Wake now</button></form>",
+            );
+        }
+    }
+    if can(Action::MarkSpam) {
+        form.open(h, Verb::Spam, "control");
+        if t.is_spam != 0 {
+            h.raw("<input type=\"hidden\" name=\"spam\" value=\"false\"><button>Not spam</button>");
+        } else {
+            h.raw(
+                "<input type=\"hidden\" name=\"spam\" value=\"true\"><button>Mark as spam</button>",
+            );
+        }
+        h.raw("</form>");
+    }
+    if can(Action::DeleteTicket) {
+        h.raw("<a class=\"danger\" href=\"/app/tickets/")
+            .text(form.code)
+            .raw("/delete\">Delete…</a>");
+    }
+    h.raw("</section>");
+}
+
+fn assignee_name(h: &mut Html, detail: &Detail, id: Option<&str>) {
+    match id {
+        None => {
+            h.raw("<span class=\"muted\">Unassigned</span>");
+        }
+        Some(id) => {
+            h.raw("<bdi>")
+                .text(detail.name_of(id).unwrap_or("a former member"))
+                .raw("</bdi>");
+        }
+    }
+}
+
+fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
+    if detail.labels.is_empty() {
+        h.raw("<span class=\"muted\">None</span>");
+    }
+    h.raw("<ul class=\"labels\">");
+    for label in &detail.labels {
+        h.raw("<li><span class=\"label\">")
+            .text(label)
+            .raw("</span>");
+        if editable {
+            form.open(h, Verb::RemoveLabel, "inline");
+            h.raw("<input type=\"hidden\" name=\"label\" value=\"")
+                .text(label)
+                .raw("\"><button class=\"link\" aria-label=\"Remove label ")
+                .text(label)
+                .raw("\">×</button></form>");
+        }
+        h.raw("</li>");
+    }
+    h.raw("</ul>");
+    if editable {
+        form.open(h, Verb::AddLabel, "inline add-label");
+        h.raw("<label for=\"new-label\" class=\"visually-hidden\">Add a label</label>")
+            .raw("<input id=\"new-label\" name=\"label\" list=\"site-labels\" maxlength=\"32\" placeholder=\"Add a label\" required>")
+            .raw("<datalist id=\"site-labels\">");
+        for label in &detail.site_labels {
+            h.raw("<option value=\"").text(label).raw("\"></option>");
+        }
+        h.raw("</datalist><button>Add</button></form>");
+    }
+}
+
+fn edit_form(h: &mut Html, form: &Form<'_>, detail: &Detail) {
+    let t = &detail.ticket;
+    h.raw("<details class=\"edit\"><summary>Edit subject and description</summary>");
+    form.open(h, Verb::Edit, "stacked");
+    h.raw("<label for=\"edit-subject\">Subject</label><input id=\"edit-subject\" name=\"subject\" dir=\"auto\" maxlength=\"200\" required value=\"")
+        .text(&t.subject)
+        .raw("\"><label for=\"edit-description\">Description</label><textarea id=\"edit-description\" name=\"description\" rows=\"6\" dir=\"auto\">")
+        .text(&t.description)
+        .raw("</textarea><button class=\"primary\">Save</button></form></details>");
+}
+
+fn comments(h: &mut Html, form: &Form<'_>, detail: &Detail, can: &dyn Fn(Action) -> bool) {
+    h.raw("<h2>Comments</h2>");
+    if detail.comments.is_empty() {
+        h.raw("<p class=\"muted\">No comments yet.</p>");
+    }
+    h.raw("<ol class=\"comments\">");
+    for c in &detail.comments {
+        let (class, kind): (&'static str, &'static str) = if c.visibility == "public" {
+            ("comment public", "Reply to customer")
+        } else {
+            ("comment internal", "Internal note")
+        };
+        h.raw("<li class=\"")
+            .raw(class)
+            .raw("\"><p class=\"comment-head\"><strong>")
+            .raw(kind)
+            .raw("</strong> · <bdi>")
+            .text(&c.author_name)
+            .raw("</bdi> · ");
+        time(h, c.created_at);
+        h.raw("</p><p class=\"prose\" dir=\"auto\">")
+            .text(&c.body)
+            .raw("</p></li>");
+    }
+    h.raw("</ol>");
+    let internal = can(Action::CommentInternal);
+    let public = can(Action::CommentPublic);
+    if !internal && !public {
+        return;
+    }
+    form.open(h, Verb::Comment, "stacked comment-form");
+    h.raw("<label for=\"comment-body\">Add a comment</label><textarea id=\"comment-body\" name=\"comment\" rows=\"4\" dir=\"auto\" maxlength=\"")
+        .text(&CommentBody::MAX_CHARS.to_string())
+        .raw("\" required></textarea><fieldset class=\"visibility\"><legend>Who sees it</legend>");
+    if internal {
+        h.raw("<label class=\"choice internal\"><input type=\"radio\" name=\"visibility\" value=\"internal\" checked> Internal note <span class=\"muted\">(operators only)</span></label>");
+    }
+    if public {
+        h.raw("<label class=\"choice public\"><input type=\"radio\" name=\"visibility\" value=\"public\"");
+        if !internal {
+            h.raw(" checked");
+        }
+        h.raw("> Reply to customer <span class=\"muted\">(the visitor sees it)</span></label>");
+    }
+    h.raw("</fieldset><button class=\"primary\">Add comment</button></form>");
+}
+
+fn timeline(h: &mut Html, detail: &Detail) {
+    h.raw("<h2>Timeline</h2><ol class=\"timeline\">");
+    for event in &detail.events {
+        h.raw("<li><span class=\"what\">");
+        describe_event(h, detail, &event.kind, &event.data);
+        h.raw("</span> <span class=\"muted\">by <bdi>");
+        describe_actor(h, detail, &event.actor);
+        h.raw("</bdi>, ");
+        time(h, event.created_at);
+        h.raw("</span></li>");
+    }
+    h.raw("</ol>");
+}
+
+/// One line of the timeline: what changed, old → new, with names for operator ids.
+fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
+    let mut value: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("kind".into(), kind.into());
+    }
+    let name = |id: &Option<String>| match id {
+        None => "Unassigned".to_owned(),
+        Some(id) => detail.name_of(id).unwrap_or("a former member").to_owned(),
+    };
+    match serde_json::from_value::<EventKind>(value) {
+        Ok(EventKind::Created { source }) => {
+            h.raw("Created via ").text(source.as_str());
+        }
+        Ok(EventKind::StatusChanged { from, to }) => {
+            h.raw("Status ")
+                .text(from.operator_label())
+                .raw(" → ")
+                .text(to.operator_label());
+        }
+        Ok(EventKind::PriorityChanged { from, to }) => {
+            h.raw("Priority ")
+                .text(from.label())
+                .raw(" → ")
+                .text(to.label());
+        }
+        Ok(EventKind::Assigned { from, to }) => {
+            h.raw("Assignee <bdi>")
+                .text(&name(&from))
+                .raw("</bdi> → <bdi>")
+                .text(&name(&to))
+                .raw("</bdi>");
+        }
+        Ok(EventKind::CommentAdded { visibility }) => {
+            h.raw(match visibility {
+                CommentVisibility::Internal => "Added an internal note",
+                CommentVisibility::Public => "Replied to the customer",
+            });
+        }
+        Ok(EventKind::LabelAdded { label }) => {
+            h.raw("Label added: ").text(&label);
+        }
+        Ok(EventKind::LabelRemoved { label }) => {
+            h.raw("Label removed: ").text(&label);
+        }
+        Ok(EventKind::Updated { fields }) => {
+            h.raw("Edited ").text(&fields.join(", "));
+        }
+        Ok(EventKind::Snoozed { until_ms: Some(ms) }) => {
+            h.raw("Snoozed until ");
+            time(h, ms);
+        }
+        Ok(EventKind::Snoozed { until_ms: None }) => {
+            h.raw("Woken up");
+        }
+        Ok(EventKind::SpamMarked { spam }) => {
+            h.raw(if spam {
+                "Marked as spam"
+            } else {
+                "Marked as not spam"
+            });
+        }
+        Ok(EventKind::Synced {
+            platform,
+            remote_id,
+        }) => {
+            h.raw("Synced to ")
+                .text(&platform)
+                .raw(" as <bdi>")
+                .text(&remote_id)
+                .raw("</bdi>");
+        }
+        Ok(EventKind::ConversationLinked { .. }) => {
+            h.raw("Linked to a conversation");
+        }
+        Err(_) => {
+            h.text(&kind.replace('_', " "));
+        }
+    }
+}
+
+fn describe_actor(h: &mut Html, detail: &Detail, actor: &str) {
+    match serde_json::from_str::<Actor>(actor) {
+        Ok(Actor::Visitor { .. }) => h.raw("the visitor"),
+        Ok(Actor::Bot) => h.raw("the bot"),
+        Ok(Actor::Operator { operator_id }) => {
+            h.text(detail.name_of(&operator_id).unwrap_or("a former member"))
+        }
+        Ok(Actor::System) | Err(_) => h.raw("the system"),
+    };
+}
+
+/// `GET /app/tickets/{code}/delete`
+pub fn confirm_delete(op: &Operator, detail: &Detail) -> String {
+    let t = &detail.ticket;
+    let form = Form {
+        op,
+        code: &t.code,
+        version: t.updated_at,
+    };
+    layout(&format!("Delete {}", t.code), Some(op), |h| {
+        h.raw("<section class=\"card narrow\"><h1>Delete ")
+            .text(&t.code)
+            .raw("?</h1><p><bdi>")
+            .text(&t.subject)
+            .raw("</bdi></p><p>The ticket, its comments, labels and timeline are removed for good. This cannot be undone.</p>");
+        form.open(h, Verb::Delete, "stacked");
+        h.raw("<input type=\"hidden\" name=\"confirm\" value=\"")
+            .text(&t.code)
+            .raw("\"><button class=\"danger\">Delete ")
+            .text(&t.code)
+            .raw(" for good</button></form><p><a href=\"/app/tickets/")
+            .text(&t.code)
+            .raw("\">Keep it</a></p></section>");
+    })
+}
+
+/// The new-ticket form's fields: what the browser sends, and what is shown again with the
+/// errors when it is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewTicketForm {
+    pub subject: String,
+    pub description: String,
+    pub requester_name: String,
+    pub requester_email: String,
+    /// The idempotency key minted with the blank form.
+    pub key: String,
+    pub csrf: Option<String>,
+    #[serde(skip)]
+    pub errors: Vec<(String, String)>,
+}
+
+/// `GET /app/tickets/new`
+pub fn new_ticket(op: &Operator, form: &NewTicketForm) -> String {
+    layout("New ticket", Some(op), |h| {
+        h.raw("<p><a href=\"/app/tickets\">← All tickets</a></p><section class=\"card\"><h1>New ticket</h1>");
+        if !form.errors.is_empty() {
+            h.raw("<div class=\"error\" role=\"alert\"><p>Some fields need attention.</p><ul>");
+            for (field, problem) in &form.errors {
+                h.raw("<li><code>")
+                    .text(field)
+                    .raw("</code>: ")
+                    .text(problem)
+                    .raw("</li>");
+            }
+            h.raw("</ul></div>");
+        }
+        h.raw("<form method=\"post\" action=\"/app/tickets/new\" class=\"stacked\">");
+        csrf::field(h, op);
+        h.raw("<input type=\"hidden\" name=\"key\" value=\"")
+            .text(&form.key)
+            .raw("\"><label for=\"new-subject\">Subject</label><input id=\"new-subject\" name=\"subject\" dir=\"auto\" maxlength=\"200\" required value=\"")
+            .text(&form.subject)
+            .raw("\"><label for=\"new-description\">Description</label><textarea id=\"new-description\" name=\"description\" rows=\"6\" dir=\"auto\">")
+            .text(&form.description)
+            .raw("</textarea><label for=\"new-name\">Requester name (optional)</label><input id=\"new-name\" name=\"requester_name\" dir=\"auto\" autocomplete=\"off\" value=\"")
+            .text(&form.requester_name)
+            .raw("\"><label for=\"new-email\">Requester email (optional)</label><input id=\"new-email\" name=\"requester_email\" type=\"email\" autocomplete=\"off\" value=\"")
+            .text(&form.requester_email)
+            .raw("\"><p class=\"muted\">The ticket starts assigned to you.</p><button class=\"primary\">Create ticket</button></form></section>");
+    })
+}

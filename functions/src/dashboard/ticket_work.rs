@@ -1,0 +1,232 @@
+//! The dashboard's ticket handlers: each action form posts to `/app/tickets/{code}/{verb}`,
+//! passes the CSRF check, goes through `ticket_actions::apply` (the same service the JSON API
+//! uses) and answers 303 back to the ticket. A refusal renders the error page with the
+//! service's reason and changes nothing.
+
+use serde::de::DeserializeOwned;
+use ticketbooth_shared::api::{CreateTicketRequest, RequesterInput};
+use ticketbooth_shared::event::Source;
+use ticketbooth_shared::ids::IdempotencyKey;
+use ticketbooth_shared::new_ticket::NewTicket;
+use ticketbooth_shared::role::{Action, Ownership};
+use ticketbooth_shared::ticket_code::TicketCode;
+
+use super::{bulk_page, csrf, redirect, ticket_page};
+use crate::app::{App, Fresh};
+use crate::bulk;
+use crate::http::error::ApiError;
+use crate::http::routes::Verb;
+use crate::http::ticket_input::{self, ActionInput};
+use crate::http::{Body, Request, Response};
+use crate::service::ServiceError;
+use crate::service::operator_tickets;
+use crate::service::operators::Operator;
+use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
+use crate::store::Executor;
+
+/// `GET /app/tickets/new`: the blank form. Its idempotency key is minted here, so submitting
+/// the form twice (a double click, a resend after a timeout) makes one ticket.
+pub fn new_ticket_form(op: &Operator, fresh: Fresh) -> Result<Response, ApiError> {
+    op.require(Action::CreateTicket)?;
+    let form = ticket_page::NewTicketForm {
+        // A fresh random UUID v4 (what `IdempotencyKey` requires): the request's spare
+        // visitor id, which nothing else uses on this page.
+        key: fresh.visitor_id.as_ref().to_owned(),
+        ..Default::default()
+    };
+    Ok(Response::html(200, ticket_page::new_ticket(op, &form)))
+}
+
+/// `POST /app/tickets/new`
+pub async fn create<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    let form: ticket_page::NewTicketForm = form_body(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::CreateTicket)?;
+    let key =
+        IdempotencyKey::parse(form.key.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?;
+    let request = CreateTicketRequest {
+        subject: form.subject.clone(),
+        description: form.description.clone(),
+        requester: Some(RequesterInput {
+            name: form.requester_name.clone(),
+            email: form.requester_email.clone(),
+        }),
+        transcript: Vec::new(),
+    };
+    // An operator records what they know; contact details are never required of them.
+    let ticket = match NewTicket::parse(&request, false) {
+        Ok(ticket) => ticket,
+        Err(errors) => {
+            let page = ticket_page::NewTicketForm {
+                errors: errors
+                    .0
+                    .iter()
+                    .map(|(k, e)| ((*k).to_owned(), e.to_string()))
+                    .collect(),
+                ..form
+            };
+            return Ok(Response::html(422, ticket_page::new_ticket(op, &page)));
+        }
+    };
+    let created = ticket_actions::create(
+        &app.db,
+        op,
+        OperatorTicket {
+            ticket,
+            source: Source::Operator,
+            idempotency_key: key,
+            fresh_id: fresh.ticket_id,
+            now: fresh.now,
+        },
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/app/tickets/{}",
+        ticket_actions::created_code(&created)
+    )))
+}
+
+/// `GET /app/tickets/{code}/delete`: the confirmation page.
+pub async fn confirm_delete<E: Executor>(
+    app: &App<E>,
+    op: &Operator,
+    code: &TicketCode,
+) -> Result<Response, ApiError> {
+    let detail = operator_tickets::detail(&app.db, op, code).await?;
+    let ownership = Ownership::of(detail.ticket.assignee_id.as_deref(), &op.id);
+    if !op.role.permits(Action::DeleteTicket, ownership) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    Ok(Response::html(
+        200,
+        ticket_page::confirm_delete(op, &detail),
+    ))
+}
+
+/// `POST /app/tickets/{code}/{verb}`
+pub async fn act<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    code: &TicketCode,
+    verb: Verb,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    let input: ActionInput = form_body(req)?;
+    csrf::check(req, op, input.csrf.as_deref())?;
+    let code_text = code.to_string();
+    let change = ticket_input::change(verb, &input, op, &code_text)?;
+    let deleting = change == Change::Delete;
+    let outcome =
+        ticket_actions::apply(&app.db, op, code, input.version, change, fresh.now).await?;
+    let back = match outcome {
+        Outcome::Deleted => "/app/tickets".to_owned(),
+        Outcome::Changed | Outcome::Unchanged if deleting => "/app/tickets".to_owned(),
+        Outcome::Changed | Outcome::Unchanged => input
+            .return_to
+            .as_deref()
+            .filter(|to| is_dashboard_path(to))
+            .map_or_else(|| format!("/app/tickets/{code_text}"), str::to_owned),
+    };
+    Ok(redirect(&back))
+}
+
+/// `POST /app/tickets/bulk`: the list's bulk form. The action comes as `verb` or
+/// `verb:value` (`status:pending`, `assign:me`, `spam:true`); the tickets are the ticked
+/// `codes`, or every `page_codes` for "Apply to all on this page". A delete asks first.
+pub async fn bulk<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    let pairs: Vec<(String, String)> = form_body(req)?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    csrf::check(req, op, field("csrf").as_deref())?;
+    let scope = if field("scope").as_deref() == Some("page") {
+        "page_codes"
+    } else {
+        "codes"
+    };
+    let codes: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == scope)
+        .map(|(_, v)| v.clone())
+        .collect();
+    let back = field("return_to")
+        .filter(|to| is_dashboard_path(to))
+        .unwrap_or_else(|| "/app/tickets".to_owned());
+    let raw_action = field("bulk_action").unwrap_or_default();
+    let (verb, value) = raw_action.split_once(':').unwrap_or((&raw_action, ""));
+    let verb = bulk::verb(verb)?;
+    let mut input = ActionInput {
+        confirm: field("confirm"),
+        label: field("label"),
+        ..ActionInput::default()
+    };
+    match verb {
+        Verb::Status => input.status = Some(value.to_owned()),
+        Verb::Assign => input.assignee = Some(value.to_owned()),
+        Verb::Spam => input.spam = Some(value == "true"),
+        Verb::Delete if input.confirm.as_deref() != Some("delete") && !codes.is_empty() => {
+            op.require(Action::DeleteTicket)?;
+            return Ok(Response::html(
+                200,
+                bulk_page::confirm_delete(op, &codes, &back),
+            ));
+        }
+        _ => {}
+    }
+    let result = bulk::run(&app.db, op, verb, &codes, &input, fresh.now).await?;
+    Ok(Response::html(200, bulk_page::results(op, &result, &back)))
+}
+
+/// Only a path of our own dashboard is a place to send the browser back to: no scheme, no
+/// host, no `//` (protocol-relative) and no backslash (which browsers read as a slash).
+fn is_dashboard_path(to: &str) -> bool {
+    to.starts_with("/app/") && !to.contains("//") && !to.contains('\\') && !to.contains("/..")
+}
+
+/// A urlencoded form body, parsed.
+fn form_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let content_type = req.header("content-type").unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let Body::Bytes(bytes) = &req.body else {
+        return Err(ApiError::PayloadTooLarge);
+    };
+    serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_to_stays_inside_the_dashboard() {
+        assert!(is_dashboard_path("/app/tickets?status=open"));
+        assert!(is_dashboard_path("/app/tickets/TKT-1"));
+        for bad in [
+            "https://evil.example/app/",
+            "//evil.example/app/",
+            "/app//evil.example",
+            "/app/\\evil.example",
+            "/app/../admin",
+            "/api/v1/tickets",
+            "",
+        ] {
+            assert!(!is_dashboard_path(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The operators' JSON API under `/api/v1/`: one ticket read, create, every action, delete and
+//! bulk, for scripts and integrations. Authenticated by an API token as
+//! `Authorization: Bearer …` only — never by the dashboard's cookie, so a browser cannot be
+//! tricked into calling it cross-site and no CSRF token is needed. The handlers call the same
+//! service functions as the dashboard's forms, with the same permission checks.
+//! Documented in `functions/openapi.json`, served at `/api/v1/openapi.json`.
+
+use serde::{Deserialize, Serialize};
+use ticketbooth_shared::api::CreateTicketRequest;
+use ticketbooth_shared::event::Source;
+use ticketbooth_shared::ids::IdempotencyKey;
+use ticketbooth_shared::new_ticket::NewTicket;
+use ticketbooth_shared::role::Action;
+use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use crate::app::{App, Fresh};
+use crate::bulk;
+use crate::http::error::ApiError;
+use crate::http::routes::OperatorApi;
+use crate::http::ticket_input::{self, ActionInput};
+use crate::http::{Body, Request, Response};
+use crate::service::operator_tickets::{self, Detail};
+use crate::service::operators::{self, Operator};
+use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
+use crate::service::{ServiceError, tickets::Created};
+use crate::store::Executor;
+
+/// The OpenAPI 3.1 document of these routes.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+pub async fn handle<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    page: OperatorApi,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    if page == OperatorApi::OpenApi {
+        return Ok(Response {
+            body: OPENAPI.as_bytes().to_vec(),
+            ..Response::json(200, &())
+        });
+    }
+    let op = authenticate(app, req, fresh.now).await?;
+    let method = req.method.as_str();
+    match (page, method) {
+        (OperatorApi::OpenApi, _) => Err(ApiError::NotFound),
+        (OperatorApi::Tickets, _) => create(app, req, &op, fresh).await,
+        (OperatorApi::Ticket(code), "DELETE") => {
+            ticket_actions::apply(&app.db, &op, &code, None, Change::Delete, fresh.now).await?;
+            Ok(Response::empty(204))
+        }
+        (OperatorApi::Ticket(code), _) => {
+            let detail = operator_tickets::detail(&app.db, &op, &code).await?;
+            Ok(Response::json(200, &TicketDocument::of(&detail)))
+        }
+        (OperatorApi::Action(code, verb), _) => {
+            let input: ActionInput = json_input(req)?;
+            let change = ticket_input::change(verb, &input, &op, &code.to_string())?;
+            let outcome =
+                ticket_actions::apply(&app.db, &op, &code, input.version, change, fresh.now)
+                    .await?;
+            if outcome == Outcome::Deleted {
+                return Ok(Response::empty(204));
+            }
+            let detail = operator_tickets::detail(&app.db, &op, &code).await?;
+            Ok(Response::json(
+                200,
+                &ActionResult {
+                    changed: outcome == Outcome::Changed,
+                    ticket: TicketDocument::of(&detail),
+                },
+            ))
+        }
+        (OperatorApi::Bulk, _) => bulk(app, req, &op, fresh.now).await,
+    }
+}
+
+/// The bearer token's operator; the dashboard's cookie is deliberately not accepted here.
+async fn authenticate<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    now: Timestamp,
+) -> Result<Operator, ApiError> {
+    let token = req.bearer_token().ok_or(ApiError::ApiTokenRequired)?;
+    match operators::authenticate(&app.db, token, now).await {
+        Ok(op) => Ok(op),
+        Err(ServiceError::NotSignedIn) => Err(ApiError::ApiTokenRequired),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /api/v1/tickets`: the create path every ticket takes, source `api`, assigned to the
+/// token's operator; an `Idempotency-Key` header is required as on the widget's route.
+async fn create<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    op.require(Action::CreateTicket)?;
+    let key = match req.header("idempotency-key") {
+        None => return Err(ApiError::IdempotencyKeyRequired),
+        Some(raw) => {
+            IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?
+        }
+    };
+    let request: CreateTicketRequest = json_input(req)?;
+    let ticket = NewTicket::parse(&request, false).map_err(ServiceError::Validation)?;
+    let created = ticket_actions::create(
+        &app.db,
+        op,
+        OperatorTicket {
+            ticket,
+            source: Source::Api,
+            idempotency_key: key,
+            fresh_id: fresh.ticket_id,
+            now: fresh.now,
+        },
+    )
+    .await?;
+    let status = match created {
+        Created::New(_) => 201,
+        Created::Replayed(_) => 200,
+    };
+    let code = TicketCode::parse(ticket_actions::created_code(&created))
+        .map_err(|_| ApiError::Internal("a created ticket's code does not parse".into()))?;
+    let detail = operator_tickets::detail(&app.db, op, &code).await?;
+    Ok(Response::json(status, &TicketDocument::of(&detail)))
+}
+
+#[derive(Deserialize)]
+struct BulkRequest {
+    codes: Vec<String>,
+    /// A verb: `status`, `priority`, `assign`, `labels-add`, `labels-remove`, `spam`, `delete`.
+    action: String,
+    #[serde(flatten)]
+    input: ActionInput,
+}
+
+/// `POST /api/v1/tickets/bulk` (see `bulk::run`).
+async fn bulk<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
+    let body: BulkRequest = json_input(req)?;
+    let verb = bulk::verb(&body.action)?;
+    let result = bulk::run(&app.db, op, verb, &body.codes, &body.input, now).await?;
+    Ok(Response::json(200, &result))
+}
+
+/// A JSON body parsed into `T`; an empty body reads as `{}`.
+fn json_input<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = match &req.body {
+        Body::Bytes(bytes) => bytes.as_slice(),
+        Body::TooLarge => return Err(ApiError::PayloadTooLarge),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::from_str("{}").map_err(|e| ApiError::MalformedJson(e.to_string()));
+    }
+    let content_type = req.header("content-type").unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// `{ "changed": bool, "ticket": … }`: the answer to an action.
+#[derive(Serialize)]
+struct ActionResult {
+    changed: bool,
+    ticket: TicketDocument,
+}
+
+/// One ticket as an operator sees it, with its comments, labels and events.
+#[derive(Serialize)]
+pub struct TicketDocument {
+    ticket: TicketJson,
+    comments: Vec<CommentJson>,
+    events: Vec<EventJson>,
+}
+
+#[derive(Serialize)]
+struct TicketJson {
+    id: String,
+    code: String,
+    subject: String,
+    description: String,
+    summary: Option<String>,
+    status: String,
+    priority: String,
+    source: String,
+    requester: RequesterJson,
+    assignee: Option<PersonJson>,
+    labels: Vec<String>,
+    snoozed_until: Option<Timestamp>,
+    spam: bool,
+    sync: Option<SyncJson>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    resolved_at: Option<Timestamp>,
+    closed_at: Option<Timestamp>,
+    /// `updated_at` in milliseconds: send it back as `version` to refuse a stale edit.
+    version: i64,
+}
+
+#[derive(Serialize)]
+struct RequesterJson {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PersonJson {
+    id: String,
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SyncJson {
+    platform: String,
+    remote_id: String,
+    synced_at: Option<Timestamp>,
+}
+
+#[derive(Serialize)]
+struct CommentJson {
+    id: i64,
+    visibility: String,
+    author: AuthorJson,
+    body: String,
+    created_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct AuthorJson {
+    kind: String,
+    id: Option<String>,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct EventJson {
+    kind: String,
+    data: serde_json::Value,
+    actor: serde_json::Value,
+    created_at: Timestamp,
+}
+
+impl TicketDocument {
+    pub fn of(detail: &Detail) -> Self {
+        let t = &detail.ticket;
+        let at = Timestamp::from_millis;
+        let json = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+        Self {
+            ticket: TicketJson {
+                id: t.id.clone(),
+                code: t.code.clone(),
+                subject: t.subject.clone(),
+                description: t.description.clone(),
+                summary: t.summary.clone(),
+                status: t.status.clone(),
+                priority: t.priority.clone(),
+                source: t.source.clone(),
+                requester: RequesterJson {
+                    name: t.requester_name.clone(),
+                    email: t.requester_email.clone(),
+                },
+                assignee: t.assignee_id.as_ref().map(|id| PersonJson {
+                    id: id.clone(),
+                    name: detail.name_of(id).map(str::to_owned),
+                }),
+                labels: detail.labels.clone(),
+                snoozed_until: t.snoozed_until.map(at),
+                spam: t.is_spam != 0,
+                sync: t.sync_platform.clone().zip(t.sync_remote_id.clone()).map(
+                    |(platform, remote_id)| SyncJson {
+                        platform,
+                        remote_id,
+                        synced_at: t.synced_at.map(at),
+                    },
+                ),
+                created_at: at(t.created_at),
+                updated_at: at(t.updated_at),
+                resolved_at: t.resolved_at.map(at),
+                closed_at: t.closed_at.map(at),
+                version: t.updated_at,
+            },
+            comments: detail
+                .comments
+                .iter()
+                .map(|c| CommentJson {
+                    id: c.id,
+                    visibility: c.visibility.clone(),
+                    author: AuthorJson {
+                        kind: c.author_kind.clone(),
+                        id: c.author_id.clone(),
+                        name: c.author_name.clone(),
+                    },
+                    body: c.body.clone(),
+                    created_at: at(c.created_at),
+                })
+                .collect(),
+            events: detail
+                .events
+                .iter()
+                .map(|e| EventJson {
+                    kind: e.kind.clone(),
+                    data: json(&e.data),
+                    actor: json(&e.actor),
+                    created_at: at(e.created_at),
+                })
+                .collect(),
+        }
+    }
+}

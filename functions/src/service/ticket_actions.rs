@@ -1,0 +1,446 @@
+//! Working a ticket: every operator action on one existing ticket, and an operator's own new
+//! ticket. The dashboard's forms, the JSON API and bulk all come through `apply`.
+//!
+//! Each action reads the ticket, asks `Role::permits` (with whose ticket it is), checks the
+//! version the operator saw and the request itself (the transition table, membership of an
+//! assignee, a snooze in the future), then writes ONE batch whose first statement is its event,
+//! guarded on the version (`ticket_events::insert_guarded`): state and event are written
+//! together or not at all, and a stale edit writes nothing.
+
+use ticketbooth_shared::comment_body::CommentBody;
+use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind, Source};
+use ticketbooth_shared::ids::{IdempotencyKey, TicketId};
+use ticketbooth_shared::label::Label;
+use ticketbooth_shared::new_ticket::NewTicket;
+use ticketbooth_shared::role::{Action, Ownership, Role};
+use ticketbooth_shared::sync_ref::{RemoteId, SyncPlatform};
+use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::ticket_text::{Description, Subject};
+use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::{Priority, Status};
+
+use super::ServiceError;
+use super::operators::Operator;
+use super::sites;
+use super::tickets::{self, CreateTicket, Created};
+use crate::sql::comments::{self, NewComment};
+use crate::sql::site_members::{self, MemberRow};
+use crate::sql::tickets::{DetailRow, VisitorTicketRow};
+use crate::sql::{idempotency_keys, labels, ticket_events, tickets as tickets_sql};
+use crate::store::{Executor, Statement, StoreError, decode, decode_first};
+
+/// A comment as an operator writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub visibility: CommentVisibility,
+    pub body: CommentBody,
+}
+
+/// One change to one ticket, already parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A move along the status table, optionally explained by a comment.
+    Status {
+        to: Status,
+        comment: Option<Comment>,
+    },
+    Priority(Priority),
+    /// An operator id, or `None` to unassign.
+    Assign(Option<String>),
+    /// Fields left `None` keep their value.
+    Edit {
+        subject: Option<Subject>,
+        description: Option<Description>,
+    },
+    AddLabel(Label),
+    RemoveLabel(Label),
+    Comment(Comment),
+    /// Hidden from active views until then; `None` wakes it now.
+    Snooze(Option<Timestamp>),
+    Spam(bool),
+    Sync {
+        platform: SyncPlatform,
+        remote_id: RemoteId,
+    },
+    Delete,
+}
+
+impl Change {
+    /// What the role table calls this change.
+    pub fn action(&self) -> Action {
+        match self {
+            Change::Status { .. } | Change::Snooze(_) => Action::ChangeStatus,
+            Change::Priority(_) => Action::ChangePriority,
+            Change::Assign(_) => Action::Assign,
+            Change::Edit { .. } | Change::Sync { .. } => Action::EditFields,
+            Change::AddLabel(_) | Change::RemoveLabel(_) => Action::EditLabels,
+            Change::Comment(c) => comment_action(c.visibility),
+            Change::Spam(_) => Action::MarkSpam,
+            Change::Delete => Action::DeleteTicket,
+        }
+    }
+}
+
+fn comment_action(visibility: CommentVisibility) -> Action {
+    match visibility {
+        CommentVisibility::Internal => Action::CommentInternal,
+        CommentVisibility::Public => Action::CommentPublic,
+    }
+}
+
+/// What an accepted action did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// State and event were written.
+    Changed,
+    /// The ticket already was as asked (same priority, label already there…): nothing written,
+    /// no event.
+    Unchanged,
+    Deleted,
+}
+
+/// Applies `change` to the ticket `code` of the operator's site. `seen_version` is the
+/// `updated_at` the operator's view was built from (the forms carry it; API clients may send
+/// it): when the ticket changed since, the action is refused as stale and writes nothing.
+/// Without it, the version read here guards against changes racing this request.
+pub async fn apply<E: Executor>(
+    db: &E,
+    op: &Operator,
+    code: &TicketCode,
+    seen_version: Option<i64>,
+    change: Change,
+    now: Timestamp,
+) -> Result<Outcome, ServiceError> {
+    op.require(Action::ViewTickets)?;
+    let ticket = load(db, op, code).await?;
+    let ownership = Ownership::of(ticket.assignee_id.as_deref(), &op.id);
+    let mut needed = vec![change.action()];
+    if let Change::Status {
+        comment: Some(c), ..
+    } = &change
+    {
+        needed.push(comment_action(c.visibility));
+    }
+    if needed.iter().any(|a| !op.role.permits(*a, ownership)) {
+        return Err(ServiceError::Forbidden);
+    }
+    let version = ticket.updated_at;
+    if seen_version.is_some_and(|seen| seen != version) {
+        return Err(ServiceError::StaleEdit);
+    }
+    // The new version must differ from the old even within one millisecond.
+    let now_ms = now.millis().max(version + 1);
+    let deleting = change == Change::Delete;
+    let plan = plan(db, op, &ticket, change, now, now_ms).await?;
+    let Some((first_event, mut statements)) = plan else {
+        return Ok(Outcome::Unchanged);
+    };
+    let actor = Actor::Operator {
+        operator_id: op.id.clone(),
+    };
+    let guard = ticket_events::insert_guarded(
+        op.site_id,
+        &ticket.id,
+        &first_event,
+        &actor,
+        now_ms,
+        version,
+    )?;
+    statements.insert(0, guard);
+    match db.batch(statements).await {
+        Ok(_) if deleting => Ok(Outcome::Deleted),
+        Ok(_) => Ok(Outcome::Changed),
+        // The guard refused: tell "someone else changed it" from a real fault by looking.
+        Err(StoreError::CheckViolation(detail)) => {
+            let now: Option<DetailRow> = decode_first(
+                db.query(tickets_sql::find_by_code(op.site_id, &ticket.code))
+                    .await?,
+            )?;
+            match now {
+                None => Err(ServiceError::TicketNotFound),
+                Some(row) if row.updated_at != version => Err(ServiceError::StaleEdit),
+                Some(_) => Err(StoreError::Database(detail).into()),
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The ticket's row, or `TicketNotFound` (also for another site's code: the query is scoped).
+pub async fn load<E: Executor>(
+    db: &E,
+    op: &Operator,
+    code: &TicketCode,
+) -> Result<DetailRow, ServiceError> {
+    let row: Option<DetailRow> = decode_first(
+        db.query(tickets_sql::find_by_code(op.site_id, &code.to_string()))
+            .await?,
+    )?;
+    row.ok_or(ServiceError::TicketNotFound)
+}
+
+/// The action's first event (the guard) and the rest of its batch; `None` when there is
+/// nothing to change.
+async fn plan<E: Executor>(
+    db: &E,
+    op: &Operator,
+    t: &DetailRow,
+    change: Change,
+    now: Timestamp,
+    now_ms: i64,
+) -> Result<Option<(EventKind, Vec<Statement>)>, ServiceError> {
+    let (site, id) = (op.site_id, t.id.as_str());
+    let actor = Actor::Operator {
+        operator_id: op.id.clone(),
+    };
+    let shape = |what: &str| StoreError::RowShape(format!("ticket {}: {what}", t.id));
+    let planned = match change {
+        Change::Status { to, comment } => {
+            let from = Status::parse(&t.status).map_err(|_| shape("status"))?;
+            from.transition(to)
+                .map_err(ServiceError::TransitionRefused)?;
+            let mut statements = vec![tickets_sql::set_status(site, id, to.as_str(), now_ms)];
+            if let Some(comment) = comment {
+                statements.extend(comment_statements(op, id, &comment, &actor, now_ms)?);
+            }
+            (EventKind::StatusChanged { from, to }, statements)
+        }
+        Change::Priority(to) => {
+            let from = Priority::parse(&t.priority).map_err(|_| shape("priority"))?;
+            if from == to {
+                return Ok(None);
+            }
+            let set = tickets_sql::set_priority(site, id, to.as_str(), now_ms);
+            (EventKind::PriorityChanged { from, to }, vec![set])
+        }
+        Change::Assign(to) => {
+            if to == t.assignee_id {
+                return Ok(None);
+            }
+            if let Some(assignee) = &to {
+                let member: Option<MemberRow> =
+                    decode_first(db.query(site_members::find(site, assignee)).await?)?;
+                // Only someone who may work tickets can hold one.
+                let works = member
+                    .and_then(|m| Role::parse(&m.role).ok())
+                    .is_some_and(|role| role.allows(Action::ChangeStatus));
+                if !works {
+                    return Err(ServiceError::AssigneeNotMember);
+                }
+            }
+            let set = tickets_sql::set_assignee(site, id, to.as_deref(), now_ms);
+            let event = EventKind::Assigned {
+                from: t.assignee_id.clone(),
+                to,
+            };
+            (event, vec![set])
+        }
+        Change::Edit {
+            subject,
+            description,
+        } => {
+            let subject = subject.map_or(t.subject.clone(), |s| s.as_ref().to_owned());
+            let description = description.map_or(t.description.clone(), |d| d.as_ref().to_owned());
+            let mut fields = Vec::new();
+            if subject != t.subject {
+                fields.push("subject".to_owned());
+            }
+            if description != t.description {
+                fields.push("description".to_owned());
+            }
+            if fields.is_empty() {
+                return Ok(None);
+            }
+            let set = tickets_sql::set_text(site, id, &subject, &description, now_ms);
+            (EventKind::Updated { fields }, vec![set])
+        }
+        Change::AddLabel(label) => {
+            if current_labels(db, op, &t.code).await?.contains(&label) {
+                return Ok(None);
+            }
+            let statements = vec![
+                labels::insert(site, id, label.as_ref(), now_ms),
+                tickets_sql::touch(site, id, now_ms),
+            ];
+            let event = EventKind::LabelAdded {
+                label: label.as_ref().to_owned(),
+            };
+            (event, statements)
+        }
+        Change::RemoveLabel(label) => {
+            if !current_labels(db, op, &t.code).await?.contains(&label) {
+                return Ok(None);
+            }
+            let statements = vec![
+                labels::delete(site, id, label.as_ref()),
+                tickets_sql::touch(site, id, now_ms),
+            ];
+            let event = EventKind::LabelRemoved {
+                label: label.as_ref().to_owned(),
+            };
+            (event, statements)
+        }
+        Change::Comment(comment) => {
+            let mut statements = comment_statements(op, id, &comment, &actor, now_ms)?;
+            // The comment's own event becomes the guard; the rest is the comment and the touch.
+            statements.remove(0);
+            let event = EventKind::CommentAdded {
+                visibility: comment.visibility,
+            };
+            (event, statements)
+        }
+        Change::Snooze(until) => {
+            if let Some(until) = until
+                && until <= now
+            {
+                return Err(ServiceError::SnoozeInPast);
+            }
+            let until_ms = until.map(Timestamp::millis);
+            // Waking a ticket whose snooze already ran out changes nothing a view shows.
+            let snoozed_now = t.snoozed_until.filter(|u| *u > now.millis());
+            if until_ms == snoozed_now {
+                return Ok(None);
+            }
+            let set = tickets_sql::set_snooze(site, id, until_ms, now_ms);
+            (EventKind::Snoozed { until_ms }, vec![set])
+        }
+        Change::Spam(spam) => {
+            if spam == (t.is_spam != 0) {
+                return Ok(None);
+            }
+            let set = tickets_sql::set_spam(site, id, spam, now_ms);
+            (EventKind::SpamMarked { spam }, vec![set])
+        }
+        Change::Sync {
+            platform,
+            remote_id,
+        } => {
+            let set =
+                tickets_sql::set_sync(site, id, platform.as_ref(), remote_id.as_ref(), now_ms);
+            let event = EventKind::Synced {
+                platform: platform.as_ref().to_owned(),
+                remote_id: remote_id.as_ref().to_owned(),
+            };
+            (event, vec![set])
+        }
+        Change::Delete => {
+            // The guard event is deleted with the rest; it is there to refuse a stale delete.
+            let statements = vec![
+                comments::delete_for_ticket(site, id),
+                labels::delete_for_ticket(site, id),
+                ticket_events::delete_for_ticket(site, id),
+                idempotency_keys::delete_for_ticket(site, id),
+                tickets_sql::delete(site, id),
+            ];
+            let event = EventKind::Updated {
+                fields: vec!["deleted".to_owned()],
+            };
+            (event, statements)
+        }
+    };
+    Ok(Some(planned))
+}
+
+/// A comment's statements: its `comment_added` event, the comment row, and the touch.
+fn comment_statements(
+    op: &Operator,
+    ticket_id: &str,
+    comment: &Comment,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Vec<Statement>, ServiceError> {
+    let visibility = match comment.visibility {
+        CommentVisibility::Internal => "internal",
+        CommentVisibility::Public => "public",
+    };
+    let event = EventKind::CommentAdded {
+        visibility: comment.visibility,
+    };
+    Ok(vec![
+        ticket_events::insert(op.site_id, ticket_id, &event, actor, now_ms)?,
+        comments::insert(NewComment {
+            site_id: op.site_id,
+            ticket_id,
+            visibility,
+            author_kind: "operator",
+            author_id: Some(&op.id),
+            author_name: &op.name,
+            body: comment.body.as_ref(),
+            now_ms,
+        }),
+        tickets_sql::touch(op.site_id, ticket_id, now_ms),
+    ])
+}
+
+async fn current_labels<E: Executor>(
+    db: &E,
+    op: &Operator,
+    code: &str,
+) -> Result<Vec<Label>, ServiceError> {
+    #[derive(serde::Deserialize)]
+    struct LabelRow {
+        label: String,
+    }
+    let rows = db
+        .query(labels::for_ticket_by_code(op.site_id, code))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let row: LabelRow = decode(row)?;
+            Label::parse(&row.label)
+                .map_err(|_| StoreError::RowShape(format!("label {:?}", row.label)).into())
+        })
+        .collect()
+}
+
+/// A new ticket by an operator (the dashboard's blank form: source `operator`; or the API:
+/// source `api`). Same create path, batch and idempotency as the widget's; it starts assigned
+/// to the operator who wrote it.
+pub struct OperatorTicket {
+    pub ticket: NewTicket,
+    pub source: Source,
+    pub idempotency_key: IdempotencyKey,
+    pub fresh_id: TicketId,
+    pub now: Timestamp,
+}
+
+pub async fn create<E: Executor>(
+    db: &E,
+    op: &Operator,
+    new: OperatorTicket,
+) -> Result<Created, ServiceError> {
+    op.require(Action::CreateTicket)?;
+    let site = sites::load(db, &op.site_key).await?;
+    tickets::create(
+        db,
+        CreateTicket {
+            site: &site,
+            ticket: new.ticket,
+            source: new.source,
+            idempotency_key: new.idempotency_key,
+            visitor: None,
+            assignee: Some(&op.id),
+            actor: Actor::Operator {
+                operator_id: op.id.clone(),
+            },
+            fresh_id: new.fresh_id,
+            now: new.now,
+        },
+    )
+    .await
+}
+
+/// The code of a created ticket's row (the replay and the new case alike).
+pub fn created_code(created: &Created) -> &str {
+    let row: &VisitorTicketRow = match created {
+        Created::New(row) | Created::Replayed(row) => row,
+    };
+    &row.code
+}
+
+/// The site's members, by name (assignee choices; names for ids on the ticket page).
+pub async fn members<E: Executor>(db: &E, op: &Operator) -> Result<Vec<MemberRow>, ServiceError> {
+    op.require(Action::ViewTickets)?;
+    let rows = db.query(site_members::list(op.site_id)).await?;
+    Ok(rows.into_iter().map(decode).collect::<Result<_, _>>()?)
+}

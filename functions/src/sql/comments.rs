@@ -1,0 +1,66 @@
+//! The `ticket_comments` table: internal notes and replies to the customer.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+/// A comment as operators see it (visitor routes never select this table's internal rows).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommentRow {
+    pub id: i64,
+    pub visibility: String,
+    pub author_kind: String,
+    pub author_id: Option<String>,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+pub struct NewComment<'a> {
+    pub site_id: i64,
+    pub ticket_id: &'a str,
+    pub visibility: &'static str,
+    pub author_kind: &'static str,
+    pub author_id: Option<&'a str>,
+    pub author_name: &'a str,
+    pub body: &'a str,
+    pub now_ms: i64,
+}
+
+pub fn insert(c: NewComment<'_>) -> Statement {
+    Statement::new(
+        "INSERT INTO ticket_comments (site_id, ticket_id, visibility, author_kind, author_id,
+                                      author_name, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        vec![
+            Value::from(c.site_id),
+            Value::from(c.ticket_id),
+            Value::from(c.visibility),
+            Value::from(c.author_kind),
+            Value::from(c.author_id),
+            Value::from(c.author_name),
+            Value::from(c.body),
+            Value::from(c.now_ms),
+        ],
+    )
+}
+
+/// Every comment of a ticket (found by its code), oldest first.
+pub fn for_ticket_by_code(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "SELECT c.id, c.visibility, c.author_kind, c.author_id, c.author_name, c.body,
+                c.created_at
+         FROM ticket_comments c
+         JOIN tickets t ON t.site_id = c.site_id AND t.id = c.ticket_id
+         WHERE c.site_id = ?1 AND t.code = ?2
+         ORDER BY c.created_at, c.id",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}
+
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM ticket_comments WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}

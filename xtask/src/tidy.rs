@@ -1,0 +1,254 @@
+//! Architecture invariants as tests (rust-analyzer's "tidy" tests): rules ARCHITECTURE.md
+//! states about the source tree, checked by reading it, so they hold as the code changes.
+//! They run with the workspace's tests (`cargo test -p xtask`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// Every file under `dir` (recursively) whose name ends with one of `extensions`.
+fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if extensions
+                .iter()
+                .any(|ext| path.extension().is_some_and(|e| e == *ext))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The code of a Rust file without its `#[cfg(test)]` module (which is always last, by
+/// convention here): tests may hold SQL and markup that production code may not.
+fn production_code(source: &str) -> &str {
+    source
+        .find("#[cfg(test)]\nmod tests")
+        .map_or(source, |at| &source[..at])
+}
+
+/// The names in a `[section]` of a Cargo.toml (`name.workspace = true` or `name = …`).
+fn dependency_names(manifest: &str, section: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == section;
+            continue;
+        }
+        if inside && !line.is_empty() && !line.starts_with('#') {
+            let name = line.split(['=', '.', ' ']).next().unwrap_or_default();
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+#[test]
+fn shared_does_no_io_and_depends_on_no_runtime() {
+    // What the domain may use: derive and error macros, and id formats. Anything that reaches
+    // a network, a file, a database, a clock or a browser does not belong in `shared`.
+    const ALLOWED: &[&str] = &["serde", "serde_json", "thiserror", "uuid"];
+    let manifest = read(&root().join("shared/Cargo.toml"));
+    let names = dependency_names(&manifest, "[dependencies]");
+    assert!(names.contains(&"serde".to_owned()), "parsed: {names:?}");
+    for name in &names {
+        assert!(
+            ALLOWED.contains(&name.as_str()),
+            "shared depends on `{name}`; shared is pure domain code (ARCHITECTURE.md)"
+        );
+    }
+    for file in files(&root().join("shared/src"), &["rs"]) {
+        let code = production_code(&read(&file)).to_owned();
+        for forbidden in [
+            "std::fs",
+            "std::net",
+            "std::time::SystemTime",
+            "std::env",
+            "std::process",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{} uses {forbidden}; shared does no I/O",
+                file.display()
+            );
+        }
+    }
+}
+
+/// SQL statement openers, as they appear at the start of a string literal.
+const SQL_OPENERS: &[&str] = &[
+    "\"SELECT ",
+    "\"INSERT ",
+    "\"UPDATE ",
+    "\"DELETE ",
+    "\"WITH ",
+    "\"REPLACE ",
+    "\"CREATE ",
+    "\"DROP ",
+    "\"ALTER ",
+];
+
+#[test]
+fn sql_text_lives_only_in_functions_src_sql() {
+    let src = root().join("functions/src");
+    let sql_dir = src.join("sql");
+    let mut offenders = Vec::new();
+    for file in files(&src, &["rs"]) {
+        if file.starts_with(&sql_dir) {
+            continue;
+        }
+        let source = read(&file);
+        let code = production_code(&source);
+        // Case-sensitive: SQL here is written in capitals ("Delete tickets" is a page title).
+        for opener in SQL_OPENERS {
+            if code.contains(opener) {
+                offenders.push(format!("{} ({})", file.display(), opener.trim_matches('"')));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "SQL text outside functions/src/sql/: {offenders:?}"
+    );
+}
+
+#[test]
+fn sql_statements_bind_parameters_and_never_format_text() {
+    // Values may be formatted (a LIKE pattern is built, then bound); SQL text may not.
+    for file in files(&root().join("functions/src/sql"), &["rs"]) {
+        let source = read(&file);
+        let code = production_code(&source);
+        for builder in ["format!(", "push_str(", "String::from(", "to_string() +"] {
+            for (at, _) in code.match_indices(builder) {
+                let call: String = code[at..].chars().take(120).collect();
+                let call = call
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase();
+                assert!(
+                    !SQL_KEYWORDS.iter().any(|k| call.contains(k)),
+                    "{} builds SQL text at runtime: {call}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+/// Words that only SQL text holds.
+const SQL_KEYWORDS: &[&str] = &[
+    "SELECT ", "INSERT ", "UPDATE ", "DELETE ", " WHERE ", " FROM ",
+];
+
+#[test]
+fn visitor_selects_go_through_the_visitor_column_list() {
+    // A visitor route reads a ticket only through `visitor_columns!()`, so nothing internal
+    // (assignee, priority, requester, notes) is even selected. The SQL functions for visitor
+    // routes are named for them.
+    let source = read(&root().join("functions/src/sql/tickets.rs"));
+    let code = production_code(&source);
+    let mut checked = 0;
+    for function in code.split("\npub fn ").skip(1) {
+        let name = function.split('(').next().unwrap_or_default();
+        let body = function.split("\n}\n").next().unwrap_or_default();
+        if (name.contains("visitor") || name.contains("idempotency")) && body.contains("SELECT") {
+            checked += 1;
+            assert!(
+                body.contains("visitor_columns!()"),
+                "sql::tickets::{name} selects for a visitor without visitor_columns!()"
+            );
+            assert!(
+                !body.contains("SELECT *") && !body.contains(".*"),
+                "sql::tickets::{name} selects every column"
+            );
+        }
+    }
+    assert!(
+        checked >= 3,
+        "found only {checked} visitor selects; did names change?"
+    );
+}
+
+#[test]
+fn the_widget_writes_no_inline_style() {
+    // A strict CSP (no 'unsafe-inline' styles) must keep working on host pages: the widget
+    // styles itself only through constructable stylesheets.
+    let mut offenders = Vec::new();
+    for file in files(&root().join("widget/src"), &["rs", "js"]) {
+        let source = read(&file);
+        let code = production_code(&source);
+        for forbidden in [
+            "style().set_css_text",
+            ".style.cssText",
+            "set_attribute(\"style\"",
+            "setAttribute('style'",
+            "setAttribute(\"style\"",
+            "cssText",
+            "createElement('style')",
+            "create_element(\"style\")",
+            "insertRule",
+        ] {
+            if code.contains(forbidden) {
+                offenders.push(format!("{}: {forbidden}", file.display()));
+            }
+        }
+    }
+    // Setting a custom property through the CSSOM (`style.setProperty('--tb-accent', …)`) is
+    // allowed: CSP governs style attributes and elements, not CSSOM writes, and it is how the
+    // loader applies `data-accent` without building CSS text from an attribute.
+    let loader = read(&root().join("www/widget.js"));
+    for forbidden in [
+        "innerHTML",
+        "setAttribute('style'",
+        "createElement('style')",
+        "cssText",
+    ] {
+        if loader.contains(forbidden) {
+            offenders.push(format!("www/widget.js: {forbidden}"));
+        }
+    }
+    assert!(offenders.is_empty(), "inline style writes: {offenders:?}");
+}
+
+#[test]
+fn the_rules_catch_what_they_look_for() {
+    // The checks above must be able to fail: each one's pattern, on a made-up offender.
+    let code = "let s = Statement::new(\"SELECT id FROM t\", vec![]);";
+    assert!(SQL_OPENERS.iter().any(|o| code.contains(o)));
+    assert!(
+        !SQL_OPENERS
+            .iter()
+            .any(|o| "layout(\"Delete tickets\")".contains(o))
+    );
+    let manifest =
+        "[dependencies]\nserde.workspace = true\nworker = \"0.8\"\n[dev-dependencies]\nx = 1\n";
+    assert_eq!(
+        dependency_names(manifest, "[dependencies]"),
+        ["serde", "worker"]
+    );
+    let built = "format!(\"SELECT {} FROM t\", x)".to_ascii_uppercase();
+    assert!(SQL_KEYWORDS.iter().any(|k| built.contains(k)));
+    let with_tests = "fn a() {}\n#[cfg(test)]\nmod tests { \"SELECT \" }";
+    assert_eq!(production_code(with_tests), "fn a() {}\n");
+}
