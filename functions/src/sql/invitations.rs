@@ -115,3 +115,12 @@ pub fn revoke(site_id: i64, id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(id)],
     )
 }
+
+/// Every invitation past its expiry, used or not, of every site: the scheduled purge
+/// (`service::maintenance`). Its link is dead either way.
+pub fn delete_expired(now: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM invitations WHERE expires_at < ?1",
+        vec![Value::from(now)],
+    )
+}

@@ -121,3 +121,12 @@ pub fn delete_expired_of(operator_id: &str, idle_before: i64, created_before: i6
         ],
     )
 }
+
+/// Every expired session, of every operator: the scheduled purge (`service::maintenance`).
+/// Sessions belong to people, not to a site, so there is no site to scope it to.
+pub fn delete_expired(idle_before: i64, created_before: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2",
+        vec![Value::from(idle_before), Value::from(created_before)],
+    )
+}

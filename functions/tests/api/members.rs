@@ -102,6 +102,19 @@ fn an_invitation_expires_after_seven_days() {
     assert_eq!(r.status, 410);
     assert!(String::from_utf8_lossy(&r.body).contains("already used or has expired"));
     assert_eq!(app.count("SELECT COUNT(*) FROM site_members"), 3);
+
+    // The scheduled upkeep forgets it.
+    let expires = app.rows("SELECT expires_at FROM invitations", vec![])[0]["expires_at"]
+        .as_i64()
+        .unwrap();
+    let now = ticketbooth_shared::timestamp::Timestamp::from_millis(expires + 1);
+    let expired = pollster::block_on(ticketbooth_functions::service::maintenance::expire(
+        app.db(),
+        now,
+    ))
+    .unwrap();
+    assert_eq!(expired.invitations, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations"), 0);
 }
 
 #[test]

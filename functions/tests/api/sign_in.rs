@@ -276,3 +276,26 @@ fn a_new_session_opens_on_the_site_where_the_role_is_highest() {
         "admin of Strict beats guest of Acme"
     );
 }
+
+#[test]
+fn the_scheduled_upkeep_deletes_abandoned_sessions() {
+    use ticketbooth_functions::service::maintenance;
+    use ticketbooth_functions::service::sessions::IDLE_TIMEOUT_MS;
+    use ticketbooth_shared::timestamp::Timestamp;
+    let app = spawn();
+    app.sign_in("ann@acme.example");
+    let seen = app.rows("SELECT last_seen_at FROM sessions", vec![])[0]["last_seen_at"]
+        .as_i64()
+        .unwrap();
+    let run = |at: i64| {
+        pollster::block_on(maintenance::expire(app.db(), Timestamp::from_millis(at))).unwrap()
+    };
+    assert_eq!(
+        run(seen + IDLE_TIMEOUT_MS).sessions,
+        0,
+        "not yet idle for 12 h"
+    );
+    assert_eq!(sessions(&app), 1);
+    assert_eq!(run(seen + IDLE_TIMEOUT_MS + 1).sessions, 1);
+    assert_eq!(sessions(&app), 0);
+}
