@@ -15,7 +15,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 
 import { launchBrowser } from './support/browser.mjs';
 import { addOperator, signIn } from './support/operators.mjs';
-import { ROOT, startWorker } from './support/wrangler.mjs';
+import { ROOT, runWrangler, startWorker } from './support/wrangler.mjs';
 
 const OUTPUT = join(ROOT, 'tests', 'output');
 
@@ -240,5 +240,31 @@ test('site settings are validated and reach the public config', async () => {
   await popup.waitForLoadState();
   await popup.locator('[data-ready]').waitFor({ state: 'attached', timeout: 15_000 });
   await popup.close();
+  await page.close();
+});
+
+test("the README's local demo sign-in works on the seed", async () => {
+  await runWrangler(['d1', 'execute', 'DB', '--local', '--persist-to', worker.persistDir,
+    '--file', join(ROOT, 'xtask', 'seed', 'demo.sql')]);
+  const page = await browser.newPage();
+  await signIn(page, worker, { email: 'owner@demo.example', password: 'ticketbooth-demo' });
+  assert.match(await page.locator('header.topbar').innerText(), /Dana Demo · owner/);
+  const sites = await page.getByLabel('Site').locator('option').allTextContents();
+  assert.deepEqual(sites.sort(), ['Acme Inc.', 'Ticketbooth demo']);
+  const res = await fetch(`${worker.baseUrl}/app/tickets`, {
+    headers: { authorization: 'Bearer tbo_demo_local_dev_token_not_for_production' },
+  });
+  assert.equal(res.status, 200);
+
+  // On a 390 px phone the settings pages fit without sideways scrolling.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/app/settings/site', '/app/settings/members', '/app/settings/tokens']) {
+    await page.goto(`${worker.baseUrl}${path}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${path} is ${width} px wide`);
+  }
+  await page.screenshot({ path: join(OUTPUT, 'auth-tokens-phone.png'), fullPage: true });
+  await page.goto(`${worker.baseUrl}/app/settings/members`);
+  await page.screenshot({ path: join(OUTPUT, 'auth-members-phone.png'), fullPage: true });
   await page.close();
 });

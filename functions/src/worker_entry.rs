@@ -97,8 +97,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     match result {
         Ok(expired) => console_log!(
-            "scheduled: expired {} idempotency keys",
-            expired.idempotency_keys
+            "scheduled: expired {} idempotency keys, {} sessions, {} invitations",
+            expired.idempotency_keys,
+            expired.sessions,
+            expired.invitations
         ),
         // Logged, not retried: the next run deletes the same rows and more.
         Err(e) => console_error!("scheduled: {e}"),

@@ -1,7 +1,8 @@
 //! Cross-site request forgery: every state-changing request a browser makes with the session
 //! cookie must prove it comes from our own pages. Two independent checks, both required:
 //! the browser's own word on where the request came from (`Sec-Fetch-Site`, or else `Origin`),
-//! and the per-sign-in token every form of ours carries in a hidden field.
+//! and the session's token every form of ours carries in a hidden field (derived from the
+//! session id: `service::sessions::csrf_token`).
 //!
 //! Requests with `Authorization: Bearer` skip both: a browser never attaches that header on
 //! its own, so a forged cross-site request cannot carry it.
@@ -9,6 +10,7 @@
 use super::html::Html;
 use crate::http::Request;
 use crate::http::error::ApiError;
+use crate::service::Refusal;
 use crate::service::operators::{Credential, Operator};
 
 /// The hidden form field's name.
@@ -21,12 +23,13 @@ pub fn check(req: &Request, op: &Operator, submitted: Option<&str>) -> Result<()
         return Ok(());
     }
     if !same_origin(req) {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::Refused(Refusal::CrossSite));
     }
     let submitted = submitted.or_else(|| req.header("x-csrf-token"));
     match submitted {
         Some(token) if constant_time_eq(token.as_bytes(), op.csrf_token.as_bytes()) => Ok(()),
-        _ => Err(ApiError::Forbidden),
+        // Most often a page left open across a sign-out and a new sign-in.
+        _ => Err(ApiError::Refused(Refusal::FormExpired)),
     }
 }
 

@@ -3,6 +3,8 @@
 //! service, render. Refusals re-render the page with the reason, status and typed values.
 
 use serde::Deserialize;
+use ticketbooth_shared::FieldError;
+use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::role::Role;
 
 use super::settings_views::{self as pages, NewSiteForm, SitePage};
@@ -34,11 +36,18 @@ pub async fn handle<E: Executor>(
             let notice = match req.query.as_str() {
                 "done=role" => Some(Ok("Role changed.")),
                 "done=removed" => Some(Ok("Member removed.")),
+                "done=revoked" => Some(Ok("Invitation revoked: its link no longer works.")),
                 _ => None,
             };
             Ok(Response::html(200, pages::members(op, &list, None, notice)))
         }
         SettingsPage::Member(id) => change_member(app, req, op, &id, fresh).await,
+        SettingsPage::Invitation(id) => {
+            let form: CsrfOnly = form::parse(req)?;
+            csrf::check(req, op, form.csrf.as_deref())?;
+            members::revoke_invitation(&app.db, op, &id).await?;
+            Ok(redirect("/app/settings/members?done=revoked"))
+        }
         SettingsPage::Tokens if post => create_token(app, req, op, fresh).await,
         SettingsPage::Tokens => {
             let tokens = api_tokens::list(&app.db, op).await?;
@@ -65,6 +74,11 @@ pub async fn handle<E: Executor>(
     }
 }
 
+/// A form field with a value no page of ours offers.
+fn invalid(field: &'static str, error: FieldError) -> ApiError {
+    ApiError::Validation(ValidationErrors([(field, error)].into_iter().collect()))
+}
+
 #[derive(Deserialize)]
 struct CsrfOnly {
     csrf: Option<String>,
@@ -86,11 +100,7 @@ async fn invite<E: Executor>(
     }
     let form: Form = form::parse(req)?;
     csrf::check(req, op, form.csrf.as_deref())?;
-    let role = Role::parse(&form.role).map_err(|e| {
-        ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
-            [("role", e)].into_iter().collect(),
-        ))
-    })?;
+    let role = Role::parse(&form.role).map_err(|e| invalid("role", e))?;
     let result = members::invite(
         &app.db,
         op,
@@ -136,20 +146,8 @@ async fn change_member<E: Executor>(
     csrf::check(req, op, form.csrf.as_deref())?;
     let change = match form.action.as_str() {
         "remove" => Change::Remove,
-        "role" => Change::Role(Role::parse(&form.role).map_err(|e| {
-            ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
-                [("role", e)].into_iter().collect(),
-            ))
-        })?),
-        _ => {
-            return Err(ApiError::Validation(
-                ticketbooth_shared::new_ticket::ValidationErrors(
-                    [("action", ticketbooth_shared::FieldError::InvalidFormat)]
-                        .into_iter()
-                        .collect(),
-                ),
-            ));
-        }
+        "role" => Change::Role(Role::parse(&form.role).map_err(|e| invalid("role", e))?),
+        _ => return Err(invalid("action", FieldError::InvalidFormat)),
     };
     match members::change(&app.db, op, member_id, change).await {
         Ok(()) if change == Change::Remove && member_id == op.id => Ok(redirect("/app/tickets")),

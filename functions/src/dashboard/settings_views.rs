@@ -146,13 +146,19 @@ pub fn members(
         if !list.pending.is_empty() {
             h.raw("<h2>Pending invitations</h2><ul class=\"plain\">");
             for p in &list.pending {
-                h.raw("<li>")
+                h.raw("<li><form class=\"inline\" method=\"post\" action=\"/app/settings/invitations/")
+                    .text(&p.id)
+                    .raw("\">");
+                csrf::field(h, op);
+                h.raw("<span>")
                     .text(&p.email)
                     .raw(" · ")
                     .text(&p.role)
                     .raw(" · expires ");
                 time(h, p.expires_at);
-                h.raw("</li>");
+                h.raw("</span><button class=\"danger\">Revoke <span class=\"visually-hidden\">invitation of ")
+                    .text(&p.email)
+                    .raw("</span></button></form></li>");
             }
             h.raw("</ul>");
         }

@@ -134,6 +134,8 @@ pub enum SettingsPage {
     Members,
     /// `POST /app/settings/members/{operator id}`: change role or remove.
     Member(String),
+    /// `POST /app/settings/invitations/{invitation id}`: revokes a pending invitation.
+    Invitation(String),
     /// `GET` lists API tokens, `POST` creates one.
     Tokens,
     /// `POST /app/settings/tokens/{token id}`: revokes it.
@@ -172,6 +174,7 @@ impl Route {
                 let page = match rest {
                     ["members"] => SettingsPage::Members,
                     ["members", id] => SettingsPage::Member(hex_id(id, 32)?),
+                    ["invitations", id] => SettingsPage::Invitation(hex_id(id, 32)?),
                     ["tokens"] => SettingsPage::Tokens,
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
@@ -235,7 +238,9 @@ impl Route {
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)
                 | AppPage::Bulk
-                | AppPage::Settings(SettingsPage::Member(_) | SettingsPage::Token(_)),
+                | AppPage::Settings(
+                    SettingsPage::Member(_) | SettingsPage::Invitation(_) | SettingsPage::Token(_),
+                ),
             ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).

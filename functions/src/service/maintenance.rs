@@ -3,7 +3,8 @@
 
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::sql::{self, idempotency_keys};
+use super::sessions as sessions_service;
+use crate::sql::{self, idempotency_keys, invitations, sessions};
 use crate::store::{Executor, StoreError, decode_first};
 
 /// How long a create's Idempotency-Key is honoured: long enough for any client's retries
@@ -15,13 +16,26 @@ pub const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expired {
     pub idempotency_keys: i64,
+    /// Sessions past their idle or absolute expiry (a session is also deleted when it is next
+    /// used, or when its operator signs in again; this catches the abandoned ones).
+    pub sessions: i64,
+    /// Invitations past their expiry.
+    pub invitations: i64,
 }
 
 pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, StoreError> {
-    let cutoff = now.millis() - IDEMPOTENCY_KEY_TTL_MS;
+    let now = now.millis();
+    let cutoff = now - IDEMPOTENCY_KEY_TTL_MS;
     let rows = db
         .batch(vec![
             idempotency_keys::delete_claimed_before(cutoff),
+            sql::changes(),
+            sessions::delete_expired(
+                now - sessions_service::IDLE_TIMEOUT_MS,
+                now - sessions_service::ABSOLUTE_TIMEOUT_MS,
+            ),
+            sql::changes(),
+            invitations::delete_expired(now),
             sql::changes(),
         ])
         .await?;
@@ -29,8 +43,16 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
     struct Count {
         n: i64,
     }
-    let count: Option<Count> = decode_first(rows.into_iter().nth(1).unwrap_or_default())?;
+    // Every other result is a `changes()` count.
+    let mut counts = rows
+        .into_iter()
+        .skip(1)
+        .step_by(2)
+        .map(|rows| decode_first::<Count>(rows).map(|count| count.map_or(0, |c| c.n)));
+    let mut next = || counts.next().unwrap_or(Ok(0));
     Ok(Expired {
-        idempotency_keys: count.map_or(0, |c| c.n),
+        idempotency_keys: next()?,
+        sessions: next()?,
+        invitations: next()?,
     })
 }

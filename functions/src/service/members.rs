@@ -2,6 +2,7 @@
 //! inviting someone by email. Owners and admins only; only an owner touches the owner role.
 
 use ticketbooth_shared::hex;
+use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::requester::Email;
 use ticketbooth_shared::role::{Action, Role};
 use ticketbooth_shared::timestamp::Timestamp;
@@ -63,9 +64,7 @@ pub async fn invite<E: Executor>(
         return Err(Refusal::OwnerOnly.into());
     }
     let email = Email::parse(email).map_err(|e| {
-        ServiceError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
-            [("email", e)].into_iter().collect(),
-        ))
+        ServiceError::Validation(ValidationErrors([("email", e)].into_iter().collect()))
     })?;
     let email = normalize_email(email.as_ref());
     let token = hex::encode(&secret);
@@ -130,6 +129,20 @@ pub async fn change<E: Executor>(
     // so not applying means the last-owner rule said no.
     if results.last().is_none_or(Vec::is_empty) {
         return Err(Refusal::LastOwner.into());
+    }
+    Ok(())
+}
+
+/// Revokes a pending invitation of the operator's site: its link stops working.
+pub async fn revoke_invitation<E: Executor>(
+    db: &E,
+    op: &Operator,
+    id: &str,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageMembers)?;
+    let revoked = db.batch(vec![invitations::revoke(op.site_id, id)]).await?;
+    if revoked.iter().all(Vec::is_empty) {
+        return Err(ServiceError::NotFound);
     }
     Ok(())
 }

@@ -63,6 +63,10 @@ pub enum Refusal {
     NoSites,
     #[error("This form was sent from another site. Open the page in Ticketbooth and try again.")]
     CrossSite,
+    #[error(
+        "This form has expired (you signed out, or in again, since it was opened). Reload the page and try again."
+    )]
+    FormExpired,
     #[error("A site needs at least one owner: make someone else an owner first.")]
     LastOwner,
     #[error("Only an owner can make someone an owner or change an owner's role.")]
@@ -82,7 +86,9 @@ impl Refusal {
     pub fn status(self) -> u16 {
         match self {
             Refusal::InvalidCredentials => 401,
-            Refusal::NoSites | Refusal::CrossSite | Refusal::OwnerOnly => 403,
+            Refusal::NoSites | Refusal::CrossSite | Refusal::FormExpired | Refusal::OwnerOnly => {
+                403
+            }
             Refusal::LastOwner | Refusal::AccountWithoutPassword | Refusal::SiteKeyTaken => 409,
             Refusal::InvitationInvalid => 410,
         }
@@ -93,6 +99,7 @@ impl Refusal {
             Refusal::InvalidCredentials => "invalid_credentials",
             Refusal::NoSites => "no_sites",
             Refusal::CrossSite => "cross_site_request",
+            Refusal::FormExpired => "csrf_token_invalid",
             Refusal::LastOwner => "last_owner",
             Refusal::OwnerOnly => "owner_only",
             Refusal::InvitationInvalid => "invitation_invalid",

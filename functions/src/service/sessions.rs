@@ -70,12 +70,15 @@ pub async fn start<E: Executor>(
 ) -> Result<NewSession, ServiceError> {
     let cookie_value = hex::encode(&session_id);
     let id_hash = sha256::hex_digest(cookie_value.as_bytes());
-    db.batch(vec![sessions::insert(
-        &id_hash,
-        operator_id,
-        site_id,
-        now.millis(),
-    )])
+    let now = now.millis();
+    db.batch(vec![
+        sessions::delete_expired_of(
+            operator_id,
+            now - IDLE_TIMEOUT_MS,
+            now - ABSOLUTE_TIMEOUT_MS,
+        ),
+        sessions::insert(&id_hash, operator_id, site_id, now),
+    ])
     .await?;
     Ok(NewSession {
         cookie_value,

@@ -106,3 +106,21 @@ pub fn add_member(token_hash: &str, operator_email: &str, now: i64) -> Statement
         ],
     )
 }
+
+/// Revokes one of the site's pending invitations; returns its id when it was pending.
+pub fn revoke(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM invitations WHERE site_id = ?1 AND id = ?2 AND accepted_at IS NULL
+         RETURNING id",
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// Every invitation past its expiry, used or not, of every site: the scheduled purge
+/// (`service::maintenance`). Its link is dead either way.
+pub fn delete_expired(now: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM invitations WHERE expires_at < ?1",
+        vec![Value::from(now)],
+    )
+}

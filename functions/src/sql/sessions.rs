@@ -107,3 +107,26 @@ pub fn delete_all_of_operator(id_hash: &str) -> Statement {
         vec![Value::from(id_hash)],
     )
 }
+
+/// Deletes an operator's expired sessions (idle since `idle_before` or created before
+/// `created_before`): run when they sign in, so abandoned sessions do not pile up.
+pub fn delete_expired_of(operator_id: &str, idle_before: i64, created_before: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions
+         WHERE operator_id = ?1 AND (last_seen_at < ?2 OR created_at < ?3)",
+        vec![
+            Value::from(operator_id),
+            Value::from(idle_before),
+            Value::from(created_before),
+        ],
+    )
+}
+
+/// Every expired session, of every operator: the scheduled purge (`service::maintenance`).
+/// Sessions belong to people, not to a site, so there is no site to scope it to.
+pub fn delete_expired(idle_before: i64, created_before: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2",
+        vec![Value::from(idle_before), Value::from(created_before)],
+    )
+}

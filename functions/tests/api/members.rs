@@ -102,6 +102,19 @@ fn an_invitation_expires_after_seven_days() {
     assert_eq!(r.status, 410);
     assert!(String::from_utf8_lossy(&r.body).contains("already used or has expired"));
     assert_eq!(app.count("SELECT COUNT(*) FROM site_members"), 3);
+
+    // The scheduled upkeep forgets it.
+    let expires = app.rows("SELECT expires_at FROM invitations", vec![])[0]["expires_at"]
+        .as_i64()
+        .unwrap();
+    let now = ticketbooth_shared::timestamp::Timestamp::from_millis(expires + 1);
+    let expired = pollster::block_on(ticketbooth_functions::service::maintenance::expire(
+        app.db(),
+        now,
+    ))
+    .unwrap();
+    assert_eq!(expired.invitations, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations"), 0);
 }
 
 #[test]
@@ -234,6 +247,20 @@ fn member_changes_need_the_csrf_token() {
     );
     assert_eq!(r.status, 403);
     assert_eq!(role_of(&app, MIA).as_deref(), Some("member"));
+
+    let csrf = csrf_of(&app, &ann);
+    let r = app.form(
+        "/app/settings/members",
+        Some(&ann),
+        &[
+            ("csrf", &csrf),
+            ("email", "not-an-email"),
+            ("role", "member"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(String::from_utf8_lossy(&r.body).contains("<code>email</code>"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations"), 0);
 }
 
 #[test]
@@ -279,4 +306,32 @@ fn an_account_without_a_password_gets_one_only_from_a_command_line_invitation() 
     let session = app.sign_in("old@acme.example");
     let (_, html) = app.page("/app/tickets", &session);
     assert!(html.contains("Olivia Old · owner"));
+}
+
+#[test]
+fn a_pending_invitation_can_be_revoked_and_its_link_dies() {
+    let app = spawn();
+    let ann = app.sign_in("ann@acme.example");
+    let link = invite(&app, &ann, "maybe@example.com", "member");
+    let id = app.rows("SELECT id FROM invitations", vec![])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/app/settings/invitations/{id}");
+    assert_eq!(app.form(&path, Some(&ann), &[]).status, 403, "CSRF");
+    let mia = app.sign_in("mia@acme.example");
+    let mia_csrf = csrf_of(&app, &mia);
+    assert_eq!(
+        app.form(&path, Some(&mia), &[("csrf", &mia_csrf)]).status,
+        403,
+        "a member"
+    );
+    let csrf = csrf_of(&app, &ann);
+    let r = app.form(&path, Some(&ann), &[("csrf", &csrf)]);
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/app/settings/members?done=revoked"))
+    );
+    assert_eq!(app.get(&link, &[]).status, 410);
+    assert_eq!(app.form(&path, Some(&ann), &[("csrf", &csrf)]).status, 404);
 }

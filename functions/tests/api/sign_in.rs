@@ -155,7 +155,13 @@ fn an_idle_session_expires_and_a_used_one_is_renewed() {
     );
     app.advance(13 * HOUR);
     assert!(!signed_in(&app, &session), "13 h idle: over");
-    assert_eq!(sessions(&app), 0, "an expired session is deleted");
+    assert_eq!(sessions(&app), 0, "an expired session is deleted when used");
+
+    // One never used again is deleted when its operator next signs in.
+    app.sign_in("ann@acme.example");
+    app.advance(13 * HOUR);
+    app.sign_in("ann@acme.example");
+    assert_eq!(sessions(&app), 1);
 }
 
 #[test]
@@ -176,6 +182,7 @@ fn signing_out_kills_the_cookie_and_needs_the_csrf_token() {
     let session = app.sign_in("ann@acme.example");
     let r = app.form("/app/logout", Some(&session), &[]);
     assert_eq!(r.status, 403, "no token: another site cannot sign us out");
+    assert!(String::from_utf8_lossy(&r.body).contains("This form has expired"));
     assert!(signed_in(&app, &session));
 
     let token = csrf_of(&app, &session);
@@ -268,4 +275,27 @@ fn a_new_session_opens_on_the_site_where_the_role_is_highest() {
         html.contains("<option value=\"strict\" selected>"),
         "admin of Strict beats guest of Acme"
     );
+}
+
+#[test]
+fn the_scheduled_upkeep_deletes_abandoned_sessions() {
+    use ticketbooth_functions::service::maintenance;
+    use ticketbooth_functions::service::sessions::IDLE_TIMEOUT_MS;
+    use ticketbooth_shared::timestamp::Timestamp;
+    let app = spawn();
+    app.sign_in("ann@acme.example");
+    let seen = app.rows("SELECT last_seen_at FROM sessions", vec![])[0]["last_seen_at"]
+        .as_i64()
+        .unwrap();
+    let run = |at: i64| {
+        pollster::block_on(maintenance::expire(app.db(), Timestamp::from_millis(at))).unwrap()
+    };
+    assert_eq!(
+        run(seen + IDLE_TIMEOUT_MS).sessions,
+        0,
+        "not yet idle for 12 h"
+    );
+    assert_eq!(sessions(&app), 1);
+    assert_eq!(run(seen + IDLE_TIMEOUT_MS + 1).sessions, 1);
+    assert_eq!(sessions(&app), 0);
 }
