@@ -13,6 +13,7 @@ use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, Element, HtmlElement,
 
 use crate::api::{self, Endpoint};
 use crate::dom::{self, Listener, attr, focus, show};
+use crate::from_js::from_js;
 use crate::i18n::{self, Strings};
 use crate::state::{Contact, Draft, Effect, Field, Msg, Screen, State, update};
 use crate::storage::Store;
@@ -158,9 +159,8 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
     if MOUNTED.replace(true) {
         return;
     }
-    let options: MountOptions = match serde_wasm_bindgen::from_value(options) {
-        Ok(o) => o,
-        Err(e) => return warn(&format!("Ticketbooth: bad mount options: {e}")),
+    let Some(options) = from_js::<MountOptions>(options) else {
+        return warn("Ticketbooth: mount needs {site, api, locale, open}");
     };
     if options.site.is_empty() {
         return warn("Ticketbooth: the script tag needs data-site");
@@ -300,17 +300,26 @@ fn expose(api: &JsValue) -> Vec<Closure<dyn FnMut(JsValue)>> {
         .collect()
 }
 
-/// A call on `window.Ticketbooth` as a message; arguments through serde-wasm-bindgen into
-/// `shared::api`'s types. A malformed argument is the host page's bug: it is reported on the
+/// A call on `window.Ticketbooth` as a message; arguments read into `shared::api`'s types
+/// (`from_js`). A malformed argument is the host page's bug: it is reported on the
 /// console and the call does nothing.
 fn host_call(name: &str, arg: JsValue) -> Option<Msg> {
     fn read<T: for<'de> Deserialize<'de> + Default>(name: &str, arg: JsValue) -> Option<T> {
         if arg.is_undefined() || arg.is_null() {
             return Some(T::default());
         }
-        serde_wasm_bindgen::from_value(arg)
-            .map_err(|e| warn(&format!("Ticketbooth.{name}: {e}")))
-            .ok()
+        let value = from_js(arg);
+        if value.is_none() {
+            warn(
+                &[
+                    "Ticketbooth.",
+                    name,
+                    ": the argument does not have the documented shape",
+                ]
+                .concat(),
+            );
+        }
+        value
     }
     Some(match name {
         "open" => Msg::Open,
@@ -344,10 +353,12 @@ pub fn fresh_key() -> String {
     }
     let mut bytes = [0u8; 16];
     let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
         .hyphenated()
-        .to_string()
+        .encode_lower(&mut text)
+        .to_owned()
 }
 
 impl App {

@@ -15,6 +15,7 @@ mod random;
 mod setup;
 mod test;
 mod tools;
+mod wasm_imports;
 mod widget;
 mod wrangler;
 
