@@ -115,10 +115,10 @@ impl Ui {
         match &state.screen {
             Screen::Home if state.disabled() => &self.home.heading,
             Screen::Home => &self.home.cta,
-            Screen::Contact if !state.contact_input.name.is_empty() => self.contact.email.input(),
-            Screen::Contact => self.contact.name.input(),
-            Screen::Form if !state.draft.subject.is_empty() => self.form.description.input(),
-            Screen::Form => self.form.subject.input(),
+            Screen::Contact if !state.contact_input.name.is_empty() => self.contact.email.element(),
+            Screen::Contact => self.contact.name.element(),
+            Screen::Form if !state.draft.subject.is_empty() => self.form.description.element(),
+            Screen::Form => self.form.subject.element(),
             Screen::Done { .. } => &self.done.heading,
             Screen::Tickets => &self.tickets.heading,
         }
@@ -126,10 +126,10 @@ impl Ui {
 
     fn field(&self, field: Field) -> &HtmlElement {
         match field {
-            Field::Name => self.contact.name.input(),
-            Field::Email => self.contact.email.input(),
-            Field::Subject => self.form.subject.input(),
-            Field::Description => self.form.description.input(),
+            Field::Name => self.contact.name.element(),
+            Field::Email => self.contact.email.element(),
+            Field::Subject => self.form.subject.element(),
+            Field::Description => self.form.description.element(),
         }
     }
 }
@@ -165,9 +165,8 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
     if options.site.is_empty() {
         return warn("Ticketbooth: the script tag needs data-site");
     }
-    let Ok(launcher) = launcher.dyn_into::<HtmlElement>() else {
-        return warn("Ticketbooth: mount needs the loader's launcher button");
-    };
+    // What the loader passes (its launcher button); unchecked: a check is one more import.
+    let launcher: HtmlElement = launcher.unchecked_into();
     let Some((host, shadow, root)) = adopt(&launcher) else {
         return warn("Ticketbooth: the launcher is not in the loader's shadow root");
     };
@@ -253,8 +252,8 @@ fn warn(message: &str) {
 /// after the loader's own (constructable, so a strict CSP needs no 'unsafe-inline'). Returns
 /// the host element, the shadow root and the `.tb` root.
 fn adopt(launcher: &HtmlElement) -> Option<(Element, ShadowRoot, Element)> {
-    let root: Element = launcher.parent_node()?.dyn_into().ok()?;
-    let shadow: ShadowRoot = root.parent_node()?.dyn_into().ok()?;
+    let root: Element = launcher.parent_node()?.unchecked_into();
+    let shadow: ShadowRoot = root.parent_node()?.unchecked_into();
     let sheet = CssStyleSheet::new().ok()?;
     sheet.replace_sync(CSS).ok()?;
     let sheets = shadow.adopted_style_sheets();
@@ -268,17 +267,18 @@ fn adopt(launcher: &HtmlElement) -> Option<(Element, ShadowRoot, Element)> {
 fn take_queue(api: &JsValue) -> Vec<(String, JsValue)> {
     let key = JsValue::from_str("q");
     let queue = js_sys::Reflect::get(api, &key).unwrap_or(JsValue::UNDEFINED);
-    if let Some(api) = api.dyn_ref::<js_sys::Object>() {
-        let _ = js_sys::Reflect::delete_property(api, &key);
+    if api.is_object() {
+        let _ = js_sys::Reflect::delete_property(api.unchecked_ref::<js_sys::Object>(), &key);
     }
-    let Ok(queue) = queue.dyn_into::<js_sys::Array>() else {
+    if !js_sys::Array::is_array(&queue) {
         return Vec::new();
-    };
+    }
     queue
+        .unchecked_into::<js_sys::Array>()
         .iter()
         .filter_map(|call| {
-            let call: js_sys::Array = call.dyn_into().ok()?;
-            Some((call.get(0).as_string()?, call.get(1)))
+            let name = js_sys::Reflect::get_u32(&call, 0).ok()?.as_string()?;
+            Some((name, js_sys::Reflect::get_u32(&call, 1).ok()?))
         })
         .collect()
 }
@@ -399,9 +399,7 @@ impl App {
             Effect::Announce { code } => self.announce(code),
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
-                    self.opened_from = dom::document()
-                        .active_element()
-                        .and_then(|e| e.dyn_into().ok());
+                    self.opened_from = dom::document().active_element().map(JsCast::unchecked_into);
                 }
                 focus(self.ui.entry(&self.state));
             }

@@ -130,7 +130,10 @@ impl<'de> de::Deserializer<'de> for De {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        let array: Array = self.0.dyn_into().map_err(|_| Invalid)?;
+        if !Array::is_array(&self.0) {
+            return Err(Invalid);
+        }
+        let array: Array = self.0.unchecked_into();
         visitor.visit_seq(Seq { array, next: 0 })
     }
 

@@ -89,8 +89,11 @@ fn skip_desc(bytes: &[u8], at: &mut usize) -> Result<(), String> {
     }
 }
 
-/// Renames the glue module's imports in `wasm`; returns the new .wasm and `(old, new)` pairs.
-pub fn shorten(wasm: &[u8]) -> Result<(Vec<u8>, Vec<(String, String)>), String> {
+/// `(old name, new name)` of each renamed import.
+pub type Renamed = Vec<(String, String)>;
+
+/// Renames the glue module's imports in `wasm`; returns the new .wasm and the renames.
+pub fn shorten(wasm: &[u8]) -> Result<(Vec<u8>, Renamed), String> {
     if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
         return Err("not a Wasm module".into());
     }
