@@ -315,8 +315,8 @@ fn crate_of(name: &str) -> String {
 }
 
 /// Runs the widget's benchmark: script start → launcher visible, script start → widget ready
-/// (Wasm mounted), and long tasks on the host page during load, in headless Chromium (printed,
-/// not asserted).
+/// (Wasm mounted), and long tasks on the host page during load, in headless Chromium (printed;
+/// any long task fails it).
 pub fn bench(root: &Path) -> Result<(), String> {
     build(root)?;
     command::run(tools::node_command(root, "node").args(["tests/widget/bench.mjs"]))
