@@ -485,3 +485,15 @@ test('a client past its budget gets 429 rate_limited with Retry-After, and nothi
   const other = await create('limited', { subject: 'Someone else' }, { headers: { 'cf-connecting-ip': '203.0.113.10' } });
   assert.equal(other.status, 201);
 });
+
+test('the demo host pages are not served by the Worker (nor deployed); the try page is', async () => {
+  // www/.assetsignore keeps www/demo/ out of the assets wrangler serves and uploads.
+  for (const path of ['/demo/', '/demo/index.html', '/demo/hostile.html']) {
+    const res = await fetch(`${worker.baseUrl}${path}`);
+    assert.notEqual(res.status, 200, path);
+    assert.doesNotMatch(await res.text(), /Northwind/, path);
+  }
+  const tryPage = await fetch(`${worker.baseUrl}/try/?site=alpha`);
+  assert.equal(tryPage.status, 200);
+  assert.match(await tryPage.text(), /Test the widget/);
+});

@@ -107,7 +107,7 @@ test('a cross-site form POST to /app/login is refused', async () => {
   // would host it: a form that signs the victim's browser in as the attacker.
   const page = await browser.newPage();
   const foreign = worker.baseUrl.replace('127.0.0.1', 'localhost');
-  await page.goto(`${foreign}/demo/try.html`);
+  await page.goto(`${foreign}/try/`);
   await page.evaluate(({ action, email, password }) => {
     const form = document.createElement('form');
     form.method = 'post';

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::{build, setup, wrangler};
+use crate::{build, demo_site, setup, wrangler};
 
-const PORT: u16 = 8787;
+pub const PORT: u16 = 8787;
 
 pub fn run(root: &Path) -> Result<(), String> {
     setup::run(root)?;
@@ -18,6 +18,7 @@ pub fn run(root: &Path) -> Result<(), String> {
     wrangler::apply_local_migrations(root)?;
     wrangler::execute_local_file(root, &root.join("xtask").join("seed").join("demo.sql"))?;
 
+    demo_site::spawn(root)?;
     let mut server = wrangler::spawn_dev(root, PORT)?;
     let started = Instant::now();
     loop {
@@ -47,7 +48,10 @@ fn print_urls() {
     println!();
     println!("Ticketbooth is running (Ctrl-C stops it):");
     println!("  API health  http://127.0.0.1:{PORT}/healthz");
-    println!("  demo page   http://localhost:{PORT}/demo/");
+    println!(
+        "  demo page   http://localhost:{}/demo/  (a host site on its own origin)",
+        demo_site::PORT
+    );
     println!("  dashboard   http://127.0.0.1:{PORT}/app/tickets");
     println!("              sign in as owner@demo.example, password ticketbooth-demo");
     println!("  JSON API    Authorization: Bearer tbo_demo_local_dev_token_not_for_production");

@@ -309,7 +309,7 @@ pub fn site_settings(op: &Operator, page: &SitePage<'_>) -> String {
                 "<script src=\"{}/widget.js\" data-site=\"{key}\" async></script>",
                 page.own_origin
             ))
-            .raw("</textarea><p><a href=\"/demo/try.html?site=")
+            .raw("</textarea><p><a href=\"/try/?site=")
             .text(key)
             .raw("\" target=\"_blank\" rel=\"noopener\">Test the widget</a> on a blank page (opens a real ticket).</p>");
     })

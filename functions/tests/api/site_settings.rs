@@ -66,7 +66,7 @@ fn saved_settings_reach_the_public_config_and_a_new_prefix_renames_nothing() {
         html.contains("data-site=&quot;acme&quot;"),
         "the embed snippet"
     );
-    assert!(html.contains("/demo/try.html?site=acme"), "the test link");
+    assert!(html.contains("/try/?site=acme"), "the test link");
 }
 
 #[test]
