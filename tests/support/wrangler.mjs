@@ -65,7 +65,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   only `key` is required, `allowed_origins` is an array, the rest default as in the migration.
  * @returns {Promise<{ baseUrl: string, port: number, persistDir: string,
  *   sql: (query: string) => Promise<Array<object>>, log: () => string,
- *   stop: () => Promise<void> }>}
+ *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startWorker({ sites = [] } = {}) {
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
@@ -89,42 +89,56 @@ export async function startWorker({ sites = [] } = {}) {
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    WRANGLER,
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir,
-      '--show-interactive-dev-session=false',
-      // Exposes `GET /__scheduled`, which runs the Cron Trigger's handler on demand.
-      '--test-scheduled'],
-    { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.add(child.pid);
   const output = [];
   const record = (chunk) => {
     output.push(chunk.toString());
     if (output.length > 400) output.splice(0, output.length - 400);
     if (process.env.TICKETBOOTH_E2E_LOG) process.stderr.write(chunk);
   };
-  child.stdout.on('data', record);
-  child.stderr.on('data', record);
-  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-
-  const stop = async () => {
+  // The current `wrangler dev` process; `restart` replaces it on the same port and database.
+  let child;
+  let exited;
+  const launch = () => {
+    child = spawn(
+      WRANGLER,
+      ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir,
+        '--show-interactive-dev-session=false',
+        // Exposes `GET /__scheduled`, which runs the Cron Trigger's handler on demand.
+        '--test-scheduled'],
+      { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    running.add(child.pid);
+    child.stdout.on('data', record);
+    child.stderr.on('data', record);
+    exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  };
+  const kill = async (signal) => {
     if (running.delete(child.pid)) {
-      killGroup(child.pid, 'SIGTERM');
+      killGroup(child.pid, signal);
       const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     }
+  };
+  const stop = async () => {
+    await kill('SIGTERM');
     await rm(persistDir, { recursive: true, force: true });
   };
+  /** Kills the Worker mid-flight (SIGKILL: no graceful shutdown) and starts it again. */
+  const restart = async () => {
+    await kill('SIGKILL');
+    launch();
+    await waitForHealth(baseUrl, exited, () => output.join(''));
+  };
 
+  launch();
   try {
     await waitForHealth(baseUrl, exited, () => output.join(''));
   } catch (error) {
     await stop();
     throw error;
   }
-  return { baseUrl, port, persistDir, sql, log: () => output.join(''), stop };
+  return { baseUrl, port, persistDir, sql, log: () => output.join(''), stop, restart };
 }
 
 /** Runs wrangler to completion; resolves with its stdout, rejects with its output. */
