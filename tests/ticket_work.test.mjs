@@ -115,9 +115,10 @@ async function postFromPage(page, action, fields) {
   return response.status();
 }
 
-/** The CSRF token this operator's forms carry (tied to their sign-in). */
-/** The CSRF token of the page's session: SHA-256 of "csrf:" and the session id (ARCHITECTURE.md),
- * for posting forms a role's page does not show. */
+/**
+ * The CSRF token of the page's session, as its forms carry it: SHA-256 of "csrf:" and the
+ * session id (ARCHITECTURE.md). Derived, because a guest's page has no form to read it from.
+ */
 async function csrfOf(page) {
   const session = (await page.context().cookies()).find((c) => c.name.endsWith('tb_session'));
   return createHash('sha256').update(`csrf:${session.value}`).digest('hex');
@@ -201,6 +202,13 @@ test('an owner works a ticket through its life', async () => {
     assert.ok(timeline.includes(line), `timeline misses "${line}"`);
   }
   await page.screenshot({ path: join(OUTPUT, 'ticket-work-closed.png'), fullPage: true });
+
+  // On a 390 px phone the page fits without sideways scrolling.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openTicket(page, 'TKT-1');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide on a 390 px screen`);
+  await page.screenshot({ path: join(OUTPUT, 'ticket-work-phone.png'), fullPage: true });
   await page.close();
 });
 
@@ -242,6 +250,7 @@ test('a guest sees no controls, and its direct POSTs are refused', async () => {
   const axe = await new AxeBuilder({ page }).analyze();
   assert.deepEqual(axe.violations.map(describeViolation), []);
   const before = await snapshot('TKT-2');
+  const csrf = await csrfOf(page);
   for (const [action, fields] of [
     ['status', { status: 'pending' }],
     ['comment', { comment: 'Just a note', visibility: 'internal' }],
@@ -249,7 +258,7 @@ test('a guest sees no controls, and its direct POSTs are refused', async () => {
     ['delete', { confirm: 'TKT-2' }],
   ]) {
     await openTicket(page, 'TKT-2');
-    const status = await postFromPage(page, `/app/tickets/TKT-2/${action}`, { csrf: await csrfOf(page), ...fields });
+    const status = await postFromPage(page, `/app/tickets/TKT-2/${action}`, { csrf, ...fields });
     assert.equal(status, 403, action);
   }
   assert.deepEqual(await snapshot('TKT-2'), before);
@@ -306,4 +315,24 @@ test('bulk from the list: each ticket through the state machine, the refused one
   assert.equal((await row('TKT-1')).status, 'closed');
   await page.screenshot({ path: join(OUTPUT, 'ticket-work-bulk.png'), fullPage: true });
   await page.close();
+});
+
+test('concurrent edits on D1: the losers are refused as stale, and state and events still match', async () => {
+  // Twelve comments at once through the JSON API, none naming a version: each request reads
+  // the ticket, then writes one batch led by the version-guarded event. On D1 the batches run
+  // one after another; a batch whose version moved fails its guard and rolls back whole.
+  const auth = { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' };
+  const code = 'TKT-3';
+  const before = await snapshot(code);
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    fetch(`${worker.baseUrl}/api/v1/tickets/${code}/comment`, {
+      method: 'POST', headers: auth, body: JSON.stringify({ comment: `Note ${i}` }),
+    }).then(async (res) => ({ status: res.status, body: await res.json() }))));
+  const won = answers.filter((a) => a.status === 200);
+  const lost = answers.filter((a) => a.status !== 200);
+  assert.ok(won.length >= 1, 'at least one comment went through');
+  for (const a of lost) assert.deepEqual([a.status, a.body.error.code], [409, 'stale_edit']);
+  const after = await snapshot(code);
+  assert.equal(after.counts.comments - before.counts.comments, won.length);
+  assert.equal(after.counts.events - before.counts.events, won.length, 'one event per comment, none without');
 });

@@ -363,7 +363,7 @@ describe('widget', () => {
     await context.close();
   });
 
-  test('a right-to-left host page mirrors the widget (logical properties)', async () => {
+  test('on a right-to-left page: the corner follows the page, the English text reads left-to-right', async () => {
     const { context, page } = await visit({
       beforeGoto: (p) => p.addInitScript(() => {
         document.addEventListener('DOMContentLoaded', () => { document.documentElement.dir = 'rtl'; });
@@ -374,7 +374,55 @@ describe('widget', () => {
     await launcher(page).click();
     const panelBox = await panel(page).boundingBox();
     assert.ok(panelBox.x < 100, `panel on the left: ${JSON.stringify(panelBox)}`);
-    await shot(page, '15-rtl-panel');
+    // The widget's own language decides its direction: dir="ltr" on its root, so English
+    // lines start on the left and "Hi there!" keeps its "!" at the end.
+    const text = await panel(page).evaluate((p) => {
+      const root = p.getRootNode().querySelector('.tb');
+      const h3 = p.querySelector('h3');
+      const range = document.createRange();
+      range.selectNodeContents(h3);
+      const glyphs = range.getBoundingClientRect();
+      const bang = document.createRange();
+      bang.setStart(h3.firstChild, h3.textContent.length - 1);
+      bang.setEnd(h3.firstChild, h3.textContent.length);
+      return {
+        dir: root.getAttribute('dir'),
+        lang: root.getAttribute('lang'),
+        direction: getComputedStyle(h3).direction,
+        text: h3.textContent,
+        startGap: glyphs.left - h3.getBoundingClientRect().left,
+        bangIsLast: bang.getBoundingClientRect().right >= glyphs.right - 0.5,
+      };
+    });
+    assert.deepEqual(
+      [text.dir, text.lang, text.direction, text.text],
+      ['ltr', 'en', 'ltr', 'Hi there!'],
+    );
+    assert.ok(text.startGap < 1, `the heading starts at the left edge: ${JSON.stringify(text)}`);
+    assert.ok(text.bangIsLast, `"!" is the rightmost glyph: ${JSON.stringify(text)}`);
+    await shot(page, '15-rtl-page-english-widget');
+    await context.close();
+  });
+
+  test('a transcript the server refuses is shown as a refusal, and the next send goes without it', async () => {
+    const { context, page, errors } = await visit();
+    const subject = 'Transcript with a blank line';
+    await page.evaluate((subject) => window.Ticketbooth.openTicket({
+      subject,
+      description: 'From the host chat.',
+      transcript: [{ author: 'visitor', text: '   ' }],
+    }), subject);
+    await page.getByLabel('What happened?').waitFor();
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    const status = panel(page).getByRole('status');
+    await status.filter({ hasText: /couldn.t accept/ }).waitFor();
+    assert.doesNotMatch(await status.textContent(), /highlighted/);
+    assert.equal(await panel(page).locator('[aria-invalid=true]').count(), 0);
+    await shot(page, '17-refused-transcript');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await panel(page).locator('.code').waitFor();
+    assert.equal(await ticketsWithSubject(subject), 1);
+    assert.deepEqual(errors, []);
     await context.close();
   });
 

@@ -1,6 +1,8 @@
 //! The application: one `Request` in, one `Response` out. Handlers are short — parse the
 //! request, call the service, map the result — and every error leaves through `ApiError`.
 
+use std::rc::Rc;
+
 use ticketbooth_shared::api::{CreateTicketRequest, CreateTicketResponse, VisitorTicketList};
 use ticketbooth_shared::event::{Actor, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
@@ -17,6 +19,7 @@ use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
+use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
 use crate::visitor_token::{TokenError, TokenKey};
 
@@ -27,6 +30,8 @@ pub struct App<E> {
     pub token_key: Result<TokenKey, TokenError>,
     /// Budgets for public writes (`rate_limit`).
     pub limiter: Box<dyn RateLimiter>,
+    /// Sites read recently by this isolate (`site_cache`); shared across its requests.
+    pub sites: Rc<SiteCache>,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.
@@ -100,7 +105,7 @@ async fn dispatch<E: Executor>(
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything
     // else is read or written.
-    let site = sites::load(&app.db, &site_key).await?;
+    let site = sites::load_cached(&app.db, &app.sites, &site_key, fresh.now).await?;
     *granted_origin = cors::check(req, &site)?;
     if method == "OPTIONS" {
         return Ok(cors::preflight(allow));

@@ -7,6 +7,7 @@
 //! - `password` — PBKDF2 password hashes (WebCrypto in the Worker, the `pbkdf2` crate on the host).
 //! - `random` — random bytes from the platform's CSPRNG (the Worker's ids; xtask's secrets).
 //! - `rate_limit` — budgets for public writes (Cloudflare's Rate Limiting binding).
+//! - `site_cache` — sites kept in the isolate for a bounded time (one D1 round trip a request).
 //! - `service` — what the Worker does (create tickets, visitor reads), over an `Executor`.
 //! - `sha256` — SHA-256 as hex (idempotency fingerprints, operator-token hashes).
 //! - `sql` — every SQL statement, one module per table.
@@ -24,6 +25,7 @@ pub mod random;
 pub mod rate_limit;
 pub mod service;
 pub mod sha256;
+pub mod site_cache;
 pub mod sql;
 pub mod store;
 pub mod visitor_token;

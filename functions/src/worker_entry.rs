@@ -9,6 +9,8 @@ use worker::{
     console_error, console_log, event,
 };
 
+use std::rc::Rc;
+
 use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
@@ -16,8 +18,15 @@ use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::random;
 use crate::rate_limit::Bindings;
 use crate::service::maintenance;
+use crate::site_cache::{self, SiteCache};
 use crate::store::d1::D1Executor;
 use crate::visitor_token::{TokenError, TokenKey};
+
+thread_local! {
+    /// The isolate's site cache: an isolate runs one request at a time on one thread, and
+    /// keeps its globals between requests.
+    static SITES: Rc<SiteCache> = Rc::new(SiteCache::new(site_cache::TTL_MS));
+}
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -53,6 +62,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             client: env.rate_limiter("CLIENT_WRITES")?,
             site: env.rate_limiter("SITE_WRITES")?,
         }),
+        sites: SITES.with(Rc::clone),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     let fresh = Fresh {

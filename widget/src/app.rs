@@ -13,6 +13,7 @@ use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, Element, HtmlElement,
 
 use crate::api::{self, Endpoint};
 use crate::dom::{self, Listener, attr, focus, show};
+use crate::from_js::from_js;
 use crate::i18n::{self, Strings};
 use crate::state::{Contact, Draft, Effect, Field, Msg, Screen, State, update};
 use crate::storage::Store;
@@ -114,10 +115,10 @@ impl Ui {
         match &state.screen {
             Screen::Home if state.disabled() => &self.home.heading,
             Screen::Home => &self.home.cta,
-            Screen::Contact if !state.contact_input.name.is_empty() => self.contact.email.input(),
-            Screen::Contact => self.contact.name.input(),
-            Screen::Form if !state.draft.subject.is_empty() => self.form.description.input(),
-            Screen::Form => self.form.subject.input(),
+            Screen::Contact if !state.contact_input.name.is_empty() => self.contact.email.element(),
+            Screen::Contact => self.contact.name.element(),
+            Screen::Form if !state.draft.subject.is_empty() => self.form.description.element(),
+            Screen::Form => self.form.subject.element(),
             Screen::Done { .. } => &self.done.heading,
             Screen::Tickets => &self.tickets.heading,
         }
@@ -125,10 +126,10 @@ impl Ui {
 
     fn field(&self, field: Field) -> &HtmlElement {
         match field {
-            Field::Name => self.contact.name.input(),
-            Field::Email => self.contact.email.input(),
-            Field::Subject => self.form.subject.input(),
-            Field::Description => self.form.description.input(),
+            Field::Name => self.contact.name.element(),
+            Field::Email => self.contact.email.element(),
+            Field::Subject => self.form.subject.element(),
+            Field::Description => self.form.description.element(),
         }
     }
 }
@@ -158,16 +159,14 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
     if MOUNTED.replace(true) {
         return;
     }
-    let options: MountOptions = match serde_wasm_bindgen::from_value(options) {
-        Ok(o) => o,
-        Err(e) => return warn(&format!("Ticketbooth: bad mount options: {e}")),
+    let Some(options) = from_js::<MountOptions>(options) else {
+        return warn("Ticketbooth: mount needs {site, api, locale, open}");
     };
     if options.site.is_empty() {
         return warn("Ticketbooth: the script tag needs data-site");
     }
-    let Ok(launcher) = launcher.dyn_into::<HtmlElement>() else {
-        return warn("Ticketbooth: mount needs the loader's launcher button");
-    };
+    // What the loader passes (its launcher button); unchecked: a check is one more import.
+    let launcher: HtmlElement = launcher.unchecked_into();
     let Some((host, shadow, root)) = adopt(&launcher) else {
         return warn("Ticketbooth: the launcher is not in the loader's shadow root");
     };
@@ -253,8 +252,8 @@ fn warn(message: &str) {
 /// after the loader's own (constructable, so a strict CSP needs no 'unsafe-inline'). Returns
 /// the host element, the shadow root and the `.tb` root.
 fn adopt(launcher: &HtmlElement) -> Option<(Element, ShadowRoot, Element)> {
-    let root: Element = launcher.parent_node()?.dyn_into().ok()?;
-    let shadow: ShadowRoot = root.parent_node()?.dyn_into().ok()?;
+    let root: Element = launcher.parent_node()?.unchecked_into();
+    let shadow: ShadowRoot = root.parent_node()?.unchecked_into();
     let sheet = CssStyleSheet::new().ok()?;
     sheet.replace_sync(CSS).ok()?;
     let sheets = shadow.adopted_style_sheets();
@@ -268,17 +267,18 @@ fn adopt(launcher: &HtmlElement) -> Option<(Element, ShadowRoot, Element)> {
 fn take_queue(api: &JsValue) -> Vec<(String, JsValue)> {
     let key = JsValue::from_str("q");
     let queue = js_sys::Reflect::get(api, &key).unwrap_or(JsValue::UNDEFINED);
-    if let Some(api) = api.dyn_ref::<js_sys::Object>() {
-        let _ = js_sys::Reflect::delete_property(api, &key);
+    if api.is_object() {
+        let _ = js_sys::Reflect::delete_property(api.unchecked_ref::<js_sys::Object>(), &key);
     }
-    let Ok(queue) = queue.dyn_into::<js_sys::Array>() else {
+    if !js_sys::Array::is_array(&queue) {
         return Vec::new();
-    };
+    }
     queue
+        .unchecked_into::<js_sys::Array>()
         .iter()
         .filter_map(|call| {
-            let call: js_sys::Array = call.dyn_into().ok()?;
-            Some((call.get(0).as_string()?, call.get(1)))
+            let name = js_sys::Reflect::get_u32(&call, 0).ok()?.as_string()?;
+            Some((name, js_sys::Reflect::get_u32(&call, 1).ok()?))
         })
         .collect()
 }
@@ -300,17 +300,26 @@ fn expose(api: &JsValue) -> Vec<Closure<dyn FnMut(JsValue)>> {
         .collect()
 }
 
-/// A call on `window.Ticketbooth` as a message; arguments through serde-wasm-bindgen into
-/// `shared::api`'s types. A malformed argument is the host page's bug: it is reported on the
+/// A call on `window.Ticketbooth` as a message; arguments read into `shared::api`'s types
+/// (`from_js`). A malformed argument is the host page's bug: it is reported on the
 /// console and the call does nothing.
 fn host_call(name: &str, arg: JsValue) -> Option<Msg> {
     fn read<T: for<'de> Deserialize<'de> + Default>(name: &str, arg: JsValue) -> Option<T> {
         if arg.is_undefined() || arg.is_null() {
             return Some(T::default());
         }
-        serde_wasm_bindgen::from_value(arg)
-            .map_err(|e| warn(&format!("Ticketbooth.{name}: {e}")))
-            .ok()
+        let value = from_js(arg);
+        if value.is_none() {
+            warn(
+                &[
+                    "Ticketbooth.",
+                    name,
+                    ": the argument does not have the documented shape",
+                ]
+                .concat(),
+            );
+        }
+        value
     }
     Some(match name {
         "open" => Msg::Open,
@@ -344,10 +353,12 @@ pub fn fresh_key() -> String {
     }
     let mut bytes = [0u8; 16];
     let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
         .hyphenated()
-        .to_string()
+        .encode_lower(&mut text)
+        .to_owned()
 }
 
 impl App {
@@ -388,9 +399,7 @@ impl App {
             Effect::Announce { code } => self.announce(code),
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
-                    self.opened_from = dom::document()
-                        .active_element()
-                        .and_then(|e| e.dyn_into().ok());
+                    self.opened_from = dom::document().active_element().map(JsCast::unchecked_into);
                 }
                 focus(self.ui.entry(&self.state));
             }

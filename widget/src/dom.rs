@@ -40,7 +40,8 @@ pub struct Nodes(Vec<Element>);
 impl Nodes {
     /// The element of spec line `i`.
     pub fn at(&self, i: usize) -> Element {
-        self.0[i].clone()
+        // The specs are literals: a wrong index is a bug caught by every browser test.
+        self.0.get(i).expect("a line of the view's spec").clone()
     }
 
     /// The element of spec line `i` as an HTML element (for `focus`, `hidden`).
@@ -63,7 +64,7 @@ pub fn skeleton(root: &Element, spec: &str) -> Nodes {
         let icon = tag == "icon";
         let e = el(
             &doc,
-            &stack[depth],
+            stack.get(depth).unwrap_or(root),
             if icon { "svg" } else { tag },
             class,
             icon,
@@ -118,7 +119,7 @@ pub fn flag(e: &Element, name: &str, on: bool) {
 }
 
 pub fn show(e: &HtmlElement, visible: bool) {
-    e.set_hidden(!visible);
+    attr(e, "hidden", (!visible).then_some(""));
 }
 
 pub fn focus(e: &HtmlElement) {

@@ -4,8 +4,9 @@
 //! - `state.rs` — the whole state and `update(state, msg) -> effects`; pure, host-tested
 //!   (with a property test over random message sequences).
 //! - `app.rs` — mounts the UI, runs the message loop and carries out the effects; the values
-//!   exchanged with the host page (`window.Ticketbooth`, events) go through serde-wasm-bindgen
-//!   as `shared::api` types.
+//!   exchanged with the host page (`window.Ticketbooth`, events) are `shared::api` types.
+//! - `from_js.rs` — reads JS values into serde types (a lighter path than
+//!   `serde_wasm_bindgen::from_value`, chosen by measurement); writing uses serde-wasm-bindgen.
 //! - `views/` — one struct per part of the UI, owning its elements and listeners.
 //! - `dom.rs` — the DOM through web-sys: skeletons from spec strings, text, attributes,
 //!   listeners that remove themselves on drop.
@@ -27,6 +28,7 @@
 pub mod api;
 pub mod app;
 pub mod dom;
+pub mod from_js;
 pub mod i18n;
 pub mod state;
 pub mod storage;

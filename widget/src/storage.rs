@@ -1,6 +1,6 @@
 //! What the widget keeps in the host page's localStorage, one key per kind and site:
-//! `ticketbooth:<site>:draft`, `:contact` and `:token`, as JSON (the browser's `JSON`, values
-//! through serde-wasm-bindgen). Storage can be missing (privacy modes, sandboxed frames), full,
+//! `ticketbooth:<site>:draft`, `:contact` and `:token`, as JSON (the browser's `JSON`; values
+//! written through serde-wasm-bindgen, read through `from_js`). Storage can be missing (privacy modes, sandboxed frames), full,
 //! or hold something another version wrote: then the widget works for the current page only.
 
 use serde::Serialize;
@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use web_sys::Storage;
 
 use crate::dom;
+use crate::from_js::from_js;
 use crate::state::{Contact, Draft};
 
 pub struct Store {
@@ -18,20 +19,20 @@ pub struct Store {
 impl Store {
     pub fn new(site: &str) -> Store {
         Store {
-            prefix: format!("ticketbooth:{site}:"),
+            prefix: ["ticketbooth:", site, ":"].concat(),
             // `localStorage` itself throws where storage is blocked.
             storage: dom::window().local_storage().ok().flatten(),
         }
     }
 
     fn read(&self, name: &str) -> Option<String> {
-        let key = format!("{}{name}", self.prefix);
+        let key = [self.prefix.as_str(), name].concat();
         self.storage.as_ref()?.get_item(&key).ok().flatten()
     }
 
     fn write(&self, name: &str, value: Option<&str>) {
         let Some(storage) = &self.storage else { return };
-        let key = format!("{}{name}", self.prefix);
+        let key = [self.prefix.as_str(), name].concat();
         // Storage is an optimisation: a refused write (quota, privacy mode) changes nothing.
         let _ = match value {
             Some(v) => storage.set_item(&key, v),
@@ -41,7 +42,7 @@ impl Store {
 
     fn read_json<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
         let value = js_sys::JSON::parse(&self.read(name)?).ok()?;
-        serde_wasm_bindgen::from_value(value).ok()
+        from_js(value)
     }
 
     fn write_json(&self, name: &str, value: &impl Serialize) {

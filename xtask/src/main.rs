@@ -19,6 +19,7 @@ mod test;
 #[cfg(test)]
 mod tidy;
 mod tools;
+mod wasm_imports;
 mod widget;
 mod wrangler;
 

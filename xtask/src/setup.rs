@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::command;
 use crate::dev_vars;
-use crate::tools::{self, WORKER_BUILD_VERSION};
+use crate::tools::{self, TWIGGY_VERSION, WORKER_BUILD_VERSION};
 
 /// Programs the browser tests and the size budget need, and the Debian packages providing them.
 const APT_TOOLS: &[(&str, &str)] = &[
@@ -22,6 +22,7 @@ pub fn run(root: &Path) -> Result<(), String> {
     apt_packages(APT_TOOLS)?;
     worker_build()?;
     wasm_bindgen_cli(root)?;
+    twiggy()?;
     npm_packages(root)?;
     dev_vars::ensure(root)?;
     println!("setup: every tool is in place");
@@ -86,6 +87,11 @@ fn on_path(program: &str) -> bool {
 /// worker-build, the tool that turns the functions crate into a Worker bundle.
 fn worker_build() -> Result<(), String> {
     cargo_install("worker-build", WORKER_BUILD_VERSION, &["--locked"])
+}
+
+/// twiggy, which attributes the widget's Wasm bytes to crates (the size report).
+fn twiggy() -> Result<(), String> {
+    cargo_install("twiggy", TWIGGY_VERSION, &["--locked"])
 }
 
 /// The wasm-bindgen CLI, at exactly the version of the wasm-bindgen crate in Cargo.lock.

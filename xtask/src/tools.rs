@@ -12,6 +12,9 @@ use std::process::Command;
 /// The worker-build release that matches `worker = "=0.8.7"`.
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 
+/// twiggy, for the widget's per-crate size report (`xtask/src/widget.rs`).
+pub const TWIGGY_VERSION: &str = "0.8.0";
+
 /// Where `cargo install` puts binaries: `$CARGO_HOME/bin`, by default `~/.cargo/bin`.
 pub fn cargo_bin_dir() -> PathBuf {
     match env::var_os("CARGO_HOME") {

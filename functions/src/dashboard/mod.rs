@@ -16,6 +16,7 @@ pub mod views;
 
 use serde::Deserialize;
 use ticketbooth_shared::FieldError;
+use ticketbooth_shared::label::Label;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::{Priority, Status};
 
@@ -111,11 +112,13 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         q: String,
         page: String,
         snoozed: String,
+        label: String,
     }
     let raw: Raw = serde_urlencoded::from_str(raw).unwrap_or_default();
     let mut errors = ValidationErrors::default();
     let status = optional(&mut errors, "status", &raw.status, Status::parse);
     let priority = optional(&mut errors, "priority", &raw.priority, Priority::parse);
+    let label = optional(&mut errors, "label", &raw.label, Label::parse);
     let page = optional(&mut errors, "page", &raw.page, |v| {
         v.parse::<u32>()
             .ok()
@@ -131,6 +134,7 @@ fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
         priority,
         search: (!search.is_empty()).then(|| search.chars().take(200).collect()),
         snoozed: raw.snoozed == "1",
+        label,
         page: page.unwrap_or(1),
     })
 }

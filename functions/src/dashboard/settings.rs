@@ -210,6 +210,8 @@ async fn save_site<E: Executor>(
     match SiteSettings::parse(&form.settings) {
         Ok(settings) => {
             sites::save_settings(&app.db, op, &settings).await?;
+            // This isolate serves the new settings at once; others within the cache's TTL.
+            app.sites.invalidate(&op.site_key);
             Ok(redirect("/app/settings/site?done=saved"))
         }
         Err(errors) => Ok(site_page(

@@ -8,15 +8,18 @@
 use serde::Deserialize;
 use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
+use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::csrf;
 use super::html::Html;
-use super::views::{layout, priority_badge, requester, status_badge, time, transcript};
+use super::views::{layout, list_url, priority_badge, requester, status_badge, time, transcript};
+use crate::http::Response;
+use crate::http::error::ApiError;
 use crate::http::routes::Verb;
-use crate::service::operator_tickets::Detail;
+use crate::service::operator_tickets::{Detail, ListQuery};
 use crate::service::operators::Operator;
 
 pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
@@ -268,9 +271,16 @@ fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
     }
     h.raw("<ul class=\"labels\">");
     for label in &detail.labels {
-        h.raw("<li><span class=\"label\">")
+        // A label links to the list of the site's tickets carrying it.
+        let filtered = ListQuery {
+            label: Label::parse(label).ok(),
+            ..ListQuery::default()
+        };
+        h.raw("<li><a class=\"label\" href=\"")
+            .text(&list_url(&filtered))
+            .raw("\">")
             .text(label)
-            .raw("</span>");
+            .raw("</a>");
         if editable {
             form.open(h, Verb::RemoveLabel, "inline");
             h.raw("<input type=\"hidden\" name=\"label\" value=\"")
@@ -456,6 +466,34 @@ fn describe_actor(h: &mut Html, detail: &Detail, actor: &str) {
         }
         Ok(Actor::System) | Err(_) => h.raw("the system"),
     };
+}
+
+/// The answer to a refused action form: its status, why, and the way back to the ticket.
+pub fn refused(op: &Operator, error: &ApiError, code: &str) -> Response {
+    let page = layout("Not saved", Some(op), |h| {
+        h.raw(
+            "<section class=\"card narrow\"><h1>Not saved</h1><p class=\"error\" role=\"alert\">",
+        )
+        .text(&error.to_string())
+        .raw("</p>");
+        if let ApiError::Validation(errors) = error {
+            h.raw("<ul>");
+            for (field, problem) in &errors.0 {
+                h.raw("<li><code>")
+                    .text(field)
+                    .raw("</code>: ")
+                    .text(&problem.to_string())
+                    .raw("</li>");
+            }
+            h.raw("</ul>");
+        }
+        h.raw("<p>Nothing was changed.</p><p><a href=\"/app/tickets/")
+            .text(code)
+            .raw("\">Back to ")
+            .text(code)
+            .raw("</a></p></section>");
+    });
+    Response::html(error.status(), page)
 }
 
 /// `GET /app/tickets/{code}/delete`

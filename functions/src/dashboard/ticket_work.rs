@@ -21,7 +21,7 @@ use crate::http::{Body, Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets;
 use crate::service::operators::Operator;
-use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
+use crate::service::ticket_actions::{self, OperatorTicket, Outcome};
 use crate::store::Executor;
 
 /// `GET /app/tickets/new`: the blank form. Its idempotency key is minted here, so submitting
@@ -108,7 +108,8 @@ pub async fn confirm_delete<E: Executor>(
     ))
 }
 
-/// `POST /app/tickets/{code}/{verb}`
+/// `POST /app/tickets/{code}/{verb}`. A refusal (forbidden, stale, invalid transition, bad
+/// input) answers with its status and a page that says why, linking back to the ticket.
 pub async fn act<E: Executor>(
     app: &App<E>,
     req: &Request,
@@ -117,23 +118,37 @@ pub async fn act<E: Executor>(
     verb: Verb,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
+    match apply_form(app, req, op, code, verb, fresh).await {
+        Ok(back) => Ok(redirect(&back)),
+        // Not found stays the plain 404; a fault of ours stays a 500 with its log line.
+        Err(e @ (ApiError::NotFound | ApiError::Internal(_))) => Err(e),
+        Err(refusal) => Ok(ticket_page::refused(op, &refusal, &code.to_string())),
+    }
+}
+
+/// Checks and applies one form; the path to go back to.
+async fn apply_form<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    code: &TicketCode,
+    verb: Verb,
+    fresh: Fresh,
+) -> Result<String, ApiError> {
     let input: ActionInput = form_body(req)?;
     csrf::check(req, op, input.csrf.as_deref())?;
     let code_text = code.to_string();
     let change = ticket_input::change(verb, &input, op, &code_text)?;
-    let deleting = change == Change::Delete;
     let outcome =
         ticket_actions::apply(&app.db, op, code, input.version, change, fresh.now).await?;
-    let back = match outcome {
+    Ok(match outcome {
         Outcome::Deleted => "/app/tickets".to_owned(),
-        Outcome::Changed | Outcome::Unchanged if deleting => "/app/tickets".to_owned(),
         Outcome::Changed | Outcome::Unchanged => input
             .return_to
             .as_deref()
             .filter(|to| is_dashboard_path(to))
             .map_or_else(|| format!("/app/tickets/{code_text}"), str::to_owned),
-    };
-    Ok(redirect(&back))
+    })
 }
 
 /// `POST /app/tickets/bulk`: the list's bulk form. The action comes as `verb` or

@@ -149,6 +149,18 @@ pub fn ticket_list(op: &Operator, query: &ListQuery, page: &ListPage) -> String 
         if query.snoozed {
             h.raw("<p class=\"muted\">Snoozed tickets: each comes back to the active list by itself when its time is up.</p>");
         }
+        if let Some(label) = &query.label {
+            let without = ListQuery {
+                label: None,
+                page: 1,
+                ..query.clone()
+            };
+            h.raw("<p class=\"chips\">Label <span class=\"label\">")
+                .text(label.as_ref())
+                .raw("</span> <a href=\"")
+                .text(&list_url(&without))
+                .raw("\" aria-label=\"Remove the label filter\">×</a></p>");
+        }
         filter_form(h, query);
         let bulk = op.role.allows(ticketbooth_shared::role::Action::BulkEdit);
         if page.rows.is_empty() {
@@ -224,6 +236,11 @@ fn filter_form(h: &mut Html, query: &ListQuery) {
     if query.snoozed {
         h.raw("<input type=\"hidden\" name=\"snoozed\" value=\"1\">");
     }
+    if let Some(label) = &query.label {
+        h.raw("<input type=\"hidden\" name=\"label\" value=\"")
+            .text(label.as_ref())
+            .raw("\">");
+    }
     h.raw("<label for=\"q\" class=\"visually-hidden\">Search</label>")
         .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search subject, description, requester or code\" value=\"")
         .text(query.search.as_deref().unwrap_or(""))
@@ -280,6 +297,9 @@ pub fn list_url(query: &ListQuery) -> String {
     }
     if query.snoozed {
         pairs.push(("snoozed", "1".to_owned()));
+    }
+    if let Some(label) = &query.label {
+        pairs.push(("label", label.as_ref().to_owned()));
     }
     if query.page > 1 {
         pairs.push(("page", query.page.to_string()));

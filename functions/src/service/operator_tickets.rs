@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::timestamp::Timestamp;
@@ -25,6 +26,7 @@ pub struct ListQuery {
     pub search: Option<String>,
     /// Show the snoozed tickets (and only those) instead of the active ones.
     pub snoozed: bool,
+    pub label: Option<Label>,
     /// From 1.
     pub page: u32,
 }
@@ -48,6 +50,7 @@ pub async fn list<E: Executor>(
     let filter = ListFilter {
         snoozed: query.snoozed,
         now_ms: now.millis(),
+        label: query.label.as_ref().map(AsRef::as_ref),
         status: query.status.map(Status::as_str),
         priority: query.priority.map(Priority::as_str),
         search: query.search.as_deref(),

@@ -201,7 +201,11 @@ async fn plan<E: Executor>(
                 .map_err(ServiceError::TransitionRefused)?;
             let mut statements = vec![tickets_sql::set_status(site, id, to.as_str(), now_ms)];
             if let Some(comment) = comment {
-                statements.extend(comment_statements(op, id, &comment, &actor, now_ms)?);
+                let event = EventKind::CommentAdded {
+                    visibility: comment.visibility,
+                };
+                statements.push(ticket_events::insert(site, id, &event, &actor, now_ms)?);
+                statements.extend(comment_rows(op, id, &comment, now_ms));
             }
             (EventKind::StatusChanged { from, to }, statements)
         }
@@ -281,13 +285,10 @@ async fn plan<E: Executor>(
             (event, statements)
         }
         Change::Comment(comment) => {
-            let mut statements = comment_statements(op, id, &comment, &actor, now_ms)?;
-            // The comment's own event becomes the guard; the rest is the comment and the touch.
-            statements.remove(0);
             let event = EventKind::CommentAdded {
                 visibility: comment.visibility,
             };
-            (event, statements)
+            (event, comment_rows(op, id, &comment, now_ms))
         }
         Change::Snooze(until) => {
             if let Some(until) = until
@@ -341,23 +342,13 @@ async fn plan<E: Executor>(
     Ok(Some(planned))
 }
 
-/// A comment's statements: its `comment_added` event, the comment row, and the touch.
-fn comment_statements(
-    op: &Operator,
-    ticket_id: &str,
-    comment: &Comment,
-    actor: &Actor,
-    now_ms: i64,
-) -> Result<Vec<Statement>, ServiceError> {
+/// A comment's rows: the comment itself and the ticket's touch (its event is the caller's).
+fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) -> Vec<Statement> {
     let visibility = match comment.visibility {
         CommentVisibility::Internal => "internal",
         CommentVisibility::Public => "public",
     };
-    let event = EventKind::CommentAdded {
-        visibility: comment.visibility,
-    };
-    Ok(vec![
-        ticket_events::insert(op.site_id, ticket_id, &event, actor, now_ms)?,
+    vec![
         comments::insert(NewComment {
             site_id: op.site_id,
             ticket_id,
@@ -369,7 +360,7 @@ fn comment_statements(
             now_ms,
         }),
         tickets_sql::touch(op.site_id, ticket_id, now_ms),
-    ])
+    ]
 }
 
 async fn current_labels<E: Executor>(

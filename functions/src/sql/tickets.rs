@@ -126,6 +126,8 @@ pub struct ListFilter<'a> {
     /// Matched as a substring of subject, description, requester name and email, or exactly
     /// as a code.
     pub search: Option<&'a str>,
+    /// Only tickets carrying this label.
+    pub label: Option<&'a str>,
     /// Snoozed tickets only (`snoozed_until` after `now_ms`); otherwise they are hidden, and
     /// come back by themselves once the time passes.
     pub snoozed: bool,
@@ -156,6 +158,9 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
                 OR requester_name LIKE ?4 ESCAPE '\\' OR requester_email LIKE ?4 ESCAPE '\\')
            AND (CASE WHEN ?8 = 1 THEN snoozed_until > ?9
                      ELSE snoozed_until IS NULL OR snoozed_until <= ?9 END)
+           AND (?10 IS NULL OR EXISTS (SELECT 1 FROM ticket_labels l
+                                      WHERE l.site_id = tickets.site_id
+                                        AND l.ticket_id = tickets.id AND l.label = ?10))
          ORDER BY updated_at DESC, number DESC
          LIMIT ?6 OFFSET ?7",
         vec![
@@ -168,6 +173,7 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
             Value::from(filter.offset),
             Value::from(filter.snoozed),
             Value::from(filter.now_ms),
+            Value::from(filter.label),
         ],
     )
 }

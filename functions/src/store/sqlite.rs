@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params_from_iter};
@@ -12,6 +13,8 @@ use super::{Executor, Row, Statement, StoreError, Value};
 
 pub struct SqliteExecutor {
     conn: Mutex<Connection>,
+    /// Calls of `batch` and `query`: what would be D1 round trips in the Worker.
+    round_trips: AtomicU64,
 }
 
 impl SqliteExecutor {
@@ -35,12 +38,18 @@ impl SqliteExecutor {
         }
         Ok(Self {
             conn: Mutex::new(conn),
+            round_trips: AtomicU64::new(0),
         })
     }
 
     /// Runs raw SQL (test fixtures only: seeding sites, inspecting tables).
     pub fn execute_script(&self, sql: &str) -> Result<(), StoreError> {
         self.lock().execute_batch(sql).map_err(db_error)
+    }
+
+    /// How many round trips (batches and queries) this executor has served.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -54,6 +63,7 @@ impl SqliteExecutor {
 
 impl Executor for SqliteExecutor {
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>, StoreError> {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(db_error)?;
         let results = statements
@@ -65,6 +75,7 @@ impl Executor for SqliteExecutor {
     }
 
     async fn query(&self, statement: Statement) -> Result<Vec<Row>, StoreError> {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         run(&self.lock(), &statement)
     }
 }

@@ -9,6 +9,7 @@ mod members;
 mod operator_api;
 mod protocol;
 mod rate_limits;
+mod round_trips;
 mod sign_in;
 mod site_settings;
 mod ticket_actions;
@@ -18,11 +19,13 @@ mod visitor_reads;
 
 use std::cell::Cell;
 use std::path::Path;
+use std::rc::Rc;
 
 use serde_json::Value as Json;
 use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
 use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
+use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
 use ticketbooth_functions::store::{Executor, Statement, Value};
 use ticketbooth_functions::visitor_token::TokenKey;
@@ -71,6 +74,7 @@ impl TestApp {
                 db,
                 token_key: TokenKey::new(secret),
                 limiter,
+                sites: Rc::new(SiteCache::new(TTL_MS)),
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),

@@ -192,7 +192,7 @@ fn a_form_post_changes_the_ticket_and_comes_back_to_it() {
         "<li class=\"comment public\"><p class=\"comment-head\"><strong>Reply to customer</strong>"
     ));
     assert!(html.contains("Called &lt;them&gt;"), "comments are escaped");
-    assert!(html.contains("<span class=\"label\">billing</span>"));
+    assert!(html.contains("<a class=\"label\" href=\"/app/tickets?label=billing\">billing</a>"));
     assert!(html.contains("Status Open → Pending"));
     assert!(html.contains("Assignee <bdi>Unassigned</bdi> → <bdi>Ann Owner</bdi>"));
     assert!(html.contains("by <bdi>Ann Owner</bdi>"), "actors by name");
@@ -229,7 +229,12 @@ fn refusals_say_why_and_change_nothing() {
         &[("status", "closed")],
     );
     assert_eq!(r.status, 409);
-    assert!(String::from_utf8_lossy(&r.body).contains("allowed next: pending"));
+    let html = String::from_utf8_lossy(&r.body);
+    assert!(html.contains("allowed next: pending"));
+    assert!(
+        html.contains("Nothing was changed.")
+            && html.contains("href=\"/app/tickets/TKT-1\">Back to TKT-1")
+    );
     // Without the CSRF token, or from another site.
     let r = post_raw(
         &app,
@@ -492,4 +497,26 @@ fn bulk_from_the_list_reports_each_ticket_and_asks_before_deleting() {
         post_raw(&app, "/app/tickets/bulk", GUEST_TOKEN, &guest).status,
         403
     );
+}
+
+#[test]
+fn labels_filter_the_list() {
+    let app = spawn_with_tokens(2);
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET subject = 'Has it' WHERE code = 'TKT-1';
+             UPDATE tickets SET subject = 'Lacks it' WHERE code = 'TKT-2';",
+        )
+        .unwrap();
+    post(
+        &app,
+        "/app/tickets/TKT-1/labels-add",
+        OWNER_TOKEN,
+        &[("label", "VIP Customer")],
+    );
+    let (_, html) = page(&app, "/app/tickets?label=vip-customer", OWNER_TOKEN);
+    assert!(html.contains("Has it") && !html.contains("Lacks it"));
+    assert!(html.contains("Remove the label filter"));
+    let (status, _) = page(&app, "/app/tickets?label=a%2Fb", OWNER_TOKEN);
+    assert_eq!(status, 422);
 }

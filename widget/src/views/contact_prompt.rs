@@ -40,8 +40,8 @@ impl ContactPrompt {
                 (11, s.continue_),
             ],
         );
-        let name = FieldRow::new(&n.at(4), n.at(5), &n.at(6), s.name);
-        let email = FieldRow::new(&n.at(8), n.at(9), &n.at(10), s.email);
+        let name = FieldRow::input(&n.at(4), n.at(5), &n.at(6), s.name);
+        let email = FieldRow::input(&n.at(8), n.at(9), &n.at(10), s.email);
         let (ni, ei) = (name.control(), email.control());
         let read = move || {
             Msg::ContactEdited(Contact {

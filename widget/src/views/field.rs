@@ -42,13 +42,28 @@ pub struct FieldRow {
 }
 
 impl FieldRow {
-    /// From the skeleton's `label`, `input`/`textarea` and error `p`.
-    pub fn new(label: &Element, input: Element, error: &Element, label_text: &str) -> FieldRow {
+    /// From the skeleton's `label`, `input` and error `p`.
+    pub fn input(label: &Element, input: Element, error: &Element, label_text: &str) -> FieldRow {
+        Self::new(
+            label,
+            Control::Input(input.unchecked_into()),
+            error,
+            label_text,
+        )
+    }
+
+    /// From the skeleton's `label`, `textarea` and error `p`.
+    pub fn area(label: &Element, area: Element, error: &Element, label_text: &str) -> FieldRow {
+        Self::new(
+            label,
+            Control::Area(area.unchecked_into()),
+            error,
+            label_text,
+        )
+    }
+
+    fn new(label: &Element, control: Control, error: &Element, label_text: &str) -> FieldRow {
         text(label, label_text);
-        let control = match input.dyn_into::<HtmlTextAreaElement>() {
-            Ok(area) => Control::Area(area),
-            Err(input) => Control::Input(input.unchecked_into()),
-        };
         let input = match &control {
             Control::Input(e) => e.clone().into(),
             Control::Area(e) => e.clone().into(),
@@ -60,7 +75,7 @@ impl FieldRow {
         }
     }
 
-    pub fn input(&self) -> &HtmlElement {
+    pub fn element(&self) -> &HtmlElement {
         &self.input
     }
 

@@ -43,9 +43,8 @@ impl Panel {
             Listener::new(&n.at(2), "click", |_| dispatch(Msg::Back)),
             Listener::new(&n.at(7), "click", |_| dispatch(Msg::Close)),
             Listener::new(&root, "keydown", move |ev| {
-                if let Some(ev) = ev.dyn_ref::<KeyboardEvent>() {
-                    dialog_key(&panel, &shadow, ev);
-                }
+                // A keydown listener gets KeyboardEvents only.
+                dialog_key(&panel, &shadow, ev.unchecked_ref::<KeyboardEvent>());
             }),
         ];
         Panel {
@@ -90,8 +89,9 @@ fn dialog_key(panel: &HtmlElement, shadow: &ShadowRoot, ev: &KeyboardEvent) {
             };
             // Visible (laid out) and enabled.
             let all: Vec<HtmlElement> = (0..list.length())
-                .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
-                .filter(|e| e.offset_parent().is_some() && !e.has_attribute("disabled"))
+                // The selector matches HTML elements only.
+                .filter_map(|i| Some(list.item(i)?.unchecked_into::<HtmlElement>()))
+                .filter(|e| e.offset_parent().is_some() && e.get_attribute("disabled").is_none())
                 .collect();
             let (Some(first), Some(last)) = (all.first(), all.last()) else {
                 return;

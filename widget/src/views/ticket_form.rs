@@ -35,8 +35,8 @@ impl TicketForm {
     pub fn new(parent: &Element, s: &Strings) -> TicketForm {
         let n = skeleton(parent, SPEC);
         texts(&n, &[(1, s.form_title), (10, s.description_hint)]);
-        let subject = FieldRow::new(&n.at(3), n.at(4), &n.at(5), s.subject);
-        let description = FieldRow::new(&n.at(7), n.at(8), &n.at(9), s.description);
+        let subject = FieldRow::input(&n.at(3), n.at(4), &n.at(5), s.subject);
+        let description = FieldRow::area(&n.at(7), n.at(8), &n.at(9), s.description);
         let (si, di) = (subject.control(), description.control());
         let _listeners = [
             Listener::new(&n.at(0), "input", move |_| {
