@@ -268,3 +268,21 @@ test("the README's local demo sign-in works on the seed", async () => {
   await page.screenshot({ path: join(OUTPUT, 'auth-members-phone.png'), fullPage: true });
   await page.close();
 });
+
+// Last in this file: it spends this address's sign-in budget for the minute.
+test('password guessing is stopped by the rate limit after 20 tries a minute', async () => {
+  const attempt = () => fetch(`${worker.baseUrl}/app/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: worker.baseUrl },
+    body: new URLSearchParams({ email: ann.email, password: 'guess-guess-guess' }),
+    redirect: 'manual',
+  });
+  const statuses = [];
+  for (let i = 0; i < 25; i++) statuses.push((await attempt()).status);
+  assert.ok(statuses.includes(429), `no 429 in ${statuses}`);
+  assert.ok(statuses.slice(0, statuses.indexOf(429)).every((s) => s === 401));
+  const limited = await attempt();
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get('retry-after'), '60');
+  assert.match(await limited.text(), /Too many sign-in attempts/);
+});

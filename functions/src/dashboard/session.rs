@@ -15,6 +15,7 @@ use super::{csrf, form, redirect, views};
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
+use crate::rate_limit::{PERIOD_SECS, Scope};
 use crate::service::operators::{self, Operator};
 use crate::service::sessions::{self, NewSession};
 use crate::service::{Refusal, ServiceError};
@@ -45,6 +46,12 @@ pub async fn sign_in<E: Executor>(
         ));
     }
     let form: Form = form::parse(req)?;
+    if !spend_sign_in_attempt(app, req).await {
+        return Ok(too_many_attempts(views::sign_in(
+            Some(TOO_MANY_ATTEMPTS),
+            &form.email,
+        )));
+    }
     let session_id = fresh.random(b"session");
     match sessions::sign_in(&app.db, &form.email, &form.password, fresh.now, session_id).await {
         Ok(session) => Ok(with_session(req, redirect("/app/tickets"), &session)),
@@ -54,6 +61,24 @@ pub async fn sign_in<E: Executor>(
         )),
         Err(other) => Err(other.into()),
     }
+}
+
+pub const TOO_MANY_ATTEMPTS: &str =
+    "Too many sign-in attempts from your network. Wait a minute and try again.";
+
+/// Spends one password check from the client's budget (the public writes' per-client limit,
+/// under a key no site can have): guessing passwords costs the guesser, not just our CPU. A
+/// limiter that fails lets the attempt through, as for ticket creates.
+pub async fn spend_sign_in_attempt<E>(app: &App<E>, req: &Request) -> bool {
+    let ip = req.header("cf-connecting-ip").unwrap_or("unknown");
+    // `/` never occurs in a site key, so this budget is nobody's ticket budget.
+    let key = format!("/sign-in|{ip}");
+    !matches!(app.limiter.allow(Scope::Client, &key).await, Ok(false))
+}
+
+/// The 429 that answers a sign-in over budget, with the page to show.
+pub fn too_many_attempts(page: String) -> Response {
+    Response::html(429, page).with_header("retry-after", PERIOD_SECS.to_string())
 }
 
 /// `POST /app/logout` and `POST /app/logout/everywhere`: the session row is deleted, so the

@@ -331,6 +331,11 @@ pub async fn invitation<E: Executor>(
         password: String,
     }
     let form: Form = form::parse(req)?;
+    // Accepting for an existing account checks its password: the same budget as sign-in.
+    if !session::spend_sign_in_attempt(app, req).await {
+        let page = pages::invitation(&invitation, &[], Some(session::TOO_MANY_ATTEMPTS));
+        return Ok(session::too_many_attempts(page));
+    }
     let mut salt = [0u8; 16];
     salt.copy_from_slice(&fresh.random(b"salt")[..16]);
     let mut operator_id = [0u8; 16];

@@ -299,3 +299,40 @@ fn the_scheduled_upkeep_deletes_abandoned_sessions() {
     assert_eq!(run(seen + IDLE_TIMEOUT_MS + 1).sessions, 1);
     assert_eq!(sessions(&app), 0);
 }
+
+#[test]
+fn password_guessing_is_rate_limited_per_client() {
+    let app = TestApp::with_limits(3, 1000);
+    app.add_operator(ANN, "ann@acme.example", "Ann Owner", &[(1, "owner")]);
+    let guess = |ip: &str| {
+        let body = "email=ann%40acme.example&password=guess-guess-guess"
+            .as_bytes()
+            .to_vec();
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("sec-fetch-site", "same-origin"),
+            ("cf-connecting-ip", ip),
+        ];
+        app.send("POST", "/app/login", &headers, Body::Bytes(body))
+    };
+    for _ in 0..3 {
+        assert_eq!(guess("203.0.113.7").status, 401);
+    }
+    let r = guess("203.0.113.7");
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("60"));
+    assert!(String::from_utf8_lossy(&r.body).contains("Too many sign-in attempts"));
+    assert_eq!(
+        guess("198.51.100.9").status,
+        401,
+        "another client has its own budget"
+    );
+    // Ticket creates from the same address are not charged for it.
+    let r = app.create(
+        "acme",
+        "0b0c8c5e-7a6f-4d3e-9a51-3f1f0f7b9a77",
+        &ticket_body("Hello"),
+        &[("cf-connecting-ip", "203.0.113.7")],
+    );
+    assert_eq!(r.status, 201);
+}
