@@ -60,6 +60,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * Starts a Worker with its own database.
  *
  * @param {object} [options]
+ * @param {string} [options.config] a wrangler.toml other than the project's (the bench's baseline)
  * @param {Array<object>} [options.sites] rows for the `sites` table: `{ key, name, code_prefix,
  *   ticketing_enabled, contact_required, cta_label, locale, allowed_origins, next_ticket_number }`;
  *   only `key` is required, `allowed_origins` is an array, the rest default as in the migration.
@@ -67,9 +68,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   sql: (query: string) => Promise<Array<object>>, log: () => string,
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startWorker({ sites = [] } = {}) {
+export async function startWorker({ sites = [], config } = {}) {
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
-  const db = ['DB', '--local', '--persist-to', persistDir];
+  // Another Worker than Ticketbooth's own (the bench's baseline): its wrangler.toml.
+  const configArgs = config ? ['--config', config] : [];
+  const db = ['DB', '--local', '--persist-to', persistDir, ...configArgs];
   const sql = async (query) => {
     const out = await runWrangler(['d1', 'execute', ...db, '--json', '--command', query]);
     return parseResults(out, query);
@@ -104,7 +107,7 @@ export async function startWorker({ sites = [] } = {}) {
       ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir,
         '--show-interactive-dev-session=false',
         // Exposes `GET /__scheduled`, which runs the Cron Trigger's handler on demand.
-        '--test-scheduled'],
+        '--test-scheduled', ...configArgs],
       { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     running.add(child.pid);
