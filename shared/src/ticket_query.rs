@@ -70,16 +70,24 @@ pub enum Sort {
     Updated,
     /// Newest first.
     Created,
+    /// Best search match first (FTS5's bm25): the order when there is a search, and only then.
+    Relevance,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 3] = [Sort::Priority, Sort::Updated, Sort::Created];
+    pub const ALL: [Sort; 4] = [
+        Sort::Priority,
+        Sort::Updated,
+        Sort::Created,
+        Sort::Relevance,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Sort::Priority => "priority",
             Sort::Updated => "updated",
             Sort::Created => "created",
+            Sort::Relevance => "relevance",
         }
     }
 
@@ -95,6 +103,7 @@ impl Sort {
             Sort::Priority => "Priority, then last update",
             Sort::Updated => "Last update",
             Sort::Created => "Newest",
+            Sort::Relevance => "Best match",
         }
     }
 }
@@ -204,6 +213,24 @@ fn date_text(t: Timestamp) -> String {
     t.to_rfc3339()[..10].to_owned()
 }
 
+/// A saved view's name: one line, 1 to 60 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewName(String);
+
+impl ViewName {
+    pub const MAX_CHARS: usize = 60;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        crate::field_error::bounded_text(raw, Self::MAX_CHARS, false).map(Self)
+    }
+}
+
+impl AsRef<str> for ViewName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A search, split into the words that are matched (each as a prefix).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {
@@ -290,6 +317,7 @@ impl TicketQuery {
     pub fn parse<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Result<Self, ValidationErrors> {
         let mut errors: BTreeMap<&'static str, FieldError> = BTreeMap::new();
         let mut q = TicketQuery::default();
+        let mut sort_given = false;
         let mut file = |key: &'static str, e: FieldError| {
             errors.entry(key).or_insert(e);
         };
@@ -380,7 +408,10 @@ impl TicketQuery {
                     }
                 }
                 "sort" if !value.is_empty() => match Sort::parse(value) {
-                    Ok(s) => q.sort = s,
+                    Ok(s) => {
+                        q.sort = s;
+                        sort_given = true;
+                    }
                     Err(e) => file("sort", e),
                 },
                 "cursor" if !value.is_empty() => match Cursor::from_text(value) {
@@ -396,6 +427,14 @@ impl TicketQuery {
             {
                 file(field, FieldError::InvalidFormat);
             }
+        }
+        // A search is ordered by how well it matches unless another order is asked for; without
+        // a search there is nothing to match.
+        if q.search.is_some() && !sort_given {
+            q.sort = Sort::Relevance;
+        }
+        if q.search.is_none() && q.sort == Sort::Relevance {
+            file("sort", FieldError::InvalidFormat);
         }
         // A cursor from another order names a position this order does not have.
         if let Some(cursor) = &q.cursor
@@ -488,7 +527,12 @@ impl TicketQuery {
                 pairs.push((key, v.to_owned()));
             }
         }
-        if self.sort != Sort::default() {
+        let implied = if self.search.is_some() {
+            Sort::Relevance
+        } else {
+            Sort::default()
+        };
+        if self.sort != implied {
             pairs.push(("sort", self.sort.as_str().to_owned()));
         }
         if let Some(cursor) = &self.cursor {
@@ -645,6 +689,35 @@ mod tests {
         assert_eq!(statuses(&[("closed", "only")]), vec![Status::Closed]);
         assert_eq!(statuses(&[("status", "closed")]), vec![Status::Closed]);
         assert_eq!(parse(&[("snoozed", "1")]).unwrap().snoozed, Shown::Only);
+    }
+
+    #[test]
+    fn a_view_name_is_one_short_line() {
+        assert_eq!(ViewName::parse("  VIP  ").unwrap().as_ref(), "VIP");
+        assert_eq!(ViewName::parse(" "), Err(FieldError::Required));
+        assert_eq!(
+            ViewName::parse(&"x".repeat(61)),
+            Err(FieldError::TooLong { max: 60 })
+        );
+        assert_eq!(
+            ViewName::parse("a\nb"),
+            Err(FieldError::ForbiddenCharacters)
+        );
+    }
+
+    #[test]
+    fn a_search_is_ordered_by_match_unless_told_otherwise() {
+        assert_eq!(parse(&[("q", "x")]).unwrap().sort, Sort::Relevance);
+        let by_update = parse(&[("q", "x"), ("sort", "updated")]).unwrap();
+        assert_eq!(by_update.sort, Sort::Updated);
+        assert_eq!(
+            TicketQuery::parse(&by_update.to_pairs()).unwrap(),
+            by_update
+        );
+        assert_eq!(
+            errors(&[("sort", "relevance")]),
+            vec![("sort", "invalid_format")]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod cors;
 pub mod error;
+pub mod list_query;
 pub mod routes;
 pub mod ticket_input;
 
