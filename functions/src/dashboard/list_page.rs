@@ -538,7 +538,7 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .text(&cards.len().to_string())
             .raw("</span></h2><ul>");
         for row in cards {
-            h.raw("<li class=\"card\" data-code=\"")
+            h.raw("<li class=\"board-card\" data-code=\"")
                 .text(&row.code)
                 .raw("\"><a href=\"/app/tickets/")
                 .text(&row.code)
