@@ -118,7 +118,7 @@ fn sidebar(
         }
         h.raw(">").user_text(name).raw("</a>");
     };
-    link(h, "All active tickets", "");
+    link(h, "Active tickets", "");
     h.raw("</li>");
     for (name, qs) in BUILT_IN {
         link(h, name, qs);
