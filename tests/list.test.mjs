@@ -58,11 +58,13 @@ test('filter with the form, see the count, remove the filter by its chip', async
   await signIn(page, worker, owner);
   assert.match(await page.locator('.match-count').textContent(), new RegExp(`^${TICKETS} tickets match`));
   assert.deepEqual((await codes(page)).slice(0, 2).sort(), ['TKT-5', 'TKT-6'], 'urgent first');
+  await page.getByText('Filters and order').click();
   await page.getByLabel('Priority').selectOption('urgent');
-  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
   await page.waitForURL(/priority=urgent/);
   assert.deepEqual((await codes(page)).sort(), ['TKT-5', 'TKT-6']);
   assert.match(await page.locator('.match-count').textContent(), /^2 tickets match/);
+  assert.equal(await page.locator('details.more-filters').getAttribute('open'), '', 'applied filters are shown');
   await page.getByRole('link', { name: 'Remove filter: Priority: Urgent' }).click();
   await page.waitForURL((url) => !url.search.includes('priority'));
   assert.equal((await codes(page)).length, 50);

@@ -199,7 +199,7 @@ fn option(h: &mut Html, value: &str, label: &str, selected: bool) {
 }
 
 fn date_input(h: &mut Html, name: &'static str, label: &'static str, value: Option<Timestamp>) {
-    h.raw("<label for=\"f-")
+    h.raw("<div class=\"field\"><label for=\"f-")
         .raw(name)
         .raw("\">")
         .raw(label)
@@ -217,7 +217,7 @@ fn date_input(h: &mut Html, name: &'static str, label: &'static str, value: Opti
 }
 
 fn shown_select(h: &mut Html, name: &'static str, label: &'static str, value: Shown) {
-    h.raw("<label for=\"f-")
+    h.raw("<div class=\"field\"><label for=\"f-")
         .raw(name)
         .raw("\">")
         .raw(label)
@@ -229,7 +229,7 @@ fn shown_select(h: &mut Html, name: &'static str, label: &'static str, value: Sh
     option(h, "", "Hidden", value == Shown::Hidden);
     option(h, "include", "Included", value == Shown::Included);
     option(h, "only", "Only these", value == Shown::Only);
-    h.raw("</select>");
+    h.raw("</select></div>");
 }
 
 fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout) {
@@ -240,11 +240,21 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
     h.raw("<div class=\"search-row\"><label for=\"q\" class=\"visually-hidden\">Search</label>")
         .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search code, subject, description, requester, comments\" value=\"")
         .text(query.search.as_ref().map(|s| s.text()).unwrap_or(""))
-        .raw("\"><button class=\"primary\">Filter</button></div>")
+        .raw("\"><button class=\"primary\">Filter</button></div><details class=\"more-filters\"");
+    // Open when a filter other than the search is set, so what is applied is what is shown.
+    let beyond_search = TicketQuery {
+        search: None,
+        sort: Sort::default(),
+        ..query.first_page()
+    };
+    if beyond_search.is_filtered() || !matches!(query.sort, Sort::Priority | Sort::Relevance) {
+        h.raw(" open");
+    }
+    h.raw("><summary>Filters and order</summary>")
         .raw("<fieldset class=\"filter-grid\"><legend class=\"visually-hidden\">Filters</legend>")
         .raw("<fieldset class=\"statuses\"><legend>Status</legend>");
     for status in Status::ALL {
-        h.raw("<label><input type=\"checkbox\" name=\"status\" value=\"")
+        h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"status\" value=\"")
             .text(status.as_str())
             .raw("\"");
         if query.statuses.contains(&status) {
@@ -252,12 +262,12 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
         }
         h.raw("> ").text(status.operator_label()).raw("</label>");
     }
-    h.raw("</fieldset><label for=\"f-priority\">Priority</label><select id=\"f-priority\" name=\"priority\">");
+    h.raw("</fieldset><div class=\"field\"><label for=\"f-priority\">Priority</label><select id=\"f-priority\" name=\"priority\">");
     option(h, "", "Any", query.priorities.is_empty());
     for p in Priority::ALL.into_iter().rev() {
         option(h, p.as_str(), p.label(), query.priorities == [p]);
     }
-    h.raw("</select><label for=\"f-assignee\">Assignee</label><select id=\"f-assignee\" name=\"assignee\">");
+    h.raw("</select></div><div class=\"field\"><label for=\"f-assignee\">Assignee</label><select id=\"f-assignee\" name=\"assignee\">");
     option(h, "", "Anyone", query.assignee.is_none());
     option(h, "me", "Me", query.assignee == Some(AssigneeFilter::Me));
     option(
@@ -270,14 +280,14 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
         let selected = matches!(&query.assignee, Some(AssigneeFilter::Operator(id)) if id.as_ref() == m.operator_id);
         option(h, &m.operator_id, &m.name, selected);
     }
-    h.raw("</select><label for=\"f-label\">Label</label><input id=\"f-label\" name=\"label\" maxlength=\"32\" value=\"")
+    h.raw("</select></div><div class=\"field\"><label for=\"f-label\">Label</label><input id=\"f-label\" name=\"label\" maxlength=\"32\" value=\"")
         .text(query.label.as_ref().map(AsRef::as_ref).unwrap_or(""))
-        .raw("\"><label for=\"f-source\">Source</label><select id=\"f-source\" name=\"source\">");
+        .raw("\"></div><div class=\"field\"><label for=\"f-source\">Source</label><select id=\"f-source\" name=\"source\">");
     option(h, "", "Any", query.source.is_none());
     for s in Source::ALL {
         option(h, s.as_str(), s.as_str(), query.source == Some(s));
     }
-    h.raw("</select>");
+    h.raw("</select></div>");
     date_input(h, "created_from", "Created from", query.created.from);
     date_input(h, "created_to", "Created to", query.created.to);
     date_input(h, "updated_from", "Updated from", query.updated.from);
@@ -285,14 +295,14 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
     shown_select(h, "closed", "Closed", query.closed);
     shown_select(h, "spam", "Spam", query.spam);
     shown_select(h, "snoozed", "Snoozed", query.snoozed);
-    h.raw("<label for=\"f-sort\">Order</label><select id=\"f-sort\" name=\"sort\">");
+    h.raw("<div class=\"field\"><label for=\"f-sort\">Order</label><select id=\"f-sort\" name=\"sort\">");
     for sort in Sort::ALL {
         if sort == Sort::Relevance && query.search.is_none() {
             continue;
         }
         option(h, sort.as_str(), sort.label(), query.sort == sort);
     }
-    h.raw("</select></fieldset></form>");
+    h.raw("</select></div></fieldset><button>Apply</button></details></form>");
 }
 
 /// Each active filter as a chip whose × link is the same query without it.
@@ -437,7 +447,7 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
     if bulk {
         bulk_page::form(h, op, &url(query, Layout::Table), &page.rows);
     }
-    h.raw("<table class=\"tickets\"><thead><tr>");
+    h.raw("<div class=\"table-wrap\"><table class=\"tickets\"><thead><tr>");
     if bulk {
         h.raw("<th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>");
     }
@@ -476,7 +486,7 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         time(h, row.updated_at);
         h.raw("</td></tr>");
     }
-    h.raw("</tbody></table>");
+    h.raw("</tbody></table></div>");
 }
 
 fn assignee(h: &mut Html, row: &ListRow) {
