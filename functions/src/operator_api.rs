@@ -17,6 +17,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use crate::app::{App, Fresh};
 use crate::bulk;
 use crate::http::error::ApiError;
+use crate::http::list_query;
 use crate::http::routes::OperatorApi;
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
@@ -45,6 +46,7 @@ pub async fn handle<E: Executor>(
     let method = req.method.as_str();
     match (page, method) {
         (OperatorApi::OpenApi, _) => Err(ApiError::NotFound),
+        (OperatorApi::Tickets, "GET") => list(app, req, &op, fresh.now).await,
         (OperatorApi::Tickets, _) => create(app, req, &op, fresh).await,
         (OperatorApi::Ticket(code), "DELETE") => {
             ticket_actions::apply(&app.db, &op, &code, None, Change::Delete, fresh.now).await?;
@@ -166,6 +168,91 @@ fn json_input<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiErr
         return Err(ApiError::UnsupportedMediaType);
     }
     serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// `GET /api/v1/tickets?…`: the list, with the dashboard's filters (`shared::ticket_query`)
+/// and cursor.
+async fn list<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
+    let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
+    let page = operator_tickets::list(&app.db, op, &query, now).await?;
+    let at = Timestamp::from_millis;
+    let tickets = page
+        .rows
+        .iter()
+        .map(|r| TicketSummaryJson {
+            id: r.id.clone(),
+            code: r.code.clone(),
+            subject: r.subject.clone(),
+            status: r.status.clone(),
+            priority: r.priority.clone(),
+            source: r.source.clone(),
+            requester: RequesterJson {
+                name: r.requester_name.clone(),
+                email: r.requester_email.clone(),
+            },
+            assignee: r.assignee_id.as_ref().map(|id| PersonJson {
+                id: id.clone(),
+                name: r.assignee_name.clone(),
+            }),
+            labels: r
+                .labels
+                .as_deref()
+                .unwrap_or("")
+                .split(' ')
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            snoozed_until: r.snoozed_until.map(at),
+            spam: r.is_spam != 0,
+            created_at: at(r.created_at),
+            updated_at: at(r.updated_at),
+            version: r.updated_at,
+        })
+        .collect();
+    Ok(Response::json(
+        200,
+        &TicketListJson {
+            tickets,
+            total: page.total,
+            next_cursor: page.next.as_ref().map(list_query::encode_cursor),
+            previous_cursor: page.previous.as_ref().map(list_query::encode_cursor),
+        },
+    ))
+}
+
+/// A page of the list.
+#[derive(Serialize)]
+struct TicketListJson {
+    tickets: Vec<TicketSummaryJson>,
+    /// Matches on all pages.
+    total: i64,
+    /// Pass as `cursor` (with the same filters and `sort`) for the next or previous page.
+    next_cursor: Option<String>,
+    previous_cursor: Option<String>,
+}
+
+/// A ticket as the list shows it (no description, comments or events).
+#[derive(Serialize)]
+struct TicketSummaryJson {
+    id: String,
+    code: String,
+    subject: String,
+    status: String,
+    priority: String,
+    source: String,
+    requester: RequesterJson,
+    assignee: Option<PersonJson>,
+    labels: Vec<String>,
+    snoozed_until: Option<Timestamp>,
+    spam: bool,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    version: i64,
 }
 
 /// `{ "changed": bool, "ticket": … }`: the answer to an action.

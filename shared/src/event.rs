@@ -25,6 +25,15 @@ pub enum Source {
 }
 
 impl Source {
+    pub const ALL: [Source; 4] = [Source::Widget, Source::Bot, Source::Operator, Source::Api];
+
+    pub fn parse(raw: &str) -> Result<Self, crate::FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or(crate::FieldError::InvalidFormat)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Widget => "widget",

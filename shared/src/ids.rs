@@ -60,6 +60,10 @@ hex_id!(
     /// An anonymous visitor of one site, as carried in a signed visitor token. A UUID v4.
     VisitorId
 );
+hex_id!(
+    /// An operator (a person who signs in to the dashboard), 32 lowercase hex digits.
+    OperatorId
+);
 
 impl TicketId {
     /// A UUID v7 from the creation time and 10 bytes the caller got from a CSPRNG (74 of their

@@ -19,6 +19,7 @@ pub mod site_key;
 pub mod status;
 pub mod sync_ref;
 pub mod ticket_code;
+pub mod ticket_query;
 pub mod ticket_text;
 pub mod timestamp;
 

@@ -7,24 +7,21 @@ mod bulk_page;
 pub mod csrf;
 mod form;
 mod html;
+pub mod list_page;
 pub mod session;
 mod settings;
 pub mod settings_views;
 pub mod ticket_page;
 mod ticket_work;
 pub mod views;
-
-use serde::Deserialize;
-use ticketbooth_shared::FieldError;
-use ticketbooth_shared::label::Label;
-use ticketbooth_shared::new_ticket::ValidationErrors;
-use ticketbooth_shared::{Priority, Status};
+mod views_page;
 
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
+use crate::http::list_query;
 use crate::http::routes::{AppPage, Verb};
 use crate::http::{Request, Response};
-use crate::service::operator_tickets::{self, ListQuery};
+use crate::service::{operator_tickets, saved_views};
 use crate::store::Executor;
 use session::signed_in;
 
@@ -52,10 +49,21 @@ pub async fn handle<E: Executor>(
     match (page, method) {
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
         (AppPage::Tickets, _) => {
-            let query = list_query(&req.query)?;
+            let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
+            let layout = if board_requested(&req.query) {
+                list_page::Layout::Board
+            } else {
+                list_page::Layout::Table
+            };
             let page = operator_tickets::list(&app.db, &op, &query, fresh.now).await?;
-            Ok(Response::html(200, views::ticket_list(&op, &query, &page)))
+            let saved = saved_views::list(&app.db, &op).await?;
+            Ok(Response::html(
+                200,
+                list_page::render(&op, &query, &page, &saved, layout),
+            ))
         }
+        (AppPage::Views, _) => views_page::save(app, req, &op, &fresh).await,
+        (AppPage::View(id), _) => views_page::edit(app, req, &op, &id).await,
         (AppPage::Ticket(code), _) => {
             let detail = operator_tickets::detail(&app.db, &op, &code).await?;
             Ok(Response::html(
@@ -103,53 +111,12 @@ pub fn error_page(error: ApiError) -> Response {
     response
 }
 
-fn list_query(raw: &str) -> Result<ListQuery, ApiError> {
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Raw {
-        status: String,
-        priority: String,
-        q: String,
-        page: String,
-        snoozed: String,
-        label: String,
-    }
-    let raw: Raw = serde_urlencoded::from_str(raw).unwrap_or_default();
-    let mut errors = ValidationErrors::default();
-    let status = optional(&mut errors, "status", &raw.status, Status::parse);
-    let priority = optional(&mut errors, "priority", &raw.priority, Priority::parse);
-    let label = optional(&mut errors, "label", &raw.label, Label::parse);
-    let page = optional(&mut errors, "page", &raw.page, |v| {
-        v.parse::<u32>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or(FieldError::InvalidFormat)
-    });
-    if !errors.0.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let search = raw.q.trim();
-    Ok(ListQuery {
-        status,
-        priority,
-        search: (!search.is_empty()).then(|| search.chars().take(200).collect()),
-        snoozed: raw.snoozed == "1",
-        label,
-        page: page.unwrap_or(1),
-    })
-}
-
-/// An optional filter: absent when empty, parsed when given, its error filed under `key`.
-fn optional<T>(
-    errors: &mut ValidationErrors,
-    key: &'static str,
-    raw: &str,
-    parse: impl Fn(&str) -> Result<T, FieldError>,
-) -> Option<T> {
-    if raw.is_empty() {
-        return None;
-    }
-    parse(raw).map_err(|e| errors.0.insert(key, e)).ok()
+/// `view=board` asks for the board; anything else is the list.
+fn board_requested(raw: &str) -> bool {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+        .unwrap_or_default()
+        .iter()
+        .any(|(k, v)| k == "view" && v == "board")
 }
 
 pub(crate) fn redirect(location: &str) -> Response {

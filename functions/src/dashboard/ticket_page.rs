@@ -15,12 +15,14 @@ use ticketbooth_shared::{Priority, Status};
 
 use super::csrf;
 use super::html::Html;
-use super::views::{layout, list_url, priority_badge, requester, status_badge, time, transcript};
+use super::list_page;
+use super::views::{layout, priority_badge, requester, status_badge, time, transcript};
 use crate::http::Response;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
-use crate::service::operator_tickets::{Detail, ListQuery};
+use crate::service::operator_tickets::Detail;
 use crate::service::operators::Operator;
+use ticketbooth_shared::ticket_query::TicketQuery;
 
 pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
     let t = &detail.ticket;
@@ -272,12 +274,12 @@ fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
     h.raw("<ul class=\"labels\">");
     for label in &detail.labels {
         // A label links to the list of the site's tickets carrying it.
-        let filtered = ListQuery {
+        let filtered = TicketQuery {
             label: Label::parse(label).ok(),
-            ..ListQuery::default()
+            ..TicketQuery::default()
         };
         h.raw("<li><a class=\"label\" href=\"")
-            .text(&list_url(&filtered))
+            .text(&list_page::url(&filtered, list_page::Layout::Table))
             .raw("\">")
             .text(label)
             .raw("</a>");

@@ -106,7 +106,7 @@ pub enum AppPage {
     Login,
     /// `POST /app/logout`
     Logout,
-    /// `GET /app/tickets?status=&priority=&q=&page=`
+    /// `GET /app/tickets?…` (filters: `shared::ticket_query`; `view=board` for the board)
     Tickets,
     /// `GET /app/tickets/{code}`
     Ticket(TicketCode),
@@ -126,6 +126,10 @@ pub enum AppPage {
     Invitation(String),
     /// `/app/settings/…`: members, API tokens, the site's settings.
     Settings(SettingsPage),
+    /// `POST /app/views`: saves the current filters under a name.
+    Views,
+    /// `POST /app/views/{id}`: renames (`action=rename`) or deletes (`action=delete`) one.
+    View(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +186,8 @@ impl Route {
                 };
                 Ok(Route::App(AppPage::Settings(page)))
             }
+            ["app", "views"] => Ok(Route::App(AppPage::Views)),
+            ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
             ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
             ["app", "tickets", "bulk"] => Ok(Route::App(AppPage::Bulk)),
@@ -238,13 +244,16 @@ impl Route {
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)
                 | AppPage::Bulk
+                | AppPage::Views
+                | AppPage::View(_)
                 | AppPage::Settings(
                     SettingsPage::Member(_) | SettingsPage::Invitation(_) | SettingsPage::Token(_),
                 ),
             ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).
-            Route::Operator(OperatorApi::Tickets | OperatorApi::Bulk) => "POST",
+            Route::Operator(OperatorApi::Tickets) => "GET, POST",
+            Route::Operator(OperatorApi::Bulk) => "POST",
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
             Route::Operator(OperatorApi::OpenApi) => "GET",

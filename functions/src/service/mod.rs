@@ -8,6 +8,7 @@ pub mod maintenance;
 pub mod members;
 pub mod operator_tickets;
 pub mod operators;
+pub mod saved_views;
 pub mod sessions;
 pub mod site_settings;
 pub mod sites;

@@ -2,11 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use ticketbooth_shared::label::Label;
+use ticketbooth_shared::Status;
+use ticketbooth_shared::ids::TicketId;
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::ticket_query::{
+    AssigneeFilter, Cursor, Direction, Search, Shown, TicketQuery,
+};
 use ticketbooth_shared::timestamp::Timestamp;
-use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
 use super::operators::Operator;
@@ -19,49 +22,87 @@ use crate::store::{Executor, StoreError, decode, decode_first};
 
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListQuery {
-    pub status: Option<Status>,
-    pub priority: Option<Priority>,
-    pub search: Option<String>,
-    /// Show the snoozed tickets (and only those) instead of the active ones.
-    pub snoozed: bool,
-    pub label: Option<Label>,
-    /// From 1.
-    pub page: u32,
-}
-
 pub struct ListPage {
     pub rows: Vec<ListRow>,
     /// Tickets per status on the whole site, whatever the filter.
     pub counts: BTreeMap<&'static str, i64>,
-    pub has_more: bool,
+    /// How many tickets match the filters, on all pages.
+    pub total: i64,
+    /// The cursor of the page after this one, if there is one.
+    pub next: Option<Cursor>,
+    /// The cursor of the page before this one, if this is not the first.
+    pub previous: Option<Cursor>,
+    /// The site's members, by name (the assignee filter's choices).
+    pub members: Vec<MemberRow>,
 }
 
-/// One page of the list and the status counts, read in one batch (one round trip, one
-/// consistent snapshot).
+/// The list filter a query means for this operator (`me` is them).
+fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> ListFilter {
+    let mode = |shown: Shown| match shown {
+        Shown::Hidden => 0,
+        Shown::Included => 1,
+        Shown::Only => 2,
+    };
+    let statuses: Vec<&str> = query
+        .effective_statuses()
+        .into_iter()
+        .map(Status::as_str)
+        .collect();
+    let priorities: Vec<&str> = query.priorities.iter().map(|p| p.as_str()).collect();
+    let json = |list: &[&str]| serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned());
+    ListFilter {
+        statuses_json: json(&statuses),
+        priorities_json: (!priorities.is_empty()).then(|| json(&priorities)),
+        assignee: query.assignee.as_ref().map(|a| match a {
+            AssigneeFilter::Me => op.id.clone(),
+            AssigneeFilter::Unassigned => String::new(),
+            AssigneeFilter::Operator(id) => id.as_ref().to_owned(),
+        }),
+        label: query.label.as_ref().map(|l| l.as_ref().to_owned()),
+        source: query.source.map(|s| s.as_str().to_owned()),
+        created: (query.created.start_ms(), query.created.end_ms()),
+        updated: (query.updated.start_ms(), query.updated.end_ms()),
+        spam: mode(query.spam),
+        snoozed: mode(query.snoozed),
+        now_ms: now.millis(),
+        sort: query.sort.as_str(),
+        cursor: query.cursor.as_ref().map(|c| {
+            let dir = match c.direction {
+                Direction::After => "a",
+                Direction::Before => "b",
+            };
+            (dir, c.key.0, c.key.1, c.id.as_ref().to_owned())
+        }),
+        limit,
+        fts: query.search.as_ref().and_then(Search::fts_query),
+    }
+}
+
+/// One page of the list, the match count and the status counts, read in one batch (one round
+/// trip, one consistent snapshot). Keyset pagination: the page after (or before) the
+/// cursor's row in the query's order.
 pub async fn list<E: Executor>(
     db: &E,
     op: &Operator,
-    query: &ListQuery,
+    query: &TicketQuery,
     now: Timestamp,
 ) -> Result<ListPage, ServiceError> {
     op.require(Action::ViewTickets)?;
-    let filter = ListFilter {
-        snoozed: query.snoozed,
-        now_ms: now.millis(),
-        label: query.label.as_ref().map(AsRef::as_ref),
-        status: query.status.map(Status::as_str),
-        priority: query.priority.map(Priority::as_str),
-        search: query.search.as_deref(),
-        // One more than a page tells whether there is a next one.
-        limit: PAGE_SIZE + 1,
-        offset: i64::from(query.page.max(1) - 1) * PAGE_SIZE,
+    // One more than a page tells whether there is another one that way.
+    let filter = filter(op, query, now, PAGE_SIZE + 1);
+    // A search with no word in it (only punctuation) matches nothing rather than everything.
+    let words_searched = query.search.is_some() && filter.fts.is_none();
+    let page_statement = if filter.fts.is_some() {
+        tickets::search_for_operator(op.site_id, &filter)
+    } else {
+        tickets::list_for_operator(op.site_id, &filter)
     };
     let mut results = db
         .batch(vec![
-            tickets::list_for_operator(op.site_id, &filter),
+            page_statement,
+            tickets::count_matching(op.site_id, &filter),
             tickets::count_by_status(op.site_id),
+            site_members::list(op.site_id),
         ])
         .await?
         .into_iter();
@@ -71,8 +112,48 @@ pub async fn list<E: Executor>(
         .into_iter()
         .map(decode)
         .collect::<Result<_, _>>()?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
+    #[derive(serde::Deserialize)]
+    struct Total {
+        n: i64,
+    }
+    let total: Option<Total> = decode_first(results.next().unwrap_or_default())?;
+    let mut total = total.map_or(0, |t| t.n);
+    if words_searched {
+        rows.clear();
+        total = 0;
+    }
+    let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    let backwards = query
+        .cursor
+        .as_ref()
+        .is_some_and(|c| c.direction == Direction::Before);
+    if backwards {
+        rows.reverse();
+    }
+    let cursor_at = |row: &ListRow, direction: Direction| -> Result<Cursor, StoreError> {
+        Ok(Cursor {
+            direction,
+            sort: query.sort,
+            key: (row.sort_a, row.sort_b),
+            id: TicketId::parse(&row.id).map_err(|_| StoreError::RowShape(row.id.clone()))?,
+        })
+    };
+    // Going forwards, there is a page before whenever we came from one; going backwards, the
+    // extra row says whether there is one more before, and there is always one after.
+    let (has_previous, has_next) = match &query.cursor {
+        None => (false, more),
+        Some(c) if c.direction == Direction::After => (true, more),
+        Some(_) => (more, true),
+    };
+    let previous = match rows.first() {
+        Some(row) if has_previous => Some(cursor_at(row, Direction::Before)?),
+        _ => None,
+    };
+    let next = match rows.last() {
+        Some(row) if has_next => Some(cursor_at(row, Direction::After)?),
+        _ => None,
+    };
 
     #[derive(serde::Deserialize)]
     struct Count {
@@ -89,7 +170,10 @@ pub async fn list<E: Executor>(
     Ok(ListPage {
         rows,
         counts,
-        has_more,
+        total,
+        next,
+        previous,
+        members: decode_all(results.next().unwrap_or_default())?,
     })
 }
 

@@ -26,7 +26,7 @@ use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
-use crate::sql::{idempotency_keys, labels, ticket_events, tickets as tickets_sql};
+use crate::sql::{idempotency_keys, labels, ticket_events, ticket_search, tickets as tickets_sql};
 use crate::store::{Executor, Statement, StoreError, decode, decode_first};
 
 /// A comment as an operator writes it.
@@ -256,7 +256,8 @@ async fn plan<E: Executor>(
                 return Ok(None);
             }
             let set = tickets_sql::set_text(site, id, &subject, &description, now_ms);
-            (EventKind::Updated { fields }, vec![set])
+            let index = ticket_search::refresh(site, id);
+            (EventKind::Updated { fields }, vec![set, index])
         }
         Change::AddLabel(label) => {
             if current_labels(db, op, &t.code).await?.contains(&label) {
@@ -327,6 +328,7 @@ async fn plan<E: Executor>(
         Change::Delete => {
             // The guard event is deleted with the rest; it is there to refuse a stale delete.
             let statements = vec![
+                ticket_search::remove(site, id),
                 comments::delete_for_ticket(site, id),
                 labels::delete_for_ticket(site, id),
                 ticket_events::delete_for_ticket(site, id),
@@ -360,6 +362,7 @@ fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) 
             now_ms,
         }),
         tickets_sql::touch(op.site_id, ticket_id, now_ms),
+        ticket_search::refresh(op.site_id, ticket_id),
     ]
 }
 

@@ -11,7 +11,7 @@ use super::ServiceError;
 use super::sites::Site;
 use crate::sha256;
 use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
-use crate::sql::{idempotency_keys, sites, ticket_events, tickets};
+use crate::sql::{idempotency_keys, sites, ticket_events, ticket_search, tickets};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
 /// Everything `create` needs. Ids and time come from the caller so the service stays
@@ -78,6 +78,7 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             &cmd.actor,
             now_ms,
         )?,
+        ticket_search::refresh(site_id, id),
         tickets::find_for_visitor_view(site_id, id),
     ];
 

@@ -8,10 +8,12 @@ pub mod invitations;
 pub mod labels;
 pub mod operator_tokens;
 pub mod operators;
+pub mod saved_views;
 pub mod sessions;
 pub mod site_members;
 pub mod sites;
 pub mod ticket_events;
+pub mod ticket_search;
 pub mod tickets;
 
 use crate::store::Statement;

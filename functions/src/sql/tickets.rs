@@ -105,9 +105,10 @@ pub fn find_by_idempotency_key(site_id: i64, key: &str) -> Statement {
     )
 }
 
-/// A row of the operators' list.
+/// A row of the operators' list (and of `GET /api/v1/tickets`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ListRow {
+    pub id: String,
     pub code: String,
     pub subject: String,
     pub status: String,
@@ -115,66 +116,181 @@ pub struct ListRow {
     pub requester_name: Option<String>,
     pub requester_email: Option<String>,
     pub source: String,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    /// The ticket's labels, alphabetically, space-separated (labels are slugs: no spaces).
+    pub labels: Option<String>,
+    pub snoozed_until: Option<i64>,
+    pub is_spam: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The sort key (two integers, descending, then the id): what a cursor holds.
+    pub sort_a: i64,
+    pub sort_b: i64,
 }
 
-/// What an operator filters the list by; `None` means "any".
-pub struct ListFilter<'a> {
-    pub status: Option<&'a str>,
-    pub priority: Option<&'a str>,
-    /// Matched as a substring of subject, description, requester name and email, or exactly
-    /// as a code.
-    pub search: Option<&'a str>,
-    /// Only tickets carrying this label.
-    pub label: Option<&'a str>,
-    /// Snoozed tickets only (`snoozed_until` after `now_ms`); otherwise they are hidden, and
-    /// come back by themselves once the time passes.
-    pub snoozed: bool,
+/// Whether closed-like kinds of tickets are shown: 0 hidden, 1 included, 2 alone.
+pub type ShownMode = i64;
+
+/// What an operator filters the list by; `None` means "any". Parsed values only (from
+/// `shared::ticket_query::TicketQuery`), spelled as the columns spell them.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// JSON array of the statuses shown (never empty).
+    pub statuses_json: String,
+    /// JSON array of priorities, or any.
+    pub priorities_json: Option<String>,
+    /// `Some("")` for unassigned, `Some(id)` for one operator.
+    pub assignee: Option<String>,
+    pub label: Option<String>,
+    pub source: Option<String>,
+    /// Half-open ranges in milliseconds.
+    pub created: (Option<i64>, Option<i64>),
+    pub updated: (Option<i64>, Option<i64>),
+    pub spam: ShownMode,
+    pub snoozed: ShownMode,
     pub now_ms: i64,
+    /// `priority`, `updated`, `created` or `relevance`.
+    pub sort: &'static str,
+    /// `a` (rows after the key) or `b` (rows before it, read in reverse), with the key.
+    pub cursor: Option<(&'static str, i64, i64, String)>,
     pub limit: i64,
-    pub offset: i64,
+    /// The FTS5 query (already quoted, see `Search::fts_query`): only `search_for_operator`.
+    pub fts: Option<String>,
 }
 
-/// The operators' list, most recently updated first. `LIKE` wildcards in the search are
-/// escaped, so `%` and `_` match themselves.
-pub fn list_for_operator(site_id: i64, filter: &ListFilter<'_>) -> Statement {
-    let pattern = filter.search.map(|s| {
-        let escaped = s
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
-    Statement::new(
-        "SELECT code, subject, status, priority, requester_name, requester_email, source,
-                created_at, updated_at
-         FROM tickets
-         WHERE site_id = ?1
-           AND (?2 IS NULL OR status = ?2)
-           AND (?3 IS NULL OR priority = ?3)
-           AND (?4 IS NULL OR code = ?5
-                OR subject LIKE ?4 ESCAPE '\\' OR description LIKE ?4 ESCAPE '\\'
-                OR requester_name LIKE ?4 ESCAPE '\\' OR requester_email LIKE ?4 ESCAPE '\\')
-           AND (CASE WHEN ?8 = 1 THEN snoozed_until > ?9
-                     ELSE snoozed_until IS NULL OR snoozed_until <= ?9 END)
-           AND (?10 IS NULL OR EXISTS (SELECT 1 FROM ticket_labels l
-                                      WHERE l.site_id = tickets.site_id
-                                        AND l.ticket_id = tickets.id AND l.label = ?10))
-         ORDER BY updated_at DESC, number DESC
-         LIMIT ?6 OFFSET ?7",
+impl ListFilter {
+    fn params(&self, site_id: i64) -> Vec<Value> {
+        let (dir, a, b, id) = match &self.cursor {
+            Some((d, a, b, id)) => (Some(*d), Some(*a), Some(*b), Some(id.clone())),
+            None => (None, None, None, None),
+        };
         vec![
             Value::from(site_id),
-            Value::from(filter.status),
-            Value::from(filter.priority),
-            Value::from(pattern),
-            Value::from(filter.search.map(str::to_ascii_uppercase)),
-            Value::from(filter.limit),
-            Value::from(filter.offset),
-            Value::from(filter.snoozed),
-            Value::from(filter.now_ms),
-            Value::from(filter.label),
-        ],
+            Value::from(self.statuses_json.clone()),
+            Value::from(self.priorities_json.clone()),
+            Value::from(self.assignee.clone()),
+            Value::from(self.label.clone()),
+            Value::from(self.source.clone()),
+            Value::from(self.created.0),
+            Value::from(self.created.1),
+            Value::from(self.updated.0),
+            Value::from(self.updated.1),
+            Value::from(self.spam),
+            Value::from(self.snoozed),
+            Value::from(self.now_ms),
+            Value::from(self.sort),
+            Value::from(dir),
+            Value::from(a),
+            Value::from(b),
+            Value::from(id),
+            Value::from(self.limit),
+            Value::from(self.fts.clone()),
+        ]
+    }
+}
+
+/// The filters every list statement shares, over `tickets t` (parameters: see
+/// `ListFilter::params`). A ticket is snoozed while `snoozed_until > now`.
+macro_rules! list_filters {
+    () => {
+        "t.site_id = ?1
+           AND t.status IN (SELECT value FROM json_each(?2))
+           AND (?3 IS NULL OR t.priority IN (SELECT value FROM json_each(?3)))
+           AND (?4 IS NULL OR (?4 = '' AND t.assignee_id IS NULL) OR t.assignee_id = ?4)
+           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_labels l
+                                      WHERE l.site_id = t.site_id AND l.ticket_id = t.id
+                                        AND l.label = ?5))
+           AND (?6 IS NULL OR t.source = ?6)
+           AND (?7 IS NULL OR t.created_at >= ?7) AND (?8 IS NULL OR t.created_at < ?8)
+           AND (?9 IS NULL OR t.updated_at >= ?9) AND (?10 IS NULL OR t.updated_at < ?10)
+           AND CASE ?11 WHEN 0 THEN t.is_spam = 0 WHEN 2 THEN t.is_spam = 1 ELSE 1 END
+           AND CASE ?12 WHEN 0 THEN coalesce(t.snoozed_until, 0) <= ?13
+                        WHEN 2 THEN coalesce(t.snoozed_until, 0) > ?13 ELSE 1 END"
+    };
+}
+
+/// The list's columns and sort key over `tickets t` (and `m`, the search match, if any).
+macro_rules! list_columns {
+    () => {
+        "t.id, t.code, t.subject, t.status, t.priority, t.requester_name, t.requester_email,
+         t.source, t.assignee_id, o.name AS assignee_name, t.snoozed_until, t.is_spam,
+         t.created_at, t.updated_at,
+         (SELECT group_concat(label, ' ') FROM (SELECT l.label FROM ticket_labels l
+           WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
+         CASE ?14 WHEN 'updated' THEN t.updated_at WHEN 'created' THEN t.created_at
+                  WHEN 'relevance' THEN score
+                  ELSE CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2
+                                       WHEN 'normal' THEN 1 ELSE 0 END END AS sort_a,
+         CASE ?14 WHEN 'priority' THEN t.updated_at ELSE 0 END AS sort_b"
+    };
+}
+
+/// The keyset page over the filtered rows: after the cursor's key (descending order) or
+/// before it (ascending, the caller reverses), one more row than a page to tell if there is
+/// more. No OFFSET: page 500 costs what page 1 costs.
+macro_rules! keyset_page {
+    () => {
+        " WHERE ?15 IS NULL
+             OR (?15 = 'a' AND (sort_a, sort_b, id) < (?16, ?17, ?18))
+             OR (?15 = 'b' AND (sort_a, sort_b, id) > (?16, ?17, ?18))
+           ORDER BY CASE WHEN ?15 = 'b' THEN sort_a END ASC,
+                    CASE WHEN ?15 = 'b' THEN sort_b END ASC,
+                    CASE WHEN ?15 = 'b' THEN id END ASC,
+                    sort_a DESC, sort_b DESC, id DESC
+           LIMIT ?19"
+    };
+}
+
+/// The operators' list without a search.
+pub fn list_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT * FROM (SELECT ",
+            list_columns!(),
+            " FROM (SELECT t.*, 0 AS score FROM tickets t WHERE ?20 IS NULL AND ",
+            list_filters!(),
+            ") t LEFT JOIN operators o ON o.id = t.assignee_id)",
+            keyset_page!()
+        ),
+        filter.params(site_id),
+    )
+}
+
+/// The operators' list narrowed by a full-text search (`ticket_search`, this site's rowid
+/// range only), with bm25 as the relevance (scaled to an integer, higher is better).
+pub fn search_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT * FROM (SELECT ",
+            list_columns!(),
+            " FROM (SELECT t.*, m.score FROM
+                     (SELECT rowid AS r, CAST(-bm25(ticket_search) * 1000000 AS INTEGER) AS score
+                      FROM ticket_search
+                      WHERE ticket_search MATCH ?20
+                        AND rowid BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295) m
+                     JOIN tickets t ON t.site_id = ?1 AND t.number = m.r - ?1 * 4294967296
+                     WHERE ",
+            list_filters!(),
+            ") t LEFT JOIN operators o ON o.id = t.assignee_id)",
+            keyset_page!()
+        ),
+        filter.params(site_id),
+    )
+}
+
+/// How many tickets match the filters (and the search, when there is one), whatever the page.
+pub fn count_matching(site_id: i64, filter: &ListFilter) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT COUNT(*) AS n FROM tickets t
+             WHERE (?20 IS NULL OR t.site_id * 4294967296 + t.number IN
+                     (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?20
+                        AND rowid BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295))
+               AND ",
+            list_filters!()
+        ),
+        filter.params(site_id),
     )
 }
 

@@ -106,9 +106,11 @@ fn filters_search_and_bad_filters() {
         html.contains("Login broken") && !html.contains("Refund please"),
         "search by code"
     );
-    // LIKE wildcards in the search match themselves.
-    let (_, html) = page(&app, "/app/tickets?q=%25", ACME_TOKEN);
+    // Words match as prefixes; punctuation separates words and is never query syntax.
+    let (_, html) = page(&app, "/app/tickets?q=off_co", ACME_TOKEN);
     assert!(html.contains("100% off_code") && !html.contains("Refund please"));
+    let (_, html) = page(&app, "/app/tickets?q=%25", ACME_TOKEN);
+    assert!(html.contains("No tickets match.") && html.contains("0 tickets match"));
     let (_, html) = page(&app, "/app/tickets?q=nothing-like-this", ACME_TOKEN);
     assert!(html.contains("No tickets match."));
 

@@ -4,6 +4,7 @@
 mod cors;
 mod create;
 mod dashboard;
+mod list;
 mod maintenance;
 mod members;
 mod operator_api;

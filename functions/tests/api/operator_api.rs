@@ -486,3 +486,77 @@ fn the_openapi_document_is_served_and_names_every_route() {
         );
     }
 }
+
+#[test]
+fn the_list_filters_searches_and_pages_by_cursor() {
+    let app = spawn_with_tokens(55);
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET priority = 'urgent' WHERE code = 'TKT-7';
+             UPDATE tickets SET status = 'closed' WHERE code = 'TKT-8';",
+        )
+        .unwrap();
+    // Through the API, so the search index follows.
+    let r = action(
+        &app,
+        OWNER_TOKEN,
+        7,
+        "edit",
+        json!({"subject": "Urgent kettle"}),
+    );
+    assert_eq!(r.status, 200);
+    let list = |qs: &str| {
+        call(
+            &app,
+            "GET",
+            &format!("/api/v1/tickets{qs}"),
+            "/api/v1/tickets",
+            Some(OWNER_TOKEN),
+            None,
+        )
+    };
+    let r = list("");
+    assert_eq!(r.status, 200);
+    let first = json(&r);
+    assert_eq!(first["total"], 54, "closed hidden by default");
+    assert_eq!(first["tickets"].as_array().unwrap().len(), 50);
+    assert_eq!(first["tickets"][0]["code"], "TKT-7", "urgent first");
+    assert!(first["previous_cursor"].is_null());
+    let next = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = json(&list(&format!("?cursor={next}")));
+    assert_eq!(second["tickets"].as_array().unwrap().len(), 4);
+    assert!(second["next_cursor"].is_null());
+    let codes = |page: &Json| -> Vec<String> {
+        page["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut all = codes(&first);
+    all.extend(codes(&second));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 54);
+
+    let found = json(&list("?q=kett&status=open"));
+    assert_eq!(codes(&found), ["TKT-7"]);
+    assert_eq!(codes(&json(&list("?closed=only"))), ["TKT-8"]);
+
+    let r = list("?status=done&cursor=zz&sort=sideways");
+    assert_eq!(r.status, 422);
+    let body = json(&r);
+    for field in ["status", "cursor", "sort"] {
+        assert!(body.to_string().contains(field), "{field} is named: {body}");
+    }
+    let r = call(
+        &app,
+        "GET",
+        "/api/v1/tickets",
+        "/api/v1/tickets",
+        None,
+        None,
+    );
+    assert_eq!(r.status, 401);
+}

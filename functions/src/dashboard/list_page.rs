@@ -1,0 +1,615 @@
+//! The ticket list and the board: the same query (`shared::ticket_query`) and the same page of
+//! rows, drawn as a table (cards on a phone) or as columns by status. Filters live in the URL
+//! and in a plain GET form; each active one is a chip with a link that removes it. The sidebar
+//! holds the built-in views and the operator's saved ones.
+
+use ticketbooth_shared::Status;
+use ticketbooth_shared::event::Source;
+use ticketbooth_shared::role::{Action, Ownership};
+use ticketbooth_shared::ticket_query::{AssigneeFilter, DateRange, Shown, Sort, TicketQuery};
+use ticketbooth_shared::{Priority, timestamp::Timestamp};
+
+use super::bulk_page;
+use super::csrf;
+use super::html::Html;
+use super::views::{layout, priority_badge, requester, status_badge, time};
+use crate::http::list_query;
+use crate::service::operator_tickets::ListPage;
+use crate::service::operators::Operator;
+use crate::service::saved_views::BUILT_IN;
+use crate::sql::saved_views::SavedViewRow;
+use crate::sql::tickets::ListRow;
+
+/// List or board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Table,
+    Board,
+}
+
+/// `/app/tickets?…` for a query (and the board's `view=board`).
+pub fn url(query: &TicketQuery, layout: Layout) -> String {
+    let mut qs = list_query::to_query_string(query);
+    if layout == Layout::Board {
+        if !qs.is_empty() {
+            qs.push('&');
+        }
+        qs.push_str("view=board");
+    }
+    if qs.is_empty() {
+        "/app/tickets".to_owned()
+    } else {
+        format!("/app/tickets?{qs}")
+    }
+}
+
+pub fn render(
+    op: &Operator,
+    query: &TicketQuery,
+    page: &ListPage,
+    saved: &[SavedViewRow],
+    layout_kind: Layout,
+) -> String {
+    let title = if layout_kind == Layout::Board {
+        "Board"
+    } else {
+        "Tickets"
+    };
+    layout(title, Some(op), |h| {
+        h.raw("<div class=\"list-layout\">");
+        sidebar(h, op, query, saved, layout_kind);
+        h.raw("<div class=\"list-main\"><div class=\"list-head\"><h1>")
+            .text(title)
+            .raw("</h1><nav class=\"layout-switch\" aria-label=\"Layout\">");
+        for (kind, label) in [(Layout::Table, "List"), (Layout::Board, "Board")] {
+            h.raw("<a href=\"")
+                .text(&url(&query.first_page(), kind))
+                .raw("\"");
+            if kind == layout_kind {
+                h.raw(" aria-current=\"page\"");
+            }
+            h.raw(">").raw(label).raw("</a>");
+        }
+        h.raw("</nav>");
+        if op.role.allows(Action::CreateTicket) {
+            h.raw("<a class=\"new-ticket\" href=\"/app/tickets/new\">New ticket</a>");
+        }
+        h.raw("</div>");
+        tabs(h, query, page, layout_kind);
+        filter_form(h, query, page, layout_kind);
+        chips(h, query, page, layout_kind);
+        h.raw("<p class=\"match-count\" role=\"status\">")
+            .text(&match page.total {
+                1 => "1 ticket matches".to_owned(),
+                n => format!("{n} tickets match"),
+            })
+            .raw("</p>");
+        if page.rows.is_empty() {
+            h.raw("<p class=\"empty\">No tickets match.</p>");
+        } else if layout_kind == Layout::Board {
+            board(h, op, query, page);
+        } else {
+            table(h, op, query, page);
+        }
+        pagination(h, query, page, layout_kind);
+        h.raw("</div></div>");
+    })
+}
+
+fn sidebar(
+    h: &mut Html,
+    op: &Operator,
+    query: &TicketQuery,
+    saved: &[SavedViewRow],
+    layout_kind: Layout,
+) {
+    let current = list_query::to_query_string(&query.first_page());
+    h.raw("<aside class=\"views\" aria-label=\"Views\"><h2>Views</h2><ul>");
+    let link = |h: &mut Html, name: &str, qs: &str| {
+        // Stored and built-in query strings are parsed again, so a view is only ever a query
+        // the parser accepts, in its canonical spelling.
+        let Ok(parsed) = list_query::parse(qs) else {
+            return;
+        };
+        let href = url(&parsed, layout_kind);
+        h.raw("<li><a href=\"").text(&href).raw("\"");
+        if list_query::to_query_string(&parsed) == current {
+            h.raw(" aria-current=\"page\"");
+        }
+        h.raw(">").user_text(name).raw("</a>");
+    };
+    link(h, "Active tickets", "");
+    h.raw("</li>");
+    for (name, qs) in BUILT_IN {
+        link(h, name, qs);
+        h.raw("</li>");
+    }
+    h.raw("</ul>");
+    if !saved.is_empty() {
+        h.raw("<h2>Saved</h2><ul class=\"saved\">");
+        for view in saved {
+            link(h, &view.name, &view.query);
+            h.raw("<details class=\"view-edit\"><summary>Edit <span class=\"visually-hidden\">")
+                .user_text(&view.name)
+                .raw("</span></summary><form method=\"post\" action=\"/app/views/")
+                .text(&view.id)
+                .raw("\">");
+            csrf::field(h, op);
+            let field_id = format!("rename-{}", view.id);
+            h.raw("<label for=\"")
+                .text(&field_id)
+                .raw("\">Name</label><input id=\"")
+                .text(&field_id)
+                .raw("\" name=\"name\" required maxlength=\"60\" value=\"")
+                .text(&view.name)
+                .raw("\"><button name=\"action\" value=\"rename\">Rename</button>")
+                .raw("<button name=\"action\" value=\"delete\" class=\"danger\">Delete</button></form></details></li>");
+        }
+        h.raw("</ul>");
+    }
+    if query.is_filtered() || query.sort != Sort::default() {
+        h.raw("<form class=\"save-view\" method=\"post\" action=\"/app/views\">");
+        csrf::field(h, op);
+        h.raw("<input type=\"hidden\" name=\"query\" value=\"")
+            .text(&current)
+            .raw("\"><label for=\"view-name\">Save these filters as</label>")
+            .raw("<input id=\"view-name\" name=\"name\" required maxlength=\"60\">")
+            .raw("<button>Save view</button></form>");
+    }
+    h.raw("</aside>");
+}
+
+fn tabs(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout) {
+    h.raw("<nav class=\"tabs\" aria-label=\"Status\">");
+    let total: i64 = page.counts.values().sum();
+    let mut tab = |statuses: Vec<Status>, label: &str, count: i64| {
+        let target = TicketQuery {
+            statuses: statuses.clone(),
+            ..query.first_page()
+        };
+        h.raw("<a href=\"")
+            .text(&url(&target, layout_kind))
+            .raw("\"");
+        if query.statuses == statuses {
+            h.raw(" aria-current=\"page\"");
+        }
+        h.raw(">")
+            .text(label)
+            .raw(" <span class=\"count\">")
+            .text(&count.to_string())
+            .raw("</span></a>");
+    };
+    tab(Vec::new(), "All", total);
+    for status in Status::ALL {
+        tab(
+            vec![status],
+            status.operator_label(),
+            page.counts.get(status.as_str()).copied().unwrap_or(0),
+        );
+    }
+    h.raw("</nav>");
+}
+
+fn option(h: &mut Html, value: &str, label: &str, selected: bool) {
+    h.raw("<option value=\"").text(value).raw("\"");
+    if selected {
+        h.raw(" selected");
+    }
+    h.raw(">").user_text(label).raw("</option>");
+}
+
+fn date_input(h: &mut Html, name: &'static str, label: &'static str, value: Option<Timestamp>) {
+    h.raw("<div class=\"field\"><label for=\"f-")
+        .raw(name)
+        .raw("\">")
+        .raw(label)
+        .raw("</label><input type=\"date\" id=\"f-")
+        .raw(name)
+        .raw("\" name=\"")
+        .raw(name)
+        .raw("\" value=\"")
+        .text(
+            &value
+                .map(|t| t.to_rfc3339()[..10].to_owned())
+                .unwrap_or_default(),
+        )
+        .raw("\">");
+}
+
+fn shown_select(h: &mut Html, name: &'static str, label: &'static str, value: Shown) {
+    h.raw("<div class=\"field\"><label for=\"f-")
+        .raw(name)
+        .raw("\">")
+        .raw(label)
+        .raw("</label><select id=\"f-")
+        .raw(name)
+        .raw("\" name=\"")
+        .raw(name)
+        .raw("\">");
+    option(h, "", "Hidden", value == Shown::Hidden);
+    option(h, "include", "Included", value == Shown::Included);
+    option(h, "only", "Only these", value == Shown::Only);
+    h.raw("</select></div>");
+}
+
+fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout) {
+    h.raw("<form class=\"filters\" method=\"get\" action=\"/app/tickets\" role=\"search\">");
+    if layout_kind == Layout::Board {
+        h.raw("<input type=\"hidden\" name=\"view\" value=\"board\">");
+    }
+    h.raw("<div class=\"search-row\"><label for=\"q\" class=\"visually-hidden\">Search</label>")
+        .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search code, subject, description, requester, comments\" value=\"")
+        .text(query.search.as_ref().map(|s| s.text()).unwrap_or(""))
+        .raw("\"><button class=\"primary\">Filter</button></div><details class=\"more-filters\"");
+    // Open when a filter other than the search is set, so what is applied is what is shown.
+    let beyond_search = TicketQuery {
+        search: None,
+        sort: Sort::default(),
+        ..query.first_page()
+    };
+    if beyond_search.is_filtered() || !matches!(query.sort, Sort::Priority | Sort::Relevance) {
+        h.raw(" open");
+    }
+    h.raw("><summary>Filters and order</summary>")
+        .raw("<fieldset class=\"filter-grid\"><legend class=\"visually-hidden\">Filters</legend>")
+        .raw("<fieldset class=\"statuses\"><legend>Status</legend>");
+    for status in Status::ALL {
+        h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"status\" value=\"")
+            .text(status.as_str())
+            .raw("\"");
+        if query.statuses.contains(&status) {
+            h.raw(" checked");
+        }
+        h.raw("> ").text(status.operator_label()).raw("</label>");
+    }
+    h.raw("</fieldset><div class=\"field\"><label for=\"f-priority\">Priority</label><select id=\"f-priority\" name=\"priority\">");
+    option(h, "", "Any", query.priorities.is_empty());
+    for p in Priority::ALL.into_iter().rev() {
+        option(h, p.as_str(), p.label(), query.priorities == [p]);
+    }
+    h.raw("</select></div><div class=\"field\"><label for=\"f-assignee\">Assignee</label><select id=\"f-assignee\" name=\"assignee\">");
+    option(h, "", "Anyone", query.assignee.is_none());
+    option(h, "me", "Me", query.assignee == Some(AssigneeFilter::Me));
+    option(
+        h,
+        "unassigned",
+        "Unassigned",
+        query.assignee == Some(AssigneeFilter::Unassigned),
+    );
+    for m in &page.members {
+        let selected = matches!(&query.assignee, Some(AssigneeFilter::Operator(id)) if id.as_ref() == m.operator_id);
+        option(h, &m.operator_id, &m.name, selected);
+    }
+    h.raw("</select></div><div class=\"field\"><label for=\"f-label\">Label</label><input id=\"f-label\" name=\"label\" maxlength=\"32\" value=\"")
+        .text(query.label.as_ref().map(AsRef::as_ref).unwrap_or(""))
+        .raw("\"></div><div class=\"field\"><label for=\"f-source\">Source</label><select id=\"f-source\" name=\"source\">");
+    option(h, "", "Any", query.source.is_none());
+    for s in Source::ALL {
+        option(h, s.as_str(), s.as_str(), query.source == Some(s));
+    }
+    h.raw("</select></div>");
+    date_input(h, "created_from", "Created from", query.created.from);
+    date_input(h, "created_to", "Created to", query.created.to);
+    date_input(h, "updated_from", "Updated from", query.updated.from);
+    date_input(h, "updated_to", "Updated to", query.updated.to);
+    shown_select(h, "closed", "Closed", query.closed);
+    shown_select(h, "spam", "Spam", query.spam);
+    shown_select(h, "snoozed", "Snoozed", query.snoozed);
+    h.raw("<div class=\"field\"><label for=\"f-sort\">Order</label><select id=\"f-sort\" name=\"sort\">");
+    for sort in Sort::ALL {
+        if sort == Sort::Relevance && query.search.is_none() {
+            continue;
+        }
+        option(h, sort.as_str(), sort.label(), query.sort == sort);
+    }
+    h.raw("</select></div></fieldset><button>Apply</button></details></form>");
+}
+
+/// Each active filter as a chip whose × link is the same query without it.
+fn chips(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout) {
+    let base = query.first_page();
+    let mut chips: Vec<(String, TicketQuery)> = Vec::new();
+    for status in &base.statuses {
+        let mut without = base.clone();
+        without.statuses.retain(|s| s != status);
+        chips.push((format!("Status: {}", status.operator_label()), without));
+    }
+    for p in &base.priorities {
+        let mut without = base.clone();
+        without.priorities.retain(|x| x != p);
+        chips.push((format!("Priority: {}", p.label()), without));
+    }
+    if let Some(a) = &base.assignee {
+        let who = match a {
+            AssigneeFilter::Me => "me".to_owned(),
+            AssigneeFilter::Unassigned => "nobody".to_owned(),
+            AssigneeFilter::Operator(id) => page
+                .members
+                .iter()
+                .find(|m| m.operator_id == id.as_ref())
+                .map_or_else(|| id.as_ref().to_owned(), |m| m.name.clone()),
+        };
+        chips.push((
+            format!("Assigned to {who}"),
+            TicketQuery {
+                assignee: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(label) = &base.label {
+        chips.push((
+            format!("Label: {}", label.as_ref()),
+            TicketQuery {
+                label: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(source) = base.source {
+        chips.push((
+            format!("Source: {}", source.as_str()),
+            TicketQuery {
+                source: None,
+                ..base.clone()
+            },
+        ));
+    }
+    let range_chip = |what: &str, range: DateRange| {
+        let day = |t: Timestamp| t.to_rfc3339()[..10].to_owned();
+        match (range.from, range.to) {
+            (Some(f), Some(t)) => Some(format!("{what} {} to {}", day(f), day(t))),
+            (Some(f), None) => Some(format!("{what} from {}", day(f))),
+            (None, Some(t)) => Some(format!("{what} until {}", day(t))),
+            (None, None) => None,
+        }
+    };
+    if let Some(text) = range_chip("Created", base.created) {
+        chips.push((
+            text,
+            TicketQuery {
+                created: DateRange::default(),
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(text) = range_chip("Updated", base.updated) {
+        chips.push((
+            text,
+            TicketQuery {
+                updated: DateRange::default(),
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(search) = &base.search {
+        chips.push((
+            format!("Search: {}", search.text()),
+            TicketQuery {
+                search: None,
+                sort: if base.sort == Sort::Relevance {
+                    Sort::default()
+                } else {
+                    base.sort
+                },
+                ..base.clone()
+            },
+        ));
+    }
+    for (what, shown, clear) in [
+        ("closed", base.closed, 0),
+        ("spam", base.spam, 1),
+        ("snoozed", base.snoozed, 2),
+    ] {
+        let text = match shown {
+            Shown::Hidden => continue,
+            Shown::Included => format!("Including {what}"),
+            Shown::Only => format!("Only {what}"),
+        };
+        let mut without = base.clone();
+        match clear {
+            0 => without.closed = Shown::Hidden,
+            1 => without.spam = Shown::Hidden,
+            _ => without.snoozed = Shown::Hidden,
+        }
+        chips.push((text, without));
+    }
+    if chips.is_empty() {
+        return;
+    }
+    h.raw("<ul class=\"chips\" aria-label=\"Active filters\">");
+    for (text, without) in &chips {
+        h.raw("<li class=\"chip\"><span>")
+            .user_text(text)
+            .raw("</span> <a href=\"")
+            .text(&url(without, layout_kind))
+            .raw("\" aria-label=\"Remove filter: ")
+            .text(text)
+            .raw("\">×</a></li>");
+    }
+    h.raw("<li><a href=\"")
+        .text(&url(
+            &TicketQuery {
+                sort: if base.sort == Sort::Relevance {
+                    Sort::default()
+                } else {
+                    base.sort
+                },
+                ..TicketQuery::default()
+            },
+            layout_kind,
+        ))
+        .raw("\">Clear all</a></li></ul>");
+}
+
+fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
+    let bulk = op.role.allows(Action::BulkEdit);
+    if bulk {
+        bulk_page::form(h, op, &url(query, Layout::Table), &page.rows);
+    }
+    h.raw("<div class=\"table-wrap\"><table class=\"tickets\"><thead><tr>");
+    if bulk {
+        h.raw("<th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>");
+    }
+    h.raw("<th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
+        .raw("<th scope=\"col\">Requester</th><th scope=\"col\">Status</th><th scope=\"col\">Priority</th>")
+        .raw("<th scope=\"col\">Assignee</th><th scope=\"col\">Labels</th>")
+        .raw("<th scope=\"col\">Created</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
+    for row in &page.rows {
+        h.raw("<tr>");
+        if bulk {
+            bulk_page::checkbox(h, &row.code);
+        }
+        h.raw("<td class=\"code\" data-label=\"Code\"><a href=\"/app/tickets/")
+            .text(&row.code)
+            .raw("\">")
+            .text(&row.code)
+            .raw("</a></td><td class=\"subject\" data-label=\"Subject\">")
+            .user_text(&row.subject)
+            .raw("</td><td class=\"requester\" data-label=\"Requester\">");
+        requester(
+            h,
+            row.requester_name.as_deref(),
+            row.requester_email.as_deref(),
+        );
+        h.raw("</td><td data-label=\"Status\">");
+        status_badge(h, &row.status);
+        h.raw("</td><td data-label=\"Priority\">");
+        priority_badge(h, &row.priority);
+        h.raw("</td><td data-label=\"Assignee\">");
+        assignee(h, row);
+        h.raw("</td><td data-label=\"Labels\">");
+        labels(h, query, row);
+        h.raw("</td><td data-label=\"Created\">");
+        time(h, row.created_at);
+        h.raw("</td><td data-label=\"Updated\">");
+        time(h, row.updated_at);
+        h.raw("</td></tr>");
+    }
+    h.raw("</tbody></table></div>");
+}
+
+fn assignee(h: &mut Html, row: &ListRow) {
+    match (&row.assignee_name, &row.assignee_id) {
+        (Some(name), _) => {
+            h.user_text(name);
+        }
+        (None, Some(_)) => {
+            h.raw("<span class=\"muted\">Former member</span>");
+        }
+        (None, None) => {
+            h.raw("<span class=\"muted\">Unassigned</span>");
+        }
+    }
+}
+
+fn labels(h: &mut Html, query: &TicketQuery, row: &ListRow) {
+    let Some(labels) = row.labels.as_deref().filter(|l| !l.is_empty()) else {
+        return;
+    };
+    h.raw("<ul class=\"labels\">");
+    for label in labels.split(' ') {
+        let Ok(parsed) = ticketbooth_shared::label::Label::parse(label) else {
+            continue;
+        };
+        let filtered = TicketQuery {
+            label: Some(parsed),
+            ..query.first_page()
+        };
+        h.raw("<li><a class=\"label\" href=\"")
+            .text(&url(&filtered, Layout::Table))
+            .raw("\">")
+            .text(label)
+            .raw("</a></li>");
+    }
+    h.raw("</ul>");
+}
+
+/// Columns by status; each card has a button per valid next status, a form POST to the
+/// ticket's status action that comes back here. `board.js` adds drag and drop on top.
+fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
+    let back = url(query, Layout::Board);
+    h.raw("<div class=\"board\">");
+    for status in query.effective_statuses() {
+        let cards: Vec<&ListRow> = page
+            .rows
+            .iter()
+            .filter(|r| r.status == status.as_str())
+            .collect();
+        h.raw("<section class=\"column\" data-status=\"")
+            .text(status.as_str())
+            .raw("\" aria-labelledby=\"col-")
+            .text(status.as_str())
+            .raw("\"><h2 id=\"col-")
+            .text(status.as_str())
+            .raw("\">")
+            .text(status.operator_label())
+            .raw(" <span class=\"count\">")
+            .text(&cards.len().to_string())
+            .raw("</span></h2><ul>");
+        for row in cards {
+            h.raw("<li class=\"board-card\" data-code=\"")
+                .text(&row.code)
+                .raw("\"><a href=\"/app/tickets/")
+                .text(&row.code)
+                .raw("\">")
+                .text(&row.code)
+                .raw("</a> ");
+            priority_badge(h, &row.priority);
+            h.raw("<p class=\"subject\">")
+                .user_text(&row.subject)
+                .raw("</p>");
+            let ownership = Ownership::of(row.assignee_id.as_deref(), &op.id);
+            if op.role.permits(Action::ChangeStatus, ownership) {
+                for next in status.allowed_next() {
+                    h.raw("<form method=\"post\" class=\"move\" action=\"/app/tickets/")
+                        .text(&row.code)
+                        .raw("/status\">");
+                    csrf::field(h, op);
+                    h.raw("<input type=\"hidden\" name=\"version\" value=\"")
+                        .text(&row.updated_at.to_string())
+                        .raw("\"><input type=\"hidden\" name=\"return_to\" value=\"")
+                        .text(&back)
+                        .raw("\"><input type=\"hidden\" name=\"status\" value=\"")
+                        .text(next.as_str())
+                        .raw("\"><button aria-label=\"Move ")
+                        .text(&row.code)
+                        .raw(" to ")
+                        .text(next.operator_label())
+                        .raw("\">→ ")
+                        .text(next.operator_label())
+                        .raw("</button></form>");
+                }
+            }
+            h.raw("</li>");
+        }
+        h.raw("</ul></section>");
+    }
+    h.raw("</div><script src=\"/board.js\" defer></script>");
+}
+
+fn pagination(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout) {
+    if page.previous.is_none() && page.next.is_none() {
+        return;
+    }
+    h.raw("<nav class=\"pages\" aria-label=\"Pages\">");
+    if let Some(previous) = &page.previous {
+        let q = TicketQuery {
+            cursor: Some(previous.clone()),
+            ..query.clone()
+        };
+        h.raw("<a rel=\"prev\" href=\"")
+            .text(&url(&q, layout_kind))
+            .raw("\">← Previous</a>");
+    }
+    if let Some(next) = &page.next {
+        let q = TicketQuery {
+            cursor: Some(next.clone()),
+            ..query.clone()
+        };
+        h.raw("<a rel=\"next\" href=\"")
+            .text(&url(&q, layout_kind))
+            .raw("\">Next →</a>");
+    }
+    h.raw("</nav>");
+}
