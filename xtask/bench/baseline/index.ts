@@ -1,6 +1,7 @@
 // The bench's baseline (see wrangler.toml): GET config and POST a ticket, written as directly as
 // TypeScript allows — one site read, then one batch of the same statements as the Rust
-// Worker's create (claim the key, take the number, insert the ticket, its event, read it back).
+// Worker's create (claim the key, take the number, insert the ticket, its event, its search
+// entry, read it back).
 // Validation is the minimum that keeps the data sane; nothing here is product code.
 
 interface Env {
@@ -80,11 +81,17 @@ export default {
         db.prepare(
           "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at) VALUES (?1, ?2, 'created', '{\"source\":\"widget\"}', 'visitor', ?3)",
         ).bind(site.id, id, now),
+        // The search index (migration 0005), as the Rust create batch keeps it.
+        db.prepare(
+          `INSERT OR REPLACE INTO ticket_search (rowid, code, subject, description, requester, comments)
+           SELECT t.site_id * 4294967296 + t.number, t.code, t.subject, t.description, '', ''
+           FROM tickets t WHERE t.site_id = ?1 AND t.id = ?2`,
+        ).bind(site.id, id),
         db.prepare(
           'SELECT id, code, subject, description, status, created_at, updated_at FROM tickets WHERE site_id = ?1 AND id = ?2',
         ).bind(site.id, id),
       ]);
-      return json(201, { ticket: results[4].results[0] });
+      return json(201, { ticket: results[5].results[0] });
     } catch (error) {
       if (String(error).includes('UNIQUE constraint failed')) {
         const row = await db.prepare(
