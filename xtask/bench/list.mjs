@@ -79,6 +79,9 @@ try {
   for (const r of results) {
     console.log(`| ${r.name} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`);
   }
+} catch (error) {
+  console.error(worker.log().slice(-4000));
+  throw error;
 } finally {
   await worker.stop();
 }

@@ -213,7 +213,7 @@ fn date_input(h: &mut Html, name: &'static str, label: &'static str, value: Opti
                 .map(|t| t.to_rfc3339()[..10].to_owned())
                 .unwrap_or_default(),
         )
-        .raw("\">");
+        .raw("\"></div>");
 }
 
 fn shown_select(h: &mut Html, name: &'static str, label: &'static str, value: Shown) {

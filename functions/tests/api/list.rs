@@ -389,3 +389,33 @@ fn saved_views_belong_to_their_operator_and_site() {
     pollster::block_on(saved_views::delete(app.db(), &owner, id)).unwrap();
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM saved_views"), 0);
 }
+
+#[test]
+fn the_list_and_board_pages_are_balanced_markup_with_every_filter_set() {
+    use crate::ticket_page::{OWNER_TOKEN, spawn_with_tokens};
+    let app = spawn_with_tokens(3);
+    let all = format!(
+        "status=open&priority=high&assignee={MEMBER}&label=x&source=widget&created_from=2026-01-01\
+         &created_to=2026-12-31&updated_from=2026-01-01&updated_to=2026-12-31&q=printer\
+         &closed=include&spam=include&snoozed=include&sort=updated"
+    );
+    for view in ["", "&view=board"] {
+        let r = app.get(
+            &format!("/app/tickets?{all}{view}"),
+            &[("authorization", &format!("Bearer {OWNER_TOKEN}"))],
+        );
+        assert_eq!(r.status, 200);
+        let html = String::from_utf8(r.body).unwrap();
+        for tag in [
+            "div", "form", "details", "fieldset", "select", "ul", "table", "section",
+        ] {
+            let opened = html.matches(&format!("<{tag}>")).count()
+                + html.matches(&format!("<{tag} ")).count();
+            let closed = html.matches(&format!("</{tag}>")).count();
+            assert_eq!(opened, closed, "<{tag}> in {view:?}");
+        }
+        assert!(html.contains("details class=\"more-filters\" open"));
+        // Every filter is a removable chip.
+        assert_eq!(html.matches("aria-label=\"Remove filter: ").count(), 11);
+    }
+}
