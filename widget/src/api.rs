@@ -35,9 +35,14 @@ impl Endpoint {
     }
 }
 
-/// An answer: its status and its body as parsed by `Response.json()` (`undefined` when the
-/// body is not JSON); `None` when none came (offline, DNS, CORS refusal).
-type Answer = Option<(u16, JsValue)>;
+/// An answer: its status, its body as parsed by `Response.json()` (`undefined` when the body
+/// is not JSON) and the renewed visitor token the server may attach (`RENEWED_TOKEN`); `None`
+/// when none came (offline, DNS, CORS refusal).
+type Answer = Option<(u16, JsValue, Option<String>)>;
+
+/// The reply header that carries a renewed visitor token (functions/src/http/cors.rs; exposed
+/// through CORS). The widget stores it in place of the old one.
+const RENEWED_TOKEN: &str = "ticketbooth-visitor-token";
 
 /// Not generic over `done` on purpose: every call runs the same future, so the Wasm holds one
 /// task type and one `spawn_local` instance instead of one per route (measured ~2 KB brotli).
@@ -52,12 +57,13 @@ fn send(request: Result<Request, gloo_net::Error>, done: Done) {
         let answer = match reply {
             Some(reply) => {
                 let status = reply.status();
+                let renewed = reply.headers().get(RENEWED_TOKEN).filter(|t| !t.is_empty());
                 let raw: web_sys::Response = reply.into();
                 let json = match raw.json() {
                     Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
                     Err(_) => JsValue::UNDEFINED,
                 };
-                Some((status, json))
+                Some((status, json, renewed))
             }
             None => None,
         };
@@ -71,7 +77,7 @@ pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
     send(
         request,
         Box::new(move |answer| {
-            if let Some((200, json)) = answer
+            if let Some((200, json, _)) = answer
                 && let Some(c) = from_js::<SiteConfig>(json)
             {
                 done(Config {
@@ -125,7 +131,7 @@ pub fn create(
 }
 
 fn classify(answer: Answer) -> SendOutcome {
-    let Some((status, json)) = answer else {
+    let Some((status, json, _)) = answer else {
         return SendOutcome::Unreachable;
     };
     match status {
@@ -150,11 +156,12 @@ fn classify(answer: Answer) -> SendOutcome {
     }
 }
 
-/// `GET …/tickets` with the visitor token: newest first; `None` when they could not be read.
+/// `GET …/tickets` with the visitor token: newest first (`None` when they could not be read),
+/// and the renewed token when the server sent one.
 pub fn tickets(
     endpoint: &Endpoint,
     token: &str,
-    done: impl FnOnce(Option<Vec<TicketRow>>) + 'static,
+    done: impl FnOnce(Option<Vec<TicketRow>>, Option<String>) + 'static,
 ) {
     let request = Request::get(&endpoint.url("/tickets"))
         .header("Authorization", &["Bearer ", token].concat())
@@ -162,20 +169,24 @@ pub fn tickets(
     send(
         request,
         Box::new(move |answer| {
-            let list = match answer {
-                Some((200, json)) => from_js::<VisitorTicketList>(json),
-                _ => None,
+            let (list, renewed) = match answer {
+                Some((200, json, renewed)) => (from_js::<VisitorTicketList>(json), renewed),
+                Some((_, _, renewed)) => (None, renewed),
+                None => (None, None),
             };
-            done(list.map(|l| {
-                l.tickets
-                    .into_iter()
-                    .map(|t| TicketRow {
-                        code: t.code,
-                        subject: t.subject,
-                        status: t.status,
-                    })
-                    .collect()
-            }));
+            done(
+                list.map(|l| {
+                    l.tickets
+                        .into_iter()
+                        .map(|t| TicketRow {
+                            code: t.code,
+                            subject: t.subject,
+                            status: t.status,
+                        })
+                        .collect()
+                }),
+                renewed,
+            );
         }),
     );
 }
