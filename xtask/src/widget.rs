@@ -3,11 +3,12 @@
 //! `build` also runs on every `wrangler dev` start (through wrangler.toml's `[build] command`),
 //! so it returns at once when `www/widget/pkg/` is newer than the widget's sources.
 //!
-//! The pipeline: `cargo build --target wasm32-unknown-unknown --release` (the workspace profile
-//! is opt-level "z", LTO, one codegen unit, panic=abort) → `wasm-bindgen --target web` →
-//! `wasm-opt -Oz` (npm binaryen) → the JS glue minified by esbuild into one module → the
-//! imports renamed short in both (`wasm_imports.rs`). Output in `www/widget/pkg/`
-//! (gitignored), served next to the loader `www/widget.js`.
+//! The pipeline: the loader `widget/loader.js` minified by esbuild into `www/widget.js`
+//! (committed: it is the embed URL); `cargo build --target wasm32-unknown-unknown --release`
+//! (the workspace profile is opt-level "z", LTO, one codegen unit, panic=abort) →
+//! `wasm-bindgen --target web` → `wasm-opt -Oz` (npm binaryen) → the JS glue minified by
+//! esbuild into one module → the imports and exports renamed short in both
+//! (`wasm_imports.rs`). Output in `www/widget/pkg/` (gitignored), served next to the loader.
 //!
 //! Budgets (issue 7), checked by `cargo xtask test`: the launcher path ≤ 5 KB brotli, the
 //! whole widget (loader + glue + Wasm, whose data holds the panel's CSS) ≤ 40 KB brotli. The
