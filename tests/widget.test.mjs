@@ -239,12 +239,31 @@ describe('widget', () => {
     assert.equal(rows[0].requester_email, 'ada@example.com');
 
     await page.reload();
+    // The server may renew the visitor token on a list reply (header exposed through CORS):
+    // the widget must store the renewed one in place of the old.
+    const tokenKey = 'ticketbooth:acme:token';
+    const oldToken = await page.evaluate((k) => localStorage.getItem(k), tokenKey);
+    assert.ok(oldToken, 'the create reply stored a visitor token');
+    const renewed = `${oldToken}.renewed`;
+    await page.route('**/api/v1/sites/acme/tickets', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: {
+          ...response.headers(),
+          'ticketbooth-visitor-token': renewed,
+          'access-control-expose-headers': 'ticketbooth-visitor-token',
+        },
+      });
+    });
     await launcher(page).click();
     await panel(page).getByRole('button', { name: /My tickets/ }).click();
     const row = panel(page).locator('li', { hasText: 'ACME-1' });
     await row.waitFor();
     assert.match(await row.textContent(), /Invoice shows the wrong VAT/);
     assert.match(await row.textContent(), /Received/);
+    await page.waitForFunction(([k, v]) => localStorage.getItem(k) === v, [tokenKey, renewed]);
+    await page.unroute('**/api/v1/sites/acme/tickets');
     await shot(page, '08-my-tickets');
     await axeClean(page, 'My tickets');
     assert.deepEqual(errors, []);

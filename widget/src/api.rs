@@ -11,6 +11,7 @@ use ticketbooth_shared::api::{
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{Headers, RequestInit};
 
 use crate::from_js::from_js;
 use crate::state::{Config, Contact, Draft, SendOutcome, TicketRow};
@@ -35,29 +36,60 @@ impl Endpoint {
     }
 }
 
-/// An answer: its status and its body as parsed by `Response.json()` (`undefined` when the
-/// body is not JSON); `None` when none came (offline, DNS, CORS refusal).
-type Answer = Option<(u16, JsValue)>;
+/// An answer: its status, its body as parsed by `Response.json()` (`undefined` when the body
+/// is not JSON) and the renewed visitor token the server may attach (`RENEWED_TOKEN`); `None`
+/// when none came (offline, DNS, CORS refusal).
+type Answer = Option<(u16, JsValue, Option<String>)>;
+
+/// The reply header that carries a renewed visitor token (functions/src/http/cors.rs; exposed
+/// through CORS). The widget stores it in place of the old one.
+const RENEWED_TOKEN: &str = "ticketbooth-visitor-token";
 
 /// Not generic over `done` on purpose: every call runs the same future, so the Wasm holds one
 /// task type and one `spawn_local` instance instead of one per route (measured ~2 KB brotli).
 type Done = Box<dyn FnOnce(Answer)>;
 
-fn send(request: Result<Request, gloo_net::Error>, done: Done) {
+/// A `fetch` request: built through web-sys's `RequestInit` and handed to gloo-net to send.
+/// Not through gloo-net's `RequestBuilder`: its `build` re-parses the URL to merge query
+/// parameters through `core::fmt`, which the widget (no query strings) never needs (measured
+/// ~1 KB brotli). `None` when the browser refuses to build it.
+fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&JsValue>,
+) -> Option<Request> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let head = Headers::new().ok()?;
+    for (name, value) in headers {
+        head.set(name, value).ok()?;
+    }
+    init.set_headers(&head);
+    if let Some(body) = body {
+        init.set_body(body);
+    }
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .ok()
+        .map(Request::from)
+}
+
+fn send(request: Option<Request>, done: Done) {
     spawn_local(async move {
         let reply = match request {
-            Ok(request) => request.send().await.ok(),
-            Err(_) => None,
+            Some(request) => request.send().await.ok(),
+            None => None,
         };
         let answer = match reply {
             Some(reply) => {
                 let status = reply.status();
+                let renewed = reply.headers().get(RENEWED_TOKEN).filter(|t| !t.is_empty());
                 let raw: web_sys::Response = reply.into();
                 let json = match raw.json() {
                     Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
                     Err(_) => JsValue::UNDEFINED,
                 };
-                Some((status, json))
+                Some((status, json, renewed))
             }
             None => None,
         };
@@ -67,11 +99,11 @@ fn send(request: Result<Request, gloo_net::Error>, done: Done) {
 
 /// `GET …/config`; nothing when the server cannot be reached or refuses.
 pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
-    let request = Request::get(&endpoint.url("/config")).build();
+    let request = request("GET", &endpoint.url("/config"), &[], None);
     send(
         request,
         Box::new(move |answer| {
-            if let Some((200, json)) = answer
+            if let Some((200, json, _)) = answer
                 && let Some(c) = from_js::<SiteConfig>(json)
             {
                 done(Config {
@@ -106,26 +138,24 @@ pub fn create(
     token: Option<&str>,
     done: impl FnOnce(SendOutcome) + 'static,
 ) {
-    let mut request =
-        Request::post(&endpoint.url("/tickets")).header("Content-Type", "application/json");
+    let authorization = token.map(|t| ["Bearer ", t].concat());
+    let mut headers = vec![("Content-Type", "application/json")];
     if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
+        headers.push(("Idempotency-Key", key));
     }
-    if let Some(token) = token {
-        request = request.header("Authorization", &["Bearer ", token].concat());
+    if let Some(authorization) = &authorization {
+        headers.push(("Authorization", authorization));
     }
     let body = serde_wasm_bindgen::to_value(body)
         .ok()
         .and_then(|v| js_sys::JSON::stringify(&v).ok());
-    let request = match body {
-        Some(body) => request.body(body),
-        None => Err(gloo_net::Error::GlooError(String::new())),
-    };
+    let request =
+        body.and_then(|body| request("POST", &endpoint.url("/tickets"), &headers, Some(&body)));
     send(request, Box::new(move |answer| done(classify(answer))));
 }
 
 fn classify(answer: Answer) -> SendOutcome {
-    let Some((status, json)) = answer else {
+    let Some((status, json, _)) = answer else {
         return SendOutcome::Unreachable;
     };
     match status {
@@ -150,32 +180,41 @@ fn classify(answer: Answer) -> SendOutcome {
     }
 }
 
-/// `GET …/tickets` with the visitor token: newest first; `None` when they could not be read.
+/// `GET …/tickets` with the visitor token: newest first (`None` when they could not be read),
+/// and the renewed token when the server sent one.
 pub fn tickets(
     endpoint: &Endpoint,
     token: &str,
-    done: impl FnOnce(Option<Vec<TicketRow>>) + 'static,
+    done: impl FnOnce(Option<Vec<TicketRow>>, Option<String>) + 'static,
 ) {
-    let request = Request::get(&endpoint.url("/tickets"))
-        .header("Authorization", &["Bearer ", token].concat())
-        .build();
+    let authorization = ["Bearer ", token].concat();
+    let request = request(
+        "GET",
+        &endpoint.url("/tickets"),
+        &[("Authorization", &authorization)],
+        None,
+    );
     send(
         request,
         Box::new(move |answer| {
-            let list = match answer {
-                Some((200, json)) => from_js::<VisitorTicketList>(json),
-                _ => None,
+            let (list, renewed) = match answer {
+                Some((200, json, renewed)) => (from_js::<VisitorTicketList>(json), renewed),
+                Some((_, _, renewed)) => (None, renewed),
+                None => (None, None),
             };
-            done(list.map(|l| {
-                l.tickets
-                    .into_iter()
-                    .map(|t| TicketRow {
-                        code: t.code,
-                        subject: t.subject,
-                        status: t.status,
-                    })
-                    .collect()
-            }));
+            done(
+                list.map(|l| {
+                    l.tickets
+                        .into_iter()
+                        .map(|t| TicketRow {
+                            code: t.code,
+                            subject: t.subject,
+                            status: t.status,
+                        })
+                        .collect()
+                }),
+                renewed,
+            );
         }),
     );
 }

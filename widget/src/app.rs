@@ -392,7 +392,10 @@ impl App {
             }
             Effect::FetchTickets => match self.store.token() {
                 None => dispatch(Msg::TicketsLoaded(Some(Vec::new()))),
-                Some(token) => api::tickets(&self.endpoint, &token, |rows| {
+                Some(token) => api::tickets(&self.endpoint, &token, |rows, renewed| {
+                    if let Some(token) = renewed {
+                        dispatch(Msg::TokenRenewed(token));
+                    }
                     dispatch(Msg::TicketsLoaded(rows))
                 }),
             },

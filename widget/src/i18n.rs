@@ -238,16 +238,16 @@ mod tests {
         assert_eq!(s, "0");
     }
 
-    /// www/widget.js draws the launcher before the Wasm arrives, with a provisional label for
+    /// The loader (widget/loader.js, served minified as www/widget.js) draws the launcher before the Wasm arrives, with a provisional label for
     /// English and French: it must be this table's, or the name would change at mount.
     #[test]
     fn the_loaders_launcher_labels_are_this_tables() {
-        let loader = include_str!("../../www/widget.js");
+        let loader = include_str!("../loader.js");
         for s in [&EN, &FR] {
             let quoted = ["'", s.launcher_open, "'"].concat();
             assert!(
                 loader.contains(&quoted),
-                "{quoted} missing from www/widget.js"
+                "{quoted} missing from widget/loader.js"
             );
             // Both tables are left-to-right, which is what the loader sets before mount.
             assert_eq!(s.dir, "ltr");

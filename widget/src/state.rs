@@ -229,6 +229,8 @@ pub enum Msg {
     Online,
     Offline,
     TicketsLoaded(Option<Vec<TicketRow>>),
+    /// A reply carried a renewed visitor token: it replaces the stored one.
+    TokenRenewed(String),
 }
 
 /// What `app.rs` must do after an update (the view is always re-rendered).
@@ -600,6 +602,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 None => Tickets::Failed,
             };
         }
+        Msg::TokenRenewed(token) => {
+            state.has_token = true;
+            fx.push(Effect::SaveToken(token));
+        }
     }
     fx
 }
@@ -955,6 +961,15 @@ mod tests {
             Tickets::Loading,
             "reopening on the list refreshes it"
         );
+    }
+
+    #[test]
+    fn a_renewed_token_replaces_the_stored_one() {
+        let mut s = fresh();
+        assert!(!s.has_token);
+        let fx = update(&mut s, Msg::TokenRenewed("new".into()));
+        assert_eq!(fx, vec![Effect::SaveToken("new".into())]);
+        assert!(s.has_token);
     }
 
     #[test]

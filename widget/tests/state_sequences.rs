@@ -316,6 +316,7 @@ fn step(contact_required: bool) -> impl Strategy<Value = Step> {
         contact().prop_map(Msg::Identify),
         Just(Msg::Online),
         Just(Msg::Offline),
+        Just(Msg::TokenRenewed("renewed".to_owned())),
     ];
     prop_oneof![
         6 => msg.prop_map(Step::Msg),
