@@ -4,6 +4,7 @@
 mod cors;
 mod create;
 mod dashboard;
+mod data_rights;
 mod maintenance;
 mod members;
 mod operator_api;

@@ -1,0 +1,104 @@
+//! The data-rights settings page (owners and admins): download every ticket as JSON Lines or
+//! CSV, and erase one requester's personal data by email.
+
+use serde::Deserialize;
+use ticketbooth_shared::requester::Email;
+use ticketbooth_shared::role::Action;
+
+use super::csrf;
+use super::form;
+use super::html::Html;
+use super::settings_views::{Notice, notice, settings_nav};
+use super::views::layout;
+use crate::app::{App, Fresh};
+use crate::data_export::{self, Format};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::data_rights;
+use crate::service::operators::Operator;
+use crate::store::Executor;
+
+/// `GET /app/settings/data`
+pub fn show(op: &Operator) -> Result<Response, ApiError> {
+    op.require(Action::ManageSettings)?;
+    Ok(Response::html(200, page(op, "", None)))
+}
+
+/// `GET /app/settings/data/export?format=jsonl|csv`
+pub async fn export<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Query {
+        format: Option<String>,
+    }
+    let query: Query =
+        serde_urlencoded::from_str(&req.query).map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let format = Format::parse(query.format.as_deref())
+        .ok_or_else(|| ApiError::BadQuery("format must be jsonl or csv".into()))?;
+    data_export::download(&app.db, op, format, fresh.now).await
+}
+
+/// `POST /app/settings/data`: erases the typed email's personal data, then shows how many
+/// tickets it was on. A malformed email re-renders the form with the reason.
+pub async fn erase<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        email: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::ManageSettings)?;
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let message = format!("Email: {e}");
+            return Ok(Response::html(
+                422,
+                page(op, &form.email, Some(Err(&message))),
+            ));
+        }
+    };
+    let erased = data_rights::erase(&app.db, op, &email, fresh.now).await?;
+    let message = match erased {
+        0 => "No ticket of this site has that email: nothing was changed.".to_owned(),
+        1 => "Erased the personal data on 1 ticket.".to_owned(),
+        n => format!("Erased the personal data on {n} tickets."),
+    };
+    Ok(Response::html(200, page(op, "", Some(Ok(&message)))))
+}
+
+fn page(op: &Operator, typed_email: &str, message: Notice<'_>) -> String {
+    layout("Data", Some(op), |h: &mut Html| {
+        h.raw("<h1>Settings</h1>");
+        settings_nav(h, op, "/app/settings/data");
+        notice(h, message);
+        h.raw("<section class=\"card stack\"><h2>Export</h2>")
+            .raw("<p>Every ticket of this site with its labels, comments (internal notes too), ")
+            .raw("events and chat transcript.</p><p>")
+            .raw("<a class=\"button\" href=\"/app/settings/data/export?format=jsonl\" download>Download JSON Lines</a> ")
+            .raw("<a class=\"button\" href=\"/app/settings/data/export?format=csv\" download>Download CSV</a></p>")
+            .raw("<p class=\"muted\">Scripts can use <code>GET /api/v1/export?format=jsonl</code> with an API token.</p></section>");
+        h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/data\">")
+            .raw("<h2>Erase a requester's personal data</h2>")
+            .raw("<p>On every ticket this email opened, the name and email become <code>")
+            .text(data_rights::ERASED)
+            .raw("</code>, their chat lines and replies are replaced and the visitor is unlinked. ")
+            .raw("The tickets stay, with an “erased” event that records who did it and when, not the email. ")
+            .raw("This cannot be undone.</p>");
+        csrf::field(h, op);
+        h.raw("<label for=\"email\">Requester's email</label><input id=\"email\" name=\"email\" type=\"email\" required value=\"")
+            .text(typed_email)
+            .raw("\"><button class=\"danger\">Erase personal data</button></form>");
+    })
+}
