@@ -58,6 +58,8 @@ pub async fn handle<E: Executor>(
         SettingsPage::Data if post => data_page::erase(app, req, op, fresh).await,
         SettingsPage::Data => data_page::show(op),
         SettingsPage::Export => data_page::export(app, req, op, fresh).await,
+        SettingsPage::Identity => data_page::identity(app, req, op, fresh).await,
+        SettingsPage::Cap => data_page::cap(app, req, op).await,
         SettingsPage::Site if post => save_site(app, req, op).await,
         SettingsPage::Site => {
             let site = sites::current(&app.db, op).await?;

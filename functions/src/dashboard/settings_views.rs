@@ -307,6 +307,7 @@ pub fn site_settings(op: &Operator, page: &SitePage<'_>) -> String {
             .raw("</textarea><p><a href=\"/demo/try.html?site=")
             .text(key)
             .raw("\" target=\"_blank\" rel=\"noopener\">Test the widget</a> on a blank page (opens a real ticket).</p>");
+        super::data_page::site_sections(h, op, page.site);
     })
 }
 

@@ -148,6 +148,10 @@ pub enum SettingsPage {
     Data,
     /// `GET /app/settings/data/export?format=jsonl|csv` downloads every ticket.
     Export,
+    /// `POST /app/settings/identity`: a new identity secret, shown once.
+    Identity,
+    /// `POST /app/settings/cap`: the daily widget ticket cap.
+    Cap,
 }
 
 /// Ids we mint: `len` lowercase hex digits. Anything else is not ours (404).
@@ -184,6 +188,8 @@ impl Route {
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
                     ["data"] => SettingsPage::Data,
+                    ["identity"] => SettingsPage::Identity,
+                    ["cap"] => SettingsPage::Cap,
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
                 };
@@ -254,7 +260,12 @@ impl Route {
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)
                 | AppPage::Bulk
-                | AppPage::Settings(SettingsPage::Member(_) | SettingsPage::Token(_)),
+                | AppPage::Settings(
+                    SettingsPage::Member(_)
+                    | SettingsPage::Token(_)
+                    | SettingsPage::Identity
+                    | SettingsPage::Cap,
+                ),
             ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).

@@ -5,6 +5,7 @@ mod cors;
 mod create;
 mod dashboard;
 mod data_rights;
+mod identity_and_cap;
 mod maintenance;
 mod members;
 mod operator_api;
