@@ -5,6 +5,7 @@ use serde_json::{Value as Json, json};
 use ticketbooth_functions::http::{Body, Response};
 use ticketbooth_functions::service::data_rights::EXPORT_PAGE;
 
+use crate::operator_api::conforms;
 use crate::ticket_page::{MEMBER_TOKEN, OWNER_TOKEN, STRANGER_TOKEN, spawn_with_tokens};
 use crate::{TestApp, error_code, json};
 
@@ -20,7 +21,7 @@ fn export(app: &TestApp, token: &str, format: &str) -> Response {
 }
 
 fn erase(app: &TestApp, token: &str, email: &str) -> Response {
-    app.send(
+    let r = app.send(
         "POST",
         "/api/v1/erase",
         &[
@@ -28,7 +29,9 @@ fn erase(app: &TestApp, token: &str, email: &str) -> Response {
             ("content-type", "application/json"),
         ],
         Body::Bytes(json!({ "email": email }).to_string().into_bytes()),
-    )
+    );
+    conforms("/api/v1/erase", "POST", &r);
+    r
 }
 
 /// A widget ticket from `email` with a transcript, on `acme`.

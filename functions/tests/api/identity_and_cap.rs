@@ -4,6 +4,7 @@
 use serde_json::json;
 use ticketbooth_functions::identity_token::{self, IdentitySecret};
 
+use crate::operator_api::conforms;
 use crate::ticket_page::{OWNER_TOKEN, session, spawn_with_tokens};
 use crate::{TestApp, csrf_of, error_code, json, ticket_body};
 
@@ -53,6 +54,7 @@ fn a_signed_identity_supplies_the_requester_and_the_visitor() {
         &[("ticketbooth-identity", &token)],
     );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    conforms("/api/v1/sites/{site}/tickets", "POST", &r);
     assert!(json(&r)["visitor_token"].is_string());
     // From another device, the same user is the same visitor.
     let r = app.create(
@@ -76,6 +78,10 @@ fn a_signed_identity_supplies_the_requester_and_the_visitor() {
         &[("authorization", &format!("Bearer {visitor_token}"))],
     );
     assert_eq!(json(&list)["tickets"].as_array().unwrap().len(), 2);
+    conforms("/api/v1/sites/{site}/tickets", "GET", &list);
+    let config = app.get("/api/v1/sites/strict/config", &[]);
+    conforms("/api/v1/sites/{site}/config", "GET", &config);
+    conforms("/healthz", "GET", &app.get("/healthz", &[]));
 }
 
 #[test]
@@ -111,6 +117,7 @@ fn refuses_expired_foreign_tampered_and_unconfigured_identities() {
         ("not a jwt", "three base64url parts"),
     ] {
         let r = send(&app, "acme", token);
+        conforms("/api/v1/sites/{site}/tickets", "POST", &r);
         assert_eq!(error_code(&r, 401), "identity_invalid", "{token}");
         let message = json(&r)["error"]["message"].as_str().unwrap().to_owned();
         assert!(message.contains(words), "{message}");
@@ -131,6 +138,7 @@ fn the_daily_cap_refuses_widget_tickets_past_it_and_writes_nothing() {
     }
     let before = counts(&app);
     let r = app.create("acme", &key(3), &ticket_body("One too many"), &[]);
+    conforms("/api/v1/sites/{site}/tickets", "POST", &r);
     assert_eq!(error_code(&r, 429), "daily_cap_reached");
     let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=86_400).contains(&retry), "{retry}");
