@@ -155,8 +155,9 @@ test('a signed identity from the site backend supplies the requester; bad ones a
   const now = Math.floor(Date.now() / 1000);
   const claims = { site: 'shop', sub: 'customer-7', name: 'Ida Identified', email: 'ida@example.com', iat: now, exp: now + 600 };
   const ok = await create('shop', { subject: 'Signed in', description: 'x' }, { 'ticketbooth-identity': signIdentity(secret, claims) });
-  assert.equal(ok.status, 201, await ok.text());
-  const { ticket } = await ok.json();
+  const created = await ok.text();
+  assert.equal(ok.status, 201, created);
+  const { ticket } = JSON.parse(created);
   const [row] = await worker.sql(`SELECT requester_name, requester_email FROM tickets WHERE id = '${ticket.id}'`);
   assert.deepEqual(row, { requester_name: 'Ida Identified', requester_email: 'ida@example.com' });
 
@@ -187,6 +188,7 @@ test('the daily cap refuses widget tickets past it with 429 and writes nothing',
   await page.getByLabel('Widget tickets per day (UTC)').fill(String(today + 1));
   await page.getByRole('button', { name: 'Save cap' }).click();
   await page.getByText('Settings saved.').waitFor();
+  await page.screenshot({ path: join(OUTPUT, 'rights-site-settings.png'), fullPage: true });
   await page.close();
 
   assert.equal((await create('shop', { subject: 'Last one today', description: 'x' })).status, 201);
