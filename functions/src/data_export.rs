@@ -8,13 +8,15 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::http::Response;
 use crate::http::error::ApiError;
+use crate::service::ServiceError;
 use crate::service::data_rights::{self, ExportTicket};
 use crate::service::operators::Operator;
 use crate::store::Executor;
 
-/// The whole export as a download, built page by page: each page is one batch of reads
-/// (`data_rights::export_page`, keyset by ticket number) written out before the next is read,
-/// so no more than a page of rows is held at once.
+/// The export as a download. The response carries the header and the first page (reading it
+/// checks the operator's role); when there are more, `Response::more` says where to go on, and
+/// the Worker streams the rest a page at a time (`next_chunk`), so neither the rows nor the
+/// whole file are ever held at once. Each page is one batch of reads, keyset by ticket number.
 pub async fn download<E: Executor>(
     db: &E,
     op: &Operator,
@@ -23,15 +25,8 @@ pub async fn download<E: Executor>(
 ) -> Result<Response, ApiError> {
     let mut body = Vec::new();
     format.start(&mut body);
-    let mut after = 0;
-    loop {
-        let page = data_rights::export_page(db, op, after).await?;
-        format.write_page(&page.tickets, &mut body);
-        match page.next {
-            Some(next) => after = next,
-            None => break,
-        }
-    }
+    let page = data_rights::export_page(db, op, 0).await?;
+    format.write_page(&page.tickets, &mut body);
     let date = now.to_rfc3339();
     let filename = format!(
         "tickets-{}-{}.{}",
@@ -52,7 +47,31 @@ pub async fn download<E: Executor>(
         ],
         body,
         log: None,
+        more: page.next.map(|after| Continuation {
+            site_id: op.site_id,
+            after,
+            format,
+        }),
     })
+}
+
+/// Where a streamed export goes on: the site, the last ticket number written, the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Continuation {
+    pub site_id: i64,
+    pub after: i64,
+    pub format: Format,
+}
+
+/// The next page of a streamed export, formatted, and where to go on after it (`None`: done).
+pub async fn next_chunk<E: Executor>(
+    db: &E,
+    at: Continuation,
+) -> Result<(Vec<u8>, Option<Continuation>), ServiceError> {
+    let page = data_rights::next_export_page(db, at.site_id, at.after).await?;
+    let mut chunk = Vec::new();
+    at.format.write_page(&page.tickets, &mut chunk);
+    Ok((chunk, page.next.map(|after| Continuation { after, ..at })))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

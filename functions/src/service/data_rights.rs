@@ -50,7 +50,16 @@ pub async fn export_page<E: Executor>(
     after: i64,
 ) -> Result<ExportPage, ServiceError> {
     op.require(Action::ManageSettings)?;
-    let site = op.site_id;
+    next_export_page(db, op.site_id, after).await
+}
+
+/// The page after `after` of an export whose first page `export_page` already read (and so
+/// checked the operator's role for): how the Worker streams the rest of the download.
+pub async fn next_export_page<E: Executor>(
+    db: &E,
+    site: i64,
+    after: i64,
+) -> Result<ExportPage, ServiceError> {
     let mut results = db
         .batch(vec![
             tickets::export_page(site, after, EXPORT_PAGE),
