@@ -4,8 +4,10 @@
 //! `Ticketbooth-Identity` header on create; it supplies the requester and skips the contact
 //! prompt.
 //!
-//! Hand-written over `hmac` + `sha2` rather than `jsonwebtoken`, whose HS256 path needs `ring`,
-//! which does not build for wasm32-unknown-unknown. The parser is strict on purpose: exactly
+//! Hand-written over `hmac` + `sha2` (already in the Worker) rather than `jsonwebtoken`: up to 9
+//! it needs `ring`, which does not build for wasm32-unknown-unknown; from 10 its ring-free
+//! `rust_crypto` feature brings every algorithm's crates (rsa, p256, p384, ed25519-dalek, rand)
+//! into the Worker for the one HMAC we accept. The parser is strict on purpose: exactly
 //! three unpadded base64url parts, `alg` exactly `HS256` (no `none`, no algorithm choice by the
 //! token), no `crit`, the MAC checked in constant time before any claim is read, the site
 //! checked, `exp` in the future and at most 24 hours after `iat`, `iat` not in the future.
