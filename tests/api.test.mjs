@@ -370,7 +370,7 @@ test('a preflight from an allowed origin is granted; from any other origin it is
   assert.equal(granted.headers.get('access-control-allow-origin'), ORIGIN);
   assert.equal(granted.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
   assert.equal(
-    granted.headers.get('access-control-allow-headers'), 'Content-Type, Idempotency-Key, Authorization');
+    granted.headers.get('access-control-allow-headers'), 'Content-Type, Idempotency-Key, Authorization, Ticketbooth-Identity');
   assert.equal(granted.headers.get('access-control-max-age'), '86400');
   assert.match(granted.headers.get('vary') ?? '', /Origin/);
 

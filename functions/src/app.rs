@@ -14,6 +14,7 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
+use crate::identity_token;
 use crate::operator_api;
 use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::ServiceError;
@@ -149,18 +150,39 @@ async fn create_ticket<E: Executor>(
             IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?
         }
     };
-    let request: CreateTicketRequest =
+    let mut request: CreateTicketRequest =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let token_key = token_key(app)?;
+    // A signed identity from the site's backend must be valid: a refused one is an error the
+    // site's developers need to see (unlike a stale visitor token, below).
+    let identity = req
+        .header(identity_token::HEADER)
+        .map(|jwt| {
+            identity_token::verify(jwt, site.identity_secret.as_ref(), &site.key, fresh.now)
+                .map_err(ApiError::IdentityInvalid)
+        })
+        .transpose()?;
     // A returning visitor keeps their identity; a missing, expired or forged token must not
-    // cost the visitor their ticket, so it simply starts a new identity.
-    let proven = req
-        .bearer_token()
-        .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
-        .map(|verified| verified.visitor);
+    // cost the visitor their ticket, so it simply starts a new identity. A signed identity
+    // proves its own visitor, the same one on every device.
+    let proven = match &identity {
+        Some(identity) => Some(identity.visitor.clone()),
+        None => req
+            .bearer_token()
+            .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
+            .map(|verified| verified.visitor),
+    };
     let visitor = proven.clone().unwrap_or(fresh.visitor_id);
-    let ticket =
-        NewTicket::parse(&request, site.contact_required).map_err(ServiceError::Validation)?;
+    if identity.is_some() {
+        // The requester is who the site says, not what the form says.
+        request.requester = None;
+    }
+    let mut ticket = NewTicket::parse(&request, site.contact_required && identity.is_none())
+        .map_err(ServiceError::Validation)?;
+    if let Some(identity) = identity {
+        ticket.requester.name = identity.name;
+        ticket.requester.email = identity.email;
+    }
     let created = tickets::create(
         &app.db,
         CreateTicket {

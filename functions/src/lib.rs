@@ -18,7 +18,9 @@
 pub mod app;
 pub mod bulk;
 pub mod dashboard;
+pub mod data_export;
 pub mod http;
+pub mod identity_token;
 pub mod operator_api;
 pub mod password;
 pub mod random;

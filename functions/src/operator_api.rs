@@ -16,16 +16,20 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh};
 use crate::bulk;
+use crate::data_export;
 use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::routes::OperatorApi;
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
+use crate::service::data_rights;
 use crate::service::operator_tickets::{self, Detail};
 use crate::service::operators::{self, Operator};
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::service::{ServiceError, tickets::Created};
 use crate::store::Executor;
+use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::requester::Email;
 
 /// The OpenAPI 3.1 document of these routes.
 pub const OPENAPI: &str = include_str!("../openapi.json");
@@ -75,6 +79,32 @@ pub async fn handle<E: Executor>(
             ))
         }
         (OperatorApi::Bulk, _) => bulk(app, req, &op, fresh.now).await,
+        (OperatorApi::Export, _) => {
+            #[derive(Deserialize)]
+            struct Query {
+                format: Option<String>,
+            }
+            let query: Query = serde_urlencoded::from_str(&req.query)
+                .map_err(|e| ApiError::BadQuery(e.to_string()))?;
+            let format = data_export::Format::parse(query.format.as_deref())
+                .ok_or_else(|| ApiError::BadQuery("format must be jsonl or csv".into()))?;
+            data_export::download(&app.db, &op, format, fresh.now).await
+        }
+        (OperatorApi::Erase, _) => {
+            #[derive(Deserialize)]
+            struct EraseRequest {
+                email: String,
+            }
+            let body: EraseRequest = json_input(req)?;
+            let email = Email::parse(&body.email).map_err(|e| {
+                ApiError::Validation(ValidationErrors([("email", e)].into_iter().collect()))
+            })?;
+            let erased = data_rights::erase(&app.db, &op, &email, fresh.now).await?;
+            Ok(Response::json(
+                200,
+                &serde_json::json!({ "erased_tickets": erased }),
+            ))
+        }
     }
 }
 

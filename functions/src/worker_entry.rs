@@ -14,6 +14,7 @@ use std::rc::Rc;
 use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
+use crate::data_export;
 use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::random;
 use crate::rate_limit::Bindings;
@@ -34,12 +35,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let path = req.path();
     let origin = req.headers().get("origin").ok().flatten();
     match serve(&mut req, &env).await {
-        Ok(response) => write_response(response),
+        Ok(response) => write_response(response, &env),
         // A failure before or after `app::handle` (reading the body, a missing binding,
         // building the response) still answers in the API's error shape, never workerd's page.
         Err(e) => {
             console_error!("{method} {path} -> 500 outside the app: {e}");
-            write_response(app::failure_outside(&path, origin.as_deref()))
+            write_response(app::failure_outside(&path, origin.as_deref()), &env)
         }
     }
 }
@@ -155,14 +156,45 @@ async fn read_body(req: &mut Request) -> worker::Result<Body> {
     Ok(Body::Bytes(bytes))
 }
 
-fn write_response(response: http::Response) -> worker::Result<Response> {
+fn write_response(response: http::Response, env: &Env) -> worker::Result<Response> {
     let headers = Headers::new();
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
-    Ok(Response::from_bytes(response.body)?
-        .with_status(response.status)
-        .with_headers(headers))
+    let body = match response.more {
+        None => Response::from_bytes(response.body)?,
+        Some(at) => Response::from_stream(export_stream(
+            response.body,
+            at,
+            D1Executor::new(env.d1("DB")?),
+        ))?,
+    };
+    Ok(body.with_status(response.status).with_headers(headers))
+}
+
+/// A streamed export: the start the app built, then one page per D1 batch as the client reads,
+/// so the Worker holds one page at a time however big the site. A failure mid-way ends the
+/// stream with an error (the client sees a cut download, never a silently short file).
+fn export_stream(
+    first: Vec<u8>,
+    at: data_export::Continuation,
+    db: D1Executor,
+) -> impl futures_util::Stream<Item = worker::Result<Vec<u8>>> + 'static {
+    futures_util::stream::unfold((Some(first), Some(at), db), |(first, at, db)| async move {
+        if let Some(first) = first {
+            return Some((Ok(first), (None, at, db)));
+        }
+        match data_export::next_chunk(&db, at?).await {
+            Ok((chunk, next)) => Some((Ok(chunk), (None, next, db))),
+            Err(e) => {
+                console_error!("export stream: {e}");
+                Some((
+                    Err(worker::Error::RustError(e.to_string())),
+                    (None, None, db),
+                ))
+            }
+        }
+    })
 }
 
 fn random_error(e: getrandom::Error) -> worker::Error {

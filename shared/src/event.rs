@@ -97,6 +97,12 @@ pub enum EventKind {
         platform: String,
         remote_id: String,
     },
+    /// The requester's personal data was erased from this ticket (a data-rights request). It
+    /// says who and when (the actor and the row's time) and how many tickets that request
+    /// erased — never whose data it was.
+    Erased {
+        tickets: u32,
+    },
 }
 
 impl EventKind {
@@ -115,6 +121,7 @@ impl EventKind {
             EventKind::SpamMarked { .. } => "spam_marked",
             EventKind::ConversationLinked { .. } => "conversation_linked",
             EventKind::Synced { .. } => "synced",
+            EventKind::Erased { .. } => "erased",
         }
     }
 }
@@ -162,6 +169,7 @@ mod tests {
                 platform: "jira".into(),
                 remote_id: "J-1".into(),
             },
+            EventKind::Erased { tickets: 2 },
         ];
         for event in all {
             let json = serde_json::to_value(&event).unwrap();

@@ -15,6 +15,8 @@ const APT_TOOLS: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     ("chromedriver", "chromium-driver"),
     ("brotli", "brotli"),
+    // The virtualenv schemathesis runs in.
+    ("python3", "python3-venv"),
 ];
 
 pub fn run(root: &Path) -> Result<(), String> {
@@ -24,6 +26,7 @@ pub fn run(root: &Path) -> Result<(), String> {
     wasm_bindgen_cli(root)?;
     twiggy()?;
     npm_packages(root)?;
+    schemathesis(root)?;
     dev_vars::ensure(root)?;
     println!("setup: every tool is in place");
     Ok(())
@@ -82,6 +85,30 @@ fn apt_get() -> Command {
 
 fn on_path(program: &str) -> bool {
     command::probe(Command::new("sh").args(["-c", &format!("command -v {program}")])).is_some()
+}
+
+/// The schemathesis release the API fuzz test (`tests/schemathesis.test.mjs`) runs.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Where its project-local virtualenv lives (under target/, so `cargo clean` removes it).
+pub const SCHEMATHESIS_VENV: &str = "target/schemathesis-venv";
+
+/// schemathesis from PyPI, pinned, in a virtualenv of its own: nothing is installed into the
+/// machine's Python.
+fn schemathesis(root: &Path) -> Result<(), String> {
+    let venv = root.join(SCHEMATHESIS_VENV);
+    let program = venv.join("bin").join("schemathesis");
+    let reported = command::probe(Command::new(&program).arg("--version"));
+    if reported.is_some_and(|r| r.contains(SCHEMATHESIS_VERSION)) {
+        return Ok(());
+    }
+    println!("installing schemathesis {SCHEMATHESIS_VERSION} into {SCHEMATHESIS_VENV}");
+    command::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    command::run(
+        Command::new(venv.join("bin").join("pip"))
+            .args(["install", "--quiet"])
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+    )
 }
 
 /// worker-build, the tool that turns the functions crate into a Worker bundle.

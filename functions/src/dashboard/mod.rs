@@ -5,6 +5,7 @@
 
 mod bulk_page;
 pub mod csrf;
+mod data_page;
 mod form;
 mod html;
 pub mod list_page;

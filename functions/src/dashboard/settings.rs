@@ -8,7 +8,7 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::role::Role;
 
 use super::settings_views::{self as pages, NewSiteForm, SitePage};
-use super::{csrf, form, redirect, session};
+use super::{csrf, data_page, form, redirect, session};
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::routes::SettingsPage;
@@ -64,6 +64,11 @@ pub async fn handle<E: Executor>(
             api_tokens::revoke(&app.db, op, &id).await?;
             Ok(redirect("/app/settings/tokens?done=revoked"))
         }
+        SettingsPage::Data if post => data_page::erase(app, req, op, fresh).await,
+        SettingsPage::Data => data_page::show(op),
+        SettingsPage::Export => data_page::export(app, req, op, fresh).await,
+        SettingsPage::Identity => data_page::identity(app, req, op, fresh).await,
+        SettingsPage::Cap => data_page::cap(app, req, op).await,
         SettingsPage::Site if post => save_site(app, req, op).await,
         SettingsPage::Site => {
             let site = sites::current(&app.db, op).await?;

@@ -18,12 +18,13 @@ use crate::sql::operator_tokens::TokenRow;
 pub type FieldErrors<'a> = &'a [(&'static str, String)];
 
 /// The settings pages' own navigation.
-fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
+pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
     h.raw("<nav class=\"tabs\" aria-label=\"Settings\">");
-    let pages: [(&str, &str, Action); 3] = [
+    let pages: [(&str, &str, Action); 4] = [
         ("/app/settings/site", "Site", Action::ManageSettings),
         ("/app/settings/members", "Members", Action::ManageMembers),
         ("/app/settings/tokens", "API tokens", Action::ManageApiKeys),
+        ("/app/settings/data", "Data", Action::ManageSettings),
     ];
     for (href, label, action) in pages {
         if !op.role.allows(action) {
@@ -41,7 +42,7 @@ fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
 /// A notice at the top of a page: `Ok` in green, `Err` as an alert.
 pub type Notice<'a> = Option<Result<&'a str, &'a str>>;
 
-fn notice(h: &mut Html, notice: Notice<'_>) {
+pub(super) fn notice(h: &mut Html, notice: Notice<'_>) {
     match notice {
         Some(Ok(message)) => {
             h.raw("<p class=\"notice\" role=\"status\">")
@@ -312,6 +313,7 @@ pub fn site_settings(op: &Operator, page: &SitePage<'_>) -> String {
             .raw("</textarea><p><a href=\"/try/?site=")
             .text(key)
             .raw("\" target=\"_blank\" rel=\"noopener\">Test the widget</a> on a blank page (opens a real ticket).</p>");
+        super::data_page::site_sections(h, op, page.site);
     })
 }
 

@@ -453,6 +453,9 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
         Ok(EventKind::ConversationLinked { .. }) => {
             h.raw("Linked to a conversation");
         }
+        Ok(EventKind::Erased { .. }) => {
+            h.raw("The requester's personal data was erased");
+        }
         Err(_) => {
             h.text(&kind.replace('_', " "));
         }

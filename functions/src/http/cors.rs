@@ -28,7 +28,7 @@ pub fn preflight(allow: &'static str) -> Response {
         .with_header("access-control-allow-methods", allow)
         .with_header(
             "access-control-allow-headers",
-            "Content-Type, Idempotency-Key, Authorization",
+            "Content-Type, Idempotency-Key, Authorization, Ticketbooth-Identity",
         )
         .with_header("access-control-max-age", "86400")
 }

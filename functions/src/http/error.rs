@@ -9,6 +9,7 @@ use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use super::{MAX_BODY_BYTES, Response};
+use crate::identity_token::IdentityError;
 use crate::rate_limit::PERIOD_SECS;
 use crate::service::{Refusal, ServiceError};
 
@@ -36,6 +37,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("The request body is not valid JSON for this endpoint: {0}")]
     MalformedJson(String),
+    #[error("The query string is not valid for this endpoint: {0}")]
+    BadQuery(String),
     #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
     Unauthorized,
     #[error("A valid API token is required (Authorization: Bearer <token>).")]
@@ -59,6 +62,13 @@ pub enum ApiError {
     TicketingDisabled,
     #[error("Too many requests; please wait a minute and try again. Nothing was saved.")]
     RateLimited,
+    #[error(
+        "This site has received as many tickets today as it accepts (its daily cap). Nothing was saved; please try again tomorrow (UTC) or contact the site another way."
+    )]
+    DailyCapReached { retry_after_secs: i64 },
+    /// The message says what is wrong with the `Ticketbooth-Identity` JWT.
+    #[error("{0}")]
+    IdentityInvalid(IdentityError),
     /// A sign-in, membership or settings rule said no (`Refusal` has the status and code).
     #[error(transparent)]
     Refused(Refusal),
@@ -77,14 +87,17 @@ impl ApiError {
             ApiError::StaleEdit | ApiError::TransitionRefused(_) => 409,
             ApiError::IdempotencyKeyRequired
             | ApiError::IdempotencyKeyInvalid
-            | ApiError::MalformedJson(_) => 400,
+            | ApiError::MalformedJson(_)
+            | ApiError::BadQuery(_) => 400,
             ApiError::SiteNotFound | ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::UnsupportedMediaType => 415,
             ApiError::PayloadTooLarge => 413,
-            ApiError::Unauthorized | ApiError::ApiTokenRequired => 401,
+            ApiError::Unauthorized | ApiError::ApiTokenRequired | ApiError::IdentityInvalid(_) => {
+                401
+            }
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
-            ApiError::RateLimited => 429,
+            ApiError::RateLimited | ApiError::DailyCapReached { .. } => 429,
             ApiError::Refused(refusal) => refusal.status(),
             ApiError::Internal(_) => 500,
         }
@@ -102,6 +115,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::BadQuery(_) => "bad_query",
             ApiError::Unauthorized | ApiError::ApiTokenRequired => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::StaleEdit => "stale_edit",
@@ -111,6 +125,8 @@ impl ApiError {
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
             ApiError::RateLimited => "rate_limited",
+            ApiError::DailyCapReached { .. } => "daily_cap_reached",
+            ApiError::IdentityInvalid(_) => "identity_invalid",
             ApiError::Refused(refusal) => refusal.code(),
             ApiError::Internal(_) => "internal",
         }
@@ -141,6 +157,9 @@ impl ApiError {
             ApiError::RateLimited => {
                 response = response.with_header("retry-after", PERIOD_SECS.to_string())
             }
+            ApiError::DailyCapReached { retry_after_secs } => {
+                response = response.with_header("retry-after", retry_after_secs.to_string())
+            }
             ApiError::Internal(detail) => response.log = Some(detail),
             _ => {}
         }
@@ -153,6 +172,9 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::SiteNotFound => ApiError::SiteNotFound,
             ServiceError::TicketingDisabled => ApiError::TicketingDisabled,
+            ServiceError::DailyCapReached { retry_after_secs } => {
+                ApiError::DailyCapReached { retry_after_secs }
+            }
             ServiceError::Validation(errors) => ApiError::Validation(errors),
             ServiceError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             ServiceError::TicketNotFound | ServiceError::NotFound => ApiError::NotFound,

@@ -9,6 +9,8 @@ pub mod ticket_input;
 
 use serde::Serialize;
 
+pub use crate::data_export::Continuation;
+
 /// Bodies above this are refused with 413 before being read. A maximal description (20,000
 /// four-byte characters) with JSON escaping fits well inside.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -60,6 +62,9 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Detail for the Worker's log, never for the client (e.g. the database error behind a 500).
     pub log: Option<String>,
+    /// The rest of a body too big to build at once (the data export): `body` is its start,
+    /// and the Worker streams the rest a page at a time (`data_export::next_chunk`).
+    pub more: Option<Continuation>,
 }
 
 impl Response {
@@ -78,6 +83,7 @@ impl Response {
             ],
             body,
             log: None,
+            more: None,
         }
     }
 
@@ -101,6 +107,7 @@ impl Response {
             ],
             body: page.into_bytes(),
             log: None,
+            more: None,
         }
     }
 
@@ -110,6 +117,7 @@ impl Response {
             headers: Vec::new(),
             body: Vec::new(),
             log: None,
+            more: None,
         }
     }
 

@@ -86,6 +86,10 @@ pub enum OperatorApi {
     Bulk,
     /// `GET /api/v1/openapi.json`
     OpenApi,
+    /// `GET /api/v1/export?format=jsonl|csv`: every ticket of the site (owners and admins).
+    Export,
+    /// `POST /api/v1/erase`: one requester's personal data (owners and admins).
+    Erase,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +150,14 @@ pub enum SettingsPage {
     Token(String),
     /// `GET` shows, `POST` saves the site's settings.
     Site,
+    /// `GET` shows the data-rights page, `POST` erases one requester's personal data.
+    Data,
+    /// `GET /app/settings/data/export?format=jsonl|csv` downloads every ticket.
+    Export,
+    /// `POST /app/settings/identity`: a new identity secret, shown once.
+    Identity,
+    /// `POST /app/settings/cap`: the daily widget ticket cap.
+    Cap,
 }
 
 /// Ids we mint: `len` lowercase hex digits. Anything else is not ours (404).
@@ -182,6 +194,10 @@ impl Route {
                     ["tokens"] => SettingsPage::Tokens,
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
+                    ["data"] => SettingsPage::Data,
+                    ["identity"] => SettingsPage::Identity,
+                    ["cap"] => SettingsPage::Cap,
+                    ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
                 };
                 Ok(Route::App(AppPage::Settings(page)))
@@ -197,6 +213,8 @@ impl Route {
                 Verb::parse(verb)?,
             ))),
             ["api", "v1", "openapi.json"] => Ok(Route::Operator(OperatorApi::OpenApi)),
+            ["api", "v1", "export"] => Ok(Route::Operator(OperatorApi::Export)),
+            ["api", "v1", "erase"] => Ok(Route::Operator(OperatorApi::Erase)),
             ["api", "v1", "tickets"] => Ok(Route::Operator(OperatorApi::Tickets)),
             ["api", "v1", "tickets", "bulk"] => Ok(Route::Operator(OperatorApi::Bulk)),
             ["api", "v1", "tickets", code] => {
@@ -225,9 +243,13 @@ impl Route {
     /// The value of the `Allow` header: every method this route answers.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Health | Route::App(AppPage::Home | AppPage::Tickets | AppPage::Ticket(_)) => {
-                "GET"
-            }
+            Route::Health
+            | Route::App(
+                AppPage::Home
+                | AppPage::Tickets
+                | AppPage::Ticket(_)
+                | AppPage::Settings(SettingsPage::Export),
+            ) => "GET",
             Route::App(
                 AppPage::Login
                 | AppPage::NewTicket
@@ -235,7 +257,10 @@ impl Route {
                 | AppPage::Invitation(_)
                 | AppPage::TicketAction(_, Verb::Delete)
                 | AppPage::Settings(
-                    SettingsPage::Members | SettingsPage::Tokens | SettingsPage::Site,
+                    SettingsPage::Members
+                    | SettingsPage::Tokens
+                    | SettingsPage::Site
+                    | SettingsPage::Data,
                 ),
             ) => "GET, POST",
             Route::App(
@@ -247,16 +272,20 @@ impl Route {
                 | AppPage::Views
                 | AppPage::View(_)
                 | AppPage::Settings(
-                    SettingsPage::Member(_) | SettingsPage::Invitation(_) | SettingsPage::Token(_),
+                    SettingsPage::Member(_)
+                    | SettingsPage::Invitation(_)
+                    | SettingsPage::Token(_)
+                    | SettingsPage::Identity
+                    | SettingsPage::Cap,
                 ),
             ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).
             Route::Operator(OperatorApi::Tickets) => "GET, POST",
-            Route::Operator(OperatorApi::Bulk) => "POST",
+            Route::Operator(OperatorApi::Bulk | OperatorApi::Erase) => "POST",
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
-            Route::Operator(OperatorApi::OpenApi) => "GET",
+            Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",
         }

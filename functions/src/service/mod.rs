@@ -3,6 +3,7 @@
 //! SQLite deterministically.
 
 pub mod api_tokens;
+pub mod data_rights;
 pub mod invitations;
 pub mod maintenance;
 pub mod members;
@@ -27,6 +28,11 @@ pub enum ServiceError {
     SiteNotFound,
     #[error("ticketing is switched off for this site")]
     TicketingDisabled,
+    #[error("the site has taken its daily cap of widget tickets")]
+    DailyCapReached {
+        /// Until the next UTC midnight, when the count starts again.
+        retry_after_secs: i64,
+    },
     #[error("the request has invalid fields")]
     Validation(ValidationErrors),
     #[error("this Idempotency-Key was already used with a different request")]

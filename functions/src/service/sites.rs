@@ -13,6 +13,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::operators::Operator;
 use super::site_settings::SiteSettings;
 use super::{Refusal, ServiceError};
+use crate::identity_token::IdentitySecret;
 use crate::sha256;
 use crate::site_cache::SiteCache;
 use crate::sql::sessions;
@@ -33,6 +34,10 @@ pub struct Site {
     /// Origins (`scheme://host[:port]`, lower case, no trailing slash) allowed to call the
     /// public API from a browser.
     pub allowed_origins: Vec<String>,
+    /// The key the site's backend signs visitor identities with (`identity_token`).
+    pub identity_secret: Option<IdentitySecret>,
+    /// Widget tickets accepted per UTC day; the create batch refuses the next one.
+    pub daily_ticket_cap: i64,
 }
 
 impl Site {
@@ -53,6 +58,8 @@ impl Site {
                 .iter()
                 .map(|o| normalize_origin(o))
                 .collect(),
+            identity_secret: row.identity_secret.and_then(IdentitySecret::from_stored),
+            daily_ticket_cap: row.daily_ticket_cap,
         })
     }
 
@@ -127,6 +134,45 @@ pub async fn save_settings<E: Executor>(
         },
     )])
     .await?;
+    Ok(())
+}
+
+/// Mints a new identity secret for the operator's site (owners and admins) and stores it; the
+/// caller shows it once. Stored as is, not hashed: verifying an HMAC needs the key itself.
+pub async fn rotate_identity_secret<E: Executor>(
+    db: &E,
+    op: &Operator,
+    random: [u8; 32],
+) -> Result<IdentitySecret, ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let secret = IdentitySecret::mint(random);
+    db.batch(vec![sites::set_identity_secret(
+        op.site_id,
+        secret.expose(),
+    )])
+    .await?;
+    Ok(secret)
+}
+
+/// The most widget tickets a site may take in a day.
+pub const MAX_DAILY_TICKET_CAP: i64 = 1_000_000;
+
+/// Sets the site's daily widget ticket cap (owners and admins); 0 to 1,000,000.
+pub async fn set_daily_ticket_cap<E: Executor>(
+    db: &E,
+    op: &Operator,
+    cap: i64,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    if !(0..=MAX_DAILY_TICKET_CAP).contains(&cap) {
+        let mut errors = ValidationErrors::default();
+        errors
+            .0
+            .insert("daily_ticket_cap", FieldError::InvalidFormat);
+        return Err(ServiceError::Validation(errors));
+    }
+    db.batch(vec![sites::set_daily_ticket_cap(op.site_id, cap)])
+        .await?;
     Ok(())
 }
 

@@ -54,24 +54,30 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     let id = cmd.fresh_id.as_ref();
     let now_ms = cmd.now.millis();
     let requester = &cmd.ticket.requester;
+    // The daily cap is the widget's: it bounds what anonymous visitors can write, while
+    // operators and API scripts are members of the site.
+    let cap_since = (cmd.source == Source::Widget).then(|| utc_midnight_ms(now_ms));
 
     let batch = vec![
         idempotency_keys::insert(site_id, key, &hash, id, now_ms),
         sites::take_ticket_number(site_id),
-        tickets::insert_numbered(NewTicketRow {
-            site_id,
-            id,
-            subject: cmd.ticket.subject.as_ref(),
-            description: cmd.ticket.description.as_ref(),
-            source: cmd.source.as_str(),
-            requester_name: requester.name.as_ref().map(AsRef::as_ref),
-            requester_email: requester.email.as_ref().map(AsRef::as_ref),
-            visitor_id: cmd.visitor.as_ref().map(AsRef::as_ref),
-            assignee_id: cmd.assignee,
-            transcript_json: transcript_json(&cmd.ticket),
-            now_ms,
-        }),
-        ticket_events::insert(
+        tickets::insert_numbered(
+            NewTicketRow {
+                site_id,
+                id,
+                subject: cmd.ticket.subject.as_ref(),
+                description: cmd.ticket.description.as_ref(),
+                source: cmd.source.as_str(),
+                requester_name: requester.name.as_ref().map(AsRef::as_ref),
+                requester_email: requester.email.as_ref().map(AsRef::as_ref),
+                visitor_id: cmd.visitor.as_ref().map(AsRef::as_ref),
+                assignee_id: cmd.assignee,
+                transcript_json: transcript_json(&cmd.ticket),
+                now_ms,
+            },
+            cap_since,
+        ),
+        ticket_events::insert_created(
             site_id,
             id,
             &EventKind::Created { source: cmd.source },
@@ -108,8 +114,18 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
                 None => Err(StoreError::Database(detail).into()),
             }
         }
+        Err(StoreError::CheckViolation(_)) => Err(ServiceError::DailyCapReached {
+            retry_after_secs: (utc_midnight_ms(now_ms) + DAY_MS - now_ms + 999) / 1000,
+        }),
         Err(other) => Err(other.into()),
     }
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The start of the UTC day `ms` falls in.
+fn utc_midnight_ms(ms: i64) -> i64 {
+    ms - ms.rem_euclid(DAY_MS)
 }
 
 /// The visitor's own ticket, or `TicketNotFound` — also when it exists but is someone else's,

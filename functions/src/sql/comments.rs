@@ -64,3 +64,41 @@ pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(ticket_id)],
     )
 }
+
+/// A comment with its ticket, for the export.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExportCommentRow {
+    pub ticket_id: String,
+    #[serde(flatten)]
+    pub comment: CommentRow,
+}
+
+/// The comments of `tickets::export_page(site_id, after, limit)`'s tickets, oldest first.
+pub fn export_page(site_id: i64, after: i64, limit: i64) -> Statement {
+    Statement::new(
+        "SELECT ticket_id, id, visibility, author_kind, author_id, author_name, body, created_at
+         FROM ticket_comments
+         WHERE site_id = ?1 AND ticket_id IN (
+             SELECT id FROM tickets WHERE site_id = ?1 AND number > ?2 ORDER BY number LIMIT ?3)
+         ORDER BY created_at, id",
+        vec![Value::from(site_id), Value::from(after), Value::from(limit)],
+    )
+}
+
+/// The requester's own replies on `email`'s tickets numbered up to `last` lose their author
+/// name and text (a visitor's comments on a ticket are its requester's). Part of the erasure
+/// batch; runs before `tickets::erase_requester` changes the email it matches on.
+pub fn erase_requester(site_id: i64, email: &str, last: i64, placeholder: &str) -> Statement {
+    Statement::new(
+        "UPDATE ticket_comments SET author_name = ?4, body = ?4
+         WHERE site_id = ?1 AND author_kind = 'visitor' AND ticket_id IN (
+             SELECT id FROM tickets
+             WHERE site_id = ?1 AND requester_email = ?2 COLLATE NOCASE AND number <= ?3)",
+        vec![
+            Value::from(site_id),
+            Value::from(email),
+            Value::from(last),
+            Value::from(placeholder),
+        ],
+    )
+}

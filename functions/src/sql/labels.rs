@@ -53,3 +53,15 @@ pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(ticket_id)],
     )
 }
+
+/// The labels of `tickets::export_page(site_id, after, limit)`'s tickets, as rows of
+/// `{ticket_id, label}`.
+pub fn export_page(site_id: i64, after: i64, limit: i64) -> Statement {
+    Statement::new(
+        "SELECT ticket_id, label FROM ticket_labels
+         WHERE site_id = ?1 AND ticket_id IN (
+             SELECT id FROM tickets WHERE site_id = ?1 AND number > ?2 ORDER BY number LIMIT ?3)
+         ORDER BY label",
+        vec![Value::from(site_id), Value::from(after), Value::from(limit)],
+    )
+}

@@ -17,12 +17,15 @@ pub struct SiteRow {
     pub locale: String,
     /// JSON array of origins.
     pub allowed_origins: String,
+    /// The HS256 key of signed visitor identities; `None` until an owner sets one.
+    pub identity_secret: Option<String>,
+    pub daily_ticket_cap: i64,
 }
 
 pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
-                allowed_origins
+                allowed_origins, identity_secret, daily_ticket_cap
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -86,5 +89,22 @@ pub fn add_owner(key: &str, operator_id: &str, now: i64) -> Statement {
         "INSERT INTO site_members (site_id, operator_id, role, created_at)
          SELECT id, ?2, 'owner', ?3 FROM sites WHERE key = ?1",
         vec![Value::from(key), Value::from(operator_id), Value::from(now)],
+    )
+}
+
+/// Sets (or replaces) the site's identity secret: identities signed with the old one stop
+/// verifying at once.
+pub fn set_identity_secret(site_id: i64, secret: &str) -> Statement {
+    Statement::new(
+        "UPDATE sites SET identity_secret = ?2 WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(secret)],
+    )
+}
+
+/// Sets how many widget tickets the site takes per UTC day.
+pub fn set_daily_ticket_cap(site_id: i64, cap: i64) -> Statement {
+    Statement::new(
+        "UPDATE sites SET daily_ticket_cap = ?2 WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(cap)],
     )
 }

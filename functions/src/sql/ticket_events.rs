@@ -28,6 +28,33 @@ pub fn insert(
     ))
 }
 
+/// Appends a new ticket's `created` event, or — when `tickets::insert_numbered` inserted
+/// nothing because the site reached its daily cap — fails the batch: the row's `kind` becomes
+/// `daily_cap_reached`, which the table's CHECK refuses, so the whole create rolls back
+/// (`StoreError::CheckViolation`, the only CHECK a create can fail).
+pub fn insert_created(
+    site_id: i64,
+    ticket_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    let (data, actor) = encode(event, actor)?;
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2)
+                        THEN ?3 ELSE 'daily_cap_reached' END, ?4, ?5, ?6",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(event.name()),
+            Value::from(data),
+            Value::from(actor),
+            Value::from(now_ms),
+        ],
+    ))
+}
+
 /// Appends `event` only if the ticket still has the `updated_at` it had when the action read
 /// it: the optimistic-concurrency guard every ticket action's batch starts with. When the
 /// ticket changed (or is gone), the row's `kind` becomes `stale_edit`, which the table's CHECK
@@ -99,4 +126,51 @@ pub fn timeline_by_code(site_id: i64, code: &str) -> Statement {
          ORDER BY e.id",
         vec![Value::from(site_id), Value::from(code)],
     )
+}
+
+/// An event with its ticket, for the export.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ExportEventRow {
+    pub ticket_id: String,
+    #[serde(flatten)]
+    pub event: EventRow,
+}
+
+/// The events of `tickets::export_page(site_id, after, limit)`'s tickets, oldest first.
+pub fn export_page(site_id: i64, after: i64, limit: i64) -> Statement {
+    Statement::new(
+        "SELECT ticket_id, kind, data, actor, created_at FROM ticket_events
+         WHERE site_id = ?1 AND ticket_id IN (
+             SELECT id FROM tickets WHERE site_id = ?1 AND number > ?2 ORDER BY number LIMIT ?3)
+         ORDER BY id",
+        vec![Value::from(site_id), Value::from(after), Value::from(limit)],
+    )
+}
+
+/// An `erased` event (`data`: `EventKind::Erased` without its tag) on each of `email`'s
+/// tickets numbered up to `last`. First in the erasure batch, while the email still matches.
+pub fn insert_erased(
+    site_id: i64,
+    email: &str,
+    last: i64,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    let (data, actor) = encode(event, actor)?;
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, id, ?4, ?5, ?6, ?7 FROM tickets
+         WHERE site_id = ?1 AND requester_email = ?2 COLLATE NOCASE AND number <= ?3
+         ORDER BY number",
+        vec![
+            Value::from(site_id),
+            Value::from(email),
+            Value::from(last),
+            Value::from(event.name()),
+            Value::from(data),
+            Value::from(actor),
+            Value::from(now_ms),
+        ],
+    ))
 }

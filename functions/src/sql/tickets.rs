@@ -42,14 +42,20 @@ pub struct NewTicketRow<'a> {
 
 /// Inserts the ticket with the number `sites::take_ticket_number` just took (the counter minus
 /// one) and its code built from the site's prefix. Must follow that statement in one batch.
-pub fn insert_numbered(row: NewTicketRow<'_>) -> Statement {
+///
+/// With `cap_since_ms` (widget tickets), the row is inserted only while the site has created
+/// fewer than its `daily_ticket_cap` tickets since then (UTC midnight); past the cap it inserts
+/// nothing, and `ticket_events::insert_created` then fails the batch.
+pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Statement {
     Statement::new(
         "INSERT INTO tickets (id, site_id, number, code, subject, description, source,
                               requester_name, requester_email, visitor_id, transcript,
                               created_at, updated_at, assignee_id)
          SELECT ?2, id, next_ticket_number - 1, code_prefix || '-' || (next_ticket_number - 1),
                 ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11
-         FROM sites WHERE id = ?1",
+         FROM sites WHERE id = ?1
+           AND (?12 IS NULL OR (SELECT count(*) FROM tickets
+                                WHERE site_id = ?1 AND created_at >= ?12) < daily_ticket_cap)",
         vec![
             Value::from(row.site_id),
             Value::from(row.id),
@@ -62,6 +68,7 @@ pub fn insert_numbered(row: NewTicketRow<'_>) -> Statement {
             Value::from(row.transcript_json),
             Value::from(row.now_ms),
             Value::from(row.assignee_id),
+            Value::from(cap_since_ms),
         ],
     )
 }
@@ -460,5 +467,81 @@ pub fn delete(site_id: i64, id: &str) -> Statement {
     Statement::new(
         "DELETE FROM tickets WHERE site_id = ?1 AND id = ?2",
         vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+// Data rights: the export pages through a site's tickets by number (keyset, never OFFSET), and
+// the erasure rewrites one requester's tickets a page at a time.
+
+/// A ticket for the export: everything, plus its number (the keyset).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExportRow {
+    pub number: i64,
+    #[serde(flatten)]
+    pub ticket: DetailRow,
+}
+
+/// The site's tickets with a number above `after`, in number order, at most `limit`.
+pub fn export_page(site_id: i64, after: i64, limit: i64) -> Statement {
+    Statement::new(
+        "SELECT number, id, code, subject, description, summary, status, priority, source,
+                requester_name, requester_email, assignee_id, transcript, created_at, updated_at,
+                resolved_at, closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id,
+                synced_at
+         FROM tickets WHERE site_id = ?1 AND number > ?2 ORDER BY number LIMIT ?3",
+        vec![Value::from(site_id), Value::from(after), Value::from(limit)],
+    )
+}
+
+/// How many of the site's tickets were opened by `email` (compared ignoring ASCII case).
+pub fn count_by_requester(site_id: i64, email: &str) -> Statement {
+    Statement::new(
+        "SELECT count(*) AS n FROM tickets
+         WHERE site_id = ?1 AND requester_email = ?2 COLLATE NOCASE",
+        vec![Value::from(site_id), Value::from(email)],
+    )
+}
+
+/// The numbers of the next page of `email`'s tickets still to erase. Erased tickets no longer
+/// match, so this is always the first page.
+pub fn requester_page(site_id: i64, email: &str, limit: i64) -> Statement {
+    Statement::new(
+        "SELECT number FROM tickets
+         WHERE site_id = ?1 AND requester_email = ?2 COLLATE NOCASE
+         ORDER BY number LIMIT ?3",
+        vec![Value::from(site_id), Value::from(email), Value::from(limit)],
+    )
+}
+
+/// The erasure of `email`'s tickets numbered up to `last`: name and email become the
+/// placeholder, the visitor's transcript lines lose their text, the visitor is unlinked, and
+/// `updated_at` moves on (so an edit read before the erasure is refused as stale). Runs after
+/// `ticket_events::insert_erased` and `comments::erase_requester`, which find the same rows.
+pub fn erase_requester(
+    site_id: i64,
+    email: &str,
+    last: i64,
+    placeholder: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET
+             requester_name = CASE WHEN requester_name IS NULL THEN NULL ELSE ?4 END,
+             requester_email = ?4,
+             visitor_id = NULL,
+             transcript = (SELECT json_group_array(CASE
+                               WHEN json_extract(line.value, '$.author') = 'visitor'
+                               THEN json_object('author', 'visitor', 'text', ?4)
+                               ELSE json(line.value) END)
+                           FROM json_each(tickets.transcript) AS line),
+             updated_at = max(updated_at + 1, ?5)
+         WHERE site_id = ?1 AND requester_email = ?2 COLLATE NOCASE AND number <= ?3",
+        vec![
+            Value::from(site_id),
+            Value::from(email),
+            Value::from(last),
+            Value::from(placeholder),
+            Value::from(now_ms),
+        ],
     )
 }

@@ -4,6 +4,8 @@
 mod cors;
 mod create;
 mod dashboard;
+mod data_rights;
+mod identity_and_cap;
 mod list;
 mod maintenance;
 mod members;
@@ -106,7 +108,18 @@ impl TestApp {
                 .collect(),
             body,
         };
-        pollster::block_on(app::handle(&self.app, &request, fresh))
+        let mut response = pollster::block_on(app::handle(&self.app, &request, fresh));
+        // A streamed body (the export) is drained here as the Worker streams it: page by page.
+        while let Some(at) = response.more.take() {
+            let (chunk, next) = pollster::block_on(ticketbooth_functions::data_export::next_chunk(
+                &self.app.db,
+                at,
+            ))
+            .expect("the next page of a streamed body");
+            response.body.extend(chunk);
+            response.more = next;
+        }
+        response
     }
 
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {

@@ -38,7 +38,7 @@ fn call(
     r
 }
 
-fn conforms(template: &str, method: &str, r: &Response) {
+pub fn conforms(template: &str, method: &str, r: &Response) {
     let doc: Json = serde_json::from_str(OPENAPI).unwrap();
     let operation = &doc["paths"][template][method.to_ascii_lowercase()];
     assert!(

@@ -67,7 +67,7 @@ thread_local! {
     static SESSIONS: RefCell<HashMap<&'static str, String>> = RefCell::default();
 }
 
-fn session(token: &str) -> String {
+pub fn session(token: &str) -> String {
     SESSIONS.with(|s| s.borrow().get(token).cloned().expect("signed in"))
 }
 

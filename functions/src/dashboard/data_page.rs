@@ -1,0 +1,189 @@
+//! The data-rights settings page (owners and admins): download every ticket as JSON Lines or
+//! CSV, and erase one requester's personal data by email.
+
+use serde::Deserialize;
+use ticketbooth_shared::requester::Email;
+use ticketbooth_shared::role::Action;
+
+use super::csrf;
+use super::form;
+use super::html::Html;
+use super::redirect;
+use super::settings_views::{Notice, notice, settings_nav};
+use super::views::layout;
+use crate::app::{App, Fresh};
+use crate::data_export::{self, Format};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::data_rights;
+use crate::service::operators::Operator;
+use crate::service::sites::{self, Site};
+use crate::store::Executor;
+
+/// `GET /app/settings/data`
+pub fn show(op: &Operator) -> Result<Response, ApiError> {
+    op.require(Action::ManageSettings)?;
+    Ok(Response::html(200, page(op, "", None)))
+}
+
+/// `GET /app/settings/data/export?format=jsonl|csv`
+pub async fn export<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Query {
+        format: Option<String>,
+    }
+    let query: Query =
+        serde_urlencoded::from_str(&req.query).map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let format = Format::parse(query.format.as_deref())
+        .ok_or_else(|| ApiError::BadQuery("format must be jsonl or csv".into()))?;
+    data_export::download(&app.db, op, format, fresh.now).await
+}
+
+/// `POST /app/settings/data`: erases the typed email's personal data, then shows how many
+/// tickets it was on. A malformed email re-renders the form with the reason.
+pub async fn erase<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        email: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::ManageSettings)?;
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let message = format!("Email: {e}");
+            return Ok(Response::html(
+                422,
+                page(op, &form.email, Some(Err(&message))),
+            ));
+        }
+    };
+    let erased = data_rights::erase(&app.db, op, &email, fresh.now).await?;
+    let message = match erased {
+        0 => "No ticket of this site has that email: nothing was changed.".to_owned(),
+        1 => "Erased the personal data on 1 ticket.".to_owned(),
+        n => format!("Erased the personal data on {n} tickets."),
+    };
+    Ok(Response::html(200, page(op, "", Some(Ok(&message)))))
+}
+
+fn page(op: &Operator, typed_email: &str, message: Notice<'_>) -> String {
+    layout("Data", Some(op), |h: &mut Html| {
+        h.raw("<h1>Settings</h1>");
+        settings_nav(h, op, "/app/settings/data");
+        notice(h, message);
+        h.raw("<section class=\"card stack\"><h2>Export</h2>")
+            .raw("<p>Every ticket of this site with its labels, comments (internal notes too), ")
+            .raw("events and chat transcript.</p><p>")
+            .raw("<a class=\"button\" href=\"/app/settings/data/export?format=jsonl\" download>Download JSON Lines</a> ")
+            .raw("<a class=\"button\" href=\"/app/settings/data/export?format=csv\" download>Download CSV</a></p>")
+            .raw("<p class=\"muted\">Scripts can use <code>GET /api/v1/export?format=jsonl</code> with an API token.</p></section>");
+        h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/data\">")
+            .raw("<h2>Erase a requester's personal data</h2>")
+            .raw("<p>On every ticket this email opened, the name and email become <code>")
+            .text(data_rights::ERASED)
+            .raw("</code>, their chat lines and replies are replaced and the visitor is unlinked. ")
+            .raw("The tickets stay, with an “erased” event that records who did it and when, not the email. ")
+            .raw("This cannot be undone.</p>");
+        csrf::field(h, op);
+        h.raw("<label for=\"email\">Requester's email</label><input id=\"email\" name=\"email\" type=\"email\" required value=\"")
+            .text(typed_email)
+            .raw("\"><button class=\"danger\">Erase personal data</button></form>");
+    })
+}
+
+/// The site settings page's sections for signed visitor identity and the daily ticket cap
+/// (their forms post to `identity` and `cap` below).
+pub fn site_sections(h: &mut Html, op: &Operator, site: &Site) {
+    h.raw("<section class=\"card stack\" aria-labelledby=\"identity-h\"><h2 id=\"identity-h\">Signed visitor identity</h2>")
+        .raw("<p>Your server can vouch for signed-in users: it signs a short-lived HS256 JWT with this site's identity secret, ")
+        .raw("and the widget sends it as the <code>Ticketbooth-Identity</code> header. Their name and email then come from the token.</p><p>");
+    h.raw(if site.identity_secret.is_some() {
+        "An identity secret is set. It is shown only once; creating a new one stops the old one at once."
+    } else {
+        "No identity secret yet: signed identities are refused."
+    });
+    h.raw("</p><form method=\"post\" action=\"/app/settings/identity\">");
+    csrf::field(h, op);
+    h.raw("<button>Create a new identity secret</button></form></section>");
+
+    h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/cap\"><h2>Daily ticket cap</h2>");
+    csrf::field(h, op);
+    h.raw("<label for=\"daily_ticket_cap\">Widget tickets per day (UTC)</label><input id=\"daily_ticket_cap\" name=\"daily_ticket_cap\" type=\"number\" min=\"0\" max=\"1000000\" required value=\"")
+        .text(&site.daily_ticket_cap.to_string())
+        .raw("\" aria-describedby=\"cap-hint\"><span class=\"muted\" id=\"cap-hint\">Past this, the widget is refused until midnight UTC; operators and the API are not limited.</span>")
+        .raw("<button>Save cap</button></form>");
+}
+
+/// `POST /app/settings/identity`: a new identity secret, shown on this one page only.
+pub async fn identity<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    let form: CsrfOnly = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let secret =
+        sites::rotate_identity_secret(&app.db, op, fresh.random(b"identity secret")).await?;
+    // The site's cached row holds the secret: this isolate verifies with the new one at once.
+    app.sites.invalidate(&op.site_key);
+    let html = layout("Identity secret", Some(op), |h: &mut Html| {
+        h.raw("<h1>Settings</h1>");
+        settings_nav(h, op, "/app/settings/site");
+        h.raw("<section class=\"card stack\"><h2>Your new identity secret</h2>")
+            .raw("<p role=\"status\">Copy it to your server's configuration now: it will not be shown again. ")
+            .raw("It is stored as is (verifying a signature needs it), so treat the database as secret too.</p>")
+            .raw("<label for=\"identity_secret\">Identity secret</label><input id=\"identity_secret\" readonly value=\"")
+            .text(secret.expose())
+            .raw("\"><p><a href=\"/app/settings/site\">Back to the site settings</a></p></section>");
+    });
+    Ok(Response::html(201, html))
+}
+
+/// `POST /app/settings/cap`
+pub async fn cap<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        daily_ticket_cap: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let cap = form.daily_ticket_cap.trim().parse::<i64>().map_err(|_| {
+        ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
+            [(
+                "daily_ticket_cap",
+                ticketbooth_shared::FieldError::InvalidFormat,
+            )]
+            .into_iter()
+            .collect(),
+        ))
+    })?;
+    sites::set_daily_ticket_cap(&app.db, op, cap).await?;
+    app.sites.invalidate(&op.site_key);
+    Ok(redirect("/app/settings/site?done=saved"))
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: Option<String>,
+}
