@@ -43,7 +43,9 @@ async function post(visitor) {
       body: JSON.stringify({ subject: visitor.subject, description: 'Sent under faults.' }),
       signal: AbortSignal.timeout(10_000),
     });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    // A reply cut off mid-body (the kill) is no answer either: the visitor sends again.
+    const body = await res.json();
+    return { status: res.status, body };
   } catch {
     unanswered += 1;
     return null;

@@ -217,15 +217,17 @@ fn the_widget_writes_no_inline_style() {
     // Setting a custom property through the CSSOM (`style.setProperty('--tb-accent', …)`) is
     // allowed: CSP governs style attributes and elements, not CSSOM writes, and it is how the
     // loader applies `data-accent` without building CSS text from an attribute.
-    let loader = read(&root().join("www/widget.js"));
+    let loader = read(&root().join("widget/loader.js"));
     for forbidden in [
         "innerHTML",
+        "setAttribute(\"style\"",
+        "createElement(\"style\")",
         "setAttribute('style'",
         "createElement('style')",
         "cssText",
     ] {
         if loader.contains(forbidden) {
-            offenders.push(format!("www/widget.js: {forbidden}"));
+            offenders.push(format!("widget/loader.js: {forbidden}"));
         }
     }
     assert!(offenders.is_empty(), "inline style writes: {offenders:?}");
