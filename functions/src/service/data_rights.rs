@@ -13,6 +13,7 @@ use super::operators::Operator;
 use crate::sql::comments::{self, CommentRow, ExportCommentRow};
 use crate::sql::labels;
 use crate::sql::ticket_events::{self, EventRow, ExportEventRow};
+use crate::sql::ticket_search;
 use crate::sql::tickets::{self, ExportRow};
 use crate::store::{Executor, Row, StoreError, decode};
 
@@ -152,10 +153,15 @@ pub async fn erase<E: Executor>(
         let Some(last) = page.last().map(|n| n.number) else {
             break;
         };
+        let numbers = serde_json::to_string(&page.iter().map(|n| n.number).collect::<Vec<_>>())
+            .map_err(|e| StoreError::RowShape(e.to_string()))?;
         db.batch(vec![
             ticket_events::insert_erased(site, email, last, &event, &actor, now.millis())?,
             comments::erase_requester(site, email, last, ERASED),
             tickets::erase_requester(site, email, last, ERASED, now.millis()),
+            // The search index holds copies of the name, email and replies: rebuilt from the
+            // erased rows in the same batch.
+            ticket_search::refresh_numbers(site, &numbers),
         ])
         .await?;
         erased = erased.saturating_add(page.len() as u32);

@@ -28,3 +28,19 @@ pub fn refresh(site_id: i64, ticket_id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(ticket_id)],
     )
 }
+
+/// `refresh` for the tickets numbered in `numbers_json` (a JSON array): a batch that rewrote
+/// many tickets at once (an erasure) re-indexes them, so nothing it removed stays searchable.
+pub fn refresh_numbers(site_id: i64, numbers_json: &str) -> Statement {
+    Statement::new(
+        "INSERT OR REPLACE INTO ticket_search (rowid, code, subject, description, requester,
+                                               comments)
+         SELECT t.site_id * 4294967296 + t.number, t.code, t.subject, t.description,
+                coalesce(t.requester_name, '') || ' ' || coalesce(t.requester_email, ''),
+                coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c
+                          WHERE c.site_id = t.site_id AND c.ticket_id = t.id), '')
+         FROM tickets t
+         WHERE t.site_id = ?1 AND t.number IN (SELECT value FROM json_each(?2))",
+        vec![Value::from(site_id), Value::from(numbers_json)],
+    )
+}

@@ -231,6 +231,19 @@ fn erases_one_requesters_personal_data_and_leaves_an_anonymous_trail() {
         "the email is nowhere in the audit trail"
     );
 
+    // The search index kept copies of the name and email: rebuilt, they are gone from it too.
+    let found = |term: &str| {
+        app.rows(
+            "SELECT count(*) AS n FROM ticket_search WHERE ticket_search MATCH ?1",
+            vec![term.into()],
+        )[0]["n"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(found("\"eve\""), 0, "Eve is not searchable after her erasure");
+    assert_eq!(found("\"bob\""), 1, "Bob still is");
+    assert_eq!(found("\"erased\""), 2);
+
     // Again: nothing left to erase, nothing written.
     let r = erase(&app, OWNER_TOKEN, "eve@example.com");
     assert_eq!(json(&r)["erased_tickets"], 0);
