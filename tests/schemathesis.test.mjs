@@ -41,7 +41,9 @@ after(async () => {
 /** Runs the program to its end; resolves with its exit code and output. */
 function run(program, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In target/: schemathesis keeps a `.schemathesis/` cache in its working directory, which
+    // must not land in the repository.
+    const child = spawn(program, args, { cwd: join(ROOT, 'target'), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c) => { output += c; });
     child.stderr.on('data', (c) => { output += c; });

@@ -240,7 +240,11 @@ fn erases_one_requesters_personal_data_and_leaves_an_anonymous_trail() {
             .as_i64()
             .unwrap()
     };
-    assert_eq!(found("\"eve\""), 0, "Eve is not searchable after her erasure");
+    assert_eq!(
+        found("\"eve\""),
+        0,
+        "Eve is not searchable after her erasure"
+    );
     assert_eq!(found("\"bob\""), 1, "Bob still is");
     assert_eq!(found("\"erased\""), 2);
 

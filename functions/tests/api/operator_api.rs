@@ -560,3 +560,34 @@ fn the_list_filters_searches_and_pages_by_cursor() {
     );
     assert_eq!(r.status, 401);
 }
+
+#[test]
+fn the_documented_event_kinds_are_the_stored_ones() {
+    // The CHECK list of `ticket_events.kind` (the last migration that rebuilt it) is what can
+    // come back in a ticket's timeline; the OpenAPI enum must name every one of them.
+    let app = TestApp::spawn();
+    let table = app.rows(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ticket_events'",
+        vec![],
+    )[0]["sql"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let check = &table[table.find("kind IN").expect("the kind CHECK")..];
+    let check = &check[..check.find(')').unwrap()];
+    let stored: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();
+    assert!(stored.len() >= 12, "{stored:?}");
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../openapi.json")).unwrap();
+    let documented: Vec<&str> = doc["components"]["schemas"]["Event"]["properties"]["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for kind in &stored {
+        assert!(
+            documented.contains(kind),
+            "`{kind}` is stored but not documented"
+        );
+    }
+}
