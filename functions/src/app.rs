@@ -10,6 +10,7 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
 
+use crate::chat_api;
 use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
@@ -131,6 +132,9 @@ async fn dispatch<E: Executor>(
                 &tickets::visitor_view(row).map_err(store)?,
             )))
         }
+        (SitePage::Conversations, _) => chat_api::start(app, req, &site, fresh).await,
+        (SitePage::Messages(id), "POST") => chat_api::send(app, req, &site, &id, fresh.now).await,
+        (SitePage::Messages(id), _) => chat_api::read(app, req, &site, &id, fresh.now).await,
     }
 }
 
@@ -202,7 +206,11 @@ async fn create_ticket<E: Executor>(
 /// Spends one public write from the client's budget on this site, then from the site's: 429
 /// `rate_limited` when either is exhausted, before anything is parsed or written. A limiter
 /// that fails lets the write through: losing a visitor's ticket is worse than one extra.
-async fn spend_write_budget<E>(app: &App<E>, req: &Request, site: &Site) -> Result<(), ApiError> {
+pub(crate) async fn spend_write_budget<E>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+) -> Result<(), ApiError> {
     let client_ip = req.header("cf-connecting-ip");
     for scope in [Scope::Client, Scope::Site] {
         let key = rate_limit::key(scope, &site.key, client_ip);
@@ -214,7 +222,7 @@ async fn spend_write_budget<E>(app: &App<E>, req: &Request, site: &Site) -> Resu
 }
 
 /// The body of a JSON request, or the 415/413 that refuses it.
-fn json_body(req: &Request) -> Result<&[u8], ApiError> {
+pub(crate) fn json_body(req: &Request) -> Result<&[u8], ApiError> {
     let content_type = req.header("content-type").unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
@@ -227,14 +235,14 @@ fn json_body(req: &Request) -> Result<&[u8], ApiError> {
 }
 
 /// A visitor proven by their token, and the renewed token to hand back when it is due.
-struct ProvenVisitor {
-    id: VisitorId,
+pub(crate) struct ProvenVisitor {
+    pub(crate) id: VisitorId,
     renewed: Option<String>,
 }
 
 impl ProvenVisitor {
     /// Adds the renewed token, if any, to a successful reply (the widget stores it).
-    fn renew(self, response: Response) -> Response {
+    pub(crate) fn renew(self, response: Response) -> Response {
         match self.renewed {
             Some(token) => response.with_header(cors::RENEWED_TOKEN_HEADER, token),
             None => response,
@@ -242,7 +250,7 @@ impl ProvenVisitor {
     }
 }
 
-fn visitor_from_token<E>(
+pub(crate) fn visitor_from_token<E>(
     app: &App<E>,
     req: &Request,
     site: &SiteKey,
@@ -262,12 +270,12 @@ fn visitor_from_token<E>(
     })
 }
 
-fn token_key<E>(app: &App<E>) -> Result<&TokenKey, ApiError> {
+pub(crate) fn token_key<E>(app: &App<E>) -> Result<&TokenKey, ApiError> {
     app.token_key
         .as_ref()
         .map_err(|e| ApiError::Internal(format!("VISITOR_TOKEN_SECRET: {e}")))
 }
 
-fn store(e: StoreError) -> ApiError {
+pub(crate) fn store(e: StoreError) -> ApiError {
     ApiError::Internal(e.to_string())
 }

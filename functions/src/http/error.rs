@@ -36,6 +36,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("The request body is not valid JSON for this endpoint: {0}")]
     MalformedJson(String),
+    #[error("`after` must be a message seq: a whole number, 0 or more.")]
+    InvalidCursor,
     #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
     Unauthorized,
     #[error("A valid API token is required (Authorization: Bearer <token>).")]
@@ -77,7 +79,8 @@ impl ApiError {
             ApiError::StaleEdit | ApiError::TransitionRefused(_) => 409,
             ApiError::IdempotencyKeyRequired
             | ApiError::IdempotencyKeyInvalid
-            | ApiError::MalformedJson(_) => 400,
+            | ApiError::MalformedJson(_)
+            | ApiError::InvalidCursor => 400,
             ApiError::SiteNotFound | ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::UnsupportedMediaType => 415,
@@ -102,6 +105,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::InvalidCursor => "invalid_cursor",
             ApiError::Unauthorized | ApiError::ApiTokenRequired => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::StaleEdit => "stale_edit",

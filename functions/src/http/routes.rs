@@ -1,6 +1,6 @@
 //! The route table: a path and a method, parsed into a `Route` or refused with 404/405.
 
-use ticketbooth_shared::ids::TicketId;
+use ticketbooth_shared::ids::{ConversationId, TicketId};
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::ticket_code::TicketCode;
 
@@ -96,6 +96,11 @@ pub enum SitePage {
     Tickets,
     /// `GET …/tickets/{id}`
     Ticket(TicketId),
+    /// `POST …/conversations` starts one.
+    Conversations,
+    /// `POST …/conversations/{id}/messages` sends (with an `Idempotency-Key`), `GET
+    /// …?after={seq}` reads since a cursor.
+    Messages(ConversationId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +213,10 @@ impl Route {
                     ["tickets", id] => {
                         SitePage::Ticket(TicketId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
+                    ["conversations"] => SitePage::Conversations,
+                    ["conversations", id, "messages"] => SitePage::Messages(
+                        ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
+                    ),
                     _ => return Err(ApiError::NotFound),
                 };
                 Ok(Route::Site(site, page))
@@ -249,7 +258,8 @@ impl Route {
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
             Route::Operator(OperatorApi::OpenApi) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
-            Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",
+            Route::Site(_, SitePage::Tickets | SitePage::Messages(_)) => "GET, POST, OPTIONS",
+            Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
         }
     }
 }
@@ -311,8 +321,17 @@ mod tests {
         );
         assert_eq!(
             Route::parse(&format!("/api/v1/sites/acme/tickets/{id}")).unwrap(),
-            Route::Site(site, SitePage::Ticket(TicketId::parse(id).unwrap()))
+            Route::Site(site.clone(), SitePage::Ticket(TicketId::parse(id).unwrap()))
         );
+        assert_eq!(
+            Route::parse("/api/v1/sites/acme/conversations").unwrap(),
+            Route::Site(site.clone(), SitePage::Conversations)
+        );
+        assert_eq!(
+            Route::parse(&format!("/api/v1/sites/acme/conversations/{id}/messages")).unwrap(),
+            Route::Site(site, SitePage::Messages(ConversationId::parse(id).unwrap()))
+        );
+        assert!(Route::parse("/api/v1/sites/acme/conversations/nothex/messages").is_err());
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! statement on tenant data filters by `site_id`.
 
 pub mod comments;
+pub mod conversations;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod labels;
+pub mod messages;
 pub mod operator_tokens;
 pub mod operators;
 pub mod sessions;
