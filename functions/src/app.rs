@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use ticketbooth_shared::api::{CreateTicketRequest, CreateTicketResponse, VisitorTicketList};
 use ticketbooth_shared::event::{Actor, Source};
-use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
+use ticketbooth_shared::ids::{ConversationId, IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
@@ -17,9 +17,9 @@ use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
 use crate::operator_api;
 use crate::rate_limit::{self, RateLimiter, Scope};
-use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
+use crate::service::{ServiceError, conversations};
 use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
 use crate::visitor_token::{TokenError, TokenKey};
@@ -163,11 +163,26 @@ async fn create_ticket<E: Executor>(
         .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
         .map(|verified| verified.visitor);
     let visitor = proven.clone().unwrap_or(fresh.visitor_id);
-    let ticket =
+    let mut ticket =
         NewTicket::parse(&request, site.contact_required).map_err(ServiceError::Validation)?;
+    // `?conversation_id=` (a query parameter, so the request body's wire type is unchanged):
+    // the ticket grows out of the visitor's own conversation, takes its transcript and is
+    // linked to it. Only a visitor who proves the conversation is theirs may name it.
+    let conversation = match conversation_of(req)? {
+        None => None,
+        Some(id) => {
+            let visitor = proven.as_ref().ok_or(ApiError::Unauthorized)?;
+            let reader = conversations::Reader::Visitor(visitor);
+            let row = conversations::find(&app.db, site, reader, &id, fresh.now).await?;
+            let messages = conversations::all_messages(&app.db, site, &row).await?;
+            ticket.transcript = conversations::transcript(&messages);
+            Some(row.id)
+        }
+    };
     let created = tickets::create(
         &app.db,
         CreateTicket {
+            conversation: conversation.as_deref(),
             site,
             ticket,
             source: Source::Widget,
@@ -201,6 +216,19 @@ async fn create_ticket<E: Executor>(
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
     Ok(Response::json(status, &response))
+}
+
+/// The `conversation_id` query parameter of a create, if any (404 when it is no id).
+fn conversation_of(req: &Request) -> Result<Option<ConversationId>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        conversation_id: Option<String>,
+    }
+    let query: Query = serde_urlencoded::from_str(&req.query).map_err(|_| ApiError::NotFound)?;
+    query
+        .conversation_id
+        .map(|id| ConversationId::parse(&id).map_err(|_| ApiError::NotFound))
+        .transpose()
 }
 
 /// Spends one public write from the client's budget on this site, then from the site's: 429

@@ -2,15 +2,18 @@
 //! operators' inbox. Every query is scoped to the site; a visitor reaches only their own
 //! conversations, and anything else is `NotFound` (never "forbidden": an id reveals nothing).
 
-use ticketbooth_shared::api::ChatMessage;
+use ticketbooth_shared::api::{ChatMessage, TranscriptAuthor};
 use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
+use ticketbooth_shared::event::{Actor, EventKind};
 use ticketbooth_shared::ids::{ConversationId, IdempotencyKey, VisitorId};
+use ticketbooth_shared::new_ticket::TranscriptLine;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
 use super::sites::Site;
 use crate::sql::conversations::{self, ConversationRow};
 use crate::sql::messages::{self, MessageRow, NewMessage};
+use crate::sql::{ticket_conversations, ticket_events};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
 /// A conversation expires this long after its last message (or its start).
@@ -248,4 +251,71 @@ pub fn visitor_view(row: &MessageRow) -> Result<ChatMessage, StoreError> {
         text: row.body.clone(),
         created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
     })
+}
+
+/// The conversation's messages as a ticket's transcript lines (the snapshot a ticket keeps
+/// after the conversation is purged). System notes are not part of what was said, so they
+/// are left out.
+pub fn transcript(messages: &[MessageRow]) -> Vec<TranscriptLine> {
+    messages
+        .iter()
+        .filter_map(|m| {
+            let author = match AuthorKind::parse(&m.author_kind).ok()? {
+                AuthorKind::Visitor => TranscriptAuthor::Visitor,
+                AuthorKind::Bot => TranscriptAuthor::Bot,
+                AuthorKind::Operator => TranscriptAuthor::Operator,
+                AuthorKind::System => return None,
+            };
+            Some(TranscriptLine {
+                author,
+                text: m.body.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Links one more conversation to an existing ticket of the site, in ONE batch with its
+/// `conversation_linked` event. Linking a conversation twice adds nothing but the event.
+pub async fn attach<E: Executor>(
+    db: &E,
+    site: &Site,
+    ticket_id: &str,
+    conversation: &ConversationRow,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let now_ms = now.millis();
+    db.batch(vec![
+        ticket_conversations::insert(site.id, ticket_id, &conversation.id, now_ms),
+        ticket_events::insert(
+            site.id,
+            ticket_id,
+            &EventKind::ConversationLinked {
+                conversation_id: conversation.id.clone(),
+            },
+            actor,
+            now_ms,
+        )?,
+    ])
+    .await?;
+    Ok(())
+}
+
+/// The ids of the conversations linked to a ticket, oldest link first.
+pub async fn linked_to_ticket<E: Executor>(
+    db: &E,
+    site: &Site,
+    ticket_id: &str,
+) -> Result<Vec<String>, ServiceError> {
+    #[derive(serde::Deserialize)]
+    struct Link {
+        conversation_id: String,
+    }
+    let rows = db
+        .query(ticket_conversations::for_ticket(site.id, ticket_id))
+        .await?;
+    rows.into_iter()
+        .map(|r| decode::<Link>(r).map(|l| l.conversation_id))
+        .collect::<Result<_, _>>()
+        .map_err(Into::into)
 }

@@ -26,7 +26,9 @@ use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
-use crate::sql::{idempotency_keys, labels, ticket_events, tickets as tickets_sql};
+use crate::sql::{
+    idempotency_keys, labels, ticket_conversations, ticket_events, tickets as tickets_sql,
+};
 use crate::store::{Executor, Statement, StoreError, decode, decode_first};
 
 /// A comment as an operator writes it.
@@ -331,6 +333,7 @@ async fn plan<E: Executor>(
                 labels::delete_for_ticket(site, id),
                 ticket_events::delete_for_ticket(site, id),
                 idempotency_keys::delete_for_ticket(site, id),
+                ticket_conversations::delete_for_ticket(site, id),
                 tickets_sql::delete(site, id),
             ];
             let event = EventKind::Updated {
@@ -405,6 +408,7 @@ pub async fn create<E: Executor>(
     tickets::create(
         db,
         CreateTicket {
+            conversation: None,
             site: &site,
             ticket: new.ticket,
             source: new.source,

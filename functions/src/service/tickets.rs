@@ -11,7 +11,7 @@ use super::ServiceError;
 use super::sites::Site;
 use crate::sha256;
 use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
-use crate::sql::{idempotency_keys, sites, ticket_events, tickets};
+use crate::sql::{idempotency_keys, sites, ticket_conversations, ticket_events, tickets};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
 /// Everything `create` needs. Ids and time come from the caller so the service stays
@@ -26,6 +26,10 @@ pub struct CreateTicket<'a> {
     /// The operator it starts assigned to (an operator's own ticket is theirs).
     pub assignee: Option<&'a str>,
     pub actor: Actor,
+    /// The conversation the ticket grows out of: linked in the same batch, with a
+    /// `conversation_linked` event (the caller has checked it is the requester's and has put
+    /// its transcript into `ticket`).
+    pub conversation: Option<&'a str>,
     /// The id the ticket gets if this request creates it.
     pub fresh_id: TicketId,
     pub now: Timestamp,
@@ -55,7 +59,7 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     let now_ms = cmd.now.millis();
     let requester = &cmd.ticket.requester;
 
-    let batch = vec![
+    let mut batch = vec![
         idempotency_keys::insert(site_id, key, &hash, id, now_ms),
         sites::take_ticket_number(site_id),
         tickets::insert_numbered(NewTicketRow {
@@ -78,8 +82,25 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             &cmd.actor,
             now_ms,
         )?,
-        tickets::find_for_visitor_view(site_id, id),
     ];
+    if let Some(conversation) = cmd.conversation {
+        batch.push(ticket_conversations::insert(
+            site_id,
+            id,
+            conversation,
+            now_ms,
+        ));
+        batch.push(ticket_events::insert(
+            site_id,
+            id,
+            &EventKind::ConversationLinked {
+                conversation_id: conversation.to_owned(),
+            },
+            &cmd.actor,
+            now_ms,
+        )?);
+    }
+    batch.push(tickets::find_for_visitor_view(site_id, id));
 
     match db.batch(batch).await {
         Ok(mut results) => {

@@ -13,6 +13,7 @@ pub mod operators;
 pub mod sessions;
 pub mod site_members;
 pub mod sites;
+pub mod ticket_conversations;
 pub mod ticket_events;
 pub mod tickets;
 

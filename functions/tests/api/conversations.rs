@@ -281,3 +281,161 @@ fn conversations_expire_a_day_after_their_last_message_and_tickets_stay() {
     assert_eq!(app.count("SELECT count(*) FROM conversations"), 0);
     assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
 }
+
+/// Creates a ticket from a conversation through the widget's create route.
+fn ticket_from(app: &TestApp, id: &str, token: Option<&str>, key: &str, subject: &str) -> Response {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![
+        ("content-type", "application/json"),
+        ("idempotency-key", key),
+    ];
+    if let Some(auth) = &auth {
+        headers.push(("authorization", auth.as_str()));
+    }
+    app.send(
+        "POST",
+        &format!("/api/v1/sites/acme/tickets?conversation_id={id}"),
+        &headers,
+        Body::Bytes(ticket_body(subject).to_string().into_bytes()),
+    )
+}
+
+#[test]
+fn a_conversation_spawns_tickets_that_keep_its_transcript_after_the_purge() {
+    let app = TestApp::spawn();
+    let (id, token) = start(&app, "acme", None);
+    assert_eq!(
+        send(&app, "acme", &id, &token, KEY_1, "My order is late").status,
+        201
+    );
+    assert_eq!(
+        send(&app, "acme", &id, &token, KEY_2, "Number 42").status,
+        201
+    );
+
+    let first = ticket_from(&app, &id, Some(&token), KEY_3, "Late order");
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    let second = ticket_from(
+        &app,
+        &id,
+        Some(&token),
+        "6f1c2b8e-1d2a-4c3b-8e4f-5a6b7c8d9e04",
+        "Refund",
+    );
+    assert_eq!(second.status, 201);
+    let transcripts: Vec<Json> = app
+        .rows("SELECT transcript FROM tickets ORDER BY number", vec![])
+        .iter()
+        .map(|r| serde_json::from_str(r["transcript"].as_str().unwrap()).unwrap())
+        .collect();
+    let expected = serde_json::json!([
+        { "author": "visitor", "text": "My order is late" },
+        { "author": "visitor", "text": "Number 42" },
+    ]);
+    assert_eq!(transcripts, [expected.clone(), expected.clone()]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_conversations"),
+        2,
+        "one conversation, two tickets"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_events WHERE kind = 'conversation_linked'"),
+        2
+    );
+
+    // The purge removes the conversation; the tickets, links and snapshots stay.
+    let expires = app.count("SELECT expires_at FROM conversations");
+    let expired = pollster::block_on(maintenance::expire(
+        app.db(),
+        Timestamp::from_millis(expires + 1),
+    ))
+    .unwrap();
+    assert_eq!(expired.conversations, 1);
+    assert_eq!(app.count("SELECT count(*) FROM conversation_messages"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_conversations"), 2);
+    let kept: Json = serde_json::from_str(
+        app.rows(
+            "SELECT transcript FROM tickets ORDER BY number LIMIT 1",
+            vec![],
+        )[0]["transcript"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(kept, expected);
+}
+
+#[test]
+fn only_the_conversations_visitor_can_make_a_ticket_of_it() {
+    let app = TestApp::spawn();
+    let (id, token) = start(&app, "acme", None);
+    assert_eq!(
+        send(&app, "acme", &id, &token, KEY_1, "Private").status,
+        201
+    );
+    let (_, stranger) = start(&app, "acme", None);
+    assert_eq!(
+        error_code(
+            &ticket_from(&app, &id, Some(&stranger), KEY_2, "Theirs"),
+            404
+        ),
+        "not_found"
+    );
+    assert_eq!(
+        error_code(&ticket_from(&app, &id, None, KEY_2, "Nobody's"), 401),
+        "unauthorized"
+    );
+    assert_eq!(
+        error_code(
+            &ticket_from(&app, "nothex", Some(&token), KEY_2, "Bad id"),
+            404
+        ),
+        "not_found"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM ticket_conversations"), 0);
+}
+
+#[test]
+fn an_operator_attaches_more_conversations_to_a_ticket() {
+    let app = TestApp::spawn();
+    let (one, token) = start(&app, "acme", None);
+    let (two, _) = start(&app, "acme", Some(&token));
+    let created = ticket_from(&app, &one, Some(&token), KEY_1, "From one");
+    assert_eq!(created.status, 201);
+    let ticket = json(&created)["ticket"]["id"].as_str().unwrap().to_owned();
+    let acme = pollster::block_on(sites::load(app.db(), &SiteKey::parse("acme").unwrap())).unwrap();
+    let now = Timestamp::from_millis(1_795_427_280_000 + 60_000);
+    let second = pollster::block_on(conversations::find(
+        app.db(),
+        &acme,
+        Reader::Operator,
+        &ConversationId::parse(&two).unwrap(),
+        now,
+    ))
+    .unwrap();
+    let actor = ticketbooth_shared::event::Actor::System;
+    for _ in 0..2 {
+        pollster::block_on(conversations::attach(
+            app.db(),
+            &acme,
+            &ticket,
+            &second,
+            &actor,
+            now,
+        ))
+        .unwrap();
+    }
+    let linked =
+        pollster::block_on(conversations::linked_to_ticket(app.db(), &acme, &ticket)).unwrap();
+    let mut expected = vec![one, two];
+    expected.sort();
+    let mut linked_sorted = linked.clone();
+    linked_sorted.sort();
+    assert_eq!(linked_sorted, expected, "attaching twice links once");
+}
