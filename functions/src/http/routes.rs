@@ -123,6 +123,12 @@ pub enum AppPage {
     Bulk,
     /// `POST /app/logout/everywhere`: every session of this operator.
     LogoutEverywhere,
+    /// `GET /app/inbox`: the site's live conversations.
+    Inbox,
+    /// `GET /app/inbox/{id}`: one conversation.
+    Conversation(ConversationId),
+    /// `POST /app/inbox/{id}/reply`: an operator's message.
+    ConversationReply(ConversationId),
     /// `POST /app/sites/switch`: the site switcher.
     SwitchSite,
     /// `GET` shows the form, `POST` creates a site.
@@ -187,6 +193,11 @@ impl Route {
                 };
                 Ok(Route::App(AppPage::Settings(page)))
             }
+            ["app", "inbox"] => Ok(Route::App(AppPage::Inbox)),
+            ["app", "inbox", id] => Ok(Route::App(AppPage::Conversation(conversation_of(id)?))),
+            ["app", "inbox", id, "reply"] => {
+                Ok(Route::App(AppPage::ConversationReply(conversation_of(id)?)))
+            }
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
             ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
             ["app", "tickets", "bulk"] => Ok(Route::App(AppPage::Bulk)),
@@ -228,9 +239,14 @@ impl Route {
     /// The value of the `Allow` header: every method this route answers.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Health | Route::App(AppPage::Home | AppPage::Tickets | AppPage::Ticket(_)) => {
-                "GET"
-            }
+            Route::Health
+            | Route::App(
+                AppPage::Home
+                | AppPage::Tickets
+                | AppPage::Ticket(_)
+                | AppPage::Inbox
+                | AppPage::Conversation(_),
+            ) => "GET",
             Route::App(
                 AppPage::Login
                 | AppPage::NewTicket
@@ -243,6 +259,7 @@ impl Route {
             ) => "GET, POST",
             Route::App(
                 AppPage::Logout
+                | AppPage::ConversationReply(_)
                 | AppPage::LogoutEverywhere
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)
@@ -265,6 +282,10 @@ impl Route {
 }
 
 /// A code in a path; malformed is simply not found.
+fn conversation_of(raw: &str) -> Result<ConversationId, ApiError> {
+    ConversationId::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
 fn code_of(raw: &str) -> Result<TicketCode, ApiError> {
     TicketCode::parse(raw).map_err(|_| ApiError::NotFound)
 }

@@ -5,6 +5,7 @@ mod conversations;
 mod cors;
 mod create;
 mod dashboard;
+mod inbox;
 mod maintenance;
 mod members;
 mod operator_api;
