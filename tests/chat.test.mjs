@@ -6,19 +6,32 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
-import { startWorker, sqlLiteral } from './support/wrangler.mjs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { launchBrowser } from './support/browser.mjs';
+import { addOperator, signIn } from './support/operators.mjs';
+import { ROOT, startWorker, sqlLiteral } from './support/wrangler.mjs';
+
+const OUTPUT = join(ROOT, 'tests', 'output');
 
 const ORIGIN = 'https://shop.example';
 
 let worker;
+let browser;
+let agent;
 
 before(async () => {
   worker = await startWorker({
     sites: [{ key: 'chat', allowed_origins: [ORIGIN] }, { key: 'purge', allowed_origins: [ORIGIN] }],
   });
+  agent = await addOperator(worker, { site: 'chat', role: 'member', email: 'ada@chat.example', name: 'Ada Agent' });
+  await mkdir(OUTPUT, { recursive: true });
+  browser = await launchBrowser({ viewport: { width: 1100, height: 800 } });
 });
 
 after(async () => {
+  await browser?.close();
   await worker?.stop();
 });
 
@@ -101,4 +114,29 @@ test('the Cron Trigger deletes conversations a day after their last message, nev
   assert.equal(tickets[0].n, 1);
   assert.match(worker.log(), /1 conversations \(1 messages\)/);
   assert.equal((await read('purge', old.id, token)).status, 404);
+});
+
+test('an operator answers from the inbox and the visitor reads the reply after their cursor', async () => {
+  const { conversation, visitor_token: token } = (await start('chat')).body;
+  assert.equal((await sendMessage('chat', conversation.id, token, 'Où est ma commande ? <b>42</b>')).status, 201);
+
+  const page = await browser.newPage();
+  await signIn(page, worker, agent);
+  await page.goto(`${worker.baseUrl}/app/inbox`);
+  const item = page.locator(`a[href="/app/inbox/${conversation.id}"]`);
+  await item.waitFor();
+  assert.ok(await page.locator('li.unread').count() >= 1, 'the new conversation is unread');
+  await page.screenshot({ path: join(OUTPUT, 'chat-inbox.png'), fullPage: true });
+  await item.click();
+  await page.getByLabel('Reply').fill('Elle part demain.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForURL(new RegExp(`/app/inbox/${conversation.id}$`));
+  assert.equal(await page.locator('.message .text').last().textContent(), 'Elle part demain.');
+  assert.equal(await page.locator('.message .text').first().textContent(), 'Où est ma commande ? <b>42</b>');
+  await page.screenshot({ path: join(OUTPUT, 'chat-conversation.png'), fullPage: true });
+  await page.close();
+
+  const since = await read('chat', conversation.id, token, 1);
+  assert.deepEqual(since.body.messages.map((m) => [m.seq, m.author, m.author_name, m.text]),
+    [[2, 'operator', 'Ada Agent', 'Elle part demain.']]);
 });

@@ -110,7 +110,11 @@ fn render_list(op: &Operator, rows: &[ConversationRow]) -> String {
             .text(&row.visitor_id[..8])
             .raw("</a> · ")
             .text(&row.last_seq.to_string())
-            .raw(" messages · last ");
+            .raw(if row.last_seq == 1 {
+                " message · last "
+            } else {
+                " messages · last "
+            });
             time(h, row.last_message_at);
             if unread {
                 h.raw(" <strong class=\"badge\">Unread</strong>");
