@@ -5,11 +5,12 @@ use std::rc::Rc;
 
 use ticketbooth_shared::api::{CreateTicketRequest, CreateTicketResponse, VisitorTicketList};
 use ticketbooth_shared::event::{Actor, Source};
-use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
+use ticketbooth_shared::ids::{ConversationId, IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
 
+use crate::chat_api;
 use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
@@ -17,9 +18,9 @@ use crate::http::{Body, Request, Response, cors};
 use crate::identity_token;
 use crate::operator_api;
 use crate::rate_limit::{self, RateLimiter, Scope};
-use crate::service::ServiceError;
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
+use crate::service::{ServiceError, conversations};
 use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
 use crate::visitor_token::{TokenError, TokenKey};
@@ -132,6 +133,9 @@ async fn dispatch<E: Executor>(
                 &tickets::visitor_view(row).map_err(store)?,
             )))
         }
+        (SitePage::Conversations, _) => chat_api::start(app, req, &site, fresh).await,
+        (SitePage::Messages(id), "POST") => chat_api::send(app, req, &site, &id, fresh.now).await,
+        (SitePage::Messages(id), _) => chat_api::read(app, req, &site, &id, fresh.now).await,
     }
 }
 
@@ -183,9 +187,24 @@ async fn create_ticket<E: Executor>(
         ticket.requester.name = identity.name;
         ticket.requester.email = identity.email;
     }
+    // `?conversation_id=` (a query parameter, so the request body's wire type is unchanged):
+    // the ticket grows out of the visitor's own conversation, takes its transcript and is
+    // linked to it. Only a visitor who proves the conversation is theirs may name it.
+    let conversation = match conversation_of(req)? {
+        None => None,
+        Some(id) => {
+            let visitor = proven.as_ref().ok_or(ApiError::Unauthorized)?;
+            let reader = conversations::Reader::Visitor(visitor);
+            let row = conversations::find(&app.db, site, reader, &id, fresh.now).await?;
+            let messages = conversations::all_messages(&app.db, site, &row).await?;
+            ticket.transcript = conversations::transcript(&messages);
+            Some(row.id)
+        }
+    };
     let created = tickets::create(
         &app.db,
         CreateTicket {
+            conversation: conversation.as_deref(),
             site,
             ticket,
             source: Source::Widget,
@@ -221,10 +240,27 @@ async fn create_ticket<E: Executor>(
     Ok(Response::json(status, &response))
 }
 
+/// The `conversation_id` query parameter of a create, if any (404 when it is no id).
+fn conversation_of(req: &Request) -> Result<Option<ConversationId>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        conversation_id: Option<String>,
+    }
+    let query: Query = serde_urlencoded::from_str(&req.query).map_err(|_| ApiError::NotFound)?;
+    query
+        .conversation_id
+        .map(|id| ConversationId::parse(&id).map_err(|_| ApiError::NotFound))
+        .transpose()
+}
+
 /// Spends one public write from the client's budget on this site, then from the site's: 429
 /// `rate_limited` when either is exhausted, before anything is parsed or written. A limiter
 /// that fails lets the write through: losing a visitor's ticket is worse than one extra.
-async fn spend_write_budget<E>(app: &App<E>, req: &Request, site: &Site) -> Result<(), ApiError> {
+pub(crate) async fn spend_write_budget<E>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+) -> Result<(), ApiError> {
     let client_ip = req.header("cf-connecting-ip");
     for scope in [Scope::Client, Scope::Site] {
         let key = rate_limit::key(scope, &site.key, client_ip);
@@ -236,7 +272,7 @@ async fn spend_write_budget<E>(app: &App<E>, req: &Request, site: &Site) -> Resu
 }
 
 /// The body of a JSON request, or the 415/413 that refuses it.
-fn json_body(req: &Request) -> Result<&[u8], ApiError> {
+pub(crate) fn json_body(req: &Request) -> Result<&[u8], ApiError> {
     let content_type = req.header("content-type").unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/json") {
@@ -249,14 +285,14 @@ fn json_body(req: &Request) -> Result<&[u8], ApiError> {
 }
 
 /// A visitor proven by their token, and the renewed token to hand back when it is due.
-struct ProvenVisitor {
-    id: VisitorId,
+pub(crate) struct ProvenVisitor {
+    pub(crate) id: VisitorId,
     renewed: Option<String>,
 }
 
 impl ProvenVisitor {
     /// Adds the renewed token, if any, to a successful reply (the widget stores it).
-    fn renew(self, response: Response) -> Response {
+    pub(crate) fn renew(self, response: Response) -> Response {
         match self.renewed {
             Some(token) => response.with_header(cors::RENEWED_TOKEN_HEADER, token),
             None => response,
@@ -264,7 +300,7 @@ impl ProvenVisitor {
     }
 }
 
-fn visitor_from_token<E>(
+pub(crate) fn visitor_from_token<E>(
     app: &App<E>,
     req: &Request,
     site: &SiteKey,
@@ -284,12 +320,12 @@ fn visitor_from_token<E>(
     })
 }
 
-fn token_key<E>(app: &App<E>) -> Result<&TokenKey, ApiError> {
+pub(crate) fn token_key<E>(app: &App<E>) -> Result<&TokenKey, ApiError> {
     app.token_key
         .as_ref()
         .map_err(|e| ApiError::Internal(format!("VISITOR_TOKEN_SECRET: {e}")))
 }
 
-fn store(e: StoreError) -> ApiError {
+pub(crate) fn store(e: StoreError) -> ApiError {
     ApiError::Internal(e.to_string())
 }

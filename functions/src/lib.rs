@@ -1,5 +1,6 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
+//! - `chat_api` — the widget's chat routes (conversations, messages), visitor token only.
 //! - `bulk` — one action over many tickets (API and dashboard).
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
@@ -17,6 +18,7 @@
 
 pub mod app;
 pub mod bulk;
+pub mod chat_api;
 pub mod dashboard;
 pub mod data_export;
 pub mod http;

@@ -98,10 +98,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     match result {
         Ok(expired) => console_log!(
-            "scheduled: expired {} idempotency keys, {} sessions, {} invitations",
+            "scheduled: expired {} idempotency keys, {} sessions, {} invitations, {} conversations ({} messages)",
             expired.idempotency_keys,
             expired.sessions,
-            expired.invitations
+            expired.invitations,
+            expired.conversations,
+            expired.messages
         ),
         // Logged, not retried: the next run deletes the same rows and more.
         Err(e) => console_error!("scheduled: {e}"),

@@ -139,3 +139,55 @@ pub mod field {
     pub const REQUESTER_EMAIL: &str = "requester.email";
     pub const TRANSCRIPT: &str = "transcript";
 }
+
+/// `POST /api/v1/sites/{site}/conversations` (201): a new conversation of the visitor the
+/// token names, or of a new visitor when there is no valid token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartConversationResponse {
+    pub conversation: VisitorConversation,
+    /// The visitor's token (renewed): send it as `Authorization: Bearer …` on the
+    /// conversation's routes, and on ticket creates, so they share one identity.
+    pub visitor_token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorConversation {
+    pub id: String,
+    /// 24 hours after the last message; then the conversation and its messages are deleted.
+    pub expires_at: String,
+}
+
+/// `POST …/conversations/{id}/messages` (with an `Idempotency-Key`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessageRequest {
+    #[serde(default)]
+    pub text: String,
+}
+
+/// One message of a conversation as the visitor sees it (an operator by name only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Per-conversation, increasing from 1: the cursor for `?after=`.
+    pub seq: i64,
+    pub author: crate::chat_message::AuthorKind,
+    /// The operator's (or bot's) display name; absent for the visitor and system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
+    pub text: String,
+    pub created_at: String,
+}
+
+/// The reply to a send: 201 when written, 200 when an `Idempotency-Key` replay returns the
+/// message written before (same text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessageResponse {
+    pub message: ChatMessage,
+}
+
+/// `GET …/conversations/{id}/messages?after={seq}`: the messages after the cursor, oldest
+/// first, and the cursor to send next (the last `seq` seen, or `after` when none are new).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessageList {
+    pub messages: Vec<ChatMessage>,
+    pub cursor: i64,
+}

@@ -57,6 +57,10 @@ hex_id!(
     TicketId
 );
 hex_id!(
+    /// A chat conversation. Minted as a UUID v7 like a ticket's id, for the same index locality.
+    ConversationId
+);
+hex_id!(
     /// An anonymous visitor of one site, as carried in a signed visitor token. A UUID v4.
     VisitorId
 );
@@ -70,6 +74,16 @@ impl TicketId {
     /// bits are used: the rest of the UUID is the millisecond clock, version and variant).
     pub fn mint(now: Timestamp, random: [u8; 10]) -> Self {
         // Before 1970 is not a time a ticket is made at; clamp rather than wrap.
+        let millis = u64::try_from(now.millis()).unwrap_or(0);
+        Self(simple(
+            Builder::from_unix_timestamp_millis(millis, &random).into_uuid(),
+        ))
+    }
+}
+
+impl ConversationId {
+    /// A UUID v7 from the start time and 10 bytes from a CSPRNG, as `TicketId::mint`.
+    pub fn mint(now: Timestamp, random: [u8; 10]) -> Self {
         let millis = u64::try_from(now.millis()).unwrap_or(0);
         Self(simple(
             Builder::from_unix_timestamp_millis(millis, &random).into_uuid(),

@@ -5,6 +5,7 @@
 //! `parse` constructor, so code that holds one never re-validates it.
 
 pub mod api;
+pub mod chat_message;
 pub mod comment_body;
 pub mod event;
 pub mod field_error;

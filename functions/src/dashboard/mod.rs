@@ -8,6 +8,7 @@ pub mod csrf;
 mod data_page;
 mod form;
 mod html;
+mod inbox;
 pub mod list_page;
 pub mod session;
 mod settings;
@@ -81,6 +82,9 @@ pub async fn handle<E: Executor>(
         (AppPage::TicketAction(code, verb), _) => {
             ticket_work::act(app, req, &op, &code, verb, fresh).await
         }
+        (AppPage::Inbox, _) => inbox::list(app, &op, &fresh).await,
+        (AppPage::Conversation(id), _) => inbox::show(app, &op, &id, &fresh).await,
+        (AppPage::ConversationReply(id), _) => inbox::reply(app, req, &op, &id, &fresh).await,
         (AppPage::SwitchSite, _) => session::switch_site(app, req, &op).await,
         (AppPage::NewSite, _) => settings::new_site(app, req, &op, &fresh).await,
         (AppPage::Settings(page), _) => settings::handle(app, req, &op, page, &fresh).await,

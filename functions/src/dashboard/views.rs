@@ -22,6 +22,7 @@ pub(super) fn layout(
         .raw(" · Ticketbooth</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body>")
         .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\">Ticketbooth</a>");
     if let Some(op) = operator {
+        h.raw("<a class=\"nav\" href=\"/app/inbox\">Inbox</a>");
         site_switcher(&mut h, op);
         h.raw("<nav class=\"account\" aria-label=\"Account\"><span class=\"who\">")
             .text(&op.name)

@@ -39,6 +39,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("The query string is not valid for this endpoint: {0}")]
     BadQuery(String),
+    #[error("`after` must be a message seq: a whole number, 0 or more.")]
+    InvalidCursor,
     #[error("A valid visitor token is required (Authorization: Bearer <token>).")]
     Unauthorized,
     #[error("A valid API token is required (Authorization: Bearer <token>).")]
@@ -88,7 +90,8 @@ impl ApiError {
             ApiError::IdempotencyKeyRequired
             | ApiError::IdempotencyKeyInvalid
             | ApiError::MalformedJson(_)
-            | ApiError::BadQuery(_) => 400,
+            | ApiError::BadQuery(_)
+            | ApiError::InvalidCursor => 400,
             ApiError::SiteNotFound | ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::UnsupportedMediaType => 415,
@@ -116,6 +119,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::BadQuery(_) => "bad_query",
+            ApiError::InvalidCursor => "invalid_cursor",
             ApiError::Unauthorized | ApiError::ApiTokenRequired => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::StaleEdit => "stale_edit",

@@ -1,6 +1,6 @@
 //! The route table: a path and a method, parsed into a `Route` or refused with 404/405.
 
-use ticketbooth_shared::ids::TicketId;
+use ticketbooth_shared::ids::{ConversationId, TicketId};
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::ticket_code::TicketCode;
 
@@ -100,6 +100,11 @@ pub enum SitePage {
     Tickets,
     /// `GET …/tickets/{id}`
     Ticket(TicketId),
+    /// `POST …/conversations` starts one.
+    Conversations,
+    /// `POST …/conversations/{id}/messages` sends (with an `Idempotency-Key`), `GET
+    /// …?after={seq}` reads since a cursor.
+    Messages(ConversationId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +127,12 @@ pub enum AppPage {
     Bulk,
     /// `POST /app/logout/everywhere`: every session of this operator.
     LogoutEverywhere,
+    /// `GET /app/inbox`: the site's live conversations.
+    Inbox,
+    /// `GET /app/inbox/{id}`: one conversation.
+    Conversation(ConversationId),
+    /// `POST /app/inbox/{id}/reply`: an operator's message.
+    ConversationReply(ConversationId),
     /// `POST /app/sites/switch`: the site switcher.
     SwitchSite,
     /// `GET` shows the form, `POST` creates a site.
@@ -204,6 +215,11 @@ impl Route {
             }
             ["app", "views"] => Ok(Route::App(AppPage::Views)),
             ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
+            ["app", "inbox"] => Ok(Route::App(AppPage::Inbox)),
+            ["app", "inbox", id] => Ok(Route::App(AppPage::Conversation(conversation_of(id)?))),
+            ["app", "inbox", id, "reply"] => {
+                Ok(Route::App(AppPage::ConversationReply(conversation_of(id)?)))
+            }
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
             ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
             ["app", "tickets", "bulk"] => Ok(Route::App(AppPage::Bulk)),
@@ -232,6 +248,10 @@ impl Route {
                     ["tickets", id] => {
                         SitePage::Ticket(TicketId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
+                    ["conversations"] => SitePage::Conversations,
+                    ["conversations", id, "messages"] => SitePage::Messages(
+                        ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
+                    ),
                     _ => return Err(ApiError::NotFound),
                 };
                 Ok(Route::Site(site, page))
@@ -248,7 +268,9 @@ impl Route {
                 AppPage::Home
                 | AppPage::Tickets
                 | AppPage::Ticket(_)
-                | AppPage::Settings(SettingsPage::Export),
+                | AppPage::Settings(SettingsPage::Export)
+                | AppPage::Inbox
+                | AppPage::Conversation(_),
             ) => "GET",
             Route::App(
                 AppPage::Login
@@ -265,6 +287,7 @@ impl Route {
             ) => "GET, POST",
             Route::App(
                 AppPage::Logout
+                | AppPage::ConversationReply(_)
                 | AppPage::LogoutEverywhere
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)
@@ -287,12 +310,17 @@ impl Route {
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
             Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
-            Route::Site(_, SitePage::Tickets) => "GET, POST, OPTIONS",
+            Route::Site(_, SitePage::Tickets | SitePage::Messages(_)) => "GET, POST, OPTIONS",
+            Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
         }
     }
 }
 
 /// A code in a path; malformed is simply not found.
+fn conversation_of(raw: &str) -> Result<ConversationId, ApiError> {
+    ConversationId::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
 fn code_of(raw: &str) -> Result<TicketCode, ApiError> {
     TicketCode::parse(raw).map_err(|_| ApiError::NotFound)
 }
@@ -349,8 +377,17 @@ mod tests {
         );
         assert_eq!(
             Route::parse(&format!("/api/v1/sites/acme/tickets/{id}")).unwrap(),
-            Route::Site(site, SitePage::Ticket(TicketId::parse(id).unwrap()))
+            Route::Site(site.clone(), SitePage::Ticket(TicketId::parse(id).unwrap()))
         );
+        assert_eq!(
+            Route::parse("/api/v1/sites/acme/conversations").unwrap(),
+            Route::Site(site.clone(), SitePage::Conversations)
+        );
+        assert_eq!(
+            Route::parse(&format!("/api/v1/sites/acme/conversations/{id}/messages")).unwrap(),
+            Route::Site(site, SitePage::Messages(ConversationId::parse(id).unwrap()))
+        );
+        assert!(Route::parse("/api/v1/sites/acme/conversations/nothex/messages").is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::sessions as sessions_service;
-use crate::sql::{self, idempotency_keys, invitations, sessions};
+use crate::sql::{self, conversations, idempotency_keys, invitations, messages, sessions};
 use crate::store::{Executor, StoreError, decode_first};
 
 /// How long a create's Idempotency-Key is honoured: long enough for any client's retries
@@ -21,6 +21,10 @@ pub struct Expired {
     pub sessions: i64,
     /// Invitations past their expiry.
     pub invitations: i64,
+    /// Conversations 24 hours past their last message, with their messages (tickets made from
+    /// them keep their transcript snapshot; `ticket_conversations` links stay too).
+    pub conversations: i64,
+    pub messages: i64,
 }
 
 pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, StoreError> {
@@ -36,6 +40,11 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
             ),
             sql::changes(),
             invitations::delete_expired(now),
+            sql::changes(),
+            // Messages first: they reference their conversation.
+            messages::delete_expired(now),
+            sql::changes(),
+            conversations::delete_expired(now),
             sql::changes(),
         ])
         .await?;
@@ -54,5 +63,7 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
         idempotency_keys: next()?,
         sessions: next()?,
         invitations: next()?,
+        messages: next()?,
+        conversations: next()?,
     })
 }

@@ -3,6 +3,7 @@
 //! SQLite deterministically.
 
 pub mod api_tokens;
+pub mod conversations;
 pub mod data_rights;
 pub mod invitations;
 pub mod maintenance;

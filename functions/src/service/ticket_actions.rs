@@ -26,7 +26,10 @@ use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
-use crate::sql::{idempotency_keys, labels, ticket_events, ticket_search, tickets as tickets_sql};
+use crate::sql::{
+    idempotency_keys, labels, ticket_conversations, ticket_events, ticket_search,
+    tickets as tickets_sql,
+};
 use crate::store::{Executor, Statement, StoreError, decode, decode_first};
 
 /// A comment as an operator writes it.
@@ -333,6 +336,7 @@ async fn plan<E: Executor>(
                 labels::delete_for_ticket(site, id),
                 ticket_events::delete_for_ticket(site, id),
                 idempotency_keys::delete_for_ticket(site, id),
+                ticket_conversations::delete_for_ticket(site, id),
                 tickets_sql::delete(site, id),
             ];
             let event = EventKind::Updated {
@@ -408,6 +412,7 @@ pub async fn create<E: Executor>(
     tickets::create(
         db,
         CreateTicket {
+            conversation: None,
             site: &site,
             ticket: new.ticket,
             source: new.source,

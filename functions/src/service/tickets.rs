@@ -11,7 +11,9 @@ use super::ServiceError;
 use super::sites::Site;
 use crate::sha256;
 use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
-use crate::sql::{idempotency_keys, sites, ticket_events, ticket_search, tickets};
+use crate::sql::{
+    idempotency_keys, sites, ticket_conversations, ticket_events, ticket_search, tickets,
+};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
 /// Everything `create` needs. Ids and time come from the caller so the service stays
@@ -26,6 +28,10 @@ pub struct CreateTicket<'a> {
     /// The operator it starts assigned to (an operator's own ticket is theirs).
     pub assignee: Option<&'a str>,
     pub actor: Actor,
+    /// The conversation the ticket grows out of: linked in the same batch, with a
+    /// `conversation_linked` event (the caller has checked it is the requester's and has put
+    /// its transcript into `ticket`).
+    pub conversation: Option<&'a str>,
     /// The id the ticket gets if this request creates it.
     pub fresh_id: TicketId,
     pub now: Timestamp,
@@ -58,7 +64,7 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     // operators and API scripts are members of the site.
     let cap_since = (cmd.source == Source::Widget).then(|| utc_midnight_ms(now_ms));
 
-    let batch = vec![
+    let mut batch = vec![
         idempotency_keys::insert(site_id, key, &hash, id, now_ms),
         sites::take_ticket_number(site_id),
         tickets::insert_numbered(
@@ -84,9 +90,26 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             &cmd.actor,
             now_ms,
         )?,
-        ticket_search::refresh(site_id, id),
-        tickets::find_for_visitor_view(site_id, id),
     ];
+    if let Some(conversation) = cmd.conversation {
+        batch.push(ticket_conversations::insert(
+            site_id,
+            id,
+            conversation,
+            now_ms,
+        ));
+        batch.push(ticket_events::insert(
+            site_id,
+            id,
+            &EventKind::ConversationLinked {
+                conversation_id: conversation.to_owned(),
+            },
+            &cmd.actor,
+            now_ms,
+        )?);
+    }
+    batch.push(ticket_search::refresh(site_id, id));
+    batch.push(tickets::find_for_visitor_view(site_id, id));
 
     match db.batch(batch).await {
         Ok(mut results) => {

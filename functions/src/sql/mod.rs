@@ -3,15 +3,18 @@
 //! statement on tenant data filters by `site_id`.
 
 pub mod comments;
+pub mod conversations;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod labels;
+pub mod messages;
 pub mod operator_tokens;
 pub mod operators;
 pub mod saved_views;
 pub mod sessions;
 pub mod site_members;
 pub mod sites;
+pub mod ticket_conversations;
 pub mod ticket_events;
 pub mod ticket_search;
 pub mod tickets;

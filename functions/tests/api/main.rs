@@ -1,11 +1,13 @@
 //! The Worker's HTTP API end to end on the host: `app::handle` over bundled SQLite with the
 //! real migrations. One test binary (zero2prod style); `TestApp` is the only fixture.
 
+mod conversations;
 mod cors;
 mod create;
 mod dashboard;
 mod data_rights;
 mod identity_and_cap;
+mod inbox;
 mod list;
 mod maintenance;
 mod members;

@@ -1,0 +1,122 @@
+//! The widget's chat routes under `/api/v1/sites/{site}/conversations`, authenticated by the
+//! visitor token: start a conversation, send a message (Idempotency-Key required), read the
+//! messages after a cursor. Thin handlers over `service::conversations`.
+
+use std::collections::BTreeMap;
+
+use ticketbooth_shared::api::{
+    ChatMessageList, SendMessageRequest, SendMessageResponse, StartConversationResponse,
+    VisitorConversation,
+};
+use ticketbooth_shared::chat_message::MessageText;
+use ticketbooth_shared::ids::{ConversationId, IdempotencyKey};
+use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use crate::app::{App, Fresh, json_body, spend_write_budget, store, token_key, visitor_from_token};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::conversations::{self, Author, Reader, Sent};
+use crate::service::sites::Site;
+use crate::store::Executor;
+
+/// `POST …/conversations`: a new conversation of the visitor the token proves, or of a new
+/// visitor (a missing, stale or foreign token starts a new identity, as a ticket create does).
+pub async fn start<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    spend_write_budget(app, req, site).await?;
+    let token_key = token_key(app)?;
+    let visitor = req
+        .bearer_token()
+        .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
+        .map_or(fresh.visitor_id.clone(), |verified| verified.visitor);
+    let random = fresh.random(b"conversation id");
+    let mut id_bytes = [0u8; 10];
+    id_bytes.copy_from_slice(&random[..10]);
+    let id = ConversationId::mint(fresh.now, id_bytes);
+    let row = conversations::start(&app.db, site, &visitor, &id, fresh.now).await?;
+    let response = StartConversationResponse {
+        conversation: VisitorConversation {
+            id: row.id,
+            expires_at: Timestamp::from_millis(row.expires_at).to_rfc3339(),
+        },
+        visitor_token: token_key.sign(&site.key, &visitor, fresh.now),
+    };
+    Ok(Response::json(201, &response))
+}
+
+/// `POST …/conversations/{id}/messages`: 201 with the message written, 200 with the one an
+/// earlier send with the same key and text wrote.
+pub async fn send<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    id: &ConversationId,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
+    spend_write_budget(app, req, site).await?;
+    let body = json_body(req)?;
+    let key = match req.header("idempotency-key") {
+        None => return Err(ApiError::IdempotencyKeyRequired),
+        Some(raw) => {
+            IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?
+        }
+    };
+    let visitor = visitor_from_token(app, req, &site.key, now)?;
+    let request: SendMessageRequest =
+        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let text = MessageText::parse(&request.text)
+        .map_err(|e| ApiError::Validation(ValidationErrors(BTreeMap::from([("text", e)]))))?;
+    let conversation =
+        conversations::find(&app.db, site, Reader::Visitor(&visitor.id), id, now).await?;
+    let sent = conversations::send(
+        &app.db,
+        site,
+        &conversation,
+        Author::Visitor,
+        &text,
+        Some(&key),
+        now,
+    )
+    .await?;
+    let status = match sent {
+        Sent::New(_) => 201,
+        Sent::Replayed(_) => 200,
+    };
+    let message = conversations::visitor_view(sent.row()).map_err(store)?;
+    Ok(visitor.renew(Response::json(status, &SendMessageResponse { message })))
+}
+
+/// `GET …/conversations/{id}/messages?after={seq}`: the messages after the cursor.
+pub async fn read<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    id: &ConversationId,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Cursor {
+        #[serde(default)]
+        after: i64,
+    }
+    let visitor = visitor_from_token(app, req, &site.key, now)?;
+    let cursor: Cursor = serde_urlencoded::from_str(&req.query)
+        .ok()
+        .filter(|c: &Cursor| c.after >= 0)
+        .ok_or(ApiError::InvalidCursor)?;
+    let conversation =
+        conversations::find(&app.db, site, Reader::Visitor(&visitor.id), id, now).await?;
+    let rows = conversations::messages_after(&app.db, site, &conversation, cursor.after).await?;
+    let messages = rows
+        .iter()
+        .map(conversations::visitor_view)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(store)?;
+    let cursor = messages.last().map_or(cursor.after, |m| m.seq);
+    Ok(visitor.renew(Response::json(200, &ChatMessageList { messages, cursor })))
+}

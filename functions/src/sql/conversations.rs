@@ -1,0 +1,109 @@
+//! The `conversations` table: one chat between a visitor and a site's team.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationRow {
+    pub id: String,
+    pub visitor_id: String,
+    pub created_at: i64,
+    pub last_message_at: i64,
+    pub expires_at: i64,
+    pub last_seq: i64,
+    pub operator_read_seq: i64,
+    pub visitor_seq: i64,
+}
+
+pub fn insert(site_id: i64, id: &str, visitor_id: &str, now_ms: i64, expires_ms: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO conversations (id, site_id, visitor_id, created_at, last_message_at,
+                                    expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+        vec![
+            Value::from(id),
+            Value::from(site_id),
+            Value::from(visitor_id),
+            Value::from(now_ms),
+            Value::from(expires_ms),
+        ],
+    )
+}
+
+/// One live (not yet expired) conversation of the site.
+pub fn find(site_id: i64, id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "SELECT id, visitor_id, created_at, last_message_at, expires_at, last_seq,
+                operator_read_seq, visitor_seq
+         FROM conversations
+         WHERE site_id = ?1 AND id = ?2 AND expires_at > ?3",
+        vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// The inbox: the site's live conversations that have at least one message, newest activity
+/// first.
+pub fn inbox(site_id: i64, now_ms: i64, limit: i64) -> Statement {
+    Statement::new(
+        "SELECT id, visitor_id, created_at, last_message_at, expires_at, last_seq,
+                operator_read_seq, visitor_seq
+         FROM conversations
+         WHERE site_id = ?1 AND expires_at > ?2 AND last_seq > 0
+         ORDER BY last_message_at DESC, id DESC
+         LIMIT ?3",
+        vec![
+            Value::from(site_id),
+            Value::from(now_ms),
+            Value::from(limit),
+        ],
+    )
+}
+
+/// Takes the next seq for a message by `author_kind` and moves the expiry: runs first in the
+/// send batch, so the message insert that follows reads the new `last_seq`. SQLite evaluates
+/// every right-hand side against the old row, so `last_seq + 1` is the new seq throughout.
+pub fn take_seq(
+    site_id: i64,
+    id: &str,
+    author_kind: &str,
+    now_ms: i64,
+    expires_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE conversations
+         SET last_seq = last_seq + 1,
+             last_message_at = ?3,
+             expires_at = ?4,
+             visitor_seq = CASE WHEN ?5 = 'visitor' THEN last_seq + 1 ELSE visitor_seq END,
+             operator_read_seq = CASE WHEN ?5 = 'operator' THEN visitor_seq
+                                      ELSE operator_read_seq END
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(now_ms),
+            Value::from(expires_ms),
+            Value::from(author_kind),
+        ],
+    )
+}
+
+/// An operator has seen the conversation up to `seq`.
+pub fn mark_read(site_id: i64, id: &str, seq: i64) -> Statement {
+    Statement::new(
+        "UPDATE conversations SET operator_read_seq = max(operator_read_seq, ?3)
+         WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id), Value::from(seq)],
+    )
+}
+
+/// The purge: conversations past their expiry, across every site (a scheduled job with no
+/// site to scope to, like `idempotency_keys::delete_claimed_before`). Runs after
+/// `messages::delete_expired`, in the same batch.
+pub fn delete_expired(now_ms: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM conversations WHERE expires_at <= ?1",
+        vec![Value::from(now_ms)],
+    )
+}
