@@ -59,6 +59,23 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Detail for the Worker's log, never for the client (e.g. the database error behind a 500).
     pub log: Option<String>,
+    /// What the Worker adapter does with the conversation's live room (a Durable Object)
+    /// after this response: the core decides, `worker_entry` carries it out.
+    pub live: Option<Live>,
+}
+
+/// A conversation's live room (`worker_entry::ConversationRoom`, one Durable Object per
+/// conversation). D1 stays the record; the room only fans out what was written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    /// The request was authorised to join: hand it (a WebSocket upgrade) to the room.
+    Join { conversation_id: String },
+    /// A message was written: the room sends `payload` (a `ChatMessage` as JSON) to every
+    /// socket.
+    Broadcast {
+        conversation_id: String,
+        payload: String,
+    },
 }
 
 impl Response {
@@ -77,6 +94,7 @@ impl Response {
             ],
             body,
             log: None,
+            live: None,
         }
     }
 
@@ -99,6 +117,7 @@ impl Response {
             ],
             body: page.into_bytes(),
             log: None,
+            live: None,
         }
     }
 
@@ -108,6 +127,7 @@ impl Response {
             headers: Vec::new(),
             body: Vec::new(),
             log: None,
+            live: None,
         }
     }
 
