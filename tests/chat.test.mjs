@@ -140,3 +140,71 @@ test('an operator answers from the inbox and the visitor reads the reply after t
   assert.deepEqual(since.body.messages.map((m) => [m.seq, m.author, m.author_name, m.text]),
     [[2, 'operator', 'Ada Agent', 'Elle part demain.']]);
 });
+
+test('an operator reply reaches the visitor\'s open sockets through the live room', async () => {
+  const { conversation, visitor_token: token } = (await start('chat')).body;
+  const wsUrl = `${worker.baseUrl.replace('http', 'ws')}/api/v1/sites/chat/conversations/${conversation.id}/live?token=${encodeURIComponent(token)}`;
+
+  // Without a valid token nobody joins.
+  const refused = await fetch(wsUrl.replace(/token=[^&]+/, 'token=forged').replace('ws', 'http'));
+  assert.equal(refused.status, 401);
+
+  const open = (url) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const received = [];
+    ws.addEventListener('message', (e) => received.push({ at: performance.now(), data: JSON.parse(e.data) }));
+    ws.addEventListener('open', () => resolve({ ws, received }));
+    ws.addEventListener('error', reject);
+  });
+  const visitor = await open(wsUrl);
+  const secondTab = await open(wsUrl);
+
+  const page = await browser.newPage();
+  await signIn(page, worker, agent);
+  const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
+  const cookies = await page.context().cookies();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  await page.close();
+
+  const latencies = [];
+  const rounds = 20;
+  for (let i = 1; i <= rounds; i++) {
+    const sentAt = performance.now();
+    const res = await fetch(`${worker.baseUrl}/app/inbox/${conversation.id}/reply`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+        origin: worker.baseUrl,
+        cookie,
+      },
+      body: new URLSearchParams({ csrf, text: `Reply ${i}` }),
+    });
+    assert.equal(res.status, 303, await res.text());
+    const deadline = Date.now() + 5000;
+    while (visitor.received.length < i && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(visitor.received.length, i, `reply ${i} reached the visitor's socket`);
+    latencies.push(visitor.received[i - 1].at - sentAt);
+  }
+  assert.deepEqual(visitor.received.map((m) => m.data.text), Array.from({ length: rounds }, (_, i) => `Reply ${i + 1}`));
+  assert.equal(visitor.received[0].data.author, 'operator');
+  assert.equal(visitor.received[0].data.author_name, 'Ada Agent');
+  assert.deepEqual(visitor.received.map((m) => m.data.seq), Array.from({ length: rounds }, (_, i) => i + 1));
+  // The second tab got the same messages.
+  const deadline = Date.now() + 5000;
+  while (secondTab.received.length < rounds && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(secondTab.received.length, rounds);
+
+  // A reconnect resumes from the cursor over HTTP: D1 is the record.
+  const missed = await read('chat', conversation.id, token, rounds - 2);
+  assert.deepEqual(missed.body.messages.map((m) => m.seq), [rounds - 1, rounds]);
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+  console.log(`operator reply (HTTP POST, D1 write, DO broadcast) → visitor socket: p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms over ${rounds}`);
+  visitor.ws.close();
+  secondTab.ws.close();
+});

@@ -136,6 +136,7 @@ async fn dispatch<E: Executor>(
         (SitePage::Conversations, _) => chat_api::start(app, req, &site, fresh).await,
         (SitePage::Messages(id), "POST") => chat_api::send(app, req, &site, &id, fresh.now).await,
         (SitePage::Messages(id), _) => chat_api::read(app, req, &site, &id, fresh.now).await,
+        (SitePage::Live(id), _) => chat_api::join(app, req, &site, &id, fresh.now).await,
     }
 }
 

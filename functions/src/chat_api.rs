@@ -15,9 +15,10 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh, json_body, spend_write_budget, store, token_key, visitor_from_token};
 use crate::http::error::ApiError;
-use crate::http::{Request, Response};
+use crate::http::{Live, Request, Response};
 use crate::service::conversations::{self, Author, Reader, Sent};
 use crate::service::sites::Site;
+use crate::sql::messages::MessageRow;
 use crate::store::Executor;
 
 /// `POST …/conversations`: a new conversation of the visitor the token proves, or of a new
@@ -88,7 +89,11 @@ pub async fn send<E: Executor>(
         Sent::Replayed(_) => 200,
     };
     let message = conversations::visitor_view(sent.row()).map_err(store)?;
-    Ok(visitor.renew(Response::json(status, &SendMessageResponse { message })))
+    let mut response = Response::json(status, &SendMessageResponse { message });
+    if let Sent::New(row) = &sent {
+        response.live = Some(broadcast(&conversation.id, row)?);
+    }
+    Ok(visitor.renew(response))
 }
 
 /// `GET …/conversations/{id}/messages?after={seq}`: the messages after the cursor.
@@ -119,4 +124,43 @@ pub async fn read<E: Executor>(
         .map_err(store)?;
     let cursor = messages.last().map_or(cursor.after, |m| m.seq);
     Ok(visitor.renew(Response::json(200, &ChatMessageList { messages, cursor })))
+}
+
+/// `GET …/conversations/{id}/live?token=…`: checks the token and that the conversation is the
+/// visitor's, then lets the Worker adapter hand the WebSocket upgrade to the live room.
+pub async fn join<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    id: &ConversationId,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        token: Option<String>,
+    }
+    let token = serde_urlencoded::from_str::<Query>(&req.query)
+        .ok()
+        .and_then(|q| q.token)
+        .ok_or(ApiError::Unauthorized)?;
+    let verified = token_key(app)?
+        .verify(&site.key, &token, now)
+        .map_err(|_| ApiError::Unauthorized)?;
+    let conversation =
+        conversations::find(&app.db, site, Reader::Visitor(&verified.visitor), id, now).await?;
+    let mut response = Response::empty(204);
+    response.live = Some(Live::Join {
+        conversation_id: conversation.id,
+    });
+    Ok(response)
+}
+
+/// The live room's copy of a message just written: what a visitor's socket receives (the
+/// operator by name only, as on the read route).
+pub fn broadcast(conversation_id: &str, row: &MessageRow) -> Result<Live, ApiError> {
+    let message = conversations::visitor_view(row).map_err(store)?;
+    Ok(Live::Broadcast {
+        conversation_id: conversation_id.to_owned(),
+        payload: serde_json::to_string(&message).map_err(|e| ApiError::Internal(e.to_string()))?,
+    })
 }

@@ -47,6 +47,7 @@ pub async fn download<E: Executor>(
         ],
         body,
         log: None,
+        live: None,
         more: page.next.map(|after| Continuation {
             site_id: op.site_id,
             after,

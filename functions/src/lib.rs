@@ -14,6 +14,7 @@
 //! - `sql` — every SQL statement, one module per table.
 //! - `store` — the executor seam, with D1 (Wasm) and SQLite (host) implementations.
 //! - `visitor_token` — signed, stateless visitor tokens.
+//! - `live_room` — the conversation's Durable Object: WebSocket fan-out (Wasm only).
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
 pub mod app;
@@ -34,5 +35,7 @@ pub mod sql;
 pub mod store;
 pub mod visitor_token;
 
+#[cfg(target_arch = "wasm32")]
+mod live_room;
 #[cfg(target_arch = "wasm32")]
 mod worker_entry;

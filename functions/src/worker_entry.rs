@@ -16,6 +16,7 @@ use futures_util::StreamExt;
 use crate::app::{self, App, Fresh};
 use crate::data_export;
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::live_room;
 use crate::random;
 use crate::rate_limit::Bindings;
 use crate::service::maintenance;
@@ -35,7 +36,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let path = req.path();
     let origin = req.headers().get("origin").ok().flatten();
     match serve(&mut req, &env).await {
-        Ok(response) => write_response(response, &env),
+        Ok(mut response) => match response.live.take() {
+            None => write_response(response, &env),
+            Some(live) => carry_out(live, req, &env, response).await,
+        },
         // A failure before or after `app::handle` (reading the body, a missing binding,
         // building the response) still answers in the API's error shape, never workerd's page.
         Err(e) => {
@@ -156,6 +160,43 @@ async fn read_body(req: &mut Request) -> worker::Result<Body> {
         bytes.extend_from_slice(&chunk);
     }
     Ok(Body::Bytes(bytes))
+}
+
+/// What the core decided about the conversation's live room: hand an authorised WebSocket
+/// upgrade to it, or have it broadcast a message just written to D1 (then answer as the core
+/// did; a failed broadcast costs only liveness, the message is in D1 for the next read).
+async fn carry_out(
+    live: http::Live,
+    req: Request,
+    env: &Env,
+    response: http::Response,
+) -> worker::Result<Response> {
+    let room = |id: &str| -> worker::Result<worker::Stub> {
+        env.durable_object(live_room::BINDING)?
+            .id_from_name(id)?
+            .get_stub()
+    };
+    match live {
+        http::Live::Join { conversation_id } => {
+            room(&conversation_id)?.fetch_with_request(req).await
+        }
+        http::Live::Broadcast {
+            conversation_id,
+            payload,
+        } => {
+            let sent = async {
+                let mut init = worker::RequestInit::new();
+                init.with_method(Method::Post)
+                    .with_body(Some(payload.into()));
+                let request = Request::new_with_init("https://room/broadcast", &init)?;
+                room(&conversation_id)?.fetch_with_request(request).await
+            };
+            if let Err(e) = sent.await {
+                console_error!("live room {conversation_id}: broadcast failed: {e}");
+            }
+            write_response(response, env)
+        }
+    }
 }
 
 fn write_response(response: http::Response, env: &Env) -> worker::Result<Response> {

@@ -13,6 +13,7 @@ use super::html::Html;
 use super::views::{layout, time};
 use super::{csrf, form, redirect};
 use crate::app::{App, Fresh};
+use crate::chat_api;
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::conversations::{self, Author, Reader};
@@ -78,8 +79,10 @@ pub async fn reply<E: Executor>(
         id: &op.id,
         name: &op.name,
     };
-    conversations::send(&app.db, &site, &row, author, &text, None, fresh.now).await?;
-    Ok(redirect(&format!("/app/inbox/{}", row.id)))
+    let sent = conversations::send(&app.db, &site, &row, author, &text, None, fresh.now).await?;
+    let mut response = redirect(&format!("/app/inbox/{}", row.id));
+    response.live = Some(chat_api::broadcast(&row.id, sent.row())?);
+    Ok(response)
 }
 
 async fn site_of<E: Executor>(

@@ -65,6 +65,23 @@ pub struct Response {
     /// The rest of a body too big to build at once (the data export): `body` is its start,
     /// and the Worker streams the rest a page at a time (`data_export::next_chunk`).
     pub more: Option<Continuation>,
+    /// What the Worker adapter does with the conversation's live room (a Durable Object)
+    /// after this response: the core decides, `worker_entry` carries it out.
+    pub live: Option<Live>,
+}
+
+/// A conversation's live room (`worker_entry::ConversationRoom`, one Durable Object per
+/// conversation). D1 stays the record; the room only fans out what was written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    /// The request was authorised to join: hand it (a WebSocket upgrade) to the room.
+    Join { conversation_id: String },
+    /// A message was written: the room sends `payload` (a `ChatMessage` as JSON) to every
+    /// socket.
+    Broadcast {
+        conversation_id: String,
+        payload: String,
+    },
 }
 
 impl Response {
@@ -84,6 +101,7 @@ impl Response {
             body,
             log: None,
             more: None,
+            live: None,
         }
     }
 
@@ -108,6 +126,7 @@ impl Response {
             body: page.into_bytes(),
             log: None,
             more: None,
+            live: None,
         }
     }
 
@@ -118,6 +137,7 @@ impl Response {
             body: Vec::new(),
             log: None,
             more: None,
+            live: None,
         }
     }
 

@@ -105,6 +105,9 @@ pub enum SitePage {
     /// `POST …/conversations/{id}/messages` sends (with an `Idempotency-Key`), `GET
     /// …?after={seq}` reads since a cursor.
     Messages(ConversationId),
+    /// `GET …/conversations/{id}/live?token=…`: a WebSocket to the conversation's live room
+    /// (browsers cannot set `Authorization` on a WebSocket, so the token is in the query).
+    Live(ConversationId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -252,6 +255,9 @@ impl Route {
                     ["conversations", id, "messages"] => SitePage::Messages(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
+                    ["conversations", id, "live"] => {
+                        SitePage::Live(ConversationId::parse(id).map_err(|_| ApiError::NotFound)?)
+                    }
                     _ => return Err(ApiError::NotFound),
                 };
                 Ok(Route::Site(site, page))
@@ -310,6 +316,7 @@ impl Route {
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
             Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
+            Route::Site(_, SitePage::Live(_)) => "GET",
             Route::Site(_, SitePage::Tickets | SitePage::Messages(_)) => "GET, POST, OPTIONS",
             Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
         }

@@ -439,3 +439,49 @@ fn an_operator_attaches_more_conversations_to_a_ticket() {
     linked_sorted.sort();
     assert_eq!(linked_sorted, expected, "attaching twice links once");
 }
+
+#[test]
+fn the_live_room_is_joined_only_by_the_conversations_visitor_and_hears_each_new_message() {
+    use ticketbooth_functions::http::Live;
+    let app = TestApp::spawn();
+    let (id, token) = start(&app, "acme", None);
+    let (_, stranger) = start(&app, "acme", None);
+    let live = |t: &str| {
+        app.get(
+            &format!("/api/v1/sites/acme/conversations/{id}/live?token={t}"),
+            &[],
+        )
+    };
+    let joined = live(&token);
+    assert_eq!(
+        joined.live,
+        Some(Live::Join {
+            conversation_id: id.clone()
+        })
+    );
+    assert_eq!(error_code(&live(&stranger), 404), "not_found");
+    assert_eq!(error_code(&live("forged"), 401), "unauthorized");
+    let no_token = app.get(&format!("/api/v1/sites/acme/conversations/{id}/live"), &[]);
+    assert_eq!(error_code(&no_token, 401), "unauthorized");
+    assert!(live(&stranger).live.is_none());
+
+    let sent = send(&app, "acme", &id, &token, KEY_1, "Ping");
+    match &sent.live {
+        Some(Live::Broadcast {
+            conversation_id,
+            payload,
+        }) => {
+            assert_eq!(conversation_id, &id);
+            let message: Json = serde_json::from_str(payload).unwrap();
+            assert_eq!(message["seq"], 1);
+            assert_eq!(message["text"], "Ping");
+        }
+        other => panic!("expected a broadcast, got {other:?}"),
+    }
+    // A replay wrote nothing new, so there is nothing to broadcast.
+    assert!(
+        send(&app, "acme", &id, &token, KEY_1, "Ping")
+            .live
+            .is_none()
+    );
+}
