@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use ticketbooth_shared::api::{CreateTicketRequest, CreateTicketResponse, VisitorTicketList};
 use ticketbooth_shared::event::{Actor, Source};
-use ticketbooth_shared::ids::{ConversationId, IdempotencyKey, TicketId, VisitorId};
+use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
@@ -149,12 +149,7 @@ async fn create_ticket<E: Executor>(
 ) -> Result<Response, ApiError> {
     spend_write_budget(app, req, site).await?;
     let body = json_body(req)?;
-    let key = match req.header("idempotency-key") {
-        None => return Err(ApiError::IdempotencyKeyRequired),
-        Some(raw) => {
-            IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?
-        }
-    };
+    let key = req.idempotency_key()?;
     let mut request: CreateTicketRequest =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let token_key = token_key(app)?;

@@ -9,7 +9,7 @@ use ticketbooth_shared::api::{
     VisitorConversation,
 };
 use ticketbooth_shared::chat_message::MessageText;
-use ticketbooth_shared::ids::{ConversationId, IdempotencyKey};
+use ticketbooth_shared::ids::ConversationId;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::timestamp::Timestamp;
 
@@ -61,12 +61,7 @@ pub async fn send<E: Executor>(
 ) -> Result<Response, ApiError> {
     spend_write_budget(app, req, site).await?;
     let body = json_body(req)?;
-    let key = match req.header("idempotency-key") {
-        None => return Err(ApiError::IdempotencyKeyRequired),
-        Some(raw) => {
-            IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?
-        }
-    };
+    let key = req.idempotency_key()?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;
     let request: SendMessageRequest =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;

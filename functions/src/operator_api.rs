@@ -8,7 +8,6 @@
 use serde::{Deserialize, Serialize};
 use ticketbooth_shared::api::CreateTicketRequest;
 use ticketbooth_shared::event::Source;
-use ticketbooth_shared::ids::IdempotencyKey;
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
@@ -131,12 +130,7 @@ async fn create<E: Executor>(
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
     op.require(Action::CreateTicket)?;
-    let key = match req.header("idempotency-key") {
-        None => return Err(ApiError::IdempotencyKeyRequired),
-        Some(raw) => {
-            IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?
-        }
-    };
+    let key = req.idempotency_key()?;
     let request: CreateTicketRequest = json_input(req)?;
     let ticket = NewTicket::parse(&request, false).map_err(ServiceError::Validation)?;
     let created = ticket_actions::create(

@@ -8,6 +8,9 @@ pub mod routes;
 pub mod ticket_input;
 
 use serde::Serialize;
+use ticketbooth_shared::ids::IdempotencyKey;
+
+use error::ApiError;
 
 pub use crate::data_export::Continuation;
 
@@ -45,6 +48,15 @@ impl Request {
     }
 
     /// The token of an `Authorization: Bearer <token>` header.
+    /// The `Idempotency-Key` header, parsed: required on every create and send, so a retry
+    /// never writes twice.
+    pub fn idempotency_key(&self) -> Result<IdempotencyKey, ApiError> {
+        let raw = self
+            .header("idempotency-key")
+            .ok_or(ApiError::IdempotencyKeyRequired)?;
+        IdempotencyKey::parse(raw.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)
+    }
+
     pub fn bearer_token(&self) -> Option<&str> {
         let value = self.header("authorization")?;
         let (scheme, token) = value.split_once(' ')?;
