@@ -13,18 +13,10 @@ pub fn insert(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<Statement, StoreError> {
-    let (data, actor) = encode(event, actor)?;
     Ok(Statement::new(
         "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        vec![
-            Value::from(site_id),
-            Value::from(ticket_id),
-            Value::from(event.name()),
-            Value::from(data),
-            Value::from(actor),
-            Value::from(now_ms),
-        ],
+        params(site_id, ticket_id, event, actor, now_ms)?,
     ))
 }
 
@@ -39,19 +31,11 @@ pub fn insert_created(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<Statement, StoreError> {
-    let (data, actor) = encode(event, actor)?;
     Ok(Statement::new(
         "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
          SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2)
                         THEN ?3 ELSE 'daily_cap_reached' END, ?4, ?5, ?6",
-        vec![
-            Value::from(site_id),
-            Value::from(ticket_id),
-            Value::from(event.name()),
-            Value::from(data),
-            Value::from(actor),
-            Value::from(now_ms),
-        ],
+        params(site_id, ticket_id, event, actor, now_ms)?,
     ))
 }
 
@@ -68,22 +52,34 @@ pub fn insert_guarded(
     now_ms: i64,
     expected_updated_at: i64,
 ) -> Result<Statement, StoreError> {
-    let (data, actor) = encode(event, actor)?;
+    let mut params = params(site_id, ticket_id, event, actor, now_ms)?;
+    params.push(Value::from(expected_updated_at));
     Ok(Statement::new(
         "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
          SELECT ?1, ?2, CASE WHEN t.updated_at = ?7 THEN ?3 ELSE 'stale_edit' END, ?4, ?5, ?6
          FROM (SELECT 1) AS one
          LEFT JOIN tickets t ON t.site_id = ?1 AND t.id = ?2",
-        vec![
-            Value::from(site_id),
-            Value::from(ticket_id),
-            Value::from(event.name()),
-            Value::from(data),
-            Value::from(actor),
-            Value::from(now_ms),
-            Value::from(expected_updated_at),
-        ],
+        params,
     ))
+}
+
+/// `?1`…`?6` of every event insert: site, ticket, kind, data, actor, time.
+fn params(
+    site_id: i64,
+    ticket_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Vec<Value>, StoreError> {
+    let (data, actor) = encode(event, actor)?;
+    Ok(vec![
+        Value::from(site_id),
+        Value::from(ticket_id),
+        Value::from(event.name()),
+        Value::from(data),
+        Value::from(actor),
+        Value::from(now_ms),
+    ])
 }
 
 /// The event's fields without its tag, and the actor, as JSON text.
