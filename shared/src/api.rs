@@ -175,6 +175,63 @@ pub struct ChatMessage {
     pub author_name: Option<String>,
     pub text: String,
     pub created_at: String,
+    /// Set on the `system` message a conversation gets when a ticket is opened from it (by the
+    /// visitor's CTA, an operator or the bot): the widget shows it as a card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketCard>,
+}
+
+/// A ticket opened from a conversation, as the chat shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketCard {
+    pub id: String,
+    pub code: String,
+    pub status: Status,
+    pub status_label: String,
+}
+
+/// `GET /api/v1/sites/{site}/tickets/{id}/comments` (visitor token): the ticket's
+/// customer-facing comments and the visitor's own replies, oldest first. Never an internal one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorCommentList {
+    pub comments: Vec<VisitorComment>,
+}
+
+/// Who wrote a comment, as the visitor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentFrom {
+    /// An operator's customer-facing comment.
+    Team,
+    /// The visitor's own reply.
+    Visitor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorComment {
+    pub id: String,
+    pub from: CommentFrom,
+    /// The operator's display name; absent on the visitor's own replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
+    pub body: String,
+    pub created_at: String,
+}
+
+/// `POST /api/v1/sites/{site}/tickets/{id}/comments` (visitor token, `Idempotency-Key`): the
+/// visitor replies on their ticket. A resolved ticket reopens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VisitorReplyRequest {
+    pub body: String,
+}
+
+/// 201 when written, 200 when an `Idempotency-Key` replay returns the reply written before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorReplyResponse {
+    pub comment: VisitorComment,
+    /// The ticket after the reply (its status may have moved: resolved → open).
+    pub ticket: VisitorTicket,
 }
 
 /// The reply to a send: 201 when written, 200 when an `Idempotency-Key` replay returns the

@@ -250,6 +250,8 @@ pub fn visitor_view(row: &MessageRow) -> Result<ChatMessage, StoreError> {
         author_name: row.author_name.clone(),
         text: row.body.clone(),
         created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
+        // The chat issue's ticket cards: filled once messages can carry a ticket.
+        ticket: None,
     })
 }
 
