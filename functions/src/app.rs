@@ -17,12 +17,14 @@ use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
 use crate::identity_token;
 use crate::operator_api;
+use crate::outbound::Outbound;
 use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
 use crate::service::{ServiceError, conversations};
 use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
+use crate::turnstile;
 use crate::visitor_token::{TokenError, TokenKey};
 
 /// What the application runs against: the database and the token key (which may be missing
@@ -34,6 +36,10 @@ pub struct App<E> {
     pub limiter: Box<dyn RateLimiter>,
     /// Sites read recently by this isolate (`site_cache`); shared across its requests.
     pub sites: Rc<SiteCache>,
+    /// Calls to other services (Turnstile's siteverify).
+    pub outbound: Box<dyn Outbound>,
+    /// Where Turnstile tokens are checked: `turnstile::SITEVERIFY_URL` unless configured.
+    pub turnstile_verify_url: String,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.
@@ -179,6 +185,20 @@ async fn create_ticket<E: Executor>(
     }
     let mut ticket = NewTicket::parse(&request, site.contact_required && identity.is_none())
         .map_err(ServiceError::Validation)?;
+    // The human check comes after the cheap checks (a form with errors spends no siteverify
+    // call) and before anything is written.
+    if let Some(keys) = &site.turnstile {
+        turnstile::verify(
+            app.outbound.as_ref(),
+            &app.turnstile_verify_url,
+            keys,
+            request.turnstile_token.as_deref(),
+            req.header("cf-connecting-ip"),
+            key.as_ref(),
+        )
+        .await
+        .map_err(ApiError::Turnstile)?;
+    }
     if let Some(identity) = identity {
         ticket.requester.name = identity.name;
         ticket.requester.email = identity.email;

@@ -25,6 +25,7 @@ pub mod data_export;
 pub mod http;
 pub mod identity_token;
 pub mod operator_api;
+pub mod outbound;
 pub mod password;
 pub mod random;
 pub mod rate_limit;
@@ -33,6 +34,7 @@ pub mod sha256;
 pub mod site_cache;
 pub mod sql;
 pub mod store;
+pub mod turnstile;
 pub mod visitor_token;
 
 #[cfg(target_arch = "wasm32")]

@@ -17,11 +17,13 @@ use crate::app::{self, App, Fresh};
 use crate::data_export;
 use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::live_room;
+use crate::outbound;
 use crate::random;
 use crate::rate_limit::Bindings;
 use crate::service::maintenance;
 use crate::site_cache::{self, SiteCache};
 use crate::store::d1::D1Executor;
+use crate::turnstile;
 use crate::visitor_token::{TokenError, TokenKey};
 
 thread_local! {
@@ -68,6 +70,10 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             site: env.rate_limiter("SITE_WRITES")?,
         }),
         sites: SITES.with(Rc::clone),
+        outbound: Box::new(outbound::Fetch),
+        turnstile_verify_url: env
+            .var("TURNSTILE_VERIFY_URL")
+            .map_or_else(|_| turnstile::SITEVERIFY_URL.to_owned(), |v| v.to_string()),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     let fresh = Fresh {

@@ -28,6 +28,10 @@ pub struct SiteConfig {
     pub code_prefix: String,
     /// BCP 47 tag of the site's default locale, e.g. `en` or `fr`.
     pub locale: String,
+    /// Cloudflare Turnstile's site key when the site asks widget tickets for a human check:
+    /// the widget renders Turnstile with it and sends the token as `turnstile_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_site_key: Option<String>,
 }
 
 /// `POST /api/v1/sites/{site}/tickets` (with an `Idempotency-Key` header).
@@ -39,6 +43,9 @@ pub struct CreateTicketRequest {
     pub requester: Option<RequesterInput>,
     /// The chat so far, oldest first, as the host page or the bot saw it.
     pub transcript: Vec<TranscriptEntry>,
+    /// The Turnstile widget's token, when the site's config names a `turnstile_site_key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turnstile_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

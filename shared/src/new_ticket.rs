@@ -129,7 +129,7 @@ mod tests {
                 name: name.into(),
                 email: email.into(),
             }),
-            transcript: vec![],
+            ..Default::default()
         }
     }
 

@@ -61,6 +61,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *
  * @param {object} [options]
  * @param {string} [options.config] a wrangler.toml other than the project's (the bench's baseline)
+ * @param {Record<string, string>} [options.vars] Worker variables (`--var NAME:VALUE`), e.g. the
+ *   URL of a local double of a remote service
  * @param {Array<object>} [options.sites] rows for the `sites` table: `{ key, name, code_prefix,
  *   ticketing_enabled, contact_required, cta_label, locale, allowed_origins, next_ticket_number }`;
  *   only `key` is required, `allowed_origins` is an array, the rest default as in the migration.
@@ -68,7 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   sql: (query: string) => Promise<Array<object>>, log: () => string,
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startWorker({ sites = [], config } = {}) {
+export async function startWorker({ sites = [], config, vars = {} } = {}) {
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
   // Another Worker than Ticketbooth's own (the bench's baseline): its wrangler.toml.
   const configArgs = config ? ['--config', config] : [];
@@ -107,7 +109,8 @@ export async function startWorker({ sites = [], config } = {}) {
       ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir,
         '--show-interactive-dev-session=false',
         // Exposes `GET /__scheduled`, which runs the Cron Trigger's handler on demand.
-        '--test-scheduled', ...configArgs],
+        '--test-scheduled', ...configArgs,
+        ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])],
       { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     running.add(child.pid);

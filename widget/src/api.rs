@@ -126,6 +126,7 @@ pub fn create_request(draft: &Draft, contact: Option<&Contact>) -> CreateTicketR
             email: c.email.clone(),
         }),
         transcript: draft.transcript.clone(),
+        ..Default::default()
     }
 }
 

@@ -15,6 +15,7 @@ mod settings;
 pub mod settings_views;
 pub mod ticket_page;
 mod ticket_work;
+mod turnstile_page;
 pub mod views;
 mod views_page;
 

@@ -69,6 +69,7 @@ pub async fn handle<E: Executor>(
         SettingsPage::Export => data_page::export(app, req, op, fresh).await,
         SettingsPage::Identity => data_page::identity(app, req, op, fresh).await,
         SettingsPage::Cap => data_page::cap(app, req, op).await,
+        SettingsPage::Turnstile => super::turnstile_page::save(app, req, op).await,
         SettingsPage::Site if post => save_site(app, req, op).await,
         SettingsPage::Site => {
             let site = sites::current(&app.db, op).await?;

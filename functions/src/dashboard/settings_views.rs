@@ -314,6 +314,7 @@ pub fn site_settings(op: &Operator, page: &SitePage<'_>) -> String {
             .text(key)
             .raw("\" target=\"_blank\" rel=\"noopener\">Test the widget</a> on a blank page (opens a real ticket).</p>");
         super::data_page::site_sections(h, op, page.site);
+        super::turnstile_page::section(h, op, page.site);
     })
 }
 

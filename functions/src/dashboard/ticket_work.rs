@@ -56,7 +56,7 @@ pub async fn create<E: Executor>(
             name: form.requester_name.clone(),
             email: form.requester_email.clone(),
         }),
-        transcript: Vec::new(),
+        ..Default::default()
     };
     // An operator records what they know; contact details are never required of them.
     let ticket = match NewTicket::parse(&request, false) {

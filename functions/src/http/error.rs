@@ -12,6 +12,7 @@ use super::{MAX_BODY_BYTES, Response};
 use crate::identity_token::IdentityError;
 use crate::rate_limit::PERIOD_SECS;
 use crate::service::{Refusal, ServiceError};
+use crate::turnstile::TurnstileError;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -71,6 +72,9 @@ pub enum ApiError {
     /// The message says what is wrong with the `Ticketbooth-Identity` JWT.
     #[error("{0}")]
     IdentityInvalid(IdentityError),
+    /// Turnstile's human check is missing, failed, or could not be made.
+    #[error("{0}")]
+    Turnstile(TurnstileError),
     /// A sign-in, membership or settings rule said no (`Refusal` has the status and code).
     #[error(transparent)]
     Refused(Refusal),
@@ -102,6 +106,8 @@ impl ApiError {
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
             ApiError::RateLimited | ApiError::DailyCapReached { .. } => 429,
             ApiError::Refused(refusal) => refusal.status(),
+            ApiError::Turnstile(TurnstileError::Missing | TurnstileError::Rejected(_)) => 422,
+            ApiError::Turnstile(TurnstileError::Unavailable(_)) => 503,
             ApiError::Internal(_) => 500,
         }
     }
@@ -132,6 +138,9 @@ impl ApiError {
             ApiError::DailyCapReached { .. } => "daily_cap_reached",
             ApiError::IdentityInvalid(_) => "identity_invalid",
             ApiError::Refused(refusal) => refusal.code(),
+            ApiError::Turnstile(TurnstileError::Missing) => "turnstile_required",
+            ApiError::Turnstile(TurnstileError::Rejected(_)) => "turnstile_failed",
+            ApiError::Turnstile(TurnstileError::Unavailable(_)) => "turnstile_unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -165,6 +174,13 @@ impl ApiError {
                 response = response.with_header("retry-after", retry_after_secs.to_string())
             }
             ApiError::Internal(detail) => response.log = Some(detail),
+            ApiError::Turnstile(TurnstileError::Rejected(codes)) => {
+                response.log = Some(format!("siteverify error codes: {codes:?}"))
+            }
+            ApiError::Turnstile(TurnstileError::Unavailable(detail)) => {
+                response.log = Some(detail);
+                response = response.with_header("retry-after", "10")
+            }
             _ => {}
         }
         response

@@ -172,6 +172,8 @@ pub enum SettingsPage {
     Identity,
     /// `POST /app/settings/cap`: the daily widget ticket cap.
     Cap,
+    /// `POST /app/settings/turnstile`: Turnstile's keys on, or off.
+    Turnstile,
 }
 
 /// Ids we mint: `len` lowercase hex digits. Anything else is not ours (404).
@@ -211,6 +213,7 @@ impl Route {
                     ["data"] => SettingsPage::Data,
                     ["identity"] => SettingsPage::Identity,
                     ["cap"] => SettingsPage::Cap,
+                    ["turnstile"] => SettingsPage::Turnstile,
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
                 };
@@ -305,7 +308,8 @@ impl Route {
                     | SettingsPage::Invitation(_)
                     | SettingsPage::Token(_)
                     | SettingsPage::Identity
-                    | SettingsPage::Cap,
+                    | SettingsPage::Cap
+                    | SettingsPage::Turnstile,
                 ),
             ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong

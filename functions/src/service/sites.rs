@@ -19,6 +19,7 @@ use crate::site_cache::SiteCache;
 use crate::sql::sessions;
 use crate::sql::sites::{self, SettingsValues, SiteRow};
 use crate::store::{Executor, StoreError, decode_first};
+use crate::turnstile::TurnstileKeys;
 
 /// A site as the service works with it: its row, parsed.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct Site {
     pub identity_secret: Option<IdentitySecret>,
     /// Widget tickets accepted per UTC day; the create batch refuses the next one.
     pub daily_ticket_cap: i64,
+    /// Turnstile's keys when the site asks widget tickets for a human check.
+    pub turnstile: Option<TurnstileKeys>,
 }
 
 impl Site {
@@ -60,6 +63,7 @@ impl Site {
                 .collect(),
             identity_secret: row.identity_secret.and_then(IdentitySecret::from_stored),
             daily_ticket_cap: row.daily_ticket_cap,
+            turnstile: TurnstileKeys::from_stored(row.turnstile_site_key, row.turnstile_secret),
         })
     }
 
@@ -71,6 +75,7 @@ impl Site {
             cta_label: self.cta_label.clone(),
             code_prefix: self.code_prefix.clone(),
             locale: self.locale.clone(),
+            turnstile_site_key: self.turnstile.as_ref().map(|t| t.site_key.clone()),
         }
     }
 
@@ -172,6 +177,20 @@ pub async fn set_daily_ticket_cap<E: Executor>(
         return Err(ServiceError::Validation(errors));
     }
     db.batch(vec![sites::set_daily_ticket_cap(op.site_id, cap)])
+        .await?;
+    Ok(())
+}
+
+/// Turns Turnstile on with `keys`, or off with `None`.
+pub async fn set_turnstile<E: Executor>(
+    db: &E,
+    op: &Operator,
+    keys: Option<&TurnstileKeys>,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let site_key = keys.map(|k| k.site_key.as_str());
+    let secret = keys.map(TurnstileKeys::expose_secret);
+    db.batch(vec![sites::set_turnstile(op.site_id, site_key, secret)])
         .await?;
     Ok(())
 }

@@ -20,12 +20,16 @@ pub struct SiteRow {
     /// The HS256 key of signed visitor identities; `None` until an owner sets one.
     pub identity_secret: Option<String>,
     pub daily_ticket_cap: i64,
+    /// Turnstile's site key and secret key; both `None` unless the site turned it on.
+    pub turnstile_site_key: Option<String>,
+    pub turnstile_secret: Option<String>,
 }
 
 pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
-                allowed_origins, identity_secret, daily_ticket_cap
+                allowed_origins, identity_secret, daily_ticket_cap, turnstile_site_key,
+                turnstile_secret
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -106,5 +110,17 @@ pub fn set_daily_ticket_cap(site_id: i64, cap: i64) -> Statement {
     Statement::new(
         "UPDATE sites SET daily_ticket_cap = ?2 WHERE id = ?1",
         vec![Value::from(site_id), Value::from(cap)],
+    )
+}
+
+/// Turns Turnstile on (both keys) or off (both `None`).
+pub fn set_turnstile(site_id: i64, site_key: Option<&str>, secret: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET turnstile_site_key = ?2, turnstile_secret = ?3 WHERE id = ?1",
+        vec![
+            Value::from(site_id),
+            Value::from(site_key),
+            Value::from(secret),
+        ],
     )
 }

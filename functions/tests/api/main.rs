@@ -20,6 +20,7 @@ mod site_settings;
 mod ticket_actions;
 mod ticket_page;
 mod tokens;
+mod turnstile;
 mod visitor_reads;
 
 use std::cell::Cell;
@@ -29,6 +30,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
+use ticketbooth_functions::outbound::{Offline, Outbound};
 use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
 use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
@@ -56,15 +58,24 @@ impl TestApp {
     }
 
     pub fn with_secret(secret: &str) -> Self {
-        Self::with(secret, Box::new(Unlimited))
+        Self::with(secret, Box::new(Unlimited), Box::new(Offline))
+    }
+
+    /// With calls to other services answered by `outbound` (a double of their wire format).
+    pub fn with_outbound(outbound: Box<dyn Outbound>) -> Self {
+        Self::with(SECRET, Box::new(Unlimited), outbound)
     }
 
     /// With public writes limited as the Worker's bindings would.
     pub fn with_limits(per_client: u32, per_site: u32) -> Self {
-        Self::with(SECRET, Box::new(Counting::new(per_client, per_site)))
+        Self::with(
+            SECRET,
+            Box::new(Counting::new(per_client, per_site)),
+            Box::new(Offline),
+        )
     }
 
-    fn with(secret: &str, limiter: Box<dyn RateLimiter>) -> Self {
+    fn with(secret: &str, limiter: Box<dyn RateLimiter>, outbound: Box<dyn Outbound>) -> Self {
         let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
         let db = SqliteExecutor::in_memory(&migrations).expect("migrations apply");
         db.execute_script(
@@ -80,6 +91,8 @@ impl TestApp {
                 token_key: TokenKey::new(secret),
                 limiter,
                 sites: Rc::new(SiteCache::new(TTL_MS)),
+                outbound,
+                turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),
