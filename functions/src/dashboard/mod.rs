@@ -3,6 +3,7 @@
 //! HTML rendered here, works without JavaScript. Every state-changing POST is checked by
 //! `csrf::check` (or, for the sign-in form itself, by `csrf::same_origin`).
 
+mod account_page;
 mod bulk_page;
 pub mod csrf;
 mod data_page;

@@ -30,6 +30,10 @@ pub async fn handle<E: Executor>(
 ) -> Result<Response, ApiError> {
     let post = req.method == "POST";
     match page {
+        SettingsPage::Account if post => {
+            super::account_page::change_password(app, req, op, fresh).await
+        }
+        SettingsPage::Account => Ok(super::account_page::show(req, op)),
         SettingsPage::Members if post => invite(app, req, op, fresh).await,
         SettingsPage::Members => {
             let list = members::list(&app.db, op, fresh.now).await?;

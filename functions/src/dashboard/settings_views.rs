@@ -36,7 +36,11 @@ pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
         }
         h.raw(">").raw(label).raw("</a>");
     }
-    h.raw("<a href=\"/app/sites/new\">New site</a></nav>");
+    h.raw("<a href=\"/app/settings/account\"");
+    if current == "/app/settings/account" {
+        h.raw(" aria-current=\"page\"");
+    }
+    h.raw(">Your account</a><a href=\"/app/sites/new\">New site</a></nav>");
 }
 
 /// A notice at the top of a page: `Ok` in green, `Err` as an alert.
@@ -58,7 +62,7 @@ pub(super) fn notice(h: &mut Html, notice: Notice<'_>) {
     }
 }
 
-fn field_error(h: &mut Html, errors: FieldErrors<'_>, field: &str) {
+pub(super) fn field_error(h: &mut Html, errors: FieldErrors<'_>, field: &str) {
     for (name, message) in errors {
         if *name == field {
             h.raw("<span class=\"error\" id=\"")
@@ -71,7 +75,7 @@ fn field_error(h: &mut Html, errors: FieldErrors<'_>, field: &str) {
 }
 
 /// `aria-invalid` and `aria-describedby` for a field with an error.
-fn invalid(h: &mut Html, errors: FieldErrors<'_>, field: &str) {
+pub(super) fn invalid(h: &mut Html, errors: FieldErrors<'_>, field: &str) {
     if errors.iter().any(|(name, _)| *name == field) {
         h.raw(" aria-invalid=\"true\" aria-describedby=\"")
             .text(field)

@@ -160,6 +160,8 @@ pub enum SettingsPage {
     Invitation(String),
     /// `GET` lists API tokens, `POST` creates one.
     Tokens,
+    /// `GET` shows, `POST` changes the signed-in operator's own password.
+    Account,
     /// `POST /app/settings/tokens/{token id}`: revokes it.
     Token(String),
     /// `GET` shows, `POST` saves the site's settings.
@@ -208,6 +210,7 @@ impl Route {
                     ["members", id] => SettingsPage::Member(hex_id(id, 32)?),
                     ["invitations", id] => SettingsPage::Invitation(hex_id(id, 32)?),
                     ["tokens"] => SettingsPage::Tokens,
+                    ["account"] => SettingsPage::Account,
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
                     ["data"] => SettingsPage::Data,
@@ -290,6 +293,7 @@ impl Route {
                 | AppPage::Settings(
                     SettingsPage::Members
                     | SettingsPage::Tokens
+                    | SettingsPage::Account
                     | SettingsPage::Site
                     | SettingsPage::Data,
                 ),

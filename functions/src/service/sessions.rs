@@ -182,6 +182,82 @@ pub async fn sign_out_everywhere<E: Executor>(
     Ok(())
 }
 
+/// What the account page's password form sends.
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub confirm: &'a str,
+}
+
+/// Why a password change was refused: the fields to mark, each with its message.
+#[derive(Debug)]
+pub enum PasswordChangeError {
+    Fields(Vec<(&'static str, String)>),
+    Service(ServiceError),
+}
+
+impl<E: Into<ServiceError>> From<E> for PasswordChangeError {
+    fn from(e: E) -> Self {
+        PasswordChangeError::Service(e.into())
+    }
+}
+
+/// Changes the signed-in operator's password after checking the current one, and ends their
+/// other sessions (a stolen cookie dies with the old password); this one stays signed in.
+/// One batch: the update is guarded by the hash the current password was checked against.
+pub async fn change_password<E: Executor>(
+    db: &E,
+    op: &Operator,
+    cookie_value: &str,
+    change: &PasswordChange<'_>,
+    salt: [u8; 16],
+) -> Result<(), PasswordChangeError> {
+    let id_hash = session_hash(cookie_value).ok_or(ServiceError::NotSignedIn)?;
+    let row: Option<operators::PasswordRow> =
+        decode_first(db.query(operators::find_password_hash(&op.id)).await?)?;
+    let stored = row.and_then(|r| r.password_hash);
+    let matches = password::verify_or_dummy(stored.as_deref(), change.current)
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    let mut errors = Vec::new();
+    if !matches {
+        errors.push((
+            "current_password",
+            "That is not your current password.".to_owned(),
+        ));
+    }
+    let new = password::Password::parse(change.new)
+        .map_err(|e| errors.push(("new_password", e.to_string())))
+        .ok();
+    if new.is_some() && change.new != change.confirm {
+        errors.push((
+            "confirm_password",
+            "The two new passwords differ. Type the same one twice.".to_owned(),
+        ));
+    }
+    let (Some(stored), Some(new), true) = (stored, new, errors.is_empty()) else {
+        return Err(PasswordChangeError::Fields(errors));
+    };
+    let hash = password::PasswordHash::create(&new, salt)
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+        .encode();
+    let results = db
+        .batch(vec![
+            operators::replace_password(&op.id, &hash, &stored),
+            sessions::delete_others_after_password_change(&id_hash, &hash),
+        ])
+        .await?;
+    if results.first().is_none_or(Vec::is_empty) {
+        // Changed by another session between our check and this batch: nothing was written.
+        return Err(PasswordChangeError::Fields(vec![(
+            "current_password",
+            "Your password was just changed from another session. Use the new one.".to_owned(),
+        )]));
+    }
+    Ok(())
+}
+
 /// The form token for a session's pages.
 pub fn csrf_token(cookie_value: &str) -> String {
     sha256::hex_digest(format!("csrf:{cookie_value}").as_bytes())

@@ -91,3 +91,28 @@ pub fn set_first_password(
         ],
     )
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PasswordRow {
+    pub password_hash: Option<String>,
+}
+
+pub fn find_password_hash(id: &str) -> Statement {
+    Statement::new(
+        "SELECT password_hash FROM operators WHERE id = ?1",
+        vec![Value::from(id)],
+    )
+}
+
+/// Replaces a password, only while the stored hash is still the one the caller checked the
+/// current password against (`?3`): two changes racing cannot both win.
+pub fn replace_password(id: &str, new_hash: &str, checked_hash: &str) -> Statement {
+    Statement::new(
+        "UPDATE operators SET password_hash = ?2 WHERE id = ?1 AND password_hash = ?3 RETURNING id",
+        vec![
+            Value::from(id),
+            Value::from(new_hash),
+            Value::from(checked_hash),
+        ],
+    )
+}

@@ -108,6 +108,20 @@ pub fn delete_all_of_operator(id_hash: &str) -> Statement {
     )
 }
 
+/// Every other session of the operator behind `id_hash` (a password change keeps the session
+/// that made it, and ends the rest), only if the password did change in this batch: the
+/// operator's hash is now `?2`.
+pub fn delete_others_after_password_change(id_hash: &str, new_hash: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions
+         WHERE operator_id = (SELECT operator_id FROM sessions WHERE id_hash = ?1)
+           AND id_hash <> ?1
+           AND EXISTS (SELECT 1 FROM operators o
+                       WHERE o.id = sessions.operator_id AND o.password_hash = ?2)",
+        vec![Value::from(id_hash), Value::from(new_hash)],
+    )
+}
+
 /// Deletes an operator's expired sessions (idle since `idle_before` or created before
 /// `created_before`): run when they sign in, so abandoned sessions do not pile up.
 pub fn delete_expired_of(operator_id: &str, idle_before: i64, created_before: i64) -> Statement {

@@ -1,6 +1,7 @@
 //! The Worker's HTTP API end to end on the host: `app::handle` over bundled SQLite with the
 //! real migrations. One test binary (zero2prod style); `TestApp` is the only fixture.
 
+mod account;
 mod conversations;
 mod cors;
 mod create;

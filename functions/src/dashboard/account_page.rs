@@ -1,0 +1,113 @@
+//! `/app/settings/account`: the signed-in operator's own account — who they are, and changing
+//! their password (which signs out their other sessions).
+
+use serde::Deserialize;
+
+use super::csrf;
+use super::form;
+use super::html::Html;
+use super::redirect;
+use super::session::{self, spend_sign_in_attempt, too_many_attempts};
+use super::settings_views::{FieldErrors, Notice, field_error, invalid, notice, settings_nav};
+use super::views::layout;
+use crate::app::{App, Fresh};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::operators::Operator;
+use crate::service::sessions::{self, PasswordChange, PasswordChangeError};
+use crate::store::Executor;
+
+pub fn show(req: &Request, op: &Operator) -> Response {
+    let done = (req.query == "done=password")
+        .then_some(Ok("Password changed. Your other sessions were signed out."));
+    Response::html(200, page(op, &[], done))
+}
+
+/// `POST /app/settings/account`: current password, new password twice.
+pub async fn change_password<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        current_password: String,
+        #[serde(default)]
+        new_password: String,
+        #[serde(default)]
+        confirm_password: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let cookie = session::session_cookie(req).ok_or(ApiError::Unauthorized)?;
+    // A stolen session must not become a password-guessing oracle: each check spends the
+    // same budget as a sign-in attempt.
+    if !spend_sign_in_attempt(app, req).await {
+        return Ok(too_many_attempts(page(
+            op,
+            &[],
+            Some(Err(session::TOO_MANY_ATTEMPTS)),
+        )));
+    }
+    let change = PasswordChange {
+        current: &form.current_password,
+        new: &form.new_password,
+        confirm: &form.confirm_password,
+    };
+    let salt: [u8; 16] = fresh.random(b"password salt")[..16]
+        .try_into()
+        .expect("16 of 32 bytes");
+    match sessions::change_password(&app.db, op, cookie, &change, salt).await {
+        Ok(()) => Ok(redirect("/app/settings/account?done=password")),
+        Err(PasswordChangeError::Fields(errors)) => Ok(Response::html(
+            422,
+            page(op, &errors, Some(Err("Your password was not changed."))),
+        )),
+        Err(PasswordChangeError::Service(e)) => Err(e.into()),
+    }
+}
+
+fn page(op: &Operator, errors: FieldErrors<'_>, message: Notice<'_>) -> String {
+    layout("Your account", Some(op), |h: &mut Html| {
+        h.raw("<h1>Settings</h1>");
+        settings_nav(h, op, "/app/settings/account");
+        notice(h, message);
+        h.raw("<section class=\"card stack\" aria-labelledby=\"who-h\"><h2 id=\"who-h\">Your account</h2><p>")
+            .user_text(&op.name)
+            .raw(" · ")
+            .user_text(&op.email)
+            .raw("</p></section>");
+        h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/account\" aria-labelledby=\"pw-h\">")
+            .raw("<h2 id=\"pw-h\">Change your password</h2>")
+            .raw("<p class=\"muted\">Your other sessions are signed out; this one stays signed in.</p>");
+        csrf::field(h, op);
+        for (name, label, autocomplete) in [
+            ("current_password", "Current password", "current-password"),
+            (
+                "new_password",
+                "New password (at least 10 characters)",
+                "new-password",
+            ),
+            ("confirm_password", "New password again", "new-password"),
+        ] {
+            h.raw("<label for=\"")
+                .raw(name)
+                .raw("\">")
+                .raw(label)
+                .raw("</label><input type=\"password\" required id=\"")
+                .raw(name)
+                .raw("\" name=\"")
+                .raw(name)
+                .raw("\" autocomplete=\"")
+                .raw(autocomplete)
+                .raw("\"");
+            invalid(h, errors, name);
+            h.raw(">");
+            field_error(h, errors, name);
+        }
+        h.raw("<button>Change password</button></form>");
+    })
+}
