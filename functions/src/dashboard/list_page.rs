@@ -72,7 +72,7 @@ pub fn render(
         }
         h.raw("</nav>");
         if op.role.allows(Action::CreateTicket) {
-            h.raw("<a class=\"new-ticket\" href=\"/app/tickets/new\">New ticket</a>");
+            h.raw("<a class=\"new-ticket\" href=\"/app/tickets/new\" data-key=\"n\">New ticket</a>");
         }
         h.raw("</div>");
         tabs(h, query, page, layout_kind);
@@ -238,7 +238,7 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
         h.raw("<input type=\"hidden\" name=\"view\" value=\"board\">");
     }
     h.raw("<div class=\"search-row\"><label for=\"q\" class=\"visually-hidden\">Search</label>")
-        .raw("<input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Search code, subject, description, requester, comments\" value=\"")
+        .raw("<input id=\"q\" name=\"q\" type=\"search\" data-key=\"/\" placeholder=\"Search code, subject, description, requester, comments\" value=\"")
         .text(query.search.as_ref().map(|s| s.text()).unwrap_or(""))
         .raw("\"><button class=\"primary\">Filter</button></div><details class=\"more-filters\"");
     // Open when a filter other than the search is set, so what is applied is what is shown.
@@ -456,7 +456,7 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         .raw("<th scope=\"col\">Assignee</th><th scope=\"col\">Labels</th>")
         .raw("<th scope=\"col\">Created</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
     for row in &page.rows {
-        h.raw("<tr>");
+        h.raw("<tr data-row>");
         if bulk {
             bulk_page::checkbox(h, &row.code);
         }
@@ -548,7 +548,7 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .text(&cards.len().to_string())
             .raw("</span></h2><ul>");
         for row in cards {
-            h.raw("<li class=\"board-card\" data-code=\"")
+            h.raw("<li class=\"board-card\" data-row data-code=\"")
                 .text(&row.code)
                 .raw("\"><a href=\"/app/tickets/")
                 .text(&row.code)

@@ -35,7 +35,7 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
     };
     let snoozed_until = t.snoozed_until.filter(|u| *u > now.millis());
     layout(&t.code, Some(op), |h| {
-        h.raw("<p><a href=\"/app/tickets\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
+        h.raw("<p><a href=\"/app/tickets\" data-key=\"u\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
             .text(&t.code)
             .raw("</span> <bdi>")
             .text(&t.subject)
@@ -175,7 +175,7 @@ fn header_controls(
             h.raw("<p class=\"muted\">Closed is final: a closed ticket cannot be reopened.</p>");
         } else {
             h.raw(
-                "<label for=\"status-to\">Move to</label><select id=\"status-to\" name=\"status\">",
+                "<label for=\"status-to\">Move to</label><select id=\"status-to\" name=\"status\" data-key=\"s\">",
             );
             for next in status.allowed_next() {
                 h.raw("<option value=\"")
@@ -196,7 +196,7 @@ fn header_controls(
     }
     if can(Action::ChangePriority) {
         form.open(h, Verb::Priority, "control");
-        h.raw("<label for=\"priority-to\">Priority</label><select id=\"priority-to\" name=\"priority\">");
+        h.raw("<label for=\"priority-to\">Priority</label><select id=\"priority-to\" name=\"priority\" data-key=\"p\">");
         for p in Priority::ALL.into_iter().rev() {
             h.raw("<option value=\"").text(p.as_str()).raw("\"");
             if p.as_str() == t.priority {
@@ -208,7 +208,7 @@ fn header_controls(
     }
     if can(Action::Assign) {
         form.open(h, Verb::Assign, "control");
-        h.raw("<label for=\"assignee\">Assignee</label><select id=\"assignee\" name=\"assignee\"><option value=\"\">Unassigned</option>");
+        h.raw("<label for=\"assignee\">Assignee</label><select id=\"assignee\" name=\"assignee\" data-key=\"a\"><option value=\"\">Unassigned</option>");
         for m in detail.members.iter().filter(|m| m.role != "guest") {
             h.raw("<option value=\"").text(&m.operator_id).raw("\"");
             if t.assignee_id.as_deref() == Some(m.operator_id.as_str()) {
@@ -219,7 +219,7 @@ fn header_controls(
         h.raw("</select><button>Assign</button></form>");
         if t.assignee_id.as_deref() != Some(form.op.id.as_str()) {
             form.open(h, Verb::Assign, "control");
-            h.raw("<input type=\"hidden\" name=\"assignee\" value=\"me\"><button>Assign to me</button></form>");
+            h.raw("<input type=\"hidden\" name=\"assignee\" value=\"me\"><button data-key=\"m\">Assign to me</button></form>");
         }
     }
     // Snoozing a closed ticket would hide nothing from anyone: not offered.
@@ -348,7 +348,7 @@ fn comments(h: &mut Html, form: &Form<'_>, detail: &Detail, can: &dyn Fn(Action)
         return;
     }
     form.open(h, Verb::Comment, "stacked comment-form");
-    h.raw("<label for=\"comment-body\">Add a comment</label><textarea id=\"comment-body\" name=\"comment\" rows=\"4\" dir=\"auto\" maxlength=\"")
+    h.raw("<label for=\"comment-body\">Add a comment</label><textarea id=\"comment-body\" name=\"comment\" data-key=\"c\" rows=\"4\" dir=\"auto\" maxlength=\"")
         .text(&CommentBody::MAX_CHARS.to_string())
         .raw("\" required></textarea><fieldset class=\"visibility\"><legend>Who sees it</legend>");
     if internal {

@@ -20,17 +20,21 @@ pub(super) fn layout(
         .raw("<title>")
         .text(title)
         .raw(" · Ticketbooth</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body>")
-        .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\">Ticketbooth</a>");
+        .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\" data-key=\"g t\">Ticketbooth</a>");
     if let Some(op) = operator {
-        h.raw("<a class=\"nav\" href=\"/app/inbox\">Inbox</a>");
+        h.raw("<a class=\"nav\" href=\"/app/inbox\" data-key=\"g i\">Inbox</a>");
         site_switcher(&mut h, op);
         h.raw("<nav class=\"account\" aria-label=\"Account\"><span class=\"who\">")
             .text(&op.name)
             .raw(" · ")
             .text(op.role.as_str())
             .raw("</span>");
+        // `shortcuts.js` shows this button; without it, it would do nothing.
+        h.raw("<button type=\"button\" class=\"link\" data-shortcuts-open hidden>Shortcuts <kbd>?</kbd></button>");
         if op.role.allows(Action::ManageMembers) {
             h.raw("<a href=\"/app/settings/site\">Settings</a>");
+        } else {
+            h.raw("<a href=\"/app/settings/account\">Your account</a>");
         }
         h.raw("<form method=\"post\" action=\"/app/logout\">");
         csrf::field(&mut h, op);
@@ -41,7 +45,11 @@ pub(super) fn layout(
     }
     h.raw("</header><main>");
     body(&mut h);
-    h.raw("</main></body></html>");
+    h.raw("</main>");
+    if operator.is_some() {
+        h.raw(SHORTCUTS);
+    }
+    h.raw("</body></html>");
     h.into_string()
 }
 
@@ -182,3 +190,23 @@ pub(super) fn transcript(h: &mut Html, json: &str) {
     }
     h.raw("</ol>");
 }
+
+/// The keyboard shortcuts' list, opened with `?` by `/shortcuts.js`, which acts on the pages'
+/// `data-key` and `data-row` attributes. A closed `<dialog>` shows nothing without the script.
+const SHORTCUTS: &str = concat!(
+    "<dialog id=\"shortcuts\" aria-labelledby=\"shortcuts-h\"><h2 id=\"shortcuts-h\">Keyboard shortcuts</h2>",
+    "<dl class=\"keys\">",
+    "<dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>Next / previous ticket in the list or board</dd>",
+    "<dt><kbd>Enter</kbd></dt><dd>Open that ticket</dd>",
+    "<dt><kbd>x</kbd></dt><dd>Select that ticket for a bulk change</dd>",
+    "<dt><kbd>/</kbd></dt><dd>Search</dd>",
+    "<dt><kbd>n</kbd></dt><dd>New ticket</dd>",
+    "<dt><kbd>c</kbd></dt><dd>Write a comment (on a ticket)</dd>",
+    "<dt><kbd>s</kbd> · <kbd>p</kbd> · <kbd>a</kbd></dt><dd>Status · priority · assignee (on a ticket)</dd>",
+    "<dt><kbd>m</kbd></dt><dd>Assign to me (on a ticket)</dd>",
+    "<dt><kbd>u</kbd></dt><dd>Back to all tickets</dd>",
+    "<dt><kbd>g</kbd> <kbd>t</kbd> · <kbd>g</kbd> <kbd>i</kbd></dt><dd>Go to tickets · go to the inbox</dd>",
+    "<dt><kbd>?</kbd></dt><dd>This list</dd></dl>",
+    "<form method=\"dialog\"><button>Close</button></form></dialog>",
+    "<script src=\"/shortcuts.js\" defer></script>",
+);
