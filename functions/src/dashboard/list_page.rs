@@ -72,7 +72,9 @@ pub fn render(
         }
         h.raw("</nav>");
         if op.role.allows(Action::CreateTicket) {
-            h.raw("<a class=\"new-ticket\" href=\"/app/tickets/new\" data-key=\"n\">New ticket</a>");
+            h.raw(
+                "<a class=\"new-ticket\" href=\"/app/tickets/new\" data-key=\"n\">New ticket</a>",
+            );
         }
         h.raw("</div>");
         tabs(h, query, page, layout_kind);
