@@ -546,9 +546,14 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .text(status.as_str())
             .raw("\">")
             .text(status.operator_label())
-            .raw(" <span class=\"count\">")
-            .text(&cards.len().to_string())
-            .raw("</span></h2><ul>");
+            .raw(" <span class=\"count\">");
+        // The column's total under these filters (the tabs' count), and how many of them this
+        // page shows when it shows fewer: a board page is a list page, 50 tickets at most.
+        let total = page.counts.get(status.as_str()).copied().unwrap_or(0);
+        if (cards.len() as i64) < total {
+            h.text(&cards.len().to_string()).raw(" of ");
+        }
+        h.text(&total.to_string()).raw("</span></h2><ul>");
         for row in cards {
             h.raw("<li class=\"board-card\" data-row data-code=\"")
                 .text(&row.code)

@@ -419,3 +419,42 @@ fn the_list_and_board_pages_are_balanced_markup_with_every_filter_set() {
         assert_eq!(html.matches("aria-label=\"Remove filter: ").count(), 11);
     }
 }
+
+#[test]
+fn board_columns_count_every_matching_ticket_not_just_the_page() {
+    use crate::ticket_page::{OWNER_TOKEN, spawn_with_tokens};
+    let page_size = operator_tickets::PAGE_SIZE as usize;
+    let app = spawn_with_tokens(page_size + 5);
+    set(
+        &app,
+        "UPDATE tickets SET status = 'pending' WHERE number = 1;",
+    );
+    let r = app.get(
+        "/app/tickets?view=board",
+        &[("authorization", &format!("Bearer {OWNER_TOKEN}"))],
+    );
+    assert_eq!(r.status, 200);
+    let html = String::from_utf8(r.body).unwrap();
+    // A column's count label, and how many cards it shows.
+    let column = |status: &str| {
+        let at = html
+            .find(&format!("id=\"col-{status}\">"))
+            .unwrap_or_else(|| panic!("a {status} column"));
+        let section = &html[at..at + html[at..].find("</section>").unwrap()];
+        let count = section.find("<span class=\"count\">").unwrap() + 20;
+        let label = section[count..count + section[count..].find("</span>").unwrap()].to_owned();
+        (label, section.matches("class=\"board-card\"").count())
+    };
+    let (open, open_cards) = column("open");
+    let (pending, pending_cards) = column("pending");
+    assert_eq!(open_cards + pending_cards, page_size, "one page of cards");
+    assert_eq!(open, format!("{open_cards} of {}", page_size + 4));
+    assert_eq!(
+        pending,
+        if pending_cards == 1 {
+            "1".to_owned()
+        } else {
+            "0 of 1".to_owned()
+        }
+    );
+}
