@@ -24,6 +24,7 @@ use crate::service::tickets::{self, CreateTicket, Created};
 use crate::service::{ServiceError, conversations};
 use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
+use crate::thread_api;
 use crate::turnstile;
 use crate::visitor_token::{TokenError, TokenKey};
 
@@ -139,6 +140,12 @@ async fn dispatch<E: Executor>(
                 &tickets::visitor_view(row).map_err(store)?,
             )))
         }
+        (SitePage::TicketComments(id), "POST") => {
+            thread_api::reply(app, req, &site, &id, fresh.now).await
+        }
+        (SitePage::TicketComments(id), _) => {
+            thread_api::read(app, req, &site, &id, fresh.now).await
+        }
         (SitePage::Conversations, _) => chat_api::start(app, req, &site, fresh).await,
         (SitePage::Messages(id), "POST") => chat_api::send(app, req, &site, &id, fresh.now).await,
         (SitePage::Messages(id), _) => chat_api::read(app, req, &site, &id, fresh.now).await,
@@ -235,8 +242,14 @@ async fn create_ticket<E: Executor>(
         },
     )
     .await?;
+    let mut live = None;
     let (status, row) = match created {
-        Created::New(row) => (201, row),
+        Created::New { ticket, card } => {
+            if let (Some(card), Some(conversation)) = (&card, &conversation) {
+                live = Some(chat_api::broadcast(conversation, card)?);
+            }
+            (201, ticket)
+        }
         Created::Replayed(row) => (200, row),
     };
     let owner = row
@@ -253,7 +266,10 @@ async fn create_ticket<E: Executor>(
         visitor_token,
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
-    Ok(Response::json(status, &response))
+    let mut response = Response::json(status, &response);
+    // The conversation's live room shows the ticket's card at once.
+    response.live = live;
+    Ok(response)
 }
 
 /// The `conversation_id` query parameter of a create, if any (404 when it is no id).

@@ -34,6 +34,7 @@ pub mod sha256;
 pub mod site_cache;
 pub mod sql;
 pub mod store;
+pub mod thread_api;
 pub mod turnstile;
 pub mod visitor_token;
 

@@ -146,7 +146,7 @@ async fn create<E: Executor>(
     )
     .await?;
     let status = match created {
-        Created::New(_) => 201,
+        Created::New { .. } => 201,
         Created::Replayed(_) => 200,
     };
     let code = TicketCode::parse(ticket_actions::created_code(&created))

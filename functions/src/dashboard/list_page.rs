@@ -476,6 +476,9 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         );
         h.raw("</td><td data-label=\"Status\">");
         status_badge(h, &row.status);
+        if row.customer_replied_at.is_some() {
+            h.raw(" <span class=\"badge replied\">Customer replied</span>");
+        }
         h.raw("</td><td data-label=\"Priority\">");
         priority_badge(h, &row.priority);
         h.raw("</td><td data-label=\"Assignee\">");

@@ -46,6 +46,9 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
         if t.is_spam != 0 {
             h.raw(" <span class=\"badge spam\">Spam</span>");
         }
+        if t.customer_replied_at.is_some() {
+            h.raw(" <span class=\"badge replied\">Customer replied</span>");
+        }
         if let Some(until) = snoozed_until {
             h.raw(" <span class=\"badge snoozed\">Snoozed until ");
             time(h, until);
@@ -324,7 +327,9 @@ fn comments(h: &mut Html, form: &Form<'_>, detail: &Detail, can: &dyn Fn(Action)
     }
     h.raw("<ol class=\"comments\">");
     for c in &detail.comments {
-        let (class, kind): (&'static str, &'static str) = if c.visibility == "public" {
+        let (class, kind): (&'static str, &'static str) = if c.author_kind == "visitor" {
+            ("comment public from-customer", "From the customer")
+        } else if c.visibility == "public" {
             ("comment public", "Reply to customer")
         } else {
             ("comment internal", "Internal note")

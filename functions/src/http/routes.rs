@@ -100,6 +100,8 @@ pub enum SitePage {
     Tickets,
     /// `GET …/tickets/{id}`
     Ticket(TicketId),
+    /// `GET` the visitor's ticket's public thread, `POST` a reply.
+    TicketComments(TicketId),
     /// `POST …/conversations` starts one.
     Conversations,
     /// `POST …/conversations/{id}/messages` sends (with an `Idempotency-Key`), `GET
@@ -257,6 +259,9 @@ impl Route {
                     ["tickets", id] => {
                         SitePage::Ticket(TicketId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
+                    ["tickets", id, "comments"] => SitePage::TicketComments(
+                        TicketId::parse(id).map_err(|_| ApiError::NotFound)?,
+                    ),
                     ["conversations"] => SitePage::Conversations,
                     ["conversations", id, "messages"] => SitePage::Messages(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
@@ -325,7 +330,10 @@ impl Route {
             Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Live(_)) => "GET",
-            Route::Site(_, SitePage::Tickets | SitePage::Messages(_)) => "GET, POST, OPTIONS",
+            Route::Site(
+                _,
+                SitePage::Tickets | SitePage::Messages(_) | SitePage::TicketComments(_),
+            ) => "GET, POST, OPTIONS",
             Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
         }
     }

@@ -2,7 +2,8 @@
 //! operators' inbox. Every query is scoped to the site; a visitor reaches only their own
 //! conversations, and anything else is `NotFound` (never "forbidden": an id reveals nothing).
 
-use ticketbooth_shared::api::{ChatMessage, TranscriptAuthor};
+use ticketbooth_shared::Status;
+use ticketbooth_shared::api::{ChatMessage, TicketCard, TranscriptAuthor};
 use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
 use ticketbooth_shared::event::{Actor, EventKind};
 use ticketbooth_shared::ids::{ConversationId, IdempotencyKey, VisitorId};
@@ -250,8 +251,18 @@ pub fn visitor_view(row: &MessageRow) -> Result<ChatMessage, StoreError> {
         author_name: row.author_name.clone(),
         text: row.body.clone(),
         created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
-        // The chat issue's ticket cards: filled once messages can carry a ticket.
-        ticket: None,
+        ticket: ticket_card(row),
+    })
+}
+
+/// The card of a ticket opened from the conversation, as it is now (gone with the ticket).
+fn ticket_card(row: &MessageRow) -> Option<TicketCard> {
+    let status = Status::parse(row.ticket_status.as_deref()?).ok()?;
+    Some(TicketCard {
+        id: row.ticket_id.clone()?,
+        code: row.ticket_code.clone()?,
+        status,
+        status_label: status.visitor_label().to_owned(),
     })
 }
 

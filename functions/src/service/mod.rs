@@ -16,6 +16,7 @@ pub mod site_settings;
 pub mod sites;
 pub mod ticket_actions;
 pub mod tickets;
+pub mod visitor_thread;
 
 use thiserror::Error;
 use ticketbooth_shared::TransitionError;
@@ -88,6 +89,8 @@ pub enum Refusal {
     AccountWithoutPassword,
     #[error("That site key is taken. Pick another one.")]
     SiteKeyTaken,
+    #[error("This ticket is closed. Open a new ticket to write to the team again.")]
+    TicketClosed,
 }
 
 impl Refusal {
@@ -97,7 +100,10 @@ impl Refusal {
             Refusal::NoSites | Refusal::CrossSite | Refusal::FormExpired | Refusal::OwnerOnly => {
                 403
             }
-            Refusal::LastOwner | Refusal::AccountWithoutPassword | Refusal::SiteKeyTaken => 409,
+            Refusal::LastOwner
+            | Refusal::AccountWithoutPassword
+            | Refusal::SiteKeyTaken
+            | Refusal::TicketClosed => 409,
             Refusal::InvitationInvalid => 410,
         }
     }
@@ -113,6 +119,7 @@ impl Refusal {
             Refusal::InvitationInvalid => "invitation_invalid",
             Refusal::AccountWithoutPassword => "account_without_password",
             Refusal::SiteKeyTaken => "site_key_taken",
+            Refusal::TicketClosed => "ticket_closed",
         }
     }
 }

@@ -354,7 +354,7 @@ fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) 
         CommentVisibility::Internal => "internal",
         CommentVisibility::Public => "public",
     };
-    vec![
+    let mut rows = vec![
         comments::insert(NewComment {
             site_id: op.site_id,
             ticket_id,
@@ -364,10 +364,16 @@ fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) 
             author_name: &op.name,
             body: comment.body.as_ref(),
             now_ms,
+            idempotency_key: None,
         }),
         tickets_sql::touch(op.site_id, ticket_id, now_ms),
         ticket_search::refresh(op.site_id, ticket_id),
-    ]
+    ];
+    if comment.visibility == CommentVisibility::Public {
+        // The team answered: the "Customer replied" mark goes.
+        rows.push(tickets_sql::clear_customer_replied(op.site_id, ticket_id));
+    }
+    rows
 }
 
 async fn current_labels<E: Executor>(
@@ -432,7 +438,7 @@ pub async fn create<E: Executor>(
 /// The code of a created ticket's row (the replay and the new case alike).
 pub fn created_code(created: &Created) -> &str {
     let row: &VisitorTicketRow = match created {
-        Created::New(row) | Created::Replayed(row) => row,
+        Created::New { ticket: row, .. } | Created::Replayed(row) => row,
     };
     &row.code
 }

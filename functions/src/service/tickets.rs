@@ -8,8 +8,11 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
+use super::conversations::TTL_MS as CONVERSATION_TTL_MS;
 use super::sites::Site;
 use crate::sha256;
+use crate::sql::conversations;
+use crate::sql::messages::{self, MessageRow};
 use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
 use crate::sql::{
     idempotency_keys, sites, ticket_conversations, ticket_events, ticket_search, tickets,
@@ -39,8 +42,12 @@ pub struct CreateTicket<'a> {
 
 #[derive(Debug)]
 pub enum Created {
-    /// This request made the ticket.
-    New(VisitorTicketRow),
+    /// This request made the ticket; `card` is the system message it added to the
+    /// conversation it came from (to broadcast to that conversation's live room).
+    New {
+        ticket: VisitorTicketRow,
+        card: Option<MessageRow>,
+    },
     /// An earlier request with the same key and body made it; this is that ticket.
     Replayed(VisitorTicketRow),
 }
@@ -56,7 +63,7 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     }
     let site_id = cmd.site.id;
     let key = cmd.idempotency_key.as_ref();
-    let hash = fingerprint(&cmd.ticket, cmd.source);
+    let hash = fingerprint(&cmd.ticket, cmd.source, cmd.conversation);
     let id = cmd.fresh_id.as_ref();
     let now_ms = cmd.now.millis();
     let requester = &cmd.ticket.requester;
@@ -92,6 +99,20 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         )?,
     ];
     if let Some(conversation) = cmd.conversation {
+        // The conversation gets a system message carrying the ticket: the widget's card.
+        batch.push(conversations::take_seq(
+            site_id,
+            conversation,
+            "system",
+            now_ms,
+            now_ms + CONVERSATION_TTL_MS,
+        ));
+        batch.push(messages::insert_ticket_card(
+            site_id,
+            conversation,
+            id,
+            now_ms,
+        ));
         batch.push(ticket_conversations::insert(
             site_id,
             id,
@@ -109,6 +130,9 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         )?);
     }
     batch.push(ticket_search::refresh(site_id, id));
+    if let Some(conversation) = cmd.conversation {
+        batch.push(messages::last(site_id, conversation));
+    }
     batch.push(tickets::find_for_visitor_view(site_id, id));
 
     match db.batch(batch).await {
@@ -117,7 +141,14 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             let row = row.ok_or_else(|| {
                 StoreError::RowShape("the created ticket was not read back".into())
             })?;
-            Ok(Created::New(decode(row)?))
+            let card = match cmd.conversation {
+                Some(_) => decode_first(results.pop().unwrap_or_default())?,
+                None => None,
+            };
+            Ok(Created::New {
+                ticket: decode(row)?,
+                card,
+            })
         }
         Err(StoreError::UniqueViolation(detail)) => {
             #[derive(serde::Deserialize)]
@@ -195,8 +226,21 @@ pub fn visitor_view(row: VisitorTicketRow) -> Result<VisitorTicket, StoreError> 
 }
 
 /// SHA-256 over a canonical rendering of the parsed request, so a retry that differs only in
-/// JSON formatting or surrounding whitespace still counts as the same request.
-fn fingerprint(ticket: &NewTicket, source: Source) -> String {
+/// JSON formatting or surrounding whitespace still counts as the same request. A ticket from a
+/// conversation is fingerprinted by the conversation's id, not by the transcript the server
+/// snapshotted from it: a retry after the chat moved on is still the same request.
+fn fingerprint(ticket: &NewTicket, source: Source, conversation: Option<&str>) -> String {
+    if let Some(conversation) = conversation {
+        let canonical = serde_json::json!([
+            source.as_str(),
+            ticket.subject.as_ref(),
+            ticket.description.as_ref(),
+            ticket.requester.name.as_ref().map(AsRef::<str>::as_ref),
+            ticket.requester.email.as_ref().map(AsRef::<str>::as_ref),
+            { "conversation": conversation },
+        ]);
+        return sha256::hex_digest(canonical.to_string().as_bytes());
+    }
     let canonical = serde_json::json!([
         source.as_str(),
         ticket.subject.as_ref(),

@@ -25,13 +25,15 @@ pub struct NewComment<'a> {
     pub author_name: &'a str,
     pub body: &'a str,
     pub now_ms: i64,
+    /// A visitor's reply: its send's Idempotency-Key (unique per ticket).
+    pub idempotency_key: Option<&'a str>,
 }
 
 pub fn insert(c: NewComment<'_>) -> Statement {
     Statement::new(
         "INSERT INTO ticket_comments (site_id, ticket_id, visibility, author_kind, author_id,
-                                      author_name, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                      author_name, body, created_at, idempotency_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         vec![
             Value::from(c.site_id),
             Value::from(c.ticket_id),
@@ -41,6 +43,71 @@ pub fn insert(c: NewComment<'_>) -> Statement {
             Value::from(c.author_name),
             Value::from(c.body),
             Value::from(c.now_ms),
+            Value::from(c.idempotency_key),
+        ],
+    )
+}
+
+/// A visitor's reply, under the ticket's requester name (or "Visitor"). Follows
+/// `ticket_events::insert_visitor_guarded` in its batch, which has checked the ticket is theirs.
+pub fn insert_visitor_reply(
+    site_id: i64,
+    ticket_id: &str,
+    visitor_id: &str,
+    body: &str,
+    now_ms: i64,
+    idempotency_key: &str,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO ticket_comments (site_id, ticket_id, visibility, author_kind, author_id,
+                                      author_name, body, created_at, idempotency_key)
+         SELECT ?1, ?2, 'public', 'visitor', ?3, coalesce(requester_name, 'Visitor'), ?4, ?5, ?6
+         FROM tickets WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(visitor_id),
+            Value::from(body),
+            Value::from(now_ms),
+            Value::from(idempotency_key),
+        ],
+    )
+}
+
+/// A comment as its ticket's visitor may see it: a customer-facing one (never an internal
+/// note: the `visibility = 'public'` filter is in every statement below).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublicCommentRow {
+    pub id: i64,
+    pub author_kind: String,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: i64,
+    pub idempotency_key: Option<String>,
+}
+
+/// The public comments of a ticket, oldest first.
+pub fn public_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "SELECT id, author_kind, author_name, body, created_at, idempotency_key
+         FROM ticket_comments
+         WHERE site_id = ?1 AND ticket_id = ?2 AND visibility = 'public'
+         ORDER BY created_at, id",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}
+
+/// The public comment a reply's Idempotency-Key wrote.
+pub fn public_by_key(site_id: i64, ticket_id: &str, key: &str) -> Statement {
+    Statement::new(
+        "SELECT id, author_kind, author_name, body, created_at, idempotency_key
+         FROM ticket_comments
+         WHERE site_id = ?1 AND ticket_id = ?2 AND idempotency_key = ?3
+           AND visibility = 'public'",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(key),
         ],
     )
 }

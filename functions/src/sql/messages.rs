@@ -12,6 +12,30 @@ pub struct MessageRow {
     pub author_name: Option<String>,
     pub body: String,
     pub created_at: i64,
+    /// On the system message of a ticket opened from the conversation: the ticket as it is
+    /// now (`LEFT JOIN tickets`; absent once the ticket is deleted).
+    #[serde(default)]
+    pub ticket_id: Option<String>,
+    #[serde(default)]
+    pub ticket_code: Option<String>,
+    #[serde(default)]
+    pub ticket_status: Option<String>,
+}
+
+/// The columns of `MessageRow`, over `conversation_messages m LEFT JOIN tickets t`.
+macro_rules! message_columns {
+    () => {
+        "m.seq, m.author_kind, m.author_id, m.author_name, m.body, m.created_at,
+         t.id AS ticket_id, t.code AS ticket_code, t.status AS ticket_status"
+    };
+}
+
+/// The join that fills a message's ticket card.
+macro_rules! with_tickets {
+    () => {
+        " FROM conversation_messages m
+          LEFT JOIN tickets t ON t.site_id = m.site_id AND t.id = m.ticket_id "
+    };
 }
 
 pub struct NewMessage<'a> {
@@ -50,20 +74,50 @@ pub fn insert(m: NewMessage<'_>) -> Statement {
 /// The conversation's newest message (read back at the end of the send batch).
 pub fn last(site_id: i64, conversation_id: &str) -> Statement {
     Statement::new(
-        "SELECT m.seq, m.author_kind, m.author_id, m.author_name, m.body, m.created_at
-         FROM conversation_messages m
-         JOIN conversations c ON c.site_id = m.site_id AND c.id = m.conversation_id
-         WHERE m.site_id = ?1 AND m.conversation_id = ?2 AND m.seq = c.last_seq",
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            with_tickets!(),
+            "JOIN conversations c ON c.site_id = m.site_id AND c.id = m.conversation_id
+             WHERE m.site_id = ?1 AND m.conversation_id = ?2 AND m.seq = c.last_seq"
+        ),
         vec![Value::from(site_id), Value::from(conversation_id)],
+    )
+}
+
+/// The system message "Ticket TKT-42 opened" carrying the ticket: in the batch that creates
+/// the ticket, after `conversations::take_seq` and `tickets::insert_numbered` (it reads both).
+pub fn insert_ticket_card(
+    site_id: i64,
+    conversation_id: &str,
+    ticket_id: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO conversation_messages (site_id, conversation_id, seq, author_kind,
+                                            author_id, author_name, body, created_at, ticket_id)
+         SELECT c.site_id, c.id, c.last_seq, 'system', NULL, NULL,
+                'Ticket ' || t.code || ' opened', ?4, t.id
+         FROM conversations c JOIN tickets t ON t.site_id = c.site_id AND t.id = ?3
+         WHERE c.site_id = ?1 AND c.id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(conversation_id),
+            Value::from(ticket_id),
+            Value::from(now_ms),
+        ],
     )
 }
 
 /// The message a send with this key wrote (a retry's answer).
 pub fn find_by_key(site_id: i64, conversation_id: &str, key: &str) -> Statement {
     Statement::new(
-        "SELECT seq, author_kind, author_id, author_name, body, created_at
-         FROM conversation_messages
-         WHERE site_id = ?1 AND conversation_id = ?2 AND idempotency_key = ?3",
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            with_tickets!(),
+            "WHERE m.site_id = ?1 AND m.conversation_id = ?2 AND m.idempotency_key = ?3"
+        ),
         vec![
             Value::from(site_id),
             Value::from(conversation_id),
@@ -75,11 +129,14 @@ pub fn find_by_key(site_id: i64, conversation_id: &str, key: &str) -> Statement 
 /// Messages after the cursor `after_seq`, oldest first, at most `limit`.
 pub fn after(site_id: i64, conversation_id: &str, after_seq: i64, limit: i64) -> Statement {
     Statement::new(
-        "SELECT seq, author_kind, author_id, author_name, body, created_at
-         FROM conversation_messages
-         WHERE site_id = ?1 AND conversation_id = ?2 AND seq > ?3
-         ORDER BY seq
-         LIMIT ?4",
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            with_tickets!(),
+            "WHERE m.site_id = ?1 AND m.conversation_id = ?2 AND m.seq > ?3
+             ORDER BY m.seq
+             LIMIT ?4"
+        ),
         vec![
             Value::from(site_id),
             Value::from(conversation_id),

@@ -63,6 +63,48 @@ pub fn insert_guarded(
     ))
 }
 
+/// Appends a visitor's `comment_added` only if the ticket is that visitor's and not closed;
+/// otherwise the row's `kind` becomes `reply_refused`, which the table's CHECK refuses, so the
+/// whole reply batch rolls back. The service tells why by re-reading (not theirs: 404; closed).
+pub fn insert_visitor_guarded(
+    site_id: i64,
+    ticket_id: &str,
+    visitor_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    let mut params = params(site_id, ticket_id, event, actor, now_ms)?;
+    params.push(Value::from(visitor_id));
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2
+                                          AND visitor_id = ?7 AND status <> 'closed')
+                        THEN ?3 ELSE 'reply_refused' END, ?4, ?5, ?6",
+        params,
+    ))
+}
+
+/// Appends `event` only while the ticket is in `status` (read in the same batch, before the
+/// update that moves it): the reopening a visitor's reply causes on a resolved ticket.
+pub fn insert_if_status(
+    site_id: i64,
+    ticket_id: &str,
+    status: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    let mut params = params(site_id, ticket_id, event, actor, now_ms)?;
+    params.push(Value::from(status));
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2 AND status = ?7)",
+        params,
+    ))
+}
+
 /// `?1`…`?6` of every event insert: site, ticket, kind, data, actor, time.
 fn params(
     site_id: i64,

@@ -131,6 +131,9 @@ pub struct ListRow {
     pub is_spam: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set while the requester's last reply has no answer from the team.
+    #[serde(default)]
+    pub customer_replied_at: Option<i64>,
     /// The sort key (two integers, descending, then the id): what a cursor holds.
     pub sort_a: i64,
     pub sort_b: i64,
@@ -222,7 +225,7 @@ macro_rules! list_columns {
     () => {
         "t.id, t.code, t.subject, t.status, t.priority, t.requester_name, t.requester_email,
          t.source, t.assignee_id, o.name AS assignee_name, t.snoozed_until, t.is_spam,
-         t.created_at, t.updated_at,
+         t.created_at, t.updated_at, t.customer_replied_at,
          (SELECT group_concat(label, ' ') FROM (SELECT l.label FROM ticket_labels l
            WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
          CASE ?14 WHEN 'updated' THEN t.updated_at WHEN 'created' THEN t.created_at
@@ -334,12 +337,16 @@ pub struct DetailRow {
     pub sync_platform: Option<String>,
     pub sync_remote_id: Option<String>,
     pub synced_at: Option<i64>,
+    /// Set by a visitor's reply, cleared by the team's next customer-facing comment.
+    #[serde(default)]
+    pub customer_replied_at: Option<i64>,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
     Statement::new(
         "SELECT id, code, subject, description, summary, status, priority, source, requester_name,
                 requester_email, assignee_id, transcript, created_at, updated_at, resolved_at,
+                customer_replied_at,
                 closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at
          FROM tickets WHERE site_id = ?1 AND code = ?2",
         vec![Value::from(site_id), Value::from(code)],
@@ -349,6 +356,28 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
 // The updates of the ticket actions. Each runs after `ticket_events::insert_guarded` in the
 // same batch, which has already refused a stale edit, so they match on the id alone; each
 // stamps `updated_at`, the version the next edit is checked against.
+
+/// A visitor replied: the "Customer replied" mark, and a resolved ticket reopens (its event
+/// was written just before, by `ticket_events::insert_if_status`). The version moves forward
+/// by at least 1 ms, as for every change.
+pub fn after_visitor_reply(site_id: i64, id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets
+         SET status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
+             resolved_at = CASE WHEN status = 'resolved' THEN NULL ELSE resolved_at END,
+             updated_at = max(updated_at + 1, ?3), customer_replied_at = ?3
+         WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// The team answered the customer (a customer-facing comment): the "Customer replied" mark goes.
+pub fn clear_customer_replied(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET customer_replied_at = NULL WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
 
 /// Moves to `status`. Entering `resolved` or `closed` stamps its time; moving back to open or
 /// pending clears `resolved_at` (it records the current resolution, not the first).

@@ -485,3 +485,87 @@ fn the_live_room_is_joined_only_by_the_conversations_visitor_and_hears_each_new_
             .is_none()
     );
 }
+
+#[test]
+fn a_ticket_from_a_conversation_shows_in_it_as_a_card_and_a_retry_after_more_chat_is_a_replay() {
+    use ticketbooth_functions::http::Live;
+    let app = TestApp::spawn();
+    let (id, token) = start(&app, "acme", None);
+    let sent = send(&app, "acme", &id, &token, KEY_1, "Printer on fire");
+    assert_eq!(sent.status, 201);
+    crate::operator_api::conforms(
+        "/api/v1/sites/{site}/conversations/{id}/messages",
+        "POST",
+        &sent,
+    );
+
+    let created = ticket_from(&app, &id, Some(&token), KEY_3, "Fire");
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let code = json(&created)["ticket"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The live room hears the card at once.
+    match &created.live {
+        Some(Live::Broadcast { payload, .. }) => {
+            let message: Json = serde_json::from_str(payload).unwrap();
+            assert_eq!(message["author"], "system");
+            assert_eq!(message["ticket"]["code"], code.as_str());
+        }
+        other => panic!("expected the card's broadcast, got {other:?}"),
+    }
+    let r = read(&app, "acme", &id, &token, "0");
+    crate::operator_api::conforms(
+        "/api/v1/sites/{site}/conversations/{id}/messages",
+        "GET",
+        &r,
+    );
+    let list = json(&r);
+    let card = &list["messages"][1];
+    assert_eq!(card["seq"], 2);
+    assert_eq!(card["author"], "system");
+    assert_eq!(card["ticket"]["code"], code.as_str());
+    assert_eq!(card["ticket"]["status"], "open");
+    assert_eq!(card["ticket"]["status_label"], "Received");
+    assert!(list["messages"][0].get("ticket").is_none());
+    // The card is not part of what was said: the snapshot holds the visitor's line only.
+    let transcript = app.rows("SELECT transcript FROM tickets", vec![])[0]["transcript"].clone();
+    assert_eq!(
+        transcript,
+        r#"[{"author":"visitor","text":"Printer on fire"}]"#
+    );
+
+    // The chat goes on; then the widget retries the create whose answer it lost: the same
+    // ticket (the fingerprint names the conversation, not the transcript that grew since).
+    assert_eq!(
+        send(&app, "acme", &id, &token, KEY_2, "Still burning").status,
+        201
+    );
+    let again = ticket_from(&app, &id, Some(&token), KEY_3, "Fire");
+    assert_eq!(
+        again.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
+    assert_eq!(json(&again)["ticket"]["code"], code.as_str());
+    assert!(again.live.is_none());
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversation_messages WHERE author_kind = 'system'"),
+        1
+    );
+
+    // The card follows the ticket: a status change shows on the next read.
+    app.db()
+        .execute_script("UPDATE tickets SET status = 'pending'")
+        .unwrap();
+    let list = json(&read(&app, "acme", &id, &token, "1"));
+    assert_eq!(list["messages"][0]["ticket"]["status"], "pending");
+    assert_eq!(list["messages"][0]["ticket"]["status_label"], "We're on it");
+}

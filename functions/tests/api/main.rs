@@ -23,6 +23,7 @@ mod ticket_page;
 mod tokens;
 mod turnstile;
 mod visitor_reads;
+mod visitor_thread;
 
 use std::cell::Cell;
 use std::path::Path;
