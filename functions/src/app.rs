@@ -16,6 +16,7 @@ use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors};
 use crate::identity_token;
+use crate::mcp;
 use crate::operator_api;
 use crate::outbound::Outbound;
 use crate::rate_limit::{self, RateLimiter, Scope};
@@ -25,6 +26,7 @@ use crate::service::{ServiceError, conversations};
 use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
 use crate::thread_api;
+use crate::tools_api;
 use crate::turnstile;
 use crate::visitor_token::{TokenError, TokenKey};
 
@@ -110,6 +112,8 @@ async fn dispatch<E: Executor>(
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
         Route::App(page) => return dashboard::handle(app, req, page, fresh).await,
         Route::Operator(page) => return operator_api::handle(app, req, page, fresh).await,
+        Route::Tools => return Ok(tools_api::definitions()),
+        Route::Mcp => return mcp::handle(app, req, fresh).await,
         Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything
@@ -146,6 +150,7 @@ async fn dispatch<E: Executor>(
         (SitePage::TicketComments(id), _) => {
             thread_api::read(app, req, &site, &id, fresh.now).await
         }
+        (SitePage::Tool(tool), _) => tools_api::call(app, req, &site, tool, fresh).await,
         (SitePage::Conversations, _) => chat_api::start(app, req, &site, fresh).await,
         (SitePage::Messages(id), "POST") => chat_api::send(app, req, &site, &id, fresh.now).await,
         (SitePage::Messages(id), _) => chat_api::read(app, req, &site, &id, fresh.now).await,
@@ -237,6 +242,8 @@ async fn create_ticket<E: Executor>(
             },
             visitor: Some(visitor),
             assignee: None,
+            priority: ticketbooth_shared::Priority::Normal,
+            summary: None,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
         },

@@ -24,6 +24,7 @@ pub mod dashboard;
 pub mod data_export;
 pub mod http;
 pub mod identity_token;
+pub mod mcp;
 pub mod operator_api;
 pub mod outbound;
 pub mod password;
@@ -35,6 +36,7 @@ pub mod site_cache;
 pub mod sql;
 pub mod store;
 pub mod thread_api;
+pub mod tools_api;
 pub mod turnstile;
 pub mod visitor_token;
 

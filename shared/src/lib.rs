@@ -23,6 +23,7 @@ pub mod ticket_code;
 pub mod ticket_query;
 pub mod ticket_text;
 pub mod timestamp;
+pub mod tools;
 
 pub use field_error::FieldError;
 pub use priority::Priority;

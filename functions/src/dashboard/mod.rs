@@ -4,6 +4,7 @@
 //! `csrf::check` (or, for the sign-in form itself, by `csrf::same_origin`).
 
 mod account_page;
+mod bots_page;
 mod bulk_page;
 pub mod csrf;
 mod data_page;

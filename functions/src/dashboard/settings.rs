@@ -74,6 +74,10 @@ pub async fn handle<E: Executor>(
         SettingsPage::Identity => data_page::identity(app, req, op, fresh).await,
         SettingsPage::Cap => data_page::cap(app, req, op).await,
         SettingsPage::Turnstile => super::turnstile_page::save(app, req, op).await,
+        SettingsPage::Bots if post => super::bots_page::create(app, req, op, fresh).await,
+        SettingsPage::Bots => super::bots_page::show(app, req, op).await,
+        SettingsPage::BotCapabilities => super::bots_page::capabilities(app, req, op).await,
+        SettingsPage::BotKey(id) => super::bots_page::revoke(app, req, op, &id).await,
         SettingsPage::Site if post => save_site(app, req, op).await,
         SettingsPage::Site => {
             let site = sites::current(&app.db, op).await?;

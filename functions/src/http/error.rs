@@ -48,6 +48,12 @@ pub enum ApiError {
     ApiTokenRequired,
     #[error("Your role does not allow this.")]
     Forbidden,
+    #[error("A valid bot key for this site is required (Authorization: Bearer <bot key>).")]
+    BotKeyRequired,
+    #[error(
+        "The ticketing tools are switched off for this site (its `ticketing` capability); an owner can turn them on in the site settings."
+    )]
+    CapabilityDisabled,
     #[error(
         "This ticket was changed by someone else since you loaded it. Nothing was saved; reload it and try again."
     )]
@@ -100,9 +106,11 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::UnsupportedMediaType => 415,
             ApiError::PayloadTooLarge => 413,
-            ApiError::Unauthorized | ApiError::ApiTokenRequired | ApiError::IdentityInvalid(_) => {
-                401
-            }
+            ApiError::Unauthorized
+            | ApiError::ApiTokenRequired
+            | ApiError::BotKeyRequired
+            | ApiError::IdentityInvalid(_) => 401,
+            ApiError::CapabilityDisabled => 403,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
             ApiError::RateLimited | ApiError::DailyCapReached { .. } => 429,
             ApiError::Refused(refusal) => refusal.status(),
@@ -126,7 +134,10 @@ impl ApiError {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::BadQuery(_) => "bad_query",
             ApiError::InvalidCursor => "invalid_cursor",
-            ApiError::Unauthorized | ApiError::ApiTokenRequired => "unauthorized",
+            ApiError::Unauthorized | ApiError::ApiTokenRequired | ApiError::BotKeyRequired => {
+                "unauthorized"
+            }
+            ApiError::CapabilityDisabled => "capability_disabled",
             ApiError::Forbidden => "forbidden",
             ApiError::StaleEdit => "stale_edit",
             ApiError::TransitionRefused(_) => "transition_refused",
@@ -164,7 +175,7 @@ impl ApiError {
         let mut response = Response::json(self.status(), &body);
         match self {
             ApiError::MethodNotAllowed { allow } => response = response.with_header("allow", allow),
-            ApiError::Unauthorized | ApiError::ApiTokenRequired => {
+            ApiError::Unauthorized | ApiError::ApiTokenRequired | ApiError::BotKeyRequired => {
                 response = response.with_header("www-authenticate", "Bearer")
             }
             ApiError::RateLimited => {

@@ -3,6 +3,7 @@
 use ticketbooth_shared::ids::{ConversationId, TicketId};
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::tools::Tool;
 
 use super::error::ApiError;
 
@@ -15,6 +16,10 @@ pub enum Route {
     App(AppPage),
     /// The operators' JSON API under `/api/v1/` (bearer API tokens only).
     Operator(OperatorApi),
+    /// `GET /api/v1/tools`: the bot tools' definitions (OpenAI and Anthropic formats).
+    Tools,
+    /// `POST /mcp`: the MCP server (Streamable HTTP), bot keys only.
+    Mcp,
 }
 
 /// One change an operator can make to a ticket: the last segment of
@@ -102,6 +107,8 @@ pub enum SitePage {
     Ticket(TicketId),
     /// `GET` the visitor's ticket's public thread, `POST` a reply.
     TicketComments(TicketId),
+    /// `POST …/tools/{name}`: a bot elsewhere calls a tool (bot key).
+    Tool(Tool),
     /// `POST …/conversations` starts one.
     Conversations,
     /// `POST …/conversations/{id}/messages` sends (with an `Idempotency-Key`), `GET
@@ -178,6 +185,12 @@ pub enum SettingsPage {
     Cap,
     /// `POST /app/settings/turnstile`: Turnstile's keys on, or off.
     Turnstile,
+    /// `GET` shows what bots may do and the bot keys; `POST` creates a key.
+    Bots,
+    /// `POST /app/settings/bots/capabilities`: the vertical and the ticketing override.
+    BotCapabilities,
+    /// `POST /app/settings/bots/{id}` revokes a bot key.
+    BotKey(String),
 }
 
 /// Ids we mint: `len` lowercase hex digits. Anything else is not ours (404).
@@ -199,6 +212,8 @@ impl Route {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match segments.as_slice() {
             ["healthz"] => Ok(Route::Health),
+            ["mcp"] => Ok(Route::Mcp),
+            ["api", "v1", "tools"] => Ok(Route::Tools),
             ["app"] | ["app", ""] => Ok(Route::App(AppPage::Home)),
             ["app", "login"] => Ok(Route::App(AppPage::Login)),
             ["app", "logout"] => Ok(Route::App(AppPage::Logout)),
@@ -219,6 +234,9 @@ impl Route {
                     ["identity"] => SettingsPage::Identity,
                     ["cap"] => SettingsPage::Cap,
                     ["turnstile"] => SettingsPage::Turnstile,
+                    ["bots"] => SettingsPage::Bots,
+                    ["bots", "capabilities"] => SettingsPage::BotCapabilities,
+                    ["bots", id] => SettingsPage::BotKey(hex_id(id, 32)?),
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
                 };
@@ -262,6 +280,7 @@ impl Route {
                     ["tickets", id, "comments"] => SitePage::TicketComments(
                         TicketId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
+                    ["tools", name] => SitePage::Tool(Tool::parse(name).ok_or(ApiError::NotFound)?),
                     ["conversations"] => SitePage::Conversations,
                     ["conversations", id, "messages"] => SitePage::Messages(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
@@ -299,6 +318,7 @@ impl Route {
                     SettingsPage::Members
                     | SettingsPage::Tokens
                     | SettingsPage::Account
+                    | SettingsPage::Bots
                     | SettingsPage::Site
                     | SettingsPage::Data,
                 ),
@@ -318,7 +338,9 @@ impl Route {
                     | SettingsPage::Token(_)
                     | SettingsPage::Identity
                     | SettingsPage::Cap
-                    | SettingsPage::Turnstile,
+                    | SettingsPage::Turnstile
+                    | SettingsPage::BotCapabilities
+                    | SettingsPage::BotKey(_),
                 ),
             ) => "POST",
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
@@ -330,6 +352,10 @@ impl Route {
             Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Live(_)) => "GET",
+            Route::Tools => "GET",
+            // GET would open a server-to-client stream; this server has nothing to push.
+            Route::Mcp => "POST",
+            Route::Site(_, SitePage::Tool(_)) => "POST",
             Route::Site(
                 _,
                 SitePage::Tickets | SitePage::Messages(_) | SitePage::TicketComments(_),

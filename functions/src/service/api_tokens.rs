@@ -36,23 +36,7 @@ pub async fn create<E: Executor>(
     secret: [u8; 32],
 ) -> Result<Created, ServiceError> {
     op.require(Action::ManageApiKeys)?;
-    let label = label.trim();
-    let problem = if label.is_empty() {
-        Some(FieldError::Required)
-    } else if label.chars().count() > MAX_LABEL_CHARS {
-        Some(FieldError::TooLong {
-            max: MAX_LABEL_CHARS,
-        })
-    } else if label.chars().any(char::is_control) {
-        Some(FieldError::ForbiddenCharacters)
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        return Err(ServiceError::Validation(ValidationErrors(
-            [("label", problem)].into_iter().collect(),
-        )));
-    }
+    let label = label_of(label)?;
     let token = format!("tbo_{}", hex::encode(&secret));
     let hash = token_hash(&token)
         .ok_or_else(|| StoreError::RowShape("a minted token has an unexpected shape".into()))?;
@@ -71,6 +55,28 @@ pub async fn create<E: Executor>(
         token,
         label: label.to_owned(),
     })
+}
+
+/// A credential's label (API tokens, bot keys): 1–60 characters, no control characters.
+pub fn label_of(label: &str) -> Result<&str, ServiceError> {
+    let label = label.trim();
+    let problem = if label.is_empty() {
+        Some(FieldError::Required)
+    } else if label.chars().count() > MAX_LABEL_CHARS {
+        Some(FieldError::TooLong {
+            max: MAX_LABEL_CHARS,
+        })
+    } else if label.chars().any(char::is_control) {
+        Some(FieldError::ForbiddenCharacters)
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ServiceError::Validation(ValidationErrors(
+            [("label", problem)].into_iter().collect(),
+        ))),
+        None => Ok(label),
+    }
 }
 
 pub async fn revoke<E: Executor>(db: &E, op: &Operator, id: &str) -> Result<(), ServiceError> {

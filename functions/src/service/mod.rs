@@ -3,6 +3,7 @@
 //! SQLite deterministically.
 
 pub mod api_tokens;
+pub mod bot_keys;
 pub mod conversations;
 pub mod data_rights;
 pub mod invitations;
@@ -16,6 +17,7 @@ pub mod site_settings;
 pub mod sites;
 pub mod ticket_actions;
 pub mod tickets;
+pub mod tools;
 pub mod visitor_thread;
 
 use thiserror::Error;

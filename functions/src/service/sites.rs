@@ -20,6 +20,7 @@ use crate::sql::sessions;
 use crate::sql::sites::{self, SettingsValues, SiteRow};
 use crate::store::{Executor, StoreError, decode_first};
 use crate::turnstile::TurnstileKeys;
+use ticketbooth_shared::tools::{Capabilities, Vertical};
 
 /// A site as the service works with it: its row, parsed.
 #[derive(Debug, Clone)]
@@ -41,6 +42,8 @@ pub struct Site {
     pub daily_ticket_cap: i64,
     /// Turnstile's keys when the site asks widget tickets for a human check.
     pub turnstile: Option<TurnstileKeys>,
+    /// Which bot capabilities the site has (`tools::Capabilities::ticketing`).
+    pub capabilities: Capabilities,
 }
 
 impl Site {
@@ -64,6 +67,11 @@ impl Site {
             identity_secret: row.identity_secret.and_then(IdentitySecret::from_stored),
             daily_ticket_cap: row.daily_ticket_cap,
             turnstile: TurnstileKeys::from_stored(row.turnstile_site_key, row.turnstile_secret),
+            capabilities: Capabilities {
+                vertical: Vertical::parse(&row.vertical).map_err(|_| shape("vertical"))?,
+                overrides: serde_json::from_str(&row.capabilities)
+                    .map_err(|_| shape("capabilities is not an object of booleans"))?,
+            },
         })
     }
 
@@ -178,6 +186,24 @@ pub async fn set_daily_ticket_cap<E: Executor>(
     }
     db.batch(vec![sites::set_daily_ticket_cap(op.site_id, cap)])
         .await?;
+    Ok(())
+}
+
+/// Sets what bots may do on the site: its vertical and the capability overrides.
+pub async fn set_capabilities<E: Executor>(
+    db: &E,
+    op: &Operator,
+    vertical: Vertical,
+    overrides: &std::collections::BTreeMap<String, bool>,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let json = serde_json::to_string(overrides).map_err(|e| StoreError::RowShape(e.to_string()))?;
+    db.batch(vec![sites::set_capabilities(
+        op.site_id,
+        vertical.as_str(),
+        &json,
+    )])
+    .await?;
     Ok(())
 }
 

@@ -428,6 +428,8 @@ pub async fn create<E: Executor>(
             actor: Actor::Operator {
                 operator_id: op.id.clone(),
             },
+            priority: ticketbooth_shared::Priority::Normal,
+            summary: None,
             fresh_id: new.fresh_id,
             now: new.now,
         },

@@ -1,11 +1,12 @@
 //! Tickets: the one create function every creation path converges on, and the visitor's reads.
 
-use ticketbooth_shared::Status;
 use ticketbooth_shared::api::VisitorTicket;
 use ticketbooth_shared::event::{Actor, EventKind, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
+use ticketbooth_shared::ticket_text::Summary;
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
 use super::conversations::TTL_MS as CONVERSATION_TTL_MS;
@@ -35,6 +36,10 @@ pub struct CreateTicket<'a> {
     /// `conversation_linked` event (the caller has checked it is the requester's and has put
     /// its transcript into `ticket`).
     pub conversation: Option<&'a str>,
+    /// Normal unless the creator chose (a bot's `open_ticket`).
+    pub priority: Priority,
+    /// A bot's summary of the conversation.
+    pub summary: Option<&'a Summary>,
     /// The id the ticket gets if this request creates it.
     pub fresh_id: TicketId,
     pub now: Timestamp,
@@ -63,7 +68,16 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     }
     let site_id = cmd.site.id;
     let key = cmd.idempotency_key.as_ref();
-    let hash = fingerprint(&cmd.ticket, cmd.source, cmd.conversation);
+    let mut hash = fingerprint(&cmd.ticket, cmd.source, cmd.conversation);
+    // What only a bot sets is part of its request (and leaves other fingerprints as they were).
+    if cmd.priority != Priority::Normal || cmd.summary.is_some() {
+        let extra = serde_json::json!([
+            hash,
+            cmd.priority.as_str(),
+            cmd.summary.map(AsRef::<str>::as_ref)
+        ]);
+        hash = sha256::hex_digest(extra.to_string().as_bytes());
+    }
     let id = cmd.fresh_id.as_ref();
     let now_ms = cmd.now.millis();
     let requester = &cmd.ticket.requester;
@@ -87,6 +101,8 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
                 assignee_id: cmd.assignee,
                 transcript_json: transcript_json(&cmd.ticket),
                 now_ms,
+                priority: cmd.priority.as_str(),
+                summary: cmd.summary.map(AsRef::as_ref),
             },
             cap_since,
         ),

@@ -2,6 +2,7 @@
 //! `Statement` with `?N` parameters; nothing here interpolates input into SQL text. Every
 //! statement on tenant data filters by `site_id`.
 
+pub mod bot_keys;
 pub mod comments;
 pub mod conversations;
 pub mod idempotency_keys;

@@ -23,13 +23,17 @@ pub struct SiteRow {
     /// Turnstile's site key and secret key; both `None` unless the site turned it on.
     pub turnstile_site_key: Option<String>,
     pub turnstile_secret: Option<String>,
+    /// `help_center` or `other`.
+    pub vertical: String,
+    /// A JSON object of capability overrides, e.g. `{"ticketing": true}`.
+    pub capabilities: String,
 }
 
 pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
                 allowed_origins, identity_secret, daily_ticket_cap, turnstile_site_key,
-                turnstile_secret
+                turnstile_secret, vertical, capabilities
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -121,6 +125,18 @@ pub fn set_turnstile(site_id: i64, site_key: Option<&str>, secret: Option<&str>)
             Value::from(site_id),
             Value::from(site_key),
             Value::from(secret),
+        ],
+    )
+}
+
+/// The site's vertical and capability overrides (a JSON object of booleans).
+pub fn set_capabilities(site_id: i64, vertical: &str, capabilities_json: &str) -> Statement {
+    Statement::new(
+        "UPDATE sites SET vertical = ?2, capabilities = ?3 WHERE id = ?1",
+        vec![
+            Value::from(site_id),
+            Value::from(vertical),
+            Value::from(capabilities_json),
         ],
     )
 }

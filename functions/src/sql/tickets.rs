@@ -38,6 +38,10 @@ pub struct NewTicketRow<'a> {
     pub assignee_id: Option<&'a str>,
     pub transcript_json: String,
     pub now_ms: i64,
+    /// `normal` unless the creator chose (a bot's `open_ticket`).
+    pub priority: &'a str,
+    /// The bot's summary of the conversation.
+    pub summary: Option<&'a str>,
 }
 
 /// Inserts the ticket with the number `sites::take_ticket_number` just took (the counter minus
@@ -50,9 +54,9 @@ pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Stat
     Statement::new(
         "INSERT INTO tickets (id, site_id, number, code, subject, description, source,
                               requester_name, requester_email, visitor_id, transcript,
-                              created_at, updated_at, assignee_id)
+                              created_at, updated_at, assignee_id, priority, summary)
          SELECT ?2, id, next_ticket_number - 1, code_prefix || '-' || (next_ticket_number - 1),
-                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11
+                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?13, ?14
          FROM sites WHERE id = ?1
            AND (?12 IS NULL OR (SELECT count(*) FROM tickets
                                 WHERE site_id = ?1 AND created_at >= ?12) < daily_ticket_cap)",
@@ -69,6 +73,8 @@ pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Stat
             Value::from(row.now_ms),
             Value::from(row.assignee_id),
             Value::from(cap_since_ms),
+            Value::from(row.priority),
+            Value::from(row.summary),
         ],
     )
 }
@@ -356,6 +362,23 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
 // The updates of the ticket actions. Each runs after `ticket_events::insert_guarded` in the
 // same batch, which has already refused a stale edit, so they match on the id alone; each
 // stamps `updated_at`, the version the next edit is checked against.
+
+/// What a bot's status lookup needs: the code, the status, and who may ask.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TicketStatusRow {
+    pub code: String,
+    pub status: String,
+    pub visitor_id: Option<String>,
+    pub requester_email: Option<String>,
+}
+
+pub fn status_by_code(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "SELECT code, status, visitor_id, requester_email FROM tickets
+         WHERE site_id = ?1 AND code = ?2",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}
 
 /// A visitor replied: the "Customer replied" mark, and a resolved ticket reopens (its event
 /// was written just before, by `ticket_events::insert_if_status`). The version moves forward

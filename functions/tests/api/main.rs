@@ -21,6 +21,7 @@ mod site_settings;
 mod ticket_actions;
 mod ticket_page;
 mod tokens;
+mod tools;
 mod turnstile;
 mod visitor_reads;
 mod visitor_thread;

@@ -1,0 +1,225 @@
+//! `/app/settings/bots`: what bots may do on this site — its vertical and the `ticketing`
+//! capability (the `open_ticket` / `get_ticket_status` tools) — and the bot keys that bots
+//! outside the widget (HTTP tools, MCP clients) sign in with: created (shown once), listed with
+//! their last use, revoked. Owners and admins.
+
+use serde::Deserialize;
+use ticketbooth_shared::FieldError;
+use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::role::Action;
+use ticketbooth_shared::tools::{TICKETING, Vertical};
+
+use super::csrf;
+use super::form;
+use super::html::Html;
+use super::redirect;
+use super::settings_views::{Notice, notice, settings_nav};
+use super::views::{layout, time};
+use crate::app::{App, Fresh};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::bot_keys::{self, Created};
+use crate::service::operators::Operator;
+use crate::service::sites::{self, Site};
+use crate::sql::bot_keys::BotKeyRow;
+use crate::store::Executor;
+
+pub async fn show<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    let keys = bot_keys::list(&app.db, op).await?;
+    let site = sites::current(&app.db, op).await?;
+    let done = match req.query.as_str() {
+        "done=revoked" => Some(Ok("Bot key revoked: it no longer works.")),
+        "done=saved" => Some(Ok("Saved.")),
+        _ => None,
+    };
+    Ok(Response::html(200, page(op, &site, &keys, None, done)))
+}
+
+/// `POST /app/settings/bots`: a new key, shown on this one page only.
+pub async fn create<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        label: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    let created = bot_keys::create(
+        &app.db,
+        op,
+        &form.label,
+        fresh.now,
+        fresh.random(b"bot-key"),
+    )
+    .await?;
+    let keys = bot_keys::list(&app.db, op).await?;
+    let site = sites::current(&app.db, op).await?;
+    Ok(Response::html(
+        201,
+        page(op, &site, &keys, Some(&created), None),
+    ))
+}
+
+/// `POST /app/settings/bots/{id}`: revokes a key.
+pub async fn revoke<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    id: &str,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    bot_keys::revoke(&app.db, op, id).await?;
+    Ok(redirect("/app/settings/bots?done=revoked"))
+}
+
+/// `POST /app/settings/bots/capabilities`: the vertical and the ticketing override.
+pub async fn capabilities<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        vertical: String,
+        #[serde(default)]
+        ticketing: String,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::ManageSettings)?;
+    let mut errors = ValidationErrors::default();
+    let vertical = Vertical::parse(form.vertical.trim())
+        .map_err(|e| errors.0.insert("vertical", e))
+        .ok();
+    let ticketing = match form.ticketing.trim() {
+        "default" => Some(None),
+        "on" => Some(Some(true)),
+        "off" => Some(Some(false)),
+        _ => {
+            errors.0.insert("ticketing", FieldError::InvalidFormat);
+            None
+        }
+    };
+    let (Some(vertical), Some(ticketing)) = (vertical, ticketing) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let mut overrides = sites::current(&app.db, op).await?.capabilities.overrides;
+    match ticketing {
+        Some(on) => overrides.insert(TICKETING.to_owned(), on),
+        None => overrides.remove(TICKETING),
+    };
+    sites::set_capabilities(&app.db, op, vertical, &overrides).await?;
+    app.sites.invalidate(&op.site_key);
+    Ok(redirect("/app/settings/bots?done=saved"))
+}
+
+fn page(
+    op: &Operator,
+    site: &Site,
+    keys: &[BotKeyRow],
+    created: Option<&Created>,
+    message: Notice<'_>,
+) -> String {
+    layout("Bots", Some(op), |h| {
+        h.raw("<h1>Settings</h1>");
+        settings_nav(h, op, "/app/settings/bots");
+        notice(h, message);
+        if let Some(created) = created {
+            h.raw("<section class=\"card callout\" aria-labelledby=\"new-key\"><h2 id=\"new-key\">Bot key “")
+                .text(&created.label)
+                .raw("” created</h2><p>Copy it now: it is shown only once, and only its hash is stored. Bots send it as <code>Authorization: Bearer &lt;key&gt;</code> to <code>/mcp</code> and <code>/api/v1/sites/")
+                .text(op.site_key.as_ref())
+                .raw("/tools/…</code>.</p><label for=\"key-value\">Bot key</label><input id=\"key-value\" class=\"secret\" readonly value=\"")
+                .text(&created.key)
+                .raw("\"></section>");
+        }
+        capabilities_form(h, op, site);
+        h.raw("<h2>Bot keys of ").text(&op.site_name).raw("</h2>");
+        if keys.is_empty() {
+            h.raw("<p class=\"empty\">No bot keys yet.</p>");
+        } else {
+            h.raw("<table class=\"list\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Created</th>")
+                .raw("<th scope=\"col\">Last used</th><th scope=\"col\">Actions</th></tr></thead><tbody>");
+            for key in keys {
+                h.raw("<tr><td>").text(&key.label).raw("</td><td>");
+                time(h, key.created_at);
+                h.raw("</td><td>");
+                match key.last_used_at {
+                    Some(at) => time(h, at),
+                    None => {
+                        h.raw("<span class=\"muted\">Never</span>");
+                    }
+                }
+                h.raw(
+                    "</td><td><form class=\"inline\" method=\"post\" action=\"/app/settings/bots/",
+                )
+                .text(&key.id)
+                .raw("\">");
+                csrf::field(h, op);
+                h.raw("<button class=\"danger\">Revoke <span class=\"visually-hidden\">")
+                    .text(&key.label)
+                    .raw("</span></button></form></td></tr>");
+            }
+            h.raw("</tbody></table>");
+        }
+        h.raw("<h2 id=\"create-key\">Create a bot key</h2><form class=\"card stack\" method=\"post\" action=\"/app/settings/bots\" aria-labelledby=\"create-key\">");
+        csrf::field(h, op);
+        h.raw("<label for=\"key-label\">Name</label><input id=\"key-label\" name=\"label\" required maxlength=\"60\" placeholder=\"e.g. Support assistant\">")
+            .raw("<button class=\"primary\">Create bot key</button></form>");
+    })
+}
+
+fn capabilities_form(h: &mut Html, op: &Operator, site: &Site) {
+    let caps = &site.capabilities;
+    h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/bots/capabilities\" aria-labelledby=\"caps-h\">")
+        .raw("<h2 id=\"caps-h\">What bots may do</h2><p>The ticketing tools (<code>open_ticket</code>, <code>get_ticket_status</code>) are ")
+        .raw(if caps.ticketing() { "<strong>on</strong>" } else { "<strong>off</strong>" })
+        .raw(" for this site. They are on by default for help centres and opt-in for other sites.</p>");
+    csrf::field(h, op);
+    h.raw("<label for=\"vertical\">Kind of site</label><select id=\"vertical\" name=\"vertical\">");
+    for (vertical, label) in [
+        (Vertical::HelpCenter, "Help centre"),
+        (Vertical::Other, "Other"),
+    ] {
+        h.raw("<option value=\"").raw(vertical.as_str()).raw("\"");
+        if caps.vertical == vertical {
+            h.raw(" selected");
+        }
+        h.raw(">").raw(label).raw("</option>");
+    }
+    let current = caps.overrides.get(TICKETING).copied();
+    h.raw("</select><label for=\"ticketing\">Ticketing tools</label><select id=\"ticketing\" name=\"ticketing\">");
+    for (value, label, selected) in [
+        (
+            "default",
+            "The default for this kind of site",
+            current.is_none(),
+        ),
+        ("on", "On", current == Some(true)),
+        ("off", "Off", current == Some(false)),
+    ] {
+        h.raw("<option value=\"").raw(value).raw("\"");
+        if selected {
+            h.raw(" selected");
+        }
+        h.raw(">").raw(label).raw("</option>");
+    }
+    h.raw("</select><button>Save</button></form>");
+}

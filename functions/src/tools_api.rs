@@ -1,0 +1,103 @@
+//! The bot tools over HTTP, for bots that live elsewhere: `GET /api/v1/tools` (the definitions,
+//! as OpenAI functions in strict mode and as Anthropic tools, made from `shared::tools`), and
+//! `POST /api/v1/sites/{site}/tools/{name}` with the site's bot key. Thin over `service::tools`.
+
+use serde::Serialize;
+use ticketbooth_shared::tools::{AnthropicTool, OpenAiTool, Tool};
+
+use crate::app::{App, Fresh, json_body, spend_write_budget};
+use crate::http::error::ApiError;
+use crate::http::{Request, Response};
+use crate::service::sites::Site;
+use crate::service::tools::{self, Call, Caller, Outcome, ToolError};
+use crate::service::{ServiceError, bot_keys};
+use crate::store::Executor;
+
+#[derive(Serialize)]
+struct Definitions {
+    openai: Vec<OpenAiTool>,
+    anthropic: Vec<AnthropicTool>,
+}
+
+/// `GET /api/v1/tools`: public, the same for every site.
+pub fn definitions() -> Response {
+    Response::json(
+        200,
+        &Definitions {
+            openai: Tool::ALL.iter().map(|t| t.openai()).collect(),
+            anthropic: Tool::ALL.iter().map(|t| t.anthropic()).collect(),
+        },
+    )
+}
+
+/// The site of the request's bot key, which must be `site` when one is named.
+pub async fn bot_site<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    fresh: &Fresh,
+) -> Result<Site, ApiError> {
+    let key = req.bearer_token().ok_or(ApiError::BotKeyRequired)?;
+    match bot_keys::authenticate(&app.db, &app.sites, key, fresh.now).await {
+        Ok(site) => Ok(site),
+        Err(ServiceError::NotSignedIn) => Err(ApiError::BotKeyRequired),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /api/v1/sites/{site}/tools/{name}`: the arguments as the JSON body; an optional
+/// `Idempotency-Key` (or the model's tool call id in `Tool-Call-Id`) names the call, else its
+/// arguments do. 201 when a ticket was opened now, 200 otherwise.
+pub async fn call<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    tool: Tool,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    let keyed = bot_site(app, req, &fresh).await?;
+    if keyed.id != site.id {
+        return Err(ApiError::BotKeyRequired);
+    }
+    spend_write_budget(app, req, site).await?;
+    let body = json_body(req)?;
+    let arguments: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let call_id = req
+        .header("idempotency-key")
+        .or_else(|| req.header("tool-call-id"))
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 200);
+    let outcome = tools::call(
+        &app.db,
+        Call {
+            site,
+            caller: Caller::External,
+            tool,
+            arguments: &arguments,
+            call_id,
+            origin: &req.own_origin,
+            fresh_id: fresh.ticket_id,
+            now: fresh.now,
+        },
+    )
+    .await
+    .map_err(refusal)?;
+    let status = match outcome {
+        Outcome::TicketOpened {
+            replayed: false, ..
+        } => 201,
+        _ => 200,
+    };
+    Ok(Response::json(status, &outcome))
+}
+
+/// A refused call as the API's error.
+pub fn refusal(e: ToolError) -> ApiError {
+    match e {
+        ToolError::CapabilityOff => ApiError::CapabilityDisabled,
+        ToolError::Invalid(errors) => ApiError::Validation(errors),
+        ToolError::Malformed(detail) => ApiError::MalformedJson(detail),
+        ToolError::NotFound => ApiError::NotFound,
+        ToolError::Service(e) => e.into(),
+    }
+}
