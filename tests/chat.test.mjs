@@ -123,14 +123,14 @@ test('an operator answers from the inbox and the visitor reads the reply after t
   const page = await browser.newPage();
   await signIn(page, worker, agent);
   await page.goto(`${worker.baseUrl}/app/inbox`);
-  const item = page.locator(`a[href="/app/inbox/${conversation.id}"]`);
+  const item = page.locator(`a[href="/app/conversations/${conversation.id}"]`);
   await item.waitFor();
   assert.ok(await page.locator('li.unread').count() >= 1, 'the new conversation is unread');
   await page.screenshot({ path: join(OUTPUT, 'chat-inbox.png'), fullPage: true });
   await item.click();
   await page.getByLabel('Reply').fill('Elle part demain.');
   await page.getByRole('button', { name: 'Send' }).click();
-  await page.waitForURL(new RegExp(`/app/inbox/${conversation.id}$`));
+  await page.waitForURL(new RegExp(`/app/conversations/${conversation.id}$`));
   assert.equal(await page.locator('.message .text').last().textContent(), 'Elle part demain.');
   assert.equal(await page.locator('.message .text').first().textContent(), 'Où est ma commande ? <b>42</b>');
   await page.screenshot({ path: join(OUTPUT, 'chat-conversation.png'), fullPage: true });

@@ -114,7 +114,7 @@ test('an operator works the list and a ticket from the keyboard', async () => {
   await page.waitForLoadState('load');
   await page.keyboard.press('g');
   await page.keyboard.press('i');
-  await page.waitForURL(/\/app\/inbox/);
+  await page.waitForURL(/\/app\/conversations/);
   await page.waitForLoadState('load');
   await page.keyboard.press('g');
   await page.keyboard.press('t');

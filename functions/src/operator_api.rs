@@ -56,7 +56,7 @@ pub async fn handle<E: Executor>(
             Ok(Response::empty(204))
         }
         (OperatorApi::Ticket(code), _) => {
-            let detail = operator_tickets::detail(&app.db, &op, &code).await?;
+            let detail = operator_tickets::detail(&app.db, &op, &code, fresh.now).await?;
             Ok(Response::json(200, &TicketDocument::of(&detail)))
         }
         (OperatorApi::Action(code, verb), _) => {
@@ -68,7 +68,7 @@ pub async fn handle<E: Executor>(
             if outcome == Outcome::Deleted {
                 return Ok(Response::empty(204));
             }
-            let detail = operator_tickets::detail(&app.db, &op, &code).await?;
+            let detail = operator_tickets::detail(&app.db, &op, &code, fresh.now).await?;
             Ok(Response::json(
                 200,
                 &ActionResult {
@@ -139,6 +139,7 @@ async fn create<E: Executor>(
         OperatorTicket {
             ticket,
             source: Source::Api,
+            conversation: None,
             idempotency_key: key,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
@@ -151,7 +152,7 @@ async fn create<E: Executor>(
     };
     let code = TicketCode::parse(ticket_actions::created_code(&created))
         .map_err(|_| ApiError::Internal("a created ticket's code does not parse".into()))?;
-    let detail = operator_tickets::detail(&app.db, op, &code).await?;
+    let detail = operator_tickets::detail(&app.db, op, &code, fresh.now).await?;
     Ok(Response::json(status, &TicketDocument::of(&detail)))
 }
 

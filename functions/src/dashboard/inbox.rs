@@ -1,16 +1,23 @@
-//! The operators' inbox at `/app/inbox`: the current site's live conversations (newest
-//! activity first, unread marked), a conversation's messages, and the reply form.
+//! The operators' inbox at `/app/conversations` (also `/app/inbox`): the current site's live
+//! conversations (newest activity first, unread and waiting time marked), a conversation's
+//! messages with the reply form, "Create ticket" from it (subject and description prefilled
+//! from the chat, editable) and "Attach to ticket…", and the tickets it is linked to.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use ticketbooth_shared::api::CreateTicketRequest;
 use ticketbooth_shared::chat_message::MessageText;
-use ticketbooth_shared::ids::ConversationId;
-use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::event::{Actor, Source};
+use ticketbooth_shared::ids::{ConversationId, IdempotencyKey};
+use ticketbooth_shared::new_ticket::{NewTicket, ValidationErrors};
 use ticketbooth_shared::role::Action;
+use ticketbooth_shared::ticket_code::TicketCode;
+use ticketbooth_shared::ticket_text::{Description, Subject};
 
 use super::html::Html;
-use super::views::{layout, time};
+
+use super::views::{chat_message, layout, status_badge, time};
 use super::{csrf, form, redirect};
 use crate::app::{App, Fresh};
 use crate::chat_api;
@@ -19,8 +26,11 @@ use crate::http::{Request, Response};
 use crate::service::conversations::{self, Author, Reader};
 use crate::service::operators::Operator;
 use crate::service::sites::{self, Site};
+use crate::service::ticket_actions::{self, OperatorTicket};
+use crate::service::tickets::Created;
 use crate::sql::conversations::ConversationRow;
 use crate::sql::messages::MessageRow;
+use crate::sql::ticket_conversations::LinkedTicketRow;
 use crate::store::Executor;
 
 /// `GET /app/inbox`
@@ -31,7 +41,10 @@ pub async fn list<E: Executor>(
 ) -> Result<Response, ApiError> {
     op.require(Action::ViewTickets)?;
     let rows = conversations::inbox(&app.db, op.site_id, fresh.now).await?;
-    Ok(Response::html(200, render_list(op, &rows)))
+    Ok(Response::html(
+        200,
+        render_list(op, &rows, fresh.now.millis()),
+    ))
 }
 
 /// `GET /app/inbox/{id}`: the messages; opening it marks the visitor's messages read.
@@ -48,10 +61,18 @@ pub async fn show<E: Executor>(
     if conversations::unread(&row) {
         conversations::mark_read(&app.db, site.id, &row).await?;
     }
-    Ok(Response::html(
-        200,
-        render_conversation(op, &row, &messages),
-    ))
+    let tickets = conversations::tickets_of(&app.db, &site, &row).await?;
+    let page = ConversationPage {
+        row: &row,
+        messages: &messages,
+        tickets: &tickets,
+        // A fresh UUID v4 (the request's spare visitor id): submitting the form twice makes
+        // one ticket.
+        key: fresh.visitor_id.as_ref(),
+        draft: Draft::from_chat(&messages),
+        errors: &[],
+    };
+    Ok(Response::html(200, render_conversation(op, &page)))
 }
 
 /// `POST /app/inbox/{id}/reply`: an operator message, then 303 back to the conversation.
@@ -80,9 +101,118 @@ pub async fn reply<E: Executor>(
         name: &op.name,
     };
     let sent = conversations::send(&app.db, &site, &row, author, &text, None, fresh.now).await?;
-    let mut response = redirect(&format!("/app/inbox/{}", row.id));
+    let mut response = redirect(&format!("/app/conversations/{}", row.id));
     response.live = Some(chat_api::broadcast(&row.id, sent.row())?);
     Ok(response)
+}
+
+/// `POST /app/conversations/{id}/ticket`: a ticket from the conversation (source `operator`,
+/// assigned to its author), linked to it with a transcript snapshot and a card in the chat.
+pub async fn create_ticket<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    id: &ConversationId,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct TicketForm {
+        csrf: Option<String>,
+        #[serde(default)]
+        key: String,
+        #[serde(default)]
+        subject: String,
+        #[serde(default)]
+        description: String,
+    }
+    let input: TicketForm = form::parse(req)?;
+    csrf::check(req, op, input.csrf.as_deref())?;
+    op.require(Action::CreateTicket)?;
+    let key =
+        IdempotencyKey::parse(input.key.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?;
+    let site = site_of(app, op, fresh).await?;
+    let row = conversations::find(&app.db, &site, Reader::Operator, id, fresh.now).await?;
+    let messages = conversations::all_messages(&app.db, &site, &row).await?;
+    let request = CreateTicketRequest {
+        subject: input.subject.clone(),
+        description: input.description.clone(),
+        ..Default::default()
+    };
+    let mut ticket = match NewTicket::parse(&request, false) {
+        Ok(ticket) => ticket,
+        Err(errors) => {
+            let errors: Vec<(&'static str, String)> =
+                errors.0.iter().map(|(k, e)| (*k, e.to_string())).collect();
+            let tickets = conversations::tickets_of(&app.db, &site, &row).await?;
+            let page = ConversationPage {
+                row: &row,
+                messages: &messages,
+                tickets: &tickets,
+                key: key.as_ref(),
+                draft: Draft {
+                    subject: input.subject,
+                    description: input.description,
+                },
+                errors: &errors,
+            };
+            return Ok(Response::html(422, render_conversation(op, &page)));
+        }
+    };
+    ticket.transcript = conversations::transcript(&messages);
+    let created = ticket_actions::create(
+        &app.db,
+        op,
+        OperatorTicket {
+            ticket,
+            source: Source::Operator,
+            conversation: Some(row.id.clone()),
+            idempotency_key: key,
+            fresh_id: fresh.ticket_id.clone(),
+            now: fresh.now,
+        },
+    )
+    .await?;
+    let mut response = redirect(&format!(
+        "/app/tickets/{}",
+        ticket_actions::created_code(&created)
+    ));
+    // The visitor's open widget shows the ticket's card at once.
+    if let Created::New {
+        card: Some(card), ..
+    } = &created
+    {
+        response.live = Some(chat_api::broadcast(&row.id, card)?);
+    }
+    Ok(response)
+}
+
+/// `POST /app/conversations/{id}/attach`: links the conversation to the ticket `code`.
+pub async fn attach<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    id: &ConversationId,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct AttachForm {
+        csrf: Option<String>,
+        #[serde(default)]
+        code: String,
+    }
+    let input: AttachForm = form::parse(req)?;
+    csrf::check(req, op, input.csrf.as_deref())?;
+    op.require(Action::EditFields)?;
+    let code = TicketCode::parse(&input.code.trim().to_ascii_uppercase())
+        .map_err(|e| ApiError::Validation(ValidationErrors(BTreeMap::from([("code", e)]))))?;
+    let site = site_of(app, op, fresh).await?;
+    let row = conversations::find(&app.db, &site, Reader::Operator, id, fresh.now).await?;
+    let ticket = ticket_actions::load(&app.db, op, &code).await?;
+    let actor = Actor::Operator {
+        operator_id: op.id.clone(),
+    };
+    conversations::attach(&app.db, &site, &ticket.id, &row, &actor, fresh.now).await?;
+    Ok(redirect(&format!("/app/tickets/{}", ticket.code)))
 }
 
 async fn site_of<E: Executor>(
@@ -93,9 +223,20 @@ async fn site_of<E: Executor>(
     Ok(sites::load_cached(&app.db, &app.sites, &op.site_key, fresh.now).await?)
 }
 
-fn render_list(op: &Operator, rows: &[ConversationRow]) -> String {
-    layout("Inbox", Some(op), |h| {
-        h.raw("<h1>Inbox</h1>");
+/// How long a visitor has waited, in words.
+fn waiting(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0 => "under a minute".to_owned(),
+        1 => "1 minute".to_owned(),
+        2..=59 => format!("{minutes} minutes"),
+        _ => format!("{} h {} min", minutes / 60, minutes % 60),
+    }
+}
+
+fn render_list(op: &Operator, rows: &[ConversationRow], now: i64) -> String {
+    layout("Conversations", Some(op), |h| {
+        h.raw("<h1>Conversations</h1>");
         if rows.is_empty() {
             h.raw("<p class=\"empty\">No open conversations.</p>");
             return;
@@ -104,9 +245,9 @@ fn render_list(op: &Operator, rows: &[ConversationRow]) -> String {
         for row in rows {
             let unread = conversations::unread(row);
             h.raw(if unread {
-                "<li class=\"unread\"><a href=\"/app/inbox/"
+                "<li class=\"unread\"><a href=\"/app/conversations/"
             } else {
-                "<li><a href=\"/app/inbox/"
+                "<li><a href=\"/app/conversations/"
             })
             .text(&row.id)
             .raw("\">Visitor ")
@@ -120,7 +261,9 @@ fn render_list(op: &Operator, rows: &[ConversationRow]) -> String {
             });
             time(h, row.last_message_at);
             if unread {
-                h.raw(" <strong class=\"badge\">Unread</strong>");
+                h.raw(" <strong class=\"badge\">Unread</strong> <span class=\"waiting\">waiting ")
+                    .text(&waiting(now - row.last_message_at))
+                    .raw("</span>");
             }
             h.raw("</li>");
         }
@@ -128,47 +271,139 @@ fn render_list(op: &Operator, rows: &[ConversationRow]) -> String {
     })
 }
 
-fn render_conversation(op: &Operator, row: &ConversationRow, messages: &[MessageRow]) -> String {
+/// What the conversation page shows.
+struct ConversationPage<'a> {
+    row: &'a ConversationRow,
+    messages: &'a [MessageRow],
+    tickets: &'a [LinkedTicketRow],
+    /// The "Create ticket" form's Idempotency-Key.
+    key: &'a str,
+    draft: Draft,
+    errors: &'a [(&'static str, String)],
+}
+
+/// The "Create ticket" form's text, prefilled from the chat and editable.
+struct Draft {
+    subject: String,
+    description: String,
+}
+
+impl Draft {
+    /// The visitor's first line as the subject (cut to a subject's length, on a word), and
+    /// everything they wrote as the description.
+    fn from_chat(messages: &[MessageRow]) -> Self {
+        let said: Vec<&str> = messages
+            .iter()
+            .filter(|m| m.author_kind == "visitor")
+            .map(|m| m.body.as_str())
+            .collect();
+        let first = said.first().and_then(|m| m.lines().next()).unwrap_or("");
+        let mut subject = String::new();
+        for word in first.split_whitespace() {
+            if subject.chars().count() + word.chars().count() + 1 > Subject::MAX_CHARS {
+                break;
+            }
+            if !subject.is_empty() {
+                subject.push(' ');
+            }
+            subject.push_str(word);
+        }
+        let description: String = said
+            .join("\n\n")
+            .chars()
+            .take(Description::MAX_CHARS)
+            .collect();
+        Self {
+            subject,
+            description,
+        }
+    }
+}
+
+fn render_conversation(op: &Operator, page: &ConversationPage<'_>) -> String {
+    let row = page.row;
     layout("Conversation", Some(op), |h| {
-        h.raw("<p><a href=\"/app/inbox\">← Inbox</a></p><h1>Visitor ")
+        h.raw("<p><a href=\"/app/conversations\">← Conversations</a></p><h1>Visitor ")
             .text(&row.visitor_id[..8])
             .raw("</h1><p>Expires ");
         time(h, row.expires_at);
-        h.raw("</p><ol class=\"messages\">");
-        for m in messages {
-            message(h, m);
+        h.raw("</p>");
+        if !page.tickets.is_empty() {
+            h.raw("<section aria-labelledby=\"linked-h\"><h2 id=\"linked-h\">Tickets from this conversation</h2><ul class=\"linked-tickets\">");
+            for t in page.tickets {
+                h.raw("<li><a href=\"/app/tickets/")
+                    .text(&t.code)
+                    .raw("\">")
+                    .text(&t.code)
+                    .raw("</a> <bdi>")
+                    .text(&t.subject)
+                    .raw("</bdi> ");
+                status_badge(h, &t.status);
+                h.raw("</li>");
+            }
+            h.raw("</ul></section>");
+        }
+        h.raw("<ol class=\"messages\">");
+        for m in page.messages {
+            chat_message(h, m);
         }
         h.raw("</ol>");
         if op.role.allows(Action::CommentPublic) {
-            h.raw("<form method=\"post\" action=\"/app/inbox/")
+            h.raw("<form class=\"stack\" method=\"post\" action=\"/app/conversations/")
                 .text(&row.id)
                 .raw("/reply\">");
             csrf::field(h, op);
             h.raw("<label for=\"reply\">Reply</label>")
-                .raw("<textarea id=\"reply\" name=\"text\" required maxlength=\"4000\"></textarea>")
-                .raw("<button>Send</button></form>");
+                .raw("<textarea id=\"reply\" name=\"text\" required maxlength=\"4000\" dir=\"auto\"></textarea>")
+                .raw("<button class=\"primary\">Send</button></form>");
+        }
+        if op.role.allows(Action::CreateTicket) {
+            ticket_form(h, op, page);
+        }
+        if op.role.allows(Action::EditFields) {
+            h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/conversations/")
+                .text(&row.id)
+                .raw("/attach\" aria-labelledby=\"attach-h\"><h2 id=\"attach-h\">Attach to a ticket</h2>");
+            csrf::field(h, op);
+            h.raw("<label for=\"attach-code\">Ticket code</label><input id=\"attach-code\" name=\"code\" required placeholder=\"TKT-42\" autocomplete=\"off\">")
+                .raw("<button>Attach</button></form>");
         }
     })
 }
 
-fn message(h: &mut Html, m: &MessageRow) {
-    h.raw("<li class=\"message ")
-        .text(&m.author_kind)
-        .raw("\"><p class=\"meta\">");
-    match m.author_name.as_deref() {
-        Some(name) => {
-            h.user_text(name);
+fn ticket_form(h: &mut Html, op: &Operator, page: &ConversationPage<'_>) {
+    let error = |h: &mut Html, field: &str| {
+        for (name, message) in page.errors {
+            if *name == field {
+                h.raw("<span class=\"error\" id=\"")
+                    .text(field)
+                    .raw("-error\">")
+                    .text(message)
+                    .raw("</span>");
+            }
         }
-        None => {
-            h.text(match m.author_kind.as_str() {
-                "visitor" => "Visitor",
-                _ => "System",
-            });
-        }
+    };
+    let invalid = |field: &str| page.errors.iter().any(|(name, _)| *name == field);
+    h.raw("<details class=\"card\"")
+        .raw(if page.errors.is_empty() { "" } else { " open" })
+        .raw("><summary>Create a ticket from this conversation</summary><form class=\"stack\" method=\"post\" action=\"/app/conversations/")
+        .text(&page.row.id)
+        .raw("/ticket\">");
+    csrf::field(h, op);
+    h.raw("<input type=\"hidden\" name=\"key\" value=\"")
+        .text(page.key)
+        .raw("\"><label for=\"ticket-subject\">Subject</label><input id=\"ticket-subject\" name=\"subject\" required maxlength=\"200\" dir=\"auto\" value=\"")
+        .text(&page.draft.subject)
+        .raw("\"");
+    if invalid("subject") {
+        h.raw(" aria-invalid=\"true\" aria-describedby=\"subject-error\"");
     }
-    h.raw(" · ");
-    time(h, m.created_at);
-    h.raw("</p><p class=\"text\"><bdi>")
-        .text(&m.body)
-        .raw("</bdi></p></li>");
+    h.raw(">");
+    error(h, "subject");
+    h.raw("<label for=\"ticket-description\">Description</label><textarea id=\"ticket-description\" name=\"description\" rows=\"5\" dir=\"auto\">")
+        .text(&page.draft.description)
+        .raw("</textarea>");
+    error(h, "description");
+    h.raw("<p class=\"muted\">The ticket keeps this conversation's transcript and is linked to it; the visitor sees it in the chat.</p>")
+        .raw("<button class=\"primary\">Create ticket</button></form></details>");
 }

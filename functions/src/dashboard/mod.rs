@@ -70,7 +70,7 @@ pub async fn handle<E: Executor>(
         (AppPage::Views, _) => views_page::save(app, req, &op, &fresh).await,
         (AppPage::View(id), _) => views_page::edit(app, req, &op, &id).await,
         (AppPage::Ticket(code), _) => {
-            let detail = operator_tickets::detail(&app.db, &op, &code).await?;
+            let detail = operator_tickets::detail(&app.db, &op, &code, fresh.now).await?;
             Ok(Response::html(
                 200,
                 ticket_page::render(&op, &detail, fresh.now),
@@ -80,7 +80,7 @@ pub async fn handle<E: Executor>(
         (AppPage::NewTicket, "GET") => ticket_work::new_ticket_form(&op, fresh),
         (AppPage::NewTicket, _) => ticket_work::create(app, req, &op, fresh).await,
         (AppPage::TicketAction(code, Verb::Delete), "GET") => {
-            ticket_work::confirm_delete(app, &op, &code).await
+            ticket_work::confirm_delete(app, &op, &code, fresh.now).await
         }
         (AppPage::TicketAction(code, verb), _) => {
             ticket_work::act(app, req, &op, &code, verb, fresh).await
@@ -88,6 +88,10 @@ pub async fn handle<E: Executor>(
         (AppPage::Inbox, _) => inbox::list(app, &op, &fresh).await,
         (AppPage::Conversation(id), _) => inbox::show(app, &op, &id, &fresh).await,
         (AppPage::ConversationReply(id), _) => inbox::reply(app, req, &op, &id, &fresh).await,
+        (AppPage::ConversationTicket(id), _) => {
+            inbox::create_ticket(app, req, &op, &id, &fresh).await
+        }
+        (AppPage::ConversationAttach(id), _) => inbox::attach(app, req, &op, &id, &fresh).await,
         (AppPage::SwitchSite, _) => session::switch_site(app, req, &op).await,
         (AppPage::NewSite, _) => settings::new_site(app, req, &op, &fresh).await,
         (AppPage::Settings(page), _) => settings::handle(app, req, &op, page, &fresh).await,

@@ -16,7 +16,9 @@ use ticketbooth_shared::{Priority, Status};
 use super::csrf;
 use super::html::Html;
 use super::list_page;
-use super::views::{layout, priority_badge, requester, status_badge, time, transcript};
+use super::views::{
+    chat_message, layout, priority_badge, requester, status_badge, time, transcript,
+};
 use crate::http::Response;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
@@ -104,6 +106,12 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
                 .text(summary)
                 .raw("</p>");
         }
+        // The ticket's body beside the chats it came from (seed 000).
+        h.raw(if detail.conversations.is_empty() {
+            "<div class=\"ticket-body\"><div>"
+        } else {
+            "<div class=\"ticket-body with-chats\"><div>"
+        });
         h.raw("<h2>Description</h2>");
         if t.description.is_empty() {
             h.raw("<p class=\"muted\">No description.</p>");
@@ -113,10 +121,52 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
                 .raw("</p>");
         }
         transcript(h, &t.transcript);
+        h.raw("</div>");
+        conversations(h, detail);
+        h.raw("</div>");
         comments(h, &form, detail, &can);
         timeline(h, detail);
         h.raw("</article>");
     })
+}
+
+/// The linked conversations: each live one's messages, marked bot- or human-handled; an
+/// ended one (purged 24 h after its last message) by its link alone: the ticket kept the
+/// transcript it was opened with.
+fn conversations(h: &mut Html, detail: &Detail) {
+    if detail.conversations.is_empty() {
+        return;
+    }
+    h.raw("<section class=\"linked-chats\" aria-labelledby=\"chats-h\"><h2 id=\"chats-h\">Conversations</h2>");
+    for c in &detail.conversations {
+        h.raw("<article class=\"linked-chat\"><p class=\"meta\">");
+        let handled = match c.human_handled() {
+            Some(true) => "<span class=\"badge handled-human\">Human-handled</span>",
+            Some(false) => "<span class=\"badge handled-bot\">Bot-handled</span>",
+            None => "<span class=\"badge\">Unanswered</span>",
+        };
+        if c.live {
+            h.raw(handled)
+                .raw(" <a href=\"/app/conversations/")
+                .text(&c.id)
+                .raw("\">Open the conversation</a> · linked ");
+        } else {
+            h.raw("<span class=\"badge\">Ended</span> linked ");
+        }
+        time(h, c.linked_at);
+        h.raw("</p>");
+        if c.live {
+            h.raw("<ol class=\"messages\">");
+            for m in &c.messages {
+                chat_message(h, m);
+            }
+            h.raw("</ol>");
+        } else {
+            h.raw("<p class=\"muted\">Conversations are deleted a day after their last message; the chat transcript is the one this ticket kept.</p>");
+        }
+        h.raw("</article>");
+    }
+    h.raw("</section>");
 }
 
 /// What every action form carries.

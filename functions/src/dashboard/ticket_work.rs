@@ -79,6 +79,7 @@ pub async fn create<E: Executor>(
         OperatorTicket {
             ticket,
             source: Source::Operator,
+            conversation: None,
             idempotency_key: key,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
@@ -96,8 +97,9 @@ pub async fn confirm_delete<E: Executor>(
     app: &App<E>,
     op: &Operator,
     code: &TicketCode,
+    now: ticketbooth_shared::timestamp::Timestamp,
 ) -> Result<Response, ApiError> {
-    let detail = operator_tickets::detail(&app.db, op, code).await?;
+    let detail = operator_tickets::detail(&app.db, op, code, now).await?;
     let ownership = Ownership::of(detail.ticket.assignee_id.as_deref(), &op.id);
     if !op.role.permits(Action::DeleteTicket, ownership) {
         return Err(ServiceError::Forbidden.into());

@@ -7,6 +7,7 @@ use ticketbooth_shared::{Priority, Status};
 use super::csrf;
 use super::html::Html;
 use crate::service::operators::Operator;
+use crate::sql::messages::MessageRow;
 
 /// The frame around every page. `operator` is `None` on the sign-in page.
 pub(super) fn layout(
@@ -22,7 +23,7 @@ pub(super) fn layout(
         .raw(" · Ticketbooth</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body>")
         .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\" data-key=\"g t\">Ticketbooth</a>");
     if let Some(op) = operator {
-        h.raw("<a class=\"nav\" href=\"/app/inbox\" data-key=\"g i\">Inbox</a>");
+        h.raw("<a class=\"nav\" href=\"/app/conversations\" data-key=\"g i\">Conversations</a>");
         site_switcher(&mut h, op);
         h.raw("<nav class=\"account\" aria-label=\"Account\"><span class=\"who\">")
             .text(&op.name)
@@ -191,6 +192,29 @@ pub(super) fn transcript(h: &mut Html, json: &str) {
     h.raw("</ol>");
 }
 
+/// One chat message (the inbox's conversation page, a ticket's linked conversations).
+pub(super) fn chat_message(h: &mut Html, m: &MessageRow) {
+    h.raw("<li class=\"message ")
+        .text(&m.author_kind)
+        .raw("\"><p class=\"meta\">");
+    match m.author_name.as_deref() {
+        Some(name) => {
+            h.user_text(name);
+        }
+        None => {
+            h.text(match m.author_kind.as_str() {
+                "visitor" => "Visitor",
+                _ => "System",
+            });
+        }
+    }
+    h.raw(" · ");
+    time(h, m.created_at);
+    h.raw("</p><p class=\"text\"><bdi>")
+        .text(&m.body)
+        .raw("</bdi></p></li>");
+}
+
 /// The keyboard shortcuts' list, opened with `?` by `/shortcuts.js`, which acts on the pages'
 /// `data-key` and `data-row` attributes. A closed `<dialog>` shows nothing without the script.
 const SHORTCUTS: &str = concat!(
@@ -205,7 +229,7 @@ const SHORTCUTS: &str = concat!(
     "<dt><kbd>s</kbd> · <kbd>p</kbd> · <kbd>a</kbd></dt><dd>Status · priority · assignee (on a ticket)</dd>",
     "<dt><kbd>m</kbd></dt><dd>Assign to me (on a ticket)</dd>",
     "<dt><kbd>u</kbd></dt><dd>Back to all tickets</dd>",
-    "<dt><kbd>g</kbd> <kbd>t</kbd> · <kbd>g</kbd> <kbd>i</kbd></dt><dd>Go to tickets · go to the inbox</dd>",
+    "<dt><kbd>g</kbd> <kbd>t</kbd> · <kbd>g</kbd> <kbd>i</kbd></dt><dd>Go to tickets · go to the conversations</dd>",
     "<dt><kbd>?</kbd></dt><dd>This list</dd></dl>",
     "<form method=\"dialog\"><button>Close</button></form></dialog>",
     "<script src=\"/shortcuts.js\" defer></script>",

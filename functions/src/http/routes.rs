@@ -145,6 +145,10 @@ pub enum AppPage {
     Conversation(ConversationId),
     /// `POST /app/inbox/{id}/reply`: an operator's message.
     ConversationReply(ConversationId),
+    /// `POST /app/conversations/{id}/ticket`: a ticket made from the conversation.
+    ConversationTicket(ConversationId),
+    /// `POST /app/conversations/{id}/attach`: links the conversation to an existing ticket.
+    ConversationAttach(ConversationId),
     /// `POST /app/sites/switch`: the site switcher.
     SwitchSite,
     /// `GET` shows the form, `POST` creates a site.
@@ -244,10 +248,19 @@ impl Route {
             }
             ["app", "views"] => Ok(Route::App(AppPage::Views)),
             ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
-            ["app", "inbox"] => Ok(Route::App(AppPage::Inbox)),
-            ["app", "inbox", id] => Ok(Route::App(AppPage::Conversation(conversation_of(id)?))),
-            ["app", "inbox", id, "reply"] => {
-                Ok(Route::App(AppPage::ConversationReply(conversation_of(id)?)))
+            // `/app/conversations` is the inbox's name; `/app/inbox` stays for old links.
+            ["app", "inbox" | "conversations"] => Ok(Route::App(AppPage::Inbox)),
+            ["app", "inbox" | "conversations", id] => {
+                Ok(Route::App(AppPage::Conversation(conversation_of(id)?)))
+            }
+            ["app", "inbox" | "conversations", id, action] => {
+                let id = conversation_of(id)?;
+                Ok(Route::App(match *action {
+                    "reply" => AppPage::ConversationReply(id),
+                    "ticket" => AppPage::ConversationTicket(id),
+                    "attach" => AppPage::ConversationAttach(id),
+                    _ => return Err(ApiError::NotFound),
+                }))
             }
             ["app", "tickets"] => Ok(Route::App(AppPage::Tickets)),
             ["app", "tickets", "new"] => Ok(Route::App(AppPage::NewTicket)),
@@ -326,6 +339,8 @@ impl Route {
             Route::App(
                 AppPage::Logout
                 | AppPage::ConversationReply(_)
+                | AppPage::ConversationTicket(_)
+                | AppPage::ConversationAttach(_)
                 | AppPage::LogoutEverywhere
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)

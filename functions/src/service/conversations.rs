@@ -14,6 +14,7 @@ use super::ServiceError;
 use super::sites::Site;
 use crate::sql::conversations::{self, ConversationRow};
 use crate::sql::messages::{self, MessageRow, NewMessage};
+use crate::sql::ticket_conversations::LinkedTicketRow;
 use crate::sql::{ticket_conversations, ticket_events};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
@@ -312,6 +313,18 @@ pub async fn attach<E: Executor>(
     ])
     .await?;
     Ok(())
+}
+
+/// The tickets the conversation is linked to, newest link first.
+pub async fn tickets_of<E: Executor>(
+    db: &E,
+    site: &Site,
+    conversation: &ConversationRow,
+) -> Result<Vec<LinkedTicketRow>, ServiceError> {
+    let rows = db
+        .query(ticket_conversations::tickets_of(site.id, &conversation.id))
+        .await?;
+    Ok(rows.into_iter().map(decode).collect::<Result<_, _>>()?)
 }
 
 /// The ids of the conversations linked to a ticket, oldest link first.

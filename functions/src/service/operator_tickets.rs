@@ -15,7 +15,9 @@ use super::ServiceError;
 use super::operators::Operator;
 use crate::sql::comments::{self, CommentRow};
 use crate::sql::labels;
+use crate::sql::messages::{self, LinkedMessageRow, MessageRow};
 use crate::sql::site_members::{self, MemberRow};
+use crate::sql::ticket_conversations::{self, LinkRow};
 use crate::sql::ticket_events::{self, EventRow};
 use crate::sql::tickets::{self, DetailRow, ListFilter, ListRow};
 use crate::store::{Executor, StoreError, decode, decode_first};
@@ -187,6 +189,34 @@ pub struct Detail {
     pub members: Vec<MemberRow>,
     /// Every label in use on the site (suggestions).
     pub site_labels: Vec<String>,
+    /// The conversations linked to the ticket, oldest link first, with the messages of those
+    /// still live.
+    pub conversations: Vec<LinkedConversation>,
+}
+
+/// A conversation linked to a ticket, as the ticket page shows it.
+#[derive(Debug, Clone)]
+pub struct LinkedConversation {
+    pub id: String,
+    pub linked_at: i64,
+    /// Not yet past its expiry (an ended one is purged within the hour).
+    pub live: bool,
+    pub messages: Vec<MessageRow>,
+}
+
+impl LinkedConversation {
+    /// Who answered the visitor: `Some(true)` when an operator did, `Some(false)` when only
+    /// the bot did, `None` when no one has yet (or it ended).
+    pub fn human_handled(&self) -> Option<bool> {
+        let by = |kind: &str| self.messages.iter().any(|m| m.author_kind == kind);
+        if by("operator") {
+            Some(true)
+        } else if by("bot") {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 impl Detail {
@@ -203,6 +233,7 @@ pub async fn detail<E: Executor>(
     db: &E,
     op: &Operator,
     code: &TicketCode,
+    now: Timestamp,
 ) -> Result<Detail, ServiceError> {
     op.require(Action::ViewTickets)?;
     let code = code.to_string();
@@ -215,6 +246,8 @@ pub async fn detail<E: Executor>(
             labels::for_ticket_by_code(op.site_id, &code),
             site_members::list(op.site_id),
             labels::in_use(op.site_id),
+            ticket_conversations::for_ticket_by_code(op.site_id, &code, now.millis()),
+            messages::for_ticket_by_code(op.site_id, &code, now.millis()),
         ])
         .await?
         .into_iter();
@@ -230,13 +263,39 @@ pub async fn detail<E: Executor>(
             .map(|r| decode::<LabelRow>(r).map(|l| l.label))
             .collect()
     };
+    let events = decode_all(next())?;
+    let comments = decode_all(next())?;
+    let labels = label_names(next())?;
+    let members = decode_all(next())?;
+    let site_labels = label_names(next())?;
+    let links: Vec<LinkRow> = decode_all(next())?;
+    let mut messages: Vec<LinkedMessageRow> = decode_all(next())?;
+    let conversations = links
+        .into_iter()
+        .map(|link| {
+            let (mine, rest) = messages
+                .drain(..)
+                .partition(|m| m.conversation_id == link.conversation_id);
+            messages = rest;
+            LinkedConversation {
+                id: link.conversation_id,
+                linked_at: link.linked_at,
+                live: link.live != 0,
+                messages: mine
+                    .into_iter()
+                    .map(|m: LinkedMessageRow| m.message)
+                    .collect(),
+            }
+        })
+        .collect();
     Ok(Detail {
         ticket,
-        events: decode_all(next())?,
-        comments: decode_all(next())?,
-        labels: label_names(next())?,
-        members: decode_all(next())?,
-        site_labels: label_names(next())?,
+        events,
+        comments,
+        labels,
+        members,
+        site_labels,
+        conversations,
     })
 }
 

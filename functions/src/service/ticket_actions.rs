@@ -20,10 +20,12 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
+use super::conversations;
 use super::operators::Operator;
 use super::sites;
 use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
+use crate::sql::messages;
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
 use crate::sql::{
@@ -370,8 +372,23 @@ fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) 
         ticket_search::refresh(op.site_id, ticket_id),
     ];
     if comment.visibility == CommentVisibility::Public {
-        // The team answered: the "Customer replied" mark goes.
+        // The team answered: the "Customer replied" mark goes, and the answer also appears
+        // in the ticket's live conversations, so a visitor still chatting reads it there.
         rows.push(tickets_sql::clear_customer_replied(op.site_id, ticket_id));
+        rows.push(messages::take_seq_for_ticket(
+            op.site_id,
+            ticket_id,
+            now_ms,
+            now_ms + conversations::TTL_MS,
+        ));
+        rows.push(messages::insert_for_ticket(
+            op.site_id,
+            ticket_id,
+            &op.id,
+            &op.name,
+            comment.body.as_ref(),
+            now_ms,
+        ));
     }
     rows
 }
@@ -402,6 +419,9 @@ async fn current_labels<E: Executor>(
 /// to the operator who wrote it.
 pub struct OperatorTicket {
     pub ticket: NewTicket,
+    /// The conversation it is made from (the caller checked it and put its transcript into
+    /// `ticket`): linked, with its card, in the same batch.
+    pub conversation: Option<String>,
     pub source: Source,
     pub idempotency_key: IdempotencyKey,
     pub fresh_id: TicketId,
@@ -418,7 +438,7 @@ pub async fn create<E: Executor>(
     tickets::create(
         db,
         CreateTicket {
-            conversation: None,
+            conversation: new.conversation.as_deref(),
             site: &site,
             ticket: new.ticket,
             source: new.source,

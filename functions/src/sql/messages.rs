@@ -85,6 +85,89 @@ pub fn last(site_id: i64, conversation_id: &str) -> Statement {
     )
 }
 
+/// A message with the conversation it belongs to.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkedMessageRow {
+    pub conversation_id: String,
+    #[serde(flatten)]
+    pub message: MessageRow,
+}
+
+/// Every message of the live conversations linked to the ticket `code`, by conversation, in
+/// order (at most 2,000: a ticket page, not an archive).
+pub fn for_ticket_by_code(site_id: i64, code: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT m.conversation_id, ",
+            message_columns!(),
+            with_tickets!(),
+            "WHERE m.site_id = ?1
+               AND m.conversation_id IN (
+                   SELECT tc.conversation_id FROM ticket_conversations tc
+                   JOIN tickets tt ON tt.site_id = tc.site_id AND tt.id = tc.ticket_id
+                   WHERE tc.site_id = ?1 AND tt.code = ?2)
+               AND EXISTS (SELECT 1 FROM conversations c
+                           WHERE c.site_id = m.site_id AND c.id = m.conversation_id
+                             AND c.expires_at > ?3)
+             ORDER BY m.conversation_id, m.seq
+             LIMIT 2000"
+        ),
+        vec![Value::from(site_id), Value::from(code), Value::from(now_ms)],
+    )
+}
+
+/// The operator's customer-facing comment on a ticket, as a message in each of the ticket's
+/// live conversations: first each takes its next seq …
+pub fn take_seq_for_ticket(
+    site_id: i64,
+    ticket_id: &str,
+    now_ms: i64,
+    expires_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE conversations
+         SET last_seq = last_seq + 1, last_message_at = ?3, expires_at = ?4,
+             operator_read_seq = visitor_seq
+         WHERE site_id = ?1 AND expires_at > ?3
+           AND id IN (SELECT conversation_id FROM ticket_conversations
+                      WHERE site_id = ?1 AND ticket_id = ?2)",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(now_ms),
+            Value::from(expires_ms),
+        ],
+    )
+}
+
+/// … then the message goes in under it (`last_message_at` is this batch's `now`).
+pub fn insert_for_ticket(
+    site_id: i64,
+    ticket_id: &str,
+    operator_id: &str,
+    operator_name: &str,
+    body: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO conversation_messages (site_id, conversation_id, seq, author_kind,
+                                            author_id, author_name, body, created_at)
+         SELECT c.site_id, c.id, c.last_seq, 'operator', ?3, ?4, ?5, ?6
+         FROM conversations c
+         WHERE c.site_id = ?1 AND c.last_message_at = ?6 AND c.expires_at > ?6
+           AND c.id IN (SELECT conversation_id FROM ticket_conversations
+                        WHERE site_id = ?1 AND ticket_id = ?2)",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(operator_id),
+            Value::from(operator_name),
+            Value::from(body),
+            Value::from(now_ms),
+        ],
+    )
+}
+
 /// The system message "Ticket TKT-42 opened" carrying the ticket: in the batch that creates
 /// the ticket, after `conversations::take_seq` and `tickets::insert_numbered` (it reads both).
 pub fn insert_ticket_card(

@@ -43,7 +43,10 @@ fn an_operator_reads_and_answers_and_the_visitor_gets_the_reply() {
 
     let (status, inbox) = app.page("/app/inbox", &session);
     assert_eq!(status, 200);
-    assert!(inbox.contains(&format!("/app/inbox/{id}")), "{inbox}");
+    assert!(
+        inbox.contains(&format!("/app/conversations/{id}")),
+        "{inbox}"
+    );
     assert!(inbox.contains("Unread"));
 
     let (status, page) = app.page(&format!("/app/inbox/{id}"), &session);
@@ -67,7 +70,7 @@ fn an_operator_reads_and_answers_and_the_visitor_gets_the_reply() {
     assert_eq!(reply.status, 303);
     assert_eq!(
         reply.header("location"),
-        Some(format!("/app/inbox/{id}").as_str())
+        Some(format!("/app/conversations/{id}").as_str())
     );
 
     // The visitor reads it after their cursor: by the operator's name, never their id.
@@ -105,4 +108,163 @@ fn another_sites_operator_sees_nothing_and_cannot_reply() {
     );
     assert_eq!(reply.status, 404);
     assert_eq!(app.count("SELECT count(*) FROM conversation_messages"), 1);
+}
+
+/// The "Create ticket" form's hidden key on a conversation page.
+fn form_key(page: &str) -> String {
+    let marker = "name=\"key\" value=\"";
+    let at = page.find(marker).expect("the create-ticket form") + marker.len();
+    page[at..at + page[at..].find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn an_operator_makes_a_ticket_of_a_conversation_and_attaches_another() {
+    let app = TestApp::spawn();
+    app.add_operator(AGENT, "agent@acme.example", "Ada Agent", &[(1, "member")]);
+    let (id, token) = visitor_says(&app, "My parcel never arrived\nOrder 77, sent last week");
+    let session = app.sign_in("agent@acme.example");
+    let csrf = csrf_of(&app, &session);
+    let reply = app.form(
+        &format!("/app/conversations/{id}/reply"),
+        Some(&session),
+        &[("csrf", &csrf), ("text", "Sorry! Let me check.")],
+    );
+    assert_eq!(reply.status, 303);
+
+    // The form is prefilled from what the visitor said.
+    let (status, page) = app.page(&format!("/app/conversations/{id}"), &session);
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"My parcel never arrived\""), "{page}");
+    assert!(page.contains("Order 77, sent last week</textarea>"));
+    let key = form_key(&page);
+
+    // A refused form keeps what was typed and writes nothing.
+    let bad = app.form(
+        &format!("/app/conversations/{id}/ticket"),
+        Some(&session),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("subject", " "),
+            ("description", "x"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+
+    let create = |subject: &str| {
+        app.form(
+            &format!("/app/conversations/{id}/ticket"),
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("subject", subject),
+                ("description", "Order 77"),
+            ],
+        )
+    };
+    let made = create("Parcel lost");
+    assert_eq!(made.status, 303, "{}", String::from_utf8_lossy(&made.body));
+    let location = made.header("location").unwrap().to_owned();
+    assert!(location.starts_with("/app/tickets/TKT-"));
+    let code = location.trim_start_matches("/app/tickets/").to_owned();
+    assert!(made.live.is_some(), "the visitor's widget hears the card");
+    // A double submit is the same ticket.
+    assert_eq!(
+        create("Parcel lost").header("location"),
+        Some(location.as_str())
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
+    let row = &app.rows(
+        "SELECT source, assignee_id, transcript FROM tickets WHERE code = ?1",
+        vec![code.as_str().into()],
+    )[0];
+    assert_eq!(row["source"], "operator");
+    assert_eq!(row["assignee_id"], AGENT);
+    assert!(
+        row["transcript"]
+            .as_str()
+            .unwrap()
+            .contains("Sorry! Let me check.")
+    );
+
+    // The ticket page shows the conversation beside the ticket, human-handled.
+    let (_, ticket) = app.page(&location, &session);
+    assert!(ticket.contains("ticket-body with-chats"));
+    assert!(ticket.contains("Human-handled"));
+    assert!(ticket.contains(&format!("/app/conversations/{id}")));
+    // The conversation page lists the ticket; the visitor's chat has its card.
+    let (_, page) = app.page(&format!("/app/conversations/{id}"), &session);
+    assert!(page.contains(&format!("href=\"/app/tickets/{code}\"")));
+    let chat = json(&app.get(
+        &format!("/api/v1/sites/acme/conversations/{id}/messages"),
+        &[("authorization", &format!("Bearer {token}"))],
+    ));
+    let last = chat["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["ticket"]["code"], code.as_str());
+
+    // A second conversation is attached by code.
+    let (other, other_token) = visitor_says(&app, "Same problem, other order");
+    let r = app.form(
+        &format!("/app/conversations/{other}/attach"),
+        Some(&session),
+        &[("csrf", &csrf), ("code", &code.to_lowercase())],
+    );
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    let (_, ticket) = app.page(&location, &session);
+    assert_eq!(ticket.matches("class=\"linked-chat\"").count(), 2);
+    assert!(
+        ticket.contains("Unanswered"),
+        "nobody answered the second one yet"
+    );
+    let bad = app.form(
+        &format!("/app/conversations/{other}/attach"),
+        Some(&session),
+        &[("csrf", &csrf), ("code", "TKT-999")],
+    );
+    assert_eq!(bad.status, 404);
+
+    // A customer-facing comment on the ticket reaches both live conversations; an internal
+    // note reaches neither.
+    for (visibility, text) in [
+        ("internal", "Carrier says lost"),
+        ("public", "We are sending a new one."),
+    ] {
+        let r = app.form(
+            &format!("{location}/comment"),
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("comment", text),
+                ("visibility", visibility),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    }
+    for (conversation, token) in [(&id, &token), (&other, &other_token)] {
+        let chat = json(&app.get(
+            &format!("/api/v1/sites/acme/conversations/{conversation}/messages"),
+            &[("authorization", &format!("Bearer {token}"))],
+        ));
+        let texts: Vec<&str> = chat["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            texts.last(),
+            Some(&"We are sending a new one."),
+            "{texts:?}"
+        );
+        assert!(!texts.contains(&"Carrier says lost"));
+        let seqs: Vec<i64> = chat["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "gapless");
+    }
 }
