@@ -15,7 +15,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh, json_body, spend_write_budget, store, token_key, visitor_from_token};
 use crate::http::error::ApiError;
-use crate::http::{Live, Request, Response};
+use crate::http::{FollowUp, Live, Request, Response};
 use crate::service::conversations::{self, Author, Reader, Sent};
 use crate::service::sites::Site;
 use crate::sql::messages::MessageRow;
@@ -87,6 +87,14 @@ pub async fn send<E: Executor>(
     let mut response = Response::json(status, &SendMessageResponse { message });
     if let Sent::New(row) = &sent {
         response.live = Some(broadcast(&conversation.id, row)?);
+        // The site's bot answers after the visitor has their own answer (never delaying it).
+        if site.bot.is_some() {
+            response.follow_up = Some(FollowUp::Bot {
+                site: site.key.clone(),
+                conversation_id: conversation.id.clone(),
+                visitor_id: visitor.id.as_ref().to_owned(),
+            });
+        }
     }
     Ok(visitor.renew(response))
 }

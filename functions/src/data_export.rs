@@ -48,6 +48,7 @@ pub async fn download<E: Executor>(
         body,
         log: None,
         live: None,
+        follow_up: None,
         more: page.next.map(|after| Continuation {
             site_id: op.site_id,
             after,

@@ -18,12 +18,14 @@
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
 pub mod app;
+pub mod bot;
 pub mod bulk;
 pub mod chat_api;
 pub mod dashboard;
 pub mod data_export;
 pub mod http;
 pub mod identity_token;
+pub mod llm;
 pub mod mcp;
 pub mod operator_api;
 pub mod outbound;

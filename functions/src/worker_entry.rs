@@ -2,7 +2,7 @@
 //! over D1, and converts the answer back. Nothing else lives here, because nothing here can
 //! run in host tests.
 
-use ticketbooth_shared::ids::{TicketId, VisitorId};
+use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
 use worker::{
     Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent,
@@ -14,6 +14,7 @@ use std::rc::Rc;
 use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
+use crate::bot;
 use crate::data_export;
 use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::live_room;
@@ -21,6 +22,7 @@ use crate::outbound;
 use crate::random;
 use crate::rate_limit::Bindings;
 use crate::service::maintenance;
+use crate::service::{conversations, sites};
 use crate::site_cache::{self, SiteCache};
 use crate::store::d1::D1Executor;
 use crate::turnstile;
@@ -33,15 +35,24 @@ thread_local! {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let method = req.method().to_string();
     let path = req.path();
     let origin = req.headers().get("origin").ok().flatten();
+    let own_origin = req
+        .url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
     match serve(&mut req, &env).await {
-        Ok(mut response) => match response.live.take() {
-            None => write_response(response, &env),
-            Some(live) => carry_out(live, req, &env, response).await,
-        },
+        Ok(mut response) => {
+            if let Some(follow_up) = response.follow_up.take() {
+                ctx.wait_until(follow(follow_up, env.clone(), own_origin));
+            }
+            match response.live.take() {
+                None => write_response(response, &env),
+                Some(live) => carry_out(live, req, &env, response).await,
+            }
+        }
         // A failure before or after `app::handle` (reading the body, a missing binding,
         // building the response) still answers in the API's error shape, never workerd's page.
         Err(e) => {
@@ -93,6 +104,93 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         );
     }
     Ok(response)
+}
+
+/// Work after the answer: the site's bot replies in the conversation.
+async fn follow(follow_up: http::FollowUp, env: Env, origin: String) {
+    let http::FollowUp::Bot {
+        site,
+        conversation_id,
+        visitor_id,
+    } = follow_up;
+    let result: Result<String, String> = async {
+        let db = D1Executor::new(env.d1("DB").map_err(|e| e.to_string())?);
+        let site = sites::load(&db, &site).await.map_err(|e| e.to_string())?;
+        let settings = site.bot.clone().ok_or("the site has no bot")?;
+        let visitor = VisitorId::parse(&visitor_id).map_err(|_| "visitor id")?;
+        let id = ConversationId::parse(&conversation_id).map_err(|_| "conversation id")?;
+        let now = || Timestamp::from_millis(js_sys::Date::now() as i64);
+        let conversation = conversations::find(
+            &db,
+            &site,
+            conversations::Reader::Visitor(&visitor),
+            &id,
+            now(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        // The key lives in a Worker secret the settings name; never in D1, a page or a log.
+        let api_key = (!settings.api_key_secret.is_empty())
+            .then(|| {
+                env.secret(&settings.api_key_secret)
+                    .ok()
+                    .map(|s| s.to_string())
+            })
+            .flatten();
+        let ticket_id = || TicketId::mint(now(), random::bytes().unwrap_or([0; 10]));
+        let ended = bot::respond(
+            &db,
+            &outbound::Fetch,
+            &RoomsBinding(&env),
+            &site,
+            &settings,
+            api_key.as_deref(),
+            &conversation,
+            &visitor,
+            &origin,
+            &bot::Outside {
+                now: &now,
+                ticket_id: &ticket_id,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(format!("{ended:?}"))
+    }
+    .await;
+    match result {
+        Ok(ended) => console_log!("bot in {conversation_id}: {ended}"),
+        Err(e) => console_error!("bot in {conversation_id}: {e}"),
+    }
+}
+
+/// The live rooms, through the Durable Object binding.
+struct RoomsBinding<'a>(&'a Env);
+
+impl bot::Rooms for RoomsBinding<'_> {
+    fn broadcast<'a>(
+        &'a self,
+        conversation_id: &'a str,
+        payload: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>> {
+        Box::pin(async move {
+            let sent = async {
+                let mut init = worker::RequestInit::new();
+                init.with_method(Method::Post)
+                    .with_body(Some(payload.into()));
+                let request = Request::new_with_init("https://room/broadcast", &init)?;
+                self.0
+                    .durable_object(live_room::BINDING)?
+                    .id_from_name(conversation_id)?
+                    .get_stub()?
+                    .fetch_with_request(request)
+                    .await
+            };
+            if let Err(e) = sent.await {
+                console_error!("live room {conversation_id}: broadcast failed: {e}");
+            }
+        })
+    }
 }
 
 /// The Cron Trigger (`[triggers]` in wrangler.toml): scheduled upkeep. Under `wrangler dev

@@ -16,6 +16,7 @@ use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
 use super::views::{layout, time};
 use crate::app::{App, Fresh};
+use crate::bot::{BotSettings, SettingsForm};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::bot_keys::{self, Created};
@@ -87,6 +88,32 @@ pub async fn revoke<E: Executor>(
     Ok(redirect("/app/settings/bots?done=revoked"))
 }
 
+/// `POST /app/settings/bots/assistant`: the bot in the chat, on (its settings) or off.
+pub async fn assistant<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        enabled: Option<String>,
+        #[serde(flatten)]
+        settings: SettingsForm,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::ManageSettings)?;
+    let bot = match form.enabled {
+        None => None,
+        Some(_) => Some(form.settings.parse().map_err(ApiError::Validation)?),
+    };
+    sites::set_bot(&app.db, op, bot.as_ref()).await?;
+    app.sites.invalidate(&op.site_key);
+    Ok(redirect("/app/settings/bots?done=saved"))
+}
+
 /// `POST /app/settings/bots/capabilities`: the vertical and the ticketing override.
 pub async fn capabilities<E: Executor>(
     app: &App<E>,
@@ -151,6 +178,7 @@ fn page(
                 .raw("\"></section>");
         }
         capabilities_form(h, op, site);
+        assistant_form(h, op, site);
         h.raw("<h2>Bot keys of ").text(&op.site_name).raw("</h2>");
         if keys.is_empty() {
             h.raw("<p class=\"empty\">No bot keys yet.</p>");
@@ -222,4 +250,70 @@ fn capabilities_form(h: &mut Html, op: &Operator, site: &Site) {
         h.raw(">").raw(label).raw("</option>");
     }
     h.raw("</select><button>Save</button></form>");
+}
+
+fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
+    let bot = site.bot.clone();
+    let value =
+        |f: fn(&BotSettings) -> String, default: &str| bot.as_ref().map_or(default.to_owned(), f);
+    h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/bots/assistant\" aria-labelledby=\"assistant-h\">")
+        .raw("<h2 id=\"assistant-h\">The bot in the chat</h2><p>An OpenAI-compatible model (OpenAI, Groq, Together, Mistral, a local llama.cpp or Ollama server) answers visitors in their conversations and can open tickets. ")
+        .raw("Its API key stays in a Worker secret: <code>wrangler secret put NAME</code>, then give the name here.</p>");
+    csrf::field(h, op);
+    h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" value=\"1\"");
+    if bot.is_some() {
+        h.raw(" checked");
+    }
+    h.raw("> Answer visitors with the bot</label>");
+    let fields: [(&str, &str, String, &str); 6] = [
+        (
+            "name",
+            "Bot name",
+            value(|b| b.name.clone(), "Assistant"),
+            "text",
+        ),
+        (
+            "base_url",
+            "API base URL",
+            value(|b| b.base_url.clone(), "https://api.openai.com/v1"),
+            "url",
+        ),
+        ("model", "Model", value(|b| b.model.clone(), ""), "text"),
+        (
+            "api_key_secret",
+            "Secret holding the API key (optional)",
+            value(|b| b.api_key_secret.clone(), "OPENAI_API_KEY"),
+            "text",
+        ),
+        (
+            "max_rounds",
+            "Model calls per visitor message (1–5)",
+            value(|b| b.max_rounds.to_string(), "3"),
+            "number",
+        ),
+        (
+            "timeout_seconds",
+            "Time limit in seconds (1–60)",
+            value(|b| b.timeout_seconds.to_string(), "20"),
+            "number",
+        ),
+    ];
+    for (name, label, current, kind) in fields {
+        h.raw("<label for=\"bot-")
+            .raw(name)
+            .raw("\">")
+            .raw(label)
+            .raw("</label><input id=\"bot-")
+            .raw(name)
+            .raw("\" name=\"")
+            .raw(name)
+            .raw("\" type=\"")
+            .raw(kind)
+            .raw("\" autocomplete=\"off\" value=\"")
+            .text(&current)
+            .raw("\">");
+    }
+    h.raw("<label for=\"bot-system_prompt\">Instructions (system prompt)</label><textarea id=\"bot-system_prompt\" name=\"system_prompt\" rows=\"4\" maxlength=\"4000\">")
+        .text(&value(|b| b.system_prompt.clone(), ""))
+        .raw("</textarea><button>Save the bot</button></form>");
 }

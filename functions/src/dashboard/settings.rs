@@ -77,6 +77,7 @@ pub async fn handle<E: Executor>(
         SettingsPage::Bots if post => super::bots_page::create(app, req, op, fresh).await,
         SettingsPage::Bots => super::bots_page::show(app, req, op).await,
         SettingsPage::BotCapabilities => super::bots_page::capabilities(app, req, op).await,
+        SettingsPage::BotAssistant => super::bots_page::assistant(app, req, op).await,
         SettingsPage::BotKey(id) => super::bots_page::revoke(app, req, op, &id).await,
         SettingsPage::Site if post => save_site(app, req, op).await,
         SettingsPage::Site => {

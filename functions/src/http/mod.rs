@@ -80,6 +80,19 @@ pub struct Response {
     /// What the Worker adapter does with the conversation's live room (a Durable Object)
     /// after this response: the core decides, `worker_entry` carries it out.
     pub live: Option<Live>,
+    /// Work to do after the answer is sent, without delaying it (`Context::wait_until`).
+    pub follow_up: Option<FollowUp>,
+}
+
+/// What the Worker does after answering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FollowUp {
+    /// The site's bot answers the visitor's message just stored (`bot::respond`).
+    Bot {
+        site: ticketbooth_shared::site_key::SiteKey,
+        conversation_id: String,
+        visitor_id: String,
+    },
 }
 
 /// A conversation's live room (`worker_entry::ConversationRoom`, one Durable Object per
@@ -114,6 +127,7 @@ impl Response {
             log: None,
             more: None,
             live: None,
+            follow_up: None,
         }
     }
 
@@ -139,6 +153,7 @@ impl Response {
             log: None,
             more: None,
             live: None,
+            follow_up: None,
         }
     }
 
@@ -150,6 +165,7 @@ impl Response {
             log: None,
             more: None,
             live: None,
+            follow_up: None,
         }
     }
 

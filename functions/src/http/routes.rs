@@ -193,6 +193,8 @@ pub enum SettingsPage {
     Bots,
     /// `POST /app/settings/bots/capabilities`: the vertical and the ticketing override.
     BotCapabilities,
+    /// `POST /app/settings/bots/assistant`: the bot in the chat.
+    BotAssistant,
     /// `POST /app/settings/bots/{id}` revokes a bot key.
     BotKey(String),
 }
@@ -240,6 +242,7 @@ impl Route {
                     ["turnstile"] => SettingsPage::Turnstile,
                     ["bots"] => SettingsPage::Bots,
                     ["bots", "capabilities"] => SettingsPage::BotCapabilities,
+                    ["bots", "assistant"] => SettingsPage::BotAssistant,
                     ["bots", id] => SettingsPage::BotKey(hex_id(id, 32)?),
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
@@ -355,6 +358,7 @@ impl Route {
                     | SettingsPage::Cap
                     | SettingsPage::Turnstile
                     | SettingsPage::BotCapabilities
+                    | SettingsPage::BotAssistant
                     | SettingsPage::BotKey(_),
                 ),
             ) => "POST",

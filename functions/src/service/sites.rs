@@ -13,6 +13,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::operators::Operator;
 use super::site_settings::SiteSettings;
 use super::{Refusal, ServiceError};
+use crate::bot::BotSettings;
 use crate::identity_token::IdentitySecret;
 use crate::sha256;
 use crate::site_cache::SiteCache;
@@ -44,6 +45,8 @@ pub struct Site {
     pub turnstile: Option<TurnstileKeys>,
     /// Which bot capabilities the site has (`tools::Capabilities::ticketing`).
     pub capabilities: Capabilities,
+    /// The bot that answers in the site's conversations, if any.
+    pub bot: Option<BotSettings>,
 }
 
 impl Site {
@@ -72,6 +75,12 @@ impl Site {
                 overrides: serde_json::from_str(&row.capabilities)
                     .map_err(|_| shape("capabilities is not an object of booleans"))?,
             },
+            bot: row
+                .bot
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|_| shape("bot is not a bot's settings"))?,
         })
     }
 
@@ -204,6 +213,22 @@ pub async fn set_capabilities<E: Executor>(
         &json,
     )])
     .await?;
+    Ok(())
+}
+
+/// Sets up the site's bot, or removes it (`None`).
+pub async fn set_bot<E: Executor>(
+    db: &E,
+    op: &Operator,
+    bot: Option<&BotSettings>,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let json = bot
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::RowShape(e.to_string()))?;
+    db.batch(vec![sites::set_bot(op.site_id, json.as_deref())])
+        .await?;
     Ok(())
 }
 

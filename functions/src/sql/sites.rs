@@ -27,13 +27,16 @@ pub struct SiteRow {
     pub vertical: String,
     /// A JSON object of capability overrides, e.g. `{"ticketing": true}`.
     pub capabilities: String,
+    /// The bot's settings as JSON (`bot::BotSettings`); `None`: no bot.
+    #[serde(default)]
+    pub bot: Option<String>,
 }
 
 pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
                 allowed_origins, identity_secret, daily_ticket_cap, turnstile_site_key,
-                turnstile_secret, vertical, capabilities
+                turnstile_secret, vertical, capabilities, bot
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -138,5 +141,13 @@ pub fn set_capabilities(site_id: i64, vertical: &str, capabilities_json: &str) -
             Value::from(vertical),
             Value::from(capabilities_json),
         ],
+    )
+}
+
+/// Sets the site's bot (JSON) or removes it (`None`).
+pub fn set_bot(site_id: i64, bot_json: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET bot = ?2 WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(bot_json)],
     )
 }

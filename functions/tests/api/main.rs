@@ -2,6 +2,7 @@
 //! real migrations. One test binary (zero2prod style); `TestApp` is the only fixture.
 
 mod account;
+mod bot;
 mod conversations;
 mod cors;
 mod create;

@@ -1,0 +1,555 @@
+//! The site's bot in a visitor's conversation: after the visitor's message is stored (and the
+//! visitor already has their answer), the Worker sends the conversation and the tools to the
+//! site's OpenAI-compatible provider, carries out the tool calls on the server
+//! (`service::tools`, as the conversation's own visitor), feeds the results back, and posts
+//! the final reply into the conversation — streaming the text to the conversation's live room
+//! as it arrives. Bounded by the site's rounds and timeout; when the provider fails, the
+//! visitor gets a clear "our team will follow up" message and the conversation stays open for
+//! a human. Nothing here can lose the visitor's message: it was written before this runs.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+use ticketbooth_shared::FieldError;
+use ticketbooth_shared::chat_message::MessageText;
+use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
+use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::tools::Tool;
+
+use crate::llm::{self, Event, Message, Request, StreamError};
+use crate::outbound::Outbound;
+use crate::service::ServiceError;
+use crate::service::conversations::{self, Author};
+use crate::service::sites::Site;
+use crate::service::tools::{self, Call, Caller, Outcome};
+use crate::sql::conversations::ConversationRow;
+use crate::store::Executor;
+
+/// A site's bot, as its owner set it up (`sites.bot`, JSON; absent: no bot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotSettings {
+    /// The name the visitor sees on the bot's messages.
+    pub name: String,
+    /// An OpenAI-compatible API's base, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// The Worker secret that holds the API key (never the key itself); empty for a provider
+    /// without keys (a local llama.cpp or Ollama server).
+    pub api_key_secret: String,
+    pub system_prompt: String,
+    /// Model calls per visitor message (each tool round is one).
+    pub max_rounds: u8,
+    pub timeout_seconds: u16,
+}
+
+/// The settings form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub name: String,
+    pub base_url: String,
+    pub model: String,
+    pub api_key_secret: String,
+    pub system_prompt: String,
+    pub max_rounds: String,
+    pub timeout_seconds: String,
+}
+
+impl SettingsForm {
+    /// Every field checked at once. A base URL is https, or http to this machine only (a
+    /// local model server): a key must never travel in clear over a network.
+    pub fn parse(&self) -> Result<BotSettings, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut fail = |field: &'static str, e: FieldError| {
+            errors.0.insert(field, e);
+        };
+        let name = self.name.trim();
+        if name.is_empty() {
+            fail("name", FieldError::Required);
+        } else if name.chars().count() > 60 || name.chars().any(char::is_control) {
+            fail("name", FieldError::InvalidFormat);
+        }
+        let base_url = self.base_url.trim().trim_end_matches('/');
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| {
+                base_url
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+            });
+        let plausible = base_url.len() <= 200 && !base_url.contains(char::is_whitespace);
+        if base_url.is_empty() {
+            fail("base_url", FieldError::Required);
+        } else if !plausible || !(base_url.starts_with("https://") || local) {
+            fail("base_url", FieldError::InvalidFormat);
+        }
+        let model = self.model.trim();
+        if model.is_empty() {
+            fail("model", FieldError::Required);
+        } else if model.len() > 100 || model.contains(char::is_whitespace) {
+            fail("model", FieldError::InvalidFormat);
+        }
+        let secret = self.api_key_secret.trim();
+        let secret_ok = secret.len() <= 64
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !secret_ok {
+            fail("api_key_secret", FieldError::InvalidFormat);
+        }
+        let prompt = self.system_prompt.trim();
+        if prompt.chars().count() > 4_000 {
+            fail("system_prompt", FieldError::TooLong { max: 4_000 });
+        }
+        let rounds = self
+            .max_rounds
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|r| (1..=5).contains(r));
+        if rounds.is_none() {
+            fail("max_rounds", FieldError::InvalidFormat);
+        }
+        let timeout = self
+            .timeout_seconds
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|t| (1..=60).contains(t));
+        if timeout.is_none() {
+            fail("timeout_seconds", FieldError::InvalidFormat);
+        }
+        match (errors.0.is_empty(), rounds, timeout) {
+            (true, Some(max_rounds), Some(timeout_seconds)) => Ok(BotSettings {
+                name: name.to_owned(),
+                base_url: base_url.to_owned(),
+                model: model.to_owned(),
+                api_key_secret: secret.to_owned(),
+                system_prompt: prompt.to_owned(),
+                max_rounds,
+                timeout_seconds,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Where the conversation's live room gets what to send its sockets.
+pub trait Rooms {
+    fn broadcast<'a>(
+        &'a self,
+        conversation_id: &'a str,
+        payload: String,
+    ) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+}
+
+/// What the run needs from outside: the clock and fresh ticket ids.
+pub struct Outside<'a> {
+    pub now: &'a dyn Fn() -> Timestamp,
+    pub ticket_id: &'a dyn Fn() -> TicketId,
+}
+
+/// How a run ended (for the log and the tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The model's reply was posted; the tickets its tools opened.
+    Replied { tickets: Vec<String> },
+    /// The provider failed (or took too long); the fallback message was posted.
+    FellBack { reason: String },
+}
+
+/// The frame the live room sends while the bot is writing: the text so far.
+#[derive(Serialize)]
+struct Typing<'a> {
+    typing: TypingText<'a>,
+}
+
+#[derive(Serialize)]
+struct TypingText<'a> {
+    author: &'static str,
+    author_name: &'a str,
+    text: &'a str,
+}
+
+/// Answers the visitor's latest message.
+#[allow(clippy::too_many_arguments)]
+pub async fn respond<E: Executor>(
+    db: &E,
+    outbound: &dyn Outbound,
+    rooms: &dyn Rooms,
+    site: &Site,
+    settings: &BotSettings,
+    api_key: Option<&str>,
+    conversation: &ConversationRow,
+    visitor: &VisitorId,
+    origin: &str,
+    outside: &Outside<'_>,
+) -> Result<Ended, ServiceError> {
+    let started = (outside.now)();
+    let deadline = started.millis() + i64::from(settings.timeout_seconds) * 1000;
+    let history = conversations::all_messages(db, site, conversation).await?;
+    let mut messages = vec![Message::text("system", &system_prompt(site, settings))];
+    for m in &history {
+        let role = match m.author_kind.as_str() {
+            "visitor" => "user",
+            "bot" | "operator" => "assistant",
+            _ => continue,
+        };
+        messages.push(Message::text(role, &m.body));
+    }
+    let tools: Vec<_> = if site.capabilities.ticketing() {
+        Tool::ALL.iter().map(|t| t.openai()).collect()
+    } else {
+        Vec::new()
+    };
+    let conversation_id =
+        ConversationId::parse(&conversation.id).map_err(|_| ServiceError::NotFound)?;
+    let mut tickets = Vec::new();
+    let mut cursor = conversation.last_seq;
+    let mut reply = None;
+    let mut failure = None;
+    for _ in 0..settings.max_rounds.max(1) {
+        let turn = match ask(
+            outbound,
+            rooms,
+            settings,
+            api_key,
+            &messages,
+            &tools,
+            conversation,
+            deadline,
+        )
+        .await
+        {
+            Ok(turn) => turn,
+            Err(reason) => {
+                failure = Some(reason);
+                break;
+            }
+        };
+        if turn.tool_calls.is_empty() {
+            reply = Some(turn.text);
+            break;
+        }
+        messages.push(Message {
+            role: "assistant",
+            content: (!turn.text.is_empty()).then_some(turn.text.clone()),
+            tool_calls: turn.tool_calls.clone(),
+            tool_call_id: None,
+        });
+        for call in &turn.tool_calls {
+            let result =
+                run_tool(db, site, visitor, &conversation_id, call, origin, outside).await?;
+            if let Some(code) = result.1 {
+                tickets.push(code);
+            }
+            messages.push(Message::tool_result(&call.id, result.0));
+        }
+        // A ticket opened here added its card to the conversation: show it now.
+        cursor = broadcast_new(db, rooms, site, conversation, cursor).await?;
+    }
+    let (text, ended) = match (reply.filter(|t| !t.trim().is_empty()), failure) {
+        (Some(text), _) => (with_codes(text, &tickets), Ended::Replied { tickets }),
+        (None, reason) => (
+            fallback(site).to_owned(),
+            Ended::FellBack {
+                reason: reason.unwrap_or_else(|| "no reply within the rounds allowed".into()),
+            },
+        ),
+    };
+    let text = MessageText::parse(&text)
+        .or_else(|_| MessageText::parse(fallback(site)))
+        .map_err(|_| ServiceError::NotFound)?;
+    let author = Author::Bot {
+        name: &settings.name,
+    };
+    // Re-read: the conversation moved on (the visitor's message, maybe a card).
+    let now = (outside.now)();
+    let current = conversations::find(
+        db,
+        site,
+        conversations::Reader::Operator,
+        &conversation_id,
+        now,
+    )
+    .await?;
+    let sent = conversations::send(db, site, &current, author, &text, None, now).await?;
+    let payload = serde_json::to_string(
+        &conversations::visitor_view(sent.row()).map_err(ServiceError::from)?,
+    )
+    .unwrap_or_default();
+    rooms.broadcast(&conversation.id, payload).await;
+    Ok(ended)
+}
+
+/// One model call, streamed: text deltas go to the room as they come.
+#[allow(clippy::too_many_arguments)]
+async fn ask(
+    outbound: &dyn Outbound,
+    rooms: &dyn Rooms,
+    settings: &BotSettings,
+    api_key: Option<&str>,
+    messages: &[Message],
+    tools: &[ticketbooth_shared::tools::OpenAiTool],
+    conversation: &ConversationRow,
+    deadline: i64,
+) -> Result<llm::Turn, String> {
+    let body = serde_json::to_string(&Request {
+        model: &settings.model,
+        messages,
+        tools,
+        stream: true,
+    })
+    .map_err(|e| e.to_string())?;
+    let mut headers = vec![("accept", "text/event-stream".to_owned())];
+    if let Some(key) = api_key {
+        headers.push(("authorization", format!("Bearer {key}")));
+    }
+    let url = format!(
+        "{}/chat/completions",
+        settings.base_url.trim_end_matches('/')
+    );
+    let mut answer = outbound
+        .post_json_stream(&url, headers, body, deadline)
+        .await?;
+    if answer.status != 200 {
+        let mut body = Vec::new();
+        while let Some(Ok(chunk)) = answer.chunks.next(deadline).await {
+            body.extend(chunk);
+        }
+        let detail = serde_json::from_slice::<serde_json::Value>(&body)
+            .map(|v| llm::error_message(&v["error"]))
+            .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+        return Err(format!("the provider answered {}: {detail}", answer.status));
+    }
+    let mut stream = llm::Stream::default();
+    let mut shown = String::new();
+    while let Some(chunk) = answer.chunks.next(deadline).await {
+        let chunk = chunk?;
+        for Event::Text(text) in stream
+            .feed(&chunk)
+            .map_err(|e: StreamError| e.to_string())?
+        {
+            shown.push_str(&text);
+            let frame = Typing {
+                typing: TypingText {
+                    author: "bot",
+                    author_name: &settings.name,
+                    text: &shown,
+                },
+            };
+            rooms
+                .broadcast(
+                    &conversation.id,
+                    serde_json::to_string(&frame).unwrap_or_default(),
+                )
+                .await;
+        }
+        if stream.is_done() {
+            break;
+        }
+    }
+    Ok(stream.finish())
+}
+
+/// A tool call carried out as the conversation's visitor: the result the model reads (JSON),
+/// and the code of a ticket it opened.
+async fn run_tool<E: Executor>(
+    db: &E,
+    site: &Site,
+    visitor: &VisitorId,
+    conversation: &ConversationId,
+    call: &llm::ToolCall,
+    origin: &str,
+    outside: &Outside<'_>,
+) -> Result<(String, Option<String>), ServiceError> {
+    let Some(tool) = Tool::parse(&call.function.name) else {
+        return Ok((
+            serde_json::json!({ "error": "unknown_tool", "message": format!("There is no tool {}.", call.function.name) }).to_string(),
+            None,
+        ));
+    };
+    let arguments: serde_json::Value = match serde_json::from_str(&call.function.arguments) {
+        Ok(arguments) => arguments,
+        Err(e) => {
+            return Ok((
+                serde_json::json!({ "error": "malformed_arguments", "message": e.to_string() })
+                    .to_string(),
+                None,
+            ));
+        }
+    };
+    let outcome = tools::call(
+        db,
+        Call {
+            site,
+            caller: Caller::Chat {
+                visitor,
+                conversation,
+            },
+            tool,
+            arguments: &arguments,
+            call_id: Some(&call.id),
+            origin,
+            fresh_id: (outside.ticket_id)(),
+            now: (outside.now)(),
+        },
+    )
+    .await;
+    Ok(match outcome {
+        Ok(outcome) => {
+            let code = match &outcome {
+                Outcome::TicketOpened { code, .. } => Some(code.clone()),
+                _ => None,
+            };
+            (serde_json::to_string(&outcome).unwrap_or_default(), code)
+        }
+        Err(tools::ToolError::Service(e)) => return Err(e),
+        Err(refused) => {
+            let error = crate::tools_api::refusal(refused);
+            let mut fields = serde_json::Map::new();
+            if let crate::http::error::ApiError::Validation(errors) = &error {
+                for (field, problem) in &errors.0 {
+                    fields.insert((*field).to_owned(), problem.to_string().into());
+                }
+            }
+            (
+                serde_json::json!({ "error": error.code(), "message": error.to_string(), "fields": fields }).to_string(),
+                None,
+            )
+        }
+    })
+}
+
+/// Sends the room every message written after `cursor` (a ticket's card); the new cursor.
+async fn broadcast_new<E: Executor>(
+    db: &E,
+    rooms: &dyn Rooms,
+    site: &Site,
+    conversation: &ConversationRow,
+    cursor: i64,
+) -> Result<i64, ServiceError> {
+    let rows = conversations::messages_after(db, site, conversation, cursor).await?;
+    let mut last = cursor;
+    for row in &rows {
+        last = row.seq;
+        if let Ok(message) = conversations::visitor_view(row) {
+            rooms
+                .broadcast(
+                    &conversation.id,
+                    serde_json::to_string(&message).unwrap_or_default(),
+                )
+                .await;
+        }
+    }
+    Ok(last)
+}
+
+fn system_prompt(site: &Site, settings: &BotSettings) -> String {
+    let mut prompt = settings.system_prompt.trim().to_owned();
+    if prompt.is_empty() {
+        prompt = format!(
+            "You are {}, the support assistant of {}. Answer briefly and kindly.",
+            settings.name, site.name
+        );
+    }
+    if site.capabilities.ticketing() {
+        prompt.push_str(
+            "\n\nWhen the visitor's problem needs a human (billing, bugs, account changes), \
+             open a ticket with the open_ticket tool, then tell the visitor its code.",
+        );
+        if site.contact_required {
+            prompt.push_str(
+                " This site needs the visitor's name and email on every ticket: ask for them \
+                 first if you do not have them.",
+            );
+        }
+    }
+    prompt
+}
+
+/// The bot's reply names every ticket it opened, even if the model forgot to.
+fn with_codes(text: String, tickets: &[String]) -> String {
+    let missing: Vec<&str> = tickets
+        .iter()
+        .filter(|code| !text.contains(code.as_str()))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        text
+    } else {
+        format!("{text}\n\n(Ticket {})", missing.join(", "))
+    }
+}
+
+/// What the visitor reads when the bot cannot answer.
+pub fn fallback(site: &Site) -> &'static str {
+    fallback_for_locale(&site.locale)
+}
+
+pub fn fallback_for_locale(locale: &str) -> &'static str {
+    if locale.starts_with("fr") {
+        "Désolé, je ne peux pas répondre pour l'instant. Notre équipe vous répondra ici dès que possible."
+    } else {
+        "Sorry, I can't answer right now. Our team will follow up here as soon as possible."
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(base_url: &str, secret: &str, rounds: &str) -> SettingsForm {
+        SettingsForm {
+            name: "Robin".into(),
+            base_url: base_url.into(),
+            model: "gpt-4o-mini".into(),
+            api_key_secret: secret.into(),
+            system_prompt: String::new(),
+            max_rounds: rounds.into(),
+            timeout_seconds: "20".into(),
+        }
+    }
+
+    #[test]
+    fn settings_take_https_or_this_machine_and_a_secret_name_not_a_key() {
+        let ok = form("https://api.openai.com/v1/", "OPENAI_API_KEY", "3")
+            .parse()
+            .unwrap();
+        assert_eq!(ok.base_url, "https://api.openai.com/v1");
+        assert!(form("http://127.0.0.1:11434/v1", "", "1").parse().is_ok());
+        assert!(form("http://localhost/v1", "", "5").parse().is_ok());
+        let fields = |f: SettingsForm| f.parse().unwrap_err().0.keys().copied().collect::<Vec<_>>();
+        assert_eq!(
+            fields(form("http://api.example.com/v1", "KEY", "3")),
+            ["base_url"]
+        );
+        assert_eq!(
+            fields(form("http://localhost.evil.example/v1", "KEY", "3")),
+            ["base_url"]
+        );
+        // Pasting the key itself where its name goes is refused (keys are lower-case, dashed).
+        assert_eq!(
+            fields(form("https://x.example/v1", "sk-proj-abc123", "3")),
+            ["api_key_secret"]
+        );
+        assert_eq!(
+            fields(form("https://x.example/v1", "KEY", "9")),
+            ["max_rounds"]
+        );
+    }
+
+    #[test]
+    fn the_reply_names_every_ticket_it_opened() {
+        assert_eq!(
+            with_codes("Done: TKT-4.".into(), &["TKT-4".into()]),
+            "Done: TKT-4."
+        );
+        assert_eq!(
+            with_codes("Our team will write to you.".into(), &["TKT-4".into()]),
+            "Our team will write to you.\n\n(Ticket TKT-4)"
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! The bot in a conversation (`bot::respond`) over SQLite, with the provider played by a
+//! double that speaks the Chat Completions wire format (SSE chunks, tool_calls, errors): the
+//! model opens a ticket through the tool, once per tool call id, linked to the conversation; the
+//! reply streams to the live room and names the code; a failing provider gets the fallback.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use serde_json::{Value as Json, json};
+use ticketbooth_functions::bot::{self, BotSettings, Ended, Outside, Rooms};
+use ticketbooth_functions::http::{Body, FollowUp};
+use ticketbooth_functions::outbound::{
+    Chunks, NextChunk, Outbound, Pending, PendingStream, Streaming,
+};
+use ticketbooth_functions::service::conversations::{self, Reader};
+use ticketbooth_functions::service::sites;
+use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
+use ticketbooth_shared::site_key::SiteKey;
+use ticketbooth_shared::timestamp::Timestamp;
+
+use crate::{TestApp, json};
+
+const NOW: i64 = 1_795_427_300_000;
+
+/// A provider answer: a status and the SSE body in pieces, or no answer at all.
+type Script = Result<(u16, Vec<String>), String>;
+
+/// One request the provider got: URL, headers, JSON body.
+type Sent = (String, Vec<(&'static str, String)>, Json);
+
+#[derive(Clone, Default)]
+struct Provider {
+    script: Rc<RefCell<VecDeque<Script>>>,
+    requests: Rc<RefCell<Vec<Sent>>>,
+}
+
+struct Pieces(VecDeque<Vec<u8>>);
+
+impl Chunks for Pieces {
+    fn next(&mut self, _deadline_ms: i64) -> NextChunk<'_> {
+        let next = self.0.pop_front().map(Ok);
+        Box::pin(async move { next })
+    }
+}
+
+impl Outbound for Provider {
+    fn post_form<'a>(&'a self, _url: &'a str, _body: String) -> Pending<'a> {
+        Box::pin(async { Err("not a form service".to_owned()) })
+    }
+
+    fn post_json_stream<'a>(
+        &'a self,
+        url: &'a str,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+        _deadline_ms: i64,
+    ) -> PendingStream<'a> {
+        self.requests.borrow_mut().push((
+            url.to_owned(),
+            headers,
+            serde_json::from_str(&body).unwrap(),
+        ));
+        let next = self
+            .script
+            .borrow_mut()
+            .pop_front()
+            .expect("a scripted answer");
+        Box::pin(async move {
+            let (status, pieces) = next?;
+            Ok(Streaming {
+                status,
+                chunks: Box::new(Pieces(pieces.into_iter().map(String::into_bytes).collect())),
+            })
+        })
+    }
+}
+
+#[derive(Default)]
+struct Room(RefCell<Vec<Json>>);
+
+impl Rooms for Room {
+    fn broadcast<'a>(
+        &'a self,
+        _id: &'a str,
+        payload: String,
+    ) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
+        self.0
+            .borrow_mut()
+            .push(serde_json::from_str(&payload).unwrap());
+        Box::pin(async {})
+    }
+}
+
+/// An SSE body, split in the middle of each event (the parser must not care).
+fn sse(chunks: &[Json]) -> Vec<String> {
+    let mut text = String::new();
+    for c in chunks {
+        text.push_str(&format!("data: {c}\n\n"));
+    }
+    text.push_str("data: [DONE]\n\n");
+    let half = text.len() / 2;
+    vec![text[..half].to_owned(), text[half..].to_owned()]
+}
+
+fn tool_call(id: &str, arguments: &Json) -> Script {
+    let args = arguments.to_string();
+    let (a, b) = args.split_at(args.len() / 2);
+    Ok((
+        200,
+        sse(&[
+            json!({"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":id,"type":"function","function":{"name":"open_ticket","arguments":a}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":b}}]}}]}),
+            json!({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}),
+        ]),
+    ))
+}
+
+fn text(words: &[&str]) -> Script {
+    let mut chunks: Vec<Json> = words
+        .iter()
+        .map(|w| json!({"choices":[{"index":0,"delta":{"content":w}}]}))
+        .collect();
+    chunks.push(json!({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}));
+    Ok((200, sse(&chunks)))
+}
+
+fn settings() -> BotSettings {
+    BotSettings {
+        name: "Robin".into(),
+        base_url: "http://127.0.0.1:9/v1".into(),
+        model: "test-model".into(),
+        api_key_secret: "LLM_KEY".into(),
+        system_prompt: String::new(),
+        max_rounds: 3,
+        timeout_seconds: 5,
+    }
+}
+
+/// A conversation on `site` where the visitor asked for help: (conversation id, visitor token).
+fn visitor_asks(app: &TestApp, site: &str, text: &str) -> (String, String) {
+    let r = app.send(
+        "POST",
+        &format!("/api/v1/sites/{site}/conversations"),
+        &[],
+        Body::Bytes(vec![]),
+    );
+    let body = json(&r);
+    let (id, token) = (
+        body["conversation"]["id"].as_str().unwrap().to_owned(),
+        body["visitor_token"].as_str().unwrap().to_owned(),
+    );
+    let sent = app.send(
+        "POST",
+        &format!("/api/v1/sites/{site}/conversations/{id}/messages"),
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "00000000-0000-4000-8000-00000000b001"),
+            ("authorization", &format!("Bearer {token}")),
+        ],
+        Body::Bytes(json!({ "text": text }).to_string().into_bytes()),
+    );
+    assert_eq!(sent.status, 201);
+    // With a bot set up, the send asks the Worker to run it after answering.
+    assert!(
+        matches!(sent.follow_up, Some(FollowUp::Bot { .. })),
+        "{:?}",
+        sent.follow_up
+    );
+    (id, token)
+}
+
+fn with_bot(app: &TestApp, site: &str) {
+    let json = serde_json::to_string(&settings()).unwrap();
+    app.db()
+        .execute_script(&format!(
+            "UPDATE sites SET bot = '{json}' WHERE key = '{site}'"
+        ))
+        .unwrap();
+    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+}
+
+fn run(app: &TestApp, site: &str, id: &str, provider: &Provider, room: &Room) -> Ended {
+    let db = app.db();
+    let site = pollster::block_on(sites::load(db, &SiteKey::parse(site).unwrap())).unwrap();
+    let id = ConversationId::parse(id).unwrap();
+    let conversation = pollster::block_on(conversations::find(
+        db,
+        &site,
+        Reader::Operator,
+        &id,
+        Timestamp::from_millis(NOW),
+    ))
+    .unwrap();
+    let visitor = VisitorId::parse(&conversation.visitor_id).unwrap();
+    let counter = std::cell::Cell::new(0u8);
+    let ticket_id = || {
+        counter.set(counter.get() + 1);
+        TicketId::mint(Timestamp::from_millis(NOW), [counter.get(); 10])
+    };
+    pollster::block_on(bot::respond(
+        db,
+        provider,
+        room,
+        &site,
+        &settings(),
+        Some("sk-test"),
+        &conversation,
+        &visitor,
+        "https://tickets.example.net",
+        &Outside {
+            now: &|| Timestamp::from_millis(NOW),
+            ticket_id: &ticket_id,
+        },
+    ))
+    .unwrap()
+}
+
+fn messages(app: &TestApp, id: &str, token: &str) -> Vec<Json> {
+    let r = app.get(
+        &format!("/api/v1/sites/acme/conversations/{id}/messages"),
+        &[("authorization", &format!("Bearer {token}"))],
+    );
+    json(&r)["messages"].as_array().unwrap().clone()
+}
+
+fn billing() -> Json {
+    json!({ "subject": "Charged twice", "description": "Order 1234 was charged twice.",
+            "priority": "high", "summary": "Double charge; wants a refund.",
+            "requester_name": null, "requester_email": null })
+}
+
+#[test]
+fn the_model_opens_a_ticket_once_and_the_reply_names_it() {
+    let app = TestApp::spawn();
+    with_bot(&app, "acme");
+    let (id, token) = visitor_asks(&app, "acme", "I was charged twice for order 1234!");
+    let provider = Provider::default();
+    provider.script.borrow_mut().extend([
+        tool_call("call_abc", &billing()),
+        text(&["I've opened ", "ticket TKT-1 ", "for our billing team."]),
+    ]);
+    let room = Room::default();
+    let ended = run(&app, "acme", &id, &provider, &room);
+    assert_eq!(
+        ended,
+        Ended::Replied {
+            tickets: vec!["TKT-1".into()]
+        }
+    );
+
+    // What the provider was sent: the conversation, the tools, the key; then the tool result.
+    let requests = provider.requests.borrow();
+    assert_eq!(requests[0].0, "http://127.0.0.1:9/v1/chat/completions");
+    assert!(
+        requests[0]
+            .1
+            .contains(&("authorization", "Bearer sk-test".into()))
+    );
+    let first = &requests[0].2;
+    assert_eq!(first["stream"], true);
+    assert_eq!(first["model"], "test-model");
+    assert_eq!(first["messages"][0]["role"], "system");
+    assert_eq!(
+        first["messages"][1],
+        json!({ "role": "user", "content": "I was charged twice for order 1234!" })
+    );
+    assert_eq!(first["tools"][0]["function"]["name"], "open_ticket");
+    let second = &requests[1].2;
+    let tool_result = second["messages"].as_array().unwrap().last().unwrap();
+    assert_eq!(tool_result["role"], "tool");
+    assert_eq!(tool_result["tool_call_id"], "call_abc");
+    let result: Json = serde_json::from_str(tool_result["content"].as_str().unwrap()).unwrap();
+    assert_eq!(result["result"], "ticket_opened");
+    assert_eq!(result["code"], "TKT-1");
+
+    // The ticket: the bot's, the model's priority and summary, linked, with the transcript.
+    let row = &app.rows(
+        "SELECT source, priority, summary, visitor_id, transcript FROM tickets WHERE code = 'TKT-1'",
+        vec![],
+    )[0];
+    assert_eq!(row["source"], "bot");
+    assert_eq!(row["priority"], "high");
+    assert_eq!(row["summary"], "Double charge; wants a refund.");
+    assert!(
+        row["transcript"]
+            .as_str()
+            .unwrap()
+            .contains("charged twice for order 1234")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM ticket_conversations"), 1);
+
+    // The visitor's chat: their message, the card, the bot's reply by name.
+    let chat = messages(&app, &id, &token);
+    assert_eq!(chat.len(), 3);
+    assert_eq!(chat[1]["ticket"]["code"], "TKT-1");
+    assert_eq!(chat[2]["author"], "bot");
+    assert_eq!(chat[2]["author_name"], "Robin");
+    assert_eq!(
+        chat[2]["text"],
+        "I've opened ticket TKT-1 for our billing team."
+    );
+    // The room heard the text grow, then the card and the reply.
+    let frames = room.0.borrow();
+    let typed: Vec<&str> = frames
+        .iter()
+        .filter_map(|f| f["typing"]["text"].as_str())
+        .collect();
+    assert_eq!(
+        typed.last(),
+        Some(&"I've opened ticket TKT-1 for our billing team.")
+    );
+    assert!(typed.len() >= 2, "streamed in pieces: {typed:?}");
+    assert!(frames.iter().any(|f| f["ticket"]["code"] == "TKT-1"));
+    assert_eq!(frames.last().unwrap()["author"], "bot");
+
+    // The same tool call again (a retried run): still one ticket.
+    provider
+        .script
+        .borrow_mut()
+        .extend([tool_call("call_abc", &billing()), text(&["Done: TKT-1."])]);
+    drop(requests);
+    drop(frames);
+    run(&app, "acme", &id, &provider, &room);
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
+}
+
+#[test]
+fn a_site_that_requires_contact_makes_the_model_ask_first() {
+    let app = TestApp::spawn();
+    with_bot(&app, "strict");
+    let r = app.send(
+        "POST",
+        "/api/v1/sites/strict/conversations",
+        &[],
+        Body::Bytes(vec![]),
+    );
+    let id = json(&r)["conversation"]["id"].as_str().unwrap().to_owned();
+    let token = json(&r)["visitor_token"].as_str().unwrap().to_owned();
+    let sent = app.send(
+        "POST",
+        &format!("/api/v1/sites/strict/conversations/{id}/messages"),
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "00000000-0000-4000-8000-00000000b002"),
+            ("authorization", &format!("Bearer {token}")),
+        ],
+        Body::Bytes(br#"{"text":"Refund please"}"#.to_vec()),
+    );
+    assert_eq!(sent.status, 201);
+    let provider = Provider::default();
+    provider.script.borrow_mut().extend([
+        tool_call("call_1", &billing()),
+        text(&["What is your email address?"]),
+    ]);
+    let ended = run(&app, "strict", &id, &provider, &Room::default());
+    assert_eq!(ended, Ended::Replied { tickets: vec![] });
+    let requests = provider.requests.borrow();
+    let result = requests[1].2["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["content"]
+        .clone();
+    let result: Json = serde_json::from_str(result.as_str().unwrap()).unwrap();
+    assert_eq!(result["result"], "needs_contact");
+    assert_eq!(
+        app.count("SELECT count(*) FROM tickets"),
+        0,
+        "never filed without them"
+    );
+    assert!(
+        requests[0].2["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("ask for them")
+    );
+}
+
+#[test]
+fn a_failing_provider_leaves_a_clear_message_and_the_conversation_open() {
+    let app = TestApp::spawn();
+    with_bot(&app, "acme");
+    let (id, token) = visitor_asks(&app, "acme", "Hello?");
+    for failure in [
+        Err("no answer from the provider in time".to_owned()),
+        Ok((
+            429,
+            vec![json!({"error":{"message":"Rate limit reached","type":"requests"}}).to_string()],
+        )),
+        Ok((
+            200,
+            vec!["data: {\"error\":{\"message\":\"overloaded\"}}\n\n".to_owned()],
+        )),
+    ] {
+        let provider = Provider::default();
+        provider.script.borrow_mut().push_back(failure);
+        match run(&app, "acme", &id, &provider, &Room::default()) {
+            Ended::FellBack { reason } => assert!(!reason.is_empty()),
+            other => panic!("expected the fallback, got {other:?}"),
+        }
+    }
+    let chat = messages(&app, &id, &token);
+    assert_eq!(chat[0]["text"], "Hello?", "the visitor's message is kept");
+    assert_eq!(chat.last().unwrap()["text"], bot::fallback_for_locale("en"));
+    // The conversation stays open for a human.
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 1);
+}
