@@ -273,7 +273,7 @@ async fn create_ticket<E: Executor>(
         visitor_token,
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
-    let mut response = Response::json(status, &response);
+    let mut response = Response::json(status, &response).notifying(site);
     // The conversation's live room shows the ticket's card at once.
     response.live = live;
     Ok(response)

@@ -41,6 +41,7 @@ pub mod thread_api;
 pub mod tools_api;
 pub mod turnstile;
 pub mod visitor_token;
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 mod live_room;

@@ -177,7 +177,8 @@ pub async fn handle<E: Executor>(
     Ok(Response::json(
         200,
         &json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-    ))
+    )
+    .notifying(&site))
 }
 
 /// The client's protocol version when we speak it, else our newest (the client decides

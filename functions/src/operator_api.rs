@@ -153,7 +153,11 @@ async fn create<E: Executor>(
     let code = TicketCode::parse(ticket_actions::created_code(&created))
         .map_err(|_| ApiError::Internal("a created ticket's code does not parse".into()))?;
     let detail = operator_tickets::detail(&app.db, op, &code, fresh.now).await?;
-    Ok(Response::json(status, &TicketDocument::of(&detail)))
+    let mut response = Response::json(status, &TicketDocument::of(&detail));
+    response.follow_up = Some(crate::http::FollowUp::Notify {
+        site_id: op.site_id,
+    });
+    Ok(response)
 }
 
 #[derive(Deserialize)]

@@ -37,6 +37,18 @@ pub trait Outbound {
     /// (refused, timed out): the caller decides what that means.
     fn post_form<'a>(&'a self, url: &'a str, body: String) -> Pending<'a>;
 
+    /// POSTs JSON to `url` with `headers`; `Err` when no answer came by `deadline_ms`.
+    /// (Doubles that only speak forms keep the default.)
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        _headers: Vec<(&'static str, String)>,
+        _body: String,
+        _deadline_ms: i64,
+    ) -> Pending<'a> {
+        Box::pin(async move { Err(format!("no JSON client for {url}")) })
+    }
+
     /// POSTs JSON to `url` with `headers`, and hands back the body as it streams in. `Err` when
     /// no answer came by `deadline_ms`. (Doubles that only speak forms keep the default.)
     fn post_json_stream<'a>(
@@ -84,6 +96,28 @@ impl Outbound for Fetch {
             Ok(Reply {
                 status: response.status_code(),
                 body,
+            })
+        })
+    }
+
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+        deadline_ms: i64,
+    ) -> Pending<'a> {
+        Box::pin(async move {
+            let mut answer = self
+                .post_json_stream(url, headers, body, deadline_ms)
+                .await?;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = answer.chunks.next(deadline_ms).await {
+                bytes.extend(chunk?);
+            }
+            Ok(Reply {
+                status: answer.status,
+                body: bytes,
             })
         })
     }

@@ -57,5 +57,5 @@ pub async fn reply<E: Executor>(
         comment,
         ticket: tickets::visitor_view(row).map_err(store)?,
     };
-    Ok(visitor.renew(Response::json(status, &response)))
+    Ok(visitor.renew(Response::json(status, &response).notifying(site)))
 }

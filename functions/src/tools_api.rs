@@ -88,7 +88,7 @@ pub async fn call<E: Executor>(
         } => 201,
         _ => 200,
     };
-    Ok(Response::json(status, &outcome))
+    Ok(Response::json(status, &outcome).notifying(site))
 }
 
 /// A refused call as the API's error.

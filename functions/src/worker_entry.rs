@@ -4,6 +4,7 @@
 
 use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
+use worker::MessageExt;
 use worker::{
     Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent,
     console_error, console_log, event,
@@ -24,9 +25,12 @@ use crate::rate_limit::Bindings;
 use crate::service::maintenance;
 use crate::service::{conversations, sites};
 use crate::site_cache::{self, SiteCache};
+use crate::sql::notifications;
+use crate::store::Executor;
 use crate::store::d1::D1Executor;
 use crate::turnstile;
 use crate::visitor_token::{TokenError, TokenKey};
+use crate::webhooks;
 
 thread_local! {
     /// The isolate's site cache: an isolate runs one request at a time on one thread, and
@@ -108,11 +112,17 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
 
 /// Work after the answer: the site's bot replies in the conversation.
 async fn follow(follow_up: http::FollowUp, env: Env, origin: String) {
-    let http::FollowUp::Bot {
-        site,
-        conversation_id,
-        visitor_id,
-    } = follow_up;
+    let (site, conversation_id, visitor_id) = match follow_up {
+        http::FollowUp::Notify { site_id } => {
+            enqueue_pending(&env, Some(site_id)).await;
+            return;
+        }
+        http::FollowUp::Bot {
+            site,
+            conversation_id,
+            visitor_id,
+        } => (site, conversation_id, visitor_id),
+    };
     let result: Result<String, String> = async {
         let db = D1Executor::new(env.d1("DB").map_err(|e| e.to_string())?);
         let site = sites::load(&db, &site).await.map_err(|e| e.to_string())?;
@@ -162,6 +172,77 @@ async fn follow(follow_up: http::FollowUp, env: Env, origin: String) {
         Ok(ended) => console_log!("bot in {conversation_id}: {ended}"),
         Err(e) => console_error!("bot in {conversation_id}: {e}"),
     }
+    // A ticket the bot opened is announced like any other.
+    enqueue_pending(&env, None).await;
+}
+
+/// The Queue of webhook events (`[[queues.producers]]` in wrangler.toml).
+const NOTIFICATIONS: &str = "NOTIFICATIONS";
+
+/// Hands the outbox's waiting events (of one site, or all) to the Queue. An event the Queue
+/// refuses goes back to waiting, for the next call or the Cron Trigger.
+async fn enqueue_pending(env: &Env, site_id: Option<i64>) {
+    let result: Result<usize, String> = async {
+        let db = D1Executor::new(env.d1("DB").map_err(|e| e.to_string())?);
+        let now = js_sys::Date::now() as i64;
+        let rows = db
+            .batch(vec![notifications::take_pending(site_id, now, 100)])
+            .await
+            .map_err(|e| e.to_string())?;
+        let ids: Vec<String> = rows
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("id").and_then(|v| v.as_str()).map(str::to_owned))
+            .collect();
+        let queue = env.queue(NOTIFICATIONS).map_err(|e| e.to_string())?;
+        for id in &ids {
+            if let Err(e) = queue.send(id.clone()).await {
+                console_error!("notification {id}: not queued: {e}");
+                let _ = db.batch(vec![notifications::unqueue(id)]).await;
+            }
+        }
+        Ok(ids.len())
+    }
+    .await;
+    if let Err(e) = result {
+        console_error!("notifications: {e}");
+    }
+}
+
+/// The Queue's consumer: one delivery attempt per event, acknowledged when done, retried with
+/// backoff when the receiver failed.
+#[event(queue)]
+async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
+    let db = D1Executor::new(env.d1("DB")?);
+    let dashboard = env
+        .var("DASHBOARD_ORIGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let base = env
+        .var("WEBHOOK_RETRY_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(30);
+    for message in batch.messages()? {
+        let id = message.body().clone();
+        let now = js_sys::Date::now() as i64;
+        match webhooks::deliver(&db, &outbound::Fetch, &id, &dashboard, base, now).await {
+            Ok(webhooks::Next::Done) => message.ack(),
+            Ok(webhooks::Next::RetryIn(seconds)) => {
+                console_log!("notification {id}: retry in {seconds} s");
+                message.retry_with_options(
+                    &worker::QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(seconds)
+                        .build(),
+                );
+            }
+            Err(e) => {
+                console_error!("notification {id}: {e}");
+                message.retry();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The live rooms, through the Durable Object binding.
@@ -216,6 +297,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         // Logged, not retried: the next run deletes the same rows and more.
         Err(e) => console_error!("scheduled: {e}"),
     }
+    // Events never handed to the Queue (a Worker stopped between the write and the send).
+    enqueue_pending(&env, None).await;
 }
 
 async fn read_request(req: &mut Request) -> worker::Result<http::Request> {

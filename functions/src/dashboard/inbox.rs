@@ -175,7 +175,8 @@ pub async fn create_ticket<E: Executor>(
     let mut response = redirect(&format!(
         "/app/tickets/{}",
         ticket_actions::created_code(&created)
-    ));
+    ))
+    .notifying(&site);
     // The visitor's open widget shows the ticket's card at once.
     if let Created::New {
         card: Some(card), ..

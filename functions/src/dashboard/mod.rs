@@ -20,6 +20,7 @@ mod ticket_work;
 mod turnstile_page;
 pub mod views;
 mod views_page;
+mod webhooks_page;
 
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;

@@ -78,6 +78,9 @@ pub async fn handle<E: Executor>(
         SettingsPage::Bots => super::bots_page::show(app, req, op).await,
         SettingsPage::BotCapabilities => super::bots_page::capabilities(app, req, op).await,
         SettingsPage::BotAssistant => super::bots_page::assistant(app, req, op).await,
+        SettingsPage::Webhooks if post => super::webhooks_page::save(app, req, op, fresh).await,
+        SettingsPage::Webhooks => super::webhooks_page::show(app, req, op).await,
+        SettingsPage::WebhookTest => super::webhooks_page::test(app, req, op, fresh).await,
         SettingsPage::BotKey(id) => super::bots_page::revoke(app, req, op, &id).await,
         SettingsPage::Site if post => save_site(app, req, op).await,
         SettingsPage::Site => {

@@ -20,11 +20,16 @@ pub type FieldErrors<'a> = &'a [(&'static str, String)];
 /// The settings pages' own navigation.
 pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
     h.raw("<nav class=\"tabs\" aria-label=\"Settings\">");
-    let pages: [(&str, &str, Action); 5] = [
+    let pages: [(&str, &str, Action); 6] = [
         ("/app/settings/site", "Site", Action::ManageSettings),
         ("/app/settings/members", "Members", Action::ManageMembers),
         ("/app/settings/tokens", "API tokens", Action::ManageApiKeys),
         ("/app/settings/bots", "Bots", Action::ManageApiKeys),
+        (
+            "/app/settings/webhooks",
+            "Notifications",
+            Action::ManageSettings,
+        ),
         ("/app/settings/data", "Data", Action::ManageSettings),
     ];
     for (href, label, action) in pages {

@@ -86,10 +86,15 @@ pub async fn create<E: Executor>(
         },
     )
     .await?;
-    Ok(redirect(&format!(
+    let mut response = redirect(&format!(
         "/app/tickets/{}",
         ticket_actions::created_code(&created)
-    )))
+    ));
+    // Announce it to the site's webhook, if it has one (the follow-up finds out).
+    response.follow_up = Some(crate::http::FollowUp::Notify {
+        site_id: op.site_id,
+    });
+    Ok(response)
 }
 
 /// `GET /app/tickets/{code}/delete`: the confirmation page.

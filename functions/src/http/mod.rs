@@ -93,6 +93,18 @@ pub enum FollowUp {
         conversation_id: String,
         visitor_id: String,
     },
+    /// Hand the site's new webhook events to the Queue (`webhooks`).
+    Notify { site_id: i64 },
+}
+
+impl Response {
+    /// Asks for the site's new webhook events to be sent, when it has a webhook.
+    pub fn notifying(mut self, site: &crate::service::sites::Site) -> Self {
+        if site.webhook_url.is_some() && self.follow_up.is_none() {
+            self.follow_up = Some(FollowUp::Notify { site_id: site.id });
+        }
+        self
+    }
 }
 
 /// A conversation's live room (`worker_entry::ConversationRoom`, one Durable Object per

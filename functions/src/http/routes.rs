@@ -195,6 +195,10 @@ pub enum SettingsPage {
     BotCapabilities,
     /// `POST /app/settings/bots/assistant`: the bot in the chat.
     BotAssistant,
+    /// `GET` the webhook and its recent deliveries, `POST` sets the URL (and a secret).
+    Webhooks,
+    /// `POST /app/settings/webhooks/test`: sends a test event.
+    WebhookTest,
     /// `POST /app/settings/bots/{id}` revokes a bot key.
     BotKey(String),
 }
@@ -243,6 +247,8 @@ impl Route {
                     ["bots"] => SettingsPage::Bots,
                     ["bots", "capabilities"] => SettingsPage::BotCapabilities,
                     ["bots", "assistant"] => SettingsPage::BotAssistant,
+                    ["webhooks"] => SettingsPage::Webhooks,
+                    ["webhooks", "test"] => SettingsPage::WebhookTest,
                     ["bots", id] => SettingsPage::BotKey(hex_id(id, 32)?),
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
@@ -335,6 +341,7 @@ impl Route {
                     | SettingsPage::Tokens
                     | SettingsPage::Account
                     | SettingsPage::Bots
+                    | SettingsPage::Webhooks
                     | SettingsPage::Site
                     | SettingsPage::Data,
                 ),
@@ -359,6 +366,7 @@ impl Route {
                     | SettingsPage::Turnstile
                     | SettingsPage::BotCapabilities
                     | SettingsPage::BotAssistant
+                    | SettingsPage::WebhookTest
                     | SettingsPage::BotKey(_),
                 ),
             ) => "POST",

@@ -47,6 +47,8 @@ pub struct Site {
     pub capabilities: Capabilities,
     /// The bot that answers in the site's conversations, if any.
     pub bot: Option<BotSettings>,
+    /// Where new tickets and visitor replies are announced (`webhooks`), if anywhere.
+    pub webhook_url: Option<String>,
 }
 
 impl Site {
@@ -81,6 +83,7 @@ impl Site {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|_| shape("bot is not a bot's settings"))?,
+            webhook_url: row.webhook_url,
         })
     }
 

@@ -14,6 +14,7 @@ use super::sites::Site;
 use crate::sha256;
 use crate::sql::conversations;
 use crate::sql::messages::{self, MessageRow};
+use crate::sql::notifications;
 use crate::sql::tickets::{NewTicketRow, VisitorTicketRow};
 use crate::sql::{
     idempotency_keys, sites, ticket_conversations, ticket_events, ticket_search, tickets,
@@ -146,6 +147,8 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         )?);
     }
     batch.push(ticket_search::refresh(site_id, id));
+    // The webhook's event, in the same batch (written only when the site has a webhook).
+    batch.push(notifications::insert_ticket_created(site_id, id, now_ms));
     if let Some(conversation) = cmd.conversation {
         batch.push(messages::last(site_id, conversation));
     }

@@ -20,7 +20,7 @@ use super::tickets::find_for_visitor;
 use super::{Refusal, ServiceError};
 use crate::sql::comments::{self, PublicCommentRow};
 use crate::sql::tickets::VisitorTicketRow;
-use crate::sql::{ticket_events, ticket_search, tickets};
+use crate::sql::{notifications, ticket_events, ticket_search, tickets};
 use crate::store::{Executor, Row, StoreError, decode, decode_first};
 
 /// The visitor's own ticket and its public thread, oldest first: one batch of two reads.
@@ -93,6 +93,7 @@ pub async fn reply<E: Executor>(
         ),
         tickets::after_visitor_reply(site_id, id, now_ms),
         ticket_search::refresh(site_id, id),
+        notifications::insert_visitor_replied(site_id, id, key.as_ref(), now_ms),
         comments::public_by_key(site_id, id, key.as_ref()),
         tickets::find_for_visitor_view(site_id, id),
     ];

@@ -9,6 +9,7 @@ pub mod idempotency_keys;
 pub mod invitations;
 pub mod labels;
 pub mod messages;
+pub mod notifications;
 pub mod operator_tokens;
 pub mod operators;
 pub mod saved_views;

@@ -30,13 +30,16 @@ pub struct SiteRow {
     /// The bot's settings as JSON (`bot::BotSettings`); `None`: no bot.
     #[serde(default)]
     pub bot: Option<String>,
+    /// The webhook's URL (`webhooks`); `None`: no notifications.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
 }
 
 pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
                 allowed_origins, identity_secret, daily_ticket_cap, turnstile_site_key,
-                turnstile_secret, vertical, capabilities, bot
+                turnstile_secret, vertical, capabilities, bot, webhook_url
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -149,5 +152,16 @@ pub fn set_bot(site_id: i64, bot_json: Option<&str>) -> Statement {
     Statement::new(
         "UPDATE sites SET bot = ?2 WHERE id = ?1",
         vec![Value::from(site_id), Value::from(bot_json)],
+    )
+}
+
+/// Sets (or removes, with `None`s) the site's webhook URL and signing secret.
+pub fn set_webhook(site_id: i64, url: Option<&str>, secret: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET webhook_url = ?2,
+                          webhook_secret = CASE WHEN ?2 IS NULL THEN NULL
+                                                ELSE coalesce(?3, webhook_secret) END
+         WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(url), Value::from(secret)],
     )
 }

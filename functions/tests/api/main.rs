@@ -26,6 +26,7 @@ mod tools;
 mod turnstile;
 mod visitor_reads;
 mod visitor_thread;
+mod webhooks;
 
 use std::cell::Cell;
 use std::path::Path;

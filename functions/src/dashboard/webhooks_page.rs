@@ -1,0 +1,219 @@
+//! `/app/settings/webhooks`: where new tickets and visitor replies are announced — the
+//! receiver's URL, the signing secret (shown once), the recent deliveries and failures, and
+//! "send a test". Owners and admins.
+
+use serde::Deserialize;
+use ticketbooth_shared::FieldError;
+use ticketbooth_shared::hex;
+use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::role::Action;
+
+use super::csrf;
+use super::form;
+use super::redirect;
+use super::settings_views::{Notice, notice, settings_nav};
+use super::views::{layout, time};
+use crate::app::{App, Fresh};
+use crate::http::error::ApiError;
+use crate::http::{FollowUp, Request, Response};
+use crate::service::operators::Operator;
+use crate::service::sites::{self, Site};
+use crate::sql::notifications::{self, RecentRow};
+use crate::sql::sites as sites_sql;
+use crate::store::{Executor, decode};
+
+pub async fn show<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    let site = sites::current(&app.db, op).await?;
+    let recent = recent(app, op).await?;
+    let done = match req.query.as_str() {
+        "done=saved" => Some(Ok("Saved.")),
+        "done=test" => Some(Ok("A test event is on its way; its delivery shows below.")),
+        _ => None,
+    };
+    Ok(Response::html(200, page(op, &site, &recent, None, done)))
+}
+
+/// `POST /app/settings/webhooks`: a URL turns notifications on (a signing secret is made the
+/// first time, or when `rotate` is asked, and shown once); an empty one turns them off.
+pub async fn save<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+        #[serde(default)]
+        url: String,
+        #[serde(default)]
+        rotate: Option<String>,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::ManageSettings)?;
+    let url = form.url.trim();
+    if url.is_empty() {
+        app.db
+            .batch(vec![sites_sql::set_webhook(op.site_id, None, None)])
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        app.sites.invalidate(&op.site_key);
+        return Ok(redirect("/app/settings/webhooks?done=saved"));
+    }
+    if !receiver_url(url) {
+        return Err(ApiError::Validation(ValidationErrors(
+            [("url", FieldError::InvalidFormat)].into_iter().collect(),
+        )));
+    }
+    let had_secret = sites::current(&app.db, op).await?.webhook_url.is_some();
+    let secret = (!had_secret || form.rotate.is_some())
+        .then(|| format!("whsec_{}", hex::encode(&fresh.random(b"webhook secret"))));
+    app.db
+        .batch(vec![sites_sql::set_webhook(
+            op.site_id,
+            Some(url),
+            secret.as_deref(),
+        )])
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    app.sites.invalidate(&op.site_key);
+    let Some(secret) = secret else {
+        return Ok(redirect("/app/settings/webhooks?done=saved"));
+    };
+    let site = sites::current(&app.db, op).await?;
+    let recent = recent(app, op).await?;
+    Ok(Response::html(
+        201,
+        page(op, &site, &recent, Some(&secret), None),
+    ))
+}
+
+/// `POST /app/settings/webhooks/test`: a test event, delivered like the others.
+pub async fn test<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        csrf: Option<String>,
+    }
+    let form: Form = form::parse(req)?;
+    csrf::check(req, op, form.csrf.as_deref())?;
+    op.require(Action::ManageSettings)?;
+    let id = format!("test_{}", &hex::encode(&fresh.random(b"test event"))[..24]);
+    app.db
+        .batch(vec![notifications::insert_test(
+            &id,
+            op.site_id,
+            fresh.now.millis(),
+        )])
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = redirect("/app/settings/webhooks?done=test");
+    response.follow_up = Some(FollowUp::Notify {
+        site_id: op.site_id,
+    });
+    Ok(response)
+}
+
+/// https, or http to this machine (a receiver under development).
+fn receiver_url(url: &str) -> bool {
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| {
+            url.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    url.len() <= 500 && !url.contains(char::is_whitespace) && (url.starts_with("https://") || local)
+}
+
+async fn recent<E: Executor>(app: &App<E>, op: &Operator) -> Result<Vec<RecentRow>, ApiError> {
+    let rows = app
+        .db
+        .query(notifications::recent(op.site_id, 20))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    rows.into_iter()
+        .map(decode)
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn page(
+    op: &Operator,
+    site: &Site,
+    recent: &[RecentRow],
+    new_secret: Option<&str>,
+    message: Notice<'_>,
+) -> String {
+    layout("Notifications", Some(op), |h| {
+        h.raw("<h1>Settings</h1>");
+        settings_nav(h, op, "/app/settings/webhooks");
+        notice(h, message);
+        if let Some(secret) = new_secret {
+            h.raw("<section class=\"card callout\" aria-labelledby=\"secret-h\"><h2 id=\"secret-h\">Signing secret</h2>")
+                .raw("<p>Copy it to your receiver now: it is not shown again. Each delivery carries <code>Ticketbooth-Signature: t=…,v1=…</code>, the HMAC-SHA256 of <code>t.body</code> with this secret.</p>")
+                .raw("<label for=\"webhook-secret\">Signing secret</label><input id=\"webhook-secret\" class=\"secret\" readonly value=\"")
+                .text(secret)
+                .raw("\"></section>");
+        }
+        h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/webhooks\" aria-labelledby=\"hook-h\"><h2 id=\"hook-h\">Webhook</h2>")
+            .raw("<p>New tickets (from the widget, the bot, operators and the API) and visitors' replies are POSTed here as Slack-compatible JSON, signed, retried with backoff. Paste a Slack incoming-webhook URL, or your own receiver's. Empty turns notifications off.</p>");
+        csrf::field(h, op);
+        h.raw("<label for=\"webhook-url\">Receiver URL</label><input id=\"webhook-url\" name=\"url\" type=\"url\" autocomplete=\"off\" value=\"")
+            .text(site.webhook_url.as_deref().unwrap_or(""))
+            .raw("\">");
+        if site.webhook_url.is_some() {
+            h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"rotate\" value=\"1\"> Make a new signing secret (the old one stops at once)</label>");
+        }
+        h.raw("<button class=\"primary\">Save</button></form>");
+        if site.webhook_url.is_some() {
+            h.raw("<form method=\"post\" action=\"/app/settings/webhooks/test\">");
+            csrf::field(h, op);
+            h.raw("<button>Send a test event</button></form>");
+        }
+        h.raw("<h2>Recent deliveries</h2>");
+        if recent.is_empty() {
+            h.raw("<p class=\"empty\">No events yet.</p>");
+            return;
+        }
+        h.raw("<table class=\"list\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Created</th><th scope=\"col\">Attempts</th><th scope=\"col\">Result</th></tr></thead><tbody>");
+        for r in recent {
+            h.raw("<tr><td><code>")
+                .text(&r.kind)
+                .raw("</code> <span class=\"muted\">")
+                .text(&r.id)
+                .raw("</span></td><td>");
+            time(h, r.created_at);
+            h.raw("</td><td>")
+                .text(&r.attempts.to_string())
+                .raw("</td><td>");
+            if let Some(at) = r.delivered_at {
+                h.raw("Delivered ");
+                time(h, at);
+            } else if r.failed_at.is_some() {
+                h.raw("<strong>Failed</strong>: ")
+                    .text(r.last_error.as_deref().unwrap_or("gave up"));
+            } else if r.attempts > 0 {
+                h.raw("Retrying: ")
+                    .text(r.last_error.as_deref().unwrap_or(""));
+            } else {
+                h.raw("Waiting");
+            }
+            if let Some(status) = r.last_status {
+                h.raw(" <span class=\"muted\">(HTTP ")
+                    .text(&status.to_string())
+                    .raw(")</span>");
+            }
+            h.raw("</td></tr>");
+        }
+        h.raw("</tbody></table>");
+    })
+}

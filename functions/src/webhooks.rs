@@ -1,0 +1,178 @@
+//! Operator notifications: a site's webhook gets every new ticket (any source) and every
+//! visitor reply on a ticket. The event is written to an outbox (`notifications`) in the same
+//! batch as what it announces, handed to a Cloudflare Queue after the answer (never delaying
+//! it), and delivered by this Worker's queue consumer: a Slack-compatible JSON payload
+//! (`text` + `blocks`, plus the `event` itself), signed, retried with backoff, each attempt
+//! recorded for the settings page. The Cron Trigger hands the Queue whatever was never handed.
+//!
+//! Signature: `Ticketbooth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+//! "<t>.<body>")>`, and `Ticketbooth-Event-Id` for the receiver to drop repeats.
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use ticketbooth_shared::hex;
+
+use crate::outbound::Outbound;
+use crate::sql::notifications::{self, DeliveryRow};
+use crate::store::{Executor, StoreError, decode_first};
+
+/// Attempts before an event is given up.
+pub const MAX_ATTEMPTS: i64 = 6;
+
+/// The signature header's value for `body` sent at `unix_seconds`.
+pub fn signature(secret: &str, unix_seconds: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{unix_seconds}.{body}").as_bytes());
+    format!(
+        "t={unix_seconds},v1={}",
+        hex::encode(&mac.finalize().into_bytes())
+    )
+}
+
+/// How long to wait before attempt `attempt + 1` (1-based `attempt` just failed):
+/// `base`, doubling, at most an hour.
+pub fn retry_delay_seconds(base: u32, attempt: i64) -> u32 {
+    let doubled = u64::from(base.max(1)) << attempt.clamp(1, 12).saturating_sub(1);
+    doubled.min(3_600) as u32
+}
+
+/// The JSON a receiver gets: Slack's incoming-webhook shape (`text`, `blocks`), and the event.
+pub fn payload(row: &DeliveryRow, dashboard: &str) -> Value {
+    let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
+    let code = data["code"].as_str().unwrap_or("");
+    let subject = data["subject"].as_str().unwrap_or("");
+    let who = data["requester_name"]
+        .as_str()
+        .or(data["requester_email"].as_str())
+        .unwrap_or("a visitor");
+    let link = format!("{dashboard}/app/tickets/{code}");
+    let text = match row.kind.as_str() {
+        "ticket.created" => format!(
+            "New ticket {code} on {}: {subject} (from {who})",
+            row.site_name
+        ),
+        "ticket.visitor_replied" => format!("{who} replied on {code}: {subject}"),
+        _ => format!(
+            "A test from Ticketbooth for {}: your webhook works.",
+            row.site_name
+        ),
+    };
+    let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })];
+    if !code.is_empty() {
+        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("<{link}|Open {code}>") } }));
+    }
+    json!({
+        "text": text,
+        "blocks": blocks,
+        "event": {
+            "id": row.id,
+            "type": row.kind,
+            "site": row.site_key,
+            "created_at": ticketbooth_shared::timestamp::Timestamp::from_millis(row.created_at).to_rfc3339(),
+            "url": if code.is_empty() { Value::Null } else { Value::String(link) },
+            "data": data,
+        },
+    })
+}
+
+/// What the consumer does with a message after one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Delivered, given up, or nothing to deliver: acknowledge it.
+    Done,
+    /// Try again after this many seconds.
+    RetryIn(u32),
+}
+
+/// One delivery attempt of the event `id`, recorded.
+pub async fn deliver<E: Executor>(
+    db: &E,
+    outbound: &dyn Outbound,
+    id: &str,
+    dashboard: &str,
+    retry_base: u32,
+    now_ms: i64,
+) -> Result<Next, StoreError> {
+    let row: Option<DeliveryRow> =
+        decode_first(db.query(notifications::find_for_delivery(id)).await?)?;
+    let Some(row) = row else {
+        return Ok(Next::Done);
+    };
+    if row.delivered_at.is_some() || row.failed_at.is_some() {
+        return Ok(Next::Done);
+    }
+    let (Some(url), Some(secret)) = (&row.webhook_url, &row.webhook_secret) else {
+        // The webhook was removed meanwhile: nothing to deliver to.
+        db.batch(vec![notifications::record_attempt(
+            id,
+            None,
+            Some("no webhook"),
+            false,
+            true,
+            now_ms,
+        )])
+        .await?;
+        return Ok(Next::Done);
+    };
+    let body = payload(&row, dashboard).to_string();
+    let headers = vec![
+        (
+            "ticketbooth-signature",
+            signature(secret, now_ms / 1000, &body),
+        ),
+        ("ticketbooth-event-id", row.id.clone()),
+        ("user-agent", "Ticketbooth-Webhooks/1".to_owned()),
+    ];
+    let answer = outbound
+        .post_json(url, headers, body, now_ms + 10_000)
+        .await;
+    let attempt = row.attempts + 1;
+    let (status, error, delivered) = match &answer {
+        Ok(reply) if (200..300).contains(&reply.status) => (Some(reply.status), None, true),
+        Ok(reply) => (
+            Some(reply.status),
+            Some(format!("the receiver answered {}", reply.status)),
+            false,
+        ),
+        Err(e) => (None, Some(e.clone()), false),
+    };
+    let failed = !delivered && attempt >= MAX_ATTEMPTS;
+    db.batch(vec![notifications::record_attempt(
+        id,
+        status,
+        error.as_deref(),
+        delivered,
+        failed,
+        now_ms,
+    )])
+    .await?;
+    Ok(if delivered || failed {
+        Next::Done
+    } else {
+        Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_over_time_dot_body() {
+        // `printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_test`
+        assert_eq!(
+            signature("whsec_test", 1_700_000_000, r#"{"a":1}"#),
+            "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+        );
+    }
+
+    #[test]
+    fn retries_back_off_doubling_up_to_an_hour() {
+        let delays: Vec<u32> = (1..=6).map(|a| retry_delay_seconds(30, a)).collect();
+        assert_eq!(delays, [30, 60, 120, 240, 480, 960]);
+        assert_eq!(retry_delay_seconds(30, 12), 3_600);
+        assert_eq!(retry_delay_seconds(1, 2), 2);
+    }
+}
