@@ -59,7 +59,7 @@ test('an owner creates a bot key in the dashboard; it is shown once', async () =
   const page = await browser.newPage();
   await signIn(page, worker, owner);
   await page.goto(`${worker.baseUrl}/app/settings/bots`);
-  await page.getByLabel('Name').fill('Support assistant');
+  await page.getByLabel('Name', { exact: true }).fill('Support assistant');
   await page.getByRole('button', { name: 'Create bot key' }).click();
   botKey = await page.locator('#key-value').inputValue();
   assert.match(botKey, /^tbb_[0-9a-f]{64}$/);
