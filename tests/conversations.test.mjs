@@ -116,3 +116,24 @@ test('an operator answers, makes a ticket of the chat, attaches another, and the
   assert.match(await page.locator('ol.transcript').innerText(), /Order 77, sent last week/);
   await page.close();
 });
+
+test("the conversation page shows the visitor's new messages live, without a reload", async () => {
+  const chat = await visitorSays('Is anyone there?');
+  const page = await browser.newPage();
+  await signIn(page, worker, agent);
+  await page.goto(`${worker.baseUrl}/app/conversations/${chat.id}`);
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(300); // the socket opens after load
+  const timings = [];
+  for (const text of ['Hello?', 'Order 99, please <b>help</b>']) {
+    const sent = performance.now();
+    const res = await call('POST', `/api/v1/sites/shop/conversations/${chat.id}/messages`, { token: chat.token, body: { text } });
+    assert.equal(res.status, 201);
+    await page.locator('.message .text', { hasText: text }).waitFor({ timeout: 5_000 });
+    timings.push(performance.now() - sent);
+  }
+  console.log(`visitor send → operator page render: ${timings.map((t) => `${t.toFixed(0)} ms`).join(', ')}`);
+  assert.equal(await page.locator('.message').count(), 3);
+  assert.equal(await page.locator('.message b').count(), 0, 'text, never markup');
+  await page.close();
+});

@@ -22,7 +22,8 @@ use super::{csrf, form, redirect};
 use crate::app::{App, Fresh};
 use crate::chat_api;
 use crate::http::error::ApiError;
-use crate::http::{Request, Response};
+use crate::http::{Live, Request, Response};
+use crate::service::Refusal;
 use crate::service::conversations::{self, Author, Reader};
 use crate::service::operators::Operator;
 use crate::service::sites::{self, Site};
@@ -216,6 +217,35 @@ pub async fn attach<E: Executor>(
     Ok(redirect(&format!("/app/tickets/{}", ticket.code)))
 }
 
+/// `GET /app/conversations/{id}/live`: an operator's WebSocket joins the conversation's live
+/// room (the page's `/inbox.js` shows what it hears). Only from our own pages: a WebSocket is
+/// not bound by CORS, so another site's page could otherwise listen with the operator's cookie.
+pub async fn live<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    op: &Operator,
+    id: &ConversationId,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    op.require(Action::ViewTickets)?;
+    if !csrf::same_origin(req) {
+        return Err(ApiError::Refused(Refusal::CrossSite));
+    }
+    if !req
+        .header("upgrade")
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+    {
+        return Err(ApiError::BadQuery("this route is a WebSocket".into()));
+    }
+    let site = site_of(app, op, fresh).await?;
+    let row = conversations::find(&app.db, &site, Reader::Operator, id, fresh.now).await?;
+    let mut response = Response::empty(204);
+    response.live = Some(Live::Join {
+        conversation_id: row.id,
+    });
+    Ok(response)
+}
+
 async fn site_of<E: Executor>(
     app: &App<E>,
     op: &Operator,
@@ -344,11 +374,18 @@ fn render_conversation(op: &Operator, page: &ConversationPage<'_>) -> String {
             }
             h.raw("</ul></section>");
         }
-        h.raw("<ol class=\"messages\">");
+        // `/inbox.js` adds what the live room says while the page is open.
+        h.raw("<ol class=\"messages\" aria-live=\"polite\" data-live=\"/app/conversations/")
+            .text(&row.id)
+            .raw("/live\" data-last-seq=\"")
+            .text(&row.last_seq.to_string())
+            .raw("\">");
         for m in page.messages {
             chat_message(h, m);
         }
-        h.raw("</ol>");
+        h.raw(
+            "</ol><p class=\"typing muted\" hidden></p><script src=\"/inbox.js\" defer></script>",
+        );
         if op.role.allows(Action::CommentPublic) {
             h.raw("<form class=\"stack\" method=\"post\" action=\"/app/conversations/")
                 .text(&row.id)

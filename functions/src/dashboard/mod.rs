@@ -93,6 +93,7 @@ pub async fn handle<E: Executor>(
             inbox::create_ticket(app, req, &op, &id, &fresh).await
         }
         (AppPage::ConversationAttach(id), _) => inbox::attach(app, req, &op, &id, &fresh).await,
+        (AppPage::ConversationLive(id), _) => inbox::live(app, req, &op, &id, &fresh).await,
         (AppPage::SwitchSite, _) => session::switch_site(app, req, &op).await,
         (AppPage::NewSite, _) => settings::new_site(app, req, &op, &fresh).await,
         (AppPage::Settings(page), _) => settings::handle(app, req, &op, page, &fresh).await,

@@ -155,7 +155,7 @@ impl Response {
                 ("x-content-type-options".into(), "nosniff".into()),
                 (
                     "content-security-policy".into(),
-                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
                      frame-ancestors 'none'; base-uri 'none'"
                         .into(),
                 ),

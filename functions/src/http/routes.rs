@@ -149,6 +149,8 @@ pub enum AppPage {
     ConversationTicket(ConversationId),
     /// `POST /app/conversations/{id}/attach`: links the conversation to an existing ticket.
     ConversationAttach(ConversationId),
+    /// `GET /app/conversations/{id}/live`: the operator's WebSocket to the live room.
+    ConversationLive(ConversationId),
     /// `POST /app/sites/switch`: the site switcher.
     SwitchSite,
     /// `GET` shows the form, `POST` creates a site.
@@ -268,6 +270,7 @@ impl Route {
                     "reply" => AppPage::ConversationReply(id),
                     "ticket" => AppPage::ConversationTicket(id),
                     "attach" => AppPage::ConversationAttach(id),
+                    "live" => AppPage::ConversationLive(id),
                     _ => return Err(ApiError::NotFound),
                 }))
             }
@@ -328,7 +331,8 @@ impl Route {
                 | AppPage::Ticket(_)
                 | AppPage::Settings(SettingsPage::Export)
                 | AppPage::Inbox
-                | AppPage::Conversation(_),
+                | AppPage::Conversation(_)
+                | AppPage::ConversationLive(_),
             ) => "GET",
             Route::App(
                 AppPage::Login

@@ -268,3 +268,44 @@ fn an_operator_makes_a_ticket_of_a_conversation_and_attaches_another() {
         assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "gapless");
     }
 }
+
+#[test]
+fn the_operators_live_socket_joins_only_from_our_own_pages() {
+    use ticketbooth_functions::http::Live;
+    let app = TestApp::spawn();
+    app.add_operator(AGENT, "agent@acme.example", "Ada Agent", &[(1, "member")]);
+    let (id, _) = visitor_says(&app, "Hello");
+    let session = app.sign_in("agent@acme.example");
+    let cookie = crate::session_cookie(&session);
+    let path = format!("/app/conversations/{id}/live");
+    let open = |headers: &[(&str, &str)]| app.get(&path, headers);
+    let joined = open(&[
+        ("cookie", &cookie),
+        ("upgrade", "websocket"),
+        ("origin", crate::OWN_ORIGIN),
+    ]);
+    assert_eq!(
+        joined.live,
+        Some(Live::Join {
+            conversation_id: id.clone()
+        })
+    );
+    // Another site's page: a WebSocket is not bound by CORS, so the Origin decides.
+    let foreign = open(&[
+        ("cookie", &cookie),
+        ("upgrade", "websocket"),
+        ("origin", "https://evil.example"),
+    ]);
+    assert_eq!(foreign.status, 403);
+    assert!(foreign.live.is_none());
+    let plain = open(&[("cookie", &cookie), ("origin", crate::OWN_ORIGIN)]);
+    assert_eq!(plain.status, 400);
+    assert!(plain.live.is_none());
+    // Signed out: to the sign-in page, never into the room.
+    let anonymous = open(&[("upgrade", "websocket"), ("origin", crate::OWN_ORIGIN)]);
+    assert!(anonymous.live.is_none());
+    // The page carries the script and where to connect.
+    let (_, page) = app.page(&format!("/app/conversations/{id}"), &session);
+    assert!(page.contains(&format!("data-live=\"/app/conversations/{id}/live\"")));
+    assert!(page.contains("<script src=\"/inbox.js\" defer></script>"));
+}
