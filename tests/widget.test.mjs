@@ -6,11 +6,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 
-import { ROOT, startWorker } from './support/wrangler.mjs';
+import { ROOT, insertSite, startWorker } from './support/wrangler.mjs';
 import { launch, startHostSite } from './widget/browser.mjs';
 
 const OUT = join(ROOT, 'tests', 'output', 'widget');
@@ -466,6 +467,43 @@ describe('widget', () => {
     );
     assert.equal(rows.length, 1);
     assert.match(rows[0].transcript, /Let me open a ticket for our team/);
+    await context.close();
+  });
+
+  test("a signed identity from the site's backend skips the contact prompt, and an expired one brings it back", async () => {
+    // A site that requires contact details and has an identity secret (a new site, so no
+    // isolate has it cached without the secret).
+    const secret = 'a'.repeat(64);
+    await worker.sql(insertSite({ key: 'signed', contact_required: 1, code_prefix: 'SIG', allowed_origins: [host.origin] }));
+    await worker.sql(`UPDATE sites SET identity_secret = '${secret}' WHERE key = 'signed'`);
+    const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const jwt = (exp) => {
+      const now = Math.floor(Date.now() / 1000);
+      const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ site: 'signed', sub: 'user-7', name: 'Grace Hopper', email: 'grace@example.com', iat: now - 60, exp: now + exp })}`;
+      return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+    };
+
+    const { context, page, errors } = await visit({ site: 'signed' });
+    await page.evaluate((token) => window.Ticketbooth.identify(token), jwt(3600));
+    await openForm(page);
+    await page.getByLabel('Subject').waitFor();
+    assert.equal(await page.getByLabel('Your name').isVisible(), false, 'no contact prompt');
+    await fillTicket(page, 'Badge reader rejects my card');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await panel(page).locator('.code').waitFor();
+    const [row] = await worker.sql("SELECT requester_name, requester_email FROM tickets WHERE subject = 'Badge reader rejects my card'");
+    assert.deepEqual(row, { requester_name: 'Grace Hopper', requester_email: 'grace@example.com' });
+
+    // An expired token is refused by the server; the visitor can still give name and email.
+    await page.reload();
+    await widgetReady(page);
+    await page.evaluate((token) => window.Ticketbooth.identify(token), jwt(-10));
+    await openForm(page);
+    await fillTicket(page, 'Second badge problem');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await page.getByLabel('Your name').waitFor();
+    assert.equal(await ticketsWithSubject('Second badge problem'), 0, 'nothing written');
+    assert.deepEqual(errors, []);
     await context.close();
   });
 });

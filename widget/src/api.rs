@@ -137,12 +137,16 @@ pub fn create(
     body: &CreateTicketRequest,
     key: Option<&str>,
     token: Option<&str>,
+    identity: Option<&str>,
     done: impl FnOnce(SendOutcome) + 'static,
 ) {
     let authorization = token.map(|t| ["Bearer ", t].concat());
     let mut headers = vec![("Content-Type", "application/json")];
     if let Some(key) = key {
         headers.push(("Idempotency-Key", key));
+    }
+    if let Some(identity) = identity {
+        headers.push(("Ticketbooth-Identity", identity));
     }
     if let Some(authorization) = &authorization {
         headers.push(("Authorization", authorization));

@@ -333,6 +333,11 @@ fn host_call(name: &str, arg: JsValue) -> Option<Msg> {
             }
         }
         "identify" => {
+            // A string is the site backend's signed identity (a JWT); an object, a name and
+            // an email passed on as they are.
+            if let Some(token) = arg.as_string() {
+                return Some(Msg::IdentifySigned(token));
+            }
             let r: RequesterInput = read(name, arg)?;
             Msg::Identify(Contact {
                 name: r.name,
@@ -387,6 +392,7 @@ impl App {
                     &body,
                     self.state.draft.key.as_deref(),
                     self.store.token().as_deref(),
+                    self.state.identity.as_deref(),
                     |outcome| dispatch(Msg::Sent(outcome)),
                 );
             }

@@ -189,6 +189,10 @@ pub struct State {
     pub online: bool,
     /// A visitor token is stored: "My tickets" has something to show.
     pub has_token: bool,
+    /// The host's signed identity (`Ticketbooth.identify(jwt)`): sent with each ticket, and
+    /// the contact prompt is skipped (the server takes name and email from it). Memory only:
+    /// the host signs a short-lived one on every page.
+    pub identity: Option<String>,
     pub tickets: Tickets,
 }
 
@@ -223,8 +227,10 @@ pub enum Msg {
         description: String,
         transcript: Vec<TranscriptEntry>,
     },
-    /// `Ticketbooth.identify(...)`: name and email the host vouches for (unsigned for now).
+    /// `Ticketbooth.identify({name, email})`: name and email the host passes on (unsigned).
     Identify(Contact),
+    /// `Ticketbooth.identify(jwt)`: the visitor as the site's backend signed them.
+    IdentifySigned(String),
     Sent(SendOutcome),
     Online,
     Offline,
@@ -275,6 +281,7 @@ impl State {
             sending: false,
             online,
             has_token,
+            identity: None,
             tickets: Tickets::Stale,
             config: None,
         };
@@ -291,7 +298,7 @@ impl State {
     /// is known, else the form.
     fn ticket_entry(&self) -> Screen {
         let required = self.config.as_ref().is_some_and(|c| c.contact_required);
-        if required && self.contact.is_none() {
+        if required && self.contact.is_none() && self.identity.is_none() {
             Screen::Contact
         } else {
             Screen::Form
@@ -503,6 +510,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::IdentifySigned(token) => {
+            state.identity = Some(token);
+            if state.screen == Screen::Contact {
+                state.screen = Screen::Form;
+            }
+        }
         Msg::Sent(outcome) => {
             state.sending = false;
             match outcome {
@@ -577,6 +590,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     }
                     if let (true, Some(c)) = (code == "ticketing_disabled", state.config.as_mut()) {
                         c.enabled = false;
+                    }
+                    if code == "identity_invalid" {
+                        // Expired or refused: the visitor can still give name and email.
+                        state.identity = None;
+                        state.draft.key = None;
+                        state.screen = state.ticket_entry();
                     }
                     state.notice = Notice::Refused(code);
                     fx.push(Effect::SaveDraft);
@@ -694,6 +713,24 @@ mod tests {
             Screen::Form,
             "an identified visitor skips the prompt"
         );
+    }
+
+    #[test]
+    fn a_signed_identity_skips_the_prompt_until_the_server_refuses_it() {
+        let mut s = with_config(true);
+        update(&mut s, Msg::StartTicket);
+        assert_eq!(s.screen, Screen::Contact);
+        update(&mut s, Msg::IdentifySigned("header.payload.signature".into()));
+        assert_eq!(s.screen, Screen::Form, "the signed visitor skips the prompt");
+        assert!(s.contact.is_none(), "the server takes name and email from the token");
+        type_draft(&mut s, "Refund", "Order 12");
+        assert_eq!(submit(&mut s), vec![Effect::SaveDraft, Effect::Send]);
+        // Expired: the visitor gives name and email instead, under a fresh key.
+        update(&mut s, Msg::Sent(SendOutcome::Refused("identity_invalid".into())));
+        assert_eq!(s.identity, None);
+        assert_eq!(s.draft.key, None);
+        assert_eq!(s.screen, Screen::Contact);
+        assert_eq!(s.draft.subject, "Refund", "the draft is kept");
     }
 
     #[test]
