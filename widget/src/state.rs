@@ -720,13 +720,26 @@ mod tests {
         let mut s = with_config(true);
         update(&mut s, Msg::StartTicket);
         assert_eq!(s.screen, Screen::Contact);
-        update(&mut s, Msg::IdentifySigned("header.payload.signature".into()));
-        assert_eq!(s.screen, Screen::Form, "the signed visitor skips the prompt");
-        assert!(s.contact.is_none(), "the server takes name and email from the token");
+        update(
+            &mut s,
+            Msg::IdentifySigned("header.payload.signature".into()),
+        );
+        assert_eq!(
+            s.screen,
+            Screen::Form,
+            "the signed visitor skips the prompt"
+        );
+        assert!(
+            s.contact.is_none(),
+            "the server takes name and email from the token"
+        );
         type_draft(&mut s, "Refund", "Order 12");
         assert_eq!(submit(&mut s), vec![Effect::SaveDraft, Effect::Send]);
         // Expired: the visitor gives name and email instead, under a fresh key.
-        update(&mut s, Msg::Sent(SendOutcome::Refused("identity_invalid".into())));
+        update(
+            &mut s,
+            Msg::Sent(SendOutcome::Refused("identity_invalid".into())),
+        );
         assert_eq!(s.identity, None);
         assert_eq!(s.draft.key, None);
         assert_eq!(s.screen, Screen::Contact);
