@@ -355,7 +355,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::RestoreFocus);
             }
         }
-        Msg::ConfigLoaded(config) => state.config = Some(config),
+        Msg::ConfigLoaded(config) => {
+            state.config = Some(config);
+            // A visitor quicker than the config reply opened the form before the site said
+            // it wants a contact: ask for it now rather than have the server refuse the send.
+            if state.screen == Screen::Form && state.ticket_entry() == Screen::Contact {
+                state.screen = Screen::Contact;
+                state.errors.clear();
+                state.settle_notice();
+            }
+        }
         Msg::StartTicket => {
             if !state.disabled() {
                 state.screen = state.ticket_entry();
@@ -713,6 +722,26 @@ mod tests {
             Screen::Form,
             "an identified visitor skips the prompt"
         );
+    }
+
+    #[test]
+    fn a_config_that_arrives_after_the_click_still_asks_for_the_contact() {
+        let mut s = fresh();
+        update(&mut s, Msg::StartTicket);
+        assert_eq!(
+            s.screen,
+            Screen::Form,
+            "no config yet: straight to the form"
+        );
+        update(
+            &mut s,
+            Msg::ConfigLoaded(Config {
+                enabled: true,
+                contact_required: true,
+                cta_label: "Open a ticket".into(),
+            }),
+        );
+        assert_eq!(s.screen, Screen::Contact);
     }
 
     #[test]
