@@ -271,6 +271,26 @@ describe('widget', () => {
     await context.close();
   });
 
+  test('a visitor quicker than the config reply still gets the contact prompt, focused', async () => {
+    // The config reply held back until the visitor has opened the form (a slow network).
+    let release;
+    const held = new Promise((r) => { release = r; });
+    const { context, page, errors } = await visit({
+      site: 'acme',
+      beforeGoto: (p) => p.route('**/api/v1/sites/acme/config', async (route) => {
+        await held;
+        await route.continue();
+      }),
+    });
+    await openForm(page);
+    await page.getByLabel('Subject').waitFor();
+    release();
+    await page.getByLabel('Your name').waitFor();
+    assert.equal(await focused(page), 'tb-name');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('server-side validation errors are shown next to their fields and announced', async () => {
     // The config request fails, so the widget does not know acme wants a contact: only the
     // server's 422 can tell it.

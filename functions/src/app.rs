@@ -80,6 +80,36 @@ pub async fn handle<E: Executor>(app: &App<E>, req: &Request, fresh: Fresh) -> R
     response
 }
 
+/// Whether the request's body is worth reading: the Worker reads it only when this says so,
+/// and otherwise hands `handle` the request with an empty body. Refused here, from the head
+/// alone: a path or method no route takes, a site's public route called from an origin the
+/// site does not allow (or for a site that does not exist), and a dashboard write that is
+/// neither from our own pages nor bearer-authenticated. Each of those is refused by `handle`
+/// before any handler looks at the body, so the answer is the same; a foreign page or a wrong
+/// path just cannot make the Worker take in an upload. The site read here is cached, so the
+/// route costs no extra round trip. A fault reading the site lets the body through (the
+/// handler then reports the fault; a visitor's send is never parsed as empty).
+pub async fn admits_body<E: Executor>(app: &App<E>, req: &Request, now: Timestamp) -> bool {
+    if matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return false;
+    }
+    let Ok(route) = Route::parse(&req.path) else {
+        return false;
+    };
+    if !route.allow().split(", ").any(|m| m == req.method) {
+        return false;
+    }
+    match route {
+        Route::Site(key, _) => match sites::load_cached(&app.db, &app.sites, &key, now).await {
+            Ok(site) => cors::check(req, &site).is_ok(),
+            Err(ServiceError::SiteNotFound) => false,
+            Err(_) => true,
+        },
+        Route::App(_) => req.bearer_token().is_some() || dashboard::csrf::same_origin(req),
+        Route::Health | Route::Operator(_) | Route::Tools | Route::Mcp => true,
+    }
+}
+
 /// The answer when the app could not run at all (the body could not be read, a binding is
 /// missing): the generic 500 in the error shape, its detail already logged. On the public API
 /// it is readable cross-origin, so the widget can tell "try again later" from a network

@@ -67,7 +67,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
 }
 
 async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
-    let request = read_request(req).await?;
+    let mut request = read_head(req)?;
     let token_key = env
         .secret("VISITOR_TOKEN_SECRET")
         .map(|s| s.to_string())
@@ -91,6 +91,10 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             .map_or_else(|_| turnstile::SITEVERIFY_URL.to_owned(), |v| v.to_string()),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
+    // The body only after routing and the origin check (`app::admits_body`).
+    if app::admits_body(&app, &request, now).await {
+        request.body = read_body(req, &request.headers).await?;
+    }
     let fresh = Fresh {
         now,
         ticket_id: TicketId::mint(now, random::bytes().map_err(random_error)?),
@@ -301,39 +305,35 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     enqueue_pending(&env, None).await;
 }
 
-async fn read_request(req: &mut Request) -> worker::Result<http::Request> {
+/// The request without its body: method, URL and headers.
+fn read_head(req: &Request) -> worker::Result<http::Request> {
     let url = req.url()?;
     let headers: Vec<(String, String)> = req
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    let declared: Option<usize> = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.trim().parse().ok());
-    let method = req.method();
-    // Bodies are read only where a route takes one, and never past the limit.
-    let body = if matches!(method, Method::Get | Method::Head | Method::Options) {
-        Body::Bytes(Vec::new())
-    } else if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        Body::TooLarge
-    } else {
-        read_body(req).await?
-    };
     Ok(http::Request {
-        method: method.to_string().to_ascii_uppercase(),
+        method: req.method().to_string().to_ascii_uppercase(),
         path: url.path().to_owned(),
         query: url.query().unwrap_or_default().to_owned(),
         own_origin: url.origin().ascii_serialization(),
         headers,
-        body,
+        body: Body::Bytes(Vec::new()),
     })
 }
 
-/// The body, read chunk by chunk and abandoned as soon as it passes `MAX_BODY_BYTES`: a
-/// chunked upload without `Content-Length` cannot make the Worker buffer more than the limit.
-async fn read_body(req: &mut Request) -> worker::Result<Body> {
+/// The body, never past `MAX_BODY_BYTES`: refused unread when `Content-Length` says it is
+/// larger, else read chunk by chunk and abandoned as soon as it passes the limit, so a chunked
+/// upload without `Content-Length` cannot make the Worker buffer more than the limit.
+async fn read_body(req: &mut Request, headers: &[(String, String)]) -> worker::Result<Body> {
+    let declared: Option<usize> = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.trim().parse().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Ok(Body::TooLarge);
+    }
     if req.inner().body().is_none() {
         return Ok(Body::Bytes(Vec::new()));
     }

@@ -12,25 +12,35 @@
 // resource-timing responseEnd (an async script runs as soon as it has arrived and the main
 // thread is free; "loader ran" shows when that was).
 //
+// The same page with `@n8n/chat` (an embeddable chat widget from npm, pinned below; `npm pack`ed
+// into target/ on first use, its self-contained dist bundle and stylesheet served by the same
+// host server) is loaded in the same run, alternating with ours, for side-by-side ratios. Its
+// launcher is `.chat-window-toggle`; it has no later "ready": the launcher appears once its
+// whole bundle has run. The n8n page has no CSP (the demo's strict one is ours to keep).
+//
 //   node tests/widget/bench.mjs [runs]       (Node 22; `cargo xtask build` first)
 
-import { startWorker } from '../support/wrangler.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+import { ROOT, startWorker } from '../support/wrangler.mjs';
 import { launch, startHostSite } from './browser.mjs';
 
 const RUNS = Number(process.argv[2] ?? 7);
+const N8N_VERSION = '1.37.0';
 
-const INIT = `
+/** Init script: long tasks, the loader's first effect, launcher visible, ready. */
+const init = ({ host, launcher, ready }) => `
 (() => {
   const bench = (window.__bench = { longTasks: [], launcherAt: null, readyAt: null, hostAt: null });
-  // When the loader appends the host element: the loader's code is running.
-  const seen = new MutationObserver((records) => {
-    for (const r of records) {
-      for (const n of r.addedNodes) {
-        if (n.nodeName === 'TICKETBOOTH-WIDGET' && bench.hostAt === null) {
-          bench.hostAt = performance.now();
-          seen.disconnect();
-        }
-      }
+  // When the widget's host element is appended: the widget's own code is running.
+  const seen = new MutationObserver(() => {
+    if (bench.hostAt === null && document.querySelector('${host}')) {
+      bench.hostAt = performance.now();
+      seen.disconnect();
     }
   });
   seen.observe(document, { childList: true, subtree: true });
@@ -38,8 +48,7 @@ const INIT = `
     for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
   const poll = () => {
-    const host = document.querySelector('ticketbooth-widget');
-    const button = host && host.shadowRoot && host.shadowRoot.querySelector('button.l');
+    const button = ${launcher};
     if (button && button.getBoundingClientRect().width > 0) {
       // The frame after the one that laid it out: the launcher is on screen.
       requestAnimationFrame(() => { bench.launcherAt = performance.now(); });
@@ -49,8 +58,7 @@ const INIT = `
   };
   requestAnimationFrame(poll);
   const pollReady = () => {
-    const host = document.querySelector('ticketbooth-widget');
-    if (host && host.hasAttribute('data-ready')) {
+    if (${ready}) {
       requestAnimationFrame(() => { bench.readyAt = performance.now(); });
       return;
     }
@@ -60,63 +68,137 @@ const INIT = `
 })();
 `;
 
+const OURS = init({
+  host: 'ticketbooth-widget',
+  launcher: "(() => { const h = document.querySelector('ticketbooth-widget'); return h && h.shadowRoot && h.shadowRoot.querySelector('button.l'); })()",
+  ready: "(() => { const h = document.querySelector('ticketbooth-widget'); return h && h.hasAttribute('data-ready'); })()",
+});
+const N8N = init({
+  host: '#n8n-chat',
+  launcher: "document.querySelector('.chat-window-toggle')",
+  ready: "(() => { const b = document.querySelector('.chat-window-toggle'); return !!b && b.getBoundingClientRect().width > 0; })()",
+});
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const ms = (x) => `${x.toFixed(1)} ms`;
 
+/** @n8n/chat's dist, `npm pack`ed once into target/ (the registry checks its integrity). */
+function n8nDist() {
+  const dir = join(ROOT, 'target', `n8n-chat-${N8N_VERSION}`);
+  const dist = join(dir, 'package', 'dist');
+  if (!existsSync(join(dist, 'chat.bundle.es.js'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('npm', ['pack', `@n8n/chat@${N8N_VERSION}`, '--pack-destination', dir, '--silent'], { stdio: 'inherit' });
+    execFileSync('tar', ['xzf', join(dir, `n8n-chat-${N8N_VERSION}.tgz`), '-C', dir]);
+  }
+  return dist;
+}
+
+/** Bytes a visitor downloads: raw, gzip -9, brotli -q 11 (the same codecs for both widgets). */
+function sizes(files) {
+  const sum = [0, 0, 0];
+  for (const f of files) {
+    const b = readFileSync(f);
+    sum[0] += b.length;
+    sum[1] += gzipSync(b, { level: 9 }).length;
+    sum[2] += brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  return sum;
+}
+
+/**
+ * The demo host page with @n8n/chat in place of our script tag, and its files, from one server
+ * on localhost (the n8n widget is served by the host, ours by the Worker).
+ */
+async function startN8nSite(dist) {
+  const page = readFileSync(join(ROOT, 'www', 'demo', 'index.html'), 'utf8')
+    .replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, '')
+    .replace(/<script src="\/widget\.js"[^>]*><\/script>/,
+      '<link rel="stylesheet" href="/n8n/style.css">\n' +
+      '<script type="module">import { createChat } from "/n8n/chat.bundle.es.js"; ' +
+      'createChat({ webhookUrl: "/n8n/webhook", mode: "window", loadPreviousSession: false, showWelcomeScreen: false });</script>');
+  const files = {
+    '/demo/': ['text/html; charset=utf-8', page],
+    '/demo/demo.css': ['text/css', readFileSync(join(ROOT, 'www', 'demo', 'demo.css'))],
+    '/demo/demo.js': ['text/javascript', readFileSync(join(ROOT, 'www', 'demo', 'demo.js'))],
+  };
+  // Every file of its dist: the bundle imports a few chunks of it at start (Vue, the English
+  // strings), which count as what a visitor downloads.
+  for (const name of readdirSync(dist)) {
+    if (/\.(m?js|css)$/.test(name)) {
+      files[`/n8n/${name}`] = [name.endsWith('.css') ? 'text/css' : 'text/javascript', readFileSync(join(dist, name))];
+    }
+  }
+  const server = createServer((req, res) => {
+    const hit = files[new URL(req.url, 'http://localhost').pathname];
+    if (!hit) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': hit[0] }).end(hit[1]);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { origin: `http://localhost:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+async function measure(browser, url, script, loaderSuffix) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(script);
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.__bench.launcherAt !== null && window.__bench.readyAt !== null, null, { timeout: 60_000 });
+  await page.waitForTimeout(300);
+  const r = await page.evaluate((suffix) => {
+    const loader = performance.getEntriesByType('resource').find((e) => e.name.endsWith(suffix));
+    return {
+      scriptStart: loader.responseEnd,
+      launcherAt: window.__bench.launcherAt,
+      readyAt: window.__bench.readyAt,
+      hostAt: window.__bench.hostAt ?? window.__bench.launcherAt,
+      longTasks: window.__bench.longTasks,
+      resources: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
+    };
+  }, loaderSuffix);
+  await context.close();
+  return r;
+}
+
+const dist = n8nDist();
 const host = await startHostSite();
+const n8nSite = await startN8nSite(dist);
 const worker = await startWorker({ sites: [{ key: 'demo', allowed_origins: [host.origin] }] });
 host.setWorker(worker);
 const browser = await launch();
 const rows = [];
+const n8nRows = [];
 try {
+  // Alternating, so both see the same machine.
   for (let i = 0; i < RUNS; i += 1) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(INIT);
-    const page = await context.newPage();
-    await page.goto(`${host.origin}/demo/`);
-    await page.waitForFunction(() => window.__bench.launcherAt !== null && window.__bench.readyAt !== null, null, { timeout: 30_000 });
-    await page.waitForTimeout(300);
-    const r = await page.evaluate(() => {
-      const res = (suffix) => performance.getEntriesByType('resource').find((e) => e.name.endsWith(suffix));
-      const loader = res('/widget.js');
-      const glue = res('/ticketbooth_widget.js');
-      const wasm = res('/ticketbooth_widget_bg.wasm');
-      const nav = performance.getEntriesByType('navigation')[0];
-      return {
-        scriptStart: loader.responseEnd,
-        launcherAt: window.__bench.launcherAt,
-        readyAt: window.__bench.readyAt,
-        hostAt: window.__bench.hostAt,
-        glueStart: glue.startTime,
-        glueEnd: glue.responseEnd,
-        wasmEnd: wasm.responseEnd,
-        domContentLoaded: nav.domContentLoadedEventEnd,
-        longTasks: window.__bench.longTasks,
-      };
-    });
-    rows.push(r);
-    await context.close();
+    rows.push(await measure(browser, `${host.origin}/demo/`, OURS, '/widget.js'));
+    n8nRows.push(await measure(browser, `${n8nSite.origin}/demo/`, N8N, '/chat.bundle.es.js'));
   }
 } finally {
   await browser.close();
   await worker.stop();
   await host.close();
+  await n8nSite.close();
 }
 
 const first = rows.slice(1); // the first run warms wrangler's asset cache
-console.log(`widget bench: ${RUNS} runs (first one discarded as warm-up), headless Chromium, local wrangler dev`);
+const n8nFirst = n8nRows.slice(1);
+console.log(`widget bench: ${RUNS} runs each (first one discarded as warm-up), headless Chromium, local wrangler dev, alternating with @n8n/chat ${N8N_VERSION}`);
 for (const [i, r] of rows.entries()) {
   console.log(
     `  run ${i + 1}: script start ${ms(r.scriptStart)}, loader ran ${ms(r.hostAt)}, launcher visible ${ms(r.launcherAt)} ` +
-      `(+${ms(r.launcherAt - r.scriptStart)}), glue requested at ${ms(r.glueStart)}, ` +
-      `wasm fetched at ${ms(r.wasmEnd)}, ready ${ms(r.readyAt)} (+${ms(r.readyAt - r.scriptStart)}), ` +
+      `(+${ms(r.launcherAt - r.scriptStart)}), ready ${ms(r.readyAt)} (+${ms(r.readyAt - r.scriptStart)}), ` +
       `long tasks ${r.longTasks.length}` +
       (r.longTasks.length
         ? ` (${r.longTasks.map((t) => `${ms(t.duration)} at ${ms(t.start)}`).join(', ')})`
-        : ''),
+        : '') +
+      ` | n8n: launcher visible ${ms(n8nRows[i].launcherAt)}, long tasks ${n8nRows[i].longTasks.length}`,
   );
 }
 console.log(`script start -> launcher visible, median: ${ms(median(first.map((r) => r.launcherAt - r.scriptStart)))}`);
@@ -142,3 +224,33 @@ if (longTasks > 0) {
 } else {
   console.log('long task budget: ok (none)');
 }
+
+// Side by side: the same page, the same run, alternating; ratios are ours / n8n's.
+const ourSizes = sizes([
+  join(ROOT, 'www', 'widget.js'),
+  join(ROOT, 'www', 'widget', 'pkg', 'ticketbooth_widget.js'),
+  join(ROOT, 'www', 'widget', 'pkg', 'ticketbooth_widget_bg.wasm'),
+]);
+// n8n's: every file of its dist the page fetched by the time its launcher showed.
+const n8nFetched = [...new Set(n8nRows.flatMap((r) => r.resources.filter((p) => p.startsWith('/n8n/'))))];
+const n8nSizes = sizes(n8nFetched.map((p) => join(dist, p.slice('/n8n/'.length))));
+const during = (rs) => rs.flatMap((r) => r.longTasks.filter((t) => t.start + t.duration > r.hostAt));
+const line = (label, a, b, fmt) =>
+  console.log(`${label.padEnd(44)} ${fmt(a).padStart(12)} ${fmt(b).padStart(12)} ${(a / b).toFixed(3).padStart(8)}×`);
+const bytes = (x) => x.toLocaleString('en-US');
+console.log(`\nTicketbooth vs @n8n/chat ${N8N_VERSION} (medians of ${first.length} runs each; ratio = ours / n8n)`);
+console.log(`n8n files fetched: ${n8nFetched.join(', ')}`);
+console.log(`${''.padEnd(44)} ${'ours'.padStart(12)} ${'n8n'.padStart(12)} ${'ratio'.padStart(9)}`);
+line('bytes, raw', ourSizes[0], n8nSizes[0], bytes);
+line('bytes, gzip -9', ourSizes[1], n8nSizes[1], bytes);
+line('bytes, brotli -q 11', ourSizes[2], n8nSizes[2], bytes);
+const med = (rs, f) => median(rs.map(f));
+line('navigation start -> launcher visible (ms)', med(first, (r) => r.launcherAt), med(n8nFirst, (r) => r.launcherAt), (x) => x.toFixed(1));
+line('script loaded -> launcher visible (ms)', med(first, (r) => r.launcherAt - r.scriptStart), med(n8nFirst, (r) => r.launcherAt - r.scriptStart), (x) => x.toFixed(1));
+line('navigation start -> ready (ms)', med(first, (r) => r.readyAt), med(n8nFirst, (r) => r.readyAt), (x) => x.toFixed(1));
+const ourTasks = during(first);
+const n8nTasks = during(n8nFirst);
+console.log(
+  `${'long tasks during the widget\'s load'.padEnd(44)} ${String(ourTasks.length).padStart(12)} ${String(n8nTasks.length).padStart(12)}` +
+    `   (longest: ours ${ms(Math.max(0, ...ourTasks.map((t) => t.duration)))}, n8n ${ms(Math.max(0, ...n8nTasks.map((t) => t.duration)))})`,
+);

@@ -363,6 +363,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.screen = Screen::Contact;
                 state.errors.clear();
                 state.settle_notice();
+                if state.open {
+                    fx.push(Effect::FocusPanel);
+                }
             }
         }
         Msg::StartTicket => {
@@ -733,7 +736,8 @@ mod tests {
             Screen::Form,
             "no config yet: straight to the form"
         );
-        update(
+        s.open = true;
+        let fx = update(
             &mut s,
             Msg::ConfigLoaded(Config {
                 enabled: true,
@@ -742,6 +746,11 @@ mod tests {
             }),
         );
         assert_eq!(s.screen, Screen::Contact);
+        assert_eq!(
+            fx,
+            vec![Effect::FocusPanel],
+            "focus moves to the name field"
+        );
     }
 
     #[test]

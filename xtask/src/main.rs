@@ -36,7 +36,10 @@ commands:
   dev     setup, build, migrate and seed local D1, then run `wrangler dev` on :8787
   test    run every check and test suite: fmt, clippy, host tests, widget tests,
           the Worker bundle, and the end-to-end tests against `wrangler dev`
-  bench   run the benchmarks: the API under load, and the widget's
+  bench [api|list|startup|widget]...
+          run the benchmarks (all, or the parts named): the API under load against
+          a TypeScript baseline, the list at 100,000 tickets, the Worker's bundle
+          and startup, the widget beside @n8n/chat
   add-site --key KEY --name NAME [--prefix PREFIX] [--origin ORIGIN]... [--remote]
           create a site (local D1, or the deployed one with --remote)
   add-operator --site KEY --email EMAIL [--role ROLE] [--url ORIGIN] [--remote]
@@ -51,7 +54,7 @@ fn main() -> ExitCode {
         Some("build") => build::run(&root),
         Some("dev") => dev::run(&root),
         Some("test") => test::run(&root),
-        Some("bench") => bench::run(&root),
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("add-operator") => operator::run(&root, &args[1..]),
         Some("add-site") => site::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") => {

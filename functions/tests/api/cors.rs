@@ -116,3 +116,59 @@ fn a_failure_outside_the_app_is_the_error_json_with_cors_on_the_api() {
     );
     assert_eq!(page.header("access-control-allow-origin"), None);
 }
+
+#[test]
+fn the_body_is_read_only_after_routing_and_the_origin_check() {
+    let app = TestApp::spawn();
+    let tickets = "/api/v1/sites/acme/tickets";
+    let json = ("content-type", "application/json");
+    // Read: a public write from an allowed origin, or from no browser page at all.
+    assert!(app.admits_body("POST", tickets, &[json, ("origin", "https://acme.example")]));
+    assert!(app.admits_body("POST", tickets, &[json]));
+    // Refused from the head alone.
+    assert!(
+        !app.admits_body("POST", tickets, &[json, ("origin", "https://evil.example")]),
+        "a foreign origin"
+    );
+    assert!(
+        !app.admits_body("POST", "/api/v1/sites/nosuch/tickets", &[json]),
+        "an unknown site"
+    );
+    assert!(
+        !app.admits_body("POST", "/api/v1/nowhere", &[json]),
+        "no route"
+    );
+    assert!(
+        !app.admits_body("DELETE", tickets, &[json]),
+        "a method the route does not take"
+    );
+    assert!(!app.admits_body("GET", tickets, &[]), "a GET has no body");
+    // The dashboard: only our own pages' writes, or a bearer token's.
+    let login = "/app/login";
+    assert!(app.admits_body("POST", login, &[("sec-fetch-site", "same-origin")]));
+    assert!(app.admits_body("POST", login, &[("origin", OWN_ORIGIN)]));
+    assert!(app.admits_body("POST", login, &[("authorization", "Bearer tb_x")]));
+    assert!(
+        !app.admits_body("POST", login, &[("sec-fetch-site", "cross-site")]),
+        "a cross-site form"
+    );
+    assert!(!app.admits_body("POST", login, &[]), "neither header");
+}
+
+#[test]
+fn a_refused_request_is_answered_the_same_without_its_body() {
+    let app = TestApp::spawn();
+    // `send` withholds the body as the Worker does; the refusal is the one the route gives.
+    let r = app.send(
+        "POST",
+        "/api/v1/sites/acme/tickets",
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "7b1c0a2e-1d2f-4a3b-8c4d-5e6f7a8b9c0d"),
+            ("origin", "https://evil.example"),
+        ],
+        Body::Bytes(ticket_body("From a foreign page").to_string().into_bytes()),
+    );
+    assert_eq!(error_code(&r, 403), "origin_not_allowed");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM tickets"), 0);
+}

@@ -128,6 +128,12 @@ impl TestApp {
                 .collect(),
             body,
         };
+        // As the Worker does: the body only for a request `admits_body` lets through, so
+        // every refusal these tests check is also shown to come without reading the body.
+        let mut request = request;
+        if !pollster::block_on(app::admits_body(&self.app, &request, now)) {
+            request.body = Body::Bytes(Vec::new());
+        }
         let mut response = pollster::block_on(app::handle(&self.app, &request, fresh));
         // A streamed body (the export) is drained here as the Worker streams it: page by page.
         while let Some(at) = response.more.take() {
@@ -140,6 +146,23 @@ impl TestApp {
             response.more = next;
         }
         response
+    }
+
+    /// What the Worker decides before reading a request's body (`app::admits_body`).
+    pub fn admits_body(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> bool {
+        let request = Request {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: String::new(),
+            own_origin: OWN_ORIGIN.to_owned(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
+                .collect(),
+            body: Body::Bytes(Vec::new()),
+        };
+        let now = Timestamp::from_millis(1_795_427_280_000 + self.clock_offset.get());
+        pollster::block_on(app::admits_body(&self.app, &request, now))
     }
 
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
