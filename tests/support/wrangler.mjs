@@ -63,6 +63,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * @param {string} [options.config] a wrangler.toml other than the project's (the bench's baseline)
  * @param {Record<string, string>} [options.vars] Worker variables (`--var NAME:VALUE`), e.g. the
  *   URL of a local double of a remote service
+ * @param {string[]} [options.args] more `wrangler dev` arguments (the profiler's `--inspector-port`)
  * @param {Array<object>} [options.sites] rows for the `sites` table: `{ key, name, code_prefix,
  *   ticketing_enabled, contact_required, cta_label, locale, allowed_origins, next_ticket_number }`;
  *   only `key` is required, `allowed_origins` is an array, the rest default as in the migration.
@@ -70,7 +71,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   sql: (query: string) => Promise<Array<object>>, log: () => string,
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startWorker({ sites = [], config, vars = {} } = {}) {
+export async function startWorker({ sites = [], config, vars = {}, args = [] } = {}) {
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
   // Another Worker than Ticketbooth's own (the bench's baseline): its wrangler.toml.
   const configArgs = config ? ['--config', config] : [];
@@ -110,7 +111,7 @@ export async function startWorker({ sites = [], config, vars = {} } = {}) {
         '--show-interactive-dev-session=false',
         // Exposes `GET /__scheduled`, which runs the Cron Trigger's handler on demand.
         '--test-scheduled', ...configArgs,
-        ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])],
+        ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]), ...args],
       { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     running.add(child.pid);

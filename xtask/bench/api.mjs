@@ -11,9 +11,15 @@
 // and per site, a minute) are not what is measured. After the runs it checks D1: one ticket
 // per 201, numbered 1..n per site without gaps. Numbers compare runs on the same machine;
 // wrangler dev is not the edge. Env: TICKETBOOTH_BENCH_SECONDS (default 8) per scenario.
+//
+// A third target, "bare", is the same Rust Worker under a wrangler.toml without `[assets]`
+// (written into target/ at run time): locally, Workers Static Assets puts a router Worker in
+// front of ours on every request (run_worker_first), a hop the baseline, which serves no
+// assets, does not take. Ours vs bare is that hop; bare vs ts is the two Workers' own cost.
 
 import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT, startWorker } from '../../tests/support/wrangler.mjs';
@@ -23,14 +29,31 @@ const MAX_REQUESTS = 20_000;
 const BENCH_SITES = 40;
 const sites = Array.from({ length: BENCH_SITES }, (_, i) => ({ key: `bench-${i}` }));
 
+/** The project's wrangler.toml without `[assets]` (and without `[build]`: built already), in
+ * target/, its paths made absolute. */
+function bareConfig() {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const sections = toml.split(/^(?=\[)/m);
+  const kept = sections.filter((s) => !/^\[(assets|build)\]/.test(s)).join('')
+    .replace(/^main = "([^"]+)"/m, (_, p) => `main = "${join(ROOT, p)}"`)
+    .replace(/^migrations_dir = "([^"]+)"/m, (_, p) => `migrations_dir = "${join(ROOT, p)}"`);
+  const dir = join(ROOT, 'target', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'wrangler.bare.toml');
+  writeFileSync(file, kept);
+  return file;
+}
+
+const NAMES = ['ours', 'bare', 'baseline'];
 const ours = await startWorker({ sites });
+const bare = await startWorker({ sites, config: bareConfig() });
 const baseline = await startWorker({
   sites,
   config: join(ROOT, 'xtask', 'bench', 'baseline', 'wrangler.toml'),
 });
 try {
-  const targets = { ours, baseline };
-  const clients = { ours: 0, baseline: 0 };
+  const targets = { ours, bare, baseline };
+  const clients = { ours: 0, bare: 0, baseline: 0 };
   const post = (name, key, subject, site) => fetch(`${targets[name].baseUrl}/api/v1/sites/${site}/tickets`, {
     method: 'POST',
     headers: {
@@ -45,7 +68,7 @@ try {
   const config = (name, i) => fetch(`${targets[name].baseUrl}/api/v1/sites/bench-${i % BENCH_SITES}/config`);
 
   // Warm both up (the first request instantiates the Worker).
-  for (const name of ['ours', 'baseline']) await (await config(name, 0)).arrayBuffer();
+  for (const name of NAMES) await (await config(name, 0)).arrayBuffer();
 
   const rows = [];
   for (const [label, connections, make] of [
@@ -54,8 +77,8 @@ try {
     ['create POST ticket', 1, (name) => (i) => post(name, randomUUID(), `Load ${i}`, `bench-${i % BENCH_SITES}`)],
     ['create POST ticket', 20, (name) => (i) => post(name, randomUUID(), `Load ${i}`, `bench-${i % BENCH_SITES}`)],
   ]) {
-    // Alternate which goes first, so neither always runs on a warmer machine.
-    const order = rows.length % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+    // Rotate which goes first, so none always runs on a warmer machine.
+    const order = NAMES.map((_, i) => NAMES[(i + rows.length) % NAMES.length]);
     const result = {};
     for (const name of order) result[name] = await scenario(connections, make(name));
     rows.push({ label: `${label} c=${connections}`, ...result });
@@ -65,20 +88,21 @@ try {
   const replay = await scenario(20, () => post('ours', replayKey, 'Replayed', 'bench-0'));
 
   console.log('');
-  console.log(`API, ${SECONDS} s per scenario, ${new Date().toISOString().slice(0, 10)}; ours = the Rust Worker, ts = the TypeScript baseline`);
-  console.log('scenario                 ours req/s  ts req/s  ratio  ours p50  ts p50  ours p99  ts p99  errors');
+  console.log(`API, ${SECONDS} s per scenario, ${new Date().toISOString().slice(0, 10)}; ours = the Rust Worker, bare = the same without the local assets router, ts = the TypeScript baseline`);
+  console.log('scenario                 ours req/s bare req/s  ts req/s ours/ts bare/ts  ours p50  bare p50  ts p50  ours p99  bare p99  ts p99  errors');
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(24)} ${r.ours.rps.toFixed(0).padStart(10)} ${r.baseline.rps.toFixed(0).padStart(9)} ` +
-      `${(r.ours.rps / r.baseline.rps).toFixed(2).padStart(5)}x ${fmt(r.ours.p50)} ${fmt(r.baseline.p50, 7)} ` +
-      `${fmt(r.ours.p99)} ${fmt(r.baseline.p99, 7)}  ${r.ours.errors}/${r.baseline.errors}`);
+      `${r.label.padEnd(24)} ${r.ours.rps.toFixed(0).padStart(10)} ${r.bare.rps.toFixed(0).padStart(10)} ${r.baseline.rps.toFixed(0).padStart(9)} ` +
+      `${(r.ours.rps / r.baseline.rps).toFixed(2).padStart(6)}x ${(r.bare.rps / r.baseline.rps).toFixed(2).padStart(6)}x ` +
+      `${fmt(r.ours.p50)} ${fmt(r.bare.p50)} ${fmt(r.baseline.p50, 7)} ` +
+      `${fmt(r.ours.p99)} ${fmt(r.bare.p99)} ${fmt(r.baseline.p99, 7)}  ${r.ours.errors}/${r.bare.errors}/${r.baseline.errors}`);
   }
   console.log(
-    `${'replay POST same key c=20'.padEnd(24)} ${replay.rps.toFixed(0).padStart(10)} ${'-'.padStart(9)} ${'-'.padStart(6)} ` +
-    `${fmt(replay.p50)} ${'-'.padStart(7)} ${fmt(replay.p99)} ${'-'.padStart(7)}  ${replay.errors}`);
+    `${'replay POST same key c=20'.padEnd(24)} ${replay.rps.toFixed(0).padStart(10)} ${'-'.padStart(10)} ${'-'.padStart(9)} ${'-'.padStart(7)} ${'-'.padStart(7)} ` +
+    `${fmt(replay.p50)} ${'-'.padStart(9)} ${'-'.padStart(7)} ${fmt(replay.p99)}`);
 
   // Correctness under load: every 201 is one row, numbered without gaps, per site.
-  for (const name of ['ours', 'baseline']) {
+  for (const name of NAMES) {
     const created = rows.filter((r) => r.label.startsWith('create'))
       .reduce((n, r) => n + (r[name].byStatus[201] ?? 0), 0) + (name === 'ours' ? 1 : 0);
     const perSite = await targets[name].sql(
@@ -88,12 +112,13 @@ try {
     for (const r of perSite) assert.deepEqual([r.lo, r.hi], [1, r.n], `${name}: numbers gapless on site ${r.site_id}`);
     console.log(`D1 check (${name}): ${total} tickets over ${perSite.length} sites, each numbered 1..n without gaps`);
   }
-  const failed = rows.flatMap((r) => [r.ours, r.baseline]).concat([replay]).filter((r) => r.errors > 0);
+  const failed = rows.flatMap((r) => NAMES.map((n) => r[n])).concat([replay]).filter((r) => r.errors > 0);
   if (failed.length > 0) {
     throw new Error('some requests failed: ' + JSON.stringify(failed.map((r) => r.byStatus)));
   }
 } finally {
   await ours.stop();
+  await bare.stop();
   await baseline.stop();
 }
 
