@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: the API under load (xtask/bench/api.mjs, against a local
 //! `wrangler dev`, bounded in time), the list over 100,000 tickets (xtask/bench/list.mjs) and
-//! the widget's benchmarks (ours and `@n8n/chat` side by side), and the Worker's bundle and
+//! a CPU profile of the Worker (xtask/bench/profile.mjs), the widget's benchmarks (ours and `@n8n/chat` side by side), and the Worker's bundle and
 //! startup time (`wrangler check startup`: the startup phase profiled in a local workerd).
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::{build, command, setup, tools, widget};
 
 pub fn run(root: &Path, parts: &[String]) -> Result<(), String> {
-    const PARTS: [&str; 4] = ["api", "list", "startup", "widget"];
+    const PARTS: [&str; 5] = ["api", "profile", "list", "startup", "widget"];
     if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
         return Err(format!(
             "unknown bench part `{unknown}` (parts: {})",
@@ -21,6 +21,12 @@ pub fn run(root: &Path, parts: &[String]) -> Result<(), String> {
     if wanted("api") {
         println!("==== API load (wrangler dev, 127.0.0.1) ====");
         command::run(tools::node_command(root, "node").arg("xtask/bench/api.mjs"))?;
+    }
+    if wanted("profile") {
+        println!(
+            "==== where the Worker's CPU goes (DevTools sampling profile under wrangler dev) ===="
+        );
+        command::run(tools::node_command(root, "node").arg("xtask/bench/profile.mjs"))?;
     }
     if wanted("list") {
         println!("==== the list over 100,000 tickets (wrangler dev, local D1) ====");

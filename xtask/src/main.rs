@@ -36,10 +36,10 @@ commands:
   dev     setup, build, migrate and seed local D1, then run `wrangler dev` on :8787
   test    run every check and test suite: fmt, clippy, host tests, widget tests,
           the Worker bundle, and the end-to-end tests against `wrangler dev`
-  bench [api|list|startup|widget]...
+  bench [api|profile|list|startup|widget]...
           run the benchmarks (all, or the parts named): the API under load against
-          a TypeScript baseline, the list at 100,000 tickets, the Worker's bundle
-          and startup, the widget beside @n8n/chat
+          a TypeScript baseline, where the Worker's CPU goes, the list at 100,000
+          tickets, the Worker's bundle and startup, the widget beside @n8n/chat
   add-site --key KEY --name NAME [--prefix PREFIX] [--origin ORIGIN]... [--remote]
           create a site (local D1, or the deployed one with --remote)
   add-operator --site KEY --email EMAIL [--role ROLE] [--url ORIGIN] [--remote]

@@ -2,10 +2,20 @@
 // TypeScript allows — one site read, then one batch of the same statements as the Rust
 // Worker's create (claim the key, take the number, insert the ticket, its event, its search
 // entry, read it back).
-// Validation is the minimum that keeps the data sane; nothing here is product code.
+// Validation is the minimum that keeps the data sane; nothing here is product code. With the
+// variable RATE_LIMITED=1 it also spends the same two Rate Limiting budgets first.
+
+interface RateLimit {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
 
 interface Env {
   DB: D1Database;
+  /** "1": spend the same two Rate Limiting budgets as the Rust Worker's create, one after
+   * the other (the bench's "ts+rl" target), so the two do the same work. */
+  RATE_LIMITED?: string;
+  CLIENT_WRITES: RateLimit;
+  SITE_WRITES: RateLimit;
 }
 
 interface SiteRow {
@@ -55,6 +65,14 @@ export default {
     }
     if (request.method !== 'POST') return json(405, { error: { code: 'method_not_allowed' } });
 
+    if (env.RATE_LIMITED === '1') {
+      const client = request.headers.get('cf-connecting-ip') ?? 'unknown';
+      for (const [limiter, limitKey] of [[env.CLIENT_WRITES, `${site.key}|${client}`], [env.SITE_WRITES, site.key]] as const) {
+        if (!(await limiter.limit({ key: limitKey })).success) {
+          return json(429, { error: { code: 'rate_limited' } });
+        }
+      }
+    }
     const idempotencyKey = request.headers.get('idempotency-key') ?? '';
     if (idempotencyKey.length < 32) return json(400, { error: { code: 'idempotency_key_invalid' } });
     const body = (await request.json()) as { subject?: unknown; description?: unknown };
