@@ -96,7 +96,7 @@ pub async fn admits_body<E: Executor>(app: &App<E>, req: &Request, now: Timestam
     let Ok(route) = Route::parse(&req.path) else {
         return false;
     };
-    if !route.allow().split(", ").any(|m| m == req.method) {
+    if !route.takes(&req.method) {
         return false;
     }
     match route {
@@ -135,7 +135,7 @@ async fn dispatch<E: Executor>(
     let route = Route::parse(&req.path)?;
     let method = req.method.as_str();
     let allow = route.allow();
-    if !allow.split(", ").any(|m| m == method) {
+    if !route.takes(method) {
         return Err(ApiError::MethodNotAllowed { allow });
     }
     let (site_key, page) = match route {

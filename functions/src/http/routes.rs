@@ -321,6 +321,11 @@ impl Route {
         }
     }
 
+    /// Whether this route answers `method` (one of `allow()`'s).
+    pub fn takes(&self, method: &str) -> bool {
+        self.allow().split(", ").any(|m| m == method)
+    }
+
     /// The value of the `Allow` header: every method this route answers.
     pub fn allow(&self) -> &'static str {
         match self {
