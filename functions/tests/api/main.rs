@@ -116,21 +116,9 @@ impl TestApp {
             visitor_id: VisitorId::mint([n.wrapping_add(128); 16]),
             entropy: [n.wrapping_add(64); 32],
         };
-        let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let request = Request {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: query.to_owned(),
-            own_origin: OWN_ORIGIN.to_owned(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
-                .collect(),
-            body,
-        };
+        let mut request = request(method, path, headers, body);
         // As the Worker does: the body only for a request `admits_body` lets through, so
         // every refusal these tests check is also shown to come without reading the body.
-        let mut request = request;
         if !pollster::block_on(app::admits_body(&self.app, &request, now)) {
             request.body = Body::Bytes(Vec::new());
         }
@@ -150,17 +138,7 @@ impl TestApp {
 
     /// What the Worker decides before reading a request's body (`app::admits_body`).
     pub fn admits_body(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> bool {
-        let request = Request {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: String::new(),
-            own_origin: OWN_ORIGIN.to_owned(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
-                .collect(),
-            body: Body::Bytes(Vec::new()),
-        };
+        let request = request(method, path, headers, Body::Bytes(Vec::new()));
         let now = Timestamp::from_millis(1_795_427_280_000 + self.clock_offset.get());
         pollster::block_on(app::admits_body(&self.app, &request, now))
     }
@@ -215,6 +193,22 @@ impl TestApp {
 pub fn json(response: &Response) -> Json {
     serde_json::from_slice(&response.body)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", response.body))
+}
+
+/// A request as the Worker's adapter builds it: lower-case header names, the query split off.
+fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Request {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    Request {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
+        own_origin: OWN_ORIGIN.to_owned(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
+            .collect(),
+        body,
+    }
 }
 
 /// The `error.code` of an error response, after checking its status.
