@@ -70,9 +70,8 @@ async fn call(method: &str, target: &JsValue, args: &js_sys::Array) -> Result<Js
 /// One statement's answer as D1 gives it.
 #[derive(Deserialize)]
 struct StatementResult {
-    #[serde(default)]
+    /// Absent or null for a statement that returns no rows.
     results: Option<Vec<serde_json::Value>>,
-    #[serde(default)]
     error: Option<String>,
 }
 
