@@ -13,8 +13,8 @@
 // thread is free; "loader ran" shows when that was).
 //
 // The same page with `@n8n/chat` (an embeddable chat widget from npm, pinned below; `npm pack`ed
-// into target/ on first use, its self-contained dist bundle and stylesheet served by the same
-// host server) is loaded in the same run, alternating with ours, for side-by-side ratios. Its
+// into target/ on first use, its dist — the bundle, its stylesheet and the chunks the bundle
+// imports at start — served by a second local server) is loaded in the same run, alternating with ours, for side-by-side ratios. Its
 // launcher is `.chat-window-toggle`; it has no later "ready": the launcher appears once its
 // whole bundle has run. The n8n page has no CSP (the demo's strict one is ours to keep).
 //
