@@ -43,13 +43,7 @@ pub fn url(query: &TicketQuery, layout: Layout) -> String {
     }
 }
 
-pub fn render(
-    op: &Operator,
-    query: &TicketQuery,
-    page: &ListPage,
-    saved: &[SavedViewRow],
-    layout_kind: Layout,
-) -> String {
+pub fn render(op: &Operator, query: &TicketQuery, page: &ListPage, layout_kind: Layout) -> String {
     let title = if layout_kind == Layout::Board {
         "Board"
     } else {
@@ -57,7 +51,7 @@ pub fn render(
     };
     layout(title, Some(op), |h| {
         h.raw("<div class=\"list-layout\">");
-        sidebar(h, op, query, saved, layout_kind);
+        sidebar(h, op, query, &page.saved_views, layout_kind);
         h.raw("<div class=\"list-main\"><div class=\"list-head\"><h1>")
             .text(title)
             .raw("</h1><nav class=\"layout-switch\" aria-label=\"Layout\">");

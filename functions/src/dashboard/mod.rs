@@ -27,7 +27,7 @@ use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::routes::{AppPage, Verb};
 use crate::http::{Request, Response};
-use crate::service::{operator_tickets, saved_views};
+use crate::service::operator_tickets;
 use crate::store::Executor;
 use session::signed_in;
 
@@ -62,10 +62,9 @@ pub async fn handle<E: Executor>(
                 list_page::Layout::Table
             };
             let page = operator_tickets::list(&app.db, &op, &query, fresh.now).await?;
-            let saved = saved_views::list(&app.db, &op).await?;
             Ok(Response::html(
                 200,
-                list_page::render(&op, &query, &page, &saved, layout),
+                list_page::render(&op, &query, &page, layout),
             ))
         }
         (AppPage::Views, _) => views_page::save(app, req, &op, &fresh).await,

@@ -16,6 +16,7 @@ use super::operators::Operator;
 use crate::sql::comments::{self, CommentRow};
 use crate::sql::labels;
 use crate::sql::messages::{self, LinkedMessageRow, MessageRow};
+use crate::sql::saved_views::{self, SavedViewRow};
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_conversations::{self, LinkRow};
 use crate::sql::ticket_events::{self, EventRow};
@@ -36,6 +37,8 @@ pub struct ListPage {
     pub previous: Option<Cursor>,
     /// The site's members, by name (the assignee filter's choices).
     pub members: Vec<MemberRow>,
+    /// The operator's own saved views on this site (the sidebar).
+    pub saved_views: Vec<SavedViewRow>,
 }
 
 /// The list filter a query means for this operator (`me` is them).
@@ -67,22 +70,19 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
         spam: mode(query.spam),
         snoozed: mode(query.snoozed),
         now_ms: now.millis(),
-        sort: query.sort.as_str(),
-        cursor: query.cursor.as_ref().map(|c| {
-            let dir = match c.direction {
-                Direction::After => "a",
-                Direction::Before => "b",
-            };
-            (dir, c.key.0, c.key.1, c.id.as_ref().to_owned())
-        }),
+        sort: query.sort,
+        cursor: query
+            .cursor
+            .as_ref()
+            .map(|c| (c.direction, c.key.0, c.key.1, c.id.as_ref().to_owned())),
         limit,
         fts: query.search.as_ref().and_then(Search::fts_query),
     }
 }
 
-/// One page of the list, the match count and the status counts, read in one batch (one round
-/// trip, one consistent snapshot). Keyset pagination: the page after (or before) the
-/// cursor's row in the query's order.
+/// One page of the list, the match count, the status counts, the members and the operator's
+/// saved views, read in one batch (one round trip, one consistent snapshot). Keyset
+/// pagination: the page after (or before) the cursor's row in the query's order.
 pub async fn list<E: Executor>(
     db: &E,
     op: &Operator,
@@ -94,23 +94,24 @@ pub async fn list<E: Executor>(
     let filter = filter(op, query, now, PAGE_SIZE + 1);
     // A search with no word in it (only punctuation) matches nothing rather than everything.
     let words_searched = query.search.is_some() && filter.fts.is_none();
-    let page_statement = if filter.fts.is_some() {
-        tickets::search_for_operator(op.site_id, &filter)
+    let searching = filter.fts.is_some();
+    let mut statements = vec![
+        tickets::count_by_status(op.site_id),
+        site_members::list(op.site_id),
+        saved_views::list(op.site_id, &op.id),
+    ];
+    // A search's page carries its match count; a list's is counted apart.
+    if searching {
+        statements.push(tickets::search_for_operator(op.site_id, &filter));
     } else {
-        tickets::list_for_operator(op.site_id, &filter)
-    };
-    let mut results = db
-        .batch(vec![
-            page_statement,
-            tickets::count_matching(op.site_id, &filter),
-            tickets::count_by_status(op.site_id),
-            site_members::list(op.site_id),
-        ])
-        .await?
-        .into_iter();
-    let mut rows: Vec<ListRow> = results
-        .next()
-        .unwrap_or_default()
+        statements.push(tickets::list_for_operator(op.site_id, &filter));
+        statements.push(tickets::count_matching(op.site_id, &filter));
+    }
+    let mut results = db.batch(statements).await?.into_iter();
+    let mut next = || results.next().unwrap_or_default();
+    let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
+    let counted = (!searching).then(&mut next);
+    let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
         .collect::<Result<_, _>>()?;
@@ -118,8 +119,21 @@ pub async fn list<E: Executor>(
     struct Total {
         n: i64,
     }
-    let total: Option<Total> = decode_first(results.next().unwrap_or_default())?;
-    let mut total = total.map_or(0, |t| t.n);
+    let mut total = match counted {
+        Some(count_rows) => decode_first::<Total>(count_rows)?.map_or(0, |t| t.n),
+        None => match rows.first() {
+            Some(row) => row.total.unwrap_or(0),
+            // An empty page of a search: nothing matches, or the cursor is past the last match
+            // (the list changed under it); only the second needs counting.
+            None if query.cursor.is_some() => {
+                let count = db
+                    .query(tickets::count_matching(op.site_id, &filter))
+                    .await?;
+                decode_first::<Total>(count)?.map_or(0, |t| t.n)
+            }
+            None => 0,
+        },
+    };
     if words_searched {
         rows.clear();
         total = 0;
@@ -163,7 +177,7 @@ pub async fn list<E: Executor>(
         n: i64,
     }
     let mut counts = BTreeMap::new();
-    for row in results.next().unwrap_or_default() {
+    for row in status_rows {
         let count: Count = decode(row)?;
         let status =
             Status::parse(&count.status).map_err(|_| StoreError::RowShape(count.status.clone()))?;
@@ -175,7 +189,8 @@ pub async fn list<E: Executor>(
         total,
         next,
         previous,
-        members: decode_all(results.next().unwrap_or_default())?,
+        members: decode_all(member_rows)?,
+        saved_views: decode_all(view_rows)?,
     })
 }
 

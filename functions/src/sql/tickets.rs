@@ -1,6 +1,7 @@
 //! The `tickets` table.
 
 use serde::Deserialize;
+use ticketbooth_shared::ticket_query::{Direction, Sort};
 
 use crate::store::{Statement, Value};
 
@@ -143,6 +144,9 @@ pub struct ListRow {
     /// The sort key (two integers, descending, then the id): what a cursor holds.
     pub sort_a: i64,
     pub sort_b: i64,
+    /// A search's match count (`search_for_operator`), the same on every row; NULL without a
+    /// search, where `count_matching` counts.
+    pub total: Option<i64>,
 }
 
 /// Whether closed-like kinds of tickets are shown: 0 hidden, 1 included, 2 alone.
@@ -166,20 +170,21 @@ pub struct ListFilter {
     pub spam: ShownMode,
     pub snoozed: ShownMode,
     pub now_ms: i64,
-    /// `priority`, `updated`, `created` or `relevance`.
-    pub sort: &'static str,
-    /// `a` (rows after the key) or `b` (rows before it, read in reverse), with the key.
-    pub cursor: Option<(&'static str, i64, i64, String)>,
+    pub sort: Sort,
+    /// The rows after the key, or before it (read in reverse), with the key and the id.
+    pub cursor: Option<(Direction, i64, i64, String)>,
     pub limit: i64,
     /// The FTS5 query (already quoted, see `Search::fts_query`): only `search_for_operator`.
     pub fts: Option<String>,
 }
 
 impl ListFilter {
+    /// `?1`–`?13` the filters, `?14`–`?16` the cursor (key and id), `?17` the page's length,
+    /// `?18` the search. Every statement names `?18`, so all of them bind the same values.
     fn params(&self, site_id: i64) -> Vec<Value> {
-        let (dir, a, b, id) = match &self.cursor {
-            Some((d, a, b, id)) => (Some(*d), Some(*a), Some(*b), Some(id.clone())),
-            None => (None, None, None, None),
+        let (a, b, id) = match &self.cursor {
+            Some((_, a, b, id)) => (Some(*a), Some(*b), Some(id.clone())),
+            None => (None, None, None),
         };
         vec![
             Value::from(site_id),
@@ -195,8 +200,6 @@ impl ListFilter {
             Value::from(self.spam),
             Value::from(self.snoozed),
             Value::from(self.now_ms),
-            Value::from(self.sort),
-            Value::from(dir),
             Value::from(a),
             Value::from(b),
             Value::from(id),
@@ -207,11 +210,13 @@ impl ListFilter {
 }
 
 /// The filters every list statement shares, over `tickets t` (parameters: see
-/// `ListFilter::params`). A ticket is snoozed while `snoozed_until > now`.
+/// `ListFilter::params`). A ticket is snoozed while `snoozed_until > now`. The unary `+` on
+/// the status keeps SQLite from probing an index once per listed status for every row: the
+/// order's index (or the search match) drives the scan, and the status is a test on the row.
 macro_rules! list_filters {
     () => {
         "t.site_id = ?1
-           AND t.status IN (SELECT value FROM json_each(?2))
+           AND +t.status IN (SELECT value FROM json_each(?2))
            AND (?3 IS NULL OR t.priority IN (SELECT value FROM json_each(?3)))
            AND (?4 IS NULL OR (?4 = '' AND t.assignee_id IS NULL) OR t.assignee_id = ?4)
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_labels l
@@ -226,88 +231,223 @@ macro_rules! list_filters {
     };
 }
 
-/// The list's columns and sort key over `tickets t` (and `m`, the search match, if any).
-macro_rules! list_columns {
+/// What a list statement scans: every ticket (`?18`, the search, is NULL), or a search's
+/// matches (`ticket_search`, this site's rowid range only, bm25 as an integer, higher is better)
+/// joined through `tickets_by_number_filtered`, named so the filters are tested in the index
+/// whether or not the database has statistics to choose it.
+macro_rules! all_tickets {
     () => {
-        "t.id, t.code, t.subject, t.status, t.priority, t.requester_name, t.requester_email,
-         t.source, t.assignee_id, o.name AS assignee_name, t.snoozed_until, t.is_spam,
-         t.created_at, t.updated_at, t.customer_replied_at,
-         (SELECT group_concat(label, ' ') FROM (SELECT l.label FROM ticket_labels l
-           WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
-         CASE ?14 WHEN 'updated' THEN t.updated_at WHEN 'created' THEN t.created_at
-                  WHEN 'relevance' THEN score
-                  ELSE CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2
-                                       WHEN 'normal' THEN 1 ELSE 0 END END AS sort_a,
-         CASE ?14 WHEN 'priority' THEN t.updated_at ELSE 0 END AS sort_b"
+        "tickets t WHERE ?18 IS NULL AND "
+    };
+}
+macro_rules! search_matches {
+    () => {
+        "(SELECT rowid AS r, CAST(-bm25(ticket_search) * 1000000 AS INTEGER) AS score
+          FROM ticket_search
+          WHERE ticket_search MATCH ?18
+            AND rowid BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295) m
+         JOIN tickets t INDEXED BY tickets_by_number_filtered
+           ON t.site_id = ?1 AND t.number = m.r - ?1 * 4294967296
+         WHERE "
     };
 }
 
-/// The keyset page over the filtered rows: after the cursor's key (descending order) or
-/// before it (ascending, the caller reverses), one more row than a page to tell if there is
-/// more. No OFFSET: page 500 costs what page 1 costs.
-macro_rules! keyset_page {
-    () => {
-        " WHERE ?15 IS NULL
-             OR (?15 = 'a' AND (sort_a, sort_b, id) < (?16, ?17, ?18))
-             OR (?15 = 'b' AND (sort_a, sort_b, id) > (?16, ?17, ?18))
-           ORDER BY CASE WHEN ?15 = 'b' THEN sort_a END ASC,
-                    CASE WHEN ?15 = 'b' THEN sort_b END ASC,
-                    CASE WHEN ?15 = 'b' THEN id END ASC,
-                    sort_a DESC, sort_b DESC, id DESC
-           LIMIT ?19"
+/// The columns of a page's rows over `p` (the page's ids and sort keys, in order): computed
+/// for those rows only — labels and assignee names for 51 tickets, not for every match.
+macro_rules! page_rows {
+    ($order:literal) => {
+        concat!(
+            "SELECT t.id, t.code, t.subject, t.status, t.priority, t.requester_name,
+                    t.requester_email, t.source, t.assignee_id, o.name AS assignee_name,
+                    t.snoozed_until, t.is_spam, t.created_at, t.updated_at, t.customer_replied_at,
+                    (SELECT group_concat(label, ' ') FROM (SELECT l.label FROM ticket_labels l
+                      WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
+                    p.sort_a, p.sort_b, p.total
+             FROM p JOIN tickets t ON t.site_id = ?1 AND t.id = p.id
+             LEFT JOIN operators o ON o.id = t.assignee_id
+             ORDER BY p.sort_a ", $order, ", p.sort_b ", $order, ", p.id ", $order
+        )
     };
 }
 
-/// The operators' list without a search.
+/// One page of every ticket: the order's index walked from the cursor until a page and one
+/// more row (to tell if there is more) pass the filters. `$seek` narrows to the rows after (or
+/// before) the cursor; `$order` is DESC going forwards and ASC going backwards (the caller
+/// reverses). No OFFSET: page 500 costs what page 1 costs. The match count is its own
+/// statement (`count_matching`): counting here would end the walk's early stop.
+macro_rules! list_page {
+    ($a:literal, $b:literal, $seek:expr, $order:literal) => {
+        concat!(
+            "WITH p AS (SELECT t.id, ",
+            $a,
+            " AS sort_a, ",
+            $b,
+            " AS sort_b, NULL AS total
+                        FROM ",
+            all_tickets!(),
+            list_filters!(),
+            $seek,
+            " ORDER BY sort_a ",
+            $order,
+            ", sort_b ",
+            $order,
+            ", t.id ",
+            $order,
+            " LIMIT ?17) ",
+            page_rows!($order)
+        )
+    };
+}
+
+/// One page of a search's matches. Ranking reads every match anyway, so the matches that pass
+/// the filters are gathered once (`f`) and give both the page and the match count (`total`, on
+/// every row): one pass over the search index instead of two.
+macro_rules! search_page {
+    ($a:literal, $b:literal, $seek:expr, $order:literal) => {
+        concat!(
+            "WITH f AS MATERIALIZED (SELECT t.id, ",
+            $a,
+            " AS sort_a, ",
+            $b,
+            " AS sort_b
+                                     FROM ",
+            search_matches!(),
+            list_filters!(),
+            "),
+                  p AS (SELECT id, sort_a, sort_b, (SELECT count(*) FROM f) AS total FROM f
+                        WHERE 1",
+            $seek,
+            " ORDER BY sort_a ",
+            $order,
+            ", sort_b ",
+            $order,
+            ", id ",
+            $order,
+            " LIMIT ?17) ",
+            page_rows!($order)
+        )
+    };
+}
+
+/// The three statements of one order: the first page, the page after a cursor, the page
+/// before it. `$key` is the order's key with the id, `$at` the cursor's values for it (the
+/// cursor holds `(sort_a, sort_b, id)` as `?14, ?15, ?16`).
+macro_rules! keyset_pages {
+    ($page:ident, $a:literal, $b:literal, $key:literal, $at:literal) => {
+        [
+            $page!($a, $b, "", "DESC"),
+            $page!($a, $b, concat!(" AND ", $key, " < ", $at), "DESC"),
+            $page!($a, $b, concat!(" AND ", $key, " > ", $at), "ASC"),
+        ]
+    };
+}
+
+/// The list's orders over every ticket. `priority_rank` (migration 0016) is indexed with the
+/// update time and the id, so the default order needs no sort; the cursor seeks in the index.
+const LIST_PAGES: [[&str; 3]; 3] = [
+    keyset_pages!(
+        list_page,
+        "t.priority_rank",
+        "t.updated_at",
+        "(t.priority_rank, t.updated_at, t.id)",
+        "(?14, ?15, ?16)"
+    ),
+    keyset_pages!(
+        list_page,
+        "t.updated_at",
+        "0",
+        "(t.updated_at, t.id)",
+        "(?14, ?16)"
+    ),
+    keyset_pages!(
+        list_page,
+        "t.created_at",
+        "0",
+        "(t.created_at, t.id)",
+        "(?14, ?16)"
+    ),
+];
+
+/// The same orders over a search's gathered matches, and the search's own: relevance.
+const SEARCH_PAGES: [[&str; 3]; 4] = [
+    keyset_pages!(
+        search_page,
+        "t.priority_rank",
+        "t.updated_at",
+        "(sort_a, sort_b, id)",
+        "(?14, ?15, ?16)"
+    ),
+    keyset_pages!(
+        search_page,
+        "t.updated_at",
+        "0",
+        "(sort_a, id)",
+        "(?14, ?16)"
+    ),
+    keyset_pages!(
+        search_page,
+        "t.created_at",
+        "0",
+        "(sort_a, id)",
+        "(?14, ?16)"
+    ),
+    keyset_pages!(search_page, "m.score", "0", "(sort_a, id)", "(?14, ?16)"),
+];
+
+/// Which of an order's three statements a cursor asks for.
+fn seek_index(filter: &ListFilter) -> usize {
+    match &filter.cursor {
+        None => 0,
+        Some((Direction::After, ..)) => 1,
+        Some((Direction::Before, ..)) => 2,
+    }
+}
+
+/// The operators' list without a search. Relevance means nothing without one: the default
+/// order stands in (the query parser refuses it anyway).
 pub fn list_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
+    let order = match filter.sort {
+        Sort::Priority | Sort::Relevance => 0,
+        Sort::Updated => 1,
+        Sort::Created => 2,
+    };
     Statement::new(
-        concat!(
-            "SELECT * FROM (SELECT ",
-            list_columns!(),
-            " FROM (SELECT t.*, 0 AS score FROM tickets t WHERE ?20 IS NULL AND ",
-            list_filters!(),
-            ") t LEFT JOIN operators o ON o.id = t.assignee_id)",
-            keyset_page!()
-        ),
+        LIST_PAGES[order][seek_index(filter)],
         filter.params(site_id),
     )
 }
 
-/// The operators' list narrowed by a full-text search (`ticket_search`, this site's rowid
-/// range only), with bm25 as the relevance (scaled to an integer, higher is better).
+/// The operators' list narrowed by a full-text search, in any order.
 pub fn search_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
+    let order = match filter.sort {
+        Sort::Priority => 0,
+        Sort::Updated => 1,
+        Sort::Created => 2,
+        Sort::Relevance => 3,
+    };
     Statement::new(
-        concat!(
-            "SELECT * FROM (SELECT ",
-            list_columns!(),
-            " FROM (SELECT t.*, m.score FROM
-                     (SELECT rowid AS r, CAST(-bm25(ticket_search) * 1000000 AS INTEGER) AS score
-                      FROM ticket_search
-                      WHERE ticket_search MATCH ?20
-                        AND rowid BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295) m
-                     JOIN tickets t ON t.site_id = ?1 AND t.number = m.r - ?1 * 4294967296
-                     WHERE ",
-            list_filters!(),
-            ") t LEFT JOIN operators o ON o.id = t.assignee_id)",
-            keyset_page!()
-        ),
+        SEARCH_PAGES[order][seek_index(filter)],
         filter.params(site_id),
     )
 }
 
-/// How many tickets match the filters (and the search, when there is one), whatever the page.
+/// How many tickets match the filters (and the search, when there is one), whatever the page:
+/// counted in `tickets_by_number_filtered`, which holds every column the filters read.
 pub fn count_matching(site_id: i64, filter: &ListFilter) -> Statement {
-    Statement::new(
+    let sql = if filter.fts.is_some() {
         concat!(
-            "SELECT COUNT(*) AS n FROM tickets t
-             WHERE (?20 IS NULL OR t.site_id * 4294967296 + t.number IN
-                     (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?20
-                        AND rowid BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295))
-               AND ",
+            "SELECT COUNT(*) AS n FROM ",
+            search_matches!(),
             list_filters!()
-        ),
-        filter.params(site_id),
-    )
+        )
+    } else {
+        concat!(
+            "SELECT COUNT(*) AS n FROM ",
+            all_tickets!(),
+            list_filters!()
+        )
+    };
+    Statement::new(sql, filter.params(site_id))
 }
 
 /// How many tickets the site has in each status (the list's filter tabs).
