@@ -11,6 +11,7 @@ use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::chat_api;
+use crate::credential_cache::CredentialCache;
 use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
@@ -39,6 +40,9 @@ pub struct App<E> {
     pub limiter: Box<dyn RateLimiter>,
     /// Sites read recently by this isolate (`site_cache`); shared across its requests.
     pub sites: Rc<SiteCache>,
+    /// Whom API tokens named when this isolate read them (`credential_cache`): a hint the
+    /// one-round-trip status change checks in its own batch.
+    pub credentials: Rc<CredentialCache>,
     /// Calls to other services (Turnstile's siteverify).
     pub outbound: Box<dyn Outbound>,
     /// Where Turnstile tokens are checked: `turnstile::SITEVERIFY_URL` unless configured.

@@ -1,5 +1,6 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
+//! - `credential_cache` — whom API tokens named, as a hint for one-round-trip actions.
 //! - `chat_api` — the widget's chat routes (conversations, messages), visitor token only.
 //! - `bulk` — one action over many tickets (API and dashboard).
 //! - `dashboard` — the operators' HTML pages under `/app`.
@@ -21,6 +22,7 @@ pub mod app;
 pub mod bot;
 pub mod bulk;
 pub mod chat_api;
+pub mod credential_cache;
 pub mod dashboard;
 pub mod data_export;
 pub mod http;

@@ -18,7 +18,7 @@ use crate::bulk;
 use crate::data_export;
 use crate::http::error::ApiError;
 use crate::http::list_query;
-use crate::http::routes::OperatorApi;
+use crate::http::routes::{OperatorApi, Verb};
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::data_rights;
@@ -44,6 +44,11 @@ pub async fn handle<E: Executor>(
             body: OPENAPI.as_bytes().to_vec(),
             ..Response::json(200, &())
         });
+    }
+    if let OperatorApi::Action(code, Verb::Status) = &page
+        && let Some(response) = status_at_once(app, req, code, fresh.now).await?
+    {
+        return Ok(response);
     }
     let op = authenticate(app, req, fresh.now).await?;
     let method = req.method.as_str();
@@ -107,7 +112,48 @@ pub async fn handle<E: Executor>(
     }
 }
 
+/// A plain status change (no comment) by a token this isolate has read before, in one D1
+/// round trip (`ticket_actions::change_status_at_once`). `None` when this path does not apply
+/// or its batch refused: the caller then reads the token and the ticket first, as for every
+/// other action, and that path answers (with the refusal's reason, or the change).
+async fn status_at_once<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    code: &TicketCode,
+    now: Timestamp,
+) -> Result<Option<Response>, ApiError> {
+    let Some(hash) = req.bearer_token().and_then(operators::token_hash) else {
+        return Ok(None);
+    };
+    let Some(op) = app.credentials.get(&hash, now) else {
+        return Ok(None);
+    };
+    let Ok(input) = json_input::<ActionInput>(req) else {
+        return Ok(None);
+    };
+    let Ok(Change::Status { to, comment: None }) =
+        ticket_input::change(Verb::Status, &input, &op, &code.to_string())
+    else {
+        return Ok(None);
+    };
+    let changed =
+        ticket_actions::change_status_at_once(&app.db, &hash, &op, code, to, input.version, now)
+            .await?;
+    let Some(detail) = changed else {
+        app.credentials.forget(&hash);
+        return Ok(None);
+    };
+    Ok(Some(Response::json(
+        200,
+        &ActionResult {
+            changed: true,
+            ticket: TicketDocument::of(&detail),
+        },
+    )))
+}
+
 /// The bearer token's operator; the dashboard's cookie is deliberately not accepted here.
+/// Remembered as a hint for `status_at_once`.
 async fn authenticate<E: Executor>(
     app: &App<E>,
     req: &Request,
@@ -115,7 +161,12 @@ async fn authenticate<E: Executor>(
 ) -> Result<Operator, ApiError> {
     let token = req.bearer_token().ok_or(ApiError::ApiTokenRequired)?;
     match operators::authenticate(&app.db, token, now).await {
-        Ok(op) => Ok(op),
+        Ok(op) => {
+            if let Some(hash) = operators::token_hash(token) {
+                app.credentials.put(&hash, &op, now);
+            }
+            Ok(op)
+        }
         Err(ServiceError::NotSignedIn) => Err(ApiError::ApiTokenRequired),
         Err(other) => Err(other.into()),
     }

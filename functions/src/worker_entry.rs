@@ -16,6 +16,7 @@ use futures_util::StreamExt;
 
 use crate::app::{self, App, Fresh};
 use crate::bot;
+use crate::credential_cache::CredentialCache;
 use crate::data_export;
 use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::live_room;
@@ -36,6 +37,8 @@ thread_local! {
     /// The isolate's site cache: an isolate runs one request at a time on one thread, and
     /// keeps its globals between requests.
     static SITES: Rc<SiteCache> = Rc::new(SiteCache::new(site_cache::TTL_MS));
+    /// The isolate's credential hints (`credential_cache`), kept the same way.
+    static CREDENTIALS: Rc<CredentialCache> = Rc::new(CredentialCache::default());
 }
 
 #[event(fetch)]
@@ -85,6 +88,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             site: env.rate_limiter("SITE_WRITES")?,
         }),
         sites: SITES.with(Rc::clone),
+        credentials: CREDENTIALS.with(Rc::clone),
         outbound: Box::new(outbound::Fetch),
         turnstile_verify_url: env
             .var("TURNSTILE_VERIFY_URL")

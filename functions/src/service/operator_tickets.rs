@@ -21,7 +21,7 @@ use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_conversations::{self, LinkRow};
 use crate::sql::ticket_events::{self, EventRow};
 use crate::sql::tickets::{self, DetailRow, ListFilter, ListRow};
-use crate::store::{Executor, StoreError, decode, decode_first};
+use crate::store::{Executor, Row, Statement, StoreError, decode, decode_first};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -251,21 +251,31 @@ pub async fn detail<E: Executor>(
     now: Timestamp,
 ) -> Result<Detail, ServiceError> {
     op.require(Action::ViewTickets)?;
-    let code = code.to_string();
     // One round trip, one consistent snapshot.
-    let mut results = db
-        .batch(vec![
-            tickets::find_by_code(op.site_id, &code),
-            ticket_events::timeline_by_code(op.site_id, &code),
-            comments::for_ticket_by_code(op.site_id, &code),
-            labels::for_ticket_by_code(op.site_id, &code),
-            site_members::list(op.site_id),
-            labels::in_use(op.site_id),
-            ticket_conversations::for_ticket_by_code(op.site_id, &code, now.millis()),
-            messages::for_ticket_by_code(op.site_id, &code, now.millis()),
-        ])
-        .await?
-        .into_iter();
+    let results = db
+        .batch(detail_statements(op.site_id, &code.to_string(), now))
+        .await?;
+    detail_from(results)
+}
+
+/// The reads of a ticket's page, for one batch (alone, or after the writes of an action that
+/// answers with the ticket as it now is).
+pub fn detail_statements(site_id: i64, code: &str, now: Timestamp) -> Vec<Statement> {
+    vec![
+        tickets::find_by_code(site_id, code),
+        ticket_events::timeline_by_code(site_id, code),
+        comments::for_ticket_by_code(site_id, code),
+        labels::for_ticket_by_code(site_id, code),
+        site_members::list(site_id),
+        labels::in_use(site_id),
+        ticket_conversations::for_ticket_by_code(site_id, code, now.millis()),
+        messages::for_ticket_by_code(site_id, code, now.millis()),
+    ]
+}
+
+/// A ticket's page from the answers to `detail_statements`, in their order.
+pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
+    let mut results = results.into_iter();
     let mut next = || results.next().unwrap_or_default();
     let ticket: Option<DetailRow> = decode_first(next())?;
     let ticket = ticket.ok_or(ServiceError::TicketNotFound)?;

@@ -21,15 +21,17 @@ use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
 use super::conversations;
+use super::operator_tickets::{self, Detail};
 use super::operators::Operator;
 use super::sites;
 use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::messages;
 use crate::sql::site_members::{self, MemberRow};
+use crate::sql::ticket_events::StatusChangeCheck;
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
 use crate::sql::{
-    idempotency_keys, labels, ticket_conversations, ticket_events, ticket_search,
+    idempotency_keys, labels, operator_tokens, ticket_conversations, ticket_events, ticket_search,
     tickets as tickets_sql,
 };
 use crate::store::{Executor, Statement, StoreError, decode, decode_first};
@@ -167,6 +169,76 @@ pub async fn apply<E: Executor>(
                 Some(_) => Err(StoreError::Database(detail).into()),
             }
         }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A status change by an API token in ONE round trip: the decision (the token still names
+/// `op` with its role, the role may change this ticket, the table allows the move, the version
+/// is the one seen), the event, the change, the token's last use and the ticket as it now is,
+/// all in one batch (`ticket_events::insert_status_change_checked`). `op` is whom the token
+/// named when this isolate last read it (`credential_cache`): a hint the batch checks.
+///
+/// `Ok(None)` when the batch refused: nothing was written, and the caller takes the path that
+/// reads the token and the ticket first (`apply`), which either says why or, when only the hint
+/// was stale, makes the change.
+pub async fn change_status_at_once<E: Executor>(
+    db: &E,
+    token_hash: &str,
+    op: &Operator,
+    code: &TicketCode,
+    to: Status,
+    seen_version: Option<i64>,
+    now: Timestamp,
+) -> Result<Option<Detail>, ServiceError> {
+    let json = |items: Vec<&str>| serde_json::to_string(&items).unwrap_or_default();
+    let ownerships = Ownership::ALL
+        .into_iter()
+        .filter(|o| {
+            op.role.permits(Action::ViewTickets, *o) && op.role.permits(Action::ChangeStatus, *o)
+        })
+        .map(|o| match o {
+            Ownership::Mine => "mine",
+            Ownership::Others => "others",
+            Ownership::Unassigned => "unassigned",
+        })
+        .collect();
+    let from = Status::ALL
+        .into_iter()
+        .filter(|s| s.transition(to).is_ok())
+        .map(Status::as_str)
+        .collect();
+    let code_text = code.to_string();
+    let actor = Actor::Operator {
+        operator_id: op.id.clone(),
+    };
+    let guard = ticket_events::insert_status_change_checked(&StatusChangeCheck {
+        site_id: op.site_id,
+        code: &code_text,
+        to: to.as_str(),
+        token_hash,
+        operator_id: &op.id,
+        role: op.role.as_str(),
+        ownerships_json: json(ownerships),
+        from_json: json(from),
+        seen_version,
+        actor: &actor,
+        now_ms: now.millis(),
+    })?;
+    let mut statements = vec![
+        guard,
+        tickets_sql::set_status_by_code(op.site_id, &code_text, to.as_str(), now.millis()),
+        operator_tokens::touch(token_hash, now.millis()),
+    ];
+    let writes = statements.len();
+    statements.extend(operator_tickets::detail_statements(
+        op.site_id, &code_text, now,
+    ));
+    match db.batch(statements).await {
+        Ok(results) => Ok(Some(operator_tickets::detail_from(
+            results.into_iter().skip(writes).collect(),
+        )?)),
+        Err(StoreError::CheckViolation(_)) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }

@@ -105,6 +105,74 @@ pub fn insert_if_status(
     ))
 }
 
+/// What `insert_status_change_checked` checks, all of it in the statement's own snapshot.
+pub struct StatusChangeCheck<'a> {
+    pub site_id: i64,
+    pub code: &'a str,
+    pub to: &'a str,
+    /// The API token's hash, and whom the caller believes it names: its operator and role.
+    pub token_hash: &'a str,
+    pub operator_id: &'a str,
+    pub role: &'a str,
+    /// JSON arrays: the ownerships (`mine`, `others`, `unassigned`) the role may change, and
+    /// the statuses the transition table lets move to `to`.
+    pub ownerships_json: String,
+    pub from_json: String,
+    /// The version the caller saw, if it sent one.
+    pub seen_version: Option<i64>,
+    pub actor: &'a Actor,
+    pub now_ms: i64,
+}
+
+/// A whole status change's decision as the first statement of its batch, for the path that
+/// reads nothing first (`ticket_actions::change_status_at_once`): appends `status_changed`
+/// (`from` read here) for the ticket `code` only if the API token still names that operator
+/// on the site with that role, the role may change a ticket with this assignee, the status
+/// table allows the move, and the version is the one seen. Otherwise the row's `kind`
+/// becomes `refused`, the table's CHECK fails and the batch rolls back; the caller then takes
+/// the path that reads first and says why. A missing ticket is a refusal too (the empty id is
+/// never written: the CHECK fails first). The event's time is the ticket's next version,
+/// `max(now, updated_at + 1)`, as `tickets::set_status_by_code` computes it.
+pub fn insert_status_change_checked(c: &StatusChangeCheck<'_>) -> Result<Statement, StoreError> {
+    // Spelled as `encode` spells every other event's actor, so both paths store the same text.
+    let actor = serde_json::to_value(c.actor)
+        .map_err(|e| StoreError::RowShape(e.to_string()))?
+        .to_string();
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, coalesce(t.id, ''),
+                CASE WHEN t.id IS NOT NULL
+                      AND EXISTS (SELECT 1 FROM operator_tokens k
+                                  JOIN site_members m
+                                    ON m.site_id = k.site_id AND m.operator_id = k.operator_id
+                                  WHERE k.token_hash = ?4 AND k.site_id = ?1
+                                    AND k.operator_id = ?5 AND m.role = ?6)
+                      AND CASE WHEN t.assignee_id IS NULL THEN 'unassigned'
+                               WHEN t.assignee_id = ?5 THEN 'mine' ELSE 'others' END
+                          IN (SELECT value FROM json_each(?7))
+                      AND t.status IN (SELECT value FROM json_each(?8))
+                      AND (?9 IS NULL OR t.updated_at = ?9)
+                     THEN 'status_changed' ELSE 'refused' END,
+                json_object('from', t.status, 'to', ?3), ?10,
+                max(?11, coalesce(t.updated_at, 0) + 1)
+         FROM (SELECT 1) AS one
+         LEFT JOIN tickets t ON t.site_id = ?1 AND t.code = ?2",
+        vec![
+            Value::from(c.site_id),
+            Value::from(c.code),
+            Value::from(c.to),
+            Value::from(c.token_hash),
+            Value::from(c.operator_id),
+            Value::from(c.role),
+            Value::from(c.ownerships_json.clone()),
+            Value::from(c.from_json.clone()),
+            Value::from(c.seen_version),
+            Value::from(actor),
+            Value::from(c.now_ms),
+        ],
+    ))
+}
+
 /// `?1`…`?6` of every event insert: site, ticket, kind, data, actor, time.
 fn params(
     site_id: i64,

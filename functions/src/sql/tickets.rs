@@ -562,6 +562,28 @@ pub fn set_status(site_id: i64, id: &str, status: &str, now_ms: i64) -> Statemen
     )
 }
 
+/// `set_status` for the ticket `code`, its new version `max(now, updated_at + 1)`: the second
+/// statement of a status change that read nothing first, after
+/// `ticket_events::insert_status_change_checked` (which failed the batch unless the change
+/// is allowed, and stamped its event with the same version).
+pub fn set_status_by_code(site_id: i64, code: &str, status: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets
+         SET status = ?3, updated_at = max(?4, updated_at + 1),
+             resolved_at = CASE WHEN ?3 = 'resolved' THEN max(?4, updated_at + 1)
+                                WHEN ?3 IN ('open', 'pending') THEN NULL
+                                ELSE resolved_at END,
+             closed_at = CASE WHEN ?3 = 'closed' THEN max(?4, updated_at + 1) ELSE closed_at END
+         WHERE site_id = ?1 AND code = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(code),
+            Value::from(status),
+            Value::from(now_ms),
+        ],
+    )
+}
+
 pub fn set_priority(site_id: i64, id: &str, priority: &str, now_ms: i64) -> Statement {
     Statement::new(
         "UPDATE tickets SET priority = ?3, updated_at = ?4 WHERE site_id = ?1 AND id = ?2",

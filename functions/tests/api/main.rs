@@ -19,6 +19,7 @@ mod rate_limits;
 mod round_trips;
 mod sign_in;
 mod site_settings;
+mod status_at_once;
 mod ticket_actions;
 mod ticket_page;
 mod tokens;
@@ -96,6 +97,7 @@ impl TestApp {
                 token_key: TokenKey::new(secret),
                 limiter,
                 sites: Rc::new(SiteCache::new(TTL_MS)),
+                credentials: Rc::default(),
                 outbound,
                 turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
             },
