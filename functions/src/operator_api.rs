@@ -23,8 +23,8 @@ use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::data_rights;
 use crate::service::operator_tickets::{self, Detail};
-use crate::service::operators::{self, Operator};
-use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
+use crate::service::operators::{self, Credential, Operator};
+use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome, Proof};
 use crate::service::{ServiceError, tickets::Created};
 use crate::store::Executor;
 use ticketbooth_shared::new_ticket::ValidationErrors;
@@ -125,7 +125,11 @@ async fn status_at_once<E: Executor>(
     let Some(hash) = req.bearer_token().and_then(operators::token_hash) else {
         return Ok(None);
     };
-    let Some(op) = app.credentials.get(&hash, now) else {
+    let Some(op) = app
+        .credentials
+        .get(&hash, now)
+        .filter(|op| op.credential == Credential::Bearer)
+    else {
         return Ok(None);
     };
     let Ok(input) = json_input::<ActionInput>(req) else {
@@ -136,9 +140,16 @@ async fn status_at_once<E: Executor>(
     else {
         return Ok(None);
     };
-    let changed =
-        ticket_actions::change_status_at_once(&app.db, &hash, &op, code, to, input.version, now)
-            .await?;
+    let changed = ticket_actions::change_status_at_once(
+        &app.db,
+        Proof::Token(&hash),
+        &op,
+        code,
+        to,
+        input.version,
+        now,
+    )
+    .await?;
     let Some(detail) = changed else {
         app.credentials.forget(&hash);
         return Ok(None);

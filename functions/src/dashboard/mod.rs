@@ -49,6 +49,11 @@ pub async fn handle<E: Executor>(
         }
         _ => {}
     }
+    if let (AppPage::TicketAction(code, Verb::Status), "POST") = (&page, method)
+        && let Some(back) = ticket_work::status_at_once(app, req, code, &fresh).await?
+    {
+        return Ok(redirect(&back));
+    }
     let Some(op) = signed_in(app, req, fresh.now).await? else {
         return Ok(redirect("/app/login"));
     };

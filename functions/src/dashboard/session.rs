@@ -16,8 +16,9 @@ use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::rate_limit::{PERIOD_SECS, Scope};
-use crate::service::operators::{self, Operator};
+use crate::service::operators::{self, Credential, Operator};
 use crate::service::sessions::{self, NewSession};
+use crate::service::ticket_actions::Proof;
 use crate::service::{Refusal, ServiceError};
 use crate::store::Executor;
 
@@ -128,6 +129,7 @@ pub async fn switch_site<E: Executor>(
 }
 
 /// The operator behind the session cookie or an `Authorization: Bearer` token, if any.
+/// Remembered as a hint for the one-round-trip status change (`credential_hint`).
 pub async fn signed_in<E: Executor>(
     app: &App<E>,
     req: &Request,
@@ -139,10 +141,42 @@ pub async fn signed_in<E: Executor>(
         (None, None) => return Ok(None),
     };
     match result {
-        Ok(op) => Ok(Some(op)),
+        Ok(op) => {
+            if let Some(hash) = credential_hash(req) {
+                app.credentials.put(&hash, &op, now);
+            }
+            Ok(Some(op))
+        }
         Err(ServiceError::NotSignedIn) => Ok(None),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The hash the request's credential is stored under (a bearer token's or the session's).
+pub fn credential_hash(req: &Request) -> Option<String> {
+    match (req.bearer_token(), session_cookie(req)) {
+        (Some(token), _) => operators::token_hash(token),
+        (None, Some(cookie)) => sessions::session_hash(cookie),
+        (None, None) => None,
+    }
+}
+
+/// Whom this isolate last found behind the request's credential (`credential_cache`), with the
+/// credential's proof for `ticket_actions::change_status_at_once`: a hint, which that
+/// function's batch checks.
+pub fn credential_hint<'r, E>(
+    app: &App<E>,
+    req: &'r Request,
+    hash: &'r str,
+    now: Timestamp,
+) -> Option<(Operator, Proof<'r>)> {
+    let op = app.credentials.get(hash, now)?;
+    let proof = match (req.bearer_token(), op.credential) {
+        (Some(_), Credential::Bearer) => Proof::Token(hash),
+        (None, Credential::Session) => Proof::Session(hash),
+        _ => return None,
+    };
+    Some((op, proof))
 }
 
 /// Adds the cookie of a new session to a response.

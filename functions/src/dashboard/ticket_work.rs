@@ -11,7 +11,7 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_code::TicketCode;
 
-use super::{bulk_page, csrf, redirect, ticket_page};
+use super::{bulk_page, csrf, redirect, session, ticket_page};
 use crate::app::{App, Fresh};
 use crate::bulk;
 use crate::http::error::ApiError;
@@ -21,7 +21,7 @@ use crate::http::{Body, Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets;
 use crate::service::operators::Operator;
-use crate::service::ticket_actions::{self, OperatorTicket, Outcome};
+use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::store::Executor;
 
 /// `GET /app/tickets/new`: the blank form. Its idempotency key is minted here, so submitting
@@ -133,6 +133,60 @@ pub async fn act<E: Executor>(
     }
 }
 
+/// A status form (no comment) from a signed-in operator this isolate knows, in one D1 round
+/// trip (`ticket_actions::change_status_at_once`); the path to go back to. `None` when this path
+/// does not apply or its batch refused: the caller then signs the request in and applies the
+/// form as every other one, which answers (the refusal's reason, or the change).
+pub async fn status_at_once<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    code: &TicketCode,
+    fresh: &Fresh,
+) -> Result<Option<String>, ApiError> {
+    let Some(hash) = session::credential_hash(req) else {
+        return Ok(None);
+    };
+    let Some((op, proof)) = session::credential_hint(app, req, &hash, fresh.now) else {
+        return Ok(None);
+    };
+    let Ok(input) = form_body::<ActionInput>(req) else {
+        return Ok(None);
+    };
+    let code_text = code.to_string();
+    if csrf::check(req, &op, input.csrf.as_deref()).is_err() {
+        return Ok(None);
+    }
+    let Ok(Change::Status { to, comment: None }) =
+        ticket_input::change(Verb::Status, &input, &op, &code_text)
+    else {
+        return Ok(None);
+    };
+    let changed = ticket_actions::change_status_at_once(
+        &app.db,
+        proof,
+        &op,
+        code,
+        to,
+        input.version,
+        fresh.now,
+    )
+    .await?;
+    if changed.is_none() {
+        app.credentials.forget(&hash);
+        return Ok(None);
+    }
+    Ok(Some(back_to(&input, &code_text)))
+}
+
+/// Where a form goes back to: its `return_to` if that is a dashboard page, else the ticket.
+fn back_to(input: &ActionInput, code_text: &str) -> String {
+    input
+        .return_to
+        .as_deref()
+        .filter(|to| is_dashboard_path(to))
+        .map_or_else(|| format!("/app/tickets/{code_text}"), str::to_owned)
+}
+
 /// Checks and applies one form; the path to go back to.
 async fn apply_form<E: Executor>(
     app: &App<E>,
@@ -150,11 +204,7 @@ async fn apply_form<E: Executor>(
         ticket_actions::apply(&app.db, op, code, input.version, change, fresh.now).await?;
     Ok(match outcome {
         Outcome::Deleted => "/app/tickets".to_owned(),
-        Outcome::Changed | Outcome::Unchanged => input
-            .return_to
-            .as_deref()
-            .filter(|to| is_dashboard_path(to))
-            .map_or_else(|| format!("/app/tickets/{code_text}"), str::to_owned),
+        Outcome::Changed | Outcome::Unchanged => back_to(&input, &code_text),
     })
 }
 

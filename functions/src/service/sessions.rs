@@ -24,7 +24,7 @@ pub const IDLE_TIMEOUT_MS: i64 = 12 * 60 * MINUTE;
 /// No session outlives this, used or not.
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 30 * 24 * 60 * MINUTE;
 /// `last_seen_at` is written at most this often, so reading a page is not a write each time.
-const RENEW_AFTER_MS: i64 = 5 * MINUTE;
+pub const RENEW_AFTER_MS: i64 = 5 * MINUTE;
 
 /// A session just created: the cookie value to hand the browser, and how long it may keep it.
 #[derive(Debug)]
@@ -269,7 +269,7 @@ pub fn normalize_email(raw: &str) -> String {
 }
 
 /// Only a value shaped like ours (64 lowercase hex digits) is looked up.
-fn session_hash(cookie_value: &str) -> Option<String> {
+pub fn session_hash(cookie_value: &str) -> Option<String> {
     let plausible = cookie_value.len() == 64
         && cookie_value
             .bytes()

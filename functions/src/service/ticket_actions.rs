@@ -23,12 +23,14 @@ use super::ServiceError;
 use super::conversations;
 use super::operator_tickets::{self, Detail};
 use super::operators::Operator;
+use super::sessions;
 use super::sites;
 use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::messages;
+use crate::sql::sessions as sessions_sql;
 use crate::sql::site_members::{self, MemberRow};
-use crate::sql::ticket_events::StatusChangeCheck;
+use crate::sql::ticket_events::{Credential, StatusChangeCheck};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
 use crate::sql::{
     idempotency_keys, labels, operator_tokens, ticket_conversations, ticket_events, ticket_search,
@@ -173,10 +175,19 @@ pub async fn apply<E: Executor>(
     }
 }
 
-/// A status change by an API token in ONE round trip: the decision (the token still names
-/// `op` with its role, the role may change this ticket, the table allows the move, the version
-/// is the one seen), the event, the change, the token's last use and the ticket as it now is,
-/// all in one batch (`ticket_events::insert_status_change_checked`). `op` is whom the token
+/// What a request proved itself with, by hash, for `change_status_at_once`.
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// An API token (`operators::token_hash`).
+    Token(&'a str),
+    /// A dashboard session cookie (`sessions::session_hash`).
+    Session(&'a str),
+}
+
+/// A status change in ONE round trip: the decision (the credential still names `op` with its
+/// role, the role may change this ticket, the table allows the move, the version is the one
+/// seen), the event, the change, the credential's last use and the ticket as it now is, all in
+/// one batch (`ticket_events::insert_status_change_checked`). `op` is whom the credential
 /// named when this isolate last read it (`credential_cache`): a hint the batch checks.
 ///
 /// `Ok(None)` when the batch refused: nothing was written, and the caller takes the path that
@@ -184,7 +195,7 @@ pub async fn apply<E: Executor>(
 /// was stale, makes the change.
 pub async fn change_status_at_once<E: Executor>(
     db: &E,
-    token_hash: &str,
+    proof: Proof<'_>,
     op: &Operator,
     code: &TicketCode,
     to: Status,
@@ -212,23 +223,38 @@ pub async fn change_status_at_once<E: Executor>(
     let actor = Actor::Operator {
         operator_id: op.id.clone(),
     };
+    let now_ms = now.millis();
+    let (credential, touch) = match proof {
+        Proof::Token(hash) => (
+            Credential::Token { hash },
+            operator_tokens::touch(hash, now_ms),
+        ),
+        Proof::Session(hash) => (
+            Credential::Session {
+                hash,
+                seen_since_ms: now_ms - sessions::IDLE_TIMEOUT_MS,
+                created_since_ms: now_ms - sessions::ABSOLUTE_TIMEOUT_MS,
+            },
+            sessions_sql::touch_if_due(hash, now_ms, now_ms - sessions::RENEW_AFTER_MS),
+        ),
+    };
     let guard = ticket_events::insert_status_change_checked(&StatusChangeCheck {
         site_id: op.site_id,
         code: &code_text,
         to: to.as_str(),
-        token_hash,
+        credential,
         operator_id: &op.id,
         role: op.role.as_str(),
         ownerships_json: json(ownerships),
         from_json: json(from),
         seen_version,
         actor: &actor,
-        now_ms: now.millis(),
+        now_ms,
     })?;
     let mut statements = vec![
         guard,
-        tickets_sql::set_status_by_code(op.site_id, &code_text, to.as_str(), now.millis()),
-        operator_tokens::touch(token_hash, now.millis()),
+        tickets_sql::set_status_by_code(op.site_id, &code_text, to.as_str(), now_ms),
+        touch,
     ];
     let writes = statements.len();
     statements.extend(operator_tickets::detail_statements(

@@ -72,6 +72,19 @@ pub fn switch_to_new_site(id_hash: &str, site_key: &str) -> Statement {
     )
 }
 
+/// `touch` only when the session was last seen before `due_before`: what `authenticate` does
+/// after reading it, for a batch that does not read it first.
+pub fn touch_if_due(id_hash: &str, now: i64, due_before: i64) -> Statement {
+    Statement::new(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1 AND last_seen_at < ?3",
+        vec![
+            Value::from(id_hash),
+            Value::from(now),
+            Value::from(due_before),
+        ],
+    )
+}
+
 pub fn touch(id_hash: &str, now: i64) -> Statement {
     Statement::new(
         "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1",

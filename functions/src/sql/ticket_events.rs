@@ -105,13 +105,27 @@ pub fn insert_if_status(
     ))
 }
 
+/// What proves who acts in `insert_status_change_checked`: an API token, or a dashboard
+/// session still inside its idle and absolute limits (the times before which it is expired).
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    Token {
+        hash: &'a str,
+    },
+    Session {
+        hash: &'a str,
+        seen_since_ms: i64,
+        created_since_ms: i64,
+    },
+}
+
 /// What `insert_status_change_checked` checks, all of it in the statement's own snapshot.
 pub struct StatusChangeCheck<'a> {
     pub site_id: i64,
     pub code: &'a str,
     pub to: &'a str,
-    /// The API token's hash, and whom the caller believes it names: its operator and role.
-    pub token_hash: &'a str,
+    /// The credential, and whom the caller believes it names: its operator and role.
+    pub credential: Credential<'a>,
     pub operator_id: &'a str,
     pub role: &'a str,
     /// JSON arrays: the ownerships (`mine`, `others`, `unassigned`) the role may change, and
@@ -124,9 +138,33 @@ pub struct StatusChangeCheck<'a> {
     pub now_ms: i64,
 }
 
+/// The status change's decision, with `$credential` the test that the credential (`?4`) names
+/// the operator `?5` on the site `?1` with the role `?6`.
+macro_rules! status_change_checked {
+    ($credential:literal) => {
+        concat!(
+            "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+             SELECT ?1, coalesce(t.id, ''),
+                    CASE WHEN t.id IS NOT NULL AND ",
+            $credential,
+            "
+                          AND CASE WHEN t.assignee_id IS NULL THEN 'unassigned'
+                                   WHEN t.assignee_id = ?5 THEN 'mine' ELSE 'others' END
+                              IN (SELECT value FROM json_each(?7))
+                          AND t.status IN (SELECT value FROM json_each(?8))
+                          AND (?9 IS NULL OR t.updated_at = ?9)
+                         THEN 'status_changed' ELSE 'refused' END,
+                    json_object('from', t.status, 'to', ?3), ?10,
+                    max(?11, coalesce(t.updated_at, 0) + 1)
+             FROM (SELECT 1) AS one
+             LEFT JOIN tickets t ON t.site_id = ?1 AND t.code = ?2"
+        )
+    };
+}
+
 /// A whole status change's decision as the first statement of its batch, for the path that
 /// reads nothing first (`ticket_actions::change_status_at_once`): appends `status_changed`
-/// (`from` read here) for the ticket `code` only if the API token still names that operator
+/// (`from` read here) for the ticket `code` only if the credential still names that operator
 /// on the site with that role, the role may change a ticket with this assignee, the status
 /// table allows the move, and the version is the one seen. Otherwise the row's `kind`
 /// becomes `refused`, the table's CHECK fails and the batch rolls back; the caller then takes
@@ -138,39 +176,45 @@ pub fn insert_status_change_checked(c: &StatusChangeCheck<'_>) -> Result<Stateme
     let actor = serde_json::to_value(c.actor)
         .map_err(|e| StoreError::RowShape(e.to_string()))?
         .to_string();
-    Ok(Statement::new(
-        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
-         SELECT ?1, coalesce(t.id, ''),
-                CASE WHEN t.id IS NOT NULL
-                      AND EXISTS (SELECT 1 FROM operator_tokens k
-                                  JOIN site_members m
-                                    ON m.site_id = k.site_id AND m.operator_id = k.operator_id
-                                  WHERE k.token_hash = ?4 AND k.site_id = ?1
-                                    AND k.operator_id = ?5 AND m.role = ?6)
-                      AND CASE WHEN t.assignee_id IS NULL THEN 'unassigned'
-                               WHEN t.assignee_id = ?5 THEN 'mine' ELSE 'others' END
-                          IN (SELECT value FROM json_each(?7))
-                      AND t.status IN (SELECT value FROM json_each(?8))
-                      AND (?9 IS NULL OR t.updated_at = ?9)
-                     THEN 'status_changed' ELSE 'refused' END,
-                json_object('from', t.status, 'to', ?3), ?10,
-                max(?11, coalesce(t.updated_at, 0) + 1)
-         FROM (SELECT 1) AS one
-         LEFT JOIN tickets t ON t.site_id = ?1 AND t.code = ?2",
-        vec![
-            Value::from(c.site_id),
-            Value::from(c.code),
-            Value::from(c.to),
-            Value::from(c.token_hash),
-            Value::from(c.operator_id),
-            Value::from(c.role),
-            Value::from(c.ownerships_json.clone()),
-            Value::from(c.from_json.clone()),
-            Value::from(c.seen_version),
-            Value::from(actor),
-            Value::from(c.now_ms),
-        ],
-    ))
+    let hash = match c.credential {
+        Credential::Token { hash } | Credential::Session { hash, .. } => hash,
+    };
+    let mut params = vec![
+        Value::from(c.site_id),
+        Value::from(c.code),
+        Value::from(c.to),
+        Value::from(hash),
+        Value::from(c.operator_id),
+        Value::from(c.role),
+        Value::from(c.ownerships_json.clone()),
+        Value::from(c.from_json.clone()),
+        Value::from(c.seen_version),
+        Value::from(actor),
+        Value::from(c.now_ms),
+    ];
+    let sql = match c.credential {
+        Credential::Token { .. } => status_change_checked!(
+            "EXISTS (SELECT 1 FROM operator_tokens k
+                     JOIN site_members m ON m.site_id = k.site_id AND m.operator_id = k.operator_id
+                     WHERE k.token_hash = ?4 AND k.site_id = ?1 AND k.operator_id = ?5
+                       AND m.role = ?6)"
+        ),
+        Credential::Session {
+            seen_since_ms,
+            created_since_ms,
+            ..
+        } => {
+            params.push(Value::from(seen_since_ms));
+            params.push(Value::from(created_since_ms));
+            status_change_checked!(
+                "EXISTS (SELECT 1 FROM sessions s
+                         JOIN site_members m ON m.site_id = s.site_id AND m.operator_id = s.operator_id
+                         WHERE s.id_hash = ?4 AND s.site_id = ?1 AND s.operator_id = ?5
+                           AND m.role = ?6 AND s.last_seen_at >= ?12 AND s.created_at >= ?13)"
+            )
+        }
+    };
+    Ok(Statement::new(sql, params))
 }
 
 /// `?1`…`?6` of every event insert: site, ticket, kind, data, actor, time.

@@ -11,7 +11,7 @@ use ticketbooth_functions::store::Value;
 
 use crate::ticket_actions::{MEMBER, OTHER_MEMBER, snapshot};
 use crate::ticket_page::{MEMBER_TOKEN, OWNER_TOKEN, spawn_with_tokens};
-use crate::{TestApp, error_code, json};
+use crate::{TestApp, csrf_of, error_code, json};
 
 fn send(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Json>) -> Response {
     let auth = format!("Bearer {token}");
@@ -191,6 +191,59 @@ fn a_stale_hint_or_a_refused_change_writes_nothing_and_says_why() {
         json!({ "status": "pending" }),
         401,
         "unauthorized",
+    );
+    assert_eq!(snapshot(&app, 1), before);
+}
+
+/// POSTs the ticket page's status form with a session, as the browser does; with round trips.
+fn status_form(app: &TestApp, session: &str, csrf: &str, n: u32, status: &str) -> (Response, u64) {
+    let before = app.db().round_trips();
+    let r = app.form(
+        &format!("/app/tickets/TKT-{n}/status"),
+        Some(session),
+        &[("csrf", csrf), ("status", status), ("comment", "")],
+    );
+    (r, app.db().round_trips() - before)
+}
+
+#[test]
+fn the_dashboards_status_form_is_one_round_trip_for_a_known_session() {
+    let app = spawn_with_tokens(1);
+    let session = app.sign_in("max@acme.example");
+    // Reading a page signs the session in: this isolate now knows it.
+    let csrf = csrf_of(&app, &session);
+    let (r, trips) = status_form(&app, &session, &csrf, 1, "pending");
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("location"), Some("/app/tickets/TKT-1"));
+    assert_eq!(trips, 1);
+    let (kind, data, _, at, updated_at) = last_event(&app, 1);
+    assert_eq!(kind, "status_changed");
+    assert_eq!(data, r#"{"from":"open","to":"pending"}"#);
+    assert_eq!(at, updated_at);
+
+    // Refused through the same path: nothing written, and the reason or the sign-in page.
+    let before = snapshot(&app, 1);
+    let (r, _) = status_form(&app, &session, &csrf, 1, "pending");
+    assert_eq!(r.status, 409, "pending → pending is not a move");
+    let (r, _) = status_form(&app, &session, "0".repeat(64).as_str(), 1, "open");
+    assert_eq!(r.status, 403, "a forged form token");
+    let set = |sql: String| app.db().execute_script(&sql).unwrap();
+    set(format!(
+        "UPDATE site_members SET role = 'guest' WHERE operator_id = '{MEMBER}'"
+    ));
+    let (r, _) = status_form(&app, &session, &csrf, 1, "open");
+    assert_eq!(r.status, 403, "a member demoted since the session was read");
+    set(format!(
+        "UPDATE site_members SET role = 'member' WHERE operator_id = '{MEMBER}'"
+    ));
+    // Read as a member again (the hint is right once more), then the session goes idle.
+    assert_eq!(app.page("/app/tickets", &session).0, 200);
+    set("UPDATE sessions SET last_seen_at = 0".to_owned());
+    let (r, _) = status_form(&app, &session, &csrf, 1, "open");
+    assert_eq!(
+        r.header("location"),
+        Some("/app/login"),
+        "an idle-expired session"
     );
     assert_eq!(snapshot(&app, 1), before);
 }
