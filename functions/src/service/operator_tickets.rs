@@ -90,9 +90,28 @@ pub async fn list<E: Executor>(
     now: Timestamp,
 ) -> Result<ListPage, ServiceError> {
     op.require(Action::ViewTickets)?;
+    let (plan, statements) = list_statements(op, query, now);
+    let answers = db.batch(statements).await?;
+    list_from(db, op, query, &plan, answers).await
+}
+
+/// How to read the answers of `list_statements`.
+pub struct ListPlan {
+    filter: ListFilter,
+    searching: bool,
+    /// A search with no word in it (only punctuation) matches nothing rather than everything.
+    words_searched: bool,
+}
+
+/// The statements of one page of the list (for `list`, or after the statements that check the
+/// request's credential in the same batch). The caller checks `Action::ViewTickets`.
+pub fn list_statements(
+    op: &Operator,
+    query: &TicketQuery,
+    now: Timestamp,
+) -> (ListPlan, Vec<Statement>) {
     // One more than a page tells whether there is another one that way.
     let filter = filter(op, query, now, PAGE_SIZE + 1);
-    // A search with no word in it (only punctuation) matches nothing rather than everything.
     let words_searched = query.search.is_some() && filter.fts.is_none();
     let searching = filter.fts.is_some();
     let mut statements = vec![
@@ -107,7 +126,29 @@ pub async fn list<E: Executor>(
         statements.push(tickets::list_for_operator(op.site_id, &filter));
         statements.push(tickets::count_matching(op.site_id, &filter));
     }
-    let mut results = db.batch(statements).await?.into_iter();
+    let plan = ListPlan {
+        filter,
+        searching,
+        words_searched,
+    };
+    (plan, statements)
+}
+
+/// The page from the answers to `list_statements`, in their order.
+pub async fn list_from<E: Executor>(
+    db: &E,
+    op: &Operator,
+    query: &TicketQuery,
+    plan: &ListPlan,
+    answers: Vec<Vec<Row>>,
+) -> Result<ListPage, ServiceError> {
+    let ListPlan {
+        filter,
+        searching,
+        words_searched,
+    } = plan;
+    let (searching, words_searched) = (*searching, *words_searched);
+    let mut results = answers.into_iter();
     let mut next = || results.next().unwrap_or_default();
     let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
     let counted = (!searching).then(&mut next);
@@ -127,7 +168,7 @@ pub async fn list<E: Executor>(
             // (the list changed under it); only the second needs counting.
             None if query.cursor.is_some() => {
                 let count = db
-                    .query(tickets::count_matching(op.site_id, &filter))
+                    .query(tickets::count_matching(op.site_id, filter))
                     .await?;
                 decode_first::<Total>(count)?.map_or(0, |t| t.n)
             }

@@ -8,7 +8,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::ServiceError;
 use crate::sha256;
 use crate::sql::operator_tokens::{self, TokenOwnerRow};
-use crate::store::{Executor, StoreError, decode_first};
+use crate::store::{Executor, Row, Statement, StoreError, decode_first};
 
 /// A signed-in operator, acting on one site with one role.
 #[derive(Debug, Clone)]
@@ -75,13 +75,22 @@ pub async fn authenticate<E: Executor>(
     now: Timestamp,
 ) -> Result<Operator, ServiceError> {
     let hash = token_hash(token).ok_or(ServiceError::NotSignedIn)?;
-    let mut results = db
-        .batch(vec![
-            operator_tokens::touch(&hash, now.millis()),
-            operator_tokens::find_owner(&hash),
-        ])
-        .await?;
-    let row: Option<TokenOwnerRow> = decode_first(results.pop().unwrap_or_default())?;
+    let answers = db.batch(statements(&hash, now)).await?;
+    read_operator(answers)
+}
+
+/// What `authenticate` reads and stamps, as statements for a batch that also reads what the
+/// request came for (`read_operator` decodes their answers).
+pub fn statements(token_hash: &str, now: Timestamp) -> Vec<Statement> {
+    vec![
+        operator_tokens::touch(token_hash, now.millis()),
+        operator_tokens::find_owner(token_hash),
+    ]
+}
+
+/// The operator `statements` found: `NotSignedIn` for a token that is not (or no longer) there.
+pub fn read_operator(answers: Vec<Vec<Row>>) -> Result<Operator, ServiceError> {
+    let row: Option<TokenOwnerRow> = decode_first(answers.into_iter().nth(1).unwrap_or_default())?;
     let row = row.ok_or(ServiceError::NotSignedIn)?;
     let shape = |what: &str| StoreError::RowShape(format!("operator {}: {what}", row.operator_id));
     let role = Role::parse(&row.role).map_err(|_| shape("unknown role"))?;

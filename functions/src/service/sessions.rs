@@ -16,7 +16,7 @@ use crate::password;
 use crate::sha256;
 use crate::sql::operators::{self, CredentialsRow};
 use crate::sql::sessions::{self, SessionMembershipRow};
-use crate::store::{Executor, StoreError, decode, decode_first};
+use crate::store::{Executor, Row, Statement, StoreError, decode, decode_first};
 
 const MINUTE: i64 = 60_000;
 /// A session unused this long is over.
@@ -107,6 +107,53 @@ pub async fn authenticate<E: Executor>(
     if now - first.last_seen_at > RENEW_AFTER_MS {
         db.batch(vec![sessions::touch(&id_hash, now)]).await?;
     }
+    operator_of(&rows, cookie_value)
+}
+
+/// What `authenticate` reads and renews, as statements for a batch that also reads what the
+/// request came for (`read_operator` decodes their answers): renews a live session when due,
+/// then reads it with the operator's memberships.
+pub fn statements(id_hash: &str, now: Timestamp) -> Vec<Statement> {
+    let now = now.millis();
+    vec![
+        sessions::touch_if_due(
+            id_hash,
+            now,
+            now - RENEW_AFTER_MS,
+            now - IDLE_TIMEOUT_MS,
+            now - ABSOLUTE_TIMEOUT_MS,
+        ),
+        sessions::find_with_memberships(id_hash),
+    ]
+}
+
+/// The operator `statements` found, if the session is there and live (an expired one is left
+/// for `authenticate`, which deletes it).
+pub fn read_operator(
+    answers: Vec<Vec<Row>>,
+    cookie_value: &str,
+    now: Timestamp,
+) -> Result<Operator, ServiceError> {
+    let rows = answers.into_iter().nth(1).unwrap_or_default();
+    let rows: Vec<SessionMembershipRow> = rows.into_iter().map(decode).collect::<Result<_, _>>()?;
+    let Some(first) = rows.first() else {
+        return Err(ServiceError::NotSignedIn);
+    };
+    let now = now.millis();
+    if now - first.last_seen_at > IDLE_TIMEOUT_MS || now - first.created_at > ABSOLUTE_TIMEOUT_MS {
+        return Err(ServiceError::NotSignedIn);
+    }
+    operator_of(&rows, cookie_value)
+}
+
+/// The operator of a live session's rows, on the session's current site.
+fn operator_of(
+    rows: &[SessionMembershipRow],
+    cookie_value: &str,
+) -> Result<Operator, ServiceError> {
+    let Some(first) = rows.first() else {
+        return Err(ServiceError::NotSignedIn);
+    };
     let shape =
         |what: &str| StoreError::RowShape(format!("session of {}: {what}", first.operator_id));
     let sites = rows

@@ -235,7 +235,13 @@ pub async fn change_status_at_once<E: Executor>(
                 seen_since_ms: now_ms - sessions::IDLE_TIMEOUT_MS,
                 created_since_ms: now_ms - sessions::ABSOLUTE_TIMEOUT_MS,
             },
-            sessions_sql::touch_if_due(hash, now_ms, now_ms - sessions::RENEW_AFTER_MS),
+            sessions_sql::touch_if_due(
+                hash,
+                now_ms,
+                now_ms - sessions::RENEW_AFTER_MS,
+                now_ms - sessions::IDLE_TIMEOUT_MS,
+                now_ms - sessions::ABSOLUTE_TIMEOUT_MS,
+            ),
         ),
     };
     let guard = ticket_events::insert_status_change_checked(&StatusChangeCheck {

@@ -72,15 +72,25 @@ pub fn switch_to_new_site(id_hash: &str, site_key: &str) -> Statement {
     )
 }
 
-/// `touch` only when the session was last seen before `due_before`: what `authenticate` does
-/// after reading it, for a batch that does not read it first.
-pub fn touch_if_due(id_hash: &str, now: i64, due_before: i64) -> Statement {
+/// `touch` only when the session was last seen before `due_before` and is still live (seen
+/// since `seen_since`, created since `created_since`): what `authenticate` does after reading
+/// it, for a batch that does not read it first. An expired session is never renewed.
+pub fn touch_if_due(
+    id_hash: &str,
+    now: i64,
+    due_before: i64,
+    seen_since: i64,
+    created_since: i64,
+) -> Statement {
     Statement::new(
-        "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1 AND last_seen_at < ?3",
+        "UPDATE sessions SET last_seen_at = ?2
+         WHERE id_hash = ?1 AND last_seen_at < ?3 AND last_seen_at >= ?4 AND created_at >= ?5",
         vec![
             Value::from(id_hash),
             Value::from(now),
             Value::from(due_before),
+            Value::from(seen_since),
+            Value::from(created_since),
         ],
     )
 }

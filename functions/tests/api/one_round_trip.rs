@@ -1,17 +1,19 @@
-//! A status change by an API token this isolate has read before is ONE D1 round trip
-//! (`ticket_actions::change_status_at_once`): its batch decides, writes and reads back. The
-//! hint it starts from (`credential_cache`) is checked inside that batch, so a token revoked
-//! or demoted since, or a change its role may not make, is refused as on the path that reads
-//! first, and writes nothing.
+//! What operators do most is ONE D1 round trip once this isolate knows their credential: a
+//! status change (`ticket_actions::change_status_at_once`: its batch decides, writes and
+//! reads back) and the ticket list (the sign-in statements lead the list's batch). The hint
+//! they start from (`credential_cache`) is checked inside that batch, so a token revoked or a
+//! session expired or demoted since, or a change the role may not make, is refused as on the
+//! path that reads first, and writes nothing.
 
 use serde_json::{Value as Json, json};
 use ticketbooth_functions::http::{Body, Response};
 use ticketbooth_functions::service::operators::token_hash;
+use ticketbooth_functions::service::sessions::session_hash;
 use ticketbooth_functions::store::Value;
 
 use crate::ticket_actions::{MEMBER, OTHER_MEMBER, snapshot};
 use crate::ticket_page::{MEMBER_TOKEN, OWNER_TOKEN, spawn_with_tokens};
-use crate::{TestApp, csrf_of, error_code, json};
+use crate::{TestApp, csrf_of, error_code, json, session_cookie};
 
 fn send(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Json>) -> Response {
     let auth = format!("Bearer {token}");
@@ -246,4 +248,61 @@ fn the_dashboards_status_form_is_one_round_trip_for_a_known_session() {
         "an idle-expired session"
     );
     assert_eq!(snapshot(&app, 1), before);
+}
+
+fn list_cost(app: &TestApp, headers: &[(&str, &str)]) -> (Response, u64) {
+    let before = app.db().round_trips();
+    let r = app.get("/app/tickets", headers);
+    (r, app.db().round_trips() - before)
+}
+
+#[test]
+fn the_list_is_one_round_trip_for_a_known_credential_and_a_stale_one_signs_in_again() {
+    let app = spawn_with_tokens(2);
+    let session = app.sign_in("max@acme.example");
+    let cookie = session_cookie(&session);
+    let by_session = [("cookie", cookie.as_str())];
+    let auth = format!("Bearer {OWNER_TOKEN}");
+    let by_token = [("authorization", auth.as_str())];
+    for headers in [&by_session[..], &by_token[..]] {
+        let (first, _) = list_cost(&app, headers);
+        assert_eq!(first.status, 200);
+        let (again, trips) = list_cost(&app, headers);
+        assert_eq!(trips, 1, "sign-in and the page in one batch");
+        assert_eq!(
+            again.body, first.body,
+            "the same page as signing in first gives"
+        );
+    }
+    // Demoted since: the page is still shown, as to the guest the member now is.
+    let set = |sql: String| app.db().execute_script(&sql).unwrap();
+    set(format!(
+        "UPDATE site_members SET role = 'guest' WHERE operator_id = '{MEMBER}'"
+    ));
+    let (r, trips) = list_cost(&app, &by_session);
+    assert_eq!(r.status, 200);
+    assert!(trips > 1, "the hint was wrong: signed in again");
+    let (_, trips) = list_cost(&app, &by_session);
+    assert_eq!(trips, 1, "and known again");
+    // Gone idle: not renewed by the batch, and the sign-in path deletes it.
+    set("UPDATE sessions SET last_seen_at = 0".to_owned());
+    let (r, _) = list_cost(&app, &by_session);
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/app/login"));
+    let left = app.rows(
+        "SELECT COUNT(*) AS n FROM sessions WHERE id_hash = ?1",
+        vec![Value::from(session_hash(&session).unwrap())],
+    );
+    assert_eq!(
+        left[0]["n"],
+        json!(0),
+        "the expired session is deleted, not renewed"
+    );
+    // A revoked token is not let in by its hint.
+    set(format!(
+        "DELETE FROM operator_tokens WHERE token_hash = '{}'",
+        token_hash(OWNER_TOKEN).unwrap()
+    ));
+    let (r, _) = list_cost(&app, &by_token);
+    assert_eq!(r.header("location"), Some("/app/login"));
 }
