@@ -1,12 +1,16 @@
-//! Whom an API token named when this isolate last read it, so that a ticket action can build
-//! its one batch without reading the token first (`ticket_actions::change_status_at_once`).
+//! Whom a credential (an API token or a session, by hash) named when this isolate last read
+//! it, so that the two most frequent operator requests can build their one batch without
+//! reading the credential first: a status change (`ticket_actions::change_status_at_once`)
+//! and the ticket list (`dashboard::list_at_once`).
 //!
-//! A hint, never proof. The action's batch checks, in its first statement and in the same
-//! snapshot as its writes, that the token still exists for that operator on that site with
-//! that role; when it does not (revoked, role changed, member removed), the batch writes
-//! nothing and the request takes the path that reads the token first, which refuses it. Reads
-//! and every other route read the token as before. So a stale entry costs one more round
-//! trip, never a request the token could no longer make.
+//! A hint, never proof. The status change's batch checks, in its first statement and in the
+//! same snapshot as its writes, that the credential still names that operator on that site
+//! with that role (a session also within its limits); the list's batch starts with the
+//! statements that sign a request in and its page is used only if they name the same. When
+//! they do not (revoked, expired, role changed, member removed), nothing is written or shown
+//! and the request takes the path that reads the credential first, which refuses it. Every
+//! other route reads the credential as before. So a stale entry costs one more round trip,
+//! never a request the credential could no longer make.
 //!
 //! Bounded: entries older than `TTL_MS` are not used; at most `CAPACITY`, the oldest going.
 

@@ -1,6 +1,6 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
 //! - `app` — one request in, one response out; routes to handlers.
-//! - `credential_cache` — whom API tokens named, as a hint for one-round-trip actions.
+//! - `credential_cache` — whom credentials named: a hint one-round-trip requests check.
 //! - `chat_api` — the widget's chat routes (conversations, messages), visitor token only.
 //! - `bulk` — one action over many tickets (API and dashboard).
 //! - `dashboard` — the operators' HTML pages under `/app`.
