@@ -14,51 +14,39 @@
 //!
 //! Bounded: entries older than `TTL_MS` are not used; at most `CAPACITY`, the oldest going.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use ticketbooth_shared::timestamp::Timestamp;
 
+use crate::aged_map::AgedMap;
 use crate::service::operators::Operator;
 
 /// How long an entry is used as a hint. Being wrong only costs a round trip, so this bounds
-/// memory and the cost of a token that keeps failing, not a security window.
+/// memory and the cost of a credential that keeps failing, not a security window.
 pub const TTL_MS: i64 = 300_000;
-/// Tokens per isolate: a few integrations and scripts at a time in practice.
+/// Credentials per isolate: a few operators and scripts at a time in practice.
 pub const CAPACITY: usize = 256;
 
-#[derive(Default)]
-pub struct CredentialCache {
-    /// Token hash → the operator it named and when that was read.
-    entries: RefCell<HashMap<String, (Operator, i64)>>,
+/// Credential hash (SHA-256 hex of a token or a session cookie) → the operator it named.
+pub struct CredentialCache(AgedMap<Operator>);
+
+impl Default for CredentialCache {
+    fn default() -> Self {
+        Self(AgedMap::new(TTL_MS, CAPACITY))
+    }
 }
 
 impl CredentialCache {
-    /// The operator `token_hash` named less than `TTL_MS` ago.
-    pub fn get(&self, token_hash: &str, now: Timestamp) -> Option<Operator> {
-        let entries = self.entries.borrow();
-        let (op, read_at) = entries.get(token_hash)?;
-        let age = now.millis() - read_at;
-        (0..TTL_MS).contains(&age).then(|| op.clone())
+    /// The operator `hash` named less than `TTL_MS` ago.
+    pub fn get(&self, hash: &str, now: Timestamp) -> Option<Operator> {
+        self.0.get(hash, now)
     }
 
-    /// Remembers what reading `token_hash` just found.
-    pub fn put(&self, token_hash: &str, op: &Operator, now: Timestamp) {
-        let mut entries = self.entries.borrow_mut();
-        if entries.len() >= CAPACITY && !entries.contains_key(token_hash) {
-            let oldest = entries
-                .iter()
-                .min_by_key(|(_, (_, read_at))| *read_at)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                entries.remove(&oldest);
-            }
-        }
-        entries.insert(token_hash.to_owned(), (op.clone(), now.millis()));
+    /// Remembers what reading `hash` just found.
+    pub fn put(&self, hash: &str, op: &Operator, now: Timestamp) {
+        self.0.put(hash, op.clone(), now);
     }
 
-    /// Forgets a token whose hint proved wrong.
-    pub fn forget(&self, token_hash: &str) {
-        self.entries.borrow_mut().remove(token_hash);
+    /// Forgets a credential whose hint proved wrong.
+    pub fn forget(&self, hash: &str) {
+        self.0.remove(hash);
     }
 }

@@ -1,4 +1,5 @@
 //! The Ticketbooth Worker. Map (see ARCHITECTURE.md):
+//! - `aged_map` — a map kept in the isolate, bounded in entry age and count (the caches).
 //! - `app` — one request in, one response out; routes to handlers.
 //! - `credential_cache` — whom credentials named: a hint one-round-trip requests check.
 //! - `chat_api` — the widget's chat routes (conversations, messages), visitor token only.
@@ -18,6 +19,7 @@
 //! - `live_room` — the conversation's Durable Object: WebSocket fan-out (Wasm only).
 //! - `worker_entry` — the workerd adapter (Wasm only).
 
+pub mod aged_map;
 pub mod app;
 pub mod bot;
 pub mod bulk;
