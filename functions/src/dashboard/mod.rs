@@ -27,12 +27,10 @@ use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::routes::{AppPage, Verb};
 use crate::http::{Request, Response};
-use crate::service::ServiceError;
-use crate::service::ticket_actions::Proof;
-use crate::service::{operator_tickets, operators, sessions};
+use crate::service::operator_tickets;
 use crate::store::Executor;
 use session::signed_in;
-use ticketbooth_shared::role::Action;
+use ticketbooth_shared::ticket_code::TicketCode;
 
 pub async fn handle<E: Executor>(
     app: &App<E>,
@@ -59,9 +57,12 @@ pub async fn handle<E: Executor>(
     {
         return Ok(redirect(&back));
     }
-    if let (AppPage::Tickets, "GET") = (&page, method)
-        && let Some(response) = list_at_once(app, req, &fresh).await?
-    {
+    let at_once = match (&page, method) {
+        (AppPage::Tickets, "GET") => list_at_once(app, req, &fresh).await?,
+        (AppPage::Ticket(code), "GET") => ticket_at_once(app, req, code, &fresh).await?,
+        _ => None,
+    };
+    if let Some(response) = at_once {
         return Ok(response);
     }
     let Some(op) = signed_in(app, req, fresh.now).await? else {
@@ -153,54 +154,28 @@ pub(crate) fn redirect(location: &str) -> Response {
         .with_header("cache-control", "no-store")
 }
 
-/// The ticket list in ONE D1 round trip for a credential this isolate knows: the statements
-/// that sign a request in (the renewal and the read, `operators::statements` or
-/// `sessions::statements`) lead the list's batch, and the page is used only if they still
-/// name the operator, site and role the hint did — the same snapshot as the page. Otherwise
-/// `None`, and the request signs in first like every other one (which also answers a bad
-/// query, so nobody learns anything here without a live credential).
+/// The ticket list in ONE D1 round trip for a credential this isolate knows
+/// (`session::read_as_hinted`). `None`: the request signs in first, like every other one
+/// (which also answers a bad query, so nobody learns anything here without a live credential).
 async fn list_at_once<E: Executor>(
     app: &App<E>,
     req: &Request,
     fresh: &Fresh,
 ) -> Result<Option<Response>, ApiError> {
-    let Some(hash) = session::credential_hash(req) else {
-        return Ok(None);
-    };
-    let Some((hint, proof)) = session::credential_hint(app, req, &hash, fresh.now) else {
-        return Ok(None);
-    };
     let Ok(query) = list_query::parse(&req.query) else {
         return Ok(None);
     };
-    if hint.require(Action::ViewTickets).is_err() {
+    let mut plan = None;
+    let read = session::read_as_hinted(app, req, fresh.now, |hint| {
+        let (list_plan, statements) = operator_tickets::list_statements(hint, &query, fresh.now);
+        plan = Some(list_plan);
+        statements
+    })
+    .await?;
+    let (Some((op, answers)), Some(plan)) = (read, plan) else {
         return Ok(None);
-    }
-    let mut statements = match proof {
-        Proof::Token(hash) => operators::statements(hash, fresh.now),
-        Proof::Session(hash) => sessions::statements(hash, fresh.now),
     };
-    let signing_in = statements.len();
-    let (plan, list) = operator_tickets::list_statements(&hint, &query, fresh.now);
-    statements.extend(list);
-    let mut answers = app.db.batch(statements).await.map_err(ServiceError::from)?;
-    let page_answers = answers.split_off(signing_in);
-    let op = match proof {
-        Proof::Token(_) => operators::read_operator(answers),
-        Proof::Session(_) => {
-            let cookie = session::session_cookie(req).unwrap_or_default();
-            sessions::read_operator(answers, cookie, fresh.now)
-        }
-    };
-    let op = match op {
-        Ok(op) if (&op.id, op.site_id, op.role) == (&hint.id, hint.site_id, hint.role) => op,
-        Ok(_) | Err(ServiceError::NotSignedIn) => {
-            app.credentials.forget(&hash);
-            return Ok(None);
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let page = operator_tickets::list_from(&app.db, &op, &query, &plan, page_answers).await?;
+    let page = operator_tickets::list_from(&app.db, &op, &query, &plan, answers).await?;
     let layout = if board_requested(&req.query) {
         list_page::Layout::Board
     } else {
@@ -209,5 +184,27 @@ async fn list_at_once<E: Executor>(
     Ok(Some(Response::html(
         200,
         list_page::render(&op, &query, &page, layout),
+    )))
+}
+
+/// A ticket's page in ONE D1 round trip for a credential this isolate knows.
+async fn ticket_at_once<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    code: &TicketCode,
+    fresh: &Fresh,
+) -> Result<Option<Response>, ApiError> {
+    let code_text = code.to_string();
+    let read = session::read_as_hinted(app, req, fresh.now, |hint| {
+        operator_tickets::detail_statements(hint.site_id, &code_text, fresh.now)
+    })
+    .await?;
+    let Some((op, answers)) = read else {
+        return Ok(None);
+    };
+    let detail = operator_tickets::detail_from(answers)?;
+    Ok(Some(Response::html(
+        200,
+        ticket_page::render(&op, &detail, fresh.now),
     )))
 }

@@ -20,7 +20,8 @@ use crate::service::operators::{self, Credential, Operator};
 use crate::service::sessions::{self, NewSession};
 use crate::service::ticket_actions::Proof;
 use crate::service::{Refusal, ServiceError};
-use crate::store::Executor;
+use crate::store::{Executor, Row, Statement};
+use ticketbooth_shared::role::Action;
 
 const SECURE_NAME: &str = "__Host-tb_session";
 const PLAIN_NAME: &str = "tb_session";
@@ -177,6 +178,53 @@ pub fn credential_hint<'r, E>(
         _ => return None,
     };
     Some((op, proof))
+}
+
+/// Runs the reads `build` makes for the operator this isolate last found behind the request's
+/// credential, in ONE batch after the statements that sign a request in
+/// (`operators::statements` or `sessions::statements`), and gives their answers with the
+/// operator as signed in now — only if that is still the hinted operator, site and role and
+/// they may view tickets (the same snapshot as the reads). `None` otherwise (no credential, no
+/// hint, a stale one — then forgotten): the caller signs in first as every other request does.
+pub async fn read_as_hinted<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    now: Timestamp,
+    build: impl FnOnce(&Operator) -> Vec<Statement>,
+) -> Result<Option<(Operator, Vec<Vec<Row>>)>, ApiError> {
+    let Some(hash) = credential_hash(req) else {
+        return Ok(None);
+    };
+    let Some((hint, proof)) = credential_hint(app, req, &hash, now) else {
+        return Ok(None);
+    };
+    if hint.require(Action::ViewTickets).is_err() {
+        return Ok(None);
+    }
+    let mut statements = match proof {
+        Proof::Token(hash) => operators::statements(hash, now),
+        Proof::Session(hash) => sessions::statements(hash, now),
+    };
+    let signing_in = statements.len();
+    statements.extend(build(&hint));
+    let mut answers = app.db.batch(statements).await.map_err(ServiceError::from)?;
+    let reads = answers.split_off(signing_in);
+    let op = match proof {
+        Proof::Token(_) => operators::read_operator(answers),
+        Proof::Session(_) => {
+            sessions::read_operator(answers, session_cookie(req).unwrap_or_default(), now)
+        }
+    };
+    match op {
+        Ok(op) if (&op.id, op.site_id, op.role) == (&hint.id, hint.site_id, hint.role) => {
+            Ok(Some((op, reads)))
+        }
+        Ok(_) | Err(ServiceError::NotSignedIn) => {
+            app.credentials.forget(&hash);
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Adds the cookie of a new session to a response.

@@ -276,6 +276,11 @@ impl TestApp {
         self.send("POST", path, &headers, Body::Bytes(body))
     }
 
+    /// A new isolate's credential hints: none (`credential_cache`).
+    pub fn forget_credentials(&mut self) {
+        self.app.credentials = Rc::default();
+    }
+
     /// Signs in and returns the session cookie's value.
     pub fn sign_in(&self, email: &str) -> String {
         let r = self.form(

@@ -250,29 +250,43 @@ fn the_dashboards_status_form_is_one_round_trip_for_a_known_session() {
     assert_eq!(snapshot(&app, 1), before);
 }
 
-fn list_cost(app: &TestApp, headers: &[(&str, &str)]) -> (Response, u64) {
+fn page_cost(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (Response, u64) {
     let before = app.db().round_trips();
-    let r = app.get("/app/tickets", headers);
+    let r = app.get(path, headers);
     (r, app.db().round_trips() - before)
+}
+
+fn list_cost(app: &TestApp, headers: &[(&str, &str)]) -> (Response, u64) {
+    page_cost(app, "/app/tickets", headers)
 }
 
 #[test]
 fn the_list_is_one_round_trip_for_a_known_credential_and_a_stale_one_signs_in_again() {
-    let app = spawn_with_tokens(2);
+    let mut app = spawn_with_tokens(2);
     let session = app.sign_in("max@acme.example");
     let cookie = session_cookie(&session);
     let by_session = [("cookie", cookie.as_str())];
     let auth = format!("Bearer {OWNER_TOKEN}");
     let by_token = [("authorization", auth.as_str())];
     for headers in [&by_session[..], &by_token[..]] {
-        let (first, _) = list_cost(&app, headers);
-        assert_eq!(first.status, 200);
-        let (again, trips) = list_cost(&app, headers);
-        assert_eq!(trips, 1, "sign-in and the page in one batch");
-        assert_eq!(
-            again.body, first.body,
-            "the same page as signing in first gives"
-        );
+        for path in [
+            "/app/tickets",
+            "/app/tickets/TKT-1",
+            "/app/tickets?q=printer",
+        ] {
+            // The first request of each credential signs in first; its pages are the same.
+            app.forget_credentials();
+            let (first, _) = page_cost(&app, path, headers);
+            assert_eq!(first.status, 200, "{path}");
+            let (again, trips) = page_cost(&app, path, headers);
+            assert_eq!(trips, 1, "{path}: sign-in and the page in one batch");
+            assert_eq!(
+                again.body, first.body,
+                "{path}: the page signing in first gives"
+            );
+        }
+        let (missing, trips) = page_cost(&app, "/app/tickets/TKT-99", headers);
+        assert_eq!((missing.status, trips), (404, 1));
     }
     // Demoted since: the page is still shown, as to the guest the member now is.
     let set = |sql: String| app.db().execute_script(&sql).unwrap();
