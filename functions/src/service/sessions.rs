@@ -24,7 +24,7 @@ pub const IDLE_TIMEOUT_MS: i64 = 12 * 60 * MINUTE;
 /// No session outlives this, used or not.
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 30 * 24 * 60 * MINUTE;
 /// `last_seen_at` is written at most this often, so reading a page is not a write each time.
-pub const RENEW_AFTER_MS: i64 = 5 * MINUTE;
+const RENEW_AFTER_MS: i64 = 5 * MINUTE;
 
 /// A session just created: the cookie value to hand the browser, and how long it may keep it.
 #[derive(Debug)]
@@ -99,30 +99,49 @@ pub async fn authenticate<E: Executor>(
     let Some(first) = rows.first() else {
         return Err(ServiceError::NotSignedIn);
     };
-    let now = now.millis();
-    if now - first.last_seen_at > IDLE_TIMEOUT_MS || now - first.created_at > ABSOLUTE_TIMEOUT_MS {
+    if !is_live(first, now) {
         db.batch(vec![sessions::delete(&id_hash)]).await?;
         return Err(ServiceError::NotSignedIn);
     }
+    let now = now.millis();
     if now - first.last_seen_at > RENEW_AFTER_MS {
         db.batch(vec![sessions::touch(&id_hash, now)]).await?;
     }
     operator_of(&rows, cookie_value)
 }
 
+/// The earliest last use and the earliest creation a live session may have at `now`: the
+/// idle and absolute limits, as a statement that checks a session in SQL needs them.
+pub fn live_since(now: Timestamp) -> (i64, i64) {
+    let now = now.millis();
+    (now - IDLE_TIMEOUT_MS, now - ABSOLUTE_TIMEOUT_MS)
+}
+
+fn is_live(session: &SessionMembershipRow, now: Timestamp) -> bool {
+    let (seen_since, created_since) = live_since(now);
+    session.last_seen_at >= seen_since && session.created_at >= created_since
+}
+
+/// Renews a live session's idle timer when it is due, as `authenticate` does after reading it,
+/// for a batch that does not read it first (an expired session is never renewed).
+pub fn renewal(id_hash: &str, now: Timestamp) -> Statement {
+    let (seen_since, created_since) = live_since(now);
+    let now = now.millis();
+    sessions::touch_if_due(
+        id_hash,
+        now,
+        now - RENEW_AFTER_MS,
+        seen_since,
+        created_since,
+    )
+}
+
 /// What `authenticate` reads and renews, as statements for a batch that also reads what the
 /// request came for (`read_operator` decodes their answers): renews a live session when due,
 /// then reads it with the operator's memberships.
 pub fn statements(id_hash: &str, now: Timestamp) -> Vec<Statement> {
-    let now = now.millis();
     vec![
-        sessions::touch_if_due(
-            id_hash,
-            now,
-            now - RENEW_AFTER_MS,
-            now - IDLE_TIMEOUT_MS,
-            now - ABSOLUTE_TIMEOUT_MS,
-        ),
+        renewal(id_hash, now),
         sessions::find_with_memberships(id_hash),
     ]
 }
@@ -139,8 +158,7 @@ pub fn read_operator(
     let Some(first) = rows.first() else {
         return Err(ServiceError::NotSignedIn);
     };
-    let now = now.millis();
-    if now - first.last_seen_at > IDLE_TIMEOUT_MS || now - first.created_at > ABSOLUTE_TIMEOUT_MS {
+    if !is_live(first, now) {
         return Err(ServiceError::NotSignedIn);
     }
     operator_of(&rows, cookie_value)

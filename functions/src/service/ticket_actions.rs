@@ -28,7 +28,6 @@ use super::sites;
 use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::messages;
-use crate::sql::sessions as sessions_sql;
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_events::{Credential, StatusChangeCheck};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
@@ -229,20 +228,15 @@ pub async fn change_status_at_once<E: Executor>(
             Credential::Token { hash },
             operator_tokens::touch(hash, now_ms),
         ),
-        Proof::Session(hash) => (
-            Credential::Session {
+        Proof::Session(hash) => {
+            let (seen_since_ms, created_since_ms) = sessions::live_since(now);
+            let credential = Credential::Session {
                 hash,
-                seen_since_ms: now_ms - sessions::IDLE_TIMEOUT_MS,
-                created_since_ms: now_ms - sessions::ABSOLUTE_TIMEOUT_MS,
-            },
-            sessions_sql::touch_if_due(
-                hash,
-                now_ms,
-                now_ms - sessions::RENEW_AFTER_MS,
-                now_ms - sessions::IDLE_TIMEOUT_MS,
-                now_ms - sessions::ABSOLUTE_TIMEOUT_MS,
-            ),
-        ),
+                seen_since_ms,
+                created_since_ms,
+            };
+            (credential, sessions::renewal(hash, now))
+        }
     };
     let guard = ticket_events::insert_status_change_checked(&StatusChangeCheck {
         site_id: op.site_id,
