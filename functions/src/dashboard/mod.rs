@@ -165,14 +165,11 @@ async fn list_at_once<E: Executor>(
     let Ok(query) = list_query::parse(&req.query) else {
         return Ok(None);
     };
-    let mut plan = None;
     let read = session::read_as_hinted(app, req, fresh.now, |hint| {
-        let (list_plan, statements) = operator_tickets::list_statements(hint, &query, fresh.now);
-        plan = Some(list_plan);
-        statements
+        operator_tickets::list_statements(hint, &query, fresh.now)
     })
     .await?;
-    let (Some((op, answers)), Some(plan)) = (read, plan) else {
+    let Some((op, plan, answers)) = read else {
         return Ok(None);
     };
     let page = operator_tickets::list_from(&app.db, &op, &query, &plan, answers).await?;
@@ -196,10 +193,11 @@ async fn ticket_at_once<E: Executor>(
 ) -> Result<Option<Response>, ApiError> {
     let code_text = code.to_string();
     let read = session::read_as_hinted(app, req, fresh.now, |hint| {
-        operator_tickets::detail_statements(hint.site_id, &code_text, fresh.now)
+        let reads = operator_tickets::detail_statements(hint.site_id, &code_text, fresh.now);
+        ((), reads)
     })
     .await?;
-    let Some((op, answers)) = read else {
+    let Some((op, (), answers)) = read else {
         return Ok(None);
     };
     let detail = operator_tickets::detail_from(answers)?;

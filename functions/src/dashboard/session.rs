@@ -181,17 +181,18 @@ pub fn credential_hint<'r, E>(
 }
 
 /// Runs the reads `build` makes for the operator this isolate last found behind the request's
-/// credential, in ONE batch after the statements that sign a request in
-/// (`operators::statements` or `sessions::statements`), and gives their answers with the
-/// operator as signed in now — only if that is still the hinted operator, site and role and
-/// they may view tickets (the same snapshot as the reads). `None` otherwise (no credential, no
-/// hint, a stale one — then forgotten): the caller signs in first as every other request does.
-pub async fn read_as_hinted<E: Executor>(
+/// credential (with what reading their answers needs, `T`), in ONE batch after the statements
+/// that sign a request in (`operators::statements` or `sessions::statements`), and gives their
+/// answers with the operator as signed in now — only if that is still the hinted operator,
+/// site and role and they may view tickets (the same snapshot as the reads). `None` otherwise
+/// (no credential, no hint, a stale one — then forgotten): the caller signs in first as every
+/// other request does.
+pub async fn read_as_hinted<E: Executor, T>(
     app: &App<E>,
     req: &Request,
     now: Timestamp,
-    build: impl FnOnce(&Operator) -> Vec<Statement>,
-) -> Result<Option<(Operator, Vec<Vec<Row>>)>, ApiError> {
+    build: impl FnOnce(&Operator) -> (T, Vec<Statement>),
+) -> Result<Option<(Operator, T, Vec<Vec<Row>>)>, ApiError> {
     let Some(hash) = credential_hash(req) else {
         return Ok(None);
     };
@@ -206,9 +207,10 @@ pub async fn read_as_hinted<E: Executor>(
         Proof::Session(hash) => sessions::statements(hash, now),
     };
     let signing_in = statements.len();
-    statements.extend(build(&hint));
+    let (plan, reads) = build(&hint);
+    statements.extend(reads);
     let mut answers = app.db.batch(statements).await.map_err(ServiceError::from)?;
-    let reads = answers.split_off(signing_in);
+    let read = answers.split_off(signing_in);
     let op = match proof {
         Proof::Token(_) => operators::read_operator(answers),
         Proof::Session(_) => {
@@ -217,7 +219,7 @@ pub async fn read_as_hinted<E: Executor>(
     };
     match op {
         Ok(op) if (&op.id, op.site_id, op.role) == (&hint.id, hint.site_id, hint.role) => {
-            Ok(Some((op, reads)))
+            Ok(Some((op, plan, read)))
         }
         Ok(_) | Err(ServiceError::NotSignedIn) => {
             app.credentials.forget(&hash);

@@ -142,16 +142,10 @@ pub async fn list_from<E: Executor>(
     plan: &ListPlan,
     answers: Vec<Vec<Row>>,
 ) -> Result<ListPage, ServiceError> {
-    let ListPlan {
-        filter,
-        searching,
-        words_searched,
-    } = plan;
-    let (searching, words_searched) = (*searching, *words_searched);
     let mut results = answers.into_iter();
     let mut next = || results.next().unwrap_or_default();
     let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
-    let counted = (!searching).then(&mut next);
+    let counted = (!plan.searching).then(&mut next);
     let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
@@ -168,14 +162,14 @@ pub async fn list_from<E: Executor>(
             // (the list changed under it); only the second needs counting.
             None if query.cursor.is_some() => {
                 let count = db
-                    .query(tickets::count_matching(op.site_id, filter))
+                    .query(tickets::count_matching(op.site_id, &plan.filter))
                     .await?;
                 decode_first::<Total>(count)?.map_or(0, |t| t.n)
             }
             None => 0,
         },
     };
-    if words_searched {
+    if plan.words_searched {
         rows.clear();
         total = 0;
     }
