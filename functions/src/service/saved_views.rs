@@ -8,8 +8,8 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
 use super::operators::Operator;
-use crate::sql::saved_views::{self, NewView, SavedViewRow};
-use crate::store::{Executor, decode};
+use crate::sql::saved_views::{self, NewView};
+use crate::store::Executor;
 
 /// The views every operator has: (name, query string).
 pub const BUILT_IN: [(&str, &str); 4] = [
@@ -18,13 +18,6 @@ pub const BUILT_IN: [(&str, &str); 4] = [
     ("Snoozed", "snoozed=only"),
     ("Spam", "spam=only"),
 ];
-
-/// The operator's own views on this site, pinned first, then by name.
-pub async fn list<E: Executor>(db: &E, op: &Operator) -> Result<Vec<SavedViewRow>, ServiceError> {
-    op.require(Action::ViewTickets)?;
-    let rows = db.query(saved_views::list(op.site_id, &op.id)).await?;
-    Ok(rows.into_iter().map(decode).collect::<Result<_, _>>()?)
-}
 
 /// Saves `query` (its filters and order; never a cursor) under `name`.
 pub async fn save<E: Executor>(

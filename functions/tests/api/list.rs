@@ -411,14 +411,10 @@ fn saved_views_belong_to_their_operator_and_site() {
         Timestamp::from_millis(LATER),
     ))
     .unwrap();
-    let mine = pollster::block_on(saved_views::list(app.db(), &owner)).unwrap();
+    let mine = list(&app, &owner, "").saved_views;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].query, "status=open&priority=urgent");
-    assert!(
-        pollster::block_on(saved_views::list(app.db(), &member))
-            .unwrap()
-            .is_empty()
-    );
+    assert!(list(&app, &member, "").saved_views.is_empty());
     // Someone else's view is not found, and stays as it was.
     let other = ViewName::parse("Mine now").unwrap();
     for op in [&member, &operator(OTHER_MEMBER, Role::Member)] {
@@ -433,15 +429,9 @@ fn saved_views_belong_to_their_operator_and_site() {
     }
     let stranger = operator(STRANGER, Role::Owner);
     assert!(pollster::block_on(saved_views::delete(app.db(), &stranger, id)).is_err());
-    assert_eq!(
-        pollster::block_on(saved_views::list(app.db(), &owner)).unwrap()[0].name,
-        "Hot"
-    );
+    assert_eq!(list(&app, &owner, "").saved_views[0].name, "Hot");
     pollster::block_on(saved_views::rename(app.db(), &owner, id, &other, true)).unwrap();
-    assert_eq!(
-        pollster::block_on(saved_views::list(app.db(), &owner)).unwrap()[0].name,
-        "Mine now"
-    );
+    assert_eq!(list(&app, &owner, "").saved_views[0].name, "Mine now");
     pollster::block_on(saved_views::delete(app.db(), &owner, id)).unwrap();
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM saved_views"), 0);
 }
