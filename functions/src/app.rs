@@ -40,8 +40,8 @@ pub struct App<E> {
     pub limiter: Box<dyn RateLimiter>,
     /// Sites read recently by this isolate (`site_cache`); shared across its requests.
     pub sites: Rc<SiteCache>,
-    /// Whom API tokens named when this isolate read them (`credential_cache`): a hint the
-    /// one-round-trip status change checks in its own batch.
+    /// Whom API tokens and sessions named when this isolate read them (`credential_cache`): a
+    /// hint the one-round-trip status change, list and ticket page check in their own batch.
     pub credentials: Rc<CredentialCache>,
     /// Calls to other services (Turnstile's siteverify).
     pub outbound: Box<dyn Outbound>,

@@ -1,12 +1,12 @@
 //! Whom a credential (an API token or a session, by hash) named when this isolate last read
-//! it, so that the two most frequent operator requests can build their one batch without
-//! reading the credential first: a status change (`ticket_actions::change_status_at_once`)
-//! and the ticket list (`dashboard::list_at_once`).
+//! it, so that the most frequent operator requests can build their one batch without reading
+//! the credential first: a status change (`ticket_actions::change_status_at_once`), the ticket
+//! list and a ticket's page (`dashboard::session::read_as_hinted`).
 //!
 //! A hint, never proof. The status change's batch checks, in its first statement and in the
 //! same snapshot as its writes, that the credential still names that operator on that site
-//! with that role (a session also within its limits); the list's batch starts with the
-//! statements that sign a request in and its page is used only if they name the same. When
+//! with that role (a session also within its limits); a page's batch starts with the
+//! statements that sign a request in and the page is used only if they name the same. When
 //! they do not (revoked, expired, role changed, member removed), nothing is written or shown
 //! and the request takes the path that reads the credential first, which refuses it. Every
 //! other route reads the credential as before. So a stale entry costs one more round trip,

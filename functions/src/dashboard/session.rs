@@ -130,7 +130,7 @@ pub async fn switch_site<E: Executor>(
 }
 
 /// The operator behind the session cookie or an `Authorization: Bearer` token, if any.
-/// Remembered as a hint for the one-round-trip status change (`credential_hint`).
+/// Remembered as a hint for the one-round-trip requests (`credential_hint`).
 pub async fn signed_in<E: Executor>(
     app: &App<E>,
     req: &Request,
@@ -164,7 +164,7 @@ pub fn credential_hash(req: &Request) -> Option<String> {
 
 /// Whom this isolate last found behind the request's credential (`credential_cache`), with the
 /// credential's proof for `ticket_actions::change_status_at_once`: a hint, which that
-/// function's batch checks.
+/// function's batch (or `read_as_hinted`'s) checks.
 pub fn credential_hint<'r, E>(
     app: &App<E>,
     req: &'r Request,
