@@ -39,6 +39,16 @@ pub struct MemberSite {
     pub role: Role,
 }
 
+/// The credential a request carries, by hash: what a batch that signs the request in itself
+/// checks (`ticket_actions::change_status_at_once`, `dashboard::session::read_as_hinted`).
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// An API token (`token_hash`).
+    Token(&'a str),
+    /// A dashboard session cookie (`sessions::session_hash`).
+    Session(&'a str),
+}
+
 /// How an operator request authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {

@@ -22,7 +22,7 @@ use ticketbooth_shared::{Priority, Status};
 use super::ServiceError;
 use super::conversations;
 use super::operator_tickets::{self, Detail};
-use super::operators::Operator;
+use super::operators::{Operator, Proof};
 use super::sessions;
 use super::sites;
 use super::tickets::{self, CreateTicket, Created};
@@ -172,15 +172,6 @@ pub async fn apply<E: Executor>(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-/// What a request proved itself with, by hash, for `change_status_at_once`.
-#[derive(Debug, Clone, Copy)]
-pub enum Proof<'a> {
-    /// An API token (`operators::token_hash`).
-    Token(&'a str),
-    /// A dashboard session cookie (`sessions::session_hash`).
-    Session(&'a str),
 }
 
 /// A status change in ONE round trip: the decision (the credential still names `op` with its
