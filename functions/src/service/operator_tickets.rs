@@ -20,6 +20,7 @@ use crate::sql::saved_views::{self, SavedViewRow};
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_conversations::{self, LinkRow};
 use crate::sql::ticket_events::{self, EventRow};
+use crate::sql::ticket_status_counts;
 use crate::sql::tickets::{self, DetailRow, ListFilter, ListRow};
 use crate::store::{Executor, Row, Statement, StoreError, decode, decode_first};
 
@@ -115,7 +116,7 @@ pub fn list_statements(
     let words_searched = query.search.is_some() && filter.fts.is_none();
     let searching = filter.fts.is_some();
     let mut statements = vec![
-        tickets::count_by_status(op.site_id),
+        ticket_status_counts::for_site(op.site_id),
         site_members::list(op.site_id),
         saved_views::list(op.site_id, &op.id),
     ];

@@ -19,6 +19,7 @@ pub mod sites;
 pub mod ticket_conversations;
 pub mod ticket_events;
 pub mod ticket_search;
+pub mod ticket_status_counts;
 pub mod tickets;
 
 use crate::store::Statement;

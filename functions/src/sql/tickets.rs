@@ -450,14 +450,6 @@ pub fn count_matching(site_id: i64, filter: &ListFilter) -> Statement {
     Statement::new(sql, filter.params(site_id))
 }
 
-/// How many tickets the site has in each status (the list's filter tabs).
-pub fn count_by_status(site_id: i64) -> Statement {
-    Statement::new(
-        "SELECT status, COUNT(*) AS n FROM tickets WHERE site_id = ?1 GROUP BY status",
-        vec![Value::from(site_id)],
-    )
-}
-
 /// A ticket as an operator sees it: everything.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DetailRow {

@@ -56,6 +56,28 @@ pub struct TestApp {
     clock_offset: Cell<i64>,
 }
 
+/// Every test ends by checking what the triggers of migration 0017 promise: the status counts
+/// the list shows are the tickets table's own, whatever the test wrote (through the app or in
+/// raw SQL). Not while a test is already failing: its own message says more.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let kept = self.rows(
+            "SELECT site_id, status, n FROM ticket_status_counts WHERE n > 0
+             ORDER BY site_id, status",
+            vec![],
+        );
+        let counted = self.rows(
+            "SELECT site_id, status, COUNT(*) AS n FROM tickets GROUP BY site_id, status
+             ORDER BY site_id, status",
+            vec![],
+        );
+        assert_eq!(kept, counted, "ticket_status_counts drifted from tickets");
+    }
+}
+
 impl TestApp {
     /// Sites: `acme` (contact not required), `strict` (contact required, prefix STR), `off`
     /// (ticketing disabled). All allow https://acme.example.
