@@ -15,6 +15,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh};
 use crate::bulk;
+use crate::dashboard::session;
 use crate::data_export;
 use crate::http::error::ApiError;
 use crate::http::list_query;
@@ -22,7 +23,7 @@ use crate::http::routes::{OperatorApi, Verb};
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::data_rights;
-use crate::service::operator_tickets::{self, Detail};
+use crate::service::operator_tickets::{self, Detail, ListPage};
 use crate::service::operators::{self, Credential, Operator, Proof};
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::service::{ServiceError, tickets::Created};
@@ -47,6 +48,11 @@ pub async fn handle<E: Executor>(
     }
     if let OperatorApi::Action(code, Verb::Status) = &page
         && let Some(response) = status_at_once(app, req, code, fresh.now).await?
+    {
+        return Ok(response);
+    }
+    if req.method == "GET"
+        && let Some(response) = read_at_once(app, req, &page, fresh.now).await?
     {
         return Ok(response);
     }
@@ -163,6 +169,54 @@ async fn status_at_once<E: Executor>(
     )))
 }
 
+/// The list and a ticket in ONE D1 round trip for a token this isolate has read before: the
+/// statements that check the token lead the read's batch (`session::read_as_hinted`, as for
+/// the dashboard's pages). `None` without a known token (the cookie never counts here), for a
+/// query the list refuses, or when the batch finds the hint stale: the caller then reads the
+/// token first, and that path answers.
+async fn read_at_once<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    page: &OperatorApi,
+    now: Timestamp,
+) -> Result<Option<Response>, ApiError> {
+    if req.bearer_token().is_none() {
+        return Ok(None);
+    }
+    match page {
+        OperatorApi::Tickets => {
+            let Ok(query) = list_query::parse(&req.query) else {
+                return Ok(None);
+            };
+            let read = session::read_as_hinted(app, req, now, |hint| {
+                operator_tickets::list_statements(hint, &query, now)
+            })
+            .await?;
+            let Some((op, plan, answers)) = read else {
+                return Ok(None);
+            };
+            let page = operator_tickets::list_from(&app.db, &op, &query, &plan, answers).await?;
+            Ok(Some(list_json(&page)))
+        }
+        OperatorApi::Ticket(code) => {
+            let code_text = code.to_string();
+            let read = session::read_as_hinted(app, req, now, |hint| {
+                (
+                    (),
+                    operator_tickets::detail_statements(hint.site_id, &code_text, now),
+                )
+            })
+            .await?;
+            let Some((_, (), answers)) = read else {
+                return Ok(None);
+            };
+            let detail = operator_tickets::detail_from(answers)?;
+            Ok(Some(Response::json(200, &TicketDocument::of(&detail))))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The bearer token's operator; the dashboard's cookie is deliberately not accepted here.
 /// Remembered as a hint for `status_at_once`.
 async fn authenticate<E: Executor>(
@@ -271,6 +325,11 @@ async fn list<E: Executor>(
 ) -> Result<Response, ApiError> {
     let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
     let page = operator_tickets::list(&app.db, op, &query, now).await?;
+    Ok(list_json(&page))
+}
+
+/// A page of the list as the API answers it.
+fn list_json(page: &ListPage) -> Response {
     let at = Timestamp::from_millis;
     let tickets = page
         .rows
@@ -305,7 +364,7 @@ async fn list<E: Executor>(
             version: r.updated_at,
         })
         .collect();
-    Ok(Response::json(
+    Response::json(
         200,
         &TicketListJson {
             tickets,
@@ -313,7 +372,7 @@ async fn list<E: Executor>(
             next_cursor: page.next.as_ref().map(list_query::encode_cursor),
             previous_cursor: page.previous.as_ref().map(list_query::encode_cursor),
         },
-    ))
+    )
 }
 
 /// A page of the list.

@@ -1,6 +1,7 @@
 //! What operators do most is ONE D1 round trip once this isolate knows their credential: a
 //! status change (`ticket_actions::change_status_at_once`: its batch decides, writes and
-//! reads back) and the ticket list (the sign-in statements lead the list's batch). The hint
+//! reads back) and the ticket list and a ticket's page, in the dashboard and the API (the
+//! sign-in statements lead the page's batch). The hint
 //! they start from (`credential_cache`) is checked inside that batch, so a token revoked or a
 //! session expired or demoted since, or a change the role may not make, is refused as on the
 //! path that reads first, and writes nothing.
@@ -288,6 +289,31 @@ fn the_list_is_one_round_trip_for_a_known_credential_and_a_stale_one_signs_in_ag
         let (missing, trips) = page_cost(&app, "/app/tickets/TKT-99", headers);
         assert_eq!((missing.status, trips), (404, 1));
     }
+    // The API's reads likewise, by token: its routes never take the cookie, hinted or not.
+    for path in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/TKT-1",
+        "/api/v1/tickets?q=printer&sort=created",
+    ] {
+        app.forget_credentials();
+        let (first, _) = page_cost(&app, path, &by_token);
+        assert_eq!(first.status, 200, "{path}");
+        let (again, trips) = page_cost(&app, path, &by_token);
+        assert_eq!(
+            trips, 1,
+            "{path}: the token's check and the read in one batch"
+        );
+        assert_eq!(
+            again.body, first.body,
+            "{path}: the answer signing in first gives"
+        );
+        // The session known too (its list page read it): still no way into the API.
+        assert_eq!(list_cost(&app, &by_session).0.status, 200);
+        let (by_cookie, _) = page_cost(&app, path, &by_session);
+        assert_eq!(error_code(&by_cookie, 401), "unauthorized", "{path}");
+    }
+    let (missing, trips) = page_cost(&app, "/api/v1/tickets/TKT-99", &by_token);
+    assert_eq!((missing.status, trips), (404, 1));
     // Demoted since: the page is still shown, as to the guest the member now is.
     let set = |sql: String| app.db().execute_script(&sql).unwrap();
     set(format!(
@@ -319,4 +345,6 @@ fn the_list_is_one_round_trip_for_a_known_credential_and_a_stale_one_signs_in_ag
     ));
     let (r, _) = list_cost(&app, &by_token);
     assert_eq!(r.header("location"), Some("/app/login"));
+    let (r, _) = page_cost(&app, "/api/v1/tickets", &by_token);
+    assert_eq!(error_code(&r, 401), "unauthorized");
 }
