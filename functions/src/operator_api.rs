@@ -23,7 +23,7 @@ use crate::http::routes::{OperatorApi, Verb};
 use crate::http::ticket_input::{self, ActionInput};
 use crate::http::{Body, Request, Response};
 use crate::service::data_rights;
-use crate::service::operator_tickets::{self, Detail, ListPage};
+use crate::service::operator_tickets::{self, Detail, ListPage, MatchCount};
 use crate::service::operators::{self, Credential, Operator, Proof};
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::service::{ServiceError, tickets::Created};
@@ -189,7 +189,7 @@ async fn read_at_once<E: Executor>(
                 return Ok(None);
             };
             let read = session::read_as_hinted(app, req, now, |hint| {
-                operator_tickets::list_statements(hint, &query, now)
+                operator_tickets::list_statements(hint, &query, MatchCount::Total, now)
             })
             .await?;
             let Some((op, plan, answers)) = read else {
@@ -324,7 +324,7 @@ async fn list<E: Executor>(
     now: Timestamp,
 ) -> Result<Response, ApiError> {
     let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
-    let page = operator_tickets::list(&app.db, op, &query, now).await?;
+    let page = operator_tickets::list(&app.db, op, &query, MatchCount::Total, now).await?;
     Ok(list_json(&page))
 }
 

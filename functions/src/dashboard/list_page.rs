@@ -14,7 +14,7 @@ use super::csrf;
 use super::html::Html;
 use super::views::{layout, priority_badge, requester, status_badge, time};
 use crate::http::list_query;
-use crate::service::operator_tickets::ListPage;
+use crate::service::operator_tickets::{ListPage, MatchCount};
 use crate::service::operators::Operator;
 use crate::service::saved_views::BUILT_IN;
 use crate::sql::saved_views::SavedViewRow;
@@ -25,6 +25,16 @@ use crate::sql::tickets::ListRow;
 pub enum Layout {
     Table,
     Board,
+}
+
+impl Layout {
+    /// What the page counts: a board's columns say how many tickets each holds.
+    pub fn match_count(self) -> MatchCount {
+        match self {
+            Layout::Table => MatchCount::Total,
+            Layout::Board => MatchCount::PerStatus,
+        }
+    }
 }
 
 /// `/app/tickets?…` for a query (and the board's `view=board`).
@@ -544,9 +554,13 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .raw("\">")
             .text(status.operator_label())
             .raw(" <span class=\"count\">");
-        // The column's total under these filters (the tabs' count), and how many of them this
+        // How many tickets under these filters the column holds, and how many of them this
         // page shows when it shows fewer: a board page is a list page, 50 tickets at most.
-        let total = page.counts.get(status.as_str()).copied().unwrap_or(0);
+        let total = page
+            .matching_by_status
+            .get(status.as_str())
+            .copied()
+            .unwrap_or(0);
         if (cards.len() as i64) < total {
             h.text(&cards.len().to_string()).raw(" of ");
         }

@@ -72,12 +72,10 @@ pub async fn handle<E: Executor>(
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
         (AppPage::Tickets, _) => {
             let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
-            let layout = if board_requested(&req.query) {
-                list_page::Layout::Board
-            } else {
-                list_page::Layout::Table
-            };
-            let page = operator_tickets::list(&app.db, &op, &query, fresh.now).await?;
+            let layout = layout(&req.query);
+            let page =
+                operator_tickets::list(&app.db, &op, &query, layout.match_count(), fresh.now)
+                    .await?;
             Ok(Response::html(
                 200,
                 list_page::render(&op, &query, &page, layout),
@@ -141,11 +139,16 @@ pub fn error_page(error: ApiError) -> Response {
 }
 
 /// `view=board` asks for the board; anything else is the list.
-fn board_requested(raw: &str) -> bool {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+fn layout(raw: &str) -> list_page::Layout {
+    let board = serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
         .unwrap_or_default()
         .iter()
-        .any(|(k, v)| k == "view" && v == "board")
+        .any(|(k, v)| k == "view" && v == "board");
+    if board {
+        list_page::Layout::Board
+    } else {
+        list_page::Layout::Table
+    }
 }
 
 pub(crate) fn redirect(location: &str) -> Response {
@@ -165,19 +168,15 @@ async fn list_at_once<E: Executor>(
     let Ok(query) = list_query::parse(&req.query) else {
         return Ok(None);
     };
+    let layout = layout(&req.query);
     let read = session::read_as_hinted(app, req, fresh.now, |hint| {
-        operator_tickets::list_statements(hint, &query, fresh.now)
+        operator_tickets::list_statements(hint, &query, layout.match_count(), fresh.now)
     })
     .await?;
     let Some((op, plan, answers)) = read else {
         return Ok(None);
     };
     let page = operator_tickets::list_from(&app.db, &op, &query, &plan, answers).await?;
-    let layout = if board_requested(&req.query) {
-        list_page::Layout::Board
-    } else {
-        list_page::Layout::Table
-    };
     Ok(Some(Response::html(
         200,
         list_page::render(&op, &query, &page, layout),

@@ -26,12 +26,23 @@ use crate::store::{Executor, Row, Statement, StoreError, decode, decode_first};
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// What a list counts besides its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchCount {
+    /// The matches on all pages.
+    Total,
+    /// Those, and how many of them each status holds (the board's columns).
+    PerStatus,
+}
+
 pub struct ListPage {
     pub rows: Vec<ListRow>,
-    /// Tickets per status on the whole site, whatever the filter.
+    /// Tickets per status on the whole site, whatever the filter (the tabs).
     pub counts: BTreeMap<&'static str, i64>,
     /// How many tickets match the filters, on all pages.
     pub total: i64,
+    /// With `MatchCount::PerStatus`: how many of those each status holds (absent: none).
+    pub matching_by_status: BTreeMap<&'static str, i64>,
     /// The cursor of the page after this one, if there is one.
     pub next: Option<Cursor>,
     /// The cursor of the page before this one, if this is not the first.
@@ -88,10 +99,11 @@ pub async fn list<E: Executor>(
     db: &E,
     op: &Operator,
     query: &TicketQuery,
+    count: MatchCount,
     now: Timestamp,
 ) -> Result<ListPage, ServiceError> {
     op.require(Action::ViewTickets)?;
-    let (plan, statements) = list_statements(op, query, now);
+    let (plan, statements) = list_statements(op, query, count, now);
     let answers = db.batch(statements).await?;
     list_from(db, op, query, &plan, answers).await
 }
@@ -100,6 +112,7 @@ pub async fn list<E: Executor>(
 pub struct ListPlan {
     filter: ListFilter,
     searching: bool,
+    count: MatchCount,
     /// A search with no word in it (only punctuation) matches nothing rather than everything.
     words_searched: bool,
 }
@@ -109,6 +122,7 @@ pub struct ListPlan {
 pub fn list_statements(
     op: &Operator,
     query: &TicketQuery,
+    count: MatchCount,
     now: Timestamp,
 ) -> (ListPlan, Vec<Statement>) {
     // One more than a page tells whether there is another one that way.
@@ -120,16 +134,26 @@ pub fn list_statements(
         site_members::list(op.site_id),
         saved_views::list(op.site_id, &op.id),
     ];
-    // A search's page carries its match count; a list's is counted apart.
-    if searching {
-        statements.push(tickets::search_for_operator(op.site_id, &filter));
+    // A search's page carries its match count; a list's is counted apart, and so are the
+    // matches per status when asked for.
+    statements.push(if searching {
+        tickets::search_for_operator(op.site_id, &filter)
     } else {
-        statements.push(tickets::list_for_operator(op.site_id, &filter));
-        statements.push(tickets::count_matching(op.site_id, &filter));
+        tickets::list_for_operator(op.site_id, &filter)
+    });
+    match (count, searching) {
+        (MatchCount::PerStatus, _) => {
+            statements.push(tickets::count_matching_by_status(op.site_id, &filter));
+        }
+        (MatchCount::Total, false) => {
+            statements.push(tickets::count_matching(op.site_id, &filter));
+        }
+        (MatchCount::Total, true) => {}
     }
     let plan = ListPlan {
         filter,
         searching,
+        count,
         words_searched,
     };
     (plan, statements)
@@ -146,7 +170,7 @@ pub async fn list_from<E: Executor>(
     let mut results = answers.into_iter();
     let mut next = || results.next().unwrap_or_default();
     let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
-    let counted = (!plan.searching).then(&mut next);
+    let counted = (plan.count == MatchCount::PerStatus || !plan.searching).then(&mut next);
     let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
@@ -155,7 +179,12 @@ pub async fn list_from<E: Executor>(
     struct Total {
         n: i64,
     }
+    let mut matching_by_status = BTreeMap::new();
     let mut total = match counted {
+        Some(count_rows) if plan.count == MatchCount::PerStatus => {
+            matching_by_status = status_counts(count_rows)?;
+            matching_by_status.values().sum()
+        }
         Some(count_rows) => decode_first::<Total>(count_rows)?.map_or(0, |t| t.n),
         None => match rows.first() {
             Some(row) => row.total.unwrap_or(0),
@@ -173,6 +202,7 @@ pub async fn list_from<E: Executor>(
     if plan.words_searched {
         rows.clear();
         total = 0;
+        matching_by_status.clear();
     }
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
@@ -207,27 +237,33 @@ pub async fn list_from<E: Executor>(
         _ => None,
     };
 
+    Ok(ListPage {
+        rows,
+        counts: status_counts(status_rows)?,
+        total,
+        matching_by_status,
+        next,
+        previous,
+        members: decode_all(member_rows)?,
+        saved_views: decode_all(view_rows)?,
+    })
+}
+
+/// `(status, n)` rows as a map by status.
+fn status_counts(rows: Vec<Row>) -> Result<BTreeMap<&'static str, i64>, StoreError> {
     #[derive(serde::Deserialize)]
     struct Count {
         status: String,
         n: i64,
     }
     let mut counts = BTreeMap::new();
-    for row in status_rows {
+    for row in rows {
         let count: Count = decode(row)?;
         let status =
             Status::parse(&count.status).map_err(|_| StoreError::RowShape(count.status.clone()))?;
         counts.insert(status.as_str(), count.n);
     }
-    Ok(ListPage {
-        rows,
-        counts,
-        total,
-        next,
-        previous,
-        members: decode_all(member_rows)?,
-        saved_views: decode_all(view_rows)?,
-    })
+    Ok(counts)
 }
 
 pub struct Detail {

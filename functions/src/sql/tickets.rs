@@ -450,6 +450,27 @@ pub fn count_matching(site_id: i64, filter: &ListFilter) -> Statement {
     Statement::new(sql, filter.params(site_id))
 }
 
+/// How many tickets match the filters (and the search), per status: the board's columns, which
+/// are the statuses the filter shows. One `(status, n)` row per status with a match.
+pub fn count_matching_by_status(site_id: i64, filter: &ListFilter) -> Statement {
+    let sql = if filter.fts.is_some() {
+        concat!(
+            "SELECT t.status, COUNT(*) AS n FROM ",
+            search_matches!(),
+            list_filters!(),
+            " GROUP BY t.status"
+        )
+    } else {
+        concat!(
+            "SELECT t.status, COUNT(*) AS n FROM ",
+            all_tickets!(),
+            list_filters!(),
+            " GROUP BY t.status"
+        )
+    };
+    Statement::new(sql, filter.params(site_id))
+}
+
 /// A ticket as an operator sees it: everything.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DetailRow {

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use ticketbooth_functions::http::list_query;
-use ticketbooth_functions::service::operator_tickets::{self, ListPage};
+use ticketbooth_functions::service::operator_tickets::{self, ListPage, MatchCount};
 use ticketbooth_functions::service::operators::Operator;
 use ticketbooth_functions::service::ticket_actions::{self, Change, Comment};
 use ticketbooth_functions::service::{ServiceError, saved_views};
@@ -32,6 +32,7 @@ fn list(app: &TestApp, op: &Operator, qs: &str) -> ListPage {
         app.db(),
         op,
         &query,
+        MatchCount::Total,
         Timestamp::from_millis(LATER),
     ))
     .unwrap()
@@ -43,6 +44,7 @@ fn page(app: &TestApp, query: &TicketQuery) -> ListPage {
         app.db(),
         &owner(),
         query,
+        MatchCount::Total,
         Timestamp::from_millis(LATER),
     ))
     .unwrap()
@@ -238,6 +240,7 @@ fn hostile_search_input_is_only_ever_words() {
             app.db(),
             &owner(),
             &query,
+            MatchCount::Total,
             Timestamp::from_millis(LATER),
         ));
         assert!(result.is_ok(), "{hostile:?}: {:?}", result.err());
@@ -273,6 +276,7 @@ fn cursor_pages_have_no_duplicates_or_gaps_and_survive_inserts() {
                 app.db(),
                 &owner(),
                 &query,
+                MatchCount::Total,
                 Timestamp::from_millis(LATER),
             ))
             .unwrap();
@@ -308,6 +312,7 @@ fn cursor_pages_have_no_duplicates_or_gaps_and_survive_inserts() {
             app.db(),
             &owner(),
             &forward,
+            MatchCount::Total,
             Timestamp::from_millis(LATER),
         ))
         .unwrap();
@@ -317,6 +322,7 @@ fn cursor_pages_have_no_duplicates_or_gaps_and_survive_inserts() {
             app.db(),
             &owner(),
             &forward,
+            MatchCount::Total,
             Timestamp::from_millis(LATER),
         ))
         .unwrap();
@@ -325,6 +331,7 @@ fn cursor_pages_have_no_duplicates_or_gaps_and_survive_inserts() {
             app.db(),
             &owner(),
             &back,
+            MatchCount::Total,
             Timestamp::from_millis(LATER),
         ))
         .unwrap();
@@ -481,16 +488,7 @@ fn board_columns_count_every_matching_ticket_not_just_the_page() {
     );
     assert_eq!(r.status, 200);
     let html = String::from_utf8(r.body).unwrap();
-    // A column's count label, and how many cards it shows.
-    let column = |status: &str| {
-        let at = html
-            .find(&format!("id=\"col-{status}\">"))
-            .unwrap_or_else(|| panic!("a {status} column"));
-        let section = &html[at..at + html[at..].find("</section>").unwrap()];
-        let count = section.find("<span class=\"count\">").unwrap() + 20;
-        let label = section[count..count + section[count..].find("</span>").unwrap()].to_owned();
-        (label, section.matches("class=\"board-card\"").count())
-    };
+    let column = |status: &str| board_column(&html, status);
     let (open, open_cards) = column("open");
     let (pending, pending_cards) = column("pending");
     assert_eq!(open_cards + pending_cards, page_size, "one page of cards");
@@ -502,5 +500,74 @@ fn board_columns_count_every_matching_ticket_not_just_the_page() {
         } else {
             "0 of 1".to_owned()
         }
+    );
+}
+
+/// A board column's count label, and how many cards it shows.
+fn board_column(html: &str, status: &str) -> (String, usize) {
+    let at = html
+        .find(&format!("id=\"col-{status}\">"))
+        .unwrap_or_else(|| panic!("a {status} column"));
+    let section = &html[at..at + html[at..].find("</section>").unwrap()];
+    let count = section.find("<span class=\"count\">").unwrap() + 20;
+    let label = section[count..count + section[count..].find("</span>").unwrap()].to_owned();
+    (label, section.matches("class=\"board-card\"").count())
+}
+
+#[test]
+fn board_columns_count_what_the_filters_and_the_search_match_and_the_tabs_the_whole_site() {
+    use crate::ticket_page::{OWNER_TOKEN, spawn_with_tokens};
+    let app = spawn_with_tokens(6);
+    set(
+        &app,
+        "UPDATE tickets SET status = 'pending' WHERE number IN (1, 2);
+         INSERT INTO ticket_labels (site_id, ticket_id, label, created_at)
+         SELECT site_id, id, 'billing', 0 FROM tickets WHERE number IN (1, 3);",
+    );
+    let auth = format!("Bearer {OWNER_TOKEN}");
+    let board = |qs: &str| {
+        let r = app.get(
+            &format!("/app/tickets?view=board{qs}"),
+            &[("authorization", &auth)],
+        );
+        assert_eq!(r.status, 200, "{qs}");
+        let html = String::from_utf8(r.body).unwrap();
+        let tab = |label: &str| {
+            let at = html
+                .find(&format!(">{label} <span class=\"count\">"))
+                .unwrap()
+                + 22
+                + label.len();
+            html[at..at + html[at..].find('<').unwrap()].to_owned()
+        };
+        // A status the filter leaves out has no column.
+        let count = |status: &str| match html.contains(&format!("id=\"col-{status}\">")) {
+            true => board_column(&html, status).0,
+            false => "none".to_owned(),
+        };
+        (
+            count("open"),
+            count("pending"),
+            (tab("Open"), tab("Pending")),
+        )
+    };
+    let site = ("4".to_owned(), "2".to_owned());
+    assert_eq!(board(""), ("4".into(), "2".into(), site.clone()));
+    assert_eq!(
+        board("&label=billing"),
+        ("1".into(), "1".into(), site.clone())
+    );
+    assert_eq!(
+        board("&q=printer&label=billing"),
+        ("1".into(), "1".into(), site.clone())
+    );
+    assert_eq!(
+        board("&q=printer&status=pending"),
+        ("none".into(), "2".into(), site.clone())
+    );
+    // Nothing matches: no columns at all (the empty state), the tabs unchanged.
+    assert_eq!(
+        board("&q=nothing-like-it"),
+        ("none".into(), "none".into(), site)
     );
 }
