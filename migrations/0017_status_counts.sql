@@ -6,8 +6,7 @@
 -- count is only right if it follows every write to `tickets`, whatever makes it — the
 -- Worker's batches, a bulk action, a repair through `wrangler d1 execute` — and a trigger runs
 -- inside the writing statement's own transaction. Rows stay at n = 0 once a status empties.
--- Trigger bodies are single statements without CASE: wrangler's SQL splitter cuts a body at
--- an inner END.
+-- No CASE in a trigger body: wrangler's SQL splitter takes its END for the body's end.
 CREATE TABLE ticket_status_counts (
     site_id INTEGER NOT NULL REFERENCES sites (id),
     status  TEXT    NOT NULL,
@@ -31,16 +30,11 @@ BEGIN
 END;
 
 -- A changed status leaves one count and joins another (a ticket never changes site).
-CREATE TRIGGER ticket_status_counts_leave AFTER UPDATE OF status ON tickets
+CREATE TRIGGER ticket_status_counts_move AFTER UPDATE OF status ON tickets
 WHEN NEW.status IS NOT OLD.status
 BEGIN
     UPDATE ticket_status_counts SET n = n - 1
     WHERE site_id = OLD.site_id AND status = OLD.status;
-END;
-
-CREATE TRIGGER ticket_status_counts_join AFTER UPDATE OF status ON tickets
-WHEN NEW.status IS NOT OLD.status
-BEGIN
     INSERT INTO ticket_status_counts (site_id, status, n) VALUES (NEW.site_id, NEW.status, 1)
     ON CONFLICT (site_id, status) DO UPDATE SET n = n + 1;
 END;
