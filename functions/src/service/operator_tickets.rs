@@ -117,6 +117,14 @@ pub struct ListPlan {
     words_searched: bool,
 }
 
+impl ListPlan {
+    /// Whether the matches are counted by a statement of their own after the page: a search's
+    /// page carries its total on every row, so only a list, or a board's count per status.
+    fn counted_apart(&self) -> bool {
+        !self.searching || self.count == MatchCount::PerStatus
+    }
+}
+
 /// The statements of one page of the list (for `list`, or after the statements that check the
 /// request's credential in the same batch). The caller checks `Action::ViewTickets`.
 pub fn list_statements(
@@ -134,28 +142,23 @@ pub fn list_statements(
         site_members::list(op.site_id),
         saved_views::list(op.site_id, &op.id),
     ];
-    // A search's page carries its match count; a list's is counted apart, and so are the
-    // matches per status when asked for.
     statements.push(if searching {
         tickets::search_for_operator(op.site_id, &filter)
     } else {
         tickets::list_for_operator(op.site_id, &filter)
     });
-    match (count, searching) {
-        (MatchCount::PerStatus, _) => {
-            statements.push(tickets::count_matching_by_status(op.site_id, &filter));
-        }
-        (MatchCount::Total, false) => {
-            statements.push(tickets::count_matching(op.site_id, &filter));
-        }
-        (MatchCount::Total, true) => {}
-    }
     let plan = ListPlan {
         filter,
         searching,
         count,
         words_searched,
     };
+    if plan.counted_apart() {
+        statements.push(match count {
+            MatchCount::Total => tickets::count_matching(op.site_id, &plan.filter),
+            MatchCount::PerStatus => tickets::count_matching_by_status(op.site_id, &plan.filter),
+        });
+    }
     (plan, statements)
 }
 
@@ -170,7 +173,7 @@ pub async fn list_from<E: Executor>(
     let mut results = answers.into_iter();
     let mut next = || results.next().unwrap_or_default();
     let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
-    let counted = (plan.count == MatchCount::PerStatus || !plan.searching).then(&mut next);
+    let counted = plan.counted_apart().then(&mut next);
     let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
