@@ -431,43 +431,33 @@ pub fn search_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
     )
 }
 
+/// `$select … $tail` over what the filter matches: the search's matches when it has one, every
+/// ticket otherwise (both static SQL; the counts below).
+macro_rules! over_matches {
+    ($filter:expr, $select:literal, $tail:literal) => {
+        if $filter.fts.is_some() {
+            concat!($select, " FROM ", search_matches!(), list_filters!(), $tail)
+        } else {
+            concat!($select, " FROM ", all_tickets!(), list_filters!(), $tail)
+        }
+    };
+}
+
 /// How many tickets match the filters (and the search, when there is one), whatever the page:
 /// counted in `tickets_by_number_filtered`, which holds every column the filters read.
 pub fn count_matching(site_id: i64, filter: &ListFilter) -> Statement {
-    let sql = if filter.fts.is_some() {
-        concat!(
-            "SELECT COUNT(*) AS n FROM ",
-            search_matches!(),
-            list_filters!()
-        )
-    } else {
-        concat!(
-            "SELECT COUNT(*) AS n FROM ",
-            all_tickets!(),
-            list_filters!()
-        )
-    };
+    let sql = over_matches!(filter, "SELECT COUNT(*) AS n", "");
     Statement::new(sql, filter.params(site_id))
 }
 
 /// How many tickets match the filters (and the search), per status: the board's columns, which
 /// are the statuses the filter shows. One `(status, n)` row per status with a match.
 pub fn count_matching_by_status(site_id: i64, filter: &ListFilter) -> Statement {
-    let sql = if filter.fts.is_some() {
-        concat!(
-            "SELECT t.status, COUNT(*) AS n FROM ",
-            search_matches!(),
-            list_filters!(),
-            " GROUP BY t.status"
-        )
-    } else {
-        concat!(
-            "SELECT t.status, COUNT(*) AS n FROM ",
-            all_tickets!(),
-            list_filters!(),
-            " GROUP BY t.status"
-        )
-    };
+    let sql = over_matches!(
+        filter,
+        "SELECT t.status, COUNT(*) AS n",
+        " GROUP BY t.status"
+    );
     Statement::new(sql, filter.params(site_id))
 }
 
