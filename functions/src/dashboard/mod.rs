@@ -72,7 +72,7 @@ pub async fn handle<E: Executor>(
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
         (AppPage::Tickets, _) => {
             let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
-            let layout = layout(&req.query);
+            let layout = requested_layout(&req.query);
             let page =
                 operator_tickets::list(&app.db, &op, &query, layout.match_count(), fresh.now)
                     .await?;
@@ -139,7 +139,7 @@ pub fn error_page(error: ApiError) -> Response {
 }
 
 /// `view=board` asks for the board; anything else is the list.
-fn layout(raw: &str) -> list_page::Layout {
+fn requested_layout(raw: &str) -> list_page::Layout {
     let board = serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
         .unwrap_or_default()
         .iter()
@@ -168,7 +168,7 @@ async fn list_at_once<E: Executor>(
     let Ok(query) = list_query::parse(&req.query) else {
         return Ok(None);
     };
-    let layout = layout(&req.query);
+    let layout = requested_layout(&req.query);
     let read = session::read_as_hinted(app, req, fresh.now, |hint| {
         operator_tickets::list_statements(hint, &query, layout.match_count(), fresh.now)
     })
