@@ -533,11 +533,8 @@ fn board_columns_count_what_the_filters_and_the_search_match_and_the_tabs_the_wh
         assert_eq!(r.status, 200, "{qs}");
         let html = String::from_utf8(r.body).unwrap();
         let tab = |label: &str| {
-            let at = html
-                .find(&format!(">{label} <span class=\"count\">"))
-                .unwrap()
-                + 22
-                + label.len();
+            let before = format!(">{label} <span class=\"count\">");
+            let at = html.find(&before).unwrap() + before.len();
             html[at..at + html[at..].find('<').unwrap()].to_owned()
         };
         // A status the filter leaves out has no column.
