@@ -3,7 +3,9 @@
 
 use std::rc::Rc;
 
-use ticketbooth_shared::api::{CreateTicketRequest, CreateTicketResponse, VisitorTicketList};
+use ticketbooth_shared::api::{
+    CreateTicketRequest, CreateTicketResponse, VisitorTicketList, field,
+};
 use ticketbooth_shared::event::{Actor, Source};
 use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
@@ -15,7 +17,7 @@ use crate::credential_cache::CredentialCache;
 use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
-use crate::http::{Body, Request, Response, cors};
+use crate::http::{Body, Request, Response, cors, visitor_json};
 use crate::identity_token;
 use crate::mcp;
 use crate::operator_api;
@@ -192,6 +194,17 @@ async fn dispatch<E: Executor>(
     }
 }
 
+/// The fields of a create a wrong JSON type is reported on (422), as `ErrorDetail::fields`.
+const CREATE_FIELDS: [&str; 7] = [
+    field::SUBJECT,
+    field::DESCRIPTION,
+    "requester",
+    field::REQUESTER_NAME,
+    field::REQUESTER_EMAIL,
+    field::TRANSCRIPT,
+    "turnstile_token",
+];
+
 /// `POST /api/v1/sites/{site}/tickets` — the widget's create.
 async fn create_ticket<E: Executor>(
     app: &App<E>,
@@ -202,8 +215,7 @@ async fn create_ticket<E: Executor>(
     spend_write_budget(app, req, site).await?;
     let body = json_body(req)?;
     let key = req.idempotency_key()?;
-    let mut request: CreateTicketRequest =
-        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let mut request: CreateTicketRequest = visitor_json::parse(body, &CREATE_FIELDS)?;
     let token_key = token_key(app)?;
     // A signed identity from the site's backend must be valid: a refused one is an error the
     // site's developers need to see (unlike a stale visitor token, below).

@@ -15,7 +15,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh, json_body, spend_write_budget, store, token_key, visitor_from_token};
 use crate::http::error::ApiError;
-use crate::http::{FollowUp, Live, Request, Response};
+use crate::http::{FollowUp, Live, Request, Response, visitor_json};
 use crate::service::conversations::{self, Author, Reader, Sent};
 use crate::service::sites::Site;
 use crate::sql::messages::MessageRow;
@@ -63,8 +63,7 @@ pub async fn send<E: Executor>(
     let body = json_body(req)?;
     let key = req.idempotency_key()?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;
-    let request: SendMessageRequest =
-        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let request: SendMessageRequest = visitor_json::parse(body, &["text"])?;
     let text = MessageText::parse(&request.text)
         .map_err(|e| ApiError::Validation(ValidationErrors(BTreeMap::from([("text", e)]))))?;
     let conversation =

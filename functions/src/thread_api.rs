@@ -12,7 +12,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, json_body, spend_write_budget, store, visitor_from_token};
 use crate::http::error::ApiError;
-use crate::http::{Request, Response};
+use crate::http::{Request, Response, visitor_json};
 use crate::service::sites::Site;
 use crate::service::tickets;
 use crate::service::visitor_thread::{self, Replied};
@@ -44,8 +44,7 @@ pub async fn reply<E: Executor>(
     let body = json_body(req)?;
     let key = req.idempotency_key()?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;
-    let request: VisitorReplyRequest =
-        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let request: VisitorReplyRequest = visitor_json::parse(body, &["body"])?;
     let text = CommentBody::parse(&request.body)
         .map_err(|e| ApiError::Validation(ValidationErrors(BTreeMap::from([("body", e)]))))?;
     let replied = visitor_thread::reply(&app.db, site, &visitor.id, id, &text, &key, now).await?;

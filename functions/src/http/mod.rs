@@ -6,6 +6,7 @@ pub mod error;
 pub mod list_query;
 pub mod routes;
 pub mod ticket_input;
+pub mod visitor_json;
 
 use serde::Serialize;
 use ticketbooth_shared::ids::IdempotencyKey;

@@ -104,7 +104,12 @@ fn bodies_must_be_json_of_bounded_size() {
         &[key, ("content-type", "application/json")],
         Body::Bytes(br#"{"subject": 5}"#.to_vec()),
     );
-    assert_eq!(error_code(&wrong_type, 400), "malformed_json");
+    // A wrong JSON type is an invalid field like any other, named as such.
+    assert_eq!(error_code(&wrong_type, 422), "validation_failed");
+    assert_eq!(
+        json(&wrong_type)["error"]["fields"],
+        serde_json::json!({ "subject": "This value is not in the expected format." })
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM idempotency_keys"), 0);
 
@@ -113,4 +118,88 @@ fn bodies_must_be_json_of_bounded_size() {
         bytes(),
     );
     assert_eq!(ok.status, 201, "parameters on the media type are fine");
+}
+
+#[test]
+fn wrong_json_types_in_visitor_bodies_name_their_fields() {
+    let app = TestApp::spawn();
+    let post = |path: &str, key: &str, token: Option<&str>, body: &str| {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("idempotency-key", key),
+        ];
+        if let Some(auth) = &auth {
+            headers.push(("authorization", auth.as_str()));
+        }
+        app.send(
+            "POST",
+            path,
+            &headers,
+            Body::Bytes(body.as_bytes().to_vec()),
+        )
+    };
+    let fields = |r: &ticketbooth_functions::http::Response| {
+        assert_eq!(error_code(r, 422), "validation_failed");
+        json(r)["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let create = |body: &str| {
+        post(
+            "/api/v1/sites/acme/tickets",
+            "00000000-0000-4000-8000-000000000002",
+            None,
+            body,
+        )
+    };
+    assert_eq!(
+        fields(&create(
+            r#"{"subject": "Hi", "requester": {"name": "Ada", "email": 42}}"#
+        )),
+        ["requester.email"]
+    );
+    assert_eq!(
+        fields(&create(
+            r#"{"subject": ["Hi"], "transcript": [{"author": "manager", "text": "ok"}]}"#
+        )),
+        ["subject", "transcript"]
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
+
+    // The chat's send and a visitor's reply on a ticket.
+    let started = post(
+        "/api/v1/sites/acme/conversations",
+        "00000000-0000-4000-8000-000000000003",
+        None,
+        "",
+    );
+    let id = json(&started)["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = json(&started)["visitor_token"].as_str().unwrap().to_owned();
+    let sent = post(
+        &format!("/api/v1/sites/acme/conversations/{id}/messages"),
+        "00000000-0000-4000-8000-000000000004",
+        Some(&token),
+        r#"{"text": 7}"#,
+    );
+    assert_eq!(fields(&sent), ["text"]);
+    let created = create(r#"{"subject": "Printer", "description": "On fire"}"#);
+    assert_eq!(created.status, 201);
+    let ticket = json(&created)["ticket"]["id"].as_str().unwrap().to_owned();
+    let visitor = json(&created)["visitor_token"].as_str().unwrap().to_owned();
+    let reply = post(
+        &format!("/api/v1/sites/acme/tickets/{ticket}/comments"),
+        "00000000-0000-4000-8000-000000000005",
+        Some(&visitor),
+        r#"{"body": {"text": "hi"}}"#,
+    );
+    assert_eq!(fields(&reply), ["body"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM conversation_messages"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_comments"), 0);
 }
