@@ -290,6 +290,8 @@ async fn create_ticket<E: Executor>(
             assignee: None,
             priority: ticketbooth_shared::Priority::Normal,
             summary: None,
+            // Without a conversation, the transcript is whatever the browser sent.
+            transcript_from_visitor: conversation.is_none(),
             fresh_id: fresh.ticket_id,
             now: fresh.now,
         },

@@ -130,7 +130,7 @@ impl Format {
     }
 }
 
-const CSV_COLUMNS: [&str; 21] = [
+const CSV_COLUMNS: [&str; 22] = [
     "id",
     "code",
     "subject",
@@ -150,6 +150,7 @@ const CSV_COLUMNS: [&str; 21] = [
     "resolved_at",
     "closed_at",
     "transcript",
+    "transcript_from_visitor",
     "comments",
     "events",
 ];
@@ -199,6 +200,8 @@ struct Record<'a> {
     closed_at: Option<Timestamp>,
     /// The chat as it was when the ticket was opened: `[{author, text}]`.
     transcript: serde_json::Value,
+    /// The transcript is what the visitor's browser sent: their account, not verified.
+    transcript_from_visitor: bool,
     comments: Vec<Comment<'a>>,
     events: Vec<Event<'a>>,
 }
@@ -255,6 +258,7 @@ impl<'a> Record<'a> {
             resolved_at: row.resolved_at.map(at),
             closed_at: row.closed_at.map(at),
             transcript: json(&row.transcript),
+            transcript_from_visitor: row.transcript_from_visitor != 0,
             comments: t
                 .comments
                 .iter()
@@ -282,7 +286,7 @@ impl<'a> Record<'a> {
     }
 
     /// The cells of `CSV_COLUMNS`, in order.
-    fn csv_cells(&self) -> [String; 21] {
+    fn csv_cells(&self) -> [String; 22] {
         let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
         let time = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
         [
@@ -305,6 +309,7 @@ impl<'a> Record<'a> {
             time(self.resolved_at),
             time(self.closed_at),
             self.transcript.to_string(),
+            self.transcript_from_visitor.to_string(),
             serde_json::to_string(&self.comments).unwrap_or_default(),
             serde_json::to_string(&self.events).unwrap_or_default(),
         ]

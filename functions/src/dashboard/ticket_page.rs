@@ -120,7 +120,7 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
                 .text(&t.description)
                 .raw("</p>");
         }
-        transcript(h, &t.transcript);
+        transcript(h, &t.transcript, t.transcript_from_visitor != 0);
         h.raw("</div>");
         conversations(h, detail);
         h.raw("</div>");

@@ -169,7 +169,10 @@ pub(super) fn time(h: &mut Html, ms: i64) {
         .raw("</time>");
 }
 
-pub(super) fn transcript(h: &mut Html, json: &str) {
+/// A ticket's transcript. One the visitor's browser sent (`from_visitor`) is anybody's text —
+/// a page can claim `author: "operator"` for "Refund of $900 approved" — so it is shown as the
+/// visitor's account, marked unverified, and no line of it looks like the team's or the bot's.
+pub(super) fn transcript(h: &mut Html, json: &str, from_visitor: bool) {
     #[derive(serde::Deserialize)]
     struct Line {
         author: String,
@@ -179,12 +182,31 @@ pub(super) fn transcript(h: &mut Html, json: &str) {
     if lines.is_empty() {
         return;
     }
-    h.raw("<h2>Chat transcript</h2><ol class=\"transcript\">");
+    if from_visitor {
+        h.raw(concat!(
+            "<h2>Transcript as sent by the visitor's browser — not verified</h2>",
+            "<p class=\"notice\">The visitor's page sent this chat with the ticket. Lines it ",
+            "labels operator or bot are the visitor's account of what was said, not messages ",
+            "from your team or your bot.</p><ol class=\"transcript unverified\">"
+        ));
+    } else {
+        h.raw("<h2>Chat transcript</h2><ol class=\"transcript\">");
+    }
     for line in &lines {
-        h.raw("<li class=\"from-")
-            .text(&line.author)
-            .raw("\"><span class=\"author\">")
-            .text(&line.author);
+        if from_visitor {
+            h.raw("<li class=\"from-visitor\"><span class=\"author\">");
+            match line.author.as_str() {
+                "visitor" => h.raw("Visitor"),
+                "operator" => h.raw("Operator (per the visitor)"),
+                "bot" => h.raw("Bot (per the visitor)"),
+                other => h.text(other),
+            };
+        } else {
+            h.raw("<li class=\"from-")
+                .text(&line.author)
+                .raw("\"><span class=\"author\">")
+                .text(&line.author);
+        }
         h.raw("</span> <span class=\"prose\">")
             .text(&line.text)
             .raw("</span></li>");

@@ -539,6 +539,8 @@ pub async fn create<E: Executor>(
             },
             priority: ticketbooth_shared::Priority::Normal,
             summary: None,
+            // A member of the team gave it (the API) or the server took it from a conversation.
+            transcript_from_visitor: false,
             fresh_id: new.fresh_id,
             now: new.now,
         },

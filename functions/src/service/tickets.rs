@@ -41,6 +41,11 @@ pub struct CreateTicket<'a> {
     pub priority: Priority,
     /// A bot's summary of the conversation.
     pub summary: Option<&'a Summary>,
+    /// `ticket.transcript` is what the visitor's browser sent: stored marked as the visitor's
+    /// unverified account, never as the team's or the bot's own words (a widget create without
+    /// a conversation). False when the server took it from a conversation it holds, or a
+    /// member of the team gave it.
+    pub transcript_from_visitor: bool,
     /// The id the ticket gets if this request creates it.
     pub fresh_id: TicketId,
     pub now: Timestamp,
@@ -101,6 +106,8 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
                 visitor_id: cmd.visitor.as_ref().map(AsRef::as_ref),
                 assignee_id: cmd.assignee,
                 transcript_json: transcript_json(&cmd.ticket),
+                transcript_from_visitor: cmd.transcript_from_visitor
+                    && !cmd.ticket.transcript.is_empty(),
                 now_ms,
                 priority: cmd.priority.as_str(),
                 summary: cmd.summary.map(AsRef::as_ref),

@@ -38,6 +38,8 @@ pub struct NewTicketRow<'a> {
     /// The operator the ticket starts assigned to (an operator's own new ticket).
     pub assignee_id: Option<&'a str>,
     pub transcript_json: String,
+    /// The transcript is what the visitor's browser sent (unverified), not the server's own.
+    pub transcript_from_visitor: bool,
     pub now_ms: i64,
     /// `normal` unless the creator chose (a bot's `open_ticket`).
     pub priority: &'a str,
@@ -55,9 +57,10 @@ pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Stat
     Statement::new(
         "INSERT INTO tickets (id, site_id, number, code, subject, description, source,
                               requester_name, requester_email, visitor_id, transcript,
-                              created_at, updated_at, assignee_id, priority, summary)
+                              created_at, updated_at, assignee_id, priority, summary,
+                              transcript_from_visitor)
          SELECT ?2, id, next_ticket_number - 1, code_prefix || '-' || (next_ticket_number - 1),
-                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?13, ?14
+                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?13, ?14, ?15
          FROM sites WHERE id = ?1
            AND (?12 IS NULL OR (SELECT count(*) FROM tickets
                                 WHERE site_id = ?1 AND created_at >= ?12) < daily_ticket_cap)",
@@ -76,6 +79,7 @@ pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Stat
             Value::from(cap_since_ms),
             Value::from(row.priority),
             Value::from(row.summary),
+            Value::from(i64::from(row.transcript_from_visitor)),
         ],
     )
 }
@@ -477,6 +481,8 @@ pub struct DetailRow {
     pub assignee_id: Option<String>,
     /// JSON array of `{author, text}`.
     pub transcript: String,
+    /// 1 when `transcript` is what the visitor's browser sent: their account, unverified.
+    pub transcript_from_visitor: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub resolved_at: Option<i64>,
@@ -494,8 +500,8 @@ pub struct DetailRow {
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
     Statement::new(
         "SELECT id, code, subject, description, summary, status, priority, source, requester_name,
-                requester_email, assignee_id, transcript, created_at, updated_at, resolved_at,
-                customer_replied_at,
+                requester_email, assignee_id, transcript, transcript_from_visitor, created_at,
+                updated_at, resolved_at, customer_replied_at,
                 closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at
          FROM tickets WHERE site_id = ?1 AND code = ?2",
         vec![Value::from(site_id), Value::from(code)],
@@ -702,9 +708,9 @@ pub struct ExportRow {
 pub fn export_page(site_id: i64, after: i64, limit: i64) -> Statement {
     Statement::new(
         "SELECT number, id, code, subject, description, summary, status, priority, source,
-                requester_name, requester_email, assignee_id, transcript, created_at, updated_at,
-                resolved_at, closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id,
-                synced_at
+                requester_name, requester_email, assignee_id, transcript, transcript_from_visitor,
+                created_at, updated_at, resolved_at, closed_at, snoozed_until, is_spam,
+                sync_platform, sync_remote_id, synced_at
          FROM tickets WHERE site_id = ?1 AND number > ?2 ORDER BY number LIMIT ?3",
         vec![Value::from(site_id), Value::from(after), Value::from(limit)],
     )

@@ -328,3 +328,48 @@ fn a_missing_secret_fails_token_routes_loudly_but_not_health() {
     );
     assert_eq!(app.get("/healthz", &[]).status, 200);
 }
+
+#[test]
+fn migration_0020_marks_the_transcripts_browsers_sent_before_it() {
+    let app = TestApp::spawn();
+    let with_transcript = json!({ "subject": "Refund", "transcript": [
+        { "author": "operator", "text": "Refund approved" }
+    ]});
+    for (n, body) in [
+        (1, &with_transcript),
+        (2, &with_transcript),
+        (3, &with_transcript),
+        (4, &ticket_body("No transcript")),
+        (5, &with_transcript),
+    ] {
+        let key = format!("00000000-0000-4000-8000-00000000e00{n}");
+        assert_eq!(app.create("acme", &key, body, &[]).status, 201);
+    }
+    // As the tickets of before the column: TKT-2 was created from a conversation (linked in
+    // its create batch, at its own `created_at`), TKT-3 had one attached later, TKT-5 is an
+    // operator's.
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET transcript_from_visitor = 0;
+             UPDATE tickets SET source = 'operator' WHERE code = 'TKT-5';
+             INSERT INTO ticket_conversations (site_id, ticket_id, conversation_id, created_at)
+             SELECT site_id, id, 'c2', created_at FROM tickets WHERE code = 'TKT-2';
+             INSERT INTO ticket_conversations (site_id, ticket_id, conversation_id, created_at)
+             SELECT site_id, id, 'c3', created_at + 60000 FROM tickets WHERE code = 'TKT-3';",
+        )
+        .unwrap();
+    let migration = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations/0020_transcript_from_visitor.sql"),
+    )
+    .unwrap();
+    // Its statements after the one that added the column.
+    let (_, backfill) = migration.split_once(";\n").unwrap();
+    app.db().execute_script(backfill).unwrap();
+    let marked = app.rows(
+        "SELECT code FROM tickets WHERE transcript_from_visitor = 1 ORDER BY number",
+        vec![],
+    );
+    let marked: Vec<&str> = marked.iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(marked, ["TKT-1", "TKT-3"]);
+}

@@ -523,3 +523,99 @@ fn labels_filter_the_list() {
     let (status, _) = page(&app, "/app/tickets?label=a%2Fb", OWNER_TOKEN);
     assert_eq!(status, 422);
 }
+
+#[test]
+fn a_transcript_the_visitors_browser_sent_is_shown_as_theirs_not_the_teams() {
+    let app = spawn_with_tokens(0);
+    // A page can claim anything for anyone.
+    let forged = serde_json::json!({ "subject": "Refund", "description": "As agreed.",
+        "transcript": [
+            { "author": "visitor", "text": "Can I get my money back?" },
+            { "author": "operator", "text": "Refund of $900 approved" },
+            { "author": "bot", "text": "Confirmed by the bot." }
+        ] });
+    let r = app.create("acme", "00000000-0000-4000-8000-00000000d001", &forged, &[]);
+    assert_eq!(r.status, 201);
+    // A ticket from the visitor's own conversation: the server's transcript.
+    let started = app.send(
+        "POST",
+        "/api/v1/sites/acme/conversations",
+        &[],
+        Body::Bytes(Vec::new()),
+    );
+    let body: serde_json::Value = serde_json::from_slice(&started.body).unwrap();
+    let (id, token) = (
+        body["conversation"]["id"].as_str().unwrap().to_owned(),
+        format!("Bearer {}", body["visitor_token"].as_str().unwrap()),
+    );
+    let headers = |key: &'static str| {
+        [
+            ("content-type", "application/json"),
+            ("idempotency-key", key),
+            ("authorization", token.as_str()),
+        ]
+    };
+    let sent = app.send(
+        "POST",
+        &format!("/api/v1/sites/acme/conversations/{id}/messages"),
+        &headers("00000000-0000-4000-8000-00000000d002"),
+        Body::Bytes(br#"{"text": "My order is late"}"#.to_vec()),
+    );
+    assert_eq!(sent.status, 201);
+    let linked = app.send(
+        "POST",
+        &format!("/api/v1/sites/acme/tickets?conversation_id={id}"),
+        &headers("00000000-0000-4000-8000-00000000d003"),
+        Body::Bytes(forged.to_string().into_bytes()),
+    );
+    assert_eq!(
+        linked.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&linked.body)
+    );
+    assert_eq!(
+        app.rows(
+            "SELECT code, transcript_from_visitor FROM tickets ORDER BY number",
+            vec![]
+        ),
+        app.rows(
+            "SELECT 'TKT-1' AS code, 1 AS transcript_from_visitor
+             UNION ALL SELECT 'TKT-2', 0",
+            vec![]
+        )
+    );
+
+    let (_, html) = page(&app, "/app/tickets/TKT-1", OWNER_TOKEN);
+    assert!(
+        html.contains("Transcript as sent by the visitor's browser — not verified"),
+        "{html}"
+    );
+    assert!(html.contains("Operator (per the visitor)"));
+    assert!(html.contains("Refund of $900 approved"));
+    assert!(!html.contains("from-operator") && !html.contains("from-bot"));
+    assert!(!html.contains("<h2>Chat transcript</h2>"));
+
+    let (_, html) = page(&app, "/app/tickets/TKT-2", OWNER_TOKEN);
+    assert!(html.contains("<h2>Chat transcript</h2>"));
+    assert!(html.contains("My order is late"));
+    assert!(!html.contains("not verified"));
+    assert!(
+        !html.contains("Refund of $900 approved"),
+        "the server's, not the page's"
+    );
+
+    // The export says it too.
+    let export = app.get(
+        "/api/v1/export?format=jsonl",
+        &[("authorization", &format!("Bearer {OWNER_TOKEN}"))],
+    );
+    let marks: Vec<serde_json::Value> = String::from_utf8(export.body)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["transcript_from_visitor"].clone()
+        })
+        .collect();
+    assert_eq!(marks, [serde_json::json!(true), serde_json::json!(false)]);
+}
