@@ -23,7 +23,7 @@ use crate::outbound::Outbound;
 use crate::service::ServiceError;
 use crate::service::conversations::{self, Author};
 use crate::service::sites::Site;
-use crate::service::tools::{self, Call, Caller, Outcome};
+use crate::service::tools::{self, Call, CallId, Caller, Outcome};
 use crate::sql::conversations::ConversationRow;
 use crate::store::Executor;
 
@@ -240,9 +240,17 @@ pub async fn respond<E: Executor>(
             tool_call_id: None,
         });
         for call in &turn.tool_calls {
-            let result =
-                run_tool(db, site, visitor, &conversation_id, call, origin, outside).await?;
-            if let Some(code) = result.1 {
+            // `tickets` counts what this visitor message has opened, across rounds: past
+            // `tools::MAX_TICKETS_PER_MESSAGE` the service refuses, and the result says why.
+            let chat = Caller::Chat {
+                visitor,
+                conversation: &conversation_id,
+                opened: tickets.len(),
+            };
+            let result = run_tool(db, site, chat, call, origin, outside).await?;
+            if let Some(code) = result.1
+                && !tickets.contains(&code)
+            {
                 tickets.push(code);
             }
             messages.push(Message::tool_result(&call.id, result.0));
@@ -359,8 +367,7 @@ async fn ask(
 async fn run_tool<E: Executor>(
     db: &E,
     site: &Site,
-    visitor: &VisitorId,
-    conversation: &ConversationId,
+    caller: Caller<'_>,
     call: &llm::ToolCall,
     origin: &str,
     outside: &Outside<'_>,
@@ -385,13 +392,10 @@ async fn run_tool<E: Executor>(
         db,
         Call {
             site,
-            caller: Caller::Chat {
-                visitor,
-                conversation,
-            },
+            caller,
             tool,
             arguments: &arguments,
-            call_id: Some(&call.id),
+            call_id: CallId::Model(&call.id),
             origin,
             fresh_id: (outside.ticket_id)(),
             now: (outside.now)(),
@@ -406,7 +410,9 @@ async fn run_tool<E: Executor>(
             };
             (serde_json::to_string(&outcome).unwrap_or_default(), code)
         }
-        Err(tools::ToolError::Service(e)) => return Err(e),
+        Err(tools::ToolError::Service(e @ ServiceError::Store(_))) => return Err(e),
+        // Refusals — creation off, the daily cap, the per-message limit, bad arguments — are
+        // results the model reads, so it can tell the visitor.
         Err(refused) => {
             let error = crate::tools_api::refusal(refused);
             let mut fields = serde_json::Map::new();
@@ -455,7 +461,13 @@ fn system_prompt(site: &Site, settings: &BotSettings) -> String {
             settings.name, site.name
         );
     }
-    if site.capabilities.ticketing() {
+    if site.capabilities.ticketing() && !site.ticketing_enabled {
+        // The tools are offered (the capability), but `open_ticket` would be refused.
+        prompt.push_str(
+            "\n\nTicket creation is switched off for this site: do not offer to open a ticket; \
+             get_ticket_status still answers about existing ones.",
+        );
+    } else if site.capabilities.ticketing() {
         prompt.push_str(
             "\n\nWhen the visitor's problem needs a human (billing, bugs, account changes), \
              open a ticket with the open_ticket tool, then tell the visitor its code.",

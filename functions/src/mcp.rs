@@ -16,7 +16,7 @@ use ticketbooth_shared::tools::Tool;
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Body, Request, Response};
-use crate::service::tools::{self, Call, Caller, ToolError};
+use crate::service::tools::{self, Call, CallId, Caller};
 use crate::store::Executor;
 use crate::tools_api::{bot_site, refusal};
 
@@ -140,7 +140,7 @@ pub async fn handle<E: Executor>(
                     caller: Caller::External,
                     tool,
                     arguments: &arguments,
-                    call_id: None,
+                    call_id: CallId::None,
                     origin: &req.own_origin,
                     fresh_id: fresh.ticket_id,
                     now: fresh.now,
@@ -161,7 +161,9 @@ pub async fn handle<E: Executor>(
                         "isError": false,
                     })
                 }
-                Err(ToolError::Service(e)) => return Err(e.into()),
+                // A refusal (creation off, the daily cap, bad arguments) is a result the model
+                // reads; only our own faults are errors.
+                Err(e) if e.is_fault() => return Err(refusal(e)),
                 Err(refused) => tool_error(refusal(refused)),
             }
         }

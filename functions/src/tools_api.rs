@@ -9,7 +9,7 @@ use crate::app::{App, Fresh, json_body, spend_write_budget};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::sites::Site;
-use crate::service::tools::{self, Call, Caller, Outcome, ToolError};
+use crate::service::tools::{self, Call, CallId, Caller, Outcome, ToolError};
 use crate::service::{ServiceError, bot_keys};
 use crate::store::Executor;
 
@@ -62,11 +62,18 @@ pub async fn call<E: Executor>(
     let body = json_body(req)?;
     let arguments: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let call_id = req
-        .header("idempotency-key")
-        .or_else(|| req.header("tool-call-id"))
-        .map(str::trim)
-        .filter(|id| !id.is_empty() && id.len() <= 200);
+    let named = |header: &str| {
+        req.header(header)
+            .map(str::trim)
+            .filter(|id| !id.is_empty() && id.len() <= 200)
+    };
+    // A client's key is its own; a model's call id is only part of the call's identity
+    // (`service::tools::CallId`): providers reuse ids.
+    let call_id = match (named("idempotency-key"), named("tool-call-id")) {
+        (Some(key), _) => CallId::Key(key),
+        (None, Some(id)) => CallId::Model(id),
+        (None, None) => CallId::None,
+    };
     let outcome = tools::call(
         &app.db,
         Call {
@@ -95,6 +102,7 @@ pub async fn call<E: Executor>(
 pub fn refusal(e: ToolError) -> ApiError {
     match e {
         ToolError::CapabilityOff => ApiError::CapabilityDisabled,
+        ToolError::TicketLimitReached { max } => ApiError::TicketLimitReached { max },
         ToolError::Invalid(errors) => ApiError::Validation(errors),
         ToolError::Malformed(detail) => ApiError::MalformedJson(detail),
         ToolError::NotFound => ApiError::NotFound,

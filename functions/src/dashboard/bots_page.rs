@@ -219,7 +219,9 @@ fn capabilities_form(h: &mut Html, op: &Operator, site: &Site) {
     h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/bots/capabilities\" aria-labelledby=\"caps-h\">")
         .raw("<h2 id=\"caps-h\">What bots may do</h2><p>The ticketing tools (<code>open_ticket</code>, <code>get_ticket_status</code>) are ")
         .raw(if caps.ticketing() { "<strong>on</strong>" } else { "<strong>off</strong>" })
-        .raw(" for this site. They are on by default for help centres and opt-in for other sites.</p>");
+        .raw(" for this site. They are on by default for help centres and opt-in for other sites. A bot opens tickets only while visitors can too (the site settings), within the daily cap, and at most ")
+        .text(&crate::service::tools::MAX_TICKETS_PER_MESSAGE.to_string())
+        .raw(" per visitor message.</p>");
     csrf::field(h, op);
     h.raw("<label for=\"vertical\">Kind of site</label><select id=\"vertical\" name=\"vertical\">");
     for (vertical, label) in [

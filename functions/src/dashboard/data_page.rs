@@ -124,7 +124,7 @@ pub fn site_sections(h: &mut Html, op: &Operator, site: &Site) {
     csrf::field(h, op);
     h.raw("<label for=\"daily_ticket_cap\">Widget tickets per day (UTC)</label><input id=\"daily_ticket_cap\" name=\"daily_ticket_cap\" type=\"number\" min=\"0\" max=\"1000000\" required value=\"")
         .text(&site.daily_ticket_cap.to_string())
-        .raw("\" aria-describedby=\"cap-hint\"><span class=\"muted\" id=\"cap-hint\">Past this, the widget is refused until midnight UTC; operators and the API are not limited.</span>")
+        .raw("\" aria-describedby=\"cap-hint\"><span class=\"muted\" id=\"cap-hint\">Past this, the widget and bots (in the chat, the tool routes, MCP) open no ticket until midnight UTC; operators and the API are not limited.</span>")
         .raw("<button>Save cap</button></form>");
 }
 

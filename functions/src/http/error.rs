@@ -54,6 +54,11 @@ pub enum ApiError {
         "The ticketing tools are switched off for this site (its `ticketing` capability); an owner can turn them on in the site settings."
     )]
     CapabilityDisabled,
+    /// The bot's `open_ticket` past the tickets one visitor message may open.
+    #[error(
+        "This visitor message has already opened {max} tickets, the most one message may open. Nothing more was opened: tell the visitor which tickets were opened; they can ask again in a new message."
+    )]
+    TicketLimitReached { max: usize },
     #[error(
         "This ticket was changed by someone else since you loaded it. Nothing was saved; reload it and try again."
     )]
@@ -112,7 +117,9 @@ impl ApiError {
             | ApiError::IdentityInvalid(_) => 401,
             ApiError::CapabilityDisabled => 403,
             ApiError::Forbidden | ApiError::OriginNotAllowed | ApiError::TicketingDisabled => 403,
-            ApiError::RateLimited | ApiError::DailyCapReached { .. } => 429,
+            ApiError::RateLimited
+            | ApiError::DailyCapReached { .. }
+            | ApiError::TicketLimitReached { .. } => 429,
             ApiError::Refused(refusal) => refusal.status(),
             ApiError::Turnstile(TurnstileError::Missing | TurnstileError::Rejected(_)) => 422,
             ApiError::Turnstile(TurnstileError::Unavailable(_)) => 503,
@@ -147,6 +154,7 @@ impl ApiError {
             ApiError::TicketingDisabled => "ticketing_disabled",
             ApiError::RateLimited => "rate_limited",
             ApiError::DailyCapReached { .. } => "daily_cap_reached",
+            ApiError::TicketLimitReached { .. } => "ticket_limit_reached",
             ApiError::IdentityInvalid(_) => "identity_invalid",
             ApiError::Refused(refusal) => refusal.code(),
             ApiError::Turnstile(TurnstileError::Missing) => "turnstile_required",

@@ -32,7 +32,7 @@ pub enum ServiceError {
     SiteNotFound,
     #[error("ticketing is switched off for this site")]
     TicketingDisabled,
-    #[error("the site has taken its daily cap of widget tickets")]
+    #[error("the site has taken its daily cap of visitor tickets")]
     DailyCapReached {
         /// Until the next UTC midnight, when the count starts again.
         retry_after_secs: i64,

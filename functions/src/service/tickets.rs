@@ -68,8 +68,11 @@ pub enum Created {
 /// the batch rolls back whole and the earlier ticket is returned — or refused, when the earlier
 /// request differed.
 pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Created, ServiceError> {
-    // The switch is the widget's: operators still record tickets (a phone call, an email).
-    if !cmd.site.ticketing_enabled && cmd.source == Source::Widget {
+    let visitor_side = is_visitor_side(cmd.source);
+    // "Ticket creation off" stops every path a visitor can drive — the widget and bots (in the
+    // chat, over the tool routes, over MCP) alike; operators still record tickets (a phone
+    // call, an email).
+    if !cmd.site.ticketing_enabled && visitor_side {
         return Err(ServiceError::TicketingDisabled);
     }
     let site_id = cmd.site.id;
@@ -87,9 +90,9 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     let id = cmd.fresh_id.as_ref();
     let now_ms = cmd.now.millis();
     let requester = &cmd.ticket.requester;
-    // The daily cap is the widget's: it bounds what anonymous visitors can write, while
-    // operators and API scripts are members of the site.
-    let cap_since = (cmd.source == Source::Widget).then(|| utc_midnight_ms(now_ms));
+    // The daily cap bounds what visitors can make the site write, by the widget or through a
+    // bot, while operators and API scripts are members of the site.
+    let cap_since = visitor_side.then(|| utc_midnight_ms(now_ms));
 
     let mut batch = vec![
         idempotency_keys::insert(site_id, key, &hash, id, now_ms),
@@ -202,6 +205,16 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whether tickets from `source` are ones a visitor can make the site write — the widget's,
+/// and a bot's (whose model a visitor's words steer) — and so obey the site's "ticket creation
+/// off" and daily cap. Operators and the operator API are members of the site.
+pub fn is_visitor_side(source: Source) -> bool {
+    match source {
+        Source::Widget | Source::Bot => true,
+        Source::Operator | Source::Api => false,
+    }
+}
 
 /// The start of the UTC day `ms` falls in.
 fn utc_midnight_ms(ms: i64) -> i64 {

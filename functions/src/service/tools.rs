@@ -3,12 +3,19 @@
 //! conversation linked with its transcript); `get_ticket_status` reads one ticket's status.
 //! The same function serves the in-chat bot, the tools' HTTP routes and the MCP server.
 //!
+//! Limits: `open_ticket` obeys the site's "ticket creation off" and daily cap like the widget
+//! (in `tickets::create`: a bot's ticket is a visitor-side one), and one visitor message may
+//! open at most `MAX_TICKETS_PER_MESSAGE` tickets in the chat, whatever the model asks for.
+//!
 //! Idempotency: a tool call is identified by its call id (the model's `tool_call_id`, or the
 //! client's `Idempotency-Key`), else by its arguments; that identity is mapped one-way
-//! (SHA-256 with the site and the tool) onto a UUID v4-shaped create key. The create key's
-//! randomness rule exists so no one can guess another visitor's key and replay it to obtain
-//! their visitor token; a bot's replay returns no visitor token at all, and only a caller
-//! holding the site's bot key (or the conversation's visitor token) can make the call.
+//! (SHA-256 with the site and the tool) onto a UUID v4-shaped create key. A model's call id
+//! names a call only together with its conversation and its arguments: providers reuse ids
+//! (some local servers send `call_0` every time, some send none), and a reused id must neither
+//! refuse another visitor's ticket nor stand for another call. The create key's randomness
+//! rule exists so no one can guess another visitor's key and replay it to obtain their visitor
+//! token; a bot's replay returns no visitor token at all, and only a caller holding the site's
+//! bot key (or the conversation's visitor token) can make the call.
 
 use serde::Serialize;
 use ticketbooth_shared::event::{Actor, Source};
@@ -26,6 +33,10 @@ use crate::sha256;
 use crate::sql::tickets::{self as tickets_sql, TicketStatusRow};
 use crate::store::{Executor, StoreError, decode_first};
 
+/// The most tickets one visitor message may open through the bot: a prompt-injected model
+/// emitting fifty `open_ticket` calls opens this many, and is told why for the rest.
+pub const MAX_TICKETS_PER_MESSAGE: usize = 3;
+
 /// Who is calling, which decides what the tools may see.
 #[derive(Debug, Clone, Copy)]
 pub enum Caller<'a> {
@@ -34,6 +45,8 @@ pub enum Caller<'a> {
     Chat {
         visitor: &'a VisitorId,
         conversation: &'a ConversationId,
+        /// Tickets the bot has already opened in answer to the current visitor message.
+        opened: usize,
     },
     /// A bot elsewhere, signed in with the site's bot key: it knows no visitor, so a status
     /// lookup needs the requester's email too.
@@ -47,12 +60,25 @@ pub struct Call<'a> {
     pub tool: Tool,
     /// The call's arguments, as the model or client sent them (a JSON object).
     pub arguments: &'a serde_json::Value,
-    /// The model's tool call id or the client's key; `None`: the arguments identify the call.
-    pub call_id: Option<&'a str>,
+    /// Who named the call, if anyone; `CallId::None`: the arguments identify it.
+    pub call_id: CallId<'a>,
     /// Where the dashboard is (`https://…`), for the ticket's link.
     pub origin: &'a str,
     pub fresh_id: TicketId,
     pub now: Timestamp,
+}
+
+/// What names a tool call, so a repeated call opens its ticket once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallId<'a> {
+    /// A client's `Idempotency-Key`: the client's own key space, site-wide, honoured as the
+    /// widget's keys are (the same key with other arguments is `idempotency_key_reused`).
+    Key(&'a str),
+    /// A model's tool call id (possibly empty): it names the call together with the
+    /// conversation and the arguments, never alone.
+    Model(&'a str),
+    /// Nothing: the arguments (and the conversation) name the call.
+    None,
 }
 
 /// What a call gives back: structured, with `message`, a sentence the bot can say.
@@ -87,6 +113,8 @@ pub enum Outcome {
 pub enum ToolError {
     #[error("The ticketing tools are switched off for this site (its `ticketing` capability).")]
     CapabilityOff,
+    #[error("This visitor message has already opened {max} tickets, the most one message may.")]
+    TicketLimitReached { max: usize },
     #[error("The arguments are not valid for this tool.")]
     Invalid(ValidationErrors),
     #[error("The arguments must be a JSON object with the tool's fields: {0}")]
@@ -95,6 +123,15 @@ pub enum ToolError {
     NotFound,
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+impl ToolError {
+    /// A fault of ours (the database), not a refusal the caller or the model can act on:
+    /// everything else becomes a result the model reads (a switched-off site, the daily cap,
+    /// invalid arguments…).
+    pub fn is_fault(&self) -> bool {
+        matches!(self, ToolError::Service(ServiceError::Store(_)))
+    }
 }
 
 impl From<StoreError> for ToolError {
@@ -114,6 +151,14 @@ pub async fn call<E: Executor>(db: &E, call: Call<'_>) -> Result<Outcome, ToolEr
 }
 
 async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, ToolError> {
+    // First, before anything is read: the fourth call of a message costs nothing.
+    if let Caller::Chat { opened, .. } = call.caller
+        && opened >= MAX_TICKETS_PER_MESSAGE
+    {
+        return Err(ToolError::TicketLimitReached {
+            max: MAX_TICKETS_PER_MESSAGE,
+        });
+    }
     let input: OpenTicketInput = serde_json::from_value(call.arguments.clone())
         .map_err(|e| ToolError::Malformed(e.to_string()))?;
     let mut args = input.parse().map_err(ToolError::Invalid)?;
@@ -128,6 +173,7 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
         Caller::Chat {
             visitor,
             conversation,
+            ..
         } => {
             let row = conversations::find(
                 db,
@@ -225,11 +271,21 @@ async fn ticket_status<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, 
 }
 
 /// The create key of a call: a UUID v4 shape from SHA-256 of the site, the tool and the call's
-/// identity (its id, else its arguments), so the same call always maps to the same ticket.
+/// identity, so the same call always maps to the same ticket. A client's key is its identity
+/// on its own; a model's call id only with the conversation and the arguments (a reused id
+/// then names a new call, and an empty one is simply absent); no id: the arguments, within
+/// the conversation in a chat.
 fn call_key(call: &Call<'_>) -> Result<IdempotencyKey, ToolError> {
+    let within = match call.caller {
+        Caller::Chat { conversation, .. } => format!("conversation:{}|", conversation.as_ref()),
+        Caller::External => String::new(),
+    };
     let identity = match call.call_id {
-        Some(id) => format!("id:{id}"),
-        None => format!("args:{}", call.arguments),
+        CallId::Key(key) => format!("id:{key}"),
+        CallId::Model(id) if !id.is_empty() => {
+            format!("{within}call:{id}|args:{}", call.arguments)
+        }
+        CallId::Model(_) | CallId::None => format!("{within}args:{}", call.arguments),
     };
     let digest = sha256::hex_digest(
         format!(

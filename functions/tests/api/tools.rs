@@ -456,3 +456,163 @@ fn the_mcp_server_negotiates_lists_and_calls() {
     assert_eq!(old.status, 400);
     assert_eq!(app.get("/mcp", &[]).status, 405);
 }
+
+/// `open_ticket` over MCP: the JSON-RPC result.
+fn mcp_open(app: &TestApp, key: &str, id: i64, arguments: Json) -> Json {
+    let r = mcp(
+        app,
+        Some(key),
+        json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call",
+                "params": { "name": "open_ticket", "arguments": arguments } }),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    json(&r)["result"].clone()
+}
+
+fn numbered(n: u32) -> Json {
+    let mut args = billing();
+    args["subject"] = json!(format!("Problem number {n}"));
+    args
+}
+
+/// A ticket through the operator API, as a member's script would.
+fn operator_create(app: &TestApp, n: u32) -> Response {
+    let key = format!("00000000-0000-4000-8000-{n:012}");
+    app.send(
+        "POST",
+        "/api/v1/tickets",
+        &[
+            ("authorization", &format!("Bearer {OWNER_TOKEN}")),
+            ("content-type", "application/json"),
+            ("idempotency-key", &key),
+        ],
+        Body::Bytes(crate::ticket_body("Phone call").to_string().into_bytes()),
+    )
+}
+
+#[test]
+fn the_daily_cap_counts_tool_and_mcp_tickets_and_refuses_them_past_it() {
+    let app = spawn_with_tokens(0);
+    let key = bot_key(&app, "Assistant");
+    app.db()
+        .execute_script("UPDATE sites SET daily_ticket_cap = 3 WHERE key = 'acme'")
+        .unwrap();
+    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    let tickets = || app.count("SELECT count(*) FROM tickets");
+    assert_eq!(
+        tool(&app, "acme", "open_ticket", Some(&key), numbered(1), &[]).status,
+        201
+    );
+    assert_eq!(mcp_open(&app, &key, 1, numbered(2))["isError"], false);
+    let widget = app.create(
+        "acme",
+        "00000000-0000-4000-8000-00000000a001",
+        &crate::ticket_body("From the form"),
+        &[],
+    );
+    assert_eq!(widget.status, 201);
+    assert_eq!(tickets(), 3);
+
+    // The cap is taken: the tool route, MCP and the widget are refused alike.
+    let r = tool(&app, "acme", "open_ticket", Some(&key), numbered(3), &[]);
+    assert_eq!(error_code(&r, 429), "daily_cap_reached");
+    assert!(r.header("retry-after").is_some());
+    let refused = mcp_open(&app, &key, 2, numbered(4));
+    assert_eq!(
+        refused["isError"], true,
+        "a result the model reads: {refused}"
+    );
+    assert!(
+        refused["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("daily_cap_reached")
+    );
+    let widget = app.create(
+        "acme",
+        "00000000-0000-4000-8000-00000000a002",
+        &crate::ticket_body("Once more"),
+        &[],
+    );
+    assert_eq!(error_code(&widget, 429), "daily_cap_reached");
+    assert_eq!(tickets(), 3, "nothing written");
+    // A replay of an accepted call still answers with its ticket.
+    let again = tool(&app, "acme", "open_ticket", Some(&key), numbered(1), &[]);
+    assert_eq!(again.status, 200);
+    // The site's members are not limited.
+    assert_eq!(operator_create(&app, 9).status, 201);
+}
+
+#[test]
+fn with_ticket_creation_off_bots_open_nothing_but_operators_still_do() {
+    let app = spawn_with_tokens(0);
+    let key = bot_key(&app, "Assistant");
+    app.db()
+        .execute_script("UPDATE sites SET ticketing_enabled = 0 WHERE key = 'acme'")
+        .unwrap();
+    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    let r = tool(&app, "acme", "open_ticket", Some(&key), billing(), &[]);
+    assert_eq!(error_code(&r, 403), "ticketing_disabled");
+    let refused = mcp_open(&app, &key, 1, billing());
+    assert_eq!(refused["isError"], true, "{refused}");
+    assert!(
+        refused["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ticketing_disabled")
+    );
+    let widget = app.create(
+        "acme",
+        "00000000-0000-4000-8000-00000000a003",
+        &crate::ticket_body("From the form"),
+        &[],
+    );
+    assert_eq!(error_code(&widget, 403), "ticketing_disabled");
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM idempotency_keys"), 0);
+    // Operators and the API still create.
+    assert_eq!(operator_create(&app, 7).status, 201);
+    let owner = session(OWNER_TOKEN);
+    let csrf = csrf_of(&app, &owner);
+    let r = app.form(
+        "/app/tickets/new",
+        Some(&owner),
+        &[
+            ("csrf", &csrf),
+            ("key", "6f1c2b8e-1d2a-4c3b-8e4f-5a6b7c8d9e09"),
+            ("subject", "Phoned in"),
+            ("description", "A caller"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
+}
+
+#[test]
+fn a_models_call_id_reused_with_other_arguments_is_another_call() {
+    let app = spawn_with_tokens(0);
+    let key = bot_key(&app, "Assistant");
+    let call = [("tool-call-id", "call_0")];
+    let first = tool(&app, "acme", "open_ticket", Some(&key), numbered(1), &call);
+    assert_eq!(first.status, 201);
+    let second = tool(&app, "acme", "open_ticket", Some(&key), numbered(2), &call);
+    assert_eq!(
+        second.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
+    assert_ne!(json(&second)["code"], json(&first)["code"]);
+    let retried = tool(&app, "acme", "open_ticket", Some(&key), numbered(2), &call);
+    assert_eq!(json(&retried)["replayed"], true);
+    // A client's own Idempotency-Key stays a key: other arguments under it are refused.
+    let keyed = [("idempotency-key", "6f1c2b8e-1d2a-4c3b-8e4f-5a6b7c8d9e01")];
+    assert_eq!(
+        tool(&app, "acme", "open_ticket", Some(&key), numbered(3), &keyed).status,
+        201
+    );
+    let reused = tool(&app, "acme", "open_ticket", Some(&key), numbered(4), &keyed);
+    assert_eq!(error_code(&reused, 422), "idempotency_key_reused");
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 3);
+}
