@@ -7,6 +7,7 @@
 //
 //   const llm = await startLlm();
 //   llm.script(toolCall('call_1', 'open_ticket', {...}), text('I opened TKT-1.'));
+//   llm.script(toolCalls([{ id, name, args }, …]), …);   // several calls in one turn
 //   … llm.requests[0].body.messages …
 //   await llm.stop();
 
@@ -27,6 +28,18 @@ export function toolCall(id, name, args) {
   return { kind: 'stream', chunks: [
     { choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: json.slice(0, half) } }] }, finish_reason: null }] },
     { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: json.slice(half) } }] }, finish_reason: null }] },
+    { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
+  ] };
+}
+
+/**
+ * An answer that makes several tool calls in one turn (parallel tool calls): `calls` is a list
+ * of `{ id, name, args }`, each sent whole under its own index.
+ */
+export function toolCalls(calls) {
+  const pieces = calls.map(({ id, name, args }, index) => ({ index, id, type: 'function', function: { name, arguments: JSON.stringify(args) } }));
+  return { kind: 'stream', chunks: [
+    { choices: [{ index: 0, delta: { role: 'assistant', tool_calls: pieces }, finish_reason: null }] },
     { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
   ] };
 }
