@@ -108,6 +108,22 @@ pub struct SettingsForm {
 }
 
 impl SettingsForm {
+    /// What the save does to the provider key, checked alone (a bot being switched off still
+    /// takes a pasted key, or its removal).
+    pub fn key_change(&self) -> Result<KeyChange, FieldError> {
+        let key = self.api_key.trim();
+        if key.len() > 1_000 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(FieldError::InvalidFormat);
+        }
+        Ok(if self.remove_api_key.is_some() {
+            KeyChange::Remove
+        } else if key.is_empty() {
+            KeyChange::Keep
+        } else {
+            KeyChange::Replace(key.to_owned())
+        })
+    }
+
     /// Every field checked at once. A base URL is https, or http to this machine only (a
     /// local model server): a key must never travel in clear over a network. A pasted key is
     /// printable ASCII without spaces (it becomes a header value), at most 1,000 characters.
@@ -145,17 +161,7 @@ impl SettingsForm {
         if !self.api_key_secret.trim().is_empty() {
             fail("api_key_secret", FieldError::InvalidFormat);
         }
-        let key = self.api_key.trim();
-        let key_change = if self.remove_api_key.is_some() {
-            KeyChange::Remove
-        } else if key.is_empty() {
-            KeyChange::Keep
-        } else {
-            KeyChange::Replace(key.to_owned())
-        };
-        if key.len() > 1_000 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            fail("api_key", FieldError::InvalidFormat);
-        }
+        let key_change = self.key_change().map_err(|e| fail("api_key", e)).ok();
         let prompt = self.system_prompt.trim();
         if prompt.chars().count() > 4_000 {
             fail("system_prompt", FieldError::TooLong { max: 4_000 });
@@ -178,8 +184,8 @@ impl SettingsForm {
         if timeout.is_none() {
             fail("timeout_seconds", FieldError::InvalidFormat);
         }
-        match (errors.0.is_empty(), rounds, timeout) {
-            (true, Some(max_rounds), Some(timeout_seconds)) => Ok((
+        match (errors.0.is_empty(), rounds, timeout, key_change) {
+            (true, Some(max_rounds), Some(timeout_seconds), Some(key_change)) => Ok((
                 BotSettings {
                     name: name.to_owned(),
                     base_url: base_url.to_owned(),

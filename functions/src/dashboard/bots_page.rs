@@ -18,7 +18,7 @@ use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
 use super::views::{layout, time};
 use crate::app::{App, Fresh};
-use crate::bot::{BotSettings, KeyChange, SettingsForm};
+use crate::bot::{BotSettings, SettingsForm};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::bot_keys::{self, Created};
@@ -111,8 +111,12 @@ pub async fn assistant<E: Executor>(
     csrf::check(req, op, form.csrf.as_deref())?;
     op.require(Action::ManageSettings)?;
     let (bot, key) = match form.enabled {
-        None if form.settings.remove_api_key.is_some() => (None, KeyChange::Remove),
-        None => (None, KeyChange::Keep),
+        None => {
+            let key = form.settings.key_change().map_err(|e| {
+                ApiError::Validation(ValidationErrors([("api_key", e)].into_iter().collect()))
+            })?;
+            (None, key)
+        }
         Some(_) => {
             let (bot, key) = form.settings.parse().map_err(ApiError::Validation)?;
             (Some(bot), key)

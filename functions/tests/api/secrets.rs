@@ -152,6 +152,19 @@ fn the_pasted_provider_key_is_stored_sealed_never_shown_and_replaced_or_removed(
         assert_eq!(r.status, 403);
     }
     assert_eq!(app.count("SELECT count(*) FROM site_secrets"), 0);
+
+    // A key pasted while the bot is switched off is kept for later.
+    let off: Vec<_> = bot_form(&csrf, "sk-proj-for-later")
+        .into_iter()
+        .filter(|(k, _)| *k != "enabled")
+        .collect();
+    let r = app.form("/app/settings/bots/assistant", Some(&owner), &off);
+    assert_eq!(r.status, 303);
+    assert_eq!(site(&app, "acme").bot, None);
+    assert_eq!(
+        provider_key(&app, "acme").as_deref(),
+        Some("sk-proj-for-later")
+    );
 }
 
 #[test]
@@ -645,4 +658,48 @@ fn the_service_and_its_batch_refuse_a_site_to_anyone_who_owns_none() {
     assert_eq!(create(&guest(Role::Owner), "strict"), refused);
     assert_eq!(app.count("SELECT count(*) FROM sites"), 3);
     assert_eq!(app.count("SELECT count(*) FROM site_members"), members);
+}
+
+#[test]
+fn saving_the_webhook_seals_its_clear_secret_and_keeps_signing_with_it() {
+    let app = spawn_with_tokens(0);
+    app.db()
+        .execute_script(
+            "UPDATE sites SET webhook_url = 'https://hooks.example/in',
+                              webhook_secret = 'whsec_old_clear' WHERE key = 'acme'",
+        )
+        .unwrap();
+    let owner = session(OWNER_TOKEN);
+    let csrf = csrf_of(&app, &owner);
+    // A new URL, no new secret: the old one is kept, and sealed at this write.
+    let r = app.form(
+        "/app/settings/webhooks",
+        Some(&owner),
+        &[("csrf", &csrf), ("url", "https://hooks.example/v2")],
+    );
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        app.count("SELECT count(*) FROM sites WHERE webhook_secret IS NOT NULL"),
+        0
+    );
+    let sealer = Sealer::new(app.secrets_key(), [7; 32], 0);
+    let stored = app.rows(
+        "SELECT key_id || ':' || ciphertext AS v FROM site_secrets WHERE name = 'webhook_secret'",
+        vec![],
+    );
+    let stored = ticketbooth_functions::service::site_secrets::Stored::from_columns(
+        stored[0]["v"].as_str().map(str::to_owned),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        sealer
+            .reveal(
+                1,
+                ticketbooth_functions::service::site_secrets::SecretName::WebhookSecret,
+                &stored
+            )
+            .unwrap(),
+        "whsec_old_clear"
+    );
 }
