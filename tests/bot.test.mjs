@@ -1,6 +1,6 @@
 // The site's bot in a visitor's conversation, against `wrangler dev` + a local D1, with the LLM
 // provider played by tests/support/llm.mjs (the Chat Completions wire format, streamed): an
-// owner sets the bot up in the dashboard (Chromium; the key stays a Worker secret); a visitor
+// owner sets the bot up in the dashboard (Chromium; the key pasted, stored sealed); a visitor
 // describes a billing problem over the chat API with the conversation's WebSocket open; the
 // model calls `open_ticket`; the ticket exists once, linked, with the model's priority and
 // summary; the socket hears the reply being typed, the ticket's card and the reply naming the
@@ -29,7 +29,7 @@ let owner;
 
 before(async () => {
   llm = await startLlm();
-  worker = await startWorker({ sites: [{ key: 'shop', name: 'Shop' }], vars: { LLM_API_KEY: 'sk-e2e-secret' } });
+  worker = await startWorker({ sites: [{ key: 'shop', name: 'Shop' }] });
   owner = await addOperator(worker, { site: 'shop', role: 'owner', email: 'olivia@shop.example', name: 'Olivia Owner' });
   await mkdir(OUTPUT, { recursive: true });
   browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
@@ -70,7 +70,7 @@ async function until(check, what, ms = 15_000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-test('an owner sets up the bot; the key is a secret name, never the key', async () => {
+test('an owner sets up the bot; the pasted key is never shown again', async () => {
   const page = await browser.newPage();
   await signIn(page, worker, owner);
   await page.goto(`${worker.baseUrl}/app/settings/bots`);
@@ -78,7 +78,7 @@ test('an owner sets up the bot; the key is a secret name, never the key', async 
   await page.getByLabel('Bot name').fill('Robin');
   await page.getByLabel('API base URL').fill(llm.baseUrl);
   await page.getByLabel('Model', { exact: true }).fill('gpt-test');
-  await page.getByLabel('Secret holding the API key (optional)').fill('LLM_API_KEY');
+  await page.getByLabel('API key', { exact: true }).fill('sk-e2e-secret');
   await page.getByLabel('Time limit in seconds (1–60)').fill('3');
   await page.getByRole('button', { name: 'Save the bot' }).click();
   await page.waitForURL(/done=saved/);
@@ -114,7 +114,7 @@ test('the model opens a ticket mid-chat: once, linked, and the reply names it', 
   assert.equal(card.ticket.code, 'TKT-1');
   socket.ws.close();
 
-  // The provider got the conversation, the tools and the key from the Worker secret.
+  // The provider got the conversation, the tools and the key the owner pasted.
   const first = llm.requests[0];
   assert.equal(first.headers.authorization, 'Bearer sk-e2e-secret');
   assert.equal(first.body.stream, true);

@@ -18,11 +18,13 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Body, Request, Response, cors, visitor_json};
-use crate::identity_token;
+use crate::identity_token::{self, IdentitySecret};
 use crate::mcp;
 use crate::operator_api;
 use crate::outbound::Outbound;
 use crate::rate_limit::{self, RateLimiter, Scope};
+use crate::secret_box::{SecretsKey, SecretsKeyError};
+use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
 use crate::service::{ServiceError, conversations};
@@ -30,7 +32,7 @@ use crate::site_cache::SiteCache;
 use crate::store::{Executor, StoreError};
 use crate::thread_api;
 use crate::tools_api;
-use crate::turnstile;
+use crate::turnstile::{self, TurnstileKeys};
 use crate::visitor_token::{TokenError, TokenKey};
 
 /// What the application runs against: the database and the token key (which may be missing
@@ -49,6 +51,10 @@ pub struct App<E> {
     pub outbound: Box<dyn Outbound>,
     /// Where Turnstile tokens are checked: `turnstile::SITEVERIFY_URL` unless configured.
     pub turnstile_verify_url: String,
+    /// The master keys sites' secrets are sealed with (`SECRETS_KEY`, `SECRETS_KEY_PREVIOUS`);
+    /// missing in a misconfigured deployment — then storing or reading a site's secret is
+    /// refused (`secrets_key_missing`, logged) and everything else works.
+    pub secrets: Result<SecretsKey, SecretsKeyError>,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.
@@ -217,15 +223,30 @@ async fn create_ticket<E: Executor>(
     let key = req.idempotency_key()?;
     let mut request: CreateTicketRequest = visitor_json::parse(body, &CREATE_FIELDS)?;
     let token_key = token_key(app)?;
+    // The site's secrets are opened only when this request uses them.
+    let sealer = Sealer::new(
+        &app.secrets,
+        fresh.random(b"site secrets"),
+        fresh.now.millis(),
+    );
     // A signed identity from the site's backend must be valid: a refused one is an error the
     // site's developers need to see (unlike a stale visitor token, below).
-    let identity = req
-        .header(identity_token::HEADER)
-        .map(|jwt| {
-            identity_token::verify(jwt, site.identity_secret.as_ref(), &site.key, fresh.now)
-                .map_err(ApiError::IdentityInvalid)
-        })
-        .transpose()?;
+    let identity = match req.header(identity_token::HEADER) {
+        None => None,
+        Some(jwt) => {
+            let secret = match &site.identity_secret {
+                None => None,
+                Some(stored) => {
+                    Some(take_secret(app, &sealer, site, SecretName::IdentitySecret, stored).await?)
+                }
+            };
+            let secret = secret.and_then(IdentitySecret::from_stored);
+            Some(
+                identity_token::verify(jwt, secret.as_ref(), &site.key, fresh.now)
+                    .map_err(ApiError::IdentityInvalid)?,
+            )
+        }
+    };
     // A returning visitor keeps their identity; a missing, expired or forged token must not
     // cost the visitor their ticket, so it simply starts a new identity. A signed identity
     // proves its own visitor, the same one on every device.
@@ -245,11 +266,20 @@ async fn create_ticket<E: Executor>(
         .map_err(ServiceError::Validation)?;
     // The human check comes after the cheap checks (a form with errors spends no siteverify
     // call) and before anything is written.
-    if let Some(keys) = &site.turnstile {
+    if let Some(turnstile) = &site.turnstile {
+        let secret = take_secret(
+            app,
+            &sealer,
+            site,
+            SecretName::TurnstileSecret,
+            &turnstile.secret,
+        )
+        .await?;
+        let keys = TurnstileKeys::from_parts(turnstile.site_key.clone(), secret);
         turnstile::verify(
             app.outbound.as_ref(),
             &app.turnstile_verify_url,
-            keys,
+            &keys,
             request.turnstile_token.as_deref(),
             req.header("cf-connecting-ip"),
             key.as_ref(),
@@ -325,6 +355,22 @@ async fn create_ticket<E: Executor>(
     // The conversation's live room shows the ticket's card at once.
     response.live = live;
     Ok(response)
+}
+
+/// A site's secret opened for this request (`site_secrets::take`); when a clear one from
+/// before migration 0018 was sealed meanwhile, this isolate's cached site is dropped.
+async fn take_secret<E: Executor>(
+    app: &App<E>,
+    sealer: &Sealer<'_>,
+    site: &Site,
+    name: SecretName,
+    stored: &site_secrets::Stored,
+) -> Result<String, ApiError> {
+    let (secret, changed) = site_secrets::take(&app.db, sealer, site.id, name, stored).await?;
+    if changed {
+        app.sites.invalidate(&site.key);
+    }
+    Ok(secret)
 }
 
 /// The `conversation_id` query parameter of a create, if any (404 when it is no id).

@@ -22,6 +22,7 @@ use crate::llm::{self, Event, Message, Request, StreamError};
 use crate::outbound::Outbound;
 use crate::service::ServiceError;
 use crate::service::conversations::{self, Author};
+use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::Site;
 use crate::service::tools::{self, Call, CallId, Caller, Outcome};
 use crate::sql::conversations::ConversationRow;
@@ -35,8 +36,11 @@ pub struct BotSettings {
     /// An OpenAI-compatible API's base, e.g. `https://api.openai.com/v1`.
     pub base_url: String,
     pub model: String,
-    /// The Worker secret that holds the API key (never the key itself); empty for a provider
-    /// without keys (a local llama.cpp or Ollama server).
+    /// Settings saved before migration 0018 named a Worker secret holding the key. The Worker
+    /// no longer reads a secret by a name tenant data supplies: such a bot is switched off
+    /// (`names_a_worker_secret`) until its owner pastes the key (`site_secrets`). Read from
+    /// old rows only; never written.
+    #[serde(default, skip_serializing)]
     pub api_key_secret: String,
     pub system_prompt: String,
     /// Model calls per visitor message (each tool round is one).
@@ -44,13 +48,59 @@ pub struct BotSettings {
     pub timeout_seconds: u16,
 }
 
+impl BotSettings {
+    /// Whether these are old settings that name a Worker secret for the key (see
+    /// `api_key_secret`): the bot stays off until the key itself is pasted.
+    pub fn names_a_worker_secret(&self) -> bool {
+        !self.api_key_secret.trim().is_empty()
+    }
+}
+
+/// What a save of the bot's settings does to its provider key. Its `Debug` never shows a key.
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyChange {
+    /// Left as it is (the key field was left empty).
+    Keep,
+    /// The key pasted in the form: sealed and stored (`site_secrets`), never shown again.
+    Replace(String),
+    Remove,
+}
+
+impl std::fmt::Debug for KeyChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeyChange::Keep => "Keep",
+            KeyChange::Replace(_) => "Replace(..)",
+            KeyChange::Remove => "Remove",
+        })
+    }
+}
+
+impl std::fmt::Debug for SettingsForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The pasted key never reaches a log through a `{:?}`.
+        f.debug_struct("SettingsForm")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &"..")
+            .finish_non_exhaustive()
+    }
+}
+
 /// The settings form as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SettingsForm {
     pub name: String,
     pub base_url: String,
     pub model: String,
+    /// The provider's API key itself, pasted; empty keeps the stored one.
+    pub api_key: String,
+    /// Set: remove the stored key (a provider without keys).
+    pub remove_api_key: Option<String>,
+    /// The old form's field, naming a Worker secret: refused whenever it is sent, so a script
+    /// written for the old form learns that the key itself is asked for now.
     pub api_key_secret: String,
     pub system_prompt: String,
     pub max_rounds: String,
@@ -58,9 +108,26 @@ pub struct SettingsForm {
 }
 
 impl SettingsForm {
+    /// What the save does to the provider key, checked alone (a bot being switched off still
+    /// takes a pasted key, or its removal).
+    pub fn key_change(&self) -> Result<KeyChange, FieldError> {
+        let key = self.api_key.trim();
+        if key.len() > 1_000 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(FieldError::InvalidFormat);
+        }
+        Ok(if self.remove_api_key.is_some() {
+            KeyChange::Remove
+        } else if key.is_empty() {
+            KeyChange::Keep
+        } else {
+            KeyChange::Replace(key.to_owned())
+        })
+    }
+
     /// Every field checked at once. A base URL is https, or http to this machine only (a
-    /// local model server): a key must never travel in clear over a network.
-    pub fn parse(&self) -> Result<BotSettings, ValidationErrors> {
+    /// local model server): a key must never travel in clear over a network. A pasted key is
+    /// printable ASCII without spaces (it becomes a header value), at most 1,000 characters.
+    pub fn parse(&self) -> Result<(BotSettings, KeyChange), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut fail = |field: &'static str, e: FieldError| {
             errors.0.insert(field, e);
@@ -91,14 +158,10 @@ impl SettingsForm {
         } else if model.len() > 100 || model.contains(char::is_whitespace) {
             fail("model", FieldError::InvalidFormat);
         }
-        let secret = self.api_key_secret.trim();
-        let secret_ok = secret.len() <= 64
-            && secret
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-        if !secret_ok {
+        if !self.api_key_secret.trim().is_empty() {
             fail("api_key_secret", FieldError::InvalidFormat);
         }
+        let key_change = self.key_change().map_err(|e| fail("api_key", e)).ok();
         let prompt = self.system_prompt.trim();
         if prompt.chars().count() > 4_000 {
             fail("system_prompt", FieldError::TooLong { max: 4_000 });
@@ -121,19 +184,39 @@ impl SettingsForm {
         if timeout.is_none() {
             fail("timeout_seconds", FieldError::InvalidFormat);
         }
-        match (errors.0.is_empty(), rounds, timeout) {
-            (true, Some(max_rounds), Some(timeout_seconds)) => Ok(BotSettings {
-                name: name.to_owned(),
-                base_url: base_url.to_owned(),
-                model: model.to_owned(),
-                api_key_secret: secret.to_owned(),
-                system_prompt: prompt.to_owned(),
-                max_rounds,
-                timeout_seconds,
-            }),
+        match (errors.0.is_empty(), rounds, timeout, key_change) {
+            (true, Some(max_rounds), Some(timeout_seconds), Some(key_change)) => Ok((
+                BotSettings {
+                    name: name.to_owned(),
+                    base_url: base_url.to_owned(),
+                    model: model.to_owned(),
+                    api_key_secret: String::new(),
+                    system_prompt: prompt.to_owned(),
+                    max_rounds,
+                    timeout_seconds,
+                },
+                key_change,
+            )),
             _ => Err(errors),
         }
     }
+}
+
+/// The key the bot sends its provider (`Authorization: Bearer`): the site's own, pasted by an
+/// owner or admin and sealed in its secrets — never a Worker secret named by tenant data.
+/// `None`: a provider without keys. Without `SECRETS_KEY` a stored key cannot be read, and the
+/// bot must not call its provider keyless instead. A key sealed by `SECRETS_KEY_PREVIOUS` is
+/// sealed again under the current key (`site_secrets::take`).
+pub async fn provider_key<E: Executor>(
+    db: &E,
+    site: &Site,
+    sealer: &Sealer<'_>,
+) -> Result<Option<String>, ServiceError> {
+    let Some(stored) = &site.provider_key else {
+        return Ok(None);
+    };
+    let (key, _) = site_secrets::take(db, sealer, site.id, SecretName::ProviderKey, stored).await?;
+    Ok(Some(key))
 }
 
 /// Where the conversation's live room gets what to send its sockets.
@@ -513,43 +596,92 @@ pub fn fallback_for_locale(locale: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    fn form(base_url: &str, secret: &str, rounds: &str) -> SettingsForm {
+    fn form(base_url: &str, key: &str, rounds: &str) -> SettingsForm {
         SettingsForm {
             name: "Robin".into(),
             base_url: base_url.into(),
             model: "gpt-4o-mini".into(),
-            api_key_secret: secret.into(),
+            api_key: key.into(),
             system_prompt: String::new(),
             max_rounds: rounds.into(),
             timeout_seconds: "20".into(),
+            ..SettingsForm::default()
         }
     }
 
     #[test]
-    fn settings_take_https_or_this_machine_and_a_secret_name_not_a_key() {
-        let ok = form("https://api.openai.com/v1/", "OPENAI_API_KEY", "3")
+    fn settings_take_https_or_this_machine_and_the_key_itself_never_a_secret_name() {
+        let (ok, key) = form("https://api.openai.com/v1/", " sk-proj-abc123 ", "3")
             .parse()
             .unwrap();
         assert_eq!(ok.base_url, "https://api.openai.com/v1");
-        assert!(form("http://127.0.0.1:11434/v1", "", "1").parse().is_ok());
+        assert_eq!(key, KeyChange::Replace("sk-proj-abc123".into()));
+        // The key is never part of the settings' JSON (`sites.bot`).
+        assert!(!serde_json::to_string(&ok).unwrap().contains("sk-proj"));
+        assert_eq!(
+            form("http://127.0.0.1:11434/v1", "", "1")
+                .parse()
+                .unwrap()
+                .1,
+            KeyChange::Keep
+        );
         assert!(form("http://localhost/v1", "", "5").parse().is_ok());
+        let remove = SettingsForm {
+            remove_api_key: Some("1".into()),
+            ..form("https://x.example/v1", "", "3")
+        };
+        assert_eq!(remove.parse().unwrap().1, KeyChange::Remove);
         let fields = |f: SettingsForm| f.parse().unwrap_err().0.keys().copied().collect::<Vec<_>>();
         assert_eq!(
-            fields(form("http://api.example.com/v1", "KEY", "3")),
+            fields(form("http://api.example.com/v1", "k", "3")),
             ["base_url"]
         );
         assert_eq!(
-            fields(form("http://localhost.evil.example/v1", "KEY", "3")),
+            fields(form("http://localhost.evil.example/v1", "k", "3")),
             ["base_url"]
         );
-        // Pasting the key itself where its name goes is refused (keys are lower-case, dashed).
+        // A key with a space or a line break could split the header it goes into.
         assert_eq!(
-            fields(form("https://x.example/v1", "sk-proj-abc123", "3")),
-            ["api_key_secret"]
+            fields(form("https://x.example/v1", "sk abc", "3")),
+            ["api_key"]
         );
         assert_eq!(
-            fields(form("https://x.example/v1", "KEY", "9")),
+            fields(form("https://x.example/v1", "sk\r\nX-Evil: 1", "3")),
+            ["api_key"]
+        );
+        // The old form named a Worker secret: a name is no longer accepted, whatever it is.
+        let named = SettingsForm {
+            api_key_secret: "VISITOR_TOKEN_SECRET".into(),
+            ..form("https://x.example/v1", "", "3")
+        };
+        assert_eq!(fields(named), ["api_key_secret"]);
+        assert_eq!(
+            fields(form("https://x.example/v1", "k", "9")),
             ["max_rounds"]
+        );
+    }
+
+    #[test]
+    fn old_settings_that_name_a_worker_secret_still_read_and_say_so() {
+        let old: BotSettings = serde_json::from_str(
+            r#"{"name":"Robin","base_url":"https://x.example/v1","model":"m","api_key_secret":"VISITOR_TOKEN_SECRET","system_prompt":"","max_rounds":3,"timeout_seconds":20}"#,
+        )
+        .unwrap();
+        assert!(old.names_a_worker_secret());
+        let keyless: BotSettings = serde_json::from_str(
+            r#"{"name":"Robin","base_url":"http://127.0.0.1:1/v1","model":"m","api_key_secret":"","system_prompt":"","max_rounds":3,"timeout_seconds":20}"#,
+        )
+        .unwrap();
+        assert!(!keyless.names_a_worker_secret());
+        let new: BotSettings = serde_json::from_str(
+            r#"{"name":"Robin","base_url":"https://x.example/v1","model":"m","system_prompt":"","max_rounds":3,"timeout_seconds":20}"#,
+        )
+        .unwrap();
+        assert!(!new.names_a_worker_secret());
+        assert!(
+            !serde_json::to_string(&old)
+                .unwrap()
+                .contains("api_key_secret")
         );
     }
 

@@ -36,6 +36,7 @@ pub mod outbound;
 pub mod password;
 pub mod random;
 pub mod rate_limit;
+pub mod secret_box;
 pub mod service;
 pub mod sha256;
 pub mod site_cache;

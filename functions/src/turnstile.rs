@@ -16,8 +16,8 @@ pub const SITEVERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0
 const MAX_TOKEN_CHARS: usize = 2_048;
 
 /// A site's Turnstile keys, from the Cloudflare dashboard: the public site key the widget
-/// renders with, and the secret key siteverify checks against (stored as is: siteverify needs
-/// it; never rendered after it is saved).
+/// renders with, and the secret key siteverify checks against (sealed in the site's secrets:
+/// siteverify needs it in clear; never rendered after it is saved).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnstileKeys {
     pub site_key: String,
@@ -42,9 +42,10 @@ impl TurnstileKeys {
         })
     }
 
-    /// From the `sites` row; a row with either column missing has no Turnstile.
-    pub fn from_stored(site_key: Option<String>, secret: Option<String>) -> Option<Self> {
-        Self::parse(site_key.as_deref()?, secret.as_deref()?).ok()
+    /// The keys as stored: the site key from its row, the secret key opened from the site's
+    /// secrets (`service::site_secrets`).
+    pub fn from_parts(site_key: String, secret: String) -> Self {
+        Self { site_key, secret }
     }
 
     pub fn expose_secret(&self) -> &str {

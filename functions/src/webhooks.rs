@@ -14,6 +14,8 @@ use sha2::Sha256;
 use ticketbooth_shared::hex;
 
 use crate::outbound::Outbound;
+use crate::service::ServiceError;
+use crate::service::site_secrets::{self, Sealer, SecretName, Stored};
 use crate::sql::notifications::{self, DeliveryRow};
 use crate::store::{Executor, StoreError, decode_first};
 
@@ -86,10 +88,13 @@ pub enum Next {
     RetryIn(u32),
 }
 
-/// One delivery attempt of the event `id`, recorded.
+/// One delivery attempt of the event `id`, recorded. The signing secret is opened with
+/// `sealer`'s keys (a clear one from before migration 0018 is sealed now); without
+/// `SECRETS_KEY` nothing is sent unsigned: the attempt fails and is retried.
 pub async fn deliver<E: Executor>(
     db: &E,
     outbound: &dyn Outbound,
+    sealer: &Sealer<'_>,
     id: &str,
     dashboard: &str,
     retry_base: u32,
@@ -103,7 +108,11 @@ pub async fn deliver<E: Executor>(
     if row.delivered_at.is_some() || row.failed_at.is_some() {
         return Ok(Next::Done);
     }
-    let (Some(url), Some(secret)) = (&row.webhook_url, &row.webhook_secret) else {
+    let stored = Stored::from_columns(
+        row.webhook_secret_sealed.clone(),
+        row.webhook_secret.clone(),
+    );
+    let (Some(url), Some(stored)) = (&row.webhook_url, stored) else {
         // The webhook was removed meanwhile: nothing to deliver to.
         db.batch(vec![notifications::record_attempt(
             id,
@@ -116,11 +125,35 @@ pub async fn deliver<E: Executor>(
         .await?;
         return Ok(Next::Done);
     };
+    let secret =
+        match site_secrets::take(db, sealer, row.site_id, SecretName::WebhookSecret, &stored).await
+        {
+            Ok((secret, _)) => secret,
+            Err(ServiceError::Store(e)) => return Err(e),
+            Err(refused) => {
+                let attempt = row.attempts + 1;
+                let failed = attempt >= MAX_ATTEMPTS;
+                db.batch(vec![notifications::record_attempt(
+                    id,
+                    None,
+                    Some(&refused.to_string()),
+                    false,
+                    failed,
+                    now_ms,
+                )])
+                .await?;
+                return Ok(if failed {
+                    Next::Done
+                } else {
+                    Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+                });
+            }
+        };
     let body = payload(&row, dashboard).to_string();
     let headers = vec![
         (
             "ticketbooth-signature",
-            signature(secret, now_ms / 1000, &body),
+            signature(&secret, now_ms / 1000, &body),
         ),
         ("ticketbooth-event-id", row.id.clone()),
         ("user-agent", "Ticketbooth-Webhooks/1".to_owned()),

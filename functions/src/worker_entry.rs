@@ -23,7 +23,9 @@ use crate::live_room;
 use crate::outbound;
 use crate::random;
 use crate::rate_limit::Bindings;
+use crate::secret_box::{SecretsKey, SecretsKeyError};
 use crate::service::maintenance;
+use crate::service::site_secrets::Sealer;
 use crate::service::{conversations, sites};
 use crate::site_cache::{self, SiteCache};
 use crate::sql::notifications;
@@ -93,6 +95,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         turnstile_verify_url: env
             .var("TURNSTILE_VERIFY_URL")
             .map_or_else(|_| turnstile::SITEVERIFY_URL.to_owned(), |v| v.to_string()),
+        secrets: secrets_key(env),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     // The body only after routing and the origin check (`app::admits_body`).
@@ -116,6 +119,18 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         );
     }
     Ok(response)
+}
+
+/// The master keys sites' secrets are sealed with: `SECRETS_KEY`, and `SECRETS_KEY_PREVIOUS`
+/// during a rotation. A missing key is reported where a secret is needed (refused and logged).
+fn secrets_key(env: &Env) -> Result<SecretsKey, SecretsKeyError> {
+    // Fixed names only (`tidy::worker_secrets_are_read_by_fixed_names`).
+    let current = env.secret("SECRETS_KEY").ok().map(|s| s.to_string());
+    let previous = env
+        .secret("SECRETS_KEY_PREVIOUS")
+        .ok()
+        .map(|s| s.to_string());
+    SecretsKey::from_secrets(current.as_deref(), previous.as_deref())
 }
 
 /// Work after the answer: the site's bot replies in the conversation.
@@ -147,14 +162,22 @@ async fn follow(follow_up: http::FollowUp, env: Env, origin: String) {
         )
         .await
         .map_err(|e| e.to_string())?;
-        // The key lives in a Worker secret the settings name; never in D1, a page or a log.
-        let api_key = (!settings.api_key_secret.is_empty())
-            .then(|| {
-                env.secret(&settings.api_key_secret)
-                    .ok()
-                    .map(|s| s.to_string())
-            })
-            .flatten();
+        // The site's own key, pasted by its owner and sealed in D1: never a Worker secret named
+        // by tenant data. Without SECRETS_KEY the bot does not call its provider at all.
+        let secrets = secrets_key(&env);
+        let sealer = Sealer::new(
+            &secrets,
+            random::bytes().map_err(|e| e.to_string())?,
+            now().millis(),
+        );
+        let api_key = bot::provider_key(&db, &site, &sealer)
+            .await
+            .map_err(|e| match e {
+                crate::service::ServiceError::Refused(_) => {
+                    crate::http::error::SECRETS_KEY_MISSING_LOG.to_owned()
+                }
+                other => other.to_string(),
+            })?;
         let ticket_id = || TicketId::mint(now(), random::bytes().unwrap_or([0; 10]));
         let ended = bot::respond(
             &db,
@@ -231,10 +254,17 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         .ok()
         .and_then(|v| v.to_string().parse().ok())
         .unwrap_or(30);
+    let secrets = secrets_key(&env);
     for message in batch.messages()? {
         let id = message.body().clone();
         let now = js_sys::Date::now() as i64;
-        match webhooks::deliver(&db, &outbound::Fetch, &id, &dashboard, base, now).await {
+        // Never `?` here: an `Err` from a queue handler retries the whole batch.
+        let Ok(random) = random::bytes() else {
+            message.retry();
+            continue;
+        };
+        let sealer = Sealer::new(&secrets, random, now);
+        match webhooks::deliver(&db, &outbound::Fetch, &sealer, &id, &dashboard, base, now).await {
             Ok(webhooks::Next::Done) => message.ack(),
             Ok(webhooks::Next::RetryIn(seconds)) => {
                 console_log!("notification {id}: retry in {seconds} s");

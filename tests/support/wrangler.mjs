@@ -20,6 +20,7 @@
 // Set TICKETBOOTH_E2E_LOG=1 to see wrangler's output as it runs.
 
 import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,7 +63,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * @param {object} [options]
  * @param {string} [options.config] a wrangler.toml other than the project's (the bench's baseline)
  * @param {Record<string, string>} [options.vars] Worker variables (`--var NAME:VALUE`), e.g. the
- *   URL of a local double of a remote service
+ *   URL of a local double of a remote service. `SECRETS_KEY` (which seals sites' secrets) is a
+ *   fresh random one per Worker unless given here, so a checkout whose `.dev.vars` predates it
+ *   still runs every test.
  * @param {string[]} [options.args] more `wrangler dev` arguments (the profiler's `--inspector-port`)
  * @param {Array<object>} [options.sites] rows for the `sites` table: `{ key, name, code_prefix,
  *   ticketing_enabled, contact_required, cta_label, locale, allowed_origins, next_ticket_number }`;
@@ -71,7 +74,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   sql: (query: string) => Promise<Array<object>>, log: () => string,
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startWorker({ sites = [], config, vars = {}, args = [] } = {}) {
+export async function startWorker({ sites = [], config, vars: given = {}, args = [] } = {}) {
+  const vars = { SECRETS_KEY: randomBytes(32).toString('hex'), ...given };
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
   // Another Worker than Ticketbooth's own (the bench's baseline): its wrangler.toml.
   const configArgs = config ? ['--config', config] : [];

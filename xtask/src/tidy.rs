@@ -233,6 +233,39 @@ fn the_widget_writes_no_inline_style() {
     assert!(offenders.is_empty(), "inline style writes: {offenders:?}");
 }
 
+/// The calls that read the Worker's secrets and variables (`Env::secret`, `Env::var`), each with
+/// what follows its opening parenthesis.
+fn env_reads(code: &str) -> Vec<&str> {
+    [".secret(", ".var("]
+        .iter()
+        .flat_map(|call| {
+            code.match_indices(call)
+                .map(move |(at, _)| &code[at + call.len()..])
+        })
+        .collect()
+}
+
+#[test]
+fn worker_secrets_are_read_by_fixed_names() {
+    // Issue 18: a site's bot named `VISITOR_TOKEN_SECRET` as "its key", and the Worker sent it
+    // to the site's URL. The Worker reads its own secrets and variables by literal names only,
+    // never by a name that tenant data (or anything computed) supplies.
+    let mut reads = 0;
+    for file in files(&root().join("functions/src"), &["rs"]) {
+        let source = read(&file);
+        for rest in env_reads(production_code(&source)) {
+            reads += 1;
+            assert!(
+                rest.trim_start().starts_with('"'),
+                "{}: a Worker secret or variable read by a computed name: ({}",
+                file.display(),
+                rest.lines().next().unwrap_or_default()
+            );
+        }
+    }
+    assert!(reads >= 4, "found the Worker's reads ({reads})");
+}
+
 #[test]
 fn the_rules_catch_what_they_look_for() {
     // The checks above must be able to fail: each one's pattern, on a made-up offender.
@@ -253,4 +286,7 @@ fn the_rules_catch_what_they_look_for() {
     assert!(SQL_KEYWORDS.iter().any(|k| built.contains(k)));
     let with_tests = "fn a() {}\n#[cfg(test)]\nmod tests { \"SELECT \" }";
     assert_eq!(production_code(with_tests), "fn a() {}\n");
+    let reads = env_reads("env.secret(&settings.api_key_secret); env.var(\n \"X\")");
+    assert!(!reads[0].trim_start().starts_with('"'));
+    assert!(reads[1].trim_start().starts_with('"'));
 }

@@ -1,7 +1,9 @@
 //! `/app/settings/bots`: what bots may do on this site — its vertical and the `ticketing`
-//! capability (the `open_ticket` / `get_ticket_status` tools) — and the bot keys that bots
-//! outside the widget (HTTP tools, MCP clients) sign in with: created (shown once), listed with
-//! their last use, revoked. Owners and admins.
+//! capability (the `open_ticket` / `get_ticket_status` tools) —, the bot in the chat with its
+//! provider key (pasted, stored sealed, never shown again: the page says whether one is set,
+//! and replaces or removes it), and the bot keys that bots outside the widget (HTTP tools, MCP
+//! clients) sign in with: created (shown once), listed with their last use, revoked. Owners and
+//! admins.
 
 use serde::Deserialize;
 use ticketbooth_shared::FieldError;
@@ -21,6 +23,7 @@ use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::bot_keys::{self, Created};
 use crate::service::operators::Operator;
+use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
 use crate::sql::bot_keys::BotKeyRow;
 use crate::store::Executor;
@@ -88,11 +91,13 @@ pub async fn revoke<E: Executor>(
     Ok(redirect("/app/settings/bots?done=revoked"))
 }
 
-/// `POST /app/settings/bots/assistant`: the bot in the chat, on (its settings) or off.
+/// `POST /app/settings/bots/assistant`: the bot in the chat, on (its settings) or off, and its
+/// provider key kept, replaced (pasted) or removed.
 pub async fn assistant<E: Executor>(
     app: &App<E>,
     req: &Request,
     op: &Operator,
+    fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
@@ -105,11 +110,24 @@ pub async fn assistant<E: Executor>(
     let form: Form = form::parse(req)?;
     csrf::check(req, op, form.csrf.as_deref())?;
     op.require(Action::ManageSettings)?;
-    let bot = match form.enabled {
-        None => None,
-        Some(_) => Some(form.settings.parse().map_err(ApiError::Validation)?),
+    let (bot, key) = match form.enabled {
+        None => {
+            let key = form.settings.key_change().map_err(|e| {
+                ApiError::Validation(ValidationErrors([("api_key", e)].into_iter().collect()))
+            })?;
+            (None, key)
+        }
+        Some(_) => {
+            let (bot, key) = form.settings.parse().map_err(ApiError::Validation)?;
+            (Some(bot), key)
+        }
     };
-    sites::set_bot(&app.db, op, bot.as_ref()).await?;
+    let sealer = Sealer::new(
+        &app.secrets,
+        fresh.random(b"site secrets"),
+        fresh.now.millis(),
+    );
+    sites::set_bot(&app.db, op, &sealer, bot.as_ref(), &key).await?;
     app.sites.invalidate(&op.site_key);
     Ok(redirect("/app/settings/bots?done=saved"))
 }
@@ -255,19 +273,25 @@ fn capabilities_form(h: &mut Html, op: &Operator, site: &Site) {
 }
 
 fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
-    let bot = site.bot.clone();
+    // A bot switched off for naming a Worker secret shows its settings, to finish with a key.
+    let bot = site.bot.clone().or_else(|| site.bot_awaiting_key.clone());
     let value =
         |f: fn(&BotSettings) -> String, default: &str| bot.as_ref().map_or(default.to_owned(), f);
     h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/bots/assistant\" aria-labelledby=\"assistant-h\">")
         .raw("<h2 id=\"assistant-h\">The bot in the chat</h2><p>An OpenAI-compatible model (OpenAI, Groq, Together, Mistral, a local llama.cpp or Ollama server) answers visitors in their conversations and can open tickets. ")
-        .raw("Its API key stays in a Worker secret: <code>wrangler secret put NAME</code>, then give the name here.</p>");
+        .raw("Paste the provider's API key here: it is stored encrypted, sent only to the API base URL below, and never shown again.</p>");
+    if let Some(old) = &site.bot_awaiting_key {
+        h.raw("<p class=\"error\" role=\"alert\"><strong>The bot is off.</strong> Its settings named a Worker secret (<code>")
+            .text(&old.api_key_secret)
+            .raw("</code>) for its API key, and Ticketbooth no longer reads secrets by name. Paste the provider's API key below and save to turn the bot back on.</p>");
+    }
     csrf::field(h, op);
     h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" value=\"1\"");
-    if bot.is_some() {
+    if site.bot.is_some() {
         h.raw(" checked");
     }
     h.raw("> Answer visitors with the bot</label>");
-    let fields: [(&str, &str, String, &str); 6] = [
+    let fields: [(&str, &str, String, &str); 5] = [
         (
             "name",
             "Bot name",
@@ -281,12 +305,6 @@ fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
             "url",
         ),
         ("model", "Model", value(|b| b.model.clone(), ""), "text"),
-        (
-            "api_key_secret",
-            "Secret holding the API key (optional)",
-            value(|b| b.api_key_secret.clone(), "OPENAI_API_KEY"),
-            "text",
-        ),
         (
             "max_rounds",
             "Model calls per visitor message (1–5)",
@@ -314,6 +332,13 @@ fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
             .raw("\" autocomplete=\"off\" value=\"")
             .text(&current)
             .raw("\">");
+    }
+    // The key's field is always empty: a stored key is never sent back to a browser.
+    h.raw("<label for=\"bot-api_key\">API key</label><input id=\"bot-api_key\" name=\"api_key\" type=\"password\" autocomplete=\"off\" value=\"\" aria-describedby=\"bot-api_key-hint\"><span class=\"muted\" id=\"bot-api_key-hint\">");
+    if site.provider_key.is_some() {
+        h.raw("A key is set. Leave this empty to keep it, or paste a new one to replace it.</span><label class=\"check\"><input type=\"checkbox\" name=\"remove_api_key\" value=\"1\"> Remove the key</label>");
+    } else {
+        h.raw("No key is set (a local server may need none).</span>");
     }
     h.raw("<label for=\"bot-system_prompt\">Instructions (system prompt)</label><textarea id=\"bot-system_prompt\" name=\"system_prompt\" rows=\"4\" maxlength=\"4000\">")
         .text(&value(|b| b.system_prompt.clone(), ""))

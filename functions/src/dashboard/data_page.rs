@@ -17,6 +17,7 @@ use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::data_rights;
 use crate::service::operators::Operator;
+use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
 use crate::store::Executor;
 
@@ -137,8 +138,14 @@ pub async fn identity<E: Executor>(
 ) -> Result<Response, ApiError> {
     let form: CsrfOnly = form::parse(req)?;
     csrf::check(req, op, form.csrf.as_deref())?;
+    let sealer = Sealer::new(
+        &app.secrets,
+        fresh.random(b"site secrets"),
+        fresh.now.millis(),
+    );
     let secret =
-        sites::rotate_identity_secret(&app.db, op, fresh.random(b"identity secret")).await?;
+        sites::rotate_identity_secret(&app.db, op, &sealer, fresh.random(b"identity secret"))
+            .await?;
     // The site's cached row holds the secret: this isolate verifies with the new one at once.
     app.sites.invalidate(&op.site_key);
     let html = layout("Identity secret", Some(op), |h: &mut Html| {
@@ -146,7 +153,7 @@ pub async fn identity<E: Executor>(
         settings_nav(h, op, "/app/settings/site");
         h.raw("<section class=\"card stack\"><h2>Your new identity secret</h2>")
             .raw("<p role=\"status\">Copy it to your server's configuration now: it will not be shown again. ")
-            .raw("It is stored as is (verifying a signature needs it), so treat the database as secret too.</p>")
+            .raw("It is stored encrypted and never shown again; creating a new one stops this one at once.</p>")
             .raw("<label for=\"identity_secret\">Identity secret</label><input id=\"identity_secret\" readonly value=\"")
             .text(secret.expose())
             .raw("\"><p><a href=\"/app/settings/site\">Back to the site settings</a></p></section>");

@@ -132,8 +132,12 @@ pub fn error_page(error: ApiError) -> Response {
         status,
         views::error_page(status, &error.to_string(), &fields),
     );
-    if let ApiError::Internal(detail) = error {
-        response.log = Some(detail);
+    match error {
+        ApiError::Internal(detail) => response.log = Some(detail),
+        ApiError::Refused(crate::service::Refusal::SecretsKeyMissing) => {
+            response.log = Some(crate::http::error::SECRETS_KEY_MISSING_LOG.to_owned())
+        }
+        _ => {}
     }
     response
 }

@@ -18,7 +18,7 @@ use crate::service::members::{self, Change};
 use crate::service::operators::Operator;
 use crate::service::site_settings::{SettingsForm, SiteSettings};
 use crate::service::sites::{self, NewSite, Site};
-use crate::service::{ServiceError, api_tokens};
+use crate::service::{Refusal, ServiceError, api_tokens};
 use crate::store::Executor;
 
 pub async fn handle<E: Executor>(
@@ -73,11 +73,11 @@ pub async fn handle<E: Executor>(
         SettingsPage::Export => data_page::export(app, req, op, fresh).await,
         SettingsPage::Identity => data_page::identity(app, req, op, fresh).await,
         SettingsPage::Cap => data_page::cap(app, req, op).await,
-        SettingsPage::Turnstile => super::turnstile_page::save(app, req, op).await,
+        SettingsPage::Turnstile => super::turnstile_page::save(app, req, op, fresh).await,
         SettingsPage::Bots if post => super::bots_page::create(app, req, op, fresh).await,
         SettingsPage::Bots => super::bots_page::show(app, req, op).await,
         SettingsPage::BotCapabilities => super::bots_page::capabilities(app, req, op).await,
-        SettingsPage::BotAssistant => super::bots_page::assistant(app, req, op).await,
+        SettingsPage::BotAssistant => super::bots_page::assistant(app, req, op, fresh).await,
         SettingsPage::Webhooks if post => super::webhooks_page::save(app, req, op, fresh).await,
         SettingsPage::Webhooks => super::webhooks_page::show(app, req, op).await,
         SettingsPage::WebhookTest => super::webhooks_page::test(app, req, op, fresh).await,
@@ -283,6 +283,10 @@ pub async fn new_site<E: Executor>(
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
+    // The service refuses too (`sites::create`); this spares a non-owner a form they cannot use.
+    if !sites::may_create_site(op) {
+        return Err(ApiError::Refused(Refusal::SiteCreationOwnersOnly));
+    }
     if req.method != "POST" {
         let page = pages::new_site(op, &NewSiteForm::default(), &[], None);
         return Ok(Response::html(200, page));

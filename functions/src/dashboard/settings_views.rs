@@ -46,7 +46,12 @@ pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
     if current == "/app/settings/account" {
         h.raw(" aria-current=\"page\"");
     }
-    h.raw(">Your account</a><a href=\"/app/sites/new\">New site</a></nav>");
+    h.raw(">Your account</a>");
+    // Only owners of a site may create one (`sites::may_create_site`).
+    if crate::service::sites::may_create_site(op) {
+        h.raw("<a href=\"/app/sites/new\">New site</a>");
+    }
+    h.raw("</nav>");
 }
 
 /// A notice at the top of a page: `Ok` in green, `Err` as an alert.

@@ -1,6 +1,7 @@
 //! The site settings page's Turnstile section and its form (`POST /app/settings/turnstile`):
 //! owners and admins paste the keys of a Turnstile widget from the Cloudflare dashboard, or
-//! remove them. The secret key is stored but never rendered again.
+//! remove them. The secret key is stored sealed (`service::site_secrets`) and never rendered
+//! again.
 
 use serde::Deserialize;
 
@@ -8,10 +9,11 @@ use super::csrf;
 use super::form;
 use super::html::Html;
 use super::redirect;
-use crate::app::App;
+use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::operators::Operator;
+use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
 use crate::store::Executor;
 use crate::turnstile::{KeyError, TurnstileKeys};
@@ -45,6 +47,7 @@ pub async fn save<E: Executor>(
     app: &App<E>,
     req: &Request,
     op: &Operator,
+    fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
@@ -62,7 +65,12 @@ pub async fn save<E: Executor>(
         Some(_) => None,
         None => Some(TurnstileKeys::parse(&form.site_key, &form.secret).map_err(invalid)?),
     };
-    sites::set_turnstile(&app.db, op, keys.as_ref()).await?;
+    let sealer = Sealer::new(
+        &app.secrets,
+        fresh.random(b"site secrets"),
+        fresh.now.millis(),
+    );
+    sites::set_turnstile(&app.db, op, &sealer, keys.as_ref()).await?;
     // The widget's config comes from this isolate's cache: drop the stale entry.
     app.sites.invalidate(&op.site_key);
     Ok(redirect("/app/settings/site?done=saved"))

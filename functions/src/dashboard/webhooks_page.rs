@@ -1,6 +1,6 @@
 //! `/app/settings/webhooks`: where new tickets and visitor replies are announced — the
-//! receiver's URL, the signing secret (shown once), the recent deliveries and failures, and
-//! "send a test". Owners and admins.
+//! receiver's URL, the signing secret (shown once, stored sealed: `service::site_secrets`), the
+//! recent deliveries and failures, and "send a test". Owners and admins.
 
 use serde::Deserialize;
 use ticketbooth_shared::FieldError;
@@ -17,10 +17,11 @@ use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Request, Response};
 use crate::service::operators::Operator;
+use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::{self, Site};
 use crate::sql::notifications::{self, RecentRow};
 use crate::sql::sites as sites_sql;
-use crate::store::{Executor, decode};
+use crate::store::{Executor, decode, decode_first};
 
 pub async fn show<E: Executor>(
     app: &App<E>,
@@ -57,9 +58,16 @@ pub async fn save<E: Executor>(
     csrf::check(req, op, form.csrf.as_deref())?;
     op.require(Action::ManageSettings)?;
     let url = form.url.trim();
+    let sealer = Sealer::new(
+        &app.secrets,
+        fresh.random(b"site secrets"),
+        fresh.now.millis(),
+    );
     if url.is_empty() {
+        let mut statements = vec![sites_sql::set_webhook(op.site_id, None)];
+        statements.extend(site_secrets::remove(op.site_id, SecretName::WebhookSecret));
         app.db
-            .batch(vec![sites_sql::set_webhook(op.site_id, None, None)])
+            .batch(statements)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         app.sites.invalidate(&op.site_key);
@@ -73,12 +81,41 @@ pub async fn save<E: Executor>(
     let had_secret = sites::current(&app.db, op).await?.webhook_url.is_some();
     let secret = (!had_secret || form.rotate.is_some())
         .then(|| format!("whsec_{}", hex::encode(&fresh.random(b"webhook secret"))));
-    app.db
-        .batch(vec![sites_sql::set_webhook(
+    let mut statements = vec![sites_sql::set_webhook(op.site_id, Some(url))];
+    match &secret {
+        Some(secret) => statements.extend(site_secrets::replace(
+            &sealer,
             op.site_id,
-            Some(url),
-            secret.as_deref(),
-        )])
+            SecretName::WebhookSecret,
+            secret,
+        )?),
+        None => {
+            // A clear secret from before migration 0018 is sealed at this write (when the
+            // Worker has SECRETS_KEY; otherwise at its next use or write).
+            #[derive(Deserialize)]
+            struct Plain {
+                webhook_secret: String,
+            }
+            let plain: Option<Plain> = app
+                .db
+                .query(sites_sql::plain_webhook_secret(op.site_id))
+                .await
+                .and_then(decode_first)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            if let Some(Ok(sealed)) = plain.map(|p| {
+                site_secrets::replace(
+                    &sealer,
+                    op.site_id,
+                    SecretName::WebhookSecret,
+                    &p.webhook_secret,
+                )
+            }) {
+                statements.extend(sealed);
+            }
+        }
+    }
+    app.db
+        .batch(statements)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     app.sites.invalidate(&op.site_key);

@@ -14,6 +14,10 @@ use crate::rate_limit::PERIOD_SECS;
 use crate::service::{Refusal, ServiceError};
 use crate::turnstile::TurnstileError;
 
+/// The log line of a refusal for want of `SECRETS_KEY` (API and dashboard alike).
+pub const SECRETS_KEY_MISSING_LOG: &str = "SECRETS_KEY is missing or shorter than 32 bytes: \
+     site secrets can be neither stored nor read (wrangler secret put SECRETS_KEY)";
+
 #[derive(Debug, Error)]
 pub enum ApiError {
     #[error("Some fields need attention.")]
@@ -193,6 +197,10 @@ impl ApiError {
                 response = response.with_header("retry-after", retry_after_secs.to_string())
             }
             ApiError::Internal(detail) => response.log = Some(detail),
+            // The deployment's fault, not the caller's: the Worker log says what to fix.
+            ApiError::Refused(Refusal::SecretsKeyMissing) => {
+                response.log = Some(SECRETS_KEY_MISSING_LOG.to_owned())
+            }
             ApiError::Turnstile(TurnstileError::Rejected(codes)) => {
                 response.log = Some(format!("siteverify error codes: {codes:?}"))
             }

@@ -13,6 +13,7 @@ pub mod operator_tickets;
 pub mod operators;
 pub mod saved_views;
 pub mod sessions;
+pub mod site_secrets;
 pub mod site_settings;
 pub mod sites;
 pub mod ticket_actions;
@@ -93,20 +94,33 @@ pub enum Refusal {
     SiteKeyTaken,
     #[error("This ticket is closed. Open a new ticket to write to the team again.")]
     TicketClosed,
+    #[error(
+        "This Ticketbooth has no SECRETS_KEY, so it can neither store nor read a site's secrets. \
+         Its operator sets one with `wrangler secret put SECRETS_KEY` (README, Deploy)."
+    )]
+    SecretsKeyMissing,
+    #[error(
+        "Only an owner of a site can create another site. Ask the deployment's operator \
+         (`cargo xtask add-site`) or an owner of your site."
+    )]
+    SiteCreationOwnersOnly,
 }
 
 impl Refusal {
     pub fn status(self) -> u16 {
         match self {
             Refusal::InvalidCredentials => 401,
-            Refusal::NoSites | Refusal::CrossSite | Refusal::FormExpired | Refusal::OwnerOnly => {
-                403
-            }
+            Refusal::NoSites
+            | Refusal::CrossSite
+            | Refusal::FormExpired
+            | Refusal::OwnerOnly
+            | Refusal::SiteCreationOwnersOnly => 403,
             Refusal::LastOwner
             | Refusal::AccountWithoutPassword
             | Refusal::SiteKeyTaken
             | Refusal::TicketClosed => 409,
             Refusal::InvitationInvalid => 410,
+            Refusal::SecretsKeyMissing => 503,
         }
     }
 
@@ -122,6 +136,8 @@ impl Refusal {
             Refusal::AccountWithoutPassword => "account_without_password",
             Refusal::SiteKeyTaken => "site_key_taken",
             Refusal::TicketClosed => "ticket_closed",
+            Refusal::SecretsKeyMissing => "secrets_key_missing",
+            Refusal::SiteCreationOwnersOnly => "site_creation_owners_only",
         }
     }
 }

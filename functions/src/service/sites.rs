@@ -6,14 +6,15 @@ use ticketbooth_shared::site_key::SiteKey;
 
 use ticketbooth_shared::FieldError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
-use ticketbooth_shared::role::Action;
+use ticketbooth_shared::role::{Action, Role};
 use ticketbooth_shared::ticket_code::CodePrefix;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::operators::Operator;
+use super::site_secrets::{self, Sealer, SecretName, Stored};
 use super::site_settings::SiteSettings;
 use super::{Refusal, ServiceError};
-use crate::bot::BotSettings;
+use crate::bot::{BotSettings, KeyChange};
 use crate::identity_token::IdentitySecret;
 use crate::sha256;
 use crate::site_cache::SiteCache;
@@ -37,18 +38,32 @@ pub struct Site {
     /// Origins (`scheme://host[:port]`, lower case, no trailing slash) allowed to call the
     /// public API from a browser.
     pub allowed_origins: Vec<String>,
-    /// The key the site's backend signs visitor identities with (`identity_token`).
-    pub identity_secret: Option<IdentitySecret>,
+    /// The key the site's backend signs visitor identities with (`identity_token`), as
+    /// stored: opened (`site_secrets`) only when an identity is checked.
+    pub identity_secret: Option<Stored>,
     /// Widget tickets accepted per UTC day; the create batch refuses the next one.
     pub daily_ticket_cap: i64,
     /// Turnstile's keys when the site asks widget tickets for a human check.
-    pub turnstile: Option<TurnstileKeys>,
+    pub turnstile: Option<SiteTurnstile>,
     /// Which bot capabilities the site has (`tools::Capabilities::ticketing`).
     pub capabilities: Capabilities,
     /// The bot that answers in the site's conversations, if any.
     pub bot: Option<BotSettings>,
+    /// A bot switched off because its settings name a Worker secret (from before migration
+    /// 0018): the Worker no longer reads a secret by a name tenant data supplies. Its owner
+    /// pastes the provider key to turn it back on.
+    pub bot_awaiting_key: Option<BotSettings>,
+    /// The provider key the bot sends, sealed (`site_secrets`).
+    pub provider_key: Option<Stored>,
     /// Where new tickets and visitor replies are announced (`webhooks`), if anywhere.
     pub webhook_url: Option<String>,
+}
+
+/// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteTurnstile {
+    pub site_key: String,
+    pub secret: Stored,
 }
 
 impl Site {
@@ -56,6 +71,16 @@ impl Site {
         let shape = |what: &str| StoreError::RowShape(format!("site {}: {what}", row.id));
         let allowed_origins: Vec<String> = serde_json::from_str(&row.allowed_origins)
             .map_err(|_| shape("allowed_origins is not a JSON array"))?;
+        let bot: Option<BotSettings> = row
+            .bot
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| shape("bot is not a bot's settings"))?;
+        let (bot, bot_awaiting_key) = match bot {
+            Some(bot) if bot.names_a_worker_secret() => (None, Some(bot)),
+            bot => (bot, None),
+        };
         Ok(Self {
             id: row.id,
             key: SiteKey::parse(&row.key).map_err(|_| shape("invalid key"))?,
@@ -69,20 +94,28 @@ impl Site {
                 .iter()
                 .map(|o| normalize_origin(o))
                 .collect(),
-            identity_secret: row.identity_secret.and_then(IdentitySecret::from_stored),
+            identity_secret: Stored::from_columns(
+                row.identity_secret_sealed,
+                row.identity_secret.filter(|s| s.len() >= 32),
+            ),
             daily_ticket_cap: row.daily_ticket_cap,
-            turnstile: TurnstileKeys::from_stored(row.turnstile_site_key, row.turnstile_secret),
+            turnstile: row.turnstile_site_key.and_then(|site_key| {
+                Some(SiteTurnstile {
+                    site_key,
+                    secret: Stored::from_columns(
+                        row.turnstile_secret_sealed,
+                        row.turnstile_secret,
+                    )?,
+                })
+            }),
             capabilities: Capabilities {
                 vertical: Vertical::parse(&row.vertical).map_err(|_| shape("vertical"))?,
                 overrides: serde_json::from_str(&row.capabilities)
                     .map_err(|_| shape("capabilities is not an object of booleans"))?,
             },
-            bot: row
-                .bot
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|_| shape("bot is not a bot's settings"))?,
+            bot,
+            bot_awaiting_key,
+            provider_key: Stored::from_columns(row.provider_key_sealed, None),
             webhook_url: row.webhook_url,
         })
     }
@@ -162,20 +195,24 @@ pub async fn save_settings<E: Executor>(
     Ok(())
 }
 
-/// Mints a new identity secret for the operator's site (owners and admins) and stores it; the
-/// caller shows it once. Stored as is, not hashed: verifying an HMAC needs the key itself.
+/// Mints a new identity secret for the operator's site (owners and admins) and stores it,
+/// sealed (verifying an HMAC needs the key itself, so it cannot be hashed); the caller shows it
+/// once.
 pub async fn rotate_identity_secret<E: Executor>(
     db: &E,
     op: &Operator,
+    sealer: &Sealer<'_>,
     random: [u8; 32],
 ) -> Result<IdentitySecret, ServiceError> {
     op.require(Action::ManageSettings)?;
     let secret = IdentitySecret::mint(random);
-    db.batch(vec![sites::set_identity_secret(
+    let statements = site_secrets::replace(
+        sealer,
         op.site_id,
+        SecretName::IdentitySecret,
         secret.expose(),
-    )])
-    .await?;
+    )?;
+    db.batch(statements).await?;
     Ok(secret)
 }
 
@@ -219,33 +256,60 @@ pub async fn set_capabilities<E: Executor>(
     Ok(())
 }
 
-/// Sets up the site's bot, or removes it (`None`).
+/// Sets up the site's bot, or switches it off (`None`), and keeps, replaces or removes its
+/// provider key — one batch. A switched-off bot keeps its key until it is removed.
 pub async fn set_bot<E: Executor>(
     db: &E,
     op: &Operator,
+    sealer: &Sealer<'_>,
     bot: Option<&BotSettings>,
+    key: &KeyChange,
 ) -> Result<(), ServiceError> {
     op.require(Action::ManageSettings)?;
     let json = bot
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| StoreError::RowShape(e.to_string()))?;
-    db.batch(vec![sites::set_bot(op.site_id, json.as_deref())])
-        .await?;
+    let mut statements = vec![sites::set_bot(op.site_id, json.as_deref())];
+    match key {
+        KeyChange::Keep => {}
+        KeyChange::Replace(key) => statements.extend(site_secrets::replace(
+            sealer,
+            op.site_id,
+            SecretName::ProviderKey,
+            key,
+        )?),
+        KeyChange::Remove => {
+            statements.extend(site_secrets::remove(op.site_id, SecretName::ProviderKey))
+        }
+    }
+    db.batch(statements).await?;
     Ok(())
 }
 
-/// Turns Turnstile on with `keys`, or off with `None`.
+/// Turns Turnstile on with `keys` (the secret key sealed), or off with `None`.
 pub async fn set_turnstile<E: Executor>(
     db: &E,
     op: &Operator,
+    sealer: &Sealer<'_>,
     keys: Option<&TurnstileKeys>,
 ) -> Result<(), ServiceError> {
     op.require(Action::ManageSettings)?;
     let site_key = keys.map(|k| k.site_key.as_str());
-    let secret = keys.map(TurnstileKeys::expose_secret);
-    db.batch(vec![sites::set_turnstile(op.site_id, site_key, secret)])
-        .await?;
+    let mut statements = vec![sites::set_turnstile(op.site_id, site_key)];
+    match keys {
+        Some(keys) => statements.extend(site_secrets::replace(
+            sealer,
+            op.site_id,
+            SecretName::TurnstileSecret,
+            keys.expose_secret(),
+        )?),
+        None => statements.extend(site_secrets::remove(
+            op.site_id,
+            SecretName::TurnstileSecret,
+        )),
+    }
+    db.batch(statements).await?;
     Ok(())
 }
 
@@ -285,8 +349,17 @@ impl NewSite {
     }
 }
 
-/// Creates a site owned by `op` and, for a dashboard session, switches to it — one batch. A
-/// taken key is refused (`SiteKeyTaken`); nothing is written.
+/// Whether `op` may create a site: only an operator who owns a site already (the deployment's
+/// operator makes the first ones with `cargo xtask add-site`). A guest or member of some site
+/// cannot make a site of their own, and with it an owner's settings.
+pub fn may_create_site(op: &Operator) -> bool {
+    op.sites.iter().any(|s| s.role == Role::Owner)
+}
+
+/// Creates a site owned by `op` and, for a dashboard session, switches to it — one batch. Only
+/// an owner of a site may (`may_create_site`, checked again inside the batch: the insert
+/// writes nothing unless the operator owns a site at that moment); a taken key is refused
+/// (`SiteKeyTaken`). A refusal writes nothing.
 pub async fn create<E: Executor>(
     db: &E,
     op: &Operator,
@@ -294,9 +367,18 @@ pub async fn create<E: Executor>(
     session_cookie: Option<&str>,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
+    if !may_create_site(op) {
+        return Err(Refusal::SiteCreationOwnersOnly.into());
+    }
     let key = site.key.as_ref();
     let mut statements = vec![
-        sites::insert(key, &site.name, site.code_prefix.as_ref(), now.millis()),
+        sites::insert_by_owner(
+            key,
+            &site.name,
+            site.code_prefix.as_ref(),
+            now.millis(),
+            &op.id,
+        ),
         sites::add_owner(key, &op.id, now.millis()),
     ];
     if let Some(cookie) = session_cookie {
@@ -306,6 +388,9 @@ pub async fn create<E: Executor>(
     match db.batch(statements).await {
         Err(StoreError::UniqueViolation(_)) => Err(Refusal::SiteKeyTaken.into()),
         Err(other) => Err(other.into()),
+        Ok(results) if results.first().is_none_or(Vec::is_empty) => {
+            Err(Refusal::SiteCreationOwnersOnly.into())
+        }
         Ok(_) => Ok(()),
     }
 }

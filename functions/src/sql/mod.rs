@@ -15,6 +15,7 @@ pub mod operators;
 pub mod saved_views;
 pub mod sessions;
 pub mod site_members;
+pub mod site_secrets;
 pub mod sites;
 pub mod ticket_conversations;
 pub mod ticket_events;

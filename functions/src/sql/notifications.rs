@@ -93,14 +93,21 @@ pub struct DeliveryRow {
     pub failed_at: Option<i64>,
     pub site_key: String,
     pub site_name: String,
+    pub site_id: i64,
     pub webhook_url: Option<String>,
+    /// The signing secret in clear, as written before migration 0018 (sealed on first use).
     pub webhook_secret: Option<String>,
+    /// The signing secret sealed (`site_secrets`), `<key id>:<ciphertext>`.
+    #[serde(default)]
+    pub webhook_secret_sealed: Option<String>,
 }
 
 pub fn find_for_delivery(id: &str) -> Statement {
     Statement::new(
         "SELECT n.id, n.kind, n.data, n.created_at, n.attempts, n.delivered_at, n.failed_at,
-                s.key AS site_key, s.name AS site_name, s.webhook_url, s.webhook_secret
+                n.site_id, s.key AS site_key, s.name AS site_name, s.webhook_url, s.webhook_secret,
+                (SELECT key_id || ':' || ciphertext FROM site_secrets
+                 WHERE site_id = n.site_id AND name = 'webhook_secret') AS webhook_secret_sealed
          FROM notifications n JOIN sites s ON s.id = n.site_id
          WHERE n.id = ?1",
         vec![Value::from(id)],

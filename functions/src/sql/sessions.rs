@@ -64,10 +64,14 @@ pub fn insert_for_invitation(id_hash: &str, invitation_hash: &str, now: i64) -> 
     )
 }
 
-/// Moves a session to a site just created in the same batch (by key).
+/// Moves a session to a site just created in the same batch (by key), if its operator is a
+/// member of it (a refused create leaves the session where it was).
 pub fn switch_to_new_site(id_hash: &str, site_key: &str) -> Statement {
     Statement::new(
-        "UPDATE sessions SET site_id = (SELECT id FROM sites WHERE key = ?2) WHERE id_hash = ?1",
+        "UPDATE sessions SET site_id = (SELECT id FROM sites WHERE key = ?2)
+         WHERE id_hash = ?1
+           AND EXISTS (SELECT 1 FROM site_members m JOIN sites s ON s.id = m.site_id
+                       WHERE s.key = ?2 AND m.operator_id = sessions.operator_id)",
         vec![Value::from(id_hash), Value::from(site_key)],
     )
 }

@@ -17,12 +17,21 @@ pub struct SiteRow {
     pub locale: String,
     /// JSON array of origins.
     pub allowed_origins: String,
-    /// The HS256 key of signed visitor identities; `None` until an owner sets one.
+    /// The HS256 key of signed visitor identities in clear, as written before migration 0018;
+    /// sealed (`site_secrets`) and cleared on its first use.
     pub identity_secret: Option<String>,
     pub daily_ticket_cap: i64,
     /// Turnstile's site key and secret key; both `None` unless the site turned it on.
     pub turnstile_site_key: Option<String>,
+    /// Turnstile's secret key in clear, as written before migration 0018 (then sealed).
     pub turnstile_secret: Option<String>,
+    /// The site's sealed secrets (`site_secrets`), each `<key id>:<ciphertext>`.
+    #[serde(default)]
+    pub identity_secret_sealed: Option<String>,
+    #[serde(default)]
+    pub turnstile_secret_sealed: Option<String>,
+    #[serde(default)]
+    pub provider_key_sealed: Option<String>,
     /// `help_center` or `other`.
     pub vertical: String,
     /// A JSON object of capability overrides, e.g. `{"ticketing": true}`.
@@ -39,7 +48,13 @@ pub fn find_by_key(key: &str) -> Statement {
     Statement::new(
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
                 allowed_origins, identity_secret, daily_ticket_cap, turnstile_site_key,
-                turnstile_secret, vertical, capabilities, bot, webhook_url
+                turnstile_secret, vertical, capabilities, bot, webhook_url,
+                (SELECT key_id || ':' || ciphertext FROM site_secrets
+                 WHERE site_id = sites.id AND name = 'identity_secret') AS identity_secret_sealed,
+                (SELECT key_id || ':' || ciphertext FROM site_secrets
+                 WHERE site_id = sites.id AND name = 'turnstile_secret') AS turnstile_secret_sealed,
+                (SELECT key_id || ':' || ciphertext FROM site_secrets
+                 WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -84,34 +99,69 @@ pub fn update_settings(site_id: i64, v: &SettingsValues<'_>) -> Statement {
     )
 }
 
-/// A new site with default settings. A taken key fails the UNIQUE constraint.
-pub fn insert(key: &str, name: &str, code_prefix: &str, now: i64) -> Statement {
+/// A new site, only when `operator_id` owns a site already (the rule for who may create
+/// one); `RETURNING` tells the batch whether it was written. A taken key fails the UNIQUE
+/// constraint.
+pub fn insert_by_owner(
+    key: &str,
+    name: &str,
+    code_prefix: &str,
+    now: i64,
+    operator_id: &str,
+) -> Statement {
     Statement::new(
-        "INSERT INTO sites (key, name, code_prefix, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO sites (key, name, code_prefix, created_at)
+         SELECT ?1, ?2, ?3, ?4
+         WHERE EXISTS (SELECT 1 FROM site_members WHERE operator_id = ?5 AND role = 'owner')
+         RETURNING id",
         vec![
             Value::from(key),
             Value::from(name),
             Value::from(code_prefix),
             Value::from(now),
+            Value::from(operator_id),
         ],
     )
 }
 
-/// The creator of the site just inserted (by key, in the same batch) becomes its owner.
+/// The creator of the site just inserted (by key, in the same batch) becomes its owner — on the
+/// same condition as `insert_by_owner`, so when that inserted nothing (the operator owns no
+/// site), this cannot make them an owner of an existing site with the key.
 pub fn add_owner(key: &str, operator_id: &str, now: i64) -> Statement {
     Statement::new(
         "INSERT INTO site_members (site_id, operator_id, role, created_at)
-         SELECT id, ?2, 'owner', ?3 FROM sites WHERE key = ?1",
+         SELECT id, ?2, 'owner', ?3 FROM sites
+         WHERE key = ?1
+           AND EXISTS (SELECT 1 FROM site_members WHERE operator_id = ?2 AND role = 'owner')",
         vec![Value::from(key), Value::from(operator_id), Value::from(now)],
     )
 }
 
-/// Sets (or replaces) the site's identity secret: identities signed with the old one stop
-/// verifying at once.
-pub fn set_identity_secret(site_id: i64, secret: &str) -> Statement {
+/// Clears the clear identity secret from before migration 0018, if it is still `value` (the
+/// batch has just sealed that value, or replaced it).
+pub fn clear_plain_identity_secret(site_id: i64, value: Option<&str>) -> Statement {
     Statement::new(
-        "UPDATE sites SET identity_secret = ?2 WHERE id = ?1",
-        vec![Value::from(site_id), Value::from(secret)],
+        "UPDATE sites SET identity_secret = NULL
+         WHERE id = ?1 AND (?2 IS NULL OR identity_secret = ?2)",
+        vec![Value::from(site_id), Value::from(value)],
+    )
+}
+
+/// Clears the clear Turnstile secret key from before migration 0018 (as above).
+pub fn clear_plain_turnstile_secret(site_id: i64, value: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET turnstile_secret = NULL
+         WHERE id = ?1 AND (?2 IS NULL OR turnstile_secret = ?2)",
+        vec![Value::from(site_id), Value::from(value)],
+    )
+}
+
+/// Clears the clear webhook signing secret from before migration 0018 (as above).
+pub fn clear_plain_webhook_secret(site_id: i64, value: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET webhook_secret = NULL
+         WHERE id = ?1 AND (?2 IS NULL OR webhook_secret = ?2)",
+        vec![Value::from(site_id), Value::from(value)],
     )
 }
 
@@ -123,15 +173,12 @@ pub fn set_daily_ticket_cap(site_id: i64, cap: i64) -> Statement {
     )
 }
 
-/// Turns Turnstile on (both keys) or off (both `None`).
-pub fn set_turnstile(site_id: i64, site_key: Option<&str>, secret: Option<&str>) -> Statement {
+/// Turns Turnstile on (its site key; the secret key is in `site_secrets`) or off (`None`).
+/// Either way the clear secret column from before migration 0018 is emptied.
+pub fn set_turnstile(site_id: i64, site_key: Option<&str>) -> Statement {
     Statement::new(
-        "UPDATE sites SET turnstile_site_key = ?2, turnstile_secret = ?3 WHERE id = ?1",
-        vec![
-            Value::from(site_id),
-            Value::from(site_key),
-            Value::from(secret),
-        ],
+        "UPDATE sites SET turnstile_site_key = ?2, turnstile_secret = NULL WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(site_key)],
     )
 }
 
@@ -155,13 +202,21 @@ pub fn set_bot(site_id: i64, bot_json: Option<&str>) -> Statement {
     )
 }
 
-/// Sets (or removes, with `None`s) the site's webhook URL and signing secret.
-pub fn set_webhook(site_id: i64, url: Option<&str>, secret: Option<&str>) -> Statement {
+/// Sets (or removes, with `None`) the site's webhook URL. Its signing secret is in
+/// `site_secrets`; a clear one from before migration 0018 goes with a removed webhook.
+pub fn set_webhook(site_id: i64, url: Option<&str>) -> Statement {
     Statement::new(
         "UPDATE sites SET webhook_url = ?2,
-                          webhook_secret = CASE WHEN ?2 IS NULL THEN NULL
-                                                ELSE coalesce(?3, webhook_secret) END
+                          webhook_secret = CASE WHEN ?2 IS NULL THEN NULL ELSE webhook_secret END
          WHERE id = ?1",
-        vec![Value::from(site_id), Value::from(url), Value::from(secret)],
+        vec![Value::from(site_id), Value::from(url)],
+    )
+}
+
+/// The clear webhook signing secret from before migration 0018, if the site still has one.
+pub fn plain_webhook_secret(site_id: i64) -> Statement {
+    Statement::new(
+        "SELECT webhook_secret FROM sites WHERE id = ?1 AND webhook_secret IS NOT NULL",
+        vec![Value::from(site_id)],
     )
 }

@@ -132,7 +132,7 @@ fn settings() -> BotSettings {
         name: "Robin".into(),
         base_url: "http://127.0.0.1:9/v1".into(),
         model: "test-model".into(),
-        api_key_secret: "LLM_KEY".into(),
+        api_key_secret: String::new(),
         system_prompt: String::new(),
         max_rounds: 3,
         timeout_seconds: 5,

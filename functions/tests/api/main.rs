@@ -18,6 +18,7 @@ mod operator_api;
 mod protocol;
 mod rate_limits;
 mod round_trips;
+mod secrets;
 mod sign_in;
 mod site_settings;
 mod ticket_actions;
@@ -38,6 +39,7 @@ use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
 use ticketbooth_functions::outbound::{Offline, Outbound};
 use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
+use ticketbooth_functions::secret_box::{SecretsKey, SecretsKeyError};
 use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
 use ticketbooth_functions::store::{Executor, Statement, Value};
@@ -47,6 +49,8 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 pub const OWN_ORIGIN: &str = "https://tickets.example.net";
 pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+/// The test Worker's `SECRETS_KEY`: sites' secrets are sealed under it.
+pub const SECRETS_KEY: &str = "test-secrets-key-test-secrets-key-0001";
 
 pub struct TestApp {
     app: App<SqliteExecutor>,
@@ -122,6 +126,7 @@ impl TestApp {
                 credentials: Rc::default(),
                 outbound,
                 turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
+                secrets: SecretsKey::new(SECRETS_KEY),
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),
@@ -202,6 +207,16 @@ impl TestApp {
             .next()
             .and_then(Json::as_i64)
             .expect("a count")
+    }
+
+    /// Runs on as a Worker with other `SECRETS_KEY`s (a rotation, or none at all).
+    pub fn set_secrets_key(&mut self, secrets: Result<SecretsKey, SecretsKeyError>) {
+        self.app.secrets = secrets;
+    }
+
+    /// The master keys the app seals sites' secrets with.
+    pub fn secrets_key(&self) -> &Result<SecretsKey, SecretsKeyError> {
+        &self.app.secrets
     }
 
     /// Moves the app's clock forward.

@@ -124,7 +124,8 @@ fn a_member_cannot_see_or_change_settings() {
 #[test]
 fn a_new_site_is_owned_by_its_creator_and_becomes_the_current_site() {
     let app = TestApp::spawn();
-    app.add_operator(MIA, "mia@acme.example", "Mia Member", &[(1, "member")]);
+    // Only an owner of a site may create another (`tests/api/secrets.rs` checks the refusals).
+    app.add_operator(MIA, "mia@acme.example", "Mia Member", &[(1, "owner")]);
     let mia = app.sign_in("mia@acme.example");
     let csrf = csrf_of(&app, &mia);
     let new = |key: &str, prefix: &str| {

@@ -12,19 +12,20 @@ use serde_json::{Value as Json, json};
 use sha2::Sha256;
 use ticketbooth_functions::http::{Body, FollowUp};
 use ticketbooth_functions::outbound::{Outbound, Pending, Reply};
+use ticketbooth_functions::service::site_secrets::Sealer;
 use ticketbooth_functions::webhooks::{self, Next};
 
 use crate::{TestApp, json, ticket_body};
 
 const SECRET: &str = "whsec_test_secret";
-const NOW: i64 = 1_795_427_400_000;
+pub(crate) const NOW: i64 = 1_795_427_400_000;
 
-type Got = (String, Vec<(&'static str, String)>, String);
+pub(crate) type Got = (String, Vec<(&'static str, String)>, String);
 
 #[derive(Clone, Default)]
-struct Receiver {
-    answers: Rc<RefCell<VecDeque<u16>>>,
-    got: Rc<RefCell<Vec<Got>>>,
+pub(crate) struct Receiver {
+    pub(crate) answers: Rc<RefCell<VecDeque<u16>>>,
+    pub(crate) got: Rc<RefCell<Vec<Got>>>,
 }
 
 impl Outbound for Receiver {
@@ -62,10 +63,12 @@ fn with_webhook(app: &TestApp) {
     app.advance(ticketbooth_functions::site_cache::TTL_MS);
 }
 
-fn deliver(app: &TestApp, receiver: &Receiver, id: &str) -> Next {
+pub(crate) fn deliver(app: &TestApp, receiver: &Receiver, id: &str) -> Next {
+    let sealer = Sealer::new(app.secrets_key(), [9; 32], NOW);
     pollster::block_on(webhooks::deliver(
         app.db(),
         receiver,
+        &sealer,
         id,
         "https://tickets.example.net",
         30,
