@@ -7,6 +7,7 @@ pub mod bot_keys;
 pub mod conversations;
 pub mod data_rights;
 pub mod invitations;
+pub mod live_members;
 pub mod maintenance;
 pub mod members;
 pub mod operator_tickets;
@@ -93,6 +94,11 @@ pub enum Refusal {
     SiteKeyTaken,
     #[error("This ticket is closed. Open a new ticket to write to the team again.")]
     TicketClosed,
+    #[error(
+        "You are already a member of this site, and an invitation never changes a role: nothing \
+         was changed. Ask an owner or admin to change your role on the members page."
+    )]
+    AlreadyMember,
 }
 
 impl Refusal {
@@ -105,7 +111,8 @@ impl Refusal {
             Refusal::LastOwner
             | Refusal::AccountWithoutPassword
             | Refusal::SiteKeyTaken
-            | Refusal::TicketClosed => 409,
+            | Refusal::TicketClosed
+            | Refusal::AlreadyMember => 409,
             Refusal::InvitationInvalid => 410,
         }
     }
@@ -122,6 +129,7 @@ impl Refusal {
             Refusal::AccountWithoutPassword => "account_without_password",
             Refusal::SiteKeyTaken => "site_key_taken",
             Refusal::TicketClosed => "ticket_closed",
+            Refusal::AlreadyMember => "already_a_member",
         }
     }
 }
