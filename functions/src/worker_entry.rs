@@ -295,12 +295,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     match result {
         Ok(expired) => console_log!(
-            "scheduled: expired {} idempotency keys, {} sessions, {} invitations, {} conversations ({} messages)",
+            "scheduled: expired {} idempotency keys, {} sessions, {} invitations, {} conversations ({} messages), {} webhook events",
             expired.idempotency_keys,
             expired.sessions,
             expired.invitations,
             expired.conversations,
-            expired.messages
+            expired.messages,
+            expired.notifications
         ),
         // Logged, not retried: the next run deletes the same rows and more.
         Err(e) => console_error!("scheduled: {e}"),
