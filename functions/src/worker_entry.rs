@@ -372,6 +372,23 @@ async fn carry_out(
         http::Live::Join { conversation_id } => {
             room(&conversation_id)?.fetch_with_request(req).await
         }
+        // The room learns whom the socket listens as from a URL only the Worker builds.
+        http::Live::JoinAsOperator {
+            conversation_id,
+            member,
+        } => {
+            let url = format!(
+                "{}?site={}&operator={}",
+                live_room::OPERATOR_JOIN_URL,
+                member.site_id,
+                member.operator_id
+            );
+            let mut init = worker::RequestInit::new();
+            init.with_method(Method::Get)
+                .with_headers(req.headers().clone());
+            let join = Request::new_with_init(&url, &init)?;
+            room(&conversation_id)?.fetch_with_request(join).await
+        }
         http::Live::Broadcast {
             conversation_id,
             payload,
