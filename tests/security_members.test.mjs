@@ -1,6 +1,7 @@
 // Memberships against attack, in headless Chromium against `wrangler dev` + a local D1: an admin
 // invites the site's only owner as a guest and the owner, opening the link and typing their
-// password, stays owner (an invitation adds a membership, never changes one); and an operator
+// password, stays owner (an invitation adds a membership, never changes one), and cannot leave
+// as the only owner (the last-owner trigger, through D1); and an operator
 // removed from the site has their open conversation page's live socket closed by the live
 // room's membership check (`LIVE_MEMBERSHIP_CHECK_SECONDS`, 2 s here, 60 s by default), while a
 // colleague's socket on the same conversation stays open.
@@ -70,9 +71,18 @@ test('the owner invited as a guest opens the link, types their password and stay
   assert.equal(await roleOf(ann), 'owner');
   assert.match(await page.getByRole('alert').textContent(), /already a member/);
 
-  // Still the owner in the dashboard, too.
+  // Still the owner in the dashboard, too; and, being the only one, she cannot leave: D1
+  // reports migration 0019's trigger as the refusal it is, not a failure.
   await signIn(page, worker, ann);
   assert.match(await page.locator('header.topbar').innerText(), /Ann Owner · owner/);
+  await page.goto(`${worker.baseUrl}/app/settings/members`);
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Remove Ann Owner' }).click(),
+  ]);
+  assert.equal(refused.status(), 409);
+  assert.match(await page.getByRole('alert').textContent(), /at least one owner/);
+  assert.equal(await roleOf(ann), 'owner');
   await page.close();
 });
 
