@@ -189,3 +189,12 @@ pub fn delete_settled_before(cutoff: i64) -> Statement {
         vec![Value::from(cutoff)],
     )
 }
+
+/// A deleted ticket's events, in its delete batch: they would announce a ticket that is gone,
+/// with its requester's data. The Queue's consumer finds no row and drops a message in flight.
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM notifications WHERE site_id = ?1 AND json_extract(data, '$.ticket_id') = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}

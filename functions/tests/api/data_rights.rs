@@ -482,3 +482,30 @@ fn erasure_scrubs_the_webhook_outbox_too() {
     );
     assert!(bob[0]["data"].as_str().unwrap().contains("bob@example.com"));
 }
+
+#[test]
+fn a_deleted_tickets_webhook_events_go_with_it() {
+    let app = spawn_with_tokens(0);
+    app.db()
+        .execute_script(
+            "UPDATE sites SET webhook_url = 'https://hooks.example/in', webhook_secret = 'whsec_test'
+             WHERE key = 'acme'",
+        )
+        .unwrap();
+    ticket_from(&app, 1, "Eve", "eve@example.com", "First");
+    ticket_from(&app, 2, "Bob", "bob@example.com", "Other person");
+    assert_eq!(app.count("SELECT COUNT(*) FROM notifications"), 2);
+    let r = app.send(
+        "DELETE",
+        "/api/v1/tickets/TKT-1",
+        &[("authorization", &bearer(OWNER_TOKEN))],
+        Body::Bytes(Vec::new()),
+    );
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    // Nothing of Eve's is left for an erasure to miss (it finds tickets by email).
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notifications WHERE data LIKE '%eve%'"),
+        0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM notifications"), 1);
+}
