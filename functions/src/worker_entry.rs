@@ -325,12 +325,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     match result {
         Ok(expired) => console_log!(
-            "scheduled: expired {} idempotency keys, {} sessions, {} invitations, {} conversations ({} messages)",
+            "scheduled: expired {} idempotency keys, {} sessions, {} invitations, {} conversations ({} messages), {} webhook events",
             expired.idempotency_keys,
             expired.sessions,
             expired.invitations,
             expired.conversations,
-            expired.messages
+            expired.messages,
+            expired.notifications
         ),
         // Logged, not retried: the next run deletes the same rows and more.
         Err(e) => console_error!("scheduled: {e}"),
@@ -400,6 +401,23 @@ async fn carry_out(
     match live {
         http::Live::Join { conversation_id } => {
             room(&conversation_id)?.fetch_with_request(req).await
+        }
+        // The room learns whom the socket listens as from a URL only the Worker builds.
+        http::Live::JoinAsOperator {
+            conversation_id,
+            member,
+        } => {
+            let url = format!(
+                "{}?site={}&operator={}",
+                live_room::OPERATOR_JOIN_URL,
+                member.site_id,
+                member.operator_id
+            );
+            let mut init = worker::RequestInit::new();
+            init.with_method(Method::Get)
+                .with_headers(req.headers().clone());
+            let join = Request::new_with_init(&url, &init)?;
+            room(&conversation_id)?.fetch_with_request(join).await
         }
         http::Live::Broadcast {
             conversation_id,

@@ -22,7 +22,7 @@ use super::{csrf, form, redirect};
 use crate::app::{App, Fresh};
 use crate::chat_api;
 use crate::http::error::ApiError;
-use crate::http::{Live, Request, Response};
+use crate::http::{Live, LiveMember, Request, Response};
 use crate::service::Refusal;
 use crate::service::conversations::{self, Author, Reader};
 use crate::service::operators::Operator;
@@ -240,8 +240,14 @@ pub async fn live<E: Executor>(
     let site = site_of(app, op, fresh).await?;
     let row = conversations::find(&app.db, &site, Reader::Operator, id, fresh.now).await?;
     let mut response = Response::empty(204);
-    response.live = Some(Live::Join {
+    // The room checks this membership again while the socket stays open: removing the
+    // operator closes it within the check interval.
+    response.live = Some(Live::JoinAsOperator {
         conversation_id: row.id,
+        member: LiveMember {
+            site_id: op.site_id,
+            operator_id: op.id.clone(),
+        },
     });
     Ok(response)
 }

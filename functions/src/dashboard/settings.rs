@@ -39,7 +39,9 @@ pub async fn handle<E: Executor>(
             let list = members::list(&app.db, op, fresh.now).await?;
             let notice = match req.query.as_str() {
                 "done=role" => Some(Ok("Role changed.")),
-                "done=removed" => Some(Ok("Member removed.")),
+                "done=removed" => Some(Ok(
+                    "Member removed, with their API tokens, the bot keys they created and their pending invitations.",
+                )),
                 "done=revoked" => Some(Ok("Invitation revoked: its link no longer works.")),
                 _ => None,
             };
@@ -377,8 +379,10 @@ pub async fn invitation<E: Executor>(
             422,
             pages::invitation(&invitation, &errors, None),
         )),
+        // Nothing to accept (any more): the page says why, without the form.
         Err(AcceptError::Service(ServiceError::Refused(
-            refusal @ crate::service::Refusal::InvitationInvalid,
+            refusal @ (crate::service::Refusal::InvitationInvalid
+            | crate::service::Refusal::AlreadyMember),
         ))) => Ok(gone(refusal)),
         Err(AcceptError::Service(ServiceError::Refused(refusal))) => Ok(Response::html(
             refusal.status(),

@@ -159,6 +159,7 @@ pub fn members(
                 .raw("</span></button></form></td></tr>");
         }
         h.raw("</tbody></table>");
+        h.raw("<p class=\"muted\">Removing someone ends everything that acts for them on this site at once: their API tokens, the bot keys they created and the invitations they sent or were sent are revoked, and their open conversation pages stop updating within a minute.</p>");
         if !list.pending.is_empty() {
             h.raw("<h2>Pending invitations</h2><ul class=\"plain\">");
             for p in &list.pending {

@@ -114,12 +114,25 @@ impl Response {
 pub enum Live {
     /// The request was authorised to join: hand it (a WebSocket upgrade) to the room.
     Join { conversation_id: String },
+    /// An operator's page was authorised to join: the room tags the socket with `member` and
+    /// closes it once they are no longer a member of the site (`service::live_members`).
+    JoinAsOperator {
+        conversation_id: String,
+        member: LiveMember,
+    },
     /// A message was written: the room sends `payload` (a `ChatMessage` as JSON) to every
     /// socket.
     Broadcast {
         conversation_id: String,
         payload: String,
     },
+}
+
+/// Whom an operator's live socket listens as: checked again while it stays open.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LiveMember {
+    pub site_id: i64,
+    pub operator_id: String,
 }
 
 impl Response {

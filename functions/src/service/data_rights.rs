@@ -12,6 +12,7 @@ use super::ServiceError;
 use super::operators::Operator;
 use crate::sql::comments::{self, CommentRow, ExportCommentRow};
 use crate::sql::labels;
+use crate::sql::notifications;
 use crate::sql::ticket_events::{self, EventRow, ExportEventRow};
 use crate::sql::ticket_search;
 use crate::sql::tickets::{self, ExportRow};
@@ -113,7 +114,7 @@ pub async fn next_export_page<E: Executor>(
 
 /// Erases `email`'s personal data from every ticket of the operator's site: requester name and
 /// email become `[erased]`, the requester's transcript lines and replies lose their text and
-/// author name, the visitor id is unlinked. Each page of tickets is ONE batch with an `erased`
+/// author name, the visitor id is unlinked; the webhook outbox's copies are scrubbed alike. Each page of tickets is ONE batch with an `erased`
 /// event per ticket, which records who and when and how many tickets — not the email. Returns
 /// how many tickets were erased (0: nothing matched, nothing written).
 pub async fn erase<E: Executor>(
@@ -159,6 +160,8 @@ pub async fn erase<E: Executor>(
             ticket_events::insert_erased(site, email, last, &event, &actor, now.millis())?,
             comments::erase_requester(site, email, last, ERASED),
             tickets::erase_requester(site, email, last, ERASED, now.millis()),
+            // The webhook outbox keeps copies too (requester, replies), delivered or waiting.
+            notifications::erase_requester(site, email, &numbers, ERASED),
             // The search index holds copies of the name, email and replies: rebuilt from the
             // erased rows in the same batch.
             ticket_search::refresh_numbers(site, &numbers),

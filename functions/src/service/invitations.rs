@@ -1,7 +1,8 @@
 //! Accepting an invitation: a new person sets their name and password; someone with an account
 //! already proves it with their password. Either way they join the site with the invited role
 //! and are signed in — all in one batch that applies only if the link is still unused and
-//! unexpired.
+//! unexpired. An invitation adds a membership and never changes one: someone already a member
+//! of the site is refused (`already_a_member`), the link left as it was.
 
 use ticketbooth_shared::hex;
 use ticketbooth_shared::requester::RequesterName;
@@ -72,7 +73,13 @@ pub async fn accept<E: Executor>(
     let row = usable(db, token, now).await?;
     let token_hash = sha256::hex_digest(token.as_bytes());
     let now_ms = now.millis();
-    let mut statements = vec![invitations::accept(&token_hash, now_ms)];
+    // A command-line invitation that gives an old account its first password may find it a
+    // member already (that is how such accounts get one): it keeps the membership as it is.
+    let mut statements = vec![invitations::accept(
+        &token_hash,
+        now_ms,
+        sets_password(&row),
+    )];
     match (&row.operator_id, row.password_hash.as_deref()) {
         (Some(_), None) if !sets_password(&row) => {
             return Err(Refusal::AccountWithoutPassword.into());
@@ -83,6 +90,10 @@ pub async fn accept<E: Executor>(
                 .map_err(|e| StoreError::Database(e.to_string()))?;
             if !ok {
                 return Err(Refusal::InvalidCredentials.into());
+            }
+            // Said only to whoever proved the account is theirs.
+            if row.member_role.is_some() {
+                return Err(Refusal::AlreadyMember.into());
             }
         }
         (existing, _) => {
@@ -129,9 +140,12 @@ pub async fn accept<E: Executor>(
     ));
     let results = db.batch(statements).await?;
     if results.first().is_none_or(Vec::is_empty) {
-        // Used or expired between our read and this batch: every statement was conditional
-        // on it, so nothing was written.
-        return Err(Refusal::InvitationInvalid.into());
+        // Used or expired between our read and this batch, or the invitee became a member
+        // meanwhile: every statement was conditional on it, so nothing was written.
+        return Err(match usable(db, token, now).await {
+            Ok(row) if row.member_role.is_some() => Refusal::AlreadyMember.into(),
+            _ => Refusal::InvitationInvalid.into(),
+        });
     }
     Ok(NewSession {
         cookie_value,

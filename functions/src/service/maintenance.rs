@@ -4,13 +4,19 @@
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::sessions as sessions_service;
-use crate::sql::{self, conversations, idempotency_keys, invitations, messages, sessions};
+use crate::sql::{
+    self, conversations, idempotency_keys, invitations, messages, notifications, sessions,
+};
 use crate::store::{Executor, StoreError, decode_first};
 
 /// How long a create's Idempotency-Key is honoured: long enough for any client's retries
 /// (the widget retries queued drafts when it comes back online), short enough that the table
 /// does not grow forever.
 pub const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// How long a webhook event is kept once delivered or given up on: its payload holds the
+/// requester's email and reply, and a month covers any look back at a delivery problem.
+pub const NOTIFICATION_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// What one run removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +31,8 @@ pub struct Expired {
     /// them keep their transcript snapshot; `ticket_conversations` links stay too).
     pub conversations: i64,
     pub messages: i64,
+    /// Webhook events delivered or given up on more than `NOTIFICATION_RETENTION_MS` ago.
+    pub notifications: i64,
 }
 
 pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, StoreError> {
@@ -46,6 +54,8 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
             sql::changes(),
             conversations::delete_expired(now),
             sql::changes(),
+            notifications::delete_settled_before(now - NOTIFICATION_RETENTION_MS),
+            sql::changes(),
         ])
         .await?;
     #[derive(serde::Deserialize)]
@@ -65,5 +75,6 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
         invitations: next()?,
         messages: next()?,
         conversations: next()?,
+        notifications: next()?,
     })
 }

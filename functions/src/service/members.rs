@@ -1,5 +1,7 @@
-//! A site's people: the member list, role changes and removal (the last owner stays), and
-//! inviting someone by email. Owners and admins only; only an owner touches the owner role.
+//! A site's people: the member list, role changes and removal (the last owner stays: migration
+//! 0019), and inviting someone by email. Owners and admins only; only an owner touches the
+//! owner role. Removing someone also ends what acts for them without them: their API tokens,
+//! the bot keys they created, the pending invitations they made or were sent.
 
 use ticketbooth_shared::hex;
 use ticketbooth_shared::new_ticket::ValidationErrors;
@@ -11,9 +13,10 @@ use super::operators::Operator;
 use super::sessions::normalize_email;
 use super::{Refusal, ServiceError};
 use crate::sha256;
+use crate::sql::bot_keys;
 use crate::sql::invitations::{self, NewInvitation, PendingRow};
 use crate::sql::site_members::{self, MemberRow};
-use crate::store::{Executor, decode};
+use crate::store::{Executor, StoreError, decode};
 
 /// How long an invitation link works.
 pub const INVITATION_TTL_MS: i64 = 7 * 24 * 3_600_000;
@@ -119,18 +122,27 @@ pub async fn change<E: Executor>(
             member_id,
             role.as_str(),
         )],
+        // Offboarding: what the member could use on the site's behalf without being a member
+        // ends with the membership — their API tokens, the bot keys they created (shown to
+        // them once, so they may hold them), and the pending invitations they made or were
+        // sent. Sessions and live sockets check the membership themselves.
         Change::Remove => vec![
             site_members::remove_tokens(op.site_id, member_id),
+            bot_keys::delete_created_by(op.site_id, member_id),
+            invitations::revoke_of_member(op.site_id, member_id),
             site_members::remove(op.site_id, member_id),
         ],
     };
-    let results = db.batch(statements).await?;
-    // The guarded statement returns the member's id only when it applied; the member exists,
-    // so not applying means the last-owner rule said no.
-    if results.last().is_none_or(Vec::is_empty) {
-        return Err(Refusal::LastOwner.into());
+    // The last-owner rule is migration 0019's trigger: a batch that would leave the site
+    // without an owner fails whole, whichever path wrote it, so concurrent changes cannot
+    // both pass.
+    match db.batch(statements).await {
+        // Removed by someone else since the list was read.
+        Ok(results) if results.last().is_none_or(Vec::is_empty) => Err(ServiceError::NotFound),
+        Ok(_) => Ok(()),
+        Err(StoreError::CheckViolation(_)) => Err(Refusal::LastOwner.into()),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 /// Revokes a pending invitation of the operator's site: its link stops working.

@@ -7,6 +7,7 @@ pub mod bot_keys;
 pub mod conversations;
 pub mod data_rights;
 pub mod invitations;
+pub mod live_members;
 pub mod maintenance;
 pub mod members;
 pub mod operator_tickets;
@@ -104,6 +105,10 @@ pub enum Refusal {
          (`cargo xtask add-site`) or an owner of your site."
     )]
     SiteCreationOwnersOnly,
+        "You are already a member of this site, and an invitation never changes a role: nothing \
+         was changed. Ask an owner or admin to change your role on the members page."
+    )]
+    AlreadyMember,
 }
 
 impl Refusal {
@@ -118,7 +123,8 @@ impl Refusal {
             Refusal::LastOwner
             | Refusal::AccountWithoutPassword
             | Refusal::SiteKeyTaken
-            | Refusal::TicketClosed => 409,
+            | Refusal::TicketClosed
+            | Refusal::AlreadyMember => 409,
             Refusal::InvitationInvalid => 410,
             Refusal::SecretsKeyMissing => 503,
         }
@@ -138,6 +144,7 @@ impl Refusal {
             Refusal::TicketClosed => "ticket_closed",
             Refusal::SecretsKeyMissing => "secrets_key_missing",
             Refusal::SiteCreationOwnersOnly => "site_creation_owners_only",
+            Refusal::AlreadyMember => "already_a_member",
         }
     }
 }

@@ -32,8 +32,8 @@ use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_events::{Credential, StatusChangeCheck};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
 use crate::sql::{
-    idempotency_keys, labels, operator_tokens, ticket_conversations, ticket_events, ticket_search,
-    tickets as tickets_sql,
+    idempotency_keys, labels, notifications, operator_tokens, ticket_conversations, ticket_events,
+    ticket_search, tickets as tickets_sql,
 };
 use crate::store::{Executor, Statement, StoreError, decode, decode_first};
 
@@ -428,6 +428,7 @@ async fn plan<E: Executor>(
                 ticket_events::delete_for_ticket(site, id),
                 idempotency_keys::delete_for_ticket(site, id),
                 ticket_conversations::delete_for_ticket(site, id),
+                notifications::delete_for_ticket(site, id),
                 tickets_sql::delete(site, id),
             ];
             let event = EventKind::Updated {

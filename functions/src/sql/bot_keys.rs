@@ -78,3 +78,12 @@ pub fn delete(site_id: i64, id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(id)],
     )
 }
+
+/// Deletes the site's keys a member created: what their removal ends (the key was shown to
+/// them, so it leaves with them). In the removal's batch, before the membership goes.
+pub fn delete_created_by(site_id: i64, operator_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM bot_keys WHERE site_id = ?1 AND created_by = ?2",
+        vec![Value::from(site_id), Value::from(operator_id)],
+    )
+}

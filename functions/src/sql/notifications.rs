@@ -160,3 +160,48 @@ pub fn recent(site_id: i64, limit: i64) -> Statement {
         vec![Value::from(site_id), Value::from(limit)],
     )
 }
+
+/// An erasure's page (`service::data_rights::erase`): in the site's events about one of the
+/// page's tickets (`?3`, their numbers as a JSON array) or naming the email, the requester's
+/// name and email and a reply's text become the placeholder (`json_replace` touches only the
+/// fields an event has). Delivered or not: an event still waiting goes out scrubbed.
+pub fn erase_requester(site_id: i64, email: &str, numbers: &str, placeholder: &str) -> Statement {
+    Statement::new(
+        "UPDATE notifications
+         SET data = json_replace(data,
+                 '$.requester_email', ?4,
+                 '$.requester_name',
+                 CASE WHEN json_extract(data, '$.requester_name') IS NULL THEN NULL ELSE ?4 END,
+                 '$.reply', ?4)
+         WHERE site_id = ?1
+           AND (json_extract(data, '$.requester_email') = ?2 COLLATE NOCASE
+                OR json_extract(data, '$.ticket_id') IN
+                   (SELECT id FROM tickets
+                    WHERE site_id = ?1 AND number IN (SELECT value FROM json_each(?3))))",
+        vec![
+            Value::from(site_id),
+            Value::from(email),
+            Value::from(numbers),
+            Value::from(placeholder),
+        ],
+    )
+}
+
+/// Events delivered, or given up on, before `cutoff`, of every site: the scheduled purge
+/// (`service::maintenance`). Their payloads hold requesters' emails and replies, and their
+/// record has served its purpose (the settings page shows recent deliveries).
+pub fn delete_settled_before(cutoff: i64) -> Statement {
+    Statement::new(
+        "DELETE FROM notifications WHERE delivered_at < ?1 OR failed_at < ?1",
+        vec![Value::from(cutoff)],
+    )
+}
+
+/// A deleted ticket's events, in its delete batch: they would announce a ticket that is gone,
+/// with its requester's data. The Queue's consumer finds no row and drops a message in flight.
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM notifications WHERE site_id = ?1 AND json_extract(data, '$.ticket_id') = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}

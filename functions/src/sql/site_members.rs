@@ -23,41 +23,13 @@ pub fn list(site_id: i64) -> Statement {
     )
 }
 
-/// Adds a member (or gives an existing one the new role).
-pub fn upsert(site_id: i64, operator_id: &str, role: &str, now: i64) -> Statement {
-    Statement::new(
-        "INSERT INTO site_members (site_id, operator_id, role, created_at)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (site_id, operator_id) DO UPDATE SET role = excluded.role",
-        vec![
-            Value::from(site_id),
-            Value::from(operator_id),
-            Value::from(role),
-            Value::from(now),
-        ],
-    )
-}
-
-/// The guard of the last-owner rule, shared by the statements below: the member is not an
-/// owner, or another owner remains. Checked inside each statement, so two owners demoting each
-/// other at once cannot both succeed.
-macro_rules! another_owner_remains {
-    () => {
-        "(SELECT role FROM site_members WHERE site_id = ?1 AND operator_id = ?2) <> 'owner'
-          OR (SELECT COUNT(*) FROM site_members WHERE site_id = ?1 AND role = 'owner') > 1"
-    };
-}
-
-/// Changes a member's role; returns the member's id when it applied. Demoting the last owner
-/// does not apply.
+/// Changes a member's role; returns the member's id when there was such a member. Demoting
+/// the last owner fails the batch (migration 0019's trigger: a `CheckViolation`).
 pub fn change_role(site_id: i64, operator_id: &str, role: &str) -> Statement {
     Statement::new(
-        concat!(
-            "UPDATE site_members SET role = ?3
-             WHERE site_id = ?1 AND operator_id = ?2 AND (?3 = 'owner' OR ",
-            another_owner_remains!(),
-            ") RETURNING operator_id"
-        ),
+        "UPDATE site_members SET role = ?3
+         WHERE site_id = ?1 AND operator_id = ?2
+         RETURNING operator_id",
         vec![
             Value::from(site_id),
             Value::from(operator_id),
@@ -66,27 +38,21 @@ pub fn change_role(site_id: i64, operator_id: &str, role: &str) -> Statement {
     )
 }
 
-/// Deletes the member's API tokens on this site, unless they are the last owner (tokens
-/// reference the membership, so they go first, in the same batch as `remove`).
+/// Deletes the member's API tokens on this site (tokens reference the membership, so they go
+/// first, in the same batch as `remove`; if `remove` fails, they stay).
 pub fn remove_tokens(site_id: i64, operator_id: &str) -> Statement {
     Statement::new(
-        concat!(
-            "DELETE FROM operator_tokens WHERE site_id = ?1 AND operator_id = ?2 AND (",
-            another_owner_remains!(),
-            ")"
-        ),
+        "DELETE FROM operator_tokens WHERE site_id = ?1 AND operator_id = ?2",
         vec![Value::from(site_id), Value::from(operator_id)],
     )
 }
 
-/// Removes a member; returns the member's id when it applied. The last owner stays.
+/// Removes a member; returns the member's id when there was such a member. Removing the last
+/// owner fails the batch (migration 0019's trigger: a `CheckViolation`).
 pub fn remove(site_id: i64, operator_id: &str) -> Statement {
     Statement::new(
-        concat!(
-            "DELETE FROM site_members WHERE site_id = ?1 AND operator_id = ?2 AND (",
-            another_owner_remains!(),
-            ") RETURNING operator_id"
-        ),
+        "DELETE FROM site_members WHERE site_id = ?1 AND operator_id = ?2
+         RETURNING operator_id",
         vec![Value::from(site_id), Value::from(operator_id)],
     )
 }

@@ -416,3 +416,96 @@ fn migration_0006_keeps_the_audit_trail() {
         .unwrap();
     assert_eq!((cap, secret), (1000, None));
 }
+
+#[test]
+fn erasure_scrubs_the_webhook_outbox_too() {
+    let app = spawn_with_tokens(0);
+    app.db()
+        .execute_script(
+            "UPDATE sites SET webhook_url = 'https://hooks.example/in', webhook_secret = 'whsec_test'
+             WHERE key = 'acme'",
+        )
+        .unwrap();
+    ticket_from(&app, 1, "Eve", "eve@example.com", "First");
+    ticket_from(&app, 2, "Bob", "bob@example.com", "Other person");
+    // A reply's event, delivered; and an event about a ticket since deleted, found by its email.
+    app.db()
+        .execute_script(
+            "INSERT INTO notifications (id, site_id, kind, data, created_at, delivered_at)
+               SELECT 'vr_' || id || '_k', 1, 'ticket.visitor_replied',
+                      json_object('ticket_id', id, 'code', code, 'subject', subject,
+                                  'status', status, 'reply', 'my phone is 555',
+                                  'requester_name', 'Eve', 'requester_email', 'eve@example.com'),
+                      0, 1
+               FROM tickets WHERE code = 'TKT-1';
+             INSERT INTO notifications (id, site_id, kind, data, created_at)
+               VALUES ('tc_gone', 1, 'ticket.created',
+                       json_object('ticket_id', 'gone', 'code', 'TKT-99', 'subject', 'Old',
+                                   'requester_name', NULL, 'requester_email', 'EVE@example.com'), 0);",
+        )
+        .unwrap();
+    let about_eve = "SELECT COUNT(*) FROM notifications
+                     WHERE data LIKE '%eve%' OR data LIKE '%555%'";
+    assert_eq!(
+        app.count(about_eve),
+        3,
+        "two events of her tickets, one of a gone one"
+    );
+
+    let r = erase(&app, OWNER_TOKEN, "eve@example.com");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(app.count(about_eve), 0);
+    let data = |id: &str| -> Json {
+        let rows = app.rows(
+            "SELECT data FROM notifications WHERE id LIKE ?1",
+            vec![id.into()],
+        );
+        serde_json::from_str(rows[0]["data"].as_str().unwrap()).unwrap()
+    };
+    let reply = data("vr_%");
+    assert_eq!(
+        (
+            &reply["reply"],
+            &reply["requester_name"],
+            &reply["requester_email"]
+        ),
+        (&json!("[erased]"), &json!("[erased]"), &json!("[erased]"))
+    );
+    assert_eq!(reply["subject"], "First", "the ticket's own fields stay");
+    let gone = data("tc_gone");
+    assert_eq!(gone["requester_email"], "[erased]");
+    assert_eq!(gone["requester_name"], Json::Null);
+    assert!(gone.get("reply").is_none(), "no field is added");
+    let bob = app.rows(
+        "SELECT data FROM notifications WHERE data LIKE '%Other person%'",
+        vec![],
+    );
+    assert!(bob[0]["data"].as_str().unwrap().contains("bob@example.com"));
+}
+
+#[test]
+fn a_deleted_tickets_webhook_events_go_with_it() {
+    let app = spawn_with_tokens(0);
+    app.db()
+        .execute_script(
+            "UPDATE sites SET webhook_url = 'https://hooks.example/in', webhook_secret = 'whsec_test'
+             WHERE key = 'acme'",
+        )
+        .unwrap();
+    ticket_from(&app, 1, "Eve", "eve@example.com", "First");
+    ticket_from(&app, 2, "Bob", "bob@example.com", "Other person");
+    assert_eq!(app.count("SELECT COUNT(*) FROM notifications"), 2);
+    let r = app.send(
+        "DELETE",
+        "/api/v1/tickets/TKT-1",
+        &[("authorization", &bearer(OWNER_TOKEN))],
+        Body::Bytes(Vec::new()),
+    );
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    // Nothing of Eve's is left for an erasure to miss (it finds tickets by email).
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notifications WHERE data LIKE '%eve%'"),
+        0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM notifications"), 1);
+}

@@ -9,7 +9,7 @@ const OTHER: &str = "a0000000000000000000000000000002";
 const KEY: &str = "6f1c2b8e-1d2a-4c3b-8e4f-5a6b7c8d9e11";
 
 /// A conversation on acme with one visitor message: its id and the visitor token.
-fn visitor_says(app: &TestApp, text: &str) -> (String, String) {
+pub fn visitor_says(app: &TestApp, text: &str) -> (String, String) {
     let r = app.send(
         "POST",
         "/api/v1/sites/acme/conversations",
@@ -271,7 +271,7 @@ fn an_operator_makes_a_ticket_of_a_conversation_and_attaches_another() {
 
 #[test]
 fn the_operators_live_socket_joins_only_from_our_own_pages() {
-    use ticketbooth_functions::http::Live;
+    use ticketbooth_functions::http::{Live, LiveMember};
     let app = TestApp::spawn();
     app.add_operator(AGENT, "agent@acme.example", "Ada Agent", &[(1, "member")]);
     let (id, _) = visitor_says(&app, "Hello");
@@ -284,10 +284,15 @@ fn the_operators_live_socket_joins_only_from_our_own_pages() {
         ("upgrade", "websocket"),
         ("origin", crate::OWN_ORIGIN),
     ]);
+    // Tagged with who listens, so the room can close it once they are no longer a member.
     assert_eq!(
         joined.live,
-        Some(Live::Join {
-            conversation_id: id.clone()
+        Some(Live::JoinAsOperator {
+            conversation_id: id.clone(),
+            member: LiveMember {
+                site_id: 1,
+                operator_id: AGENT.to_owned(),
+            },
         })
     );
     // Another site's page: a WebSocket is not bound by CORS, so the Origin decides.

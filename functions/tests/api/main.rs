@@ -13,6 +13,7 @@ mod inbox;
 mod list;
 mod maintenance;
 mod members;
+mod offboarding;
 mod one_round_trip;
 mod operator_api;
 mod protocol;

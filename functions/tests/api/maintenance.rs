@@ -48,3 +48,31 @@ fn keys_older_than_the_ttl_are_deleted_and_tickets_stay() {
     );
     assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
 }
+
+#[test]
+fn settled_webhook_events_are_purged_after_the_retention_period_and_waiting_ones_stay() {
+    use ticketbooth_functions::service::maintenance::NOTIFICATION_RETENTION_MS;
+    let app = TestApp::spawn();
+    let now = 400 * 24 * 3_600_000_i64;
+    let old = now - NOTIFICATION_RETENTION_MS - 1;
+    let recent = now - NOTIFICATION_RETENTION_MS + 60_000;
+    app.db()
+        .execute_script(&format!(
+            "INSERT INTO notifications (id, site_id, kind, data, created_at, queued_at, delivered_at, failed_at)
+             VALUES ('delivered_old', 1, 'test', '{{}}', {old}, {old}, {old}, NULL),
+                    ('failed_old', 1, 'test', '{{}}', {old}, {old}, NULL, {old}),
+                    ('delivered_recent', 1, 'test', '{{}}', {old}, {old}, {recent}, NULL),
+                    ('queued_old', 1, 'test', '{{}}', {old}, {old}, NULL, NULL),
+                    ('waiting_old', 1, 'test', '{{}}', {old}, NULL, NULL, NULL);"
+        ))
+        .unwrap();
+    let expired =
+        pollster::block_on(maintenance::expire(app.db(), Timestamp::from_millis(now))).unwrap();
+    assert_eq!(expired.notifications, 2);
+    let left: Vec<String> = app
+        .rows("SELECT id FROM notifications ORDER BY id", vec![])
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left, ["delivered_recent", "queued_old", "waiting_old"]);
+}

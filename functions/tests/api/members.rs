@@ -6,6 +6,7 @@ use crate::{PASSWORD, TestApp, csrf_of};
 const ANN: &str = "0000000000000000000000000000000a";
 const ADA: &str = "0000000000000000000000000000000d";
 const MIA: &str = "0000000000000000000000000000000e";
+const SAM: &str = "0000000000000000000000000000000b";
 const DAY: i64 = 24 * 3_600_000;
 
 /// On `acme`: Ann owner, Ada admin, Mia member.
@@ -120,15 +121,163 @@ fn an_invitation_expires_after_seven_days() {
 #[test]
 fn an_existing_account_accepts_with_its_own_password_only() {
     let app = spawn();
+    // Sam works on `strict` only: the invitation adds him to acme when he proves it's him.
+    app.add_operator(SAM, "sam@strict.example", "Sam Strict", &[(2, "member")]);
     let ann = app.sign_in("ann@acme.example");
-    // Mia is already a member: the invitation changes her role on acme when she proves it's her.
-    let link = invite(&app, &ann, "mia@acme.example", "guest");
+    let link = invite(&app, &ann, "sam@strict.example", "guest");
     let r = app.form(&link, None, &[("password", "someone else's guess")]);
     assert_eq!(r.status, 401);
-    assert_eq!(role_of(&app, MIA).as_deref(), Some("member"));
+    assert_eq!(role_of(&app, SAM), None);
     let r = app.form(&link, None, &[("password", PASSWORD)]);
     assert_eq!(r.status, 303);
-    assert_eq!(role_of(&app, MIA).as_deref(), Some("guest"));
+    assert_eq!(role_of(&app, SAM).as_deref(), Some("guest"));
+    let strict = app.rows(
+        "SELECT role FROM site_members WHERE site_id = 2 AND operator_id = ?1",
+        vec![SAM.into()],
+    );
+    assert_eq!(strict[0]["role"], "member", "his other site is untouched");
+}
+
+/// Accepting an invitation with the account's password, for someone already a member: the
+/// answer, and that nothing changed (role, the invitation, sessions).
+fn accept_as_member(app: &TestApp, link: &str) {
+    let sessions = app.count("SELECT COUNT(*) FROM sessions");
+    let r = app.form(link, None, &[("password", PASSWORD)]);
+    let html = String::from_utf8_lossy(&r.body).into_owned();
+    assert_eq!(r.status, 409, "{html}");
+    assert!(html.contains("already a member"), "{html}");
+    assert!(
+        r.header("set-cookie").is_none(),
+        "not signed in by the link"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions"), sessions);
+    let hash = ticketbooth_functions::sha256::hex_digest(
+        link.trim_start_matches("/app/invite/").as_bytes(),
+    );
+    let pending = app.rows(
+        "SELECT 1 FROM invitations WHERE token_hash = ?1 AND accepted_at IS NULL",
+        vec![hash.into()],
+    );
+    assert_eq!(
+        pending.len(),
+        1,
+        "the invitation stays pending (an owner or admin revokes it)"
+    );
+}
+
+#[test]
+fn the_owner_invited_as_guest_stays_owner() {
+    let app = spawn();
+    // An admin invites the site's only owner as a guest; the owner opens the link and types
+    // their password, as the issue reproduced.
+    let ada = app.sign_in("ada@acme.example");
+    let link = invite(&app, &ada, "Ann@Acme.example", "guest");
+    assert_eq!(app.get(&link, &[]).status, 200);
+    accept_as_member(&app, &link);
+    assert_eq!(role_of(&app, ANN).as_deref(), Some("owner"));
+    let r = app.form(&link, None, &[("password", "a wrong guess")]);
+    assert_eq!(
+        r.status, 401,
+        "only the account's owner learns it is a member"
+    );
+}
+
+#[test]
+fn an_invitation_never_changes_a_members_role_either_way() {
+    let app = spawn();
+    let ann = app.sign_in("ann@acme.example");
+    // Not even upwards: Mia cannot become an owner through a link.
+    for role in ["owner", "guest"] {
+        let link = invite(&app, &ann, "mia@acme.example", role);
+        accept_as_member(&app, &link);
+        assert_eq!(role_of(&app, MIA).as_deref(), Some("member"));
+        app.db().execute_script("DELETE FROM invitations").unwrap();
+    }
+}
+
+#[test]
+fn an_invitation_accepted_after_its_invitee_joined_otherwise_changes_nothing() {
+    use ticketbooth_functions::sha256::hex_digest;
+    use ticketbooth_functions::sql::invitations;
+    use ticketbooth_functions::store::Executor;
+    let app = spawn();
+    let ann = app.sign_in("ann@acme.example");
+    app.add_operator(SAM, "sam@strict.example", "Sam Strict", &[(2, "member")]);
+    let first = invite(&app, &ann, "sam@strict.example", "member");
+    let second = invite(&app, &ann, "sam@strict.example", "admin");
+    assert_eq!(
+        app.form(&first, None, &[("password", PASSWORD)]).status,
+        303
+    );
+    accept_as_member(&app, &second);
+    // The batch's own guard, for an acceptance that read the invitation before the first
+    // one joined: the invitation is not marked, so nothing after it applies.
+    let hash = hex_digest(second.trim_start_matches("/app/invite/").as_bytes());
+    let now = 1_795_427_280_000 + 3_600_000;
+    let results = pollster::block_on(app.db().batch(vec![
+        invitations::accept(&hash, now, false),
+        invitations::add_member(&hash, "sam@strict.example", now),
+    ]))
+    .unwrap();
+    assert!(results[0].is_empty());
+    assert_eq!(role_of(&app, SAM).as_deref(), Some("member"));
+    // And the membership insert on its own never changes a role.
+    app.db()
+        .execute_script(&format!(
+            "UPDATE invitations SET accepted_at = {now} WHERE token_hash = '{hash}'"
+        ))
+        .unwrap();
+    pollster::block_on(app.db().batch(vec![invitations::add_member(
+        &hash,
+        "sam@strict.example",
+        now,
+    )]))
+    .unwrap();
+    assert_eq!(role_of(&app, SAM).as_deref(), Some("member"));
+}
+
+#[test]
+fn the_last_owner_rule_is_in_the_schema_whatever_writes_the_membership() {
+    use ticketbooth_functions::sql::site_members;
+    use ticketbooth_functions::store::{Executor, Statement, StoreError};
+    let app = spawn();
+    let run = |statement: Statement| pollster::block_on(app.db().batch(vec![statement]));
+    let is_refused =
+        |result: Result<_, StoreError>| matches!(result, Err(StoreError::CheckViolation(_)));
+    // Raw writes, as a repair through `wrangler d1 execute` would make them.
+    assert!(is_refused(run(Statement::new(
+        "UPDATE site_members SET role = 'guest' WHERE site_id = 1 AND operator_id = ?1",
+        vec![ANN.into()],
+    ))));
+    assert!(is_refused(run(Statement::new(
+        "DELETE FROM site_members WHERE site_id = 1",
+        vec![],
+    ))));
+    assert!(is_refused(run(site_members::change_role(1, ANN, "admin"))));
+    assert!(is_refused(run(site_members::remove(1, ANN))));
+    assert_eq!(role_of(&app, ANN).as_deref(), Some("owner"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM site_members WHERE site_id = 1"),
+        3
+    );
+
+    // Two owners demoting each other at once: both read two owners, so both changes pass
+    // their checks in Rust; the batches run one after the other and the second fails.
+    run(site_members::change_role(1, ADA, "owner")).unwrap();
+    run(site_members::change_role(1, ANN, "admin")).unwrap();
+    assert!(is_refused(run(site_members::change_role(1, ADA, "admin"))));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM site_members WHERE site_id = 1 AND role = 'owner'"),
+        1
+    );
+    // Other sites' members are no one's business here: a site with no owner yet (as
+    // `cargo xtask add-site` leaves it) takes members and loses non-owners freely.
+    run(Statement::new(
+        "INSERT INTO site_members (site_id, operator_id, role, created_at) VALUES (3, ?1, 'member', 0)",
+        vec![MIA.into()],
+    ))
+    .unwrap();
+    run(site_members::remove(3, MIA)).unwrap();
 }
 
 #[test]
