@@ -105,6 +105,7 @@ pub enum Refusal {
          (`cargo xtask add-site`) or an owner of your site."
     )]
     SiteCreationOwnersOnly,
+    #[error(
         "You are already a member of this site, and an invitation never changes a role: nothing \
          was changed. Ask an owner or admin to change your role on the members page."
     )]
