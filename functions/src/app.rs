@@ -19,7 +19,7 @@ use crate::http::{Body, Request, Response, cors};
 use crate::identity_token;
 use crate::mcp;
 use crate::operator_api;
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, OutboundPolicy};
 use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::service::sites::{self, Site};
 use crate::service::tickets::{self, CreateTicket, Created};
@@ -47,6 +47,9 @@ pub struct App<E> {
     pub outbound: Box<dyn Outbound>,
     /// Where Turnstile tokens are checked: `turnstile::SITEVERIFY_URL` unless configured.
     pub turnstile_verify_url: String,
+    /// What a tenant's URL may point at (`outbound::url`): production unless the Worker's
+    /// `OUTBOUND_ALLOW_LOOPBACK_HTTP` variable says development.
+    pub outbound_policy: OutboundPolicy,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.

@@ -19,7 +19,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::tools::Tool;
 
 use crate::llm::{self, Event, Message, Request, StreamError};
-use crate::outbound::Outbound;
+use crate::outbound::{self, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
 use crate::service::conversations::{self, Author};
 use crate::service::sites::Site;
@@ -58,9 +58,10 @@ pub struct SettingsForm {
 }
 
 impl SettingsForm {
-    /// Every field checked at once. A base URL is https, or http to this machine only (a
-    /// local model server): a key must never travel in clear over a network.
-    pub fn parse(&self) -> Result<BotSettings, ValidationErrors> {
+    /// Every field checked at once. The base URL passes the outbound policy
+    /// (`outbound::url`): https to a public host, or — in development only — http to this
+    /// machine (a local model server); a key must never travel in clear over a network.
+    pub fn parse(&self, policy: OutboundPolicy) -> Result<BotSettings, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut fail = |field: &'static str, e: FieldError| {
             errors.0.insert(field, e);
@@ -71,20 +72,18 @@ impl SettingsForm {
         } else if name.chars().count() > 60 || name.chars().any(char::is_control) {
             fail("name", FieldError::InvalidFormat);
         }
-        let base_url = self.base_url.trim().trim_end_matches('/');
-        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| {
-                base_url
-                    .strip_prefix(p)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-            });
-        let plausible = base_url.len() <= 200 && !base_url.contains(char::is_whitespace);
-        if base_url.is_empty() {
-            fail("base_url", FieldError::Required);
-        } else if !plausible || !(base_url.starts_with("https://") || local) {
-            fail("base_url", FieldError::InvalidFormat);
-        }
+        let base_url = self.base_url.trim();
+        let base_url = match OutboundUrl::parse(base_url, Target::Base, policy) {
+            _ if base_url.is_empty() => {
+                fail("base_url", FieldError::Required);
+                None
+            }
+            Ok(url) if url.as_base().len() <= 200 => Some(url),
+            _ => {
+                fail("base_url", FieldError::InvalidFormat);
+                None
+            }
+        };
         let model = self.model.trim();
         if model.is_empty() {
             fail("model", FieldError::Required);
@@ -121,10 +120,10 @@ impl SettingsForm {
         if timeout.is_none() {
             fail("timeout_seconds", FieldError::InvalidFormat);
         }
-        match (errors.0.is_empty(), rounds, timeout) {
-            (true, Some(max_rounds), Some(timeout_seconds)) => Ok(BotSettings {
+        match (errors.0.is_empty(), base_url, rounds, timeout) {
+            (true, Some(base_url), Some(max_rounds), Some(timeout_seconds)) => Ok(BotSettings {
                 name: name.to_owned(),
-                base_url: base_url.to_owned(),
+                base_url: base_url.as_base().to_owned(),
                 model: model.to_owned(),
                 api_key_secret: secret.to_owned(),
                 system_prompt: prompt.to_owned(),
@@ -145,11 +144,22 @@ pub trait Rooms {
     ) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
 }
 
-/// What the run needs from outside: the clock and fresh ticket ids.
+/// What the run needs from outside: the clock, fresh ticket ids, and the outbound policy the
+/// provider's URL is checked against again before it is called (a Worker variable).
 pub struct Outside<'a> {
     pub now: &'a dyn Fn() -> Timestamp,
     pub ticket_id: &'a dyn Fn() -> TicketId,
+    pub policy: OutboundPolicy,
 }
+
+/// The shortest time between two typing frames: the room hears the text grow about ten times a
+/// second, however finely the provider splits it (each frame carries the whole text so far, so
+/// one more frame per token would make a long reply quadratic in bytes sent).
+pub const TYPING_FRAME_MS: i64 = 100;
+
+/// The most of a provider's error body read (for the log): OpenAI's errors are a few hundred
+/// bytes.
+pub const MAX_ERROR_BYTES: usize = 16 * 1024;
 
 /// How a run ended (for the log and the tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +230,7 @@ pub async fn respond<E: Executor>(
             &tools,
             conversation,
             deadline,
+            outside,
         )
         .await
         {
@@ -284,7 +295,8 @@ pub async fn respond<E: Executor>(
     Ok(ended)
 }
 
-/// One model call, streamed: text deltas go to the room as they come.
+/// One model call, streamed: the text so far goes to the room as it grows (at most one frame
+/// every `TYPING_FRAME_MS`).
 #[allow(clippy::too_many_arguments)]
 async fn ask(
     outbound: &dyn Outbound,
@@ -295,7 +307,13 @@ async fn ask(
     tools: &[ticketbooth_shared::tools::OpenAiTool],
     conversation: &ConversationRow,
     deadline: i64,
+    outside: &Outside<'_>,
 ) -> Result<llm::Turn, String> {
+    // Checked again here, not only when saved: a base stored before the policy, or under the
+    // development allowance, is never called.
+    let url = OutboundUrl::parse(&settings.base_url, Target::Base, outside.policy)
+        .map_err(|e| format!("the provider's URL is not allowed: {e}"))?
+        .join("chat/completions");
     let body = serde_json::to_string(&Request {
         model: &settings.model,
         messages,
@@ -307,32 +325,41 @@ async fn ask(
     if let Some(key) = api_key {
         headers.push(("authorization", format!("Bearer {key}")));
     }
-    let url = format!(
-        "{}/chat/completions",
-        settings.base_url.trim_end_matches('/')
-    );
     let mut answer = outbound
         .post_json_stream(&url, headers, body, deadline)
-        .await?;
+        .await
+        .map_err(|e| e.to_string())?;
     if answer.status != 200 {
-        let mut body = Vec::new();
-        while let Some(Ok(chunk)) = answer.chunks.next(deadline).await {
-            body.extend(chunk);
-        }
-        let detail = serde_json::from_slice::<serde_json::Value>(&body)
-            .map(|v| llm::error_message(&v["error"]))
-            .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-        return Err(format!("the provider answered {}: {detail}", answer.status));
+        // A redirect lands here too: never followed (the key would go where it points).
+        let detail =
+            match outbound::read_capped(answer.chunks.as_mut(), deadline, MAX_ERROR_BYTES).await {
+                Ok(body) => serde_json::from_slice::<serde_json::Value>(&body)
+                    .map(|v| llm::error_message(&v["error"]))
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned()),
+                Err(e) => e.to_string(),
+            };
+        return Err(format!(
+            "the provider answered {} ({}): {detail}",
+            answer.status,
+            outbound::Attempt::of_status(answer.status).label()
+        ));
     }
     let mut stream = llm::Stream::default();
     let mut shown = String::new();
+    let mut last_frame: Option<i64> = None;
     while let Some(chunk) = answer.chunks.next(deadline).await {
-        let chunk = chunk?;
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        let mut grew = false;
         for Event::Text(text) in stream
             .feed(&chunk)
             .map_err(|e: StreamError| e.to_string())?
         {
             shown.push_str(&text);
+            grew = true;
+        }
+        let now = (outside.now)().millis();
+        if grew && last_frame.is_none_or(|at| now - at >= TYPING_FRAME_MS) {
+            last_frame = Some(now);
             let frame = Typing {
                 typing: TypingText {
                     author: "bot",
@@ -515,30 +542,97 @@ mod tests {
 
     #[test]
     fn settings_take_https_or_this_machine_and_a_secret_name_not_a_key() {
+        use OutboundPolicy::{Development, Production};
         let ok = form("https://api.openai.com/v1/", "OPENAI_API_KEY", "3")
-            .parse()
+            .parse(Production)
             .unwrap();
         assert_eq!(ok.base_url, "https://api.openai.com/v1");
-        assert!(form("http://127.0.0.1:11434/v1", "", "1").parse().is_ok());
-        assert!(form("http://localhost/v1", "", "5").parse().is_ok());
-        let fields = |f: SettingsForm| f.parse().unwrap_err().0.keys().copied().collect::<Vec<_>>();
+        assert!(
+            form("http://127.0.0.1:11434/v1", "", "1")
+                .parse(Development)
+                .is_ok()
+        );
+        assert!(
+            form("http://localhost/v1", "", "5")
+                .parse(Development)
+                .is_ok()
+        );
+        let fields = |f: SettingsForm, policy| {
+            f.parse(policy)
+                .unwrap_err()
+                .0
+                .keys()
+                .copied()
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
-            fields(form("http://api.example.com/v1", "KEY", "3")),
+            fields(form("http://api.example.com/v1", "KEY", "3"), Development),
             ["base_url"]
         );
         assert_eq!(
-            fields(form("http://localhost.evil.example/v1", "KEY", "3")),
+            fields(
+                form("http://localhost.evil.example/v1", "KEY", "3"),
+                Development
+            ),
             ["base_url"]
         );
         // Pasting the key itself where its name goes is refused (keys are lower-case, dashed).
         assert_eq!(
-            fields(form("https://x.example/v1", "sk-proj-abc123", "3")),
+            fields(
+                form("https://x.example/v1", "sk-proj-abc123", "3"),
+                Production
+            ),
             ["api_key_secret"]
         );
         assert_eq!(
-            fields(form("https://x.example/v1", "KEY", "9")),
+            fields(form("https://x.example/v1", "KEY", "9"), Production),
             ["max_rounds"]
         );
+    }
+
+    /// Every refusal of the outbound policy reaches the form as `base_url: invalid_format`
+    /// (the policy's own table is in `outbound::url`).
+    #[test]
+    fn the_base_url_follows_the_outbound_policy() {
+        use OutboundPolicy::{Development, Production};
+        let refused = [
+            // In any environment.
+            ("http://localhost:1@evil.example/", Development),
+            ("https://user:pass@api.example.com/v1", Development),
+            ("https://api.example.com/v1?x=1", Development),
+            ("https://api.example.com/v1#frag", Development),
+            ("http://10.0.0.1/v1", Development),
+            // Outside development.
+            ("http://127.0.0.1:11434/v1", Production),
+            ("http://localhost/v1", Production),
+            ("https://127.0.0.1/v1", Production),
+            ("https://10.0.0.1/v1", Production),
+            ("https://169.254.169.254/v1", Production),
+            ("https://100.64.1.1/v1", Production),
+            ("https://[::ffff:192.168.0.1]/v1", Production),
+            ("https://[fd12::1]/v1", Production),
+        ];
+        for (url, policy) in refused {
+            let errors = form(url, "", "3").parse(policy).unwrap_err().0;
+            assert_eq!(
+                errors.get("base_url"),
+                Some(&FieldError::InvalidFormat),
+                "{url} under {policy:?}"
+            );
+        }
+        assert_eq!(
+            form("", "", "3")
+                .parse(Production)
+                .unwrap_err()
+                .0
+                .get("base_url"),
+            Some(&FieldError::Required)
+        );
+        // What is stored is the normalised form the Worker will call.
+        let ok = form("https://API.Example.com", "", "3")
+            .parse(Production)
+            .unwrap();
+        assert_eq!(ok.base_url, "https://api.example.com");
     }
 
     #[test]

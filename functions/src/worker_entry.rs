@@ -93,6 +93,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         turnstile_verify_url: env
             .var("TURNSTILE_VERIFY_URL")
             .map_or_else(|_| turnstile::SITEVERIFY_URL.to_owned(), |v| v.to_string()),
+        outbound_policy: outbound_policy(env),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     // The body only after routing and the origin check (`app::admits_body`).
@@ -169,6 +170,7 @@ async fn follow(follow_up: http::FollowUp, env: Env, origin: String) {
             &bot::Outside {
                 now: &now,
                 ticket_id: &ticket_id,
+                policy: outbound_policy(&env),
             },
         )
         .await
@@ -234,7 +236,8 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
     for message in batch.messages()? {
         let id = message.body().clone();
         let now = js_sys::Date::now() as i64;
-        match webhooks::deliver(&db, &outbound::Fetch, &id, &dashboard, base, now).await {
+        let policy = outbound_policy(&env);
+        match webhooks::deliver(&db, &outbound::Fetch, policy, &id, &dashboard, base, now).await {
             Ok(webhooks::Next::Done) => message.ack(),
             Ok(webhooks::Next::RetryIn(seconds)) => {
                 console_log!("notification {id}: retry in {seconds} s");
@@ -251,6 +254,16 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         }
     }
     Ok(())
+}
+
+/// What tenants' URLs may point at: the development allowance only when the Worker variable
+/// says so (`cargo xtask dev` and the end-to-end harness set it; wrangler.toml never does).
+fn outbound_policy(env: &Env) -> outbound::OutboundPolicy {
+    let value = env
+        .var(outbound::OutboundPolicy::VARIABLE)
+        .ok()
+        .map(|v| v.to_string());
+    outbound::OutboundPolicy::from_variable(value.as_deref())
 }
 
 /// The live rooms, through the Durable Object binding.

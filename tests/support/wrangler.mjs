@@ -62,7 +62,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * @param {object} [options]
  * @param {string} [options.config] a wrangler.toml other than the project's (the bench's baseline)
  * @param {Record<string, string>} [options.vars] Worker variables (`--var NAME:VALUE`), e.g. the
- *   URL of a local double of a remote service
+ *   URL of a local double of a remote service. `OUTBOUND_ALLOW_LOOPBACK_HTTP: '1'` is always
+ *   passed (every double listens on 127.0.0.1) unless a test sets it otherwise.
  * @param {string[]} [options.args] more `wrangler dev` arguments (the profiler's `--inspector-port`)
  * @param {Array<object>} [options.sites] rows for the `sites` table: `{ key, name, code_prefix,
  *   ticketing_enabled, contact_required, cta_label, locale, allowed_origins, next_ticket_number }`;
@@ -71,7 +72,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   sql: (query: string) => Promise<Array<object>>, log: () => string,
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startWorker({ sites = [], config, vars = {}, args = [] } = {}) {
+export async function startWorker({ sites = [], config, vars: given = {}, args = [] } = {}) {
+  // The development allowance of the outbound policy (functions/src/outbound/url.rs): tenants'
+  // URLs may be plain http to this machine, where the tests' doubles listen.
+  const vars = { OUTBOUND_ALLOW_LOOPBACK_HTTP: '1', ...given };
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
   // Another Worker than Ticketbooth's own (the bench's baseline): its wrangler.toml.
   const configArgs = config ? ['--config', config] : [];

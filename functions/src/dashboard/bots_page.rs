@@ -107,7 +107,11 @@ pub async fn assistant<E: Executor>(
     op.require(Action::ManageSettings)?;
     let bot = match form.enabled {
         None => None,
-        Some(_) => Some(form.settings.parse().map_err(ApiError::Validation)?),
+        Some(_) => Some(
+            form.settings
+                .parse(app.outbound_policy)
+                .map_err(ApiError::Validation)?,
+        ),
     };
     sites::set_bot(&app.db, op, bot.as_ref()).await?;
     app.sites.invalidate(&op.site_key);

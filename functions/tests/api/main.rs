@@ -15,6 +15,7 @@ mod maintenance;
 mod members;
 mod one_round_trip;
 mod operator_api;
+mod outbound;
 mod protocol;
 mod rate_limits;
 mod round_trips;
@@ -36,7 +37,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
-use ticketbooth_functions::outbound::{Offline, Outbound};
+use ticketbooth_functions::outbound::{Offline, Outbound, OutboundPolicy};
 use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
 use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
@@ -122,10 +123,17 @@ impl TestApp {
                 credentials: Rc::default(),
                 outbound,
                 turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
+                outbound_policy: OutboundPolicy::Production,
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),
         }
+    }
+
+    /// Under `policy` for tenants' URLs (production unless a test says otherwise).
+    pub fn with_outbound_policy(mut self, policy: OutboundPolicy) -> Self {
+        self.app.outbound_policy = policy;
+        self
     }
 
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {
