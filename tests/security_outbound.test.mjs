@@ -84,15 +84,15 @@ test('a receiver that redirects is not followed: its target gets nothing, the pa
   assert.equal(res.status, 201);
   const { ticket } = await res.json();
 
-  // Two attempts (the first, and a retry a second later), each answered 302.
+  // The first attempt is recorded once its fetch is over: a followed redirect would have
+  // reached `elsewhere` within it.
   await until(async () => {
     const [row] = await worker.sql(`SELECT attempts FROM notifications WHERE id = 'tc_${ticket.id}'`);
-    return row?.attempts >= 2;
-  }, 'two delivery attempts');
-  assert.ok(receiver.requests.length >= 2, `the receiver was asked: ${receiver.requests.length}`);
+    return row?.attempts >= 1;
+  }, 'a delivery attempt');
+  assert.ok(receiver.requests.length >= 1, 'the receiver was asked');
   assert.ok(receiver.requests.every((r) => r.method === 'POST' && r.url === '/hook'));
-  // A followed redirect would have reached `elsewhere` within the same attempt.
-  assert.deepEqual(elsewhere.requests, [], 'the redirect target received no request');
+  assert.deepEqual(elsewhere.requests.map((r) => `${r.method} ${r.url}`), [], 'the redirect target received no request');
 
   const [row] = await worker.sql(`SELECT last_status, last_error, delivered_at FROM notifications WHERE id = 'tc_${ticket.id}'`);
   assert.deepEqual(row, { last_status: 302, last_error: 'refused: redirect', delivered_at: null });
