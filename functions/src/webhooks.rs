@@ -110,6 +110,20 @@ pub enum Next {
     RetryIn(u32),
 }
 
+/// What one call of `deliver` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempted {
+    pub next: Next,
+    /// Why it failed, in full, for the Worker's log only: stored and shown is the class.
+    pub detail: Option<String>,
+}
+
+impl From<Next> for Attempted {
+    fn from(next: Next) -> Self {
+        Self { next, detail: None }
+    }
+}
+
 /// One delivery attempt of the event `id`, recorded. A receiver URL that does not pass
 /// `policy` (stored before it, or under the development allowance) is not called: the event
 /// fails at once, as "refused: address not allowed".
@@ -121,14 +135,14 @@ pub async fn deliver<E: Executor>(
     dashboard: &str,
     retry_base: u32,
     now_ms: i64,
-) -> Result<Next, StoreError> {
+) -> Result<Attempted, StoreError> {
     let row: Option<DeliveryRow> =
         decode_first(db.query(notifications::find_for_delivery(id)).await?)?;
     let Some(row) = row else {
-        return Ok(Next::Done);
+        return Ok(Next::Done.into());
     };
     if row.delivered_at.is_some() || row.failed_at.is_some() {
-        return Ok(Next::Done);
+        return Ok(Next::Done.into());
     }
     let (Some(url), Some(secret)) = (&row.webhook_url, &row.webhook_secret) else {
         // The webhook was removed meanwhile: nothing to deliver to.
@@ -141,19 +155,25 @@ pub async fn deliver<E: Executor>(
             now_ms,
         )])
         .await?;
-        return Ok(Next::Done);
+        return Ok(Next::Done.into());
     };
-    let Ok(url) = OutboundUrl::parse(url, Target::Endpoint, policy) else {
-        db.batch(vec![notifications::record_attempt(
-            id,
-            None,
-            Some(Attempt::NotAllowed.label()),
-            false,
-            true,
-            now_ms,
-        )])
-        .await?;
-        return Ok(Next::Done);
+    let url = match OutboundUrl::parse(url, Target::Endpoint, policy) {
+        Ok(url) => url,
+        Err(refused) => {
+            db.batch(vec![notifications::record_attempt(
+                id,
+                None,
+                Some(Attempt::NotAllowed.label()),
+                false,
+                true,
+                now_ms,
+            )])
+            .await?;
+            return Ok(Attempted {
+                next: Next::Done,
+                detail: Some(format!("the receiver's URL is not allowed: {refused}")),
+            });
+        }
     };
     let body = payload(&row, dashboard).to_string();
     let headers = vec![
@@ -182,10 +202,17 @@ pub async fn deliver<E: Executor>(
         now_ms,
     )])
     .await?;
-    Ok(if delivered || failed {
-        Next::Done
-    } else {
-        Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+    Ok(Attempted {
+        next: if delivered || failed {
+            Next::Done
+        } else {
+            Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+        },
+        detail: match answer {
+            Ok(_) if delivered => None,
+            Ok(reply) => Some(format!("the receiver answered {}", reply.status)),
+            Err(e) => Some(e.to_string()),
+        },
     })
 }
 

@@ -237,7 +237,16 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         let id = message.body().clone();
         let now = js_sys::Date::now() as i64;
         let policy = outbound_policy(&env);
-        match webhooks::deliver(&db, &outbound::Fetch, policy, &id, &dashboard, base, now).await {
+        let attempted =
+            webhooks::deliver(&db, &outbound::Fetch, policy, &id, &dashboard, base, now).await;
+        if let Ok(webhooks::Attempted {
+            detail: Some(detail),
+            ..
+        }) = &attempted
+        {
+            console_log!("notification {id}: not delivered: {detail}");
+        }
+        match attempted.map(|a| a.next) {
             Ok(webhooks::Next::Done) => message.ack(),
             Ok(webhooks::Next::RetryIn(seconds)) => {
                 console_log!("notification {id}: retry in {seconds} s");

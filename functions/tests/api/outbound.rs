@@ -224,6 +224,24 @@ fn the_settings_page_shows_status_classes_never_raw_errors() {
         );
     }
     assert_eq!(shown, ["refused: redirect", "HTTP 5xx", "no connection"]);
+    // The raw text goes to the Worker's log only.
+    let attempted = pollster::block_on(webhooks::deliver(
+        app.db(),
+        &receiver,
+        Production,
+        &id,
+        "https://tickets.example.net",
+        30,
+        1_795_427_500_000,
+    ))
+    .unwrap();
+    assert!(
+        attempted
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("ECONNREFUSED")),
+        "{attempted:?}"
+    );
     // A row recorded before classes (raw text) is shown by its class too.
     app.db()
         .execute_script(

@@ -95,6 +95,7 @@ pub(crate) fn deliver_under(
         NOW,
     ))
     .unwrap()
+    .next
 }
 
 #[test]
