@@ -19,12 +19,13 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::tools::Tool;
 
 use crate::llm::{self, Event, Message, Request, StreamError};
-use crate::outbound::{self, Outbound, OutboundPolicy, OutboundUrl, Target};
+use crate::outbound::{self, Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
 use crate::service::conversations::{self, Author};
 use crate::service::sites::Site;
 use crate::service::tools::{self, Call, Caller, Outcome};
 use crate::sql::conversations::ConversationRow;
+use crate::sql::sites as sites_sql;
 use crate::store::Executor;
 
 /// A site's bot, as its owner set it up (`sites.bot`, JSON; absent: no bot).
@@ -220,6 +221,8 @@ pub async fn respond<E: Executor>(
     let mut cursor = conversation.last_seq;
     let mut reply = None;
     let mut failure = None;
+    // How the last model call went, for the bots page (its class, never the detail).
+    let mut last_attempt = Attempt::Connected;
     for _ in 0..settings.max_rounds.max(1) {
         let turn = match ask(
             outbound,
@@ -235,8 +238,9 @@ pub async fn respond<E: Executor>(
         .await
         {
             Ok(turn) => turn,
-            Err(reason) => {
-                failure = Some(reason);
+            Err(failed) => {
+                last_attempt = failed.attempt;
+                failure = Some(failed.detail);
                 break;
             }
         };
@@ -292,7 +296,33 @@ pub async fn respond<E: Executor>(
     )
     .unwrap_or_default();
     rooms.broadcast(&conversation.id, payload).await;
+    db.batch(vec![sites_sql::record_bot_attempt(
+        site.id,
+        last_attempt.label(),
+        (outside.now)().millis(),
+    )])
+    .await?;
     Ok(ended)
+}
+
+/// Why a model call failed: its class (recorded for the bots page) and the detail (for the
+/// Worker's log only).
+struct Failure {
+    attempt: Attempt,
+    detail: String,
+}
+
+impl Failure {
+    fn new(attempt: Attempt, detail: impl Into<String>) -> Self {
+        Self {
+            attempt,
+            detail: detail.into(),
+        }
+    }
+
+    fn outbound(e: outbound::OutboundError) -> Self {
+        Self::new(Attempt::of_error(&e), e.to_string())
+    }
 }
 
 /// One model call, streamed: the text so far goes to the room as it grows (at most one frame
@@ -308,11 +338,16 @@ async fn ask(
     conversation: &ConversationRow,
     deadline: i64,
     outside: &Outside<'_>,
-) -> Result<llm::Turn, String> {
+) -> Result<llm::Turn, Failure> {
     // Checked again here, not only when saved: a base stored before the policy, or under the
     // development allowance, is never called.
     let url = OutboundUrl::parse(&settings.base_url, Target::Base, outside.policy)
-        .map_err(|e| format!("the provider's URL is not allowed: {e}"))?
+        .map_err(|e| {
+            Failure::new(
+                Attempt::NotAllowed,
+                format!("the provider's URL is not allowed: {e}"),
+            )
+        })?
         .join("chat/completions");
     let body = serde_json::to_string(&Request {
         model: &settings.model,
@@ -320,7 +355,7 @@ async fn ask(
         tools,
         stream: true,
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| Failure::new(Attempt::NoConnection, e.to_string()))?;
     let mut headers = vec![("accept", "text/event-stream".to_owned())];
     if let Some(key) = api_key {
         headers.push(("authorization", format!("Bearer {key}")));
@@ -328,7 +363,7 @@ async fn ask(
     let mut answer = outbound
         .post_json_stream(&url, headers, body, deadline)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(Failure::outbound)?;
     if answer.status != 200 {
         // A redirect lands here too: never followed (the key would go where it points).
         let detail =
@@ -338,22 +373,29 @@ async fn ask(
                     .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned()),
                 Err(e) => e.to_string(),
             };
-        return Err(format!(
-            "the provider answered {} ({}): {detail}",
-            answer.status,
-            outbound::Attempt::of_status(answer.status).label()
+        let attempt = Attempt::of_status(answer.status);
+        return Err(Failure::new(
+            attempt,
+            format!(
+                "the provider answered {} ({}): {detail}",
+                answer.status,
+                attempt.label()
+            ),
         ));
     }
     let mut stream = llm::Stream::default();
     let mut shown = String::new();
     let mut last_frame: Option<i64> = None;
     while let Some(chunk) = answer.chunks.next(deadline).await {
-        let chunk = chunk.map_err(|e| e.to_string())?;
+        let chunk = chunk.map_err(Failure::outbound)?;
         let mut grew = false;
-        for Event::Text(text) in stream
-            .feed(&chunk)
-            .map_err(|e: StreamError| e.to_string())?
-        {
+        for Event::Text(text) in stream.feed(&chunk).map_err(|e| {
+            let attempt = match e {
+                StreamError::EventTooLarge | StreamError::TurnTooLarge => Attempt::TooLarge,
+                _ => Attempt::BadAnswer,
+            };
+            Failure::new(attempt, e.to_string())
+        })? {
             shown.push_str(&text);
             grew = true;
         }

@@ -24,6 +24,9 @@ pub enum Attempt {
     TooLarge,
     /// The stored URL does not pass the outbound policy (any more): not called.
     NotAllowed,
+    /// An answer that is not what the protocol says (a provider's error event, invalid JSON, a
+    /// tool call out of range).
+    BadAnswer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +41,15 @@ impl Attempt {
     pub fn of(result: &Result<Reply, OutboundError>) -> Self {
         match result {
             Ok(reply) => Self::of_status(reply.status),
-            Err(OutboundError::TimedOut) => Self::TimedOut,
-            Err(OutboundError::TooLarge { .. }) => Self::TooLarge,
-            Err(OutboundError::Connection(_)) => Self::NoConnection,
+            Err(e) => Self::of_error(e),
+        }
+    }
+
+    pub fn of_error(error: &OutboundError) -> Self {
+        match error {
+            OutboundError::TimedOut => Self::TimedOut,
+            OutboundError::TooLarge { .. } => Self::TooLarge,
+            OutboundError::Connection(_) => Self::NoConnection,
         }
     }
 
@@ -72,6 +81,7 @@ impl Attempt {
             Self::NoConnection => "no connection",
             Self::TooLarge => "refused: answer too large",
             Self::NotAllowed => "refused: address not allowed",
+            Self::BadAnswer => "bad answer",
         }
     }
 
@@ -80,7 +90,7 @@ impl Attempt {
         Self::ALL.into_iter().find(|a| a.label() == label)
     }
 
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::Connected,
         Self::Redirect,
         Self::Http(StatusClass::Informational),
@@ -91,6 +101,7 @@ impl Attempt {
         Self::NoConnection,
         Self::TooLarge,
         Self::NotAllowed,
+        Self::BadAnswer,
     ];
 }
 

@@ -483,6 +483,36 @@ fn a_stored_provider_url_that_no_longer_passes_the_policy_is_not_called() {
     assert!(provider.requests.borrow().is_empty(), "never called");
     let chat = messages(&app, &id, &token);
     assert_eq!(chat.last().unwrap()["text"], bot::fallback_for_locale("en"));
+    // The bots page says so as a class, not as the policy's own words.
+    assert_eq!(
+        last_attempt_shown(&app),
+        Some("refused: address not allowed".to_owned())
+    );
+    let (_, html) = owners_bots_page(&app);
+    assert!(!html.contains("plain http"), "{html}");
+}
+
+/// The bots page of `acme`, as its owner sees it: (status, HTML).
+fn owners_bots_page(app: &TestApp) -> (u16, String) {
+    if app.count("SELECT count(*) FROM operators") == 0 {
+        app.add_operator(
+            "0000000000000000000000000000000a",
+            "ann@acme.example",
+            "Ann Owner",
+            &[(1, "owner")],
+        );
+    }
+    let session = app.sign_in("ann@acme.example");
+    app.page("/app/settings/bots", &session)
+}
+
+/// The class the bots page shows for the bot's last call to its provider.
+fn last_attempt_shown(app: &TestApp) -> Option<String> {
+    let (status, html) = owners_bots_page(app);
+    assert_eq!(status, 200);
+    let marker = "Last call to the provider: <strong>";
+    let at = html.find(marker)? + marker.len();
+    Some(html[at..at + html[at..].find("</strong>")?].to_owned())
 }
 
 #[test]
@@ -501,6 +531,10 @@ fn a_redirect_or_an_endless_error_body_is_a_failed_attempt() {
         other => panic!("expected the fallback, got {other:?}"),
     }
     assert_eq!(provider.requests.borrow().len(), 1);
+    assert_eq!(
+        last_attempt_shown(&app),
+        Some("refused: redirect".to_owned())
+    );
     // An error body that never ends is read up to the cap, then given up on.
     let provider = Provider {
         endless: Some(500),
@@ -516,6 +550,12 @@ fn a_redirect_or_an_endless_error_body_is_a_failed_attempt() {
         "read {} KB",
         provider.pulled.get()
     );
+    assert_eq!(last_attempt_shown(&app), Some("HTTP 5xx".to_owned()));
+    // A call that worked shows as such.
+    let provider = Provider::default();
+    provider.script.borrow_mut().push_back(text(&["Hello!"]));
+    run(&app, "acme", &id, &provider, &Room::default());
+    assert_eq!(last_attempt_shown(&app), Some("connected".to_owned()));
 }
 
 #[test]
