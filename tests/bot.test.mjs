@@ -99,7 +99,9 @@ test('the model opens a ticket mid-chat: once, linked, and the reply names it', 
       subject: 'Charged twice for order 1234', description: 'The visitor was charged twice on Monday.',
       priority: 'high', summary: 'Double charge; wants one refunded.', requester_name: null, requester_email: null,
     }),
-    text('I\'ve opened ', 'ticket TKT-1 ', 'for our billing team.'),
+    // Word by word, 20 ms apart: long enough for more than one typing frame (at most one
+    // every 100 ms).
+    text('I\'ve ', 'opened ', 'ticket ', 'TKT-1 ', 'for ', 'our ', 'billing ', 'team', '.'),
   );
   const sent = await call('POST', `/api/v1/sites/shop/conversations/${id}/messages`, { token, body: { text: 'I was charged twice for order 1234' } });
   assert.equal(sent.status, 201);
@@ -110,6 +112,7 @@ test('the model opens a ticket mid-chat: once, linked, and the reply names it', 
   assert.equal(reply.author_name, 'Robin');
   const typing = socket.frames.filter((f) => f.typing).map((f) => f.typing.text);
   assert.ok(typing.length >= 2, `typed as it streamed: ${JSON.stringify(typing)}`);
+  assert.ok(typing.every((t) => reply.text.startsWith(t.trim())), 'each frame is the text so far');
   const card = socket.frames.find((f) => f.ticket);
   assert.equal(card.ticket.code, 'TKT-1');
   socket.ws.close();

@@ -21,7 +21,7 @@ use crate::http::{Body, Request, Response, cors, visitor_json};
 use crate::identity_token::{self, IdentitySecret};
 use crate::mcp;
 use crate::operator_api;
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, OutboundPolicy};
 use crate::rate_limit::{self, RateLimiter, Scope};
 use crate::secret_box::{SecretsKey, SecretsKeyError};
 use crate::service::site_secrets::{self, Sealer, SecretName};
@@ -55,6 +55,9 @@ pub struct App<E> {
     /// missing in a misconfigured deployment — then storing or reading a site's secret is
     /// refused (`secrets_key_missing`, logged) and everything else works.
     pub secrets: Result<SecretsKey, SecretsKeyError>,
+    /// What a tenant's URL may point at (`outbound::url`): production unless the Worker's
+    /// `OUTBOUND_ALLOW_LOOPBACK_HTTP` variable says development.
+    pub outbound_policy: OutboundPolicy,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.

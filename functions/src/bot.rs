@@ -19,13 +19,14 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::tools::Tool;
 
 use crate::llm::{self, Event, Message, Request, StreamError};
-use crate::outbound::Outbound;
+use crate::outbound::{self, Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
 use crate::service::conversations::{self, Author};
 use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::Site;
 use crate::service::tools::{self, Call, CallId, Caller, Outcome};
 use crate::sql::conversations::ConversationRow;
+use crate::sql::sites as sites_sql;
 use crate::store::Executor;
 
 /// A site's bot, as its owner set it up (`sites.bot`, JSON; absent: no bot).
@@ -124,10 +125,15 @@ impl SettingsForm {
         })
     }
 
-    /// Every field checked at once. A base URL is https, or http to this machine only (a
-    /// local model server): a key must never travel in clear over a network. A pasted key is
-    /// printable ASCII without spaces (it becomes a header value), at most 1,000 characters.
-    pub fn parse(&self) -> Result<(BotSettings, KeyChange), ValidationErrors> {
+    /// Every field checked at once. The base URL passes the outbound policy
+    /// (`outbound::url`): https to a public host, or — in development only — http to this
+    /// machine (a local model server); a key must never travel in clear over a network. A
+    /// pasted key is printable ASCII without spaces (it becomes a header value), at most 1,000
+    /// characters.
+    pub fn parse(
+        &self,
+        policy: OutboundPolicy,
+    ) -> Result<(BotSettings, KeyChange), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut fail = |field: &'static str, e: FieldError| {
             errors.0.insert(field, e);
@@ -138,20 +144,18 @@ impl SettingsForm {
         } else if name.chars().count() > 60 || name.chars().any(char::is_control) {
             fail("name", FieldError::InvalidFormat);
         }
-        let base_url = self.base_url.trim().trim_end_matches('/');
-        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| {
-                base_url
-                    .strip_prefix(p)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-            });
-        let plausible = base_url.len() <= 200 && !base_url.contains(char::is_whitespace);
-        if base_url.is_empty() {
-            fail("base_url", FieldError::Required);
-        } else if !plausible || !(base_url.starts_with("https://") || local) {
-            fail("base_url", FieldError::InvalidFormat);
-        }
+        let base_url = self.base_url.trim();
+        let base_url = match OutboundUrl::parse(base_url, Target::Base, policy) {
+            _ if base_url.is_empty() => {
+                fail("base_url", FieldError::Required);
+                None
+            }
+            Ok(url) if url.as_base().len() <= 200 => Some(url),
+            _ => {
+                fail("base_url", FieldError::InvalidFormat);
+                None
+            }
+        };
         let model = self.model.trim();
         if model.is_empty() {
             fail("model", FieldError::Required);
@@ -184,19 +188,21 @@ impl SettingsForm {
         if timeout.is_none() {
             fail("timeout_seconds", FieldError::InvalidFormat);
         }
-        match (errors.0.is_empty(), rounds, timeout, key_change) {
-            (true, Some(max_rounds), Some(timeout_seconds), Some(key_change)) => Ok((
-                BotSettings {
-                    name: name.to_owned(),
-                    base_url: base_url.to_owned(),
-                    model: model.to_owned(),
-                    api_key_secret: String::new(),
-                    system_prompt: prompt.to_owned(),
-                    max_rounds,
-                    timeout_seconds,
-                },
-                key_change,
-            )),
+        match (errors.0.is_empty(), base_url, rounds, timeout, key_change) {
+            (true, Some(base_url), Some(max_rounds), Some(timeout_seconds), Some(key_change)) => {
+                Ok((
+                    BotSettings {
+                        name: name.to_owned(),
+                        base_url: base_url.as_base().to_owned(),
+                        model: model.to_owned(),
+                        api_key_secret: String::new(),
+                        system_prompt: prompt.to_owned(),
+                        max_rounds,
+                        timeout_seconds,
+                    },
+                    key_change,
+                ))
+            }
             _ => Err(errors),
         }
     }
@@ -228,11 +234,22 @@ pub trait Rooms {
     ) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
 }
 
-/// What the run needs from outside: the clock and fresh ticket ids.
+/// What the run needs from outside: the clock, fresh ticket ids, and the outbound policy the
+/// provider's URL is checked against again before it is called (a Worker variable).
 pub struct Outside<'a> {
     pub now: &'a dyn Fn() -> Timestamp,
     pub ticket_id: &'a dyn Fn() -> TicketId,
+    pub policy: OutboundPolicy,
 }
+
+/// The shortest time between two typing frames: the room hears the text grow about ten times a
+/// second, however finely the provider splits it (each frame carries the whole text so far, so
+/// one more frame per token would make a long reply quadratic in bytes sent).
+pub const TYPING_FRAME_MS: i64 = 100;
+
+/// The most of a provider's error body read (for the log): OpenAI's errors are a few hundred
+/// bytes.
+pub const MAX_ERROR_BYTES: usize = 16 * 1024;
 
 /// How a run ended (for the log and the tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,6 +310,8 @@ pub async fn respond<E: Executor>(
     let mut cursor = conversation.last_seq;
     let mut reply = None;
     let mut failure = None;
+    // How the last model call went, for the bots page (its class, never the detail).
+    let mut last_attempt = Attempt::Connected;
     for _ in 0..settings.max_rounds.max(1) {
         let turn = match ask(
             outbound,
@@ -303,12 +322,14 @@ pub async fn respond<E: Executor>(
             &tools,
             conversation,
             deadline,
+            outside,
         )
         .await
         {
             Ok(turn) => turn,
-            Err(reason) => {
-                failure = Some(reason);
+            Err(failed) => {
+                last_attempt = failed.attempt;
+                failure = Some(failed.detail);
                 break;
             }
         };
@@ -372,10 +393,37 @@ pub async fn respond<E: Executor>(
     )
     .unwrap_or_default();
     rooms.broadcast(&conversation.id, payload).await;
+    db.batch(vec![sites_sql::record_bot_attempt(
+        site.id,
+        last_attempt.label(),
+        (outside.now)().millis(),
+    )])
+    .await?;
     Ok(ended)
 }
 
-/// One model call, streamed: text deltas go to the room as they come.
+/// Why a model call failed: its class (recorded for the bots page) and the detail (for the
+/// Worker's log only).
+struct Failure {
+    attempt: Attempt,
+    detail: String,
+}
+
+impl Failure {
+    fn new(attempt: Attempt, detail: impl Into<String>) -> Self {
+        Self {
+            attempt,
+            detail: detail.into(),
+        }
+    }
+
+    fn outbound(e: outbound::OutboundError) -> Self {
+        Self::new(Attempt::of_error(&e), e.to_string())
+    }
+}
+
+/// One model call, streamed: the text so far goes to the room as it grows (at most one frame
+/// every `TYPING_FRAME_MS`).
 #[allow(clippy::too_many_arguments)]
 async fn ask(
     outbound: &dyn Outbound,
@@ -386,44 +434,71 @@ async fn ask(
     tools: &[ticketbooth_shared::tools::OpenAiTool],
     conversation: &ConversationRow,
     deadline: i64,
-) -> Result<llm::Turn, String> {
+    outside: &Outside<'_>,
+) -> Result<llm::Turn, Failure> {
+    // Checked again here, not only when saved: a base stored before the policy, or under the
+    // development allowance, is never called.
+    let url = OutboundUrl::parse(&settings.base_url, Target::Base, outside.policy)
+        .map_err(|e| {
+            Failure::new(
+                Attempt::NotAllowed,
+                format!("the provider's URL is not allowed: {e}"),
+            )
+        })?
+        .join("chat/completions");
     let body = serde_json::to_string(&Request {
         model: &settings.model,
         messages,
         tools,
         stream: true,
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| Failure::new(Attempt::NoConnection, e.to_string()))?;
     let mut headers = vec![("accept", "text/event-stream".to_owned())];
     if let Some(key) = api_key {
         headers.push(("authorization", format!("Bearer {key}")));
     }
-    let url = format!(
-        "{}/chat/completions",
-        settings.base_url.trim_end_matches('/')
-    );
     let mut answer = outbound
         .post_json_stream(&url, headers, body, deadline)
-        .await?;
+        .await
+        .map_err(Failure::outbound)?;
     if answer.status != 200 {
-        let mut body = Vec::new();
-        while let Some(Ok(chunk)) = answer.chunks.next(deadline).await {
-            body.extend(chunk);
-        }
-        let detail = serde_json::from_slice::<serde_json::Value>(&body)
-            .map(|v| llm::error_message(&v["error"]))
-            .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-        return Err(format!("the provider answered {}: {detail}", answer.status));
+        // A redirect lands here too: never followed (the key would go where it points).
+        let detail =
+            match outbound::read_capped(answer.chunks.as_mut(), deadline, MAX_ERROR_BYTES).await {
+                Ok(body) => serde_json::from_slice::<serde_json::Value>(&body)
+                    .map(|v| llm::error_message(&v["error"]))
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned()),
+                Err(e) => e.to_string(),
+            };
+        let attempt = Attempt::of_status(answer.status);
+        return Err(Failure::new(
+            attempt,
+            format!(
+                "the provider answered {} ({}): {detail}",
+                answer.status,
+                attempt.label()
+            ),
+        ));
     }
     let mut stream = llm::Stream::default();
     let mut shown = String::new();
+    let mut last_frame: Option<i64> = None;
     while let Some(chunk) = answer.chunks.next(deadline).await {
-        let chunk = chunk?;
-        for Event::Text(text) in stream
-            .feed(&chunk)
-            .map_err(|e: StreamError| e.to_string())?
-        {
+        let chunk = chunk.map_err(Failure::outbound)?;
+        let mut grew = false;
+        for Event::Text(text) in stream.feed(&chunk).map_err(|e| {
+            let attempt = match e {
+                StreamError::EventTooLarge | StreamError::TurnTooLarge => Attempt::TooLarge,
+                _ => Attempt::BadAnswer,
+            };
+            Failure::new(attempt, e.to_string())
+        })? {
             shown.push_str(&text);
+            grew = true;
+        }
+        let now = (outside.now)().millis();
+        if grew && last_frame.is_none_or(|at| now - at >= TYPING_FRAME_MS) {
+            last_frame = Some(now);
             let frame = Typing {
                 typing: TypingText {
                     author: "bot",
@@ -611,8 +686,9 @@ mod tests {
 
     #[test]
     fn settings_take_https_or_this_machine_and_the_key_itself_never_a_secret_name() {
+        use OutboundPolicy::{Development, Production};
         let (ok, key) = form("https://api.openai.com/v1/", " sk-proj-abc123 ", "3")
-            .parse()
+            .parse(Production)
             .unwrap();
         assert_eq!(ok.base_url, "https://api.openai.com/v1");
         assert_eq!(key, KeyChange::Replace("sk-proj-abc123".into()));
@@ -620,33 +696,50 @@ mod tests {
         assert!(!serde_json::to_string(&ok).unwrap().contains("sk-proj"));
         assert_eq!(
             form("http://127.0.0.1:11434/v1", "", "1")
-                .parse()
+                .parse(Development)
                 .unwrap()
                 .1,
             KeyChange::Keep
         );
-        assert!(form("http://localhost/v1", "", "5").parse().is_ok());
+        assert!(
+            form("http://localhost/v1", "", "5")
+                .parse(Development)
+                .is_ok()
+        );
         let remove = SettingsForm {
             remove_api_key: Some("1".into()),
             ..form("https://x.example/v1", "", "3")
         };
-        assert_eq!(remove.parse().unwrap().1, KeyChange::Remove);
-        let fields = |f: SettingsForm| f.parse().unwrap_err().0.keys().copied().collect::<Vec<_>>();
+        assert_eq!(remove.parse(Production).unwrap().1, KeyChange::Remove);
+        let fields = |f: SettingsForm, policy| {
+            f.parse(policy)
+                .unwrap_err()
+                .0
+                .keys()
+                .copied()
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
-            fields(form("http://api.example.com/v1", "k", "3")),
+            fields(form("http://api.example.com/v1", "k", "3"), Development),
             ["base_url"]
         );
         assert_eq!(
-            fields(form("http://localhost.evil.example/v1", "k", "3")),
+            fields(
+                form("http://localhost.evil.example/v1", "k", "3"),
+                Development
+            ),
             ["base_url"]
         );
         // A key with a space or a line break could split the header it goes into.
         assert_eq!(
-            fields(form("https://x.example/v1", "sk abc", "3")),
+            fields(form("https://x.example/v1", "sk abc", "3"), Production),
             ["api_key"]
         );
         assert_eq!(
-            fields(form("https://x.example/v1", "sk\r\nX-Evil: 1", "3")),
+            fields(
+                form("https://x.example/v1", "sk\r\nX-Evil: 1", "3"),
+                Production
+            ),
             ["api_key"]
         );
         // The old form named a Worker secret: a name is no longer accepted, whatever it is.
@@ -654,11 +747,56 @@ mod tests {
             api_key_secret: "VISITOR_TOKEN_SECRET".into(),
             ..form("https://x.example/v1", "", "3")
         };
-        assert_eq!(fields(named), ["api_key_secret"]);
+        assert_eq!(fields(named, Production), ["api_key_secret"]);
         assert_eq!(
-            fields(form("https://x.example/v1", "k", "9")),
+            fields(form("https://x.example/v1", "k", "9"), Production),
             ["max_rounds"]
         );
+    }
+
+    /// Every refusal of the outbound policy reaches the form as `base_url: invalid_format`
+    /// (the policy's own table is in `outbound::url`).
+    #[test]
+    fn the_base_url_follows_the_outbound_policy() {
+        use OutboundPolicy::{Development, Production};
+        let refused = [
+            // In any environment.
+            ("http://localhost:1@evil.example/", Development),
+            ("https://user:pass@api.example.com/v1", Development),
+            ("https://api.example.com/v1?x=1", Development),
+            ("https://api.example.com/v1#frag", Development),
+            ("http://10.0.0.1/v1", Development),
+            // Outside development.
+            ("http://127.0.0.1:11434/v1", Production),
+            ("http://localhost/v1", Production),
+            ("https://127.0.0.1/v1", Production),
+            ("https://10.0.0.1/v1", Production),
+            ("https://169.254.169.254/v1", Production),
+            ("https://100.64.1.1/v1", Production),
+            ("https://[::ffff:192.168.0.1]/v1", Production),
+            ("https://[fd12::1]/v1", Production),
+        ];
+        for (url, policy) in refused {
+            let errors = form(url, "", "3").parse(policy).unwrap_err().0;
+            assert_eq!(
+                errors.get("base_url"),
+                Some(&FieldError::InvalidFormat),
+                "{url} under {policy:?}"
+            );
+        }
+        assert_eq!(
+            form("", "", "3")
+                .parse(Production)
+                .unwrap_err()
+                .0
+                .get("base_url"),
+            Some(&FieldError::Required)
+        );
+        // What is stored is the normalised form the Worker will call.
+        let (ok, _) = form("https://API.Example.com", "", "3")
+            .parse(Production)
+            .unwrap();
+        assert_eq!(ok.base_url, "https://api.example.com");
     }
 
     #[test]

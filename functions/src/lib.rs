@@ -7,6 +7,8 @@
 //! - `dashboard` — the operators' HTML pages under `/app`.
 //! - `http` — requests and responses as plain data, the route table, CORS, the error enum.
 //! - `operator_api` — the operators' JSON API (bearer API tokens), same services as the pages.
+//! - `outbound` — calls to other services (`fetch` seam), the one policy for tenants' URLs,
+//!   and the status class an attempt is shown as.
 //! - `password` — PBKDF2 password hashes (WebCrypto in the Worker, the `pbkdf2` crate on the host).
 //! - `random` — random bytes from the platform's CSPRNG (the Worker's ids; xtask's secrets).
 //! - `rate_limit` — budgets for public writes (Cloudflare's Rate Limiting binding).

@@ -1,9 +1,25 @@
-//! Requests the Worker makes to other services (Turnstile's siteverify, a bot's LLM provider). A seam: `fetch` in
-//! the Worker, a scripted double in host tests that answers with the remote service's exact
-//! wire format — so everything but the socket is plain Rust and tested on the host.
+//! Requests the Worker makes to other services (Turnstile's siteverify, a bot's LLM provider, a
+//! site's webhook receiver). A seam: `fetch` in the Worker, a scripted double in host tests
+//! that answers with the remote service's exact wire format — so everything but the socket is
+//! plain Rust and tested on the host.
+//!
+//! A tenant's URL reaches the seam only as an `OutboundUrl` (`url`: the one outbound policy),
+//! so nothing calls a URL that was not checked at send time. Redirects are never followed and
+//! every body is read up to a cap: the remote is the tenant's, and may be hostile.
+
+pub mod attempt;
+pub mod url;
 
 use std::future::Future;
 use std::pin::Pin;
+
+pub use self::attempt::Attempt;
+pub use self::url::{OutboundPolicy, OutboundUrl, Target, UrlError};
+
+/// The most of an answer's body the Worker reads when it reads one whole: a siteverify verdict
+/// or a webhook receiver's "ok" is well under 1 KB; anything near this is not what we asked
+/// for, and reading on would let the remote fill the isolate's 128 MB.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 
 /// What came back: the status and the body's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,10 +28,33 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-pub type Pending<'a> = Pin<Box<dyn Future<Output = Result<Reply, String>> + 'a>>;
+/// Why no (usable) answer came. The detail of `Connection` is for the log only (see `attempt`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutboundError {
+    #[error("no answer in time")]
+    TimedOut,
+    #[error("the answer is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("no connection: {0}")]
+    Connection(String),
+}
+
+impl From<String> for OutboundError {
+    fn from(detail: String) -> Self {
+        Self::Connection(detail)
+    }
+}
+
+impl From<&str> for OutboundError {
+    fn from(detail: &str) -> Self {
+        Self::Connection(detail.to_owned())
+    }
+}
+
+pub type Pending<'a> = Pin<Box<dyn Future<Output = Result<Reply, OutboundError>> + 'a>>;
 
 /// The next piece of a streamed body (see `Chunks::next`).
-pub type NextChunk<'a> = Pin<Box<dyn Future<Output = Option<Result<Vec<u8>, String>>> + 'a>>;
+pub type NextChunk<'a> = Pin<Box<dyn Future<Output = Option<Result<Vec<u8>, OutboundError>>> + 'a>>;
 
 /// A body read as it arrives.
 pub trait Chunks {
@@ -24,41 +63,70 @@ pub trait Chunks {
     fn next(&mut self, deadline_ms: i64) -> NextChunk<'_>;
 }
 
+/// Reads `chunks` to the end, failing as soon as they pass `limit` bytes (nothing past the
+/// limit is kept).
+pub async fn read_capped(
+    chunks: &mut dyn Chunks,
+    deadline_ms: i64,
+    limit: usize,
+) -> Result<Vec<u8>, OutboundError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = chunks.next(deadline_ms).await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(OutboundError::TooLarge { limit });
+        }
+        bytes.extend(chunk);
+    }
+    Ok(bytes)
+}
+
 /// An answer whose body streams in.
 pub struct Streaming {
     pub status: u16,
     pub chunks: Box<dyn Chunks>,
 }
 
-pub type PendingStream<'a> = Pin<Box<dyn Future<Output = Result<Streaming, String>> + 'a>>;
+pub type PendingStream<'a> = Pin<Box<dyn Future<Output = Result<Streaming, OutboundError>> + 'a>>;
 
 pub trait Outbound {
-    /// POSTs `body` as `application/x-www-form-urlencoded` to `url`. `Err` when no answer came
+    /// POSTs `body` as `application/x-www-form-urlencoded` to `url` (the operator's own
+    /// configuration, e.g. Turnstile's siteverify: not a tenant's). `Err` when no answer came
     /// (refused, timed out): the caller decides what that means.
     fn post_form<'a>(&'a self, url: &'a str, body: String) -> Pending<'a>;
 
-    /// POSTs JSON to `url` with `headers`; `Err` when no answer came by `deadline_ms`.
+    /// POSTs JSON to `url` with `headers`; `Err` when no answer came by `deadline_ms`. The body
+    /// is read up to `MAX_REPLY_BYTES`; a redirect is answered as its 3xx, not followed.
     /// (Doubles that only speak forms keep the default.)
     fn post_json<'a>(
         &'a self,
-        url: &'a str,
+        url: &'a OutboundUrl,
         _headers: Vec<(&'static str, String)>,
         _body: String,
         _deadline_ms: i64,
     ) -> Pending<'a> {
-        Box::pin(async move { Err(format!("no JSON client for {url}")) })
+        Box::pin(async move {
+            Err(OutboundError::Connection(format!(
+                "no JSON client for {url}"
+            )))
+        })
     }
 
-    /// POSTs JSON to `url` with `headers`, and hands back the body as it streams in. `Err` when
-    /// no answer came by `deadline_ms`. (Doubles that only speak forms keep the default.)
+    /// POSTs JSON to `url` with `headers`, and hands back the body as it streams in (the caller
+    /// bounds what it keeps). `Err` when no answer came by `deadline_ms`; a redirect is
+    /// answered as its 3xx, not followed. (Doubles that only speak forms keep the default.)
     fn post_json_stream<'a>(
         &'a self,
-        url: &'a str,
+        url: &'a OutboundUrl,
         _headers: Vec<(&'static str, String)>,
         _body: String,
         _deadline_ms: i64,
     ) -> PendingStream<'a> {
-        Box::pin(async move { Err(format!("no streaming client for {url}")) })
+        Box::pin(async move {
+            Err(OutboundError::Connection(format!(
+                "no streaming client for {url}"
+            )))
+        })
     }
 }
 
@@ -67,13 +135,32 @@ pub struct Offline;
 
 impl Outbound for Offline {
     fn post_form<'a>(&'a self, url: &'a str, _body: String) -> Pending<'a> {
-        Box::pin(async move { Err(format!("offline: no request to {url}")) })
+        Box::pin(async move {
+            Err(OutboundError::Connection(format!(
+                "offline: no request to {url}"
+            )))
+        })
     }
 }
 
 /// `fetch` through workerd.
 #[cfg(target_arch = "wasm32")]
 pub struct Fetch;
+
+/// A POST that never follows a redirect: workerd answers `manual` with the 3xx itself.
+#[cfg(target_arch = "wasm32")]
+fn post(
+    url: &str,
+    headers: worker::Headers,
+    body: String,
+) -> Result<worker::Request, OutboundError> {
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_redirect(worker::RequestRedirect::Manual)
+        .with_body(Some(body.into()));
+    worker::Request::new_with_init(url, &init).map_err(|e| OutboundError::Connection(e.to_string()))
+}
 
 #[cfg(target_arch = "wasm32")]
 impl Outbound for Fetch {
@@ -83,26 +170,21 @@ impl Outbound for Fetch {
             headers
                 .set("content-type", "application/x-www-form-urlencoded")
                 .map_err(|e| e.to_string())?;
-            let mut init = worker::RequestInit::new();
-            init.with_method(worker::Method::Post)
-                .with_headers(headers)
-                .with_body(Some(body.into()));
-            let request = worker::Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-            let mut response = worker::Fetch::Request(request)
+            let mut response = worker::Fetch::Request(post(url, headers, body)?)
                 .send()
                 .await
                 .map_err(|e| e.to_string())?;
-            let body = response.bytes().await.map_err(|e| e.to_string())?;
-            Ok(Reply {
-                status: response.status_code(),
-                body,
-            })
+            let status = response.status_code();
+            // No deadline of its own (as before): the cap is what this adds.
+            let body =
+                read_capped(chunks_of(&mut response).as_mut(), i64::MAX, MAX_REPLY_BYTES).await?;
+            Ok(Reply { status, body })
         })
     }
 
     fn post_json<'a>(
         &'a self,
-        url: &'a str,
+        url: &'a OutboundUrl,
         headers: Vec<(&'static str, String)>,
         body: String,
         deadline_ms: i64,
@@ -111,20 +193,17 @@ impl Outbound for Fetch {
             let mut answer = self
                 .post_json_stream(url, headers, body, deadline_ms)
                 .await?;
-            let mut bytes = Vec::new();
-            while let Some(chunk) = answer.chunks.next(deadline_ms).await {
-                bytes.extend(chunk?);
-            }
+            let body = read_capped(answer.chunks.as_mut(), deadline_ms, MAX_REPLY_BYTES).await?;
             Ok(Reply {
                 status: answer.status,
-                body: bytes,
+                body,
             })
         })
     }
 
     fn post_json_stream<'a>(
         &'a self,
-        url: &'a str,
+        url: &'a OutboundUrl,
         headers: Vec<(&'static str, String)>,
         body: String,
         deadline_ms: i64,
@@ -136,21 +215,15 @@ impl Outbound for Fetch {
             for (name, value) in &headers {
                 h.set(name, value).map_err(|e| e.to_string())?;
             }
-            let mut init = worker::RequestInit::new();
-            init.with_method(worker::Method::Post)
-                .with_headers(h)
-                .with_body(Some(body.into()));
-            let request = worker::Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-            let fetch = worker::Fetch::Request(request);
+            let fetch = worker::Fetch::Request(post(url.as_str(), h, body)?);
             let mut response = within(deadline_ms, fetch.send())
                 .await
-                .ok_or_else(|| format!("no answer from {url} in time"))?
+                .ok_or(OutboundError::TimedOut)?
                 .map_err(|e| e.to_string())?;
             let status = response.status_code();
-            let stream = response.stream().map_err(|e| e.to_string())?;
             Ok(Streaming {
                 status,
-                chunks: Box::new(FetchChunks(stream)),
+                chunks: chunks_of(&mut response),
             })
         })
     }
@@ -160,11 +233,32 @@ impl Outbound for Fetch {
 #[cfg(target_arch = "wasm32")]
 async fn within<T>(deadline_ms: i64, future: impl Future<Output = T>) -> Option<T> {
     use futures_util::future::{Either, select};
-    let left = (deadline_ms - js_sys::Date::now() as i64).max(0) as u64;
+    let left = deadline_ms
+        .saturating_sub(js_sys::Date::now() as i64)
+        .clamp(0, 86_400_000) as u64;
     let timer = worker::Delay::from(std::time::Duration::from_millis(left));
     match select(std::pin::pin!(future), timer).await {
         Either::Left((value, _)) => Some(value),
         Either::Right(_) => None,
+    }
+}
+
+/// The body as it arrives; a response without one (a 204, an empty redirect) reads as empty.
+#[cfg(target_arch = "wasm32")]
+fn chunks_of(response: &mut worker::Response) -> Box<dyn Chunks> {
+    match response.stream() {
+        Ok(stream) => Box::new(FetchChunks(stream)),
+        Err(_) => Box::new(NoBody),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+struct NoBody;
+
+#[cfg(target_arch = "wasm32")]
+impl Chunks for NoBody {
+    fn next(&mut self, _deadline_ms: i64) -> NextChunk<'_> {
+        Box::pin(async { None })
     }
 }
 
@@ -177,8 +271,8 @@ impl Chunks for FetchChunks {
         Box::pin(async move {
             use futures_util::StreamExt;
             match within(deadline_ms, self.0.next()).await {
-                None => Some(Err("the answer stopped arriving in time".to_owned())),
-                Some(next) => next.map(|r| r.map_err(|e| e.to_string())),
+                None => Some(Err(OutboundError::TimedOut)),
+                Some(next) => next.map(|r| r.map_err(|e| OutboundError::Connection(e.to_string()))),
             }
         })
     }

@@ -118,7 +118,7 @@ pub async fn verify(
     let reply = client
         .post_form(url, body)
         .await
-        .map_err(TurnstileError::Unavailable)?;
+        .map_err(|e| TurnstileError::Unavailable(e.to_string()))?;
     if reply.status != 200 {
         return Err(TurnstileError::Unavailable(format!(
             "siteverify answered {}",

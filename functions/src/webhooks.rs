@@ -5,6 +5,11 @@
 //! (`text` + `blocks`, plus the `event` itself), signed, retried with backoff, each attempt
 //! recorded for the settings page. The Cron Trigger hands the Queue whatever was never handed.
 //!
+//! The receiver's URL passes the outbound policy (`outbound::url`) when saved and again before
+//! every attempt; redirects are not followed; an attempt is recorded as a status class
+//! (`outbound::Attempt`), never the raw error. Visitor text in the Slack fields is escaped
+//! (`slack_escape`), so a subject cannot ping a channel or dress up a link.
+//!
 //! Signature: `Ticketbooth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 //! "<t>.<body>")>`, and `Ticketbooth-Event-Id` for the receiver to drop repeats.
 
@@ -13,11 +18,14 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use ticketbooth_shared::hex;
 
-use crate::outbound::Outbound;
+use crate::outbound::{Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
 use crate::service::site_secrets::{self, Sealer, SecretName, Stored};
 use crate::sql::notifications::{self, DeliveryRow};
 use crate::store::{Executor, StoreError, decode_first};
+
+/// What a delivery records when the site's webhook was removed before it was sent.
+pub const NO_WEBHOOK: &str = "no webhook";
 
 /// Attempts before an event is given up.
 pub const MAX_ATTEMPTS: i64 = 6;
@@ -40,30 +48,46 @@ pub fn retry_delay_seconds(base: u32, attempt: i64) -> u32 {
     doubled.min(3_600) as u32
 }
 
-/// The JSON a receiver gets: Slack's incoming-webhook shape (`text`, `blocks`), and the event.
+/// Text as Slack shows it literally: `&`, `<` and `>` are its control characters (`<!channel>`
+/// pings everyone, `<https://…|label>` is a link with any label), so Slack asks for exactly
+/// these three to be escaped in `text` and `mrkdwn` fields.
+pub fn slack_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The JSON a receiver gets: Slack's incoming-webhook shape (`text`, `blocks`), and the event
+/// (its `data` as stored: a receiver of its own reads the raw values).
 pub fn payload(row: &DeliveryRow, dashboard: &str) -> Value {
     let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
-    let code = data["code"].as_str().unwrap_or("");
-    let subject = data["subject"].as_str().unwrap_or("");
-    let who = data["requester_name"]
-        .as_str()
-        .or(data["requester_email"].as_str())
-        .unwrap_or("a visitor");
-    let link = format!("{dashboard}/app/tickets/{code}");
+    let raw_code = data["code"].as_str().unwrap_or("");
+    let code = slack_escape(raw_code);
+    let subject = slack_escape(data["subject"].as_str().unwrap_or(""));
+    let who = slack_escape(
+        data["requester_name"]
+            .as_str()
+            .or(data["requester_email"].as_str())
+            .unwrap_or("a visitor"),
+    );
+    let site_name = slack_escape(&row.site_name);
+    let link = format!("{dashboard}/app/tickets/{raw_code}");
     let text = match row.kind.as_str() {
-        "ticket.created" => format!(
-            "New ticket {code} on {}: {subject} (from {who})",
-            row.site_name
-        ),
+        "ticket.created" => format!("New ticket {code} on {site_name}: {subject} (from {who})"),
         "ticket.visitor_replied" => format!("{who} replied on {code}: {subject}"),
-        _ => format!(
-            "A test from Ticketbooth for {}: your webhook works.",
-            row.site_name
-        ),
+        _ => format!("A test from Ticketbooth for {site_name}: your webhook works."),
     };
     let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })];
     if !code.is_empty() {
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("<{link}|Open {code}>") } }));
+        let target = slack_escape(&link);
+        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("<{target}|Open {code}>") } }));
     }
     json!({
         "text": text,
@@ -88,25 +112,43 @@ pub enum Next {
     RetryIn(u32),
 }
 
-/// One delivery attempt of the event `id`, recorded. The signing secret is opened with
+/// What one call of `deliver` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempted {
+    pub next: Next,
+    /// Why it failed, in full, for the Worker's log only: stored and shown is the class.
+    pub detail: Option<String>,
+}
+
+impl From<Next> for Attempted {
+    fn from(next: Next) -> Self {
+        Self { next, detail: None }
+    }
+}
+
+/// One delivery attempt of the event `id`, recorded. A receiver URL that does not pass
+/// `policy` (stored before it, or under the development allowance) is not called: the event
+/// fails at once, as "refused: address not allowed". The signing secret is opened with
 /// `sealer`'s keys (a clear one from before migration 0018 is sealed now); without
 /// `SECRETS_KEY` nothing is sent unsigned: the attempt fails and is retried.
+#[allow(clippy::too_many_arguments)]
 pub async fn deliver<E: Executor>(
     db: &E,
     outbound: &dyn Outbound,
     sealer: &Sealer<'_>,
+    policy: OutboundPolicy,
     id: &str,
     dashboard: &str,
     retry_base: u32,
     now_ms: i64,
-) -> Result<Next, StoreError> {
+) -> Result<Attempted, StoreError> {
     let row: Option<DeliveryRow> =
         decode_first(db.query(notifications::find_for_delivery(id)).await?)?;
     let Some(row) = row else {
-        return Ok(Next::Done);
+        return Ok(Next::Done.into());
     };
     if row.delivered_at.is_some() || row.failed_at.is_some() {
-        return Ok(Next::Done);
+        return Ok(Next::Done.into());
     }
     let stored = Stored::from_columns(
         row.webhook_secret_sealed.clone(),
@@ -117,13 +159,31 @@ pub async fn deliver<E: Executor>(
         db.batch(vec![notifications::record_attempt(
             id,
             None,
-            Some("no webhook"),
+            Some(NO_WEBHOOK),
             false,
             true,
             now_ms,
         )])
         .await?;
-        return Ok(Next::Done);
+        return Ok(Next::Done.into());
+    };
+    let url = match OutboundUrl::parse(url, Target::Endpoint, policy) {
+        Ok(url) => url,
+        Err(refused) => {
+            db.batch(vec![notifications::record_attempt(
+                id,
+                None,
+                Some(Attempt::NotAllowed.label()),
+                false,
+                true,
+                now_ms,
+            )])
+            .await?;
+            return Ok(Attempted {
+                next: Next::Done,
+                detail: Some(format!("the receiver's URL is not allowed: {refused}")),
+            });
+        }
     };
     let secret =
         match site_secrets::take(db, sealer, row.site_id, SecretName::WebhookSecret, &stored).await
@@ -142,10 +202,13 @@ pub async fn deliver<E: Executor>(
                     now_ms,
                 )])
                 .await?;
-                return Ok(if failed {
-                    Next::Done
-                } else {
-                    Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+                return Ok(Attempted {
+                    next: if failed {
+                        Next::Done
+                    } else {
+                        Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+                    },
+                    detail: Some(refused.to_string()),
                 });
             }
         };
@@ -159,32 +222,34 @@ pub async fn deliver<E: Executor>(
         ("user-agent", "Ticketbooth-Webhooks/1".to_owned()),
     ];
     let answer = outbound
-        .post_json(url, headers, body, now_ms + 10_000)
+        .post_json(&url, headers, body, now_ms + 10_000)
         .await;
     let attempt = row.attempts + 1;
-    let (status, error, delivered) = match &answer {
-        Ok(reply) if (200..300).contains(&reply.status) => (Some(reply.status), None, true),
-        Ok(reply) => (
-            Some(reply.status),
-            Some(format!("the receiver answered {}", reply.status)),
-            false,
-        ),
-        Err(e) => (None, Some(e.clone()), false),
-    };
+    // The class, not the error's text: the settings page shows it (see `outbound::attempt`).
+    let class = Attempt::of(&answer);
+    let delivered = class.succeeded();
+    let status = answer.as_ref().ok().map(|reply| reply.status);
     let failed = !delivered && attempt >= MAX_ATTEMPTS;
     db.batch(vec![notifications::record_attempt(
         id,
         status,
-        error.as_deref(),
+        (!delivered).then(|| class.label()),
         delivered,
         failed,
         now_ms,
     )])
     .await?;
-    Ok(if delivered || failed {
-        Next::Done
-    } else {
-        Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+    Ok(Attempted {
+        next: if delivered || failed {
+            Next::Done
+        } else {
+            Next::RetryIn(retry_delay_seconds(retry_base, attempt))
+        },
+        detail: match answer {
+            Ok(_) if delivered => None,
+            Ok(reply) => Some(format!("the receiver answered {}", reply.status)),
+            Err(e) => Some(e.to_string()),
+        },
     })
 }
 
@@ -199,6 +264,15 @@ mod tests {
             signature("whsec_test", 1_700_000_000, r#"{"a":1}"#),
             "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
         );
+    }
+
+    #[test]
+    fn slack_control_characters_are_escaped() {
+        assert_eq!(
+            slack_escape("<!channel> <https://evil.example|Verify> & more"),
+            "&lt;!channel&gt; &lt;https://evil.example|Verify&gt; &amp; more"
+        );
+        assert_eq!(slack_escape("Plain text, *bold*"), "Plain text, *bold*");
     }
 
     #[test]

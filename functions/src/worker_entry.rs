@@ -96,6 +96,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             .var("TURNSTILE_VERIFY_URL")
             .map_or_else(|_| turnstile::SITEVERIFY_URL.to_owned(), |v| v.to_string()),
         secrets: secrets_key(env),
+        outbound_policy: outbound_policy(env),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     // The body only after routing and the origin check (`app::admits_body`).
@@ -192,6 +193,7 @@ async fn follow(follow_up: http::FollowUp, env: Env, origin: String) {
             &bot::Outside {
                 now: &now,
                 ticket_id: &ticket_id,
+                policy: outbound_policy(&env),
             },
         )
         .await
@@ -264,7 +266,26 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
             continue;
         };
         let sealer = Sealer::new(&secrets, random, now);
-        match webhooks::deliver(&db, &outbound::Fetch, &sealer, &id, &dashboard, base, now).await {
+        let policy = outbound_policy(&env);
+        let attempted = webhooks::deliver(
+            &db,
+            &outbound::Fetch,
+            &sealer,
+            policy,
+            &id,
+            &dashboard,
+            base,
+            now,
+        )
+        .await;
+        if let Ok(webhooks::Attempted {
+            detail: Some(detail),
+            ..
+        }) = &attempted
+        {
+            console_log!("notification {id}: not delivered: {detail}");
+        }
+        match attempted.map(|a| a.next) {
             Ok(webhooks::Next::Done) => message.ack(),
             Ok(webhooks::Next::RetryIn(seconds)) => {
                 console_log!("notification {id}: retry in {seconds} s");
@@ -281,6 +302,16 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         }
     }
     Ok(())
+}
+
+/// What tenants' URLs may point at: the development allowance only when the Worker variable
+/// says so (`cargo xtask dev` and the end-to-end harness set it; wrangler.toml never does).
+fn outbound_policy(env: &Env) -> outbound::OutboundPolicy {
+    let value = env
+        .var(outbound::OutboundPolicy::VARIABLE)
+        .ok()
+        .map(|v| v.to_string());
+    outbound::OutboundPolicy::from_variable(value.as_deref())
 }
 
 /// The live rooms, through the Durable Object binding.

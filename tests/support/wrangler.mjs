@@ -65,7 +65,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * @param {Record<string, string>} [options.vars] Worker variables (`--var NAME:VALUE`), e.g. the
  *   URL of a local double of a remote service. `SECRETS_KEY` (which seals sites' secrets) is a
  *   fresh random one per Worker unless given here, so a checkout whose `.dev.vars` predates it
- *   still runs every test.
+ *   still runs every test. `OUTBOUND_ALLOW_LOOPBACK_HTTP: '1'` is always passed (every double
+ *   listens on 127.0.0.1) unless a test sets it otherwise.
  * @param {string[]} [options.args] more `wrangler dev` arguments (the profiler's `--inspector-port`)
  * @param {Array<object>} [options.sites] rows for the `sites` table: `{ key, name, code_prefix,
  *   ticketing_enabled, contact_required, cta_label, locale, allowed_origins, next_ticket_number }`;
@@ -75,7 +76,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startWorker({ sites = [], config, vars: given = {}, args = [] } = {}) {
-  const vars = { SECRETS_KEY: randomBytes(32).toString('hex'), ...given };
+  // The development allowance of the outbound policy (functions/src/outbound/url.rs): tenants'
+  // URLs may be plain http to this machine, where the tests' doubles listen.
+  const vars = {
+    SECRETS_KEY: randomBytes(32).toString('hex'),
+    OUTBOUND_ALLOW_LOOPBACK_HTTP: '1',
+    ...given,
+  };
   const persistDir = await mkdtemp(join(tmpdir(), 'ticketbooth-e2e-'));
   // Another Worker than Ticketbooth's own (the bench's baseline): its wrangler.toml.
   const configArgs = config ? ['--config', config] : [];

@@ -290,3 +290,19 @@ fn the_rules_catch_what_they_look_for() {
     assert!(!reads[0].trim_start().starts_with('"'));
     assert!(reads[1].trim_start().starts_with('"'));
 }
+
+#[test]
+fn the_outbound_development_allowance_never_ships_in_wrangler_toml() {
+    // `[vars]` ship to production; the allowance (plain http to loopback, private addresses
+    // for tenants' URLs) is passed by `cargo xtask dev` and the test harness only.
+    let toml = read(&root().join("wrangler.toml"));
+    let set: Vec<&str> = toml
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#') && line.contains("OUTBOUND_ALLOW_LOOPBACK_HTTP"))
+        .collect();
+    assert!(
+        set.is_empty(),
+        "wrangler.toml sets the development allowance: {set:?}"
+    );
+}

@@ -43,6 +43,10 @@ pub fn spawn_dev(root: &Path, port: u16) -> Result<Child, String> {
     command::spawn(
         wrangler(root)
             .args(["dev", "--ip", "127.0.0.1", "--port"])
-            .arg(port.to_string()),
+            .arg(port.to_string())
+            // The outbound policy's development allowance: a bot or webhook may point at a
+            // local server over plain http. Passed here, never in wrangler.toml's [vars]
+            // (they ship to production).
+            .args(["--var", "OUTBOUND_ALLOW_LOOPBACK_HTTP:1"]),
     )
 }

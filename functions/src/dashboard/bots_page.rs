@@ -3,7 +3,8 @@
 //! provider key (pasted, stored sealed, never shown again: the page says whether one is set,
 //! and replaces or removes it), and the bot keys that bots outside the widget (HTTP tools, MCP
 //! clients) sign in with: created (shown once), listed with their last use, revoked. Owners and
-//! admins.
+//! admins. How the bot last called its provider is shown as a status class
+//! (`outbound::Attempt`), never the raw error.
 
 use serde::Deserialize;
 use ticketbooth_shared::FieldError;
@@ -21,12 +22,14 @@ use crate::app::{App, Fresh};
 use crate::bot::{BotSettings, SettingsForm};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
+use crate::outbound::Attempt;
 use crate::service::bot_keys::{self, Created};
 use crate::service::operators::Operator;
 use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
 use crate::sql::bot_keys::BotKeyRow;
-use crate::store::Executor;
+use crate::sql::sites::{self as sites_sql, BotAttemptRow};
+use crate::store::{Executor, decode_first};
 
 pub async fn show<E: Executor>(
     app: &App<E>,
@@ -35,12 +38,29 @@ pub async fn show<E: Executor>(
 ) -> Result<Response, ApiError> {
     let keys = bot_keys::list(&app.db, op).await?;
     let site = sites::current(&app.db, op).await?;
+    let last = last_attempt(app, op).await?;
     let done = match req.query.as_str() {
         "done=revoked" => Some(Ok("Bot key revoked: it no longer works.")),
         "done=saved" => Some(Ok("Saved.")),
         _ => None,
     };
-    Ok(Response::html(200, page(op, &site, &keys, None, done)))
+    Ok(Response::html(
+        200,
+        page(op, &site, &keys, None, done, last.as_ref()),
+    ))
+}
+
+/// How the bot last called its provider (`None` before its first run).
+async fn last_attempt<E: Executor>(
+    app: &App<E>,
+    op: &Operator,
+) -> Result<Option<BotAttemptRow>, ApiError> {
+    let rows = app
+        .db
+        .query(sites_sql::bot_last_attempt(op.site_id))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    decode_first(rows).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// `POST /app/settings/bots`: a new key, shown on this one page only.
@@ -68,9 +88,10 @@ pub async fn create<E: Executor>(
     .await?;
     let keys = bot_keys::list(&app.db, op).await?;
     let site = sites::current(&app.db, op).await?;
+    let last = last_attempt(app, op).await?;
     Ok(Response::html(
         201,
-        page(op, &site, &keys, Some(&created), None),
+        page(op, &site, &keys, Some(&created), None, last.as_ref()),
     ))
 }
 
@@ -118,7 +139,10 @@ pub async fn assistant<E: Executor>(
             (None, key)
         }
         Some(_) => {
-            let (bot, key) = form.settings.parse().map_err(ApiError::Validation)?;
+            let (bot, key) = form
+                .settings
+                .parse(app.outbound_policy)
+                .map_err(ApiError::Validation)?;
             (Some(bot), key)
         }
     };
@@ -181,6 +205,7 @@ fn page(
     keys: &[BotKeyRow],
     created: Option<&Created>,
     message: Notice<'_>,
+    last: Option<&BotAttemptRow>,
 ) -> String {
     layout("Bots", Some(op), |h| {
         h.raw("<h1>Settings</h1>");
@@ -197,6 +222,7 @@ fn page(
         }
         capabilities_form(h, op, site);
         assistant_form(h, op, site);
+        last_attempt_line(h, site, last);
         h.raw("<h2>Bot keys of ").text(&op.site_name).raw("</h2>");
         if keys.is_empty() {
             h.raw("<p class=\"empty\">No bot keys yet.</p>");
@@ -270,6 +296,27 @@ fn capabilities_form(h: &mut Html, op: &Operator, site: &Site) {
         h.raw(">").raw(label).raw("</option>");
     }
     h.raw("</select><button>Save</button></form>");
+}
+
+/// "Last call to the provider: timed out (time)" under the bot's form, once it has run.
+fn last_attempt_line(h: &mut Html, site: &Site, last: Option<&BotAttemptRow>) {
+    let Some((class, at)) = last.and_then(|r| {
+        let class = r
+            .bot_last_attempt
+            .as_deref()
+            .and_then(Attempt::from_label)?;
+        Some((class, r.bot_last_attempt_at?))
+    }) else {
+        return;
+    };
+    if site.bot.is_none() {
+        return;
+    }
+    h.raw("<p class=\"muted\" id=\"bot-last-attempt\">Last call to the provider: <strong>")
+        .text(class.label())
+        .raw("</strong> ");
+    time(h, at);
+    h.raw("</p>");
 }
 
 fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {

@@ -1,6 +1,8 @@
 //! `/app/settings/webhooks`: where new tickets and visitor replies are announced — the
 //! receiver's URL, the signing secret (shown once, stored sealed: `service::site_secrets`), the
-//! recent deliveries and failures, and "send a test". Owners and admins.
+//! recent deliveries and failures, and "send a test". Owners and admins. The URL passes the
+//! outbound policy (`outbound::url`); a delivery shows its status class (`outbound::Attempt`),
+//! never a raw error.
 
 use serde::Deserialize;
 use ticketbooth_shared::FieldError;
@@ -16,6 +18,7 @@ use super::views::{layout, time};
 use crate::app::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Request, Response};
+use crate::outbound::{Attempt, OutboundUrl, Target};
 use crate::service::operators::Operator;
 use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::{self, Site};
@@ -73,15 +76,18 @@ pub async fn save<E: Executor>(
         app.sites.invalidate(&op.site_key);
         return Ok(redirect("/app/settings/webhooks?done=saved"));
     }
-    if !receiver_url(url) {
-        return Err(ApiError::Validation(ValidationErrors(
-            [("url", FieldError::InvalidFormat)].into_iter().collect(),
-        )));
-    }
+    let url = match OutboundUrl::parse(url, Target::Endpoint, app.outbound_policy) {
+        Ok(url) if url.as_str().len() <= 500 => url,
+        _ => {
+            return Err(ApiError::Validation(ValidationErrors(
+                [("url", FieldError::InvalidFormat)].into_iter().collect(),
+            )));
+        }
+    };
     let had_secret = sites::current(&app.db, op).await?.webhook_url.is_some();
     let secret = (!had_secret || form.rotate.is_some())
         .then(|| format!("whsec_{}", hex::encode(&fresh.random(b"webhook secret"))));
-    let mut statements = vec![sites_sql::set_webhook(op.site_id, Some(url))];
+    let mut statements = vec![sites_sql::set_webhook(op.site_id, Some(url.as_str()))];
     match &secret {
         Some(secret) => statements.extend(site_secrets::replace(
             &sealer,
@@ -160,15 +166,22 @@ pub async fn test<E: Executor>(
     Ok(response)
 }
 
-/// https, or http to this machine (a receiver under development).
-fn receiver_url(url: &str) -> bool {
-    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| {
-            url.strip_prefix(p)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-        });
-    url.len() <= 500 && !url.contains(char::is_whitespace) && (url.starts_with("https://") || local)
+/// What an attempt that did not deliver is shown as: its class. Rows recorded before classes
+/// hold the raw error: shown by their status's class, or as "no connection" (never the text).
+fn attempt_class(row: &RecentRow) -> &'static str {
+    if row.last_error.as_deref() == Some(crate::webhooks::NO_WEBHOOK) {
+        return crate::webhooks::NO_WEBHOOK;
+    }
+    row.last_error
+        .as_deref()
+        .and_then(Attempt::from_label)
+        .or_else(|| {
+            row.last_status
+                .and_then(|s| u16::try_from(s).ok())
+                .map(Attempt::of_status)
+        })
+        .unwrap_or(Attempt::NoConnection)
+        .label()
 }
 
 async fn recent<E: Executor>(app: &App<E>, op: &Operator) -> Result<Vec<RecentRow>, ApiError> {
@@ -236,18 +249,11 @@ fn page(
                 h.raw("Delivered ");
                 time(h, at);
             } else if r.failed_at.is_some() {
-                h.raw("<strong>Failed</strong>: ")
-                    .text(r.last_error.as_deref().unwrap_or("gave up"));
+                h.raw("<strong>Failed</strong>: ").text(attempt_class(r));
             } else if r.attempts > 0 {
-                h.raw("Retrying: ")
-                    .text(r.last_error.as_deref().unwrap_or(""));
+                h.raw("Retrying: ").text(attempt_class(r));
             } else {
                 h.raw("Waiting");
-            }
-            if let Some(status) = r.last_status {
-                h.raw(" <span class=\"muted\">(HTTP ")
-                    .text(&status.to_string())
-                    .raw(")</span>");
             }
             h.raw("</td></tr>");
         }

@@ -220,3 +220,25 @@ pub fn plain_webhook_secret(site_id: i64) -> Statement {
         vec![Value::from(site_id)],
     )
 }
+
+/// Records how the site's bot last called its provider: the status class, and when.
+pub fn record_bot_attempt(site_id: i64, class: &str, at_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE sites SET bot_last_attempt = ?2, bot_last_attempt_at = ?3 WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(class), Value::from(at_ms)],
+    )
+}
+
+/// The bot's last call to its provider, as the bots page shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BotAttemptRow {
+    pub bot_last_attempt: Option<String>,
+    pub bot_last_attempt_at: Option<i64>,
+}
+
+pub fn bot_last_attempt(site_id: i64) -> Statement {
+    Statement::new(
+        "SELECT bot_last_attempt, bot_last_attempt_at FROM sites WHERE id = ?1",
+        vec![Value::from(site_id)],
+    )
+}

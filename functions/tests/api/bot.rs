@@ -13,7 +13,8 @@ use serde_json::{Value as Json, json};
 use ticketbooth_functions::bot::{self, BotSettings, Ended, Outside, Rooms};
 use ticketbooth_functions::http::{Body, FollowUp};
 use ticketbooth_functions::outbound::{
-    Chunks, NextChunk, Outbound, Pending, PendingStream, Streaming,
+    Chunks, NextChunk, Outbound, OutboundError, OutboundPolicy, OutboundUrl, Pending,
+    PendingStream, Streaming,
 };
 use ticketbooth_functions::service::conversations::{self, Reader};
 use ticketbooth_functions::service::sites;
@@ -35,6 +36,10 @@ type Sent = (String, Vec<(&'static str, String)>, Json);
 struct Provider {
     script: Rc<RefCell<VecDeque<Script>>>,
     requests: Rc<RefCell<Vec<Sent>>>,
+    /// When set, every answer has this status and a body that never ends (1 KB pieces); the
+    /// pieces read so far are counted in `pulled`.
+    endless: Option<u16>,
+    pulled: Rc<std::cell::Cell<usize>>,
 }
 
 struct Pieces(VecDeque<Vec<u8>>);
@@ -46,30 +51,48 @@ impl Chunks for Pieces {
     }
 }
 
+struct Endless(Rc<std::cell::Cell<usize>>);
+
+impl Chunks for Endless {
+    fn next(&mut self, _deadline_ms: i64) -> NextChunk<'_> {
+        self.0.set(self.0.get() + 1);
+        Box::pin(async { Some(Ok::<_, OutboundError>(vec![b'x'; 1024])) })
+    }
+}
+
 impl Outbound for Provider {
     fn post_form<'a>(&'a self, _url: &'a str, _body: String) -> Pending<'a> {
-        Box::pin(async { Err("not a form service".to_owned()) })
+        Box::pin(async { Err(OutboundError::Connection("not a form service".into())) })
     }
 
     fn post_json_stream<'a>(
         &'a self,
-        url: &'a str,
+        url: &'a OutboundUrl,
         headers: Vec<(&'static str, String)>,
         body: String,
         _deadline_ms: i64,
     ) -> PendingStream<'a> {
         self.requests.borrow_mut().push((
-            url.to_owned(),
+            url.as_str().to_owned(),
             headers,
             serde_json::from_str(&body).unwrap(),
         ));
+        if let Some(status) = self.endless {
+            let pulled = Rc::clone(&self.pulled);
+            return Box::pin(async move {
+                Ok(Streaming {
+                    status,
+                    chunks: Box::new(Endless(pulled)),
+                })
+            });
+        }
         let next = self
             .script
             .borrow_mut()
             .pop_front()
             .expect("a scripted answer");
         Box::pin(async move {
-            let (status, pieces) = next?;
+            let (status, pieces) = next.map_err(OutboundError::Connection)?;
             Ok(Streaming {
                 status,
                 chunks: Box::new(Pieces(pieces.into_iter().map(String::into_bytes).collect())),
@@ -182,7 +205,29 @@ fn with_bot(app: &TestApp, site: &str) {
     app.advance(ticketbooth_functions::site_cache::TTL_MS);
 }
 
+/// The bot's run on the conversation `id`, under the development policy (the settings' provider
+/// is on 127.0.0.1), with a clock that moves `TYPING_FRAME_MS` each time it is read.
 fn run(app: &TestApp, site: &str, id: &str, provider: &Provider, room: &Room) -> Ended {
+    run_with(
+        app,
+        site,
+        id,
+        provider,
+        room,
+        OutboundPolicy::Development,
+        bot::TYPING_FRAME_MS,
+    )
+}
+
+fn run_with(
+    app: &TestApp,
+    site: &str,
+    id: &str,
+    provider: &Provider,
+    room: &Room,
+    policy: OutboundPolicy,
+    tick_ms: i64,
+) -> Ended {
     let db = app.db();
     let site = pollster::block_on(sites::load(db, &SiteKey::parse(site).unwrap())).unwrap();
     let id = ConversationId::parse(id).unwrap();
@@ -199,6 +244,7 @@ fn run(app: &TestApp, site: &str, id: &str, provider: &Provider, room: &Room) ->
     thread_local! {
         static MINTED: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
     }
+    let clock = std::cell::Cell::new(NOW);
     let ticket_id = || {
         let n = MINTED.with(|m| {
             m.set(m.get().wrapping_add(1));
@@ -217,8 +263,12 @@ fn run(app: &TestApp, site: &str, id: &str, provider: &Provider, room: &Room) ->
         &visitor,
         "https://tickets.example.net",
         &Outside {
-            now: &|| Timestamp::from_millis(NOW),
+            now: &|| {
+                clock.set(clock.get() + tick_ms);
+                Timestamp::from_millis(clock.get())
+            },
             ticket_id: &ticket_id,
+            policy,
         },
     ))
     .unwrap()
@@ -705,4 +755,175 @@ fn without_the_ticketing_capability_the_bot_is_offered_no_tools() {
         "capability_disabled"
     );
     assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+}
+
+#[test]
+fn a_stored_provider_url_that_no_longer_passes_the_policy_is_not_called() {
+    let app = TestApp::spawn();
+    // Saved under the development allowance (or before the policy): http to 127.0.0.1.
+    with_bot(&app, "acme");
+    let (id, token) = visitor_asks(&app, "acme", "Hello?");
+    let provider = Provider::default();
+    provider.script.borrow_mut().push_back(text(&["Hi!"]));
+    let ended = run_with(
+        &app,
+        "acme",
+        &id,
+        &provider,
+        &Room::default(),
+        OutboundPolicy::Production,
+        bot::TYPING_FRAME_MS,
+    );
+    match ended {
+        Ended::FellBack { reason } => assert!(reason.contains("not allowed"), "{reason}"),
+        other => panic!("expected the fallback, got {other:?}"),
+    }
+    assert!(provider.requests.borrow().is_empty(), "never called");
+    let chat = messages(&app, &id, &token);
+    assert_eq!(chat.last().unwrap()["text"], bot::fallback_for_locale("en"));
+    // The bots page says so as a class, not as the policy's own words.
+    assert_eq!(
+        last_attempt_shown(&app),
+        Some("refused: address not allowed".to_owned())
+    );
+    let (_, html) = owners_bots_page(&app);
+    assert!(!html.contains("plain http"), "{html}");
+}
+
+/// The bots page of `acme`, as its owner sees it: (status, HTML).
+fn owners_bots_page(app: &TestApp) -> (u16, String) {
+    if app.count("SELECT count(*) FROM operators") == 0 {
+        app.add_operator(
+            "0000000000000000000000000000000a",
+            "ann@acme.example",
+            "Ann Owner",
+            &[(1, "owner")],
+        );
+    }
+    let session = app.sign_in("ann@acme.example");
+    app.page("/app/settings/bots", &session)
+}
+
+/// The class the bots page shows for the bot's last call to its provider.
+fn last_attempt_shown(app: &TestApp) -> Option<String> {
+    let (status, html) = owners_bots_page(app);
+    assert_eq!(status, 200);
+    let marker = "Last call to the provider: <strong>";
+    let at = html.find(marker)? + marker.len();
+    Some(html[at..at + html[at..].find("</strong>")?].to_owned())
+}
+
+#[test]
+fn a_redirect_or_an_endless_error_body_is_a_failed_attempt() {
+    let app = TestApp::spawn();
+    with_bot(&app, "acme");
+    let (id, _) = visitor_asks(&app, "acme", "Hello?");
+    // A redirect is not followed: one request, then the fallback.
+    let provider = Provider::default();
+    provider
+        .script
+        .borrow_mut()
+        .push_back(Ok((307, vec![String::new()])));
+    match run(&app, "acme", &id, &provider, &Room::default()) {
+        Ended::FellBack { reason } => assert!(reason.contains("redirect"), "{reason}"),
+        other => panic!("expected the fallback, got {other:?}"),
+    }
+    assert_eq!(provider.requests.borrow().len(), 1);
+    assert_eq!(
+        last_attempt_shown(&app),
+        Some("refused: redirect".to_owned())
+    );
+    // An error body that never ends is read up to the cap, then given up on.
+    let provider = Provider {
+        endless: Some(500),
+        ..Provider::default()
+    };
+    match run(&app, "acme", &id, &provider, &Room::default()) {
+        Ended::FellBack { reason } => assert!(reason.contains("larger than"), "{reason}"),
+        other => panic!("expected the fallback, got {other:?}"),
+    }
+    // Read up to `MAX_ERROR_BYTES` (16 KB): a few 1 KB pieces, not the endless body.
+    assert!(
+        provider.pulled.get() <= 17,
+        "read {} KB",
+        provider.pulled.get()
+    );
+    assert_eq!(last_attempt_shown(&app), Some("HTTP 5xx".to_owned()));
+    // A call that worked shows as such.
+    let provider = Provider::default();
+    provider.script.borrow_mut().push_back(text(&["Hello!"]));
+    run(&app, "acme", &id, &provider, &Room::default());
+    assert_eq!(last_attempt_shown(&app), Some("connected".to_owned()));
+}
+
+#[test]
+fn a_tool_call_index_out_of_range_ends_the_turn_cleanly() {
+    let app = TestApp::spawn();
+    with_bot(&app, "acme");
+    let (id, _) = visitor_asks(&app, "acme", "Hello?");
+    let provider = Provider::default();
+    provider.script.borrow_mut().push_back(Ok((
+        200,
+        sse(&[
+            json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":4_294_967_295_u64,"id":"c","type":"function","function":{"name":"open_ticket","arguments":"{}"}}]}}]}),
+        ]),
+    )));
+    match run(&app, "acme", &id, &provider, &Room::default()) {
+        Ended::FellBack { reason } => assert!(reason.contains("out of range"), "{reason}"),
+        other => panic!("expected the fallback, got {other:?}"),
+    }
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+}
+
+#[test]
+fn typing_frames_carry_the_text_so_far_at_most_every_100_ms() {
+    let app = TestApp::spawn();
+    with_bot(&app, "acme");
+    let (id, _) = visitor_asks(&app, "acme", "Tell me a story");
+    // Forty words, each in its own piece; the clock moves 10 ms each time it is read.
+    let words: Vec<String> = (0..40).map(|n| format!("w{n} ")).collect();
+    let mut pieces: Vec<String> = words
+        .iter()
+        .map(|w| {
+            format!(
+                "data: {}\n\n",
+                json!({"choices":[{"index":0,"delta":{"content":w}}]})
+            )
+        })
+        .collect();
+    pieces.push(format!(
+        "data: {}\n\ndata: [DONE]\n\n",
+        json!({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})
+    ));
+    let provider = Provider::default();
+    provider.script.borrow_mut().push_back(Ok((200, pieces)));
+    let room = Room::default();
+    let ended = run_with(
+        &app,
+        "acme",
+        &id,
+        &provider,
+        &room,
+        OutboundPolicy::Development,
+        10,
+    );
+    assert_eq!(ended, Ended::Replied { tickets: vec![] });
+    let frames = room.0.borrow();
+    let typed: Vec<&str> = frames
+        .iter()
+        .filter_map(|f| f["typing"]["text"].as_str())
+        .collect();
+    // 41 pieces read 10 ms apart: ~400 ms, so at most 5 frames (not one per word).
+    assert!(
+        (2..=5).contains(&typed.len()),
+        "{} frames: {typed:?}",
+        typed.len()
+    );
+    // Each frame is the whole text so far, growing; the reply has all of it.
+    let full = words.concat();
+    for pair in typed.windows(2) {
+        assert!(pair[1].starts_with(pair[0]) && pair[1].len() > pair[0].len());
+    }
+    assert!(typed.iter().all(|t| full.starts_with(t)));
+    assert_eq!(frames.last().unwrap()["text"], full.trim());
 }

@@ -16,6 +16,7 @@ mod members;
 mod offboarding;
 mod one_round_trip;
 mod operator_api;
+mod outbound;
 mod protocol;
 mod rate_limits;
 mod round_trips;
@@ -38,7 +39,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 use ticketbooth_functions::app::{self, App, Fresh};
 use ticketbooth_functions::http::{Body, Request, Response};
-use ticketbooth_functions::outbound::{Offline, Outbound};
+use ticketbooth_functions::outbound::{Offline, Outbound, OutboundPolicy};
 use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
 use ticketbooth_functions::secret_box::{SecretsKey, SecretsKeyError};
 use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
@@ -128,10 +129,17 @@ impl TestApp {
                 outbound,
                 turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
                 secrets: SecretsKey::new(SECRETS_KEY),
+                outbound_policy: OutboundPolicy::Production,
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),
         }
+    }
+
+    /// Under `policy` for tenants' URLs (production unless a test says otherwise).
+    pub fn with_outbound_policy(mut self, policy: OutboundPolicy) -> Self {
+        self.app.outbound_policy = policy;
+        self
     }
 
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {

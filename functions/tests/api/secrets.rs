@@ -374,6 +374,7 @@ fn a_sealed_value_copied_to_another_site_does_not_open() {
         app.db(),
         &receiver,
         &sealer,
+        ticketbooth_functions::outbound::OutboundPolicy::Production,
         &id,
         "https://tickets.example.net",
         30,

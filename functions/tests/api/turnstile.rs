@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use serde_json::json;
-use ticketbooth_functions::outbound::{Outbound, Pending, Reply};
+use ticketbooth_functions::outbound::{Outbound, OutboundError, Pending, Reply};
 
 use crate::operator_api::conforms;
 use crate::ticket_page::{OWNER_TOKEN, session, spawn_with_tokens};
@@ -22,7 +22,7 @@ type Call = (String, Vec<(String, String)>);
 /// siteverify as Cloudflare runs it, scripted: answers in order, and records what was sent.
 #[derive(Clone, Default)]
 struct Siteverify {
-    answers: Rc<RefCell<VecDeque<Result<Reply, String>>>>,
+    answers: Rc<RefCell<VecDeque<Result<Reply, OutboundError>>>>,
     sent: Rc<RefCell<Vec<Call>>>,
 }
 
