@@ -51,7 +51,7 @@ impl ConversationRoom {
     fn check_interval_ms(&self) -> i64 {
         let var = self
             .env
-            .var(live_members::CHECK_SECONDS_VAR)
+            .var("LIVE_MEMBERSHIP_CHECK_SECONDS")
             .ok()
             .map(|v| v.to_string());
         live_members::check_interval_ms(var.as_deref())

@@ -308,7 +308,7 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
 /// says so (`cargo xtask dev` and the end-to-end harness set it; wrangler.toml never does).
 fn outbound_policy(env: &Env) -> outbound::OutboundPolicy {
     let value = env
-        .var(outbound::OutboundPolicy::VARIABLE)
+        .var("OUTBOUND_ALLOW_LOOPBACK_HTTP")
         .ok()
         .map(|v| v.to_string());
     outbound::OutboundPolicy::from_variable(value.as_deref())

@@ -38,10 +38,8 @@ pub enum OutboundPolicy {
 }
 
 impl OutboundPolicy {
-    /// The Worker variable that turns the development allowance on (`1`).
-    pub const VARIABLE: &'static str = "OUTBOUND_ALLOW_LOOPBACK_HTTP";
-
-    /// The policy the variable's value (if set) asks for; anything but `1`/`true` is production.
+    /// The policy the Worker variable `OUTBOUND_ALLOW_LOOPBACK_HTTP`'s value (if set) asks
+    /// for; anything but `1`/`true` is production.
     pub fn from_variable(value: Option<&str>) -> Self {
         match value.map(str::trim) {
             Some("1" | "true") => Self::Development,

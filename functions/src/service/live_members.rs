@@ -10,9 +10,6 @@ use crate::http::LiveMember;
 use crate::sql::site_members;
 use crate::store::{Executor, StoreError};
 
-/// The Worker variable naming the interval, in seconds.
-pub const CHECK_SECONDS_VAR: &str = "LIVE_MEMBERSHIP_CHECK_SECONDS";
-
 /// Within a minute of their removal, a person's open pages stop hearing the site's chats.
 pub const DEFAULT_CHECK_SECONDS: i64 = 60;
 
