@@ -50,6 +50,24 @@ pub struct Strings {
     pub invalid_format: &'static str,
     /// Visitor-facing status labels, indexed like `Status::ALL`.
     pub status: [&'static str; 4],
+    /// The chat: the message list's name, who wrote what, and a message's progress.
+    pub chat_log: &'static str,
+    pub chat_intro: &'static str,
+    pub you: &'static str,
+    pub bot: &'static str,
+    pub team: &'static str,
+    pub sent: &'static str,
+    pub not_sent: &'static str,
+    pub retry: &'static str,
+    pub message: &'static str,
+    pub send_message: &'static str,
+    /// The composer's count: `n / 4000` and what follows once over the limit.
+    pub over_limit: &'static str,
+    pub message_refused: &'static str,
+    pub ticket: &'static str,
+    pub typing: &'static str,
+    /// The launcher's label with the unread count: before and after the number.
+    pub unread: (&'static str, &'static str),
 }
 
 pub static EN: Strings = Strings {
@@ -96,6 +114,21 @@ pub static EN: Strings = Strings {
     invalid_email: "Enter a valid email address, like name@example.com.",
     invalid_format: "This value is not in the expected format.",
     status: ["Received", "We're on it", "Solved", "Closed"],
+    chat_log: "Conversation",
+    chat_intro: "Ask us anything here, or open a ticket and we'll follow up by email.",
+    you: "You",
+    bot: "Bot",
+    team: "Support team",
+    sent: "Sent",
+    not_sent: "Not sent",
+    retry: "Retry",
+    message: "Message",
+    send_message: "Send message",
+    over_limit: " — too long to send",
+    message_refused: "This message wasn't accepted. Edit it and send it again.",
+    ticket: "Ticket",
+    typing: "Typing…",
+    unread: (", ", " new messages"),
 };
 
 pub static FR: Strings = Strings {
@@ -142,6 +175,21 @@ pub static FR: Strings = Strings {
     invalid_email: "Saisissez une adresse e-mail valide, comme nom@exemple.fr.",
     invalid_format: "Cette valeur n’a pas le format attendu.",
     status: ["Reçu", "En cours", "Résolu", "Fermé"],
+    chat_log: "Conversation",
+    chat_intro: "Posez-nous vos questions ici, ou ouvrez un ticket : nous vous répondrons par e-mail.",
+    you: "Vous",
+    bot: "Bot",
+    team: "Équipe d’assistance",
+    sent: "Envoyé",
+    not_sent: "Non envoyé",
+    retry: "Réessayer",
+    message: "Message",
+    send_message: "Envoyer le message",
+    over_limit: " — trop long pour être envoyé",
+    message_refused: "Ce message n’a pas été accepté. Modifiez-le et renvoyez-le.",
+    ticket: "Ticket",
+    typing: "En train d’écrire…",
+    unread: (", ", " nouveaux messages"),
 };
 
 /// The table for a BCP 47 tag (`fr`, `fr-CA`, `FR`), English when we have none.

@@ -4,6 +4,7 @@
 
 pub mod confirmation;
 pub mod contact_prompt;
+pub mod conversation;
 pub mod field;
 pub mod home;
 pub mod launcher;
