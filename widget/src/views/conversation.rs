@@ -1,4 +1,4 @@
-//! The conversation: the message list (a `role=log` region, so new messages are announced)
+//! The conversation: the message list (in a `role=log` region, so new messages are announced)
 //! and the composer. Messages are keyed (a stored one by its `seq`, one still to be sent by
 //! its Idempotency-Key) and an element is rebuilt only when what it shows changed, so a render
 //! never moves focus or the visitor's scroll position; the list follows new messages only
@@ -15,7 +15,8 @@ use crate::state::{Msg, State};
 use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
 
 const SPEC: &str = "div|cv
- ol|ms|role=log
+ div|lg|role=log
+  ol|ms
  div|cmp
   textarea|in|rows=2
   button|sn|type=button
@@ -66,15 +67,15 @@ impl Conversation {
     pub fn new(parent: &Element, scroller: &Element, s: &Strings) -> Conversation {
         let n = skeleton(parent, SPEC);
         attr(&n.at(1), "aria-label", Some(s.chat_log));
-        attr(&n.at(3), "aria-label", Some(s.message));
-        attr(&n.at(4), "aria-label", Some(s.send_message));
-        let input = n.html(3);
+        attr(&n.at(4), "aria-label", Some(s.message));
+        attr(&n.at(5), "aria-label", Some(s.send_message));
+        let input = n.html(4);
         let typed: HtmlTextAreaElement = input.clone().unchecked_into();
         let _listeners = [
-            Listener::new(&n.at(3), "input", move |_| {
+            Listener::new(&n.at(4), "input", move |_| {
                 dispatch(Msg::ChatEdited(typed.value()))
             }),
-            Listener::new(&n.at(3), "keydown", |ev| {
+            Listener::new(&n.at(4), "keydown", |ev| {
                 // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition
                 // only ends the composition.
                 let key: &KeyboardEvent = ev.unchecked_ref();
@@ -85,13 +86,13 @@ impl Conversation {
                     });
                 }
             }),
-            Listener::new(&n.at(4), "click", |_| {
+            Listener::new(&n.at(5), "click", |_| {
                 dispatch(Msg::ChatSubmit {
                     fresh_key: fresh_key(),
                 })
             }),
             // One listener for every message's retry button.
-            Listener::new(&n.at(1), "click", |ev| {
+            Listener::new(&n.at(2), "click", |ev| {
                 let target: Option<Element> = ev.target().map(JsCast::unchecked_into);
                 if target.is_some_and(|t| t.closest(".rt").ok().flatten().is_some()) {
                     dispatch(Msg::ChatRetry);
@@ -101,10 +102,10 @@ impl Conversation {
         Conversation {
             root: n.html(0),
             input,
-            list: n.at(1),
+            list: n.at(2),
             scroller: scroller.clone(),
-            count: n.at(5),
-            problem: n.at(6),
+            count: n.at(7),
+            problem: n.at(8),
             shown: Vec::new(),
             _listeners,
         }
