@@ -236,9 +236,11 @@ describe('the chat in the widget', () => {
     await shownAsSent(page, 'Anyone behind this proxy?');
     const { id } = await chatOf(page);
     const operator = await operatorSession();
-    for (const text of ['Yes, here.', 'Still here.', 'Polling works.']) await operator.reply(id, text);
+    // Each reply within two polling periods (3 s each), though no socket ever opens: the
+    // reconnects' own catch-up reads come far less often (after 2, 4, 8, then 10 periods).
     for (const text of ['Yes, here.', 'Still here.', 'Polling works.']) {
-      await log(page).locator('li', { hasText: text }).waitFor({ timeout: 15_000 });
+      await operator.reply(id, text);
+      await log(page).locator('li', { hasText: text }).waitFor({ timeout: 6_000 });
     }
     assert.ok(sockets >= 1, 'the widget did try its socket');
     assert.deepEqual(await shownTexts(page), ['Anyone behind this proxy?', 'Yes, here.', 'Still here.', 'Polling works.']);
@@ -272,6 +274,10 @@ describe('the chat in the widget', () => {
     const rows = await worker.sql(
       `SELECT body FROM conversation_messages WHERE conversation_id = ${sqlLiteral(id)} ORDER BY seq`);
     assert.deepEqual(rows.map((r) => r.body), ['One.', 'Two.', 'Three.']);
+    // In no other conversation either: the second tab joined the first one's.
+    const anywhere = await worker.sql(
+      "SELECT body FROM conversation_messages WHERE body IN ('One.', 'Two.', 'Three.')");
+    assert.equal(anywhere.length, 3, JSON.stringify(anywhere));
     assert.deepEqual(await shownTexts(page), ['One.', 'Two.', 'Three.']);
     assert.deepEqual(errors, []);
     assert.deepEqual(second.errors, []);
