@@ -317,6 +317,36 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('the launcher counts what arrives while the panel is closed, and opening clears it', async () => {
+    const { context, page, errors } = await visit();
+    await page.evaluate(() => {
+      window.__unread = [];
+      window.addEventListener('ticketbooth:unread', (e) => window.__unread.push(e.detail.count));
+    });
+    await launcher(page).click();
+    await say(page, 'I will wait.');
+    await shownAsSent(page, 'I will wait.');
+    await page.keyboard.press('Escape');
+    await panel(page).waitFor({ state: 'hidden' });
+    const { id } = await chatOf(page);
+    const operator = await operatorSession();
+    await operator.reply(id, 'First answer.');
+    await operator.reply(id, 'Second answer.');
+    const badge = launcher(page).locator('.bdg');
+    await page.waitForFunction(() => window.__unread.at(-1) === 2, null, { timeout: 15_000 });
+    assert.equal(await badge.textContent(), '2');
+    assert.equal(await badge.isVisible(), true);
+    assert.equal(await launcher(page).getAttribute('aria-label'), 'Open support, 2 new messages');
+    await launcher(page).screenshot({ path: join(OUT, '07-launcher-unread.png') });
+    await launcher(page).click();
+    await badge.waitFor({ state: 'hidden' });
+    assert.equal(await launcher(page).getAttribute('aria-label'), 'Close support');
+    assert.deepEqual(await page.evaluate(() => window.__unread), [1, 2, 0]);
+    assert.deepEqual(errors, []);
+    await operator.ctx.close();
+    await context.close();
+  });
+
   test('Ticketbooth.send(text) chats from the page, and ticketbooth:message reports the replies', async () => {
     const { context, page, errors } = await visit();
     await page.evaluate(() => {
