@@ -347,6 +347,55 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('My tickets opens a ticket\'s thread: the team\'s public reply shows; the visitor\'s reply reopens a resolved ticket', async () => {
+    const { context, page, errors } = await visit();
+    await launcher(page).click();
+    await panel(page).getByRole('button', { name: /Open a ticket/ }).click();
+    await page.getByLabel('Subject').fill('Backups stopped');
+    await page.getByLabel('What happened?').fill('Since Tuesday.');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await panel(page).locator('.code', { hasText: /^TKT-\d+$/ }).waitFor();
+    const code = await panel(page).locator('.code').textContent();
+    const act = async (verb, body) => {
+      const res = await fetch(`${worker.baseUrl}/api/v1/tickets/${code}/${verb}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.status < 300, `${verb}: ${res.status} ${await res.text()}`);
+    };
+    await act('comment', { comment: 'Internal: check the cron.', visibility: 'internal' });
+    await act('comment', { comment: 'We restarted the backup job.', visibility: 'public' });
+    await act('status', { status: 'pending' });
+    await act('status', { status: 'resolved' });
+
+    await panel(page).getByRole('button', { name: 'See my tickets' }).click();
+    await panel(page).getByRole('button', { name: new RegExp(code) }).click();
+    const thread = panel(page).locator('section', { has: page.getByRole('textbox', { name: 'Your reply' }) });
+    await thread.locator('li', { hasText: 'We restarted the backup job.' }).waitFor();
+    assert.equal(await thread.locator('li').count(), 1, 'no internal note');
+    assert.equal(await thread.locator('.st').textContent(), 'Solved');
+    await shot(page, '08-thread');
+    await axeClean(page, 'the thread');
+
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Broken again this morning.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await thread.locator('li', { hasText: 'Broken again this morning.' }).waitFor();
+    assert.equal(await thread.locator('.st').textContent(), 'Received', 'reopened');
+    const rows = await worker.sql(`SELECT status FROM tickets WHERE code = ${sqlLiteral(code)}`);
+    assert.equal(rows[0].status, 'open');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, '09-thread-phone');
+
+    // The visitor's reply is on the ticket's page.
+    const operator = await operatorSession();
+    await operator.page.goto(`${worker.baseUrl}/app/tickets/${code}`);
+    await operator.page.getByText('Broken again this morning.').first().waitFor();
+    assert.deepEqual(errors, []);
+    await operator.ctx.close();
+    await context.close();
+  });
+
   test('Ticketbooth.send(text) chats from the page, and ticketbooth:message reports the replies', async () => {
     const { context, page, errors } = await visit();
     await page.evaluate(() => {

@@ -7,8 +7,9 @@
 
 use gloo_net::http::Request;
 use ticketbooth_shared::api::{
-    ChatMessageList, CreateTicketRequest, CreateTicketResponse, ErrorBody, RequesterInput,
-    SendMessageRequest, SendMessageResponse, SiteConfig, StartConversationResponse,
+    ChatMessageList, CommentFrom, CreateTicketRequest, CreateTicketResponse, ErrorBody,
+    RequesterInput, SendMessageRequest, SendMessageResponse, SiteConfig, StartConversationResponse,
+    VisitorComment, VisitorCommentList, VisitorReplyRequest, VisitorReplyResponse,
     VisitorTicketList,
 };
 use wasm_bindgen::JsValue;
@@ -17,7 +18,7 @@ use web_sys::{Headers, RequestInit};
 
 use crate::chat::{Line, ReadResult, SendResult};
 use crate::from_js::from_js;
-use crate::state::{Config, Contact, Draft, SendOutcome, TicketRow};
+use crate::state::{Config, Contact, Draft, ReplyOutcome, SendOutcome, ThreadComment, TicketRow};
 
 /// Where a site's API lives.
 #[derive(Clone)]
@@ -287,6 +288,89 @@ pub fn read_messages(
     );
 }
 
+fn thread_comment(c: VisitorComment) -> ThreadComment {
+    ThreadComment {
+        from_team: c.from == CommentFrom::Team,
+        name: c.author_name,
+        body: c.body,
+        at: c.created_at,
+    }
+}
+
+/// `GET …/tickets/{id}/comments`: the thread, oldest first (`None` when it could not be read).
+pub fn thread(
+    endpoint: &Endpoint,
+    token: &str,
+    id: &str,
+    done: impl FnOnce(Option<Vec<ThreadComment>>, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let url = endpoint.url(&["/tickets/", id, "/comments"].concat());
+    let request = request(
+        "GET",
+        &url,
+        &[("Authorization", authorization.as_str())],
+        None,
+    );
+    send(
+        request,
+        Box::new(move |answer| {
+            let (list, renewed) = match answer {
+                Some((200, json, renewed)) => (from_js::<VisitorCommentList>(json), renewed),
+                Some((_, _, renewed)) => (None, renewed),
+                None => (None, None),
+            };
+            done(
+                list.map(|l| l.comments.into_iter().map(thread_comment).collect()),
+                renewed,
+            );
+        }),
+    );
+}
+
+/// `POST …/tickets/{id}/comments` under the reply's Idempotency-Key.
+pub fn reply(
+    endpoint: &Endpoint,
+    token: &str,
+    id: &str,
+    key: &str,
+    body: String,
+    done: impl FnOnce(ReplyOutcome, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Idempotency-Key", key),
+        ("Authorization", authorization.as_str()),
+    ];
+    let body = serde_wasm_bindgen::to_value(&VisitorReplyRequest { body })
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok());
+    let url = endpoint.url(&["/tickets/", id, "/comments"].concat());
+    let request = body.and_then(|body| request("POST", &url, &headers, Some(&body)));
+    send(
+        request,
+        Box::new(move |answer| {
+            let Some((status, json, renewed)) = answer else {
+                return done(ReplyOutcome::Unreachable, None);
+            };
+            let outcome = match status {
+                200 | 201 => match from_js::<VisitorReplyResponse>(json) {
+                    Some(r) => ReplyOutcome::Done(thread_comment(r.comment), r.ticket.status),
+                    None => ReplyOutcome::Unreachable,
+                },
+                408 | 429 | 500.. => ReplyOutcome::Unreachable,
+                _ => ReplyOutcome::Refused(
+                    from_js::<ErrorBody>(json)
+                        .map(|e| e.error.code)
+                        .unwrap_or_default(),
+                ),
+            };
+            done(outcome, renewed);
+        }),
+    );
+}
+
 /// The live room's WebSocket URL of a conversation (`ws:` or `wss:` after the API's scheme).
 pub fn live_url(endpoint: &Endpoint, conversation: &str, token: &str) -> String {
     let url = endpoint.url(&["/conversations/", conversation, "/live?token=", token].concat());
@@ -349,6 +433,7 @@ pub fn tickets(
                     l.tickets
                         .into_iter()
                         .map(|t| TicketRow {
+                            id: t.id,
                             code: t.code,
                             subject: t.subject,
                             status: t.status,

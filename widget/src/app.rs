@@ -30,6 +30,7 @@ use crate::views::home::Home;
 use crate::views::launcher::Launcher;
 use crate::views::my_tickets::MyTickets;
 use crate::views::panel::Panel;
+use crate::views::thread::ThreadView;
 use crate::views::ticket_form::TicketForm;
 
 const CSS: &str = include_str!("style.css");
@@ -102,6 +103,7 @@ struct Ui {
     form: TicketForm,
     done: Confirmation,
     tickets: MyTickets,
+    thread: ThreadView,
 }
 
 impl Ui {
@@ -113,11 +115,16 @@ impl Ui {
         show(&self.form.root, state.screen == Screen::Form);
         show(&self.done.root, matches!(state.screen, Screen::Done { .. }));
         show(&self.tickets.root, state.screen == Screen::Tickets);
+        show(
+            &self.thread.root,
+            matches!(state.screen, Screen::Thread { .. }),
+        );
         self.home.render(state, s);
         self.contact.render(state, s);
         self.form.render(state, s);
         self.done.render(state);
         self.tickets.render(state, s);
+        self.thread.render(state, s);
     }
 
     /// The control a screen starts on.
@@ -130,6 +137,7 @@ impl Ui {
             Screen::Form => self.form.subject.element(),
             Screen::Done { .. } => &self.done.heading,
             Screen::Tickets => &self.tickets.heading,
+            Screen::Thread { .. } => &self.thread.heading,
         }
     }
 
@@ -206,6 +214,7 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
         form: TicketForm::new(&body, strings),
         done: Confirmation::new(&body, strings),
         tickets: MyTickets::new(&body, strings),
+        thread: ThreadView::new(&body, strings),
     };
 
     let store = Store::new(&endpoint.site);
@@ -502,6 +511,46 @@ impl App {
                 }
             }
             Effect::Chat(effect) => self.run_chat(effect),
+            Effect::FetchThread { id } => match self.store.token() {
+                None => dispatch(Msg::ThreadLoaded { id, comments: None }),
+                Some(token) => {
+                    let thread = id.clone();
+                    api::thread(&self.endpoint, &token, &id, move |comments, renewed| {
+                        if let Some(token) = renewed {
+                            dispatch(Msg::TokenRenewed(token));
+                        }
+                        dispatch(Msg::ThreadLoaded {
+                            id: thread,
+                            comments,
+                        });
+                    })
+                }
+            },
+            Effect::SendReply { id, key, body } => match self.store.token() {
+                None => dispatch(Msg::ThreadReplied {
+                    id,
+                    outcome: crate::state::ReplyOutcome::Refused("unauthorized".into()),
+                }),
+                Some(token) => {
+                    let thread = id.clone();
+                    api::reply(
+                        &self.endpoint,
+                        &token,
+                        &id,
+                        &key,
+                        body,
+                        move |outcome, renewed| {
+                            if let Some(token) = renewed {
+                                dispatch(Msg::TokenRenewed(token));
+                            }
+                            dispatch(Msg::ThreadReplied {
+                                id: thread,
+                                outcome,
+                            });
+                        },
+                    )
+                }
+            },
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
                     self.opened_from = dom::document().active_element().map(JsCast::unchecked_into);

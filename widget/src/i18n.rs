@@ -68,6 +68,12 @@ pub struct Strings {
     pub typing: &'static str,
     /// The launcher's label with the unread count: before and after the number.
     pub unread: (&'static str, &'static str),
+    /// A ticket's thread.
+    pub reply: &'static str,
+    pub send_reply: &'static str,
+    pub thread_empty: &'static str,
+    pub thread_closed: &'static str,
+    pub thread_unreachable: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -129,6 +135,11 @@ pub static EN: Strings = Strings {
     ticket: "Ticket",
     typing: "Typing…",
     unread: (", ", " new messages"),
+    reply: "Your reply",
+    send_reply: "Send reply",
+    thread_empty: "No replies yet. We'll answer here and by email.",
+    thread_closed: "This ticket is closed. Open a new ticket if you need more help.",
+    thread_unreachable: "Your reply couldn't be sent. Check your connection and send it again.",
 };
 
 pub static FR: Strings = Strings {
@@ -190,6 +201,11 @@ pub static FR: Strings = Strings {
     ticket: "Ticket",
     typing: "En train d’écrire…",
     unread: (", ", " nouveaux messages"),
+    reply: "Votre réponse",
+    send_reply: "Envoyer la réponse",
+    thread_empty: "Pas encore de réponse. Nous répondrons ici et par e-mail.",
+    thread_closed: "Ce ticket est fermé. Ouvrez un nouveau ticket si vous avez encore besoin d’aide.",
+    thread_unreachable: "Votre réponse n’a pas pu être envoyée. Vérifiez votre connexion et renvoyez-la.",
 };
 
 /// The table for a BCP 47 tag (`fr`, `fr-CA`, `FR`), English when we have none.

@@ -76,6 +76,9 @@ pub enum Screen {
     Done { code: String },
     /// The visitor's tickets with their visitor-facing status.
     Tickets,
+    /// One ticket's thread (by id): the team's customer-facing replies and the visitor's own,
+    /// with a reply box.
+    Thread { id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +154,7 @@ pub enum Notice {
 /// One row of "My tickets".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketRow {
+    pub id: String,
     pub code: String,
     pub subject: String,
     pub status: Status,
@@ -205,6 +209,39 @@ pub struct State {
     pub chat: Chat,
     /// Messages from others that arrived while the panel was closed (the launcher's badge).
     pub unread: u32,
+    pub thread: Thread,
+}
+
+/// One comment of a ticket's thread, as the visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadComment {
+    /// The team's (an operator's customer-facing comment), else the visitor's own reply.
+    pub from_team: bool,
+    pub name: Option<String>,
+    pub body: String,
+    pub at: String,
+}
+
+/// The thread on screen: its comments (`None` while loading) and the reply being written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thread {
+    pub comments: Option<Vec<ThreadComment>>,
+    pub failed: bool,
+    pub reply: String,
+    /// The reply's Idempotency-Key: minted on its first send, reused by every retry.
+    pub key: Option<String>,
+    pub sending: bool,
+    /// Why the last reply did not go (an error code, or `unreachable`).
+    pub notice: Option<String>,
+}
+
+/// The server's answer to a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// Written (or replayed): the comment, and the ticket's status after it.
+    Done(ThreadComment, Status),
+    Refused(String),
+    Unreachable,
 }
 
 /// Everything that can happen to the widget.
@@ -284,6 +321,20 @@ pub enum Msg {
     LiveDown(String),
     /// The polling timer: read what is new when no socket brings it.
     Poll,
+    /// A row of "My tickets": its thread.
+    OpenThread(String),
+    ThreadLoaded {
+        id: String,
+        comments: Option<Vec<ThreadComment>>,
+    },
+    ThreadEdited(String),
+    ThreadSubmit {
+        fresh_key: String,
+    },
+    ThreadReplied {
+        id: String,
+        outcome: ReplyOutcome,
+    },
 }
 
 /// What `app.rs` must do after an update (the view is always re-rendered).
@@ -315,6 +366,15 @@ pub enum Effect {
     },
     /// Dispatch `ticketbooth:unread` with the launcher's count.
     AnnounceUnread(u32),
+    FetchThread {
+        id: String,
+    },
+    /// POST the reply under its key.
+    SendReply {
+        id: String,
+        key: String,
+        body: String,
+    },
 }
 
 impl State {
@@ -342,6 +402,7 @@ impl State {
             config: None,
             chat: Chat::new(Saved::default()),
             unread: 0,
+            thread: Thread::default(),
         };
         let mut effects = Vec::new();
         let mut state = state;
@@ -381,6 +442,14 @@ impl State {
     fn settle_notice(&mut self) {
         if self.errors.is_empty() && self.notice == Notice::FixFields {
             self.notice = Notice::None;
+        }
+    }
+
+    /// The row of "My tickets" a thread belongs to.
+    pub fn thread_row(&self, id: &str) -> Option<&TicketRow> {
+        match &self.tickets {
+            Tickets::Loaded(rows) => rows.iter().find(|r| r.id == id),
+            _ => None,
         }
     }
 
@@ -465,6 +534,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::ShowTickets => {
+            state.screen = Screen::Tickets;
+            state.tickets = Tickets::Loading;
+            fx.push(Effect::FetchTickets);
+            fx.push(Effect::FocusPanel);
+        }
+        Msg::Back if matches!(state.screen, Screen::Thread { .. }) => {
+            // Back to the list, fresh: a reply may have moved the ticket's status.
             state.screen = Screen::Tickets;
             state.tickets = Tickets::Loading;
             fx.push(Effect::FetchTickets);
@@ -792,6 +868,72 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::LiveDown(id) => fx.extend(state.chat.on_live_down(&id).into_iter().map(Effect::Chat)),
         Msg::Poll => {
             fx.extend(state.chat.on_tick().into_iter().map(Effect::Chat));
+        }
+        Msg::OpenThread(id) => {
+            if state.thread_row(&id).is_some() {
+                state.screen = Screen::Thread { id: id.clone() };
+                state.thread = Thread::default();
+                fx.push(Effect::FetchThread { id });
+                fx.push(Effect::FocusPanel);
+            }
+        }
+        Msg::ThreadLoaded { id, comments } => {
+            if state.screen == (Screen::Thread { id }) {
+                state.thread.failed = comments.is_none();
+                state.thread.comments = comments;
+            }
+        }
+        Msg::ThreadEdited(text) => {
+            if !state.thread.sending {
+                state.thread.reply = text;
+                state.thread.notice = None;
+            }
+        }
+        Msg::ThreadSubmit { fresh_key } => {
+            if let Screen::Thread { id } = &state.screen
+                && !state.thread.sending
+                && !state.thread.reply.trim().is_empty()
+            {
+                let key = state.thread.key.get_or_insert(fresh_key).clone();
+                state.thread.sending = true;
+                state.thread.notice = None;
+                fx.push(Effect::SendReply {
+                    id: id.clone(),
+                    key,
+                    body: state.thread.reply.clone(),
+                });
+            }
+        }
+        Msg::ThreadReplied { id, outcome } => {
+            if state.screen != (Screen::Thread { id: id.clone() }) {
+                return fx;
+            }
+            state.thread.sending = false;
+            match outcome {
+                ReplyOutcome::Done(comment, status) => {
+                    state.thread.reply.clear();
+                    state.thread.key = None;
+                    state.thread.comments.get_or_insert_default().push(comment);
+                    if let Tickets::Loaded(rows) = &mut state.tickets
+                        && let Some(row) = rows.iter_mut().find(|r| r.id == id)
+                    {
+                        row.status = status;
+                    }
+                }
+                ReplyOutcome::Refused(code) => {
+                    if code == "idempotency_key_reused" {
+                        state.thread.key = None;
+                    }
+                    if code == "ticket_closed"
+                        && let Tickets::Loaded(rows) = &mut state.tickets
+                        && let Some(row) = rows.iter_mut().find(|r| r.id == id)
+                    {
+                        row.status = Status::Closed;
+                    }
+                    state.thread.notice = Some(code);
+                }
+                ReplyOutcome::Unreachable => state.thread.notice = Some("unreachable".into()),
+            }
         }
     }
     fx
@@ -1379,6 +1521,91 @@ mod tests {
         );
         assert_eq!(s.chat.input, "half a tho");
         assert_eq!(s.chat.outbox[0].text, "From the page");
+    }
+
+    #[test]
+    fn a_thread_reply_goes_once_under_one_key_and_moves_the_tickets_status() {
+        let mut s = fresh();
+        update(&mut s, Msg::ShowTickets);
+        update(
+            &mut s,
+            Msg::TicketsLoaded(Some(vec![TicketRow {
+                id: "t1".into(),
+                code: "TKT-1".into(),
+                subject: "Printer".into(),
+                status: Status::Resolved,
+            }])),
+        );
+        let fx = update(&mut s, Msg::OpenThread("t1".into()));
+        assert_eq!(
+            fx,
+            vec![Effect::FetchThread { id: "t1".into() }, Effect::FocusPanel]
+        );
+        update(&mut s, Msg::ThreadEdited("Still broken".into()));
+        let fx = update(
+            &mut s,
+            Msg::ThreadSubmit {
+                fresh_key: "r1".into(),
+            },
+        );
+        assert_eq!(
+            fx,
+            vec![Effect::SendReply {
+                id: "t1".into(),
+                key: "r1".into(),
+                body: "Still broken".into()
+            }]
+        );
+        assert_eq!(
+            update(
+                &mut s,
+                Msg::ThreadSubmit {
+                    fresh_key: "r2".into()
+                }
+            ),
+            vec![],
+            "one reply in flight"
+        );
+        update(
+            &mut s,
+            Msg::ThreadReplied {
+                id: "t1".into(),
+                outcome: ReplyOutcome::Unreachable,
+            },
+        );
+        let fx = update(
+            &mut s,
+            Msg::ThreadSubmit {
+                fresh_key: "r3".into(),
+            },
+        );
+        assert!(
+            matches!(&fx[..], [Effect::SendReply { key, .. }] if key == "r1"),
+            "a retry keeps its key: {fx:?}"
+        );
+        let mine = ThreadComment {
+            from_team: false,
+            name: None,
+            body: "Still broken".into(),
+            at: "2026-12-07T10:00:00Z".into(),
+        };
+        update(
+            &mut s,
+            Msg::ThreadReplied {
+                id: "t1".into(),
+                outcome: ReplyOutcome::Done(mine.clone(), Status::Open),
+            },
+        );
+        assert_eq!(s.thread.comments, Some(vec![mine]));
+        assert_eq!(s.thread.reply, "");
+        assert_eq!(
+            s.thread_row("t1").map(|r| r.status),
+            Some(Status::Open),
+            "reopened"
+        );
+        let fx = update(&mut s, Msg::Back);
+        assert_eq!(s.screen, Screen::Tickets, "back to the list, refreshed");
+        assert!(fx.contains(&Effect::FetchTickets));
     }
 
     #[test]

@@ -10,4 +10,5 @@ pub mod home;
 pub mod launcher;
 pub mod my_tickets;
 pub mod panel;
+pub mod thread;
 pub mod ticket_form;
