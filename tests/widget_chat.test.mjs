@@ -396,6 +396,37 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('keyboard only: open, chat, and turn the chat into a ticket whose card appears', async () => {
+    const { context, page, errors } = await visit();
+    const focusedClass = () => page.evaluate(() => {
+      const a = document.querySelector('ticketbooth-widget').shadowRoot.activeElement;
+      return a ? a.id || a.className || a.tagName : null;
+    });
+    await launcher(page).focus();
+    await page.keyboard.press('Enter');
+    await composer(page).waitFor();
+    assert.equal(await focusedClass(), 'in');
+    await page.keyboard.type('The export button does nothing');
+    await page.keyboard.press('Enter');
+    await shownAsSent(page, 'The export button does nothing');
+    assert.equal(await focusedClass(), 'in', 'focus stays in the composer after sending');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedClass(), 'sn');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedClass(), 'card primary');
+    await page.keyboard.press('Enter');
+    assert.equal(await focusedClass(), 'tb-description', 'the subject is filled in: on to the description');
+    await page.keyboard.type('Clicking Export on the reports page.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    const card = log(page).locator('li.sys .tk');
+    await card.waitFor();
+    assert.match(await card.locator('.tc').textContent(), /^TKT-\d+$/);
+    assert.equal(await focusedClass(), 'in', 'back in the chat, in its composer');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('Ticketbooth.send(text) chats from the page, and ticketbooth:message reports the replies', async () => {
     const { context, page, errors } = await visit();
     await page.evaluate(() => {
