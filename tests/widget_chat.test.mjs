@@ -427,6 +427,23 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('with nobody answering, the chat says so honestly and keeps "Open a ticket" in view', async () => {
+    const { context, page, errors } = await visit({ beforeGoto: (p) => p.clock.install() });
+    await launcher(page).click();
+    await say(page, 'Is anybody there?');
+    await shownAsSent(page, 'Is anybody there?');
+    const nobody = log(page).locator('p.nt');
+    assert.equal(await nobody.isVisible(), false, 'not at once');
+    await page.clock.runFor(33_000);
+    await nobody.waitFor();
+    assert.equal(await nobody.textContent(),
+      "Nobody has answered yet. We usually reply within a day. Open a ticket and we'll follow up by email.");
+    assert.equal(await panel(page).getByRole('button', { name: /Open a ticket/ }).isVisible(), true);
+    await shot(page, '10-chat-nobody-answering');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('Ticketbooth.send(text) chats from the page, and ticketbooth:message reports the replies', async () => {
     const { context, page, errors } = await visit();
     await page.evaluate(() => {

@@ -162,6 +162,10 @@ const TYPING_TICKS: u32 = 10;
 /// With the socket up, every how many ticks the conversation is read anyway.
 const SAFETY_TICKS: u32 = 10;
 
+/// Ticks (3 s each) after the visitor's last message with no answer, after which the chat says
+/// honestly that nobody has answered yet.
+pub const UNANSWERED_TICKS: u32 = 10;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chat {
     pub id: Option<String>,
@@ -185,6 +189,9 @@ pub struct Chat {
     pub typing: Option<Typing>,
     /// Polling ticks seen (for the reads made while the socket is up).
     pub ticks: u32,
+    /// Ticks since the visitor's message that nobody has answered yet (`None` when the last
+    /// message is someone else's, or there is none).
+    pub waiting: Option<u32>,
 }
 
 impl Chat {
@@ -206,7 +213,13 @@ impl Chat {
             },
             typing: None,
             ticks: 0,
+            waiting: None,
         }
+    }
+
+    /// The visitor's last message has waited long enough without an answer to say so.
+    pub fn unanswered(&self) -> bool {
+        self.waiting.is_some_and(|t| t >= UNANSWERED_TICKS)
     }
 
     pub fn saved(&self) -> Saved {
@@ -407,6 +420,9 @@ impl Chat {
     /// The polling timer: with no socket up, read after the cursor, and reconnect when the
     /// wait is over; a streamed reply with no frame for a while is dropped.
     pub fn on_tick(&mut self) -> Vec<ChatEffect> {
+        if let Some(w) = &mut self.waiting {
+            *w = w.saturating_add(1);
+        }
         if let Some(t) = &mut self.typing {
             t.age += 1;
             if t.age > TYPING_TICKS {
@@ -503,6 +519,7 @@ impl Chat {
         self.cursor = 0;
         self.reading = false;
         self.typing = None;
+        self.waiting = None;
         self.live = LiveState::Down {
             failures: 0,
             wait: 0,
@@ -526,6 +543,12 @@ impl Chat {
                 Err(i) => self.lines.insert(i, line),
             }
         }
+        // Waiting for an answer while the last word is the visitor's (a streamed reply counts
+        // as an answer coming).
+        self.waiting = match self.lines.last() {
+            Some(l) if l.author == AuthorKind::Visitor => self.waiting.or(Some(0)),
+            _ => None,
+        };
         while self
             .lines
             .get(usize::try_from(self.cursor).unwrap_or(usize::MAX))
@@ -753,6 +776,25 @@ mod tests {
             c.on_tick();
         }
         assert_eq!(c.typing, None, "a reply that stopped streaming goes");
+    }
+
+    #[test]
+    fn a_message_nobody_answers_is_said_to_wait_until_someone_does() {
+        let mut c = Chat::new(Saved {
+            id: Some("c1".into()),
+            outbox: Vec::new(),
+        });
+        c.on_live(line(1, AuthorKind::Visitor, "Hello?", Some("k1")));
+        for _ in 0..UNANSWERED_TICKS - 1 {
+            c.on_tick();
+        }
+        assert!(!c.unanswered());
+        c.on_live(line(2, AuthorKind::Visitor, "Anyone?", Some("k2")));
+        c.on_tick();
+        assert!(c.unanswered(), "counted from the first unanswered message");
+        c.on_live(line(3, AuthorKind::Operator, "Here!", None));
+        assert!(!c.unanswered());
+        assert_eq!(c.waiting, None);
     }
 
     #[test]

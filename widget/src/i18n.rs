@@ -68,6 +68,10 @@ pub struct Strings {
     pub typing: &'static str,
     /// The launcher's label with the unread count: before and after the number.
     pub unread: (&'static str, &'static str),
+    /// Said when nobody has answered the visitor for a while: the start, then the reply-time
+    /// text (`subtitle`), then the way on.
+    pub nobody_yet: &'static str,
+    pub nobody_ticket: &'static str,
     /// A ticket's thread.
     pub reply: &'static str,
     pub send_reply: &'static str,
@@ -135,6 +139,8 @@ pub static EN: Strings = Strings {
     ticket: "Ticket",
     typing: "Typing…",
     unread: (", ", " new messages"),
+    nobody_yet: "Nobody has answered yet. ",
+    nobody_ticket: ". Open a ticket and we'll follow up by email.",
     reply: "Your reply",
     send_reply: "Send reply",
     thread_empty: "No replies yet. We'll answer here and by email.",
@@ -201,6 +207,8 @@ pub static FR: Strings = Strings {
     ticket: "Ticket",
     typing: "En train d’écrire…",
     unread: (", ", " nouveaux messages"),
+    nobody_yet: "Personne n’a encore répondu. ",
+    nobody_ticket: ". Ouvrez un ticket : nous vous répondrons par e-mail.",
     reply: "Votre réponse",
     send_reply: "Envoyer la réponse",
     thread_empty: "Pas encore de réponse. Nous répondrons ici et par e-mail.",

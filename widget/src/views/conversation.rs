@@ -17,6 +17,7 @@ use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
 const SPEC: &str = "div|cv
  div|lg|role=log
   ol|ms
+  p|nt|hidden=
  div|cmp
   textarea|in|rows=2
   button|sn|type=button
@@ -55,6 +56,8 @@ pub struct Conversation {
     pub root: HtmlElement,
     pub input: HtmlElement,
     list: Element,
+    /// "Nobody has answered yet", under the messages, when nobody has.
+    nobody: HtmlElement,
     /// The panel's scrolling body.
     scroller: Element,
     count: Element,
@@ -67,15 +70,19 @@ impl Conversation {
     pub fn new(parent: &Element, scroller: &Element, s: &Strings) -> Conversation {
         let n = skeleton(parent, SPEC);
         attr(&n.at(1), "aria-label", Some(s.chat_log));
-        attr(&n.at(4), "aria-label", Some(s.message));
-        attr(&n.at(5), "aria-label", Some(s.send_message));
-        let input = n.html(4);
+        attr(&n.at(5), "aria-label", Some(s.message));
+        attr(&n.at(6), "aria-label", Some(s.send_message));
+        text(
+            &n.at(3),
+            &[s.nobody_yet, s.subtitle, s.nobody_ticket].concat(),
+        );
+        let input = n.html(5);
         let typed: HtmlTextAreaElement = input.clone().unchecked_into();
         let _listeners = [
-            Listener::new(&n.at(4), "input", move |_| {
+            Listener::new(&n.at(5), "input", move |_| {
                 dispatch(Msg::ChatEdited(typed.value()))
             }),
-            Listener::new(&n.at(4), "keydown", |ev| {
+            Listener::new(&n.at(5), "keydown", |ev| {
                 // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition
                 // only ends the composition.
                 let key: &KeyboardEvent = ev.unchecked_ref();
@@ -86,7 +93,7 @@ impl Conversation {
                     });
                 }
             }),
-            Listener::new(&n.at(5), "click", |_| {
+            Listener::new(&n.at(6), "click", |_| {
                 dispatch(Msg::ChatSubmit {
                     fresh_key: fresh_key(),
                 })
@@ -103,9 +110,10 @@ impl Conversation {
             root: n.html(0),
             input,
             list: n.at(2),
+            nobody: n.html(3),
             scroller: scroller.clone(),
-            count: n.at(7),
-            problem: n.at(8),
+            count: n.at(8),
+            problem: n.at(9),
             shown: Vec::new(),
             _listeners,
         }
@@ -149,6 +157,7 @@ impl Conversation {
             (None, None) => String::new(),
         };
         text(&self.problem, &problem);
+        show(&self.nobody, chat.unanswered() && chat.typing.is_none());
         self.render_list(state, s);
     }
 
