@@ -444,6 +444,25 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('an expired conversation ends gracefully: the next message starts a new one', async () => {
+    const { context, page, errors } = await visit();
+    await launcher(page).click();
+    await say(page, 'Day one.');
+    await shownAsSent(page, 'Day one.');
+    const { id: first } = await chatOf(page);
+    await worker.sql(`UPDATE conversations SET expires_at = 0 WHERE id = ${sqlLiteral(first)}`);
+    await say(page, 'Day two.');
+    await shownAsSent(page, 'Day two.');
+    const { id: second } = await chatOf(page);
+    assert.ok(second && second !== first, 'a new conversation');
+    assert.deepEqual(await shownTexts(page), ['Day two.']);
+    const rows = await worker.sql(
+      `SELECT body FROM conversation_messages WHERE conversation_id = ${sqlLiteral(second)}`);
+    assert.deepEqual(rows.map((r) => r.body), ['Day two.']);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('Ticketbooth.send(text) chats from the page, and ticketbooth:message reports the replies', async () => {
     const { context, page, errors } = await visit();
     await page.evaluate(() => {
