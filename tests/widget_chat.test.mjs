@@ -463,6 +463,39 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('a burst of 50 incoming messages: each shown once, in order; long tasks on the host page printed', async () => {
+    const { context, page, errors } = await visit({
+      beforeGoto: (p) => p.addInitScript(() => {
+        window.__longTasks = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+        }).observe({ type: 'longtask', buffered: true });
+      }),
+    });
+    await launcher(page).click();
+    await say(page, 'Send me everything.');
+    await shownAsSent(page, 'Send me everything.');
+    const { id } = await chatOf(page);
+    const operator = await operatorSession();
+    const startedAt = await page.evaluate(() => performance.now());
+    await Promise.all(Array.from({ length: 50 }, (_, i) => operator.reply(id, `Burst ${i + 1}.`)));
+    await page.waitForFunction(
+      () => document.querySelector('ticketbooth-widget').shadowRoot.querySelectorAll('ol.ms li').length >= 51,
+      null, { timeout: 20_000 },
+    );
+    const texts = await shownTexts(page);
+    assert.equal(texts.length, 51);
+    assert.equal(new Set(texts).size, 51, 'none twice');
+    const stored = await worker.sql(
+      `SELECT body FROM conversation_messages WHERE conversation_id = ${sqlLiteral(id)} ORDER BY seq`);
+    assert.deepEqual(texts, stored.map((r) => r.body), 'in the server\'s order');
+    const long = (await page.evaluate(() => window.__longTasks)).filter((t) => t.start >= startedAt);
+    console.log(`burst of 50 incoming messages: ${long.length} long task(s) on the host page${long.length ? ` (longest ${Math.max(...long.map((t) => t.duration)).toFixed(0)} ms)` : ''}`);
+    assert.deepEqual(errors, []);
+    await operator.ctx.close();
+    await context.close();
+  });
+
   test('Ticketbooth.send(text) chats from the page, and ticketbooth:message reports the replies', async () => {
     const { context, page, errors } = await visit();
     await page.evaluate(() => {
