@@ -477,6 +477,8 @@ describe('the chat in the widget', () => {
     await shownAsSent(page, 'Send me everything.');
     const { id } = await chatOf(page);
     const operator = await operatorSession();
+    // The visitor is writing when the burst comes: neither focus nor their text may move.
+    await composer(page).fill('Half a sent');
     const startedAt = await page.evaluate(() => performance.now());
     await Promise.all(Array.from({ length: 50 }, (_, i) => operator.reply(id, `Burst ${i + 1}.`)));
     await page.waitForFunction(
@@ -489,6 +491,12 @@ describe('the chat in the widget', () => {
     const stored = await worker.sql(
       `SELECT body FROM conversation_messages WHERE conversation_id = ${sqlLiteral(id)} ORDER BY seq`);
     assert.deepEqual(texts, stored.map((r) => r.body), 'in the server\'s order');
+    assert.equal(await composer(page).inputValue(), 'Half a sent');
+    assert.equal(
+      await page.evaluate(() => document.querySelector('ticketbooth-widget').shadowRoot.activeElement?.className),
+      'in',
+      'focus stayed in the composer',
+    );
     const long = (await page.evaluate(() => window.__longTasks)).filter((t) => t.start >= startedAt);
     console.log(`burst of 50 incoming messages: ${long.length} long task(s) on the host page${long.length ? ` (longest ${Math.max(...long.map((t) => t.duration)).toFixed(0)} ms)` : ''}`);
     assert.deepEqual(errors, []);
