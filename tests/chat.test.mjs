@@ -208,3 +208,31 @@ test('an operator reply reaches the visitor\'s open sockets through the live roo
   visitor.ws.close();
   secondTab.ws.close();
 });
+
+test('chat sends have their own rate budget: a client past the ticket form\'s 20 a minute still chats', async () => {
+  const ip = '198.51.100.77';
+  const post = (path, { token, body, key = randomUUID() } = {}) => fetch(`${worker.baseUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      origin: ORIGIN,
+      'cf-connecting-ip': ip,
+      'content-type': 'application/json',
+      'idempotency-key': key,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let refused = 0;
+  for (let i = 0; i < 21; i += 1) {
+    const res = await post('/api/v1/sites/chat/tickets', { body: { subject: `Form ${i}`, description: 'x' } });
+    if (res.status === 429) refused += 1;
+  }
+  assert.ok(refused >= 1, 'the ticket form\'s budget is spent');
+  const started = await post('/api/v1/sites/chat/conversations');
+  assert.equal(started.status, 201, await started.clone().text());
+  const { conversation, visitor_token: token } = await started.json();
+  for (let i = 1; i <= 5; i += 1) {
+    const sent = await post(`/api/v1/sites/chat/conversations/${conversation.id}/messages`, { token, body: { text: `Still here ${i}` } });
+    assert.equal(sent.status, 201, `send ${i}: ${await sent.text()}`);
+  }
+});

@@ -5,7 +5,7 @@
   if (!s || (w.Ticketbooth && w.Ticketbooth.v)) return;
   a = s.dataset;
   T = w.Ticketbooth = { v: 1, q: q };
-  'open close openTicket identify'.split(' ').forEach(function (k) {
+  'open close openTicket identify send'.split(' ').forEach(function (k) {
     T[k] = function (x) { q.push([k, x]); };
   });
   if (!a.site) return console.warn('Ticketbooth: the script tag needs data-site');

@@ -13,13 +13,33 @@ use ticketbooth_shared::ids::ConversationId;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::app::{App, Fresh, json_body, spend_write_budget, store, token_key, visitor_from_token};
+use crate::app::{App, Fresh, json_body, store, token_key, visitor_from_token};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Live, Request, Response, visitor_json};
+use crate::rate_limit::{self, Scope};
 use crate::service::conversations::{self, Author, Reader, Sent};
 use crate::service::sites::Site;
 use crate::sql::messages::MessageRow;
 use crate::store::Executor;
+
+/// Spends one chat write from the client's chat budget on this site, then from the site's: 429
+/// `rate_limited` when either is exhausted, before anything is parsed or written. Not the
+/// client's write budget (ticket creates): a conversation writes far more often. A failing
+/// limiter lets the write through, as for tickets.
+async fn spend_chat_budget<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+) -> Result<(), ApiError> {
+    let client_ip = req.header("cf-connecting-ip");
+    for scope in [Scope::Chat, Scope::Site] {
+        let key = rate_limit::key(scope, &site.key, client_ip);
+        if let Ok(false) = app.limiter.allow(scope, &key).await {
+            return Err(ApiError::RateLimited);
+        }
+    }
+    Ok(())
+}
 
 /// `POST …/conversations`: a new conversation of the visitor the token proves, or of a new
 /// visitor (a missing, stale or foreign token starts a new identity, as a ticket create does).
@@ -29,7 +49,7 @@ pub async fn start<E: Executor>(
     site: &Site,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    spend_write_budget(app, req, site).await?;
+    spend_chat_budget(app, req, site).await?;
     let token_key = token_key(app)?;
     let visitor = req
         .bearer_token()
@@ -59,7 +79,7 @@ pub async fn send<E: Executor>(
     id: &ConversationId,
     now: Timestamp,
 ) -> Result<Response, ApiError> {
-    spend_write_budget(app, req, site).await?;
+    spend_chat_budget(app, req, site).await?;
     let body = json_body(req)?;
     let key = req.idempotency_key()?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;

@@ -1,5 +1,7 @@
 //! Limits on public writes: per client (its IP, per site) and per site, so one script can
-//! neither flood a site nor fill the database all sites share. In the Worker, Cloudflare's
+//! neither flood a site nor fill the database all sites share. Chat sends count per client in
+//! a budget of their own: a conversation (or an office behind one address) writes far more
+//! often than anyone opens tickets, and must not spend the ticket form's budget. In the Worker, Cloudflare's
 //! Rate Limiting binding counts (`[[ratelimits]]` in wrangler.toml, simulated by `wrangler
 //! dev`); on the host, an in-memory counter with the same verdicts drives the tests.
 
@@ -20,13 +22,17 @@ pub enum Scope {
     Client,
     /// Everyone on one site.
     Site,
+    /// One client's chat writes (starting a conversation, sending a message) on one site.
+    Chat,
 }
 
 /// The key a scope counts under. The client's address is taken from `CF-Connecting-IP`, which
 /// Cloudflare sets (and overwrites) at its edge; a request without it shares one budget.
 pub fn key(scope: Scope, site: &SiteKey, client_ip: Option<&str>) -> String {
     match scope {
-        Scope::Client => format!("{}|{}", site.as_ref(), client_ip.unwrap_or("unknown")),
+        Scope::Client | Scope::Chat => {
+            format!("{}|{}", site.as_ref(), client_ip.unwrap_or("unknown"))
+        }
         Scope::Site => site.as_ref().to_owned(),
     }
 }
@@ -51,16 +57,23 @@ impl RateLimiter for Unlimited {
 pub struct Counting {
     client_limit: u32,
     site_limit: u32,
+    chat_limit: u32,
     spent: RefCell<HashMap<(Scope, String), u32>>,
 }
 
 impl Counting {
+    /// Chat writes are not limited unless `with_chat_limit` says so.
     pub fn new(client_limit: u32, site_limit: u32) -> Self {
         Self {
             client_limit,
             site_limit,
+            chat_limit: u32::MAX,
             spent: RefCell::default(),
         }
+    }
+
+    pub fn with_chat_limit(self, chat_limit: u32) -> Self {
+        Self { chat_limit, ..self }
     }
 }
 
@@ -69,6 +82,7 @@ impl RateLimiter for Counting {
         let limit = match scope {
             Scope::Client => self.client_limit,
             Scope::Site => self.site_limit,
+            Scope::Chat => self.chat_limit,
         };
         let mut spent = self.spent.borrow_mut();
         let used = spent.entry((scope, key.to_owned())).or_default();
@@ -87,10 +101,11 @@ pub use binding::Bindings;
 mod binding {
     use super::{RateLimiter, Scope, Verdict};
 
-    /// The two `[[ratelimits]]` bindings of wrangler.toml.
+    /// The `[[ratelimits]]` bindings of wrangler.toml.
     pub struct Bindings {
         pub client: worker::RateLimiter,
         pub site: worker::RateLimiter,
+        pub chat: worker::RateLimiter,
     }
 
     impl RateLimiter for Bindings {
@@ -98,6 +113,7 @@ mod binding {
             let binding = match scope {
                 Scope::Client => &self.client,
                 Scope::Site => &self.site,
+                Scope::Chat => &self.chat,
             };
             Box::pin(async move {
                 binding
@@ -129,6 +145,20 @@ mod tests {
             assert!(allow(&limiter, Scope::Site, "a"));
         }
         assert!(!allow(&limiter, Scope::Site, "a"));
+    }
+
+    #[test]
+    fn chat_writes_count_in_their_own_budget() {
+        let limiter = Counting::new(1, 100).with_chat_limit(3);
+        assert!(allow(&limiter, Scope::Client, "a"));
+        assert!(!allow(&limiter, Scope::Client, "a"));
+        for _ in 0..3 {
+            assert!(
+                allow(&limiter, Scope::Chat, "a"),
+                "the client's budget is spent, not this"
+            );
+        }
+        assert!(!allow(&limiter, Scope::Chat, "a"));
     }
 
     #[test]

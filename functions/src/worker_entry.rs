@@ -88,6 +88,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         limiter: Box::new(Bindings {
             client: env.rate_limiter("CLIENT_WRITES")?,
             site: env.rate_limiter("SITE_WRITES")?,
+            chat: env.rate_limiter("CHAT_WRITES")?,
         }),
         sites: SITES.with(Rc::clone),
         credentials: CREDENTIALS.with(Rc::clone),

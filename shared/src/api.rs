@@ -138,6 +138,36 @@ pub struct TicketCreatedDetail {
     pub code: String,
 }
 
+/// The `detail` of the `ticketbooth:message` event the widget dispatches on the host page for
+/// each message that arrives in the chat (from the bot, an operator or the system).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEventDetail {
+    pub author: crate::chat_message::AuthorKind,
+    pub text: String,
+}
+
+/// A frame of the conversation's live room that is not a message: the bot's reply while it
+/// streams, `{"typing": {"author": "bot", "author_name", "text"}}` (the text so far).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingFrame {
+    pub typing: TypingText,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingText {
+    pub author: crate::chat_message::AuthorKind,
+    #[serde(default)]
+    pub author_name: Option<String>,
+    pub text: String,
+}
+
+/// The `detail` of the `ticketbooth:unread` event: the launcher's count of messages that
+/// arrived while the panel was closed (0 when the visitor opens it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadEventDetail {
+    pub count: u32,
+}
+
 /// Field keys as they appear in `ErrorDetail::fields`.
 pub mod field {
     pub const SUBJECT: &str = "subject";
@@ -186,6 +216,11 @@ pub struct ChatMessage {
     /// visitor's CTA, an operator or the bot): the widget shows it as a card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<TicketCard>,
+    /// On the visitor's own messages: the `Idempotency-Key` it was sent with, so a widget that
+    /// lost a send's answer recognises the message when a read or the live room brings it,
+    /// instead of showing it twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// A ticket opened from a conversation, as the chat shows it.

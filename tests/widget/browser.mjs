@@ -66,6 +66,7 @@ export async function startHostSite() {
 export function pointAtWorker(html, base, site) {
   return html
     .replaceAll('http://127.0.0.1:8787', base)
+    .replaceAll('ws://127.0.0.1:8787', base.replace(/^http/, 'ws'))
     .replace('src="/widget.js"', `src="${base}/widget.js"`)
     .replace(/data-site="[^"]*"/, `data-site="${site}"`)
     .replace("script-src 'self'", `script-src 'self' ${base}`);

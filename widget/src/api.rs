@@ -1,4 +1,5 @@
-//! The widget's only HTTP client: the three public routes of `/api/v1/sites/{site}`, over
+//! The widget's only HTTP client: the public routes of `/api/v1/sites/{site}` (config,
+//! tickets, and the chat's conversations), over
 //! gloo-net. Bodies and replies are `shared::api`'s types, converted by serde-wasm-bindgen to
 //! and from the browser's own JSON (`JSON.stringify`, `Response.json()`), so the widget and the
 //! Worker read and write one contract. Each call takes a continuation that receives the
@@ -6,15 +7,18 @@
 
 use gloo_net::http::Request;
 use ticketbooth_shared::api::{
-    CreateTicketRequest, CreateTicketResponse, ErrorBody, RequesterInput, SiteConfig,
+    ChatMessageList, CommentFrom, CreateTicketRequest, CreateTicketResponse, ErrorBody,
+    RequesterInput, SendMessageRequest, SendMessageResponse, SiteConfig, StartConversationResponse,
+    VisitorComment, VisitorCommentList, VisitorReplyRequest, VisitorReplyResponse,
     VisitorTicketList,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Headers, RequestInit};
 
+use crate::chat::{Line, ReadResult, SendResult};
 use crate::from_js::from_js;
-use crate::state::{Config, Contact, Draft, SendOutcome, TicketRow};
+use crate::state::{Config, Contact, Draft, ReplyOutcome, SendOutcome, ThreadComment, TicketRow};
 
 /// Where a site's API lives.
 #[derive(Clone)]
@@ -131,10 +135,13 @@ pub fn create_request(draft: &Draft, contact: Option<&Contact>) -> CreateTicketR
 }
 
 /// `POST …/tickets` with the draft's `Idempotency-Key`, classified for `state::update`. The
-/// body is serialized by serde-wasm-bindgen and `JSON.stringify`.
+/// body is serialized by serde-wasm-bindgen and `JSON.stringify`. `conversation` links the
+/// ticket to the visitor's conversation (`?conversation_id=`: the server takes its transcript).
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     endpoint: &Endpoint,
     body: &CreateTicketRequest,
+    conversation: Option<&str>,
     key: Option<&str>,
     token: Option<&str>,
     identity: Option<&str>,
@@ -154,9 +161,223 @@ pub fn create(
     let body = serde_wasm_bindgen::to_value(body)
         .ok()
         .and_then(|v| js_sys::JSON::stringify(&v).ok());
-    let request =
-        body.and_then(|body| request("POST", &endpoint.url("/tickets"), &headers, Some(&body)));
+    let url = match conversation {
+        Some(id) => endpoint.url(&["/tickets?conversation_id=", id].concat()),
+        None => endpoint.url("/tickets"),
+    };
+    let request = body.and_then(|body| request("POST", &url, &headers, Some(&body)));
     send(request, Box::new(move |answer| done(classify(answer))));
+}
+
+/// `Authorization: Bearer …` for a visitor token.
+fn bearer(token: &str) -> String {
+    ["Bearer ", token].concat()
+}
+
+/// `POST …/conversations` (with the visitor's token when there is one, so the conversation
+/// and the visitor's tickets share one identity): the new conversation's id and the token to
+/// keep, or `None` when there was no usable answer.
+pub fn start_conversation(
+    endpoint: &Endpoint,
+    token: Option<&str>,
+    done: impl FnOnce(Option<(String, String)>) + 'static,
+) {
+    let authorization = token.map(bearer);
+    let headers: Vec<(&str, &str)> = authorization
+        .as_deref()
+        .map(|a| ("Authorization", a))
+        .into_iter()
+        .collect();
+    let request = request("POST", &endpoint.url("/conversations"), &headers, None);
+    send(
+        request,
+        Box::new(move |answer| {
+            let started = match answer {
+                Some((201, json, _)) => from_js::<StartConversationResponse>(json)
+                    .map(|r| (r.conversation.id, r.visitor_token)),
+                _ => None,
+            };
+            done(started);
+        }),
+    );
+}
+
+/// `POST …/conversations/{id}/messages` under the message's own Idempotency-Key.
+pub fn send_message(
+    endpoint: &Endpoint,
+    conversation: &str,
+    token: &str,
+    key: &str,
+    text: String,
+    done: impl FnOnce(SendResult, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Idempotency-Key", key),
+        ("Authorization", authorization.as_str()),
+    ];
+    let body = serde_wasm_bindgen::to_value(&SendMessageRequest { text })
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok());
+    let url = endpoint.url(&["/conversations/", conversation, "/messages"].concat());
+    let request = body.and_then(|body| request("POST", &url, &headers, Some(&body)));
+    send(
+        request,
+        Box::new(move |answer| {
+            let Some((status, json, renewed)) = answer else {
+                return done(SendResult::Unreachable, None);
+            };
+            let result = match status {
+                200 | 201 => match from_js::<SendMessageResponse>(json) {
+                    Some(r) => SendResult::Stored(Line::from(r.message)),
+                    None => SendResult::Unreachable,
+                },
+                // Expired, purged, or a token that no longer proves it: a new conversation.
+                401 | 404 => SendResult::Gone,
+                408 | 429 | 500.. => SendResult::Unreachable,
+                _ => SendResult::Refused(
+                    from_js::<ErrorBody>(json)
+                        .map(|e| e.error.code)
+                        .unwrap_or_default(),
+                ),
+            };
+            done(result, renewed);
+        }),
+    );
+}
+
+/// `GET …/conversations/{id}/messages?after={cursor}`.
+pub fn read_messages(
+    endpoint: &Endpoint,
+    conversation: &str,
+    token: &str,
+    after: i64,
+    done: impl FnOnce(ReadResult, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let mut after_text = String::new();
+    // `push_number`, not `to_string`: no core::fmt in the Wasm for one number.
+    crate::i18n::push_number(&mut after_text, usize::try_from(after).unwrap_or(0));
+    let after = after_text;
+    let url = endpoint.url(&["/conversations/", conversation, "/messages?after=", &after].concat());
+    let request = request(
+        "GET",
+        &url,
+        &[("Authorization", authorization.as_str())],
+        None,
+    );
+    send(
+        request,
+        Box::new(move |answer| {
+            let Some((status, json, renewed)) = answer else {
+                return done(ReadResult::Unreachable, None);
+            };
+            let result = match status {
+                200 => match from_js::<ChatMessageList>(json) {
+                    Some(list) => {
+                        ReadResult::Lines(list.messages.into_iter().map(Line::from).collect())
+                    }
+                    None => ReadResult::Unreachable,
+                },
+                401 | 404 => ReadResult::Gone,
+                _ => ReadResult::Unreachable,
+            };
+            done(result, renewed);
+        }),
+    );
+}
+
+fn thread_comment(c: VisitorComment) -> ThreadComment {
+    ThreadComment {
+        from_team: c.from == CommentFrom::Team,
+        name: c.author_name,
+        body: c.body,
+        at: c.created_at,
+    }
+}
+
+/// `GET …/tickets/{id}/comments`: the thread, oldest first (`None` when it could not be read).
+pub fn thread(
+    endpoint: &Endpoint,
+    token: &str,
+    id: &str,
+    done: impl FnOnce(Option<Vec<ThreadComment>>, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let url = endpoint.url(&["/tickets/", id, "/comments"].concat());
+    let request = request(
+        "GET",
+        &url,
+        &[("Authorization", authorization.as_str())],
+        None,
+    );
+    send(
+        request,
+        Box::new(move |answer| {
+            let (list, renewed) = match answer {
+                Some((200, json, renewed)) => (from_js::<VisitorCommentList>(json), renewed),
+                Some((_, _, renewed)) => (None, renewed),
+                None => (None, None),
+            };
+            done(
+                list.map(|l| l.comments.into_iter().map(thread_comment).collect()),
+                renewed,
+            );
+        }),
+    );
+}
+
+/// `POST …/tickets/{id}/comments` under the reply's Idempotency-Key.
+pub fn reply(
+    endpoint: &Endpoint,
+    token: &str,
+    id: &str,
+    key: &str,
+    body: String,
+    done: impl FnOnce(ReplyOutcome, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Idempotency-Key", key),
+        ("Authorization", authorization.as_str()),
+    ];
+    let body = serde_wasm_bindgen::to_value(&VisitorReplyRequest { body })
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok());
+    let url = endpoint.url(&["/tickets/", id, "/comments"].concat());
+    let request = body.and_then(|body| request("POST", &url, &headers, Some(&body)));
+    send(
+        request,
+        Box::new(move |answer| {
+            let Some((status, json, renewed)) = answer else {
+                return done(ReplyOutcome::Unreachable, None);
+            };
+            let outcome = match status {
+                200 | 201 => match from_js::<VisitorReplyResponse>(json) {
+                    Some(r) => ReplyOutcome::Done(thread_comment(r.comment), r.ticket.status),
+                    None => ReplyOutcome::Unreachable,
+                },
+                408 | 429 | 500.. => ReplyOutcome::Unreachable,
+                _ => ReplyOutcome::Refused(
+                    from_js::<ErrorBody>(json)
+                        .map(|e| e.error.code)
+                        .unwrap_or_default(),
+                ),
+            };
+            done(outcome, renewed);
+        }),
+    );
+}
+
+/// The live room's WebSocket URL of a conversation (`ws:` or `wss:` after the API's scheme).
+pub fn live_url(endpoint: &Endpoint, conversation: &str, token: &str) -> String {
+    let url = endpoint.url(&["/conversations/", conversation, "/live?token=", token].concat());
+    match url.strip_prefix("http") {
+        Some(rest) => ["ws", rest].concat(),
+        None => url,
+    }
 }
 
 fn classify(answer: Answer) -> SendOutcome {
@@ -212,6 +433,7 @@ pub fn tickets(
                     l.tickets
                         .into_iter()
                         .map(|t| TicketRow {
+                            id: t.id,
                             code: t.code,
                             subject: t.subject,
                             status: t.status,

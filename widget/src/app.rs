@@ -6,12 +6,19 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use serde::Deserialize;
-use ticketbooth_shared::api::{RequesterInput, TicketCreatedDetail, TicketPrefill};
+use ticketbooth_shared::api::{
+    ChatMessage, MessageEventDetail, RequesterInput, TicketCreatedDetail, TicketPrefill,
+    TypingFrame, UnreadEventDetail,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, Element, HtmlElement, ShadowRoot};
+use web_sys::{
+    CssStyleSheet, CustomEvent, CustomEventInit, Element, HtmlElement, MessageEvent, ShadowRoot,
+    WebSocket,
+};
 
 use crate::api::{self, Endpoint};
+use crate::chat::{ChatEffect, Line, ReadResult, SendResult};
 use crate::dom::{self, Listener, attr, focus, show};
 use crate::from_js::from_js;
 use crate::i18n::{self, Strings};
@@ -23,13 +30,17 @@ use crate::views::home::Home;
 use crate::views::launcher::Launcher;
 use crate::views::my_tickets::MyTickets;
 use crate::views::panel::Panel;
+use crate::views::thread::ThreadView;
 use crate::views::ticket_form::TicketForm;
 
 const CSS: &str = include_str!("style.css");
 
 /// The methods of `window.Ticketbooth`, each a `[name, argument]` call (the loader's queue
 /// holds them in that shape too).
-const HOST_METHODS: [&str; 4] = ["open", "close", "openTicket", "identify"];
+const HOST_METHODS: [&str; 5] = ["open", "close", "openTicket", "identify", "send"];
+
+/// How often the conversation is read when nothing pushes its messages, in milliseconds.
+const POLL_MS: i32 = 3_000;
 
 // The widget's one instance and its message queue. Re-entrancy is the one hazard on a single
 // thread: handling a message can fire a DOM listener synchronously (`focus()` fires `focusin`,
@@ -92,35 +103,41 @@ struct Ui {
     form: TicketForm,
     done: Confirmation,
     tickets: MyTickets,
+    thread: ThreadView,
 }
 
 impl Ui {
     fn render(&mut self, state: &State, s: &Strings) {
-        self.launcher.render(state.open, s);
+        self.launcher.render(state.open, state.unread, s);
         self.panel.render(state, s);
         show(&self.home.root, state.screen == Screen::Home);
         show(&self.contact.root, state.screen == Screen::Contact);
         show(&self.form.root, state.screen == Screen::Form);
         show(&self.done.root, matches!(state.screen, Screen::Done { .. }));
         show(&self.tickets.root, state.screen == Screen::Tickets);
+        show(
+            &self.thread.root,
+            matches!(state.screen, Screen::Thread { .. }),
+        );
         self.home.render(state, s);
         self.contact.render(state, s);
         self.form.render(state, s);
         self.done.render(state);
         self.tickets.render(state, s);
+        self.thread.render(state, s);
     }
 
     /// The control a screen starts on.
     fn entry(&self, state: &State) -> &HtmlElement {
         match &state.screen {
-            Screen::Home if state.disabled() => &self.home.heading,
-            Screen::Home => &self.home.cta,
+            Screen::Home => &self.home.conversation.input,
             Screen::Contact if !state.contact_input.name.is_empty() => self.contact.email.element(),
             Screen::Contact => self.contact.name.element(),
             Screen::Form if !state.draft.subject.is_empty() => self.form.description.element(),
             Screen::Form => self.form.subject.element(),
             Screen::Done { .. } => &self.done.heading,
             Screen::Tickets => &self.tickets.heading,
+            Screen::Thread { .. } => &self.thread.heading,
         }
     }
 
@@ -144,6 +161,10 @@ struct App {
     /// Where focus was when the panel opened (given back on close); `None` while closed.
     opened_from: Option<HtmlElement>,
     _window: [Listener; 2],
+    /// The polling timer's callback (lives as long as the page).
+    _poll: Closure<dyn FnMut()>,
+    /// The conversation's WebSocket, while one is open or opening.
+    live: Option<Live>,
     /// Behind `window.Ticketbooth`'s methods (they live as long as the page).
     _host_api: Vec<Closure<dyn FnMut(JsValue)>>,
 }
@@ -193,15 +214,23 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
         form: TicketForm::new(&body, strings),
         done: Confirmation::new(&body, strings),
         tickets: MyTickets::new(&body, strings),
+        thread: ThreadView::new(&body, strings),
     };
 
     let store = Store::new(&endpoint.site);
     let window = dom::window();
-    let (state, effects) = State::new(
+    let (mut state, mut effects) = State::new(
         store.contact(),
         store.draft(),
         store.token().is_some(),
         window.navigator().on_line(),
+    );
+    // The current conversation resumes with its history; what was not sent goes out.
+    effects.extend(state.restore_chat(store.chat()));
+    let _poll: Closure<dyn FnMut()> = Closure::new(|| dispatch(Msg::Poll));
+    let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+        _poll.as_ref().unchecked_ref(),
+        POLL_MS,
     );
     let _window = [
         Listener::new(&window, "online", |_| dispatch(Msg::Online)),
@@ -219,6 +248,8 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
         ui,
         opened_from: None,
         _window,
+        _poll,
+        live: None,
         _host_api,
     };
     app.ui.render(&app.state, app.strings);
@@ -332,6 +363,17 @@ fn host_call(name: &str, arg: JsValue) -> Option<Msg> {
                 transcript: p.transcript,
             }
         }
+        "send" => {
+            // `Ticketbooth.send(text)`: a string only.
+            let Some(text) = arg.as_string() else {
+                warn("Ticketbooth.send: the argument must be a string");
+                return None;
+            };
+            Msg::HostSend {
+                text,
+                fresh_key: fresh_key(),
+            }
+        }
         "identify" => {
             // A string is the site backend's signed identity (a JWT); an object, a name and
             // an email passed on as they are.
@@ -346,6 +388,55 @@ fn host_call(name: &str, arg: JsValue) -> Option<Msg> {
         }
         _ => return None,
     })
+}
+
+/// The conversation's WebSocket and its listeners. Dropping it removes the listeners first, so
+/// the close it causes reports nothing.
+struct Live {
+    socket: WebSocket,
+    _listeners: [Listener; 3],
+}
+
+impl Live {
+    /// Opens the live room of `conversation`; what it says comes back as messages. `None` when
+    /// the browser refuses the URL (a CSP that forbids it throws): polling goes on.
+    fn open(url: &str, conversation: &str) -> Option<Live> {
+        let socket = WebSocket::new(url).ok()?;
+        let (up, down) = (conversation.to_owned(), conversation.to_owned());
+        let _listeners = [
+            Listener::new(&socket, "open", move |_| dispatch(Msg::LiveUp(up.clone()))),
+            Listener::new(&socket, "close", move |_| {
+                dispatch(Msg::LiveDown(down.clone()))
+            }),
+            Listener::new(&socket, "message", |ev| {
+                let data = ev.unchecked_ref::<MessageEvent>().data();
+                let Some(frame) = data.as_string() else {
+                    return;
+                };
+                let Ok(value) = js_sys::JSON::parse(&frame) else {
+                    return;
+                };
+                // A typing frame has one key, `typing`; anything else must be a message.
+                if let Some(t) = from_js::<TypingFrame>(value.clone()) {
+                    dispatch(Msg::Typing {
+                        name: t.typing.author_name,
+                        text: t.typing.text,
+                    });
+                } else if let Some(m) = from_js::<ChatMessage>(value) {
+                    dispatch(Msg::LiveMessage(Line::from(m)));
+                }
+            }),
+        ];
+        Some(Live { socket, _listeners })
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        // The close event comes later, as a task, when the listeners (dropped right after
+        // this) are gone: closing on purpose dispatches nothing.
+        let _ = self.socket.close();
+    }
 }
 
 /// A fresh Idempotency-Key: a UUID v4 from `crypto.randomUUID()`, or where that is missing
@@ -390,6 +481,7 @@ impl App {
                 api::create(
                     &self.endpoint,
                     &body,
+                    self.state.draft.conversation.as_deref(),
                     self.state.draft.key.as_deref(),
                     self.store.token().as_deref(),
                     self.state.identity.as_deref(),
@@ -406,6 +498,59 @@ impl App {
                 }),
             },
             Effect::Announce { code } => self.announce(code),
+            Effect::AnnounceMessage { author, text } => {
+                if let Ok(detail) =
+                    serde_wasm_bindgen::to_value(&MessageEventDetail { author, text })
+                {
+                    self.event("ticketbooth:message", &detail);
+                }
+            }
+            Effect::AnnounceUnread(count) => {
+                if let Ok(detail) = serde_wasm_bindgen::to_value(&UnreadEventDetail { count }) {
+                    self.event("ticketbooth:unread", &detail);
+                }
+            }
+            Effect::Chat(effect) => self.run_chat(effect),
+            Effect::FetchThread { id } => match self.store.token() {
+                None => dispatch(Msg::ThreadLoaded { id, comments: None }),
+                Some(token) => {
+                    let thread = id.clone();
+                    api::thread(&self.endpoint, &token, &id, move |comments, renewed| {
+                        if let Some(token) = renewed {
+                            dispatch(Msg::TokenRenewed(token));
+                        }
+                        dispatch(Msg::ThreadLoaded {
+                            id: thread,
+                            comments,
+                        });
+                    })
+                }
+            },
+            Effect::SendReply { id, key, body } => match self.store.token() {
+                None => dispatch(Msg::ThreadReplied {
+                    id,
+                    outcome: crate::state::ReplyOutcome::Refused("unauthorized".into()),
+                }),
+                Some(token) => {
+                    let thread = id.clone();
+                    api::reply(
+                        &self.endpoint,
+                        &token,
+                        &id,
+                        &key,
+                        body,
+                        move |outcome, renewed| {
+                            if let Some(token) = renewed {
+                                dispatch(Msg::TokenRenewed(token));
+                            }
+                            dispatch(Msg::ThreadReplied {
+                                id: thread,
+                                outcome,
+                            });
+                        },
+                    )
+                }
+            },
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
                     self.opened_from = dom::document().active_element().map(JsCast::unchecked_into);
@@ -434,18 +579,128 @@ impl App {
         }
     }
 
-    /// `ticketbooth:ticket-created` with `{ code }`, bubbling out of the shadow root to window.
+    /// `ticketbooth:ticket-created` with `{ code }`.
     fn announce(&self, code: String) {
+        if let Ok(detail) = serde_wasm_bindgen::to_value(&TicketCreatedDetail { code }) {
+            self.event("ticketbooth:ticket-created", &detail);
+        }
+    }
+
+    /// A DOM event on the host element, bubbling out of the shadow root to window.
+    fn event(&self, name: &str, detail: &JsValue) {
         let init = CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
-        if let Ok(detail) = serde_wasm_bindgen::to_value(&TicketCreatedDetail { code }) {
-            init.set_detail(&detail);
-        }
-        if let Ok(event) =
-            CustomEvent::new_with_event_init_dict("ticketbooth:ticket-created", &init)
-        {
+        init.set_detail(detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
             let _ = self.host.dispatch_event(&event);
         }
+    }
+
+    /// The chat's requests and storage; answers come back as messages.
+    fn run_chat(&mut self, effect: ChatEffect) {
+        let token = self.store.token();
+        match effect {
+            ChatEffect::Connect { conversation } => {
+                self.live = None;
+                let url = api::live_url(&self.endpoint, &conversation, &token.unwrap_or_default());
+                self.live = Live::open(&url, &conversation);
+                if self.live.is_none() {
+                    dispatch(Msg::LiveDown(conversation));
+                }
+            }
+            ChatEffect::Disconnect => self.live = None,
+            ChatEffect::Save => self.store.save_chat(&self.state.chat.saved()),
+            ChatEffect::Start => {
+                // Another tab of this visitor may have started one meanwhile: join it rather
+                // than start a second (its unsent messages are ours too, under the same keys).
+                if let Some(id) = self.store.chat().id {
+                    return dispatch(Msg::ConversationStarted(Some(id)));
+                }
+                let site = self.endpoint.site.clone();
+                api::start_conversation(&self.endpoint, token.as_deref(), move |started| {
+                    let id = started.map(|(id, token)| match Store::new(&site).chat().id {
+                        // Another tab won the race while ours was in flight: its conversation
+                        // and the token that proves it are already stored; ours stays empty.
+                        Some(theirs) => theirs,
+                        None => {
+                            dispatch(Msg::TokenRenewed(token));
+                            id
+                        }
+                    });
+                    dispatch(Msg::ConversationStarted(id));
+                })
+            }
+            ChatEffect::Send {
+                conversation,
+                key,
+                text,
+            } => {
+                let Some(token) = token else {
+                    // The token is gone (storage cleared): the conversation cannot be proven
+                    // any more, so a new one starts.
+                    return dispatch(Msg::MessageSent {
+                        key,
+                        result: SendResult::Gone,
+                    });
+                };
+                let sent_key = key.clone();
+                api::send_message(
+                    &self.endpoint,
+                    &conversation,
+                    &token,
+                    &key,
+                    text,
+                    move |result, renewed| {
+                        if let Some(token) = renewed {
+                            dispatch(Msg::TokenRenewed(token));
+                        }
+                        dispatch(Msg::MessageSent {
+                            key: sent_key,
+                            result,
+                        });
+                    },
+                );
+            }
+            ChatEffect::Read {
+                conversation,
+                after,
+            } => {
+                let Some(token) = token else {
+                    return dispatch(Msg::MessagesRead {
+                        conversation,
+                        result: ReadResult::Gone,
+                    });
+                };
+                let id = conversation.clone();
+                api::read_messages(
+                    &self.endpoint,
+                    &conversation,
+                    &token,
+                    after,
+                    move |result, renewed| {
+                        if let Some(token) = renewed {
+                            dispatch(Msg::TokenRenewed(token));
+                        }
+                        dispatch(Msg::MessagesRead {
+                            conversation: id,
+                            result,
+                        });
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The loader's `window.Ticketbooth` stub queues the same methods the Wasm installs, so a
+    /// call made before the Wasm arrives is replayed, not lost.
+    #[test]
+    fn the_loader_queues_every_host_method() {
+        let loader = include_str!("../loader.js");
+        let names = ["'", &super::HOST_METHODS.join(" "), "'"].concat();
+        assert!(loader.contains(&names), "widget/loader.js lacks {names}");
     }
 }

@@ -50,6 +50,34 @@ pub struct Strings {
     pub invalid_format: &'static str,
     /// Visitor-facing status labels, indexed like `Status::ALL`.
     pub status: [&'static str; 4],
+    /// The chat: the message list's name, who wrote what, and a message's progress.
+    pub chat_log: &'static str,
+    pub chat_intro: &'static str,
+    pub you: &'static str,
+    pub bot: &'static str,
+    pub team: &'static str,
+    pub sent: &'static str,
+    pub not_sent: &'static str,
+    pub retry: &'static str,
+    pub message: &'static str,
+    pub send_message: &'static str,
+    /// The composer's count: `n / 4000` and what follows once over the limit.
+    pub over_limit: &'static str,
+    pub message_refused: &'static str,
+    pub ticket: &'static str,
+    pub typing: &'static str,
+    /// The launcher's label with the unread count: before and after the number.
+    pub unread: (&'static str, &'static str),
+    /// Said when nobody has answered the visitor for a while: the start, then the reply-time
+    /// text (`subtitle`), then the way on.
+    pub nobody_yet: &'static str,
+    pub nobody_ticket: &'static str,
+    /// A ticket's thread.
+    pub reply: &'static str,
+    pub send_reply: &'static str,
+    pub thread_empty: &'static str,
+    pub thread_closed: &'static str,
+    pub thread_unreachable: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -96,6 +124,28 @@ pub static EN: Strings = Strings {
     invalid_email: "Enter a valid email address, like name@example.com.",
     invalid_format: "This value is not in the expected format.",
     status: ["Received", "We're on it", "Solved", "Closed"],
+    chat_log: "Conversation",
+    chat_intro: "Ask us anything here, or open a ticket and we'll follow up by email.",
+    you: "You",
+    bot: "Bot",
+    team: "Support team",
+    sent: "Sent",
+    not_sent: "Not sent",
+    retry: "Retry",
+    message: "Message",
+    send_message: "Send message",
+    over_limit: " — too long to send",
+    message_refused: "This message wasn't accepted. Edit it and send it again.",
+    ticket: "Ticket",
+    typing: "Typing…",
+    unread: (", ", " new messages"),
+    nobody_yet: "Nobody has answered yet. ",
+    nobody_ticket: ". Open a ticket and we'll follow up by email.",
+    reply: "Your reply",
+    send_reply: "Send reply",
+    thread_empty: "No replies yet. We'll answer here and by email.",
+    thread_closed: "This ticket is closed. Open a new ticket if you need more help.",
+    thread_unreachable: "Your reply couldn't be sent. Check your connection and send it again.",
 };
 
 pub static FR: Strings = Strings {
@@ -142,6 +192,28 @@ pub static FR: Strings = Strings {
     invalid_email: "Saisissez une adresse e-mail valide, comme nom@exemple.fr.",
     invalid_format: "Cette valeur n’a pas le format attendu.",
     status: ["Reçu", "En cours", "Résolu", "Fermé"],
+    chat_log: "Conversation",
+    chat_intro: "Posez-nous vos questions ici, ou ouvrez un ticket : nous vous répondrons par e-mail.",
+    you: "Vous",
+    bot: "Bot",
+    team: "Équipe d’assistance",
+    sent: "Envoyé",
+    not_sent: "Non envoyé",
+    retry: "Réessayer",
+    message: "Message",
+    send_message: "Envoyer le message",
+    over_limit: " — trop long pour être envoyé",
+    message_refused: "Ce message n’a pas été accepté. Modifiez-le et renvoyez-le.",
+    ticket: "Ticket",
+    typing: "En train d’écrire…",
+    unread: (", ", " nouveaux messages"),
+    nobody_yet: "Personne n’a encore répondu. ",
+    nobody_ticket: ". Ouvrez un ticket : nous vous répondrons par e-mail.",
+    reply: "Votre réponse",
+    send_reply: "Envoyer la réponse",
+    thread_empty: "Pas encore de réponse. Nous répondrons ici et par e-mail.",
+    thread_closed: "Ce ticket est fermé. Ouvrez un nouveau ticket si vous avez encore besoin d’aide.",
+    thread_unreachable: "Votre réponse n’a pas pu être envoyée. Vérifiez votre connexion et renvoyez-la.",
 };
 
 /// The table for a BCP 47 tag (`fr`, `fr-CA`, `FR`), English when we have none.

@@ -27,6 +27,7 @@
 
 pub mod api;
 pub mod app;
+pub mod chat;
 pub mod dom;
 pub mod from_js;
 pub mod i18n;

@@ -8,9 +8,12 @@
 use serde::{Deserialize, Serialize};
 use ticketbooth_shared::Status;
 use ticketbooth_shared::api::{TranscriptEntry, field};
+use ticketbooth_shared::chat_message::AuthorKind;
 use ticketbooth_shared::field_error::FieldError;
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::ticket_text::{Description, Subject};
+
+use crate::chat::{Chat, ChatEffect, Line, ReadResult, Saved, SendResult};
 
 /// The parts of the site's `config` the widget acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,10 @@ pub struct Draft {
     /// Sent at least once without an answer (offline, 5xx): the body is frozen and goes out
     /// again, with the same key, when the network returns.
     pub queued: bool,
+    /// The conversation the ticket grows out of (the in-chat "Open a ticket"): sent as
+    /// `?conversation_id=`, so the server links it and takes its transcript.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
 }
 
 impl Draft {
@@ -58,7 +65,8 @@ impl Draft {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    /// The greeting with the "Open a ticket" call to action and "My tickets".
+    /// The conversation (message list and composer), with the "Open a ticket" call to action
+    /// under it and "My tickets".
     Home,
     /// Name and email, when the site requires them and they are not known.
     Contact,
@@ -68,6 +76,9 @@ pub enum Screen {
     Done { code: String },
     /// The visitor's tickets with their visitor-facing status.
     Tickets,
+    /// One ticket's thread (by id): the team's customer-facing replies and the visitor's own,
+    /// with a reply box.
+    Thread { id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +154,7 @@ pub enum Notice {
 /// One row of "My tickets".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketRow {
+    pub id: String,
     pub code: String,
     pub subject: String,
     pub status: Status,
@@ -194,6 +206,42 @@ pub struct State {
     /// the host signs a short-lived one on every page.
     pub identity: Option<String>,
     pub tickets: Tickets,
+    pub chat: Chat,
+    /// Messages from others that arrived while the panel was closed (the launcher's badge).
+    pub unread: u32,
+    pub thread: Thread,
+}
+
+/// One comment of a ticket's thread, as the visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadComment {
+    /// The team's (an operator's customer-facing comment), else the visitor's own reply.
+    pub from_team: bool,
+    pub name: Option<String>,
+    pub body: String,
+    pub at: String,
+}
+
+/// The thread on screen: its comments (`None` while loading) and the reply being written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thread {
+    pub comments: Option<Vec<ThreadComment>>,
+    pub failed: bool,
+    pub reply: String,
+    /// The reply's Idempotency-Key: minted on its first send, reused by every retry.
+    pub key: Option<String>,
+    pub sending: bool,
+    /// Why the last reply did not go (an error code, or `unreachable`).
+    pub notice: Option<String>,
+}
+
+/// The server's answer to a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// Written (or replayed): the comment, and the ticket's status after it.
+    Done(ThreadComment, Status),
+    Refused(String),
+    Unreachable,
 }
 
 /// Everything that can happen to the widget.
@@ -237,6 +285,56 @@ pub enum Msg {
     TicketsLoaded(Option<Vec<TicketRow>>),
     /// A reply carried a renewed visitor token: it replaces the stored one.
     TokenRenewed(String),
+    /// Typing in the chat's composer.
+    ChatEdited(String),
+    /// The composer's Send, or Enter; `fresh_key` is the message's Idempotency-Key.
+    ChatSubmit {
+        fresh_key: String,
+    },
+    /// `Ticketbooth.send(text)` from the host page: the text goes out as if typed.
+    HostSend {
+        text: String,
+        fresh_key: String,
+    },
+    /// "Retry" on a message that was not sent.
+    ChatRetry,
+    /// The answer to starting a conversation: its id, or `None` when there was no answer.
+    ConversationStarted(Option<String>),
+    MessageSent {
+        key: String,
+        result: SendResult,
+    },
+    MessagesRead {
+        conversation: String,
+        result: ReadResult,
+    },
+    /// A message the live room pushed.
+    LiveMessage(Line),
+    /// A typing frame from the live room: the bot's reply so far.
+    Typing {
+        name: Option<String>,
+        text: String,
+    },
+    /// The conversation's WebSocket opened.
+    LiveUp(String),
+    /// The conversation's WebSocket closed, or could not open.
+    LiveDown(String),
+    /// The polling timer: read what is new when no socket brings it.
+    Poll,
+    /// A row of "My tickets": its thread.
+    OpenThread(String),
+    ThreadLoaded {
+        id: String,
+        comments: Option<Vec<ThreadComment>>,
+    },
+    ThreadEdited(String),
+    ThreadSubmit {
+        fresh_key: String,
+    },
+    ThreadReplied {
+        id: String,
+        outcome: ReplyOutcome,
+    },
 }
 
 /// What `app.rs` must do after an update (the view is always re-rendered).
@@ -259,6 +357,24 @@ pub enum Effect {
     RestoreFocus,
     /// Focus the first field with an error.
     FocusError,
+    /// Talk to the chat API or keep the chat in storage (`chat.rs`).
+    Chat(ChatEffect),
+    /// Dispatch `ticketbooth:message` on the host page, for a message that arrived.
+    AnnounceMessage {
+        author: AuthorKind,
+        text: String,
+    },
+    /// Dispatch `ticketbooth:unread` with the launcher's count.
+    AnnounceUnread(u32),
+    FetchThread {
+        id: String,
+    },
+    /// POST the reply under its key.
+    SendReply {
+        id: String,
+        key: String,
+        body: String,
+    },
 }
 
 impl State {
@@ -284,6 +400,9 @@ impl State {
             identity: None,
             tickets: Tickets::Stale,
             config: None,
+            chat: Chat::new(Saved::default()),
+            unread: 0,
+            thread: Thread::default(),
         };
         let mut effects = Vec::new();
         let mut state = state;
@@ -292,6 +411,13 @@ impl State {
             effects.push(Effect::Send);
         }
         (state, effects)
+    }
+
+    /// The chat as localStorage held it: its history is read and its outbox sent.
+    pub fn restore_chat(&mut self, saved: Saved) -> Vec<Effect> {
+        self.chat = Chat::new(saved);
+        let fx = self.chat.on_mount(self.online);
+        fx.into_iter().map(Effect::Chat).collect()
     }
 
     /// Where "Open a ticket" leads: the contact prompt when the site wants a contact and none
@@ -319,6 +445,14 @@ impl State {
         }
     }
 
+    /// The row of "My tickets" a thread belongs to.
+    pub fn thread_row(&self, id: &str) -> Option<&TicketRow> {
+        match &self.tickets {
+            Tickets::Loaded(rows) => rows.iter().find(|r| r.id == id),
+            _ => None,
+        }
+    }
+
     /// Ticketing is off for this site (known only once the config is in).
     pub fn disabled(&self) -> bool {
         self.config.as_ref().is_some_and(|c| !c.enabled)
@@ -339,6 +473,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Open => {
             if !state.open {
                 state.open = true;
+                if state.unread > 0 {
+                    state.unread = 0;
+                    fx.push(Effect::AnnounceUnread(0));
+                }
                 if state.screen == Screen::Tickets {
                     fx.push(Effect::FetchTickets);
                     state.tickets = Tickets::Loading;
@@ -370,6 +508,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::StartTicket => {
             if !state.disabled() {
+                if !state.draft.queued
+                    && let Some(id) = state.chat.id.clone()
+                {
+                    // From the chat: the ticket takes the conversation's transcript, and its
+                    // subject starts as the visitor's first message (editable).
+                    if state.draft.subject.is_empty()
+                        && let Some(first) = state
+                            .chat
+                            .lines
+                            .iter()
+                            .find(|l| l.author == AuthorKind::Visitor)
+                    {
+                        state.draft.subject = subject_from(&first.text);
+                    }
+                    state.draft.conversation = Some(id);
+                    fx.push(Effect::SaveDraft);
+                }
                 state.screen = state.ticket_entry();
                 state.errors.clear();
                 if !matches!(state.notice, Notice::Queued) {
@@ -379,6 +534,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::ShowTickets => {
+            state.screen = Screen::Tickets;
+            state.tickets = Tickets::Loading;
+            fx.push(Effect::FetchTickets);
+            fx.push(Effect::FocusPanel);
+        }
+        Msg::Back if matches!(state.screen, Screen::Thread { .. }) => {
+            // Back to the list, fresh: a reply may have moved the ticket's status.
             state.screen = Screen::Tickets;
             state.tickets = Tickets::Loading;
             fx.push(Effect::FetchTickets);
@@ -532,12 +694,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.sending = false;
             match outcome {
                 SendOutcome::Created { code, token } => {
+                    let from_chat = state.draft.conversation.is_some();
                     state.draft = Draft::default();
                     state.errors.clear();
                     state.notice = Notice::None;
                     state.tickets = Tickets::Stale;
-                    state.screen = Screen::Done { code: code.clone() };
+                    // From the chat, the ticket shows as a card in the conversation (the
+                    // server's system message): back to it, and read the card now.
+                    state.screen = if from_chat {
+                        Screen::Home
+                    } else {
+                        Screen::Done { code: code.clone() }
+                    };
                     fx.push(Effect::ClearDraft);
+                    fx.extend(state.chat.read().into_iter().map(Effect::Chat));
                     if let Some(token) = token {
                         state.has_token = true;
                         fx.push(Effect::SaveToken(token));
@@ -603,6 +773,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     if let (true, Some(c)) = (code == "ticketing_disabled", state.config.as_mut()) {
                         c.enabled = false;
                     }
+                    if code == "not_found" {
+                        // The conversation expired meanwhile: the ticket goes out on its own.
+                        state.draft.conversation = None;
+                        state.draft.key = None;
+                    }
                     if code == "identity_invalid" {
                         // Expired or refused: the visitor can still give name and email.
                         state.identity = None;
@@ -625,6 +800,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.sending = true;
                 fx.push(Effect::Send);
             }
+            fx.extend(state.chat.on_resume().into_iter().map(Effect::Chat));
         }
         Msg::Offline => state.online = false,
         Msg::TicketsLoaded(rows) => {
@@ -637,8 +813,162 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.has_token = true;
             fx.push(Effect::SaveToken(token));
         }
+        Msg::ChatEdited(text) => state.chat.on_input(text),
+        Msg::ChatSubmit { fresh_key } => {
+            let chat = state.chat.on_submit(fresh_key, state.online);
+            fx.extend(chat.into_iter().map(Effect::Chat));
+        }
+        Msg::HostSend { text, fresh_key } => {
+            // The composer keeps what the visitor was typing.
+            // A text the page passes that the rules refuse is the page's bug: nothing is sent
+            // and nothing is shown to the visitor.
+            let typing = std::mem::replace(&mut state.chat.input, text);
+            let problem = state.chat.problem.take();
+            let chat = state.chat.on_submit(fresh_key, state.online);
+            state.chat.input = typing;
+            state.chat.problem = problem;
+            fx.extend(chat.into_iter().map(Effect::Chat));
+        }
+        Msg::ChatRetry => {
+            fx.extend(state.chat.on_resume().into_iter().map(Effect::Chat));
+        }
+        Msg::ConversationStarted(id) => {
+            fx.extend(state.chat.on_started(id).into_iter().map(Effect::Chat));
+        }
+        Msg::MessageSent { key, result } => {
+            fx.extend(
+                state
+                    .chat
+                    .on_sent(&key, result)
+                    .into_iter()
+                    .map(Effect::Chat),
+            );
+        }
+        Msg::MessagesRead {
+            conversation,
+            result,
+        } => {
+            let known = state.chat.lines.len();
+            fx.extend(
+                state
+                    .chat
+                    .on_read(&conversation, result)
+                    .into_iter()
+                    .map(Effect::Chat),
+            );
+            announce_new(state, known, &mut fx);
+        }
+        Msg::LiveMessage(line) => {
+            let known = state.chat.lines.len();
+            fx.extend(state.chat.on_live(line).into_iter().map(Effect::Chat));
+            announce_new(state, known, &mut fx);
+        }
+        Msg::Typing { name, text } => state.chat.on_typing(name, text),
+        Msg::LiveUp(id) => fx.extend(state.chat.on_live_up(&id).into_iter().map(Effect::Chat)),
+        Msg::LiveDown(id) => fx.extend(state.chat.on_live_down(&id).into_iter().map(Effect::Chat)),
+        Msg::Poll => {
+            fx.extend(state.chat.on_tick().into_iter().map(Effect::Chat));
+        }
+        Msg::OpenThread(id) => {
+            if state.thread_row(&id).is_some() {
+                state.screen = Screen::Thread { id: id.clone() };
+                state.thread = Thread::default();
+                fx.push(Effect::FetchThread { id });
+                fx.push(Effect::FocusPanel);
+            }
+        }
+        Msg::ThreadLoaded { id, comments } => {
+            if state.screen == (Screen::Thread { id }) {
+                state.thread.failed = comments.is_none();
+                state.thread.comments = comments;
+            }
+        }
+        Msg::ThreadEdited(text) => {
+            if !state.thread.sending {
+                state.thread.reply = text;
+                state.thread.notice = None;
+            }
+        }
+        Msg::ThreadSubmit { fresh_key } => {
+            if let Screen::Thread { id } = &state.screen
+                && !state.thread.sending
+                && !state.thread.reply.trim().is_empty()
+            {
+                let key = state.thread.key.get_or_insert(fresh_key).clone();
+                state.thread.sending = true;
+                state.thread.notice = None;
+                fx.push(Effect::SendReply {
+                    id: id.clone(),
+                    key,
+                    body: state.thread.reply.clone(),
+                });
+            }
+        }
+        Msg::ThreadReplied { id, outcome } => {
+            if state.screen != (Screen::Thread { id: id.clone() }) {
+                return fx;
+            }
+            state.thread.sending = false;
+            match outcome {
+                ReplyOutcome::Done(comment, status) => {
+                    state.thread.reply.clear();
+                    state.thread.key = None;
+                    state.thread.comments.get_or_insert_default().push(comment);
+                    if let Tickets::Loaded(rows) = &mut state.tickets
+                        && let Some(row) = rows.iter_mut().find(|r| r.id == id)
+                    {
+                        row.status = status;
+                    }
+                }
+                ReplyOutcome::Refused(code) => {
+                    if code == "idempotency_key_reused" {
+                        state.thread.key = None;
+                    }
+                    if code == "ticket_closed"
+                        && let Tickets::Loaded(rows) = &mut state.tickets
+                        && let Some(row) = rows.iter_mut().find(|r| r.id == id)
+                    {
+                        row.status = Status::Closed;
+                    }
+                    state.thread.notice = Some(code);
+                }
+                ReplyOutcome::Unreachable => state.thread.notice = Some("unreachable".into()),
+            }
+        }
     }
     fx
+}
+
+/// A subject from the visitor's first message: its first line, cut to the subject's limit on
+/// a character boundary.
+fn subject_from(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    first.chars().take(Subject::MAX_CHARS).collect()
+}
+
+/// `ticketbooth:message` for each message the list gained that someone else wrote (the
+/// visitor's own are announced by nobody: the page knows what it sent).
+fn announce_new(state: &mut State, known: usize, fx: &mut Vec<Effect>) {
+    if state.chat.lines.len() <= known {
+        return;
+    }
+    // New lines are the newest ones unless a gap was filled; either way, those past the
+    // count known before are at most the ones that arrived.
+    let arrived = state.chat.lines.len() - known;
+    let mut news = 0;
+    for line in state.chat.lines.iter().rev().take(arrived).rev() {
+        if line.author != AuthorKind::Visitor {
+            news += 1;
+            fx.push(Effect::AnnounceMessage {
+                author: line.author,
+                text: line.text.clone(),
+            });
+        }
+    }
+    if news > 0 && !state.open {
+        state.unread += news;
+        fx.push(Effect::AnnounceUnread(state.unread));
+    }
 }
 
 #[cfg(test)]
@@ -1058,6 +1388,224 @@ mod tests {
         let fx = update(&mut s, Msg::TokenRenewed("new".into()));
         assert_eq!(fx, vec![Effect::SaveToken("new".into())]);
         assert!(s.has_token);
+    }
+
+    fn chatting(s: &mut State) {
+        use crate::chat::SendResult;
+        update(
+            s,
+            Msg::ChatEdited("My printer is on fire\nsince Monday".into()),
+        );
+        update(
+            s,
+            Msg::ChatSubmit {
+                fresh_key: "m1".into(),
+            },
+        );
+        update(s, Msg::ConversationStarted(Some("conv1".into())));
+        update(
+            s,
+            Msg::MessageSent {
+                key: "m1".into(),
+                result: SendResult::Stored(Line {
+                    seq: 1,
+                    author: AuthorKind::Visitor,
+                    name: None,
+                    text: "My printer is on fire\nsince Monday".into(),
+                    at: "2026-12-07T10:00:00Z".into(),
+                    ticket: None,
+                    key: Some("m1".into()),
+                }),
+            },
+        );
+    }
+
+    #[test]
+    fn the_in_chat_cta_links_the_conversation_and_starts_the_subject_from_the_first_message() {
+        let mut s = with_config(false);
+        update(&mut s, Msg::Open);
+        chatting(&mut s);
+        assert_eq!(s.chat.id.as_deref(), Some("conv1"));
+        update(&mut s, Msg::StartTicket);
+        assert_eq!(s.screen, Screen::Form);
+        assert_eq!(s.draft.subject, "My printer is on fire");
+        assert_eq!(s.draft.conversation.as_deref(), Some("conv1"));
+        type_draft(&mut s, "Printer fire (edited)", "");
+        submit(&mut s);
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Created {
+                code: "TKT-9".into(),
+                token: None,
+            }),
+        );
+        assert_eq!(
+            s.screen,
+            Screen::Home,
+            "back to the chat, where the card shows"
+        );
+        assert!(fx.contains(&Effect::Chat(ChatEffect::Read {
+            conversation: "conv1".into(),
+            after: 1
+        })));
+        assert_eq!(s.draft.conversation, None);
+    }
+
+    #[test]
+    fn a_ticket_from_an_expired_conversation_goes_out_on_its_own() {
+        let mut s = with_config(false);
+        chatting(&mut s);
+        update(&mut s, Msg::StartTicket);
+        submit(&mut s);
+        update(&mut s, Msg::Sent(SendOutcome::Refused("not_found".into())));
+        assert_eq!(s.draft.conversation, None);
+        assert_eq!(
+            s.draft.key, None,
+            "a fresh key for the body without the link"
+        );
+        assert_eq!(submit(&mut s), vec![Effect::SaveDraft, Effect::Send]);
+    }
+
+    #[test]
+    fn messages_from_others_are_announced_once_and_the_visitors_own_never() {
+        let mut s = with_config(false);
+        chatting(&mut s);
+        let reply = Line {
+            seq: 2,
+            author: AuthorKind::Operator,
+            name: Some("Ada".into()),
+            text: "On it".into(),
+            at: "2026-12-07T10:01:00Z".into(),
+            ticket: None,
+            key: None,
+        };
+        let fx = update(&mut s, Msg::LiveMessage(reply.clone()));
+        assert_eq!(
+            fx,
+            vec![
+                Effect::AnnounceMessage {
+                    author: AuthorKind::Operator,
+                    text: "On it".into()
+                },
+                Effect::AnnounceUnread(1),
+            ]
+        );
+        assert_eq!(
+            update(&mut s, Msg::LiveMessage(reply)),
+            vec![],
+            "a copy is not news"
+        );
+        assert_eq!(s.unread, 1, "the panel is closed: the launcher counts it");
+        let fx = update(&mut s, Msg::Open);
+        assert_eq!(fx, vec![Effect::AnnounceUnread(0), Effect::FocusPanel]);
+        assert_eq!(s.unread, 0);
+    }
+
+    #[test]
+    fn the_host_pages_send_leaves_the_composer_alone() {
+        let mut s = fresh();
+        update(&mut s, Msg::ChatEdited("half a tho".into()));
+        let fx = update(
+            &mut s,
+            Msg::HostSend {
+                text: "From the page".into(),
+                fresh_key: "h1".into(),
+            },
+        );
+        assert_eq!(
+            fx,
+            vec![
+                Effect::Chat(ChatEffect::Save),
+                Effect::Chat(ChatEffect::Start)
+            ]
+        );
+        assert_eq!(s.chat.input, "half a tho");
+        assert_eq!(s.chat.outbox[0].text, "From the page");
+    }
+
+    #[test]
+    fn a_thread_reply_goes_once_under_one_key_and_moves_the_tickets_status() {
+        let mut s = fresh();
+        update(&mut s, Msg::ShowTickets);
+        update(
+            &mut s,
+            Msg::TicketsLoaded(Some(vec![TicketRow {
+                id: "t1".into(),
+                code: "TKT-1".into(),
+                subject: "Printer".into(),
+                status: Status::Resolved,
+            }])),
+        );
+        let fx = update(&mut s, Msg::OpenThread("t1".into()));
+        assert_eq!(
+            fx,
+            vec![Effect::FetchThread { id: "t1".into() }, Effect::FocusPanel]
+        );
+        update(&mut s, Msg::ThreadEdited("Still broken".into()));
+        let fx = update(
+            &mut s,
+            Msg::ThreadSubmit {
+                fresh_key: "r1".into(),
+            },
+        );
+        assert_eq!(
+            fx,
+            vec![Effect::SendReply {
+                id: "t1".into(),
+                key: "r1".into(),
+                body: "Still broken".into()
+            }]
+        );
+        assert_eq!(
+            update(
+                &mut s,
+                Msg::ThreadSubmit {
+                    fresh_key: "r2".into()
+                }
+            ),
+            vec![],
+            "one reply in flight"
+        );
+        update(
+            &mut s,
+            Msg::ThreadReplied {
+                id: "t1".into(),
+                outcome: ReplyOutcome::Unreachable,
+            },
+        );
+        let fx = update(
+            &mut s,
+            Msg::ThreadSubmit {
+                fresh_key: "r3".into(),
+            },
+        );
+        assert!(
+            matches!(&fx[..], [Effect::SendReply { key, .. }] if key == "r1"),
+            "a retry keeps its key: {fx:?}"
+        );
+        let mine = ThreadComment {
+            from_team: false,
+            name: None,
+            body: "Still broken".into(),
+            at: "2026-12-07T10:00:00Z".into(),
+        };
+        update(
+            &mut s,
+            Msg::ThreadReplied {
+                id: "t1".into(),
+                outcome: ReplyOutcome::Done(mine.clone(), Status::Open),
+            },
+        );
+        assert_eq!(s.thread.comments, Some(vec![mine]));
+        assert_eq!(s.thread.reply, "");
+        assert_eq!(
+            s.thread_row("t1").map(|r| r.status),
+            Some(Status::Open),
+            "reopened"
+        );
+        let fx = update(&mut s, Msg::Back);
+        assert_eq!(s.screen, Screen::Tickets, "back to the list, refreshed");
+        assert!(fx.contains(&Effect::FetchTickets));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What the widget keeps in the host page's localStorage, one key per kind and site:
-//! `ticketbooth:<site>:draft`, `:contact` and `:token`, as JSON (the browser's `JSON`; values
+//! `ticketbooth:<site>:draft`, `:contact`, `:token` and `:chat` (the conversation's id and the
+//! messages not yet sent), as JSON (the browser's `JSON`; values
 //! written through serde-wasm-bindgen, read through `from_js`). Storage can be missing (privacy modes, sandboxed frames), full,
 //! or hold something another version wrote: then the widget works for the current page only.
 
@@ -7,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use web_sys::Storage;
 
+use crate::chat::Saved;
 use crate::dom;
 use crate::from_js::from_js;
 use crate::state::{Contact, Draft};
@@ -69,6 +71,17 @@ impl Store {
 
     pub fn save_contact(&self, contact: &Contact) {
         self.write_json("contact", contact);
+    }
+
+    pub fn chat(&self) -> Saved {
+        self.read_json("chat").unwrap_or_default()
+    }
+
+    pub fn save_chat(&self, chat: &Saved) {
+        if *chat == Saved::default() {
+            return self.write("chat", None);
+        }
+        self.write_json("chat", chat);
     }
 
     pub fn draft(&self) -> Draft {

@@ -174,8 +174,8 @@ async fn the_panel_is_a_labelled_dialog_that_escape_closes() {
     assert_eq!(text("#tb-title"), "Support");
     assert_eq!(
         focused_id(),
-        "card primary",
-        "focus moves to the call to action"
+        "in",
+        "the panel opens on the conversation: focus in its composer"
     );
     key("#tb-panel", "Escape");
     assert!(hidden("#tb-panel"));

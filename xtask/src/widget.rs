@@ -10,10 +10,12 @@
 //! esbuild into one module → the imports and exports renamed short in both
 //! (`wasm_imports.rs`). Output in `www/widget/pkg/` (gitignored), served next to the loader.
 //!
-//! Budgets (issue 7), checked by `cargo xtask test`: the launcher path ≤ 5 KB brotli, the
-//! whole widget (loader + glue + Wasm, whose data holds the panel's CSS) ≤ 40 KB brotli. The
-//! report prints each file, and the Wasm's bytes per crate (twiggy on a `wasm-opt -Oz -g` copy
-//! that keeps the function names).
+//! Sizes (issue 19), brotli: two hard checks in `cargo xtask test` — the launcher path ≤ 5 KiB,
+//! and a tripwire at 96 KiB for the whole widget (loader + glue + Wasm, whose data holds the
+//! panel's CSS) against accidents — and a goal of 64 KiB for the whole widget, printed and
+//! reported but not enforced: features come first, and a build over the goal says by how much.
+//! The report prints each file, and the Wasm's bytes per crate (twiggy on a `wasm-opt -Oz -g`
+//! copy that keeps the function names).
 //!
 //! Why loading is split in two: the glue and the Wasm together are far over the launcher
 //! path's budget for "everything downloaded before the launcher shows". So the loader
@@ -37,9 +39,14 @@ use crate::wasm_imports;
 /// compressed. Exceeding it fails `cargo xtask test`.
 pub const LAUNCHER_BUDGET_BROTLI_BYTES: usize = 5 * 1024;
 
-/// The whole widget: the launcher path and what comes after first paint, brotli-compressed.
-/// Exceeding it fails `cargo xtask test`.
-pub const WIDGET_BUDGET_BROTLI_BYTES: usize = 40 * 1024;
+/// The whole widget's tripwire: the launcher path and what comes after first paint,
+/// brotli-compressed. Exceeding it fails `cargo xtask test`: far over the goal, so only an
+/// accident (a dependency pulled in by mistake, a debug build) reaches it.
+pub const WIDGET_TRIPWIRE_BROTLI_BYTES: usize = 96 * 1024;
+
+/// The whole widget's goal, brotli-compressed: printed and reported, never failed on (a
+/// feature that pushes past it stays, and the README says what would bring it back).
+pub const WIDGET_GOAL_BROTLI_BYTES: usize = 64 * 1024;
 
 /// The flags of every wasm-opt run: the features rustc's wasm32 target enables by default.
 const WASM_FEATURES: [&str; 6] = [
@@ -257,8 +264,9 @@ pub fn test(root: &Path) -> Result<(), String> {
 }
 
 /// Fails when the launcher path (what is downloaded before the launcher shows) exceeds
-/// `LAUNCHER_BUDGET_BROTLI_BYTES` or the whole widget `WIDGET_BUDGET_BROTLI_BYTES`, after
-/// printing the whole table and the per-crate report.
+/// `LAUNCHER_BUDGET_BROTLI_BYTES` or the whole widget the tripwire
+/// `WIDGET_TRIPWIRE_BROTLI_BYTES`, after printing the whole table, the per-crate report and
+/// where the whole widget stands against `WIDGET_GOAL_BROTLI_BYTES`.
 pub fn budget(root: &Path) -> Result<(), String> {
     // What is measured must be what the source says.
     let served = fs::read_to_string(root.join("www").join("widget.js")).unwrap_or_default();
@@ -273,7 +281,11 @@ pub fn budget(root: &Path) -> Result<(), String> {
     let mut over = Vec::new();
     for (what, bytes, budget) in [
         ("the launcher path", launcher, LAUNCHER_BUDGET_BROTLI_BYTES),
-        ("the whole widget", total, WIDGET_BUDGET_BROTLI_BYTES),
+        (
+            "the whole widget (tripwire)",
+            total,
+            WIDGET_TRIPWIRE_BROTLI_BYTES,
+        ),
     ] {
         if bytes > budget {
             over.push(format!(
@@ -287,12 +299,29 @@ pub fn budget(root: &Path) -> Result<(), String> {
             );
         }
     }
+    println!("{}", goal_line(total));
     if over.is_empty() {
         return Ok(());
     }
     let message = format!("WIDGET SIZE BUDGET EXCEEDED: {}", over.join("; "));
     eprintln!("\n!!!!!!!! {message} !!!!!!!!\n");
     Err(message)
+}
+
+/// Where the whole widget stands against the goal: a line to print, never an error.
+fn goal_line(total: usize) -> String {
+    let goal = WIDGET_GOAL_BROTLI_BYTES;
+    if total <= goal {
+        format!(
+            "widget size goal: met (the whole widget {total} of {goal} bytes brotli, {} to spare)",
+            goal - total
+        )
+    } else {
+        format!(
+            "widget size goal: NOT met (the whole widget {total} bytes brotli, goal {goal}, {} over; not a failure: say in README \"Size\" what would bring it back)",
+            total - goal
+        )
+    }
 }
 
 /// The Wasm's bytes per crate, from twiggy on the named copy of the optimized Wasm (function
@@ -431,7 +460,9 @@ fn size_table(root: &Path) -> Result<(String, usize, usize), String> {
         sums.push(sum);
     }
     let total: Vec<usize> = (0..3).map(|i| sums.iter().map(|s| s[i]).sum()).collect();
-    let total_label = format!("total (budget {WIDGET_BUDGET_BROTLI_BYTES} br)");
+    let total_label = format!(
+        "total (goal {WIDGET_GOAL_BROTLI_BYTES}, tripwire {WIDGET_TRIPWIRE_BROTLI_BYTES} br)"
+    );
     out.push_str(&size_row(&total_label, [total[0], total[1], total[2]]));
     Ok((out.trim_end().to_string(), sums[0][2], total[2]))
 }
@@ -486,6 +517,16 @@ mod tests {
         ] {
             assert_eq!(crate_of(name), krate, "{name}");
         }
+    }
+
+    #[test]
+    fn the_goal_is_reported_not_enforced_and_the_tripwire_sits_above_it() {
+        assert_eq!(LAUNCHER_BUDGET_BROTLI_BYTES, 5 * 1024);
+        assert_eq!(WIDGET_GOAL_BROTLI_BYTES, 64 * 1024);
+        assert_eq!(WIDGET_TRIPWIRE_BROTLI_BYTES, 96 * 1024);
+        assert!(goal_line(60_000).contains("met ("));
+        assert!(goal_line(70_000).contains("NOT met"));
+        assert!(goal_line(70_000).contains("4464 over"));
     }
 
     #[test]

@@ -253,6 +253,11 @@ pub fn visitor_view(row: &MessageRow) -> Result<ChatMessage, StoreError> {
         text: row.body.clone(),
         created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
         ticket: ticket_card(row),
+        // Only the visitor's own sends carry theirs (an operator's key is none of theirs).
+        idempotency_key: row
+            .idempotency_key
+            .clone()
+            .filter(|_| author == AuthorKind::Visitor),
     })
 }
 

@@ -20,13 +20,16 @@ pub struct MessageRow {
     pub ticket_code: Option<String>,
     #[serde(default)]
     pub ticket_status: Option<String>,
+    /// The sender's Idempotency-Key (the visitor's sends; absent on others).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 /// The columns of `MessageRow`, over `conversation_messages m LEFT JOIN tickets t`.
 macro_rules! message_columns {
     () => {
         "m.seq, m.author_kind, m.author_id, m.author_name, m.body, m.created_at,
-         t.id AS ticket_id, t.code AS ticket_code, t.status AS ticket_status"
+         t.id AS ticket_id, t.code AS ticket_code, t.status AS ticket_status, m.idempotency_key"
     };
 }
 

@@ -109,6 +109,15 @@ impl TestApp {
         )
     }
 
+    /// As `with_limits`, with chat writes limited to `per_chat` per client too.
+    pub fn with_chat_limits(per_client: u32, per_chat: u32, per_site: u32) -> Self {
+        Self::with(
+            SECRET,
+            Box::new(Counting::new(per_client, per_site).with_chat_limit(per_chat)),
+            Box::new(Offline),
+        )
+    }
+
     fn with(secret: &str, limiter: Box<dyn RateLimiter>, outbound: Box<dyn Outbound>) -> Self {
         let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
         let db = SqliteExecutor::in_memory(&migrations).expect("migrations apply");

@@ -4,9 +4,11 @@
 
 pub mod confirmation;
 pub mod contact_prompt;
+pub mod conversation;
 pub mod field;
 pub mod home;
 pub mod launcher;
 pub mod my_tickets;
 pub mod panel;
+pub mod thread;
 pub mod ticket_form;

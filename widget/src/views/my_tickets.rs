@@ -1,21 +1,25 @@
 //! "My tickets": the visitor's tickets, newest first, with their visitor-facing status.
 
+use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-use crate::dom::{attr, show, skeleton, text};
+use crate::app::dispatch;
+use crate::dom::{Listener, attr, show, skeleton, text};
 use crate::i18n::Strings;
-use crate::state::{Screen, State, TicketRow, Tickets};
+use crate::state::{Msg, Screen, State, TicketRow, Tickets};
 
 const SPEC: &str = "section
  h3||tabindex=-1
  p
  ul";
 
+/// A row opens the ticket's thread (the list's one click listener finds which).
 const ROW: &str = "li
- div|row
-  span|tc
-  span|st
- div|sj";
+ button|tr|type=button
+  div|row
+   span|tc
+   span|st
+  div|sj";
 
 pub struct MyTickets {
     pub root: HtmlElement,
@@ -24,18 +28,29 @@ pub struct MyTickets {
     list: Element,
     /// What the list shows now, so a render that changes nothing touches no element.
     shown: Vec<TicketRow>,
+    _open: Listener,
 }
 
 impl MyTickets {
     pub fn new(parent: &Element, s: &Strings) -> MyTickets {
         let n = skeleton(parent, SPEC);
         text(&n.at(1), s.tickets_title);
+        let _open = Listener::new(&n.at(3), "click", |ev| {
+            let target: Option<Element> = ev.target().map(JsCast::unchecked_into);
+            let id = target
+                .and_then(|t| t.closest("button.tr").ok().flatten())
+                .and_then(|b| b.get_attribute("data-id"));
+            if let Some(id) = id {
+                dispatch(Msg::OpenThread(id));
+            }
+        });
         MyTickets {
             root: n.html(0),
             heading: n.html(1),
             line: n.html(2),
             list: n.at(3),
             shown: Vec::new(),
+            _open,
         }
     }
 
@@ -58,10 +73,11 @@ impl MyTickets {
         self.list.set_text_content(None);
         for row in rows {
             let n = skeleton(&self.list, ROW);
-            text(&n.at(2), &row.code);
-            text(&n.at(3), s.status(row.status));
-            attr(&n.at(3), "data-s", Some(row.status.as_str()));
-            text(&n.at(4), &row.subject);
+            attr(&n.at(1), "data-id", Some(&row.id));
+            text(&n.at(3), &row.code);
+            text(&n.at(4), s.status(row.status));
+            attr(&n.at(4), "data-s", Some(row.status.as_str()));
+            text(&n.at(5), &row.subject);
         }
         self.shown = rows.to_vec();
     }
