@@ -29,6 +29,10 @@ use crate::sql::conversations::ConversationRow;
 use crate::sql::sites as sites_sql;
 use crate::store::Executor;
 
+/// Where `cargo xtask dev` seeds the demo site's bot: its scripted stand-in for a provider
+/// (xtask/src/demo_provider.rs), not a model. The bots page says so when a site points here.
+pub const DEMO_BASE_URL: &str = "http://127.0.0.1:8789/v1";
+
 /// A site's bot, as its owner set it up (`sites.bot`, JSON; absent: no bot).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BotSettings {

@@ -15,6 +15,19 @@ ON CONFLICT (key) DO NOTHING;
 UPDATE sites SET allowed_origins = json_insert(allowed_origins, '$[#]', 'http://localhost:8788')
 WHERE key IN ('demo', 'acme') AND allowed_origins NOT LIKE '%"http://localhost:8788"%';
 
+-- The demo site's bot answers from the scripted stand-in for an LLM provider that `cargo xtask dev`
+-- runs on :8789 (xtask/src/demo_provider.rs; no model, no key). Only a demo site whose bot was
+-- never set up gets it: no bot, and none ever called (a bot switched off, or pointed at a real
+-- provider, stays as its owner left it).
+UPDATE sites SET bot = json_object(
+    'name', 'Demo bot',
+    'base_url', 'http://127.0.0.1:8789/v1',
+    'model', 'ticketbooth-demo',
+    'system_prompt', 'You answer visitors of the Ticketbooth demo shop. Open a ticket when they describe a problem.',
+    'max_rounds', 3,
+    'timeout_seconds', 20)
+WHERE key = 'demo' AND bot IS NULL AND bot_last_attempt IS NULL;
+
 -- A demo operator who owns both sites. Dashboard sign-in (/app/login): owner@demo.example with
 -- the password `ticketbooth-demo` (stored as its PBKDF2 hash, see functions/src/password). The
 -- JSON API: `Authorization: Bearer tbo_demo_local_dev_token_not_for_production` (only its

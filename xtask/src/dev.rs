@@ -8,7 +8,7 @@ use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::{build, demo_site, setup, wrangler};
+use crate::{build, demo_provider, demo_site, setup, wrangler};
 
 pub const PORT: u16 = 8787;
 
@@ -19,6 +19,7 @@ pub fn run(root: &Path) -> Result<(), String> {
     wrangler::execute_local_file(root, &root.join("xtask").join("seed").join("demo.sql"))?;
 
     demo_site::spawn(root)?;
+    demo_provider::spawn()?;
     let mut server = wrangler::spawn_dev(root, PORT)?;
     let started = Instant::now();
     loop {
@@ -52,6 +53,11 @@ fn print_urls() {
         "  demo page   http://localhost:{}/demo/  (a host site on its own origin)",
         demo_site::PORT
     );
+    println!(
+        "  demo bot    {}  (a scripted stand-in, not a model: asks about hours,",
+        demo_provider::base_url()
+    );
+    println!("              shipping, returns; a problem opens a ticket. README: real providers)");
     println!("  dashboard   http://127.0.0.1:{PORT}/app/tickets");
     println!("              sign in as owner@demo.example, password ticketbooth-demo");
     println!("  JSON API    Authorization: Bearer tbo_demo_local_dev_token_not_for_production");

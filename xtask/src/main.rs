@@ -8,6 +8,7 @@ mod bench;
 mod build;
 mod command;
 mod d1;
+mod demo_provider;
 mod demo_site;
 mod dev;
 mod dev_vars;

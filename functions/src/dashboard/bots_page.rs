@@ -332,6 +332,15 @@ fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
             .text(&old.api_key_secret)
             .raw("</code>) for its API key, and Ticketbooth no longer reads secrets by name. Paste the provider's API key below and save to turn the bot back on.</p>");
     }
+    if bot
+        .as_ref()
+        .is_some_and(|b| b.base_url.trim_end_matches('/') == crate::bot::DEMO_BASE_URL)
+    {
+        // Said plainly: the demo's answers are scripted, and a newcomer should not judge the
+        // product's bot by them.
+        h.raw("<p class=\"notice\" id=\"bot-demo-note\"><strong>This is the demo's stand-in, not a model.</strong> <code>cargo xtask dev</code> runs a small scripted server at this address: it answers questions about opening hours, shipping and returns, and opens a ticket when a visitor describes a problem. ")
+            .raw("To use a real model, set the API base URL and model and paste the key: OpenAI <code>https://api.openai.com/v1</code>; a local Ollama <code>http://localhost:11434/v1</code> or llama.cpp server (no key); Workers AI <code>https://api.cloudflare.com/client/v4/accounts/&lt;account&gt;/ai/v1</code> with an API token of that account as the key.</p>");
+    }
     csrf::field(h, op);
     h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"enabled\" value=\"1\"");
     if site.bot.is_some() {

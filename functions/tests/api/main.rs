@@ -8,6 +8,7 @@ mod cors;
 mod create;
 mod dashboard;
 mod data_rights;
+mod demo_bot;
 mod identity_and_cap;
 mod inbox;
 mod list;
