@@ -8,6 +8,7 @@
 //   const llm = await startLlm();
 //   llm.script(toolCall('call_1', 'open_ticket', {...}), text('I opened TKT-1.'));
 //   llm.script(toolCalls([{ id, name, args }, …]), …);   // several calls in one turn
+//   llm.script(slowly(text('One ', 'word ', 'at ', 'a ', 'time.'), 250));
 //   … llm.requests[0].body.messages …
 //   await llm.stop();
 
@@ -42,6 +43,11 @@ export function toolCalls(calls) {
     { choices: [{ index: 0, delta: { role: 'assistant', tool_calls: pieces }, finish_reason: null }] },
     { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
   ] };
+}
+
+/** The same answer streamed `ms` apart per chunk (instead of 20 ms): slow enough to watch. */
+export function slowly(answer, ms) {
+  return { ...answer, delayMs: ms };
 }
 
 /** An error answer, as OpenAI sends one. */
@@ -83,7 +89,7 @@ export async function startLlm() {
       const base = { id: 'chatcmpl-test', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model };
       for (const chunk of next.chunks) {
         res.write(`data: ${JSON.stringify({ ...base, ...chunk })}\n\n`);
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, next.delayMs ?? 20));
       }
       res.end('data: [DONE]\n\n');
     });
