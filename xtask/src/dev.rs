@@ -54,10 +54,11 @@ fn print_urls() {
         demo_site::PORT
     );
     println!(
-        "  demo bot    {}  (a scripted stand-in, not a model: asks about hours,",
+        "  demo bot    {}  (a scripted stand-in, not a model: it answers about",
         demo_provider::base_url()
     );
-    println!("              shipping, returns; a problem opens a ticket. README: real providers)");
+    println!("              hours, shipping and returns, and opens a ticket for a problem;");
+    println!("              README, \"The bot in the chat\": point the site at a real model)");
     println!("  dashboard   http://127.0.0.1:{PORT}/app/tickets");
     println!("              sign in as owner@demo.example, password ticketbooth-demo");
     println!("  JSON API    Authorization: Bearer tbo_demo_local_dev_token_not_for_production");
