@@ -63,6 +63,8 @@ impl Panel {
         let (line, bad) = match &state.notice {
             Notice::FixFields if on_form => (s.fix_fields, true),
             Notice::Queued if state.screen == Screen::Form => (s.queued, false),
+            Notice::HumanCheck if state.screen == Screen::Form => (s.human_check, true),
+            Notice::Refused(c) if on_form && c.starts_with("turnstile_") => (s.human_failed, true),
             Notice::Refused(_) if on_form => (s.refused, true),
             _ => ("", false),
         };
