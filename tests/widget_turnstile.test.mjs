@@ -109,6 +109,16 @@ test('the stand-in renders in the ticket form; siteverify refuses a bad token, t
   ]);
   assert.ok(boxAt.y > formAt.y && boxAt.y < sendAt.y, `between the fields and the button: ${JSON.stringify({ boxAt, formAt, sendAt })}`);
 
+  // In the keyboard's order: the description, the check, then the send button.
+  await page.getByLabel('What happened?').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.type), 'checkbox', 'Tab reaches the check');
+  await page.keyboard.press('Tab');
+  assert.equal(
+    await page.evaluate(() => document.querySelector('ticketbooth-widget').shadowRoot.activeElement?.textContent),
+    'Send ticket', 'and leaves it for the send button',
+  );
+
   // Not ticked: nothing goes out, the form says why.
   await send(page);
   assert.match(await status(page).textContent(), /complete the human check/);
