@@ -7,49 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { launchBrowser } from './support/browser.mjs';
+import { SECRET, siteverify } from './support/siteverify.mjs';
 import { addOperator, signIn } from './support/operators.mjs';
 import { ROOT, startWorker } from './support/wrangler.mjs';
 
 const OUTPUT = join(ROOT, 'tests', 'output');
 const SITE_KEY = '0x4AAAAAAAe2eSiteKey';
-const SECRET = '0x4AAAAAAAe2eSecretKey';
-
-/**
- * siteverify: a token passes once (tokens starting `pass-`), a second check of the same token
- * is `timeout-or-duplicate` unless it repeats the first check's `idempotency_key`, which gets
- * the first verdict again; a wrong secret is `invalid-input-secret`.
- */
-function siteverify() {
-  const spent = new Map(); // token -> idempotency_key of its first check
-  const calls = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => { body += chunk; });
-    req.on('end', () => {
-      const form = new URLSearchParams(body);
-      calls.push({ contentType: req.headers['content-type'], form: Object.fromEntries(form) });
-      const token = form.get('response') ?? '';
-      const key = form.get('idempotency_key');
-      const errors = [];
-      if (req.method !== 'POST') errors.push('bad-request');
-      if (form.get('secret') !== SECRET) errors.push('invalid-input-secret');
-      if (!token.startsWith('pass-')) errors.push('invalid-input-response');
-      else if (spent.has(token) && (key === null || spent.get(token) !== key)) errors.push('timeout-or-duplicate');
-      if (errors.length === 0 && !spent.has(token)) spent.set(token, key);
-      const verdict = errors.length === 0
-        ? { success: true, 'error-codes': [], challenge_ts: new Date().toISOString(), hostname: 'shop.example', action: '', cdata: '' }
-        : { success: false, 'error-codes': errors };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(verdict));
-    });
-  });
-  return { server, calls };
-}
 
 let verifier;
 let worker;

@@ -51,6 +51,8 @@ pub struct App<E> {
     pub outbound: Box<dyn Outbound>,
     /// Where Turnstile tokens are checked: `turnstile::SITEVERIFY_URL` unless configured.
     pub turnstile_verify_url: String,
+    /// Where the widget loads Turnstile's script: `turnstile::SCRIPT_URL` unless configured.
+    pub turnstile_script_url: String,
     /// The master keys sites' secrets are sealed with (`SECRETS_KEY`, `SECRETS_KEY_PREVIOUS`);
     /// missing in a misconfigured deployment — then storing or reading a site's secret is
     /// refused (`secrets_key_missing`, logged) and everything else works.
@@ -169,7 +171,7 @@ async fn dispatch<E: Executor>(
         return Ok(cors::preflight(allow));
     }
     match (page, method) {
-        (SitePage::Config, _) => Ok(Response::json(200, &site.config())),
+        (SitePage::Config, _) => Ok(Response::json(200, &site.config(&app.turnstile_script_url))),
         (SitePage::Tickets, "POST") => create_ticket(app, req, &site, fresh).await,
         (SitePage::Tickets, _) => {
             let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;

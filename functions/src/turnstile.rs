@@ -12,6 +12,11 @@ use crate::outbound::Outbound;
 /// Cloudflare's endpoint; deployments use it unless `TURNSTILE_VERIFY_URL` says otherwise.
 pub const SITEVERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
+/// Cloudflare's script, for explicit rendering; the widget loads it unless
+/// `TURNSTILE_SCRIPT_URL` says otherwise.
+pub const SCRIPT_URL: &str =
+    "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+
 /// Turnstile tokens are at most 2,048 characters (Cloudflare's documentation).
 const MAX_TOKEN_CHARS: usize = 2_048;
 

@@ -96,6 +96,9 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         turnstile_verify_url: env
             .var("TURNSTILE_VERIFY_URL")
             .map_or_else(|_| turnstile::SITEVERIFY_URL.to_owned(), |v| v.to_string()),
+        turnstile_script_url: env
+            .var("TURNSTILE_SCRIPT_URL")
+            .map_or_else(|_| turnstile::SCRIPT_URL.to_owned(), |v| v.to_string()),
         secrets: secrets_key(env),
         outbound_policy: outbound_policy(env),
     };

@@ -32,6 +32,11 @@ pub struct SiteConfig {
     /// the widget renders Turnstile with it and sends the token as `turnstile_token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile_site_key: Option<String>,
+    /// Where the widget loads Turnstile's script from, named only with `turnstile_site_key`:
+    /// the Worker's configuration (Cloudflare's explicit-render script unless changed, e.g. a
+    /// local stand-in in tests), never a tenant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_script_url: Option<String>,
 }
 
 /// `POST /api/v1/sites/{site}/tickets` (with an `Idempotency-Key` header).

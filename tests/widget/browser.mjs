@@ -28,6 +28,9 @@ export async function launch() {
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript' };
 
+/** Where the host site serves the Turnstile stand-in (tests/support/turnstile-standin.js). */
+export const STANDIN_PATH = '/turnstile/v0/api.js';
+
 /**
  * The host site: a static server on a free port of localhost serving www/demo/, with the
  * widget's script tag pointed at `worker` (script and API from the Worker's origin, as in
@@ -39,6 +42,13 @@ export async function startHostSite() {
   let site = 'demo';
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    // The local stand-in for Turnstile's script (a Worker's `TURNSTILE_SCRIPT_URL` may point
+    // here): from the page's own origin, so the demo pages' CSP allows it as it is.
+    if (url.pathname === STANDIN_PATH) {
+      const js = await readFile(join(ROOT, 'tests', 'support', 'turnstile-standin.js'), 'utf8');
+      res.writeHead(200, { 'content-type': TYPES['.js'] }).end(js);
+      return;
+    }
     const name = url.pathname.replace(/^\/demo\/?/, '') || 'index.html';
     let body;
     try {

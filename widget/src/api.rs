@@ -18,7 +18,9 @@ use web_sys::{Headers, RequestInit};
 
 use crate::chat::{Line, ReadResult, SendResult};
 use crate::from_js::from_js;
-use crate::state::{Config, Contact, Draft, ReplyOutcome, SendOutcome, ThreadComment, TicketRow};
+use crate::state::{
+    Config, Contact, Draft, ReplyOutcome, SendOutcome, ThreadComment, TicketRow, Turnstile,
+};
 
 /// Where a site's API lives.
 #[derive(Clone)]
@@ -114,6 +116,14 @@ pub fn config(endpoint: &Endpoint, done: impl FnOnce(Config) + 'static) {
                     enabled: c.enabled,
                     contact_required: c.contact_required,
                     cta_label: c.cta_label,
+                    // A Worker from before `turnstile_script_url` names Cloudflare's script.
+                    turnstile: c.turnstile_site_key.map(|site_key| Turnstile {
+                        site_key,
+                        script_url: c.turnstile_script_url.unwrap_or_else(|| {
+                            "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit"
+                                .into()
+                        }),
+                    }),
                 });
             }
         }),

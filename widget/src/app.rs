@@ -21,6 +21,7 @@ use crate::api::{self, Endpoint};
 use crate::chat::{ChatEffect, Line, ReadResult, SendResult};
 use crate::dom::{self, Listener, attr, focus, show};
 use crate::from_js::from_js;
+use crate::human_check::HumanCheck;
 use crate::i18n::{self, Strings};
 use crate::state::{Contact, Draft, Effect, Field, Msg, Screen, State, update};
 use crate::storage::Store;
@@ -167,6 +168,8 @@ struct App {
     live: Option<Live>,
     /// Behind `window.Ticketbooth`'s methods (they live as long as the page).
     _host_api: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// Turnstile's check in the ticket form, for a site that asks for one.
+    human: HumanCheck,
 }
 
 /// Builds the widget into the page once; see `crate::mount`.
@@ -251,6 +254,7 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
         _poll,
         live: None,
         _host_api,
+        human: HumanCheck::new(host.clone()),
     };
     app.ui.render(&app.state, app.strings);
     BUSY.set(true);
@@ -477,7 +481,8 @@ impl App {
             }
             Effect::SaveToken(token) => self.store.save_token(&token),
             Effect::Send => {
-                let body = api::create_request(&self.state.draft, self.state.contact.as_ref());
+                let mut body = api::create_request(&self.state.draft, self.state.contact.as_ref());
+                body.turnstile_token = self.state.human.token.clone();
                 api::create(
                     &self.endpoint,
                     &body,
@@ -551,6 +556,11 @@ impl App {
                     )
                 }
             },
+            Effect::RenderHumanCheck => {
+                if let Some(turnstile) = self.state.turnstile() {
+                    self.human.render(turnstile, self.strings.lang);
+                }
+            }
             Effect::FocusPanel => {
                 if self.opened_from.is_none() {
                     self.opened_from = dom::document().active_element().map(JsCast::unchecked_into);

@@ -35,6 +35,10 @@ pub struct Strings {
     pub fix_fields: &'static str,
     pub queued: &'static str,
     pub refused: &'static str,
+    /// The send waits for Turnstile's human check.
+    pub human_check: &'static str,
+    /// siteverify refused the check's token.
+    pub human_failed: &'static str,
     pub done_title: &'static str,
     pub done_body: &'static str,
     pub done_follow: &'static str,
@@ -110,6 +114,8 @@ pub static EN: Strings = Strings {
     fix_fields: "Please check the highlighted fields.",
     queued: "You're offline. Your ticket is saved and will be sent as soon as you're back online.",
     refused: "We couldn't accept this ticket. Please try again later.",
+    human_check: "Please complete the human check below the form, then send.",
+    human_failed: "The human check didn't pass. Please complete it again, then send.",
     done_title: "Ticket opened",
     done_body: "Thanks! Our team has your request. Your ticket code is",
     done_follow: "See my tickets",
@@ -178,6 +184,8 @@ pub static FR: Strings = Strings {
     fix_fields: "Veuillez vérifier les champs signalés.",
     queued: "Vous êtes hors ligne. Votre ticket est enregistré et sera envoyé dès le retour de la connexion.",
     refused: "Nous n’avons pas pu accepter ce ticket. Réessayez plus tard.",
+    human_check: "Veuillez effectuer la vérification anti-robot sous le formulaire, puis envoyer.",
+    human_failed: "La vérification anti-robot a échoué. Refaites-la, puis envoyez.",
     done_title: "Ticket ouvert",
     done_body: "Merci ! Notre équipe a bien reçu votre demande. Votre code de ticket :",
     done_follow: "Voir mes tickets",

@@ -10,6 +10,8 @@
 //! - `views/` — one struct per part of the UI, owning its elements and listeners.
 //! - `dom.rs` — the DOM through web-sys: skeletons from spec strings, text, attributes,
 //!   listeners that remove themselves on drop.
+//! - `human_check.rs` — Cloudflare Turnstile in the ticket form (script loaded only for a site
+//!   that asks for it; drawn into a light-DOM container slotted into the form).
 //! - `api.rs` — the only HTTP client (gloo-net; bodies and replies are `shared::api` types);
 //!   `storage.rs` — localStorage through web-sys.
 //! - `i18n.rs` — every visitor-facing string, one table per locale, with its `lang` and `dir`
@@ -30,6 +32,7 @@ pub mod app;
 pub mod chat;
 pub mod dom;
 pub mod from_js;
+pub mod human_check;
 pub mod i18n;
 pub mod state;
 pub mod storage;

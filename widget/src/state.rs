@@ -21,6 +21,25 @@ pub struct Config {
     pub enabled: bool,
     pub contact_required: bool,
     pub cta_label: String,
+    /// Turnstile's human check, when the site asks for one.
+    pub turnstile: Option<Turnstile>,
+}
+
+/// What the config says about Turnstile: the site key, and where its script comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turnstile {
+    pub site_key: String,
+    pub script_url: String,
+}
+
+/// The human check's progress in the ticket form (memory only: a token lives 300 s and is
+/// spent by one create, so a reload asks again).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HumanCheck {
+    /// `RenderHumanCheck` went out since the last ticket was created.
+    pub rendered: bool,
+    /// The token Turnstile's callback gave, until it expires, fails or is spent.
+    pub token: Option<String>,
 }
 
 /// Name and email as the visitor gave them (validated, trimmed). Stored as
@@ -149,6 +168,8 @@ pub enum Notice {
     /// (`ticketing_disabled`, `origin_not_allowed`, a `validation_failed` on the host's
     /// transcript, …): its error code.
     Refused(String),
+    /// The send waits for the human check (not done yet, or its token expired or failed).
+    HumanCheck,
 }
 
 /// One row of "My tickets".
@@ -210,6 +231,7 @@ pub struct State {
     /// Messages from others that arrived while the panel was closed (the launcher's badge).
     pub unread: u32,
     pub thread: Thread,
+    pub human: HumanCheck,
 }
 
 /// One comment of a ticket's thread, as the visitor sees it.
@@ -335,6 +357,12 @@ pub enum Msg {
         id: String,
         outcome: ReplyOutcome,
     },
+    /// Turnstile's script has loaded: the check can be drawn.
+    HumanScriptLoaded,
+    /// Turnstile's `callback`: the visitor passed, with this token.
+    HumanPassed(String),
+    /// Turnstile's `expired-callback` or `error-callback`: the token is gone.
+    HumanLost,
 }
 
 /// What `app.rs` must do after an update (the view is always re-rendered).
@@ -375,6 +403,9 @@ pub enum Effect {
         key: String,
         body: String,
     },
+    /// Load Turnstile's script if it is not loaded, then draw the check in the ticket form
+    /// (or reset it, for a fresh token).
+    RenderHumanCheck,
 }
 
 impl State {
@@ -403,6 +434,7 @@ impl State {
             chat: Chat::new(Saved::default()),
             unread: 0,
             thread: Thread::default(),
+            human: HumanCheck::default(),
         };
         let mut effects = Vec::new();
         let mut state = state;
@@ -453,6 +485,11 @@ impl State {
         }
     }
 
+    /// The site's Turnstile, when its config names one.
+    pub fn turnstile(&self) -> Option<&Turnstile> {
+        self.config.as_ref().and_then(|c| c.turnstile.as_ref())
+    }
+
     /// Ticketing is off for this site (known only once the config is in).
     pub fn disabled(&self) -> bool {
         self.config.as_ref().is_some_and(|c| !c.enabled)
@@ -460,13 +497,25 @@ impl State {
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = step(state, msg);
+    // The human check is drawn when the form is first shown (whichever message led there),
+    // not at config time: its token lives 300 s, and a visitor who never opens the form
+    // never loads Turnstile.
+    if state.screen == Screen::Form && state.turnstile().is_some() && !state.human.rendered {
+        state.human.rendered = true;
+        fx.push(Effect::RenderHumanCheck);
+    }
+    fx
+}
+
+fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
         Msg::Toggle => {
-            return update(state, if state.open { Msg::Close } else { Msg::Open });
+            return step(state, if state.open { Msg::Close } else { Msg::Open });
         }
         Msg::Show => {
-            let mut fx = update(state, Msg::Open);
+            let mut fx = step(state, Msg::Open);
             fx.retain(|e| *e != Effect::FocusPanel);
             return fx;
         }
@@ -630,6 +679,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     fx.push(Effect::FocusError);
                     return fx;
                 }
+                // Without a token the server can only refuse (`turnstile_required`).
+                if state.turnstile().is_some() && state.human.token.is_none() {
+                    state.notice = Notice::HumanCheck;
+                    return fx;
+                }
             }
             if state.draft.key.is_none() {
                 state.draft.key = Some(fresh_key);
@@ -695,6 +749,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             match outcome {
                 SendOutcome::Created { code, token } => {
                     let from_chat = state.draft.conversation.is_some();
+                    // The token is spent: the next ticket's form draws a fresh check.
+                    state.human = HumanCheck::default();
                     state.draft = Draft::default();
                     state.errors.clear();
                     state.notice = Notice::None;
@@ -783,6 +839,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         state.identity = None;
                         state.draft.key = None;
                         state.screen = state.ticket_entry();
+                    }
+                    // siteverify refused the token, or it went out under a key now dropped
+                    // (spent, and a fresh key cannot replay its verdict): a fresh check.
+                    if state.human.token.is_some()
+                        && (code.starts_with("turnstile_") || state.draft.key.is_none())
+                    {
+                        state.human.token = None;
+                        fx.push(Effect::RenderHumanCheck);
                     }
                     state.notice = Notice::Refused(code);
                     fx.push(Effect::SaveDraft);
@@ -935,6 +999,28 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 ReplyOutcome::Unreachable => state.thread.notice = Some("unreachable".into()),
             }
         }
+        Msg::HumanScriptLoaded => {
+            if state.human.rendered {
+                fx.push(Effect::RenderHumanCheck);
+            }
+        }
+        Msg::HumanPassed(token) => {
+            state.human.token = Some(token);
+            let refused =
+                matches!(&state.notice, Notice::Refused(c) if c.starts_with("turnstile_"));
+            if refused || state.notice == Notice::HumanCheck {
+                state.notice = Notice::None;
+            }
+        }
+        Msg::HumanLost => {
+            // Expired or failed: the submit says so, and the check is drawn again. A queued
+            // draft keeps its own line (it went out with its token under its key).
+            state.human.token = None;
+            if state.notice != Notice::Queued {
+                state.notice = Notice::HumanCheck;
+            }
+            fx.push(Effect::RenderHumanCheck);
+        }
     }
     fx
 }
@@ -988,6 +1074,7 @@ mod tests {
                 enabled: true,
                 contact_required,
                 cta_label: "Open a ticket".into(),
+                turnstile: None,
             }),
         );
         s
@@ -1073,6 +1160,7 @@ mod tests {
                 enabled: true,
                 contact_required: true,
                 cta_label: "Open a ticket".into(),
+                turnstile: None,
             }),
         );
         assert_eq!(s.screen, Screen::Contact);
@@ -1319,6 +1407,125 @@ mod tests {
         );
     }
 
+    fn with_turnstile() -> State {
+        let mut s = fresh();
+        update(
+            &mut s,
+            Msg::ConfigLoaded(Config {
+                enabled: true,
+                contact_required: false,
+                cta_label: "Open a ticket".into(),
+                turnstile: Some(Turnstile {
+                    site_key: "0x4AAAAAAAsitekey".into(),
+                    script_url: "https://challenges.example/api.js".into(),
+                }),
+            }),
+        );
+        s
+    }
+
+    fn fill(s: &mut State) {
+        update(
+            s,
+            Msg::DraftEdited {
+                subject: "Printer".into(),
+                description: "It is on fire.".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn the_human_check_is_drawn_when_the_form_shows_and_only_for_a_site_that_asks() {
+        let mut s = with_turnstile();
+        assert!(
+            !update(&mut s, Msg::Open).contains(&Effect::RenderHumanCheck),
+            "not before the form is shown"
+        );
+        let fx = update(&mut s, Msg::StartTicket);
+        assert!(fx.contains(&Effect::RenderHumanCheck));
+        // Once: going back and forth keeps the check (and its token).
+        update(&mut s, Msg::Back);
+        assert!(!update(&mut s, Msg::StartTicket).contains(&Effect::RenderHumanCheck));
+        // The script's load asks for the draw again.
+        assert_eq!(
+            update(&mut s, Msg::HumanScriptLoaded),
+            vec![Effect::RenderHumanCheck]
+        );
+
+        let mut plain = with_config(false);
+        assert!(!update(&mut plain, Msg::StartTicket).contains(&Effect::RenderHumanCheck));
+        assert!(update(&mut plain, Msg::HumanScriptLoaded).is_empty());
+    }
+
+    #[test]
+    fn a_send_waits_for_the_human_check_and_goes_out_with_its_token() {
+        let mut s = with_turnstile();
+        update(&mut s, Msg::StartTicket);
+        fill(&mut s);
+        assert!(submit(&mut s).is_empty(), "no token: nothing goes out");
+        assert_eq!(s.notice, Notice::HumanCheck);
+        assert!(!s.sending);
+
+        update(&mut s, Msg::HumanPassed("pass-1".into()));
+        assert_eq!(s.notice, Notice::None, "the check passed: the line goes");
+        assert_eq!(submit(&mut s), vec![Effect::SaveDraft, Effect::Send]);
+        assert_eq!(s.human.token.as_deref(), Some("pass-1"));
+
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Created {
+                code: "TKT-1".into(),
+                token: None,
+            }),
+        );
+        assert!(!fx.contains(&Effect::RenderHumanCheck));
+        assert_eq!(
+            s.human,
+            HumanCheck::default(),
+            "spent: the next form draws anew"
+        );
+        update(&mut s, Msg::Close);
+        update(&mut s, Msg::Open);
+        assert!(update(&mut s, Msg::StartTicket).contains(&Effect::RenderHumanCheck));
+    }
+
+    #[test]
+    fn a_refused_or_expired_token_is_dropped_said_and_the_check_drawn_again() {
+        let mut s = with_turnstile();
+        update(&mut s, Msg::StartTicket);
+        fill(&mut s);
+        update(&mut s, Msg::HumanPassed("forged".into()));
+        submit(&mut s);
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Refused("turnstile_failed".into())),
+        );
+        assert!(fx.contains(&Effect::RenderHumanCheck));
+        assert_eq!(s.human.token, None);
+        assert_eq!(s.notice, Notice::Refused("turnstile_failed".into()));
+        assert!(
+            submit(&mut s).is_empty(),
+            "not again with the refused token"
+        );
+        assert_eq!(s.notice, Notice::HumanCheck);
+
+        update(&mut s, Msg::HumanPassed("pass-2".into()));
+        let fx = update(&mut s, Msg::HumanLost);
+        assert_eq!(fx, vec![Effect::RenderHumanCheck]);
+        assert_eq!(s.human.token, None, "expired");
+        assert_eq!(s.notice, Notice::HumanCheck, "the submit says so");
+
+        // Another refusal that keeps the key keeps the token (a retry replays its verdict).
+        update(&mut s, Msg::HumanPassed("pass-3".into()));
+        submit(&mut s);
+        let fx = update(
+            &mut s,
+            Msg::Sent(SendOutcome::Refused("rate_limited".into())),
+        );
+        assert!(!fx.contains(&Effect::RenderHumanCheck));
+        assert_eq!(s.human.token.as_deref(), Some("pass-3"));
+    }
+
     #[test]
     fn a_disabled_site_offers_no_ticket() {
         let mut s = fresh();
@@ -1328,6 +1535,7 @@ mod tests {
                 enabled: false,
                 contact_required: false,
                 cta_label: String::new(),
+                turnstile: None,
             }),
         );
         update(&mut s, Msg::StartTicket);

@@ -293,6 +293,7 @@ fn step(contact_required: bool) -> impl Strategy<Value = Step> {
             enabled,
             contact_required,
             cta_label: String::new(),
+            turnstile: None,
         })),
         Just(Msg::StartTicket),
         Just(Msg::ShowTickets),

@@ -120,7 +120,8 @@ impl Site {
         })
     }
 
-    pub fn config(&self) -> SiteConfig {
+    /// The public config; `turnstile_script_url` is named with the site key only.
+    pub fn config(&self, turnstile_script_url: &str) -> SiteConfig {
         SiteConfig {
             site: self.key.as_ref().to_owned(),
             enabled: self.ticketing_enabled,
@@ -129,6 +130,10 @@ impl Site {
             code_prefix: self.code_prefix.clone(),
             locale: self.locale.clone(),
             turnstile_site_key: self.turnstile.as_ref().map(|t| t.site_key.clone()),
+            turnstile_script_url: self
+                .turnstile
+                .as_ref()
+                .map(|_| turnstile_script_url.to_owned()),
         }
     }
 

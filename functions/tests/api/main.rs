@@ -138,6 +138,7 @@ impl TestApp {
                 credentials: Rc::default(),
                 outbound,
                 turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
+                turnstile_script_url: ticketbooth_functions::turnstile::SCRIPT_URL.to_owned(),
                 secrets: SecretsKey::new(SECRETS_KEY),
                 outbound_policy: OutboundPolicy::Production,
             },

@@ -75,10 +75,16 @@ fn the_config_names_the_site_key_but_never_the_secret() {
     let r = app.get("/api/v1/sites/acme/config", &[]);
     assert_eq!(r.status, 200);
     assert_eq!(json(&r)["turnstile_site_key"], SITE_KEY);
+    // The script the widget loads: the Worker's configuration, Cloudflare's by default.
+    assert_eq!(
+        json(&r)["turnstile_script_url"],
+        ticketbooth_functions::turnstile::SCRIPT_URL
+    );
     assert!(!String::from_utf8_lossy(&r.body).contains(SECRET));
     // A site without Turnstile says nothing about it.
     let r = app.get("/api/v1/sites/strict/config", &[]);
     assert!(json(&r).get("turnstile_site_key").is_none());
+    assert!(json(&r).get("turnstile_script_url").is_none());
 }
 
 #[test]

@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use crate::app::dispatch;
-use crate::dom::{Listener, attr, focus, show, skeleton, text, texts};
+use crate::dom::{self, Listener, attr, focus, show, skeleton, text, texts};
 use crate::i18n::Strings;
 use crate::state::{Msg, Notice, Screen, State};
 
@@ -63,6 +63,8 @@ impl Panel {
         let (line, bad) = match &state.notice {
             Notice::FixFields if on_form => (s.fix_fields, true),
             Notice::Queued if state.screen == Screen::Form => (s.queued, false),
+            Notice::HumanCheck if state.screen == Screen::Form => (s.human_check, true),
+            Notice::Refused(c) if on_form && c.starts_with("turnstile_") => (s.human_failed, true),
             Notice::Refused(_) if on_form => (s.refused, true),
             _ => ("", false),
         };
@@ -102,9 +104,15 @@ fn dialog_key(panel: &HtmlElement, shadow: &ShadowRoot, ev: &KeyboardEvent) {
             } else {
                 (last, first)
             };
-            let inside = active
-                .as_ref()
-                .is_some_and(|a| panel.contains(Some(a)) && a != &**edge);
+            // No active element in the shadow root while focus is in the host's light DOM:
+            // the Turnstile check slotted into the form (`human_check.rs`), which is never
+            // an edge (the send button follows it).
+            let inside = match &active {
+                Some(a) => panel.contains(Some(a)) && a != &**edge,
+                None => dom::document()
+                    .active_element()
+                    .is_some_and(|a| shadow.host().contains(Some(&a))),
+            };
             if !inside {
                 ev.prevent_default();
                 focus(wrap);

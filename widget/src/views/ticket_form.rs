@@ -20,6 +20,7 @@ const SPEC: &str = "form||novalidate=
   textarea||id=tb-description|rows=6|aria-describedby=tb-description-e tb-description-h
   p|er|id=tb-description-e|hidden=
   p|hint|id=tb-description-h
+ slot||name=tb-turnstile
  button|btn|type=submit";
 
 pub struct TicketForm {
@@ -57,7 +58,7 @@ impl TicketForm {
             heading: n.html(1),
             subject,
             description,
-            submit: n.at(11),
+            submit: n.at(12),
             _listeners,
         }
     }
