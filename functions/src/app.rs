@@ -202,6 +202,7 @@ async fn dispatch<E: Executor>(
         (SitePage::Messages(id), "POST") => chat_api::send(app, req, &site, &id, fresh.now).await,
         (SitePage::Messages(id), _) => chat_api::read(app, req, &site, &id, fresh.now).await,
         (SitePage::Live(id), _) => chat_api::join(app, req, &site, &id, fresh.now).await,
+        (SitePage::Contact(id), _) => chat_api::contact(app, req, &site, &id, fresh.now).await,
     }
 }
 
@@ -267,6 +268,29 @@ async fn create_ticket<E: Executor>(
         // The requester is who the site says, not what the form says.
         request.requester = None;
     }
+    // `?conversation_id=` (a query parameter, so the request body's wire type is unchanged):
+    // the ticket grows out of the visitor's own conversation, takes its transcript and is
+    // linked to it. Only a visitor who proves the conversation is theirs may name it.
+    let conversation = match conversation_of(req)? {
+        None => None,
+        Some(id) => {
+            let visitor = proven.as_ref().ok_or(ApiError::Unauthorized)?;
+            let reader = conversations::Reader::Visitor(visitor);
+            Some(conversations::find(&app.db, site, reader, &id, fresh.now).await?)
+        }
+    };
+    // Contact details given in the chat fill what the form left empty.
+    if let Some(row) = conversation.as_ref().filter(|_| identity.is_none()) {
+        let given = request.requester.get_or_insert_default();
+        for (field, kept) in [
+            (&mut given.name, &row.requester_name),
+            (&mut given.email, &row.requester_email),
+        ] {
+            if let Some(kept) = kept.as_ref().filter(|_| field.trim().is_empty()) {
+                kept.clone_into(field);
+            }
+        }
+    }
     let mut ticket = NewTicket::parse(&request, site.contact_required && identity.is_none())
         .map_err(ServiceError::Validation)?;
     // The human check comes after the cheap checks (a form with errors spends no siteverify
@@ -296,15 +320,9 @@ async fn create_ticket<E: Executor>(
         ticket.requester.name = identity.name;
         ticket.requester.email = identity.email;
     }
-    // `?conversation_id=` (a query parameter, so the request body's wire type is unchanged):
-    // the ticket grows out of the visitor's own conversation, takes its transcript and is
-    // linked to it. Only a visitor who proves the conversation is theirs may name it.
-    let conversation = match conversation_of(req)? {
+    let conversation = match conversation {
         None => None,
-        Some(id) => {
-            let visitor = proven.as_ref().ok_or(ApiError::Unauthorized)?;
-            let reader = conversations::Reader::Visitor(visitor);
-            let row = conversations::find(&app.db, site, reader, &id, fresh.now).await?;
+        Some(row) => {
             let messages = conversations::all_messages(&app.db, site, &row).await?;
             ticket.transcript = conversations::transcript(&messages);
             Some(row.id)

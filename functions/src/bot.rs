@@ -294,7 +294,10 @@ pub async fn respond<E: Executor>(
     let started = (outside.now)();
     let deadline = started.millis() + i64::from(settings.timeout_seconds) * 1000;
     let history = conversations::all_messages(db, site, conversation).await?;
-    let mut messages = vec![Message::text("system", &system_prompt(site, settings))];
+    let mut messages = vec![Message::text(
+        "system",
+        &system_prompt(site, settings, conversation),
+    )];
     for m in &history {
         let role = match m.author_kind.as_str() {
             "visitor" => "user",
@@ -615,7 +618,7 @@ async fn broadcast_new<E: Executor>(
     Ok(last)
 }
 
-fn system_prompt(site: &Site, settings: &BotSettings) -> String {
+fn system_prompt(site: &Site, settings: &BotSettings, conversation: &ConversationRow) -> String {
     let mut prompt = settings.system_prompt.trim().to_owned();
     if prompt.is_empty() {
         prompt = format!(
@@ -640,6 +643,15 @@ fn system_prompt(site: &Site, settings: &BotSettings) -> String {
                  first if you do not have them.",
             );
         }
+    }
+    // What the visitor gave in the chat's contact form: open_ticket uses it when called
+    // without contact details, and the model should not ask again.
+    if let (Some(name), Some(email)) = (&conversation.requester_name, &conversation.requester_email)
+    {
+        prompt.push_str(&format!(
+            "\n\nThe visitor's contact: {name} <{email}>. They gave it in this chat; do not \
+             ask for it again (open_ticket uses it when you leave the requester fields out)."
+        ));
     }
     prompt
 }

@@ -1,16 +1,18 @@
 //! The widget's chat routes under `/api/v1/sites/{site}/conversations`, authenticated by the
 //! visitor token: start a conversation, send a message (Idempotency-Key required), read the
-//! messages after a cursor. Thin handlers over `service::conversations`.
+//! messages after a cursor, give the visitor's contact details. Thin handlers over
+//! `service::conversations`.
 
 use std::collections::BTreeMap;
 
 use ticketbooth_shared::api::{
-    ChatMessageList, SendMessageRequest, SendMessageResponse, StartConversationResponse,
-    VisitorConversation,
+    ChatMessageList, ConversationContact, SendMessageRequest, SendMessageResponse,
+    StartConversationResponse, VisitorConversation,
 };
 use ticketbooth_shared::chat_message::MessageText;
 use ticketbooth_shared::ids::ConversationId;
 use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::app::{App, Fresh, json_body, store, token_key, visitor_from_token};
@@ -114,6 +116,46 @@ pub async fn send<E: Executor>(
                 visitor_id: visitor.id.as_ref().to_owned(),
             });
         }
+    }
+    Ok(visitor.renew(response))
+}
+
+/// `PUT …/conversations/{id}/contact`: the visitor gives their name and email in the chat (the
+/// bot asked for them). Kept on the conversation for every ticket made from it; 200 with what
+/// is kept. Giving the same details again changes nothing; new details wake the site's bot, so
+/// it can open the ticket it was waiting for.
+pub async fn contact<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    id: &ConversationId,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
+    spend_chat_budget(app, req, site).await?;
+    let body = json_body(req)?;
+    let visitor = visitor_from_token(app, req, &site.key, now)?;
+    let request: ConversationContact = visitor_json::parse(body, &["name", "email"])?;
+    let mut errors = BTreeMap::new();
+    let name = RequesterName::parse(&request.name).map_err(|e| errors.insert("name", e));
+    let email = Email::parse(&request.email).map_err(|e| errors.insert("email", e));
+    let (Ok(name), Ok(email)) = (name, email) else {
+        return Err(ApiError::Validation(ValidationErrors(errors)));
+    };
+    let conversation =
+        conversations::find(&app.db, site, Reader::Visitor(&visitor.id), id, now).await?;
+    let changed =
+        conversations::set_contact(&app.db, site, &conversation, &name, &email, now).await?;
+    let kept = ConversationContact {
+        name: name.as_ref().to_owned(),
+        email: email.as_ref().to_owned(),
+    };
+    let mut response = Response::json(200, &kept);
+    if changed && site.bot.is_some() {
+        response.follow_up = Some(FollowUp::Bot {
+            site: site.key.clone(),
+            conversation_id: conversation.id.clone(),
+            visitor_id: visitor.id.as_ref().to_owned(),
+        });
     }
     Ok(visitor.renew(response))
 }

@@ -226,7 +226,19 @@ pub struct ChatMessage {
     /// instead of showing it twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// Set on the `system` message the bot leaves when a ticket needs the visitor's contact
+    /// details: the widget shows a small contact form there (`PUT …/contact`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub needs_contact: bool,
 }
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `PUT …/conversations/{id}/contact`'s body and answer: the visitor's name and email, given
+/// in the chat and kept on the conversation for every ticket made from it.
+pub type ConversationContact = RequesterInput;
 
 /// A ticket opened from a conversation, as the chat shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

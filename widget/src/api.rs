@@ -16,7 +16,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Headers, RequestInit};
 
-use crate::chat::{Line, ReadResult, SendResult};
+use crate::chat::{ContactResult, Line, ReadResult, SendResult};
 use crate::from_js::from_js;
 use crate::state::{
     Config, Contact, Draft, ReplyOutcome, SendOutcome, ThreadComment, TicketRow, Turnstile,
@@ -247,6 +247,44 @@ pub fn send_message(
                 401 | 404 => SendResult::Gone,
                 408 | 429 | 500.. => SendResult::Unreachable,
                 _ => SendResult::Refused(
+                    from_js::<ErrorBody>(json)
+                        .map(|e| e.error.code)
+                        .unwrap_or_default(),
+                ),
+            };
+            done(result, renewed);
+        }),
+    );
+}
+
+/// `PUT …/conversations/{id}/contact`: the name and email the bot asked for.
+pub fn give_contact(
+    endpoint: &Endpoint,
+    conversation: &str,
+    token: &str,
+    contact: RequesterInput,
+    done: impl FnOnce(ContactResult, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", authorization.as_str()),
+    ];
+    let body = serde_wasm_bindgen::to_value(&contact)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok());
+    let url = endpoint.url(&["/conversations/", conversation, "/contact"].concat());
+    let request = body.and_then(|body| request("PUT", &url, &headers, Some(&body)));
+    send(
+        request,
+        Box::new(move |answer| {
+            let Some((status, json, renewed)) = answer else {
+                return done(ContactResult::Unreachable, None);
+            };
+            let result = match status {
+                200 => ContactResult::Kept,
+                408 | 429 | 500.. => ContactResult::Unreachable,
+                _ => ContactResult::Refused(
                     from_js::<ErrorBody>(json)
                         .map(|e| e.error.code)
                         .unwrap_or_default(),

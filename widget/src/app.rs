@@ -18,7 +18,7 @@ use web_sys::{
 };
 
 use crate::api::{self, Endpoint};
-use crate::chat::{ChatEffect, Line, ReadResult, SendResult};
+use crate::chat::{ChatEffect, ContactResult, Line, ReadResult, SendResult};
 use crate::dom::{self, Listener, attr, focus, show};
 use crate::from_js::from_js;
 use crate::human_check::HumanCheck;
@@ -669,6 +669,29 @@ impl App {
                             key: sent_key,
                             result,
                         });
+                    },
+                );
+            }
+            ChatEffect::GiveContact {
+                conversation,
+                name,
+                email,
+            } => {
+                let Some(token) = token else {
+                    return dispatch(Msg::ChatContactGiven(ContactResult::Refused(
+                        "unauthorized".into(),
+                    )));
+                };
+                api::give_contact(
+                    &self.endpoint,
+                    &conversation,
+                    &token,
+                    RequesterInput { name, email },
+                    |result, renewed| {
+                        if let Some(token) = renewed {
+                            dispatch(Msg::TokenRenewed(token));
+                        }
+                        dispatch(Msg::ChatContactGiven(result));
                     },
                 );
             }

@@ -13,6 +13,9 @@
 //!   under its own Idempotency-Key (kept with it in storage): a retry, a second tab or a
 //!   reload resends the same key, which the server answers with the message it already wrote.
 //!   A stored message carrying a key of the outbox takes its place (its answer was lost).
+//! - Contact: when the bot needs the visitor's name and email, a `needs_contact` message
+//!   carries a small form; the last such message shows it, until the server keeps what was
+//!   given (then a thanks line, remembered in storage by that message's `seq`).
 //! - Live: the conversation's WebSocket pushes each new message; a (re)connect reads after the
 //!   cursor, and while the socket is down — it may never open behind a proxy or a CSP — the
 //!   polling tick reads instead and reconnects with a growing wait.
@@ -22,6 +25,7 @@ use ticketbooth_shared::Status;
 use ticketbooth_shared::api::ChatMessage;
 use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
 use ticketbooth_shared::field_error::FieldError;
+use ticketbooth_shared::requester::{Email, RequesterName};
 
 /// A stored message, as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +41,8 @@ pub struct Line {
     pub ticket: Option<Card>,
     /// The visitor's own Idempotency-Key, on their messages.
     pub key: Option<String>,
+    /// The bot needs the visitor's contact details: the form goes here.
+    pub needs_contact: bool,
 }
 
 /// A ticket opened from the conversation, as its card shows it.
@@ -59,6 +65,7 @@ impl From<ChatMessage> for Line {
                 status: t.status,
             }),
             key: m.idempotency_key,
+            needs_contact: m.needs_contact,
         }
     }
 }
@@ -77,6 +84,32 @@ pub struct Outgoing {
 pub struct Saved {
     pub id: Option<String>,
     pub outbox: Vec<Outgoing>,
+    /// The `seq` of the contact form the visitor answered (its thanks line stays).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_given: Option<i64>,
+}
+
+/// The in-chat contact form: what is typed, what is wrong with it, how its sending goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactForm {
+    pub name: String,
+    pub email: String,
+    pub name_error: Option<FieldError>,
+    pub email_error: Option<FieldError>,
+    pub sending: bool,
+    /// Why the last try did not go: the server's error code, or `unreachable`.
+    pub failed: Option<String>,
+    /// The `seq` of the form the server kept an answer to.
+    pub given: Option<i64>,
+}
+
+/// How giving the contact ended, as `api.rs` classifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactResult {
+    Kept,
+    /// A 4xx (its code): the visitor can correct and try again.
+    Refused(String),
+    Unreachable,
 }
 
 /// The one request about the conversation in flight, if any.
@@ -129,6 +162,12 @@ pub enum ChatEffect {
     },
     /// Close the WebSocket: the conversation is gone.
     Disconnect,
+    /// `PUT …/contact`: the name and email the form holds (checked, trimmed).
+    GiveContact {
+        conversation: String,
+        name: String,
+        email: String,
+    },
 }
 
 /// The conversation's WebSocket.
@@ -192,6 +231,7 @@ pub struct Chat {
     /// Ticks since the visitor's message that nobody has answered yet (`None` when the last
     /// message is someone else's, or there is none).
     pub waiting: Option<u32>,
+    pub contact: ContactForm,
 }
 
 impl Chat {
@@ -214,6 +254,10 @@ impl Chat {
             typing: None,
             ticks: 0,
             waiting: None,
+            contact: ContactForm {
+                given: saved.contact_given,
+                ..ContactForm::default()
+            },
         }
     }
 
@@ -226,7 +270,82 @@ impl Chat {
         Saved {
             id: self.id.clone(),
             outbox: self.outbox.clone(),
+            contact_given: self.contact.given,
         }
+    }
+
+    /// The message whose contact form is shown (the last that asks), unless already answered.
+    pub fn contact_asked(&self) -> Option<i64> {
+        let seq = self.lines.iter().rev().find(|l| l.needs_contact)?.seq;
+        (self.contact.given.is_none_or(|given| given < seq)).then_some(seq)
+    }
+
+    /// Fills an untouched form with a contact the widget already knows.
+    pub fn prefill_contact(&mut self, name: &str, email: &str) {
+        let form = &mut self.contact;
+        if form.name.is_empty() && form.email.is_empty() {
+            name.clone_into(&mut form.name);
+            email.clone_into(&mut form.email);
+        }
+    }
+
+    /// Typing in the contact form: a changed field loses its error.
+    pub fn on_contact_input(&mut self, name: String, email: String) {
+        let form = &mut self.contact;
+        if form.name != name {
+            form.name_error = None;
+        }
+        if form.email != email {
+            form.email_error = None;
+        }
+        form.name = name;
+        form.email = email;
+        form.failed = None;
+    }
+
+    /// The form's submit: checked with the server's rules (`Email::check`, not `parse`: the
+    /// same verdict without Unicode's case tables in the Wasm), then sent once at a time.
+    pub fn on_contact_submit(&mut self) -> Vec<ChatEffect> {
+        let (Some(conversation), Some(_)) = (self.id.clone(), self.contact_asked()) else {
+            return Vec::new();
+        };
+        let form = &mut self.contact;
+        if form.sending {
+            return Vec::new();
+        }
+        let name = RequesterName::parse(&form.name);
+        let email = Email::check(&form.email);
+        form.name_error = name.as_ref().err().copied();
+        form.email_error = email.err();
+        form.failed = None;
+        let Ok(name) = name else {
+            return Vec::new();
+        };
+        if form.email_error.is_some() {
+            return Vec::new();
+        }
+        form.sending = true;
+        vec![ChatEffect::GiveContact {
+            conversation,
+            name: name.as_ref().to_owned(),
+            email: form.email.trim().to_owned(),
+        }]
+    }
+
+    /// The server's answer: kept, the thanks line replaces the form (and is remembered).
+    pub fn on_contact_given(&mut self, result: ContactResult) -> Vec<ChatEffect> {
+        let asked = self.contact_asked();
+        let form = &mut self.contact;
+        form.sending = false;
+        match result {
+            ContactResult::Kept => {
+                form.given = asked.or(form.given);
+                return vec![ChatEffect::Save];
+            }
+            ContactResult::Refused(code) => form.failed = Some(code),
+            ContactResult::Unreachable => form.failed = Some("unreachable".into()),
+        }
+        Vec::new()
     }
 
     /// The characters the composer holds (what the 4,000 limit counts, before trimming).
@@ -572,6 +691,7 @@ mod tests {
             at: "2026-12-07T10:00:00Z".into(),
             ticket: None,
             key: key.map(Into::into),
+            needs_contact: false,
         }
     }
 
@@ -643,6 +763,7 @@ mod tests {
         let mut c = Chat::new(Saved {
             id: Some("c1".into()),
             outbox: Vec::new(),
+            ..Saved::default()
         });
         typed(&mut c, "Hello", "k1");
         assert_eq!(c.on_sent("k1", SendResult::Unreachable), vec![]);
@@ -671,6 +792,7 @@ mod tests {
         let mut c = Chat::new(Saved {
             id: Some("c1".into()),
             outbox: Vec::new(),
+            ..Saved::default()
         });
         typed(&mut c, "Hi", "k1");
         c.on_sent(
@@ -694,6 +816,7 @@ mod tests {
         let mut c = Chat::new(Saved {
             id: Some("old".into()),
             outbox: Vec::new(),
+            ..Saved::default()
         });
         typed(&mut c, "Still there?", "k1");
         assert_eq!(
@@ -709,6 +832,7 @@ mod tests {
         let mut c = Chat::new(Saved {
             id: Some("c1".into()),
             outbox: Vec::new(),
+            ..Saved::default()
         });
         c.on_mount(true);
         c.reading = false;
@@ -783,6 +907,7 @@ mod tests {
         let mut c = Chat::new(Saved {
             id: Some("c1".into()),
             outbox: Vec::new(),
+            ..Saved::default()
         });
         c.on_live(line(1, AuthorKind::Visitor, "Hello?", Some("k1")));
         for _ in 0..UNANSWERED_TICKS - 1 {
@@ -802,6 +927,7 @@ mod tests {
         let mut c = Chat::new(Saved {
             id: Some("c1".into()),
             outbox: Vec::new(),
+            ..Saved::default()
         });
         typed(&mut c, "Hi", "k1");
         c.on_sent("k1", SendResult::Refused("forbidden".into()));

@@ -82,6 +82,11 @@ pub struct Strings {
     pub thread_empty: &'static str,
     pub thread_closed: &'static str,
     pub thread_unreachable: &'static str,
+    /// The in-chat contact form (the bot asked for it), its button, and its answers.
+    pub contact_ask: &'static str,
+    pub contact_give: &'static str,
+    pub contact_thanks: &'static str,
+    pub contact_failed: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -152,6 +157,10 @@ pub static EN: Strings = Strings {
     thread_empty: "No replies yet. We'll answer here and by email.",
     thread_closed: "This ticket is closed. Open a new ticket if you need more help.",
     thread_unreachable: "Your reply couldn't be sent. Check your connection and send it again.",
+    contact_ask: "So our team can get back to you, leave your name and email.",
+    contact_give: "Share my details",
+    contact_thanks: "Thanks, we have your details.",
+    contact_failed: "Your details couldn't be sent. Check them and your connection, then try again.",
 };
 
 pub static FR: Strings = Strings {
@@ -222,6 +231,10 @@ pub static FR: Strings = Strings {
     thread_empty: "Pas encore de réponse. Nous répondrons ici et par e-mail.",
     thread_closed: "Ce ticket est fermé. Ouvrez un nouveau ticket si vous avez encore besoin d’aide.",
     thread_unreachable: "Votre réponse n’a pas pu être envoyée. Vérifiez votre connexion et renvoyez-la.",
+    contact_ask: "Pour que notre équipe puisse vous répondre, indiquez votre nom et votre e-mail.",
+    contact_give: "Envoyer mes coordonnées",
+    contact_thanks: "Merci, nous avons vos coordonnées.",
+    contact_failed: "Vos coordonnées n’ont pas pu être envoyées. Vérifiez-les ainsi que votre connexion, puis réessayez.",
 };
 
 /// The table for a BCP 47 tag (`fr`, `fr-CA`, `FR`), English when we have none.

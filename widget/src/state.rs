@@ -13,7 +13,7 @@ use ticketbooth_shared::field_error::FieldError;
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::ticket_text::{Description, Subject};
 
-use crate::chat::{Chat, ChatEffect, Line, ReadResult, Saved, SendResult};
+use crate::chat::{Chat, ChatEffect, ContactResult, Line, ReadResult, Saved, SendResult};
 
 /// The parts of the site's `config` the widget acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,6 +320,11 @@ pub enum Msg {
     },
     /// "Retry" on a message that was not sent.
     ChatRetry,
+    /// Typing in the chat's contact form (asked for by the bot).
+    ChatContactEdited(Contact),
+    ChatContactSubmitted,
+    /// The server's answer to the chat's contact form.
+    ChatContactGiven(ContactResult),
     /// The answer to starting a conversation: its id, or `None` when there was no answer.
     ConversationStarted(Option<String>),
     MessageSent {
@@ -893,6 +898,35 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.chat.problem = problem;
             fx.extend(chat.into_iter().map(Effect::Chat));
         }
+        Msg::ChatContactEdited(input) => state.chat.on_contact_input(input.name, input.email),
+        Msg::ChatContactSubmitted => {
+            fx.extend(state.chat.on_contact_submit().into_iter().map(Effect::Chat));
+        }
+        Msg::ChatContactGiven(result) => {
+            let kept = result == ContactResult::Kept;
+            fx.extend(
+                state
+                    .chat
+                    .on_contact_given(result)
+                    .into_iter()
+                    .map(Effect::Chat),
+            );
+            if kept {
+                // Known from now on, as the contact prompt's: the ticket form starts with it.
+                let form = &state.chat.contact;
+                let contact = Contact {
+                    name: form.name.trim().to_owned(),
+                    email: form.email.trim().to_owned(),
+                };
+                state.contact_input = contact.clone();
+                state.contact = Some(contact);
+                fx.push(Effect::SaveContact);
+                // The form leaves the list: focus goes back to the composer, not the page.
+                if state.screen == Screen::Home {
+                    fx.push(Effect::FocusPanel);
+                }
+            }
+        }
         Msg::ChatRetry => {
             fx.extend(state.chat.on_resume().into_iter().map(Effect::Chat));
         }
@@ -1035,6 +1069,10 @@ fn subject_from(text: &str) -> String {
 /// `ticketbooth:message` for each message the list gained that someone else wrote (the
 /// visitor's own are announced by nobody: the page knows what it sent).
 fn announce_new(state: &mut State, known: usize, fx: &mut Vec<Effect>) {
+    // A contact given earlier (the prompt, the host's `identify`) fills the chat's form.
+    if let Some(c) = &state.contact {
+        state.chat.prefill_contact(&c.name, &c.email);
+    }
     if state.chat.lines.len() <= known {
         return;
     }
@@ -1623,6 +1661,7 @@ mod tests {
                     at: "2026-12-07T10:00:00Z".into(),
                     ticket: None,
                     key: Some("m1".into()),
+                    needs_contact: false,
                 }),
             },
         );
@@ -1686,6 +1725,7 @@ mod tests {
             at: "2026-12-07T10:01:00Z".into(),
             ticket: None,
             key: None,
+            needs_contact: false,
         };
         let fx = update(&mut s, Msg::LiveMessage(reply.clone()));
         assert_eq!(
@@ -1821,5 +1861,131 @@ mod tests {
         for f in Field::ALL {
             assert_eq!(Field::from_wire_key(f.wire_key()), Some(f));
         }
+    }
+
+    /// The bot's `needs_contact` message, as a read brings it.
+    fn asked_for_contact(s: &mut State, seq: i64) -> Vec<Effect> {
+        update(
+            s,
+            Msg::LiveMessage(Line {
+                seq,
+                author: AuthorKind::System,
+                name: None,
+                text: "Contact details needed".into(),
+                at: "2026-12-07T10:01:00Z".into(),
+                ticket: None,
+                key: None,
+                needs_contact: true,
+            }),
+        )
+    }
+
+    #[test]
+    fn the_chats_contact_form_checks_then_gives_the_details_and_remembers_them() {
+        let mut s = with_config(true);
+        chatting(&mut s);
+        assert_eq!(s.chat.contact_asked(), None, "nothing asked yet");
+        // Submitting with no form shown sends nothing.
+        assert_eq!(update(&mut s, Msg::ChatContactSubmitted), vec![]);
+        asked_for_contact(&mut s, 2);
+        assert_eq!(s.chat.contact_asked(), Some(2));
+
+        // Refused locally, with the server's rules, field by field: nothing goes out.
+        update(
+            &mut s,
+            Msg::ChatContactEdited(Contact {
+                name: " ".into(),
+                email: "ann@".into(),
+            }),
+        );
+        assert_eq!(update(&mut s, Msg::ChatContactSubmitted), vec![]);
+        assert_eq!(s.chat.contact.name_error, Some(FieldError::Required));
+        assert_eq!(s.chat.contact.email_error, Some(FieldError::InvalidEmail));
+        // Fixing a field clears its error only.
+        update(
+            &mut s,
+            Msg::ChatContactEdited(Contact {
+                name: "  Ann ".into(),
+                email: "ann@".into(),
+            }),
+        );
+        assert_eq!(s.chat.contact.name_error, None);
+        assert_eq!(s.chat.contact.email_error, Some(FieldError::InvalidEmail));
+        update(
+            &mut s,
+            Msg::ChatContactEdited(Contact {
+                name: "  Ann ".into(),
+                email: " ann@example.com ".into(),
+            }),
+        );
+        let fx = update(&mut s, Msg::ChatContactSubmitted);
+        assert_eq!(
+            fx,
+            vec![Effect::Chat(ChatEffect::GiveContact {
+                conversation: "conv1".into(),
+                name: "Ann".into(),
+                email: "ann@example.com".into(),
+            })]
+        );
+        // A double click while it is in flight sends nothing more.
+        assert_eq!(update(&mut s, Msg::ChatContactSubmitted), vec![]);
+
+        // Unreachable: the form stays, says so, and can be sent again.
+        update(&mut s, Msg::ChatContactGiven(ContactResult::Unreachable));
+        assert_eq!(s.chat.contact.failed.as_deref(), Some("unreachable"));
+        assert_eq!(s.chat.contact_asked(), Some(2));
+        assert_eq!(update(&mut s, Msg::ChatContactSubmitted).len(), 1);
+
+        // Kept: the thanks line replaces the form, remembered in storage, and the widget
+        // knows the contact from now on (the ticket form's prompt is skipped).
+        let fx = update(&mut s, Msg::ChatContactGiven(ContactResult::Kept));
+        assert_eq!(
+            fx,
+            vec![
+                Effect::Chat(ChatEffect::Save),
+                Effect::SaveContact,
+                Effect::FocusPanel
+            ]
+        );
+        assert_eq!(s.chat.contact_asked(), None);
+        assert_eq!(s.chat.saved().contact_given, Some(2));
+        assert_eq!(
+            s.contact,
+            Some(Contact {
+                name: "Ann".into(),
+                email: "ann@example.com".into(),
+            })
+        );
+        assert_eq!(s.ticket_entry(), Screen::Form);
+        // A reload keeps the answer; a later question shows the form again.
+        let reloaded = Chat::new(s.chat.saved());
+        assert_eq!(reloaded.contact.given, Some(2));
+        asked_for_contact(&mut s, 3);
+        assert_eq!(s.chat.contact_asked(), Some(3));
+    }
+
+    #[test]
+    fn a_contact_given_earlier_prefills_the_chats_form_without_overwriting_typing() {
+        let mut s = with_config(true);
+        update(
+            &mut s,
+            Msg::Identify(Contact {
+                name: "Bea".into(),
+                email: "bea@example.com".into(),
+            }),
+        );
+        chatting(&mut s);
+        asked_for_contact(&mut s, 2);
+        assert_eq!(s.chat.contact.name, "Bea");
+        assert_eq!(s.chat.contact.email, "bea@example.com");
+        update(
+            &mut s,
+            Msg::ChatContactEdited(Contact {
+                name: "Bea B".into(),
+                email: "bea@example.com".into(),
+            }),
+        );
+        asked_for_contact(&mut s, 3);
+        assert_eq!(s.chat.contact.name, "Bea B", "what the visitor typed stays");
     }
 }

@@ -466,6 +466,7 @@ mod chat {
                 at: "2026-12-07T10:00:00Z".into(),
                 ticket: None,
                 key: key.map(str::to_owned),
+                needs_contact: false,
             };
             lines.push(line.clone());
             Some(line)
@@ -624,6 +625,8 @@ mod chat {
                     }),
                     ChatEffect::Connect { conversation } => self.socket = Some(conversation),
                     ChatEffect::Disconnect => self.socket = None,
+                    // These sequences never show the contact form.
+                    ChatEffect::GiveContact { .. } => unreachable!("no contact form was asked"),
                 }
             }
         }

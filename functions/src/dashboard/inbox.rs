@@ -160,6 +160,8 @@ pub async fn create_ticket<E: Executor>(
         }
     };
     ticket.transcript = conversations::transcript(&messages);
+    // The contact details the visitor gave in the chat are the ticket's requester.
+    ticket.requester = conversations::requester(&row);
     let created = ticket_actions::create(
         &app.db,
         op,
@@ -448,6 +450,13 @@ fn ticket_form(h: &mut Html, op: &Operator, page: &ConversationPage<'_>) {
         .text(&page.draft.description)
         .raw("</textarea>");
     error(h, "description");
+    if let (Some(name), Some(email)) = (&page.row.requester_name, &page.row.requester_email) {
+        h.raw("<p>Requester (given in the chat): ")
+            .text(name)
+            .raw(" &lt;")
+            .text(email)
+            .raw("&gt;</p>");
+    }
     h.raw("<p class=\"muted\">The ticket keeps this conversation's transcript and is linked to it; the visitor sees it in the chat.</p>")
         .raw("<button class=\"primary\">Create ticket</button></form></details>");
 }

@@ -117,6 +117,8 @@ pub enum SitePage {
     /// `GET …/conversations/{id}/live?token=…`: a WebSocket to the conversation's live room
     /// (browsers cannot set `Authorization` on a WebSocket, so the token is in the query).
     Live(ConversationId),
+    /// `PUT …/conversations/{id}/contact`: the visitor's name and email, given in the chat.
+    Contact(ConversationId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -310,6 +312,9 @@ impl Route {
                     ["conversations", id, "messages"] => SitePage::Messages(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
+                    ["conversations", id, "contact"] => SitePage::Contact(
+                        ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
+                    ),
                     ["conversations", id, "live"] => {
                         SitePage::Live(ConversationId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
@@ -397,6 +402,7 @@ impl Route {
                 SitePage::Tickets | SitePage::Messages(_) | SitePage::TicketComments(_),
             ) => "GET, POST, OPTIONS",
             Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
+            Route::Site(_, SitePage::Contact(_)) => "PUT, OPTIONS",
         }
     }
 }

@@ -7,7 +7,8 @@ use ticketbooth_shared::api::{ChatMessage, TicketCard, TranscriptAuthor};
 use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
 use ticketbooth_shared::event::{Actor, EventKind};
 use ticketbooth_shared::ids::{ConversationId, IdempotencyKey, VisitorId};
-use ticketbooth_shared::new_ticket::TranscriptLine;
+use ticketbooth_shared::new_ticket::{Requester, TranscriptLine};
+use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
@@ -222,6 +223,77 @@ pub async fn inbox<E: Executor>(
     Ok(rows.into_iter().map(decode).collect::<Result<_, _>>()?)
 }
 
+/// Keeps the contact details the visitor gave in the chat on their conversation (one
+/// statement, its own batch). Whether anything changed: giving the same details again writes
+/// nothing, so a retried request is harmless.
+pub async fn set_contact<E: Executor>(
+    db: &E,
+    site: &Site,
+    conversation: &ConversationRow,
+    name: &RequesterName,
+    email: &Email,
+    now: Timestamp,
+) -> Result<bool, ServiceError> {
+    if conversation.requester_name.as_deref() == Some(name.as_ref())
+        && conversation.requester_email.as_deref() == Some(email.as_ref())
+    {
+        return Ok(false);
+    }
+    db.batch(vec![conversations::set_contact(
+        site.id,
+        &conversation.id,
+        &conversation.visitor_id,
+        name.as_ref(),
+        email.as_ref(),
+        now.millis(),
+    )])
+    .await?;
+    Ok(true)
+}
+
+/// The bot needed contact details the visitor has not given: a system message asks for them
+/// (the widget shows its contact form there). ONE batch: the seq, the message. Not twice in a
+/// row: a model that asks again finds the form already waiting.
+pub async fn ask_for_contact<E: Executor>(
+    db: &E,
+    site: &Site,
+    conversation: &ConversationRow,
+    messages: &[MessageRow],
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    if messages.last().is_some_and(|m| m.needs_contact != 0) {
+        return Ok(());
+    }
+    let now_ms = now.millis();
+    db.batch(vec![
+        conversations::take_seq(
+            site.id,
+            &conversation.id,
+            AuthorKind::System.as_str(),
+            now_ms,
+            now_ms + TTL_MS,
+        ),
+        messages::insert_needs_contact(site.id, &conversation.id, now_ms),
+    ])
+    .await?;
+    Ok(())
+}
+
+/// The contact details kept on the conversation, as a ticket's requester (what the visitor
+/// gave in the chat; either part absent until given).
+pub fn requester(conversation: &ConversationRow) -> Requester {
+    Requester {
+        name: conversation
+            .requester_name
+            .as_deref()
+            .and_then(|n| RequesterName::parse(n).ok()),
+        email: conversation
+            .requester_email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok()),
+    }
+}
+
 /// An operator has seen the conversation up to `seq` (one statement, its own batch).
 pub async fn mark_read<E: Executor>(
     db: &E,
@@ -258,6 +330,7 @@ pub fn visitor_view(row: &MessageRow) -> Result<ChatMessage, StoreError> {
             .idempotency_key
             .clone()
             .filter(|_| author == AuthorKind::Visitor),
+        needs_contact: row.needs_contact != 0,
     })
 }
 

@@ -94,7 +94,7 @@ pub enum Outcome {
         replayed: bool,
     },
     /// The site requires contact details the call lacked: ask the visitor, then call again.
-    /// Nothing was written.
+    /// No ticket was written (in a chat, the conversation gets the contact form's message).
     NeedsContact {
         missing: Vec<&'static str>,
         message: String,
@@ -162,14 +162,7 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
     let input: OpenTicketInput = serde_json::from_value(call.arguments.clone())
         .map_err(|e| ToolError::Malformed(e.to_string()))?;
     let mut args = input.parse().map_err(ToolError::Invalid)?;
-    let missing = args.missing_contact();
-    if call.site.contact_required && !missing.is_empty() {
-        return Ok(Outcome::NeedsContact {
-            message: ask_for(&missing),
-            missing,
-        });
-    }
-    let (visitor, conversation) = match call.caller {
+    let chat = match call.caller {
         Caller::Chat {
             visitor,
             conversation,
@@ -184,10 +177,32 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
             )
             .await?;
             let messages = conversations::all_messages(db, call.site, &row).await?;
+            // What the visitor gave in the chat stands in for what the model left out.
+            let given = conversations::requester(&row);
+            let requester = &mut args.ticket.requester;
+            requester.name = requester.name.take().or(given.name);
+            requester.email = requester.email.take().or(given.email);
+            Some((visitor, row, messages))
+        }
+        Caller::External => None,
+    };
+    let missing = args.missing_contact();
+    if call.site.contact_required && !missing.is_empty() {
+        // In a chat, the visitor is asked with a form in the conversation.
+        if let Some((_, row, messages)) = &chat {
+            conversations::ask_for_contact(db, call.site, row, messages, call.now).await?;
+        }
+        return Ok(Outcome::NeedsContact {
+            message: ask_for(&missing),
+            missing,
+        });
+    }
+    let (visitor, conversation) = match chat {
+        Some((visitor, row, messages)) => {
             args.ticket.transcript = conversations::transcript(&messages);
             (Some(visitor.clone()), Some(row.id))
         }
-        Caller::External => (None, None),
+        None => (None, None),
     };
     let email = args.ticket.requester.email.clone();
     let created = tickets::create(

@@ -14,6 +14,11 @@ pub struct ConversationRow {
     pub last_seq: i64,
     pub operator_read_seq: i64,
     pub visitor_seq: i64,
+    /// The contact details the visitor gave in the chat (NULL until given).
+    #[serde(default)]
+    pub requester_name: Option<String>,
+    #[serde(default)]
+    pub requester_email: Option<String>,
 }
 
 pub fn insert(site_id: i64, id: &str, visitor_id: &str, now_ms: i64, expires_ms: i64) -> Statement {
@@ -35,7 +40,7 @@ pub fn insert(site_id: i64, id: &str, visitor_id: &str, now_ms: i64, expires_ms:
 pub fn find(site_id: i64, id: &str, now_ms: i64) -> Statement {
     Statement::new(
         "SELECT id, visitor_id, created_at, last_message_at, expires_at, last_seq,
-                operator_read_seq, visitor_seq
+                operator_read_seq, visitor_seq, requester_name, requester_email
          FROM conversations
          WHERE site_id = ?1 AND id = ?2 AND expires_at > ?3",
         vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
@@ -47,7 +52,7 @@ pub fn find(site_id: i64, id: &str, now_ms: i64) -> Statement {
 pub fn inbox(site_id: i64, now_ms: i64, limit: i64) -> Statement {
     Statement::new(
         "SELECT id, visitor_id, created_at, last_message_at, expires_at, last_seq,
-                operator_read_seq, visitor_seq
+                operator_read_seq, visitor_seq, requester_name, requester_email
          FROM conversations
          WHERE site_id = ?1 AND expires_at > ?2 AND last_seq > 0
          ORDER BY last_message_at DESC, id DESC
@@ -85,6 +90,30 @@ pub fn take_seq(
             Value::from(now_ms),
             Value::from(expires_ms),
             Value::from(author_kind),
+        ],
+    )
+}
+
+/// The contact details the visitor gave in the chat: only on their own live conversation (the
+/// caller has checked it is theirs; the visitor condition keeps the statement safe alone).
+pub fn set_contact(
+    site_id: i64,
+    id: &str,
+    visitor_id: &str,
+    name: &str,
+    email: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE conversations SET requester_name = ?4, requester_email = ?5
+         WHERE site_id = ?1 AND id = ?2 AND visitor_id = ?3 AND expires_at > ?6",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(visitor_id),
+            Value::from(name),
+            Value::from(email),
+            Value::from(now_ms),
         ],
     )
 }

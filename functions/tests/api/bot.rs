@@ -436,6 +436,110 @@ fn a_site_that_requires_contact_makes_the_model_ask_first() {
 }
 
 #[test]
+fn a_missing_contact_puts_a_form_in_the_chat_and_the_next_turn_uses_what_the_visitor_gave() {
+    let app = TestApp::spawn();
+    with_bot(&app, "strict");
+    let r = app.send(
+        "POST",
+        "/api/v1/sites/strict/conversations",
+        &[],
+        Body::Bytes(vec![]),
+    );
+    let id = json(&r)["conversation"]["id"].as_str().unwrap().to_owned();
+    let token = json(&r)["visitor_token"].as_str().unwrap().to_owned();
+    let auth = format!("Bearer {token}");
+    let sent = app.send(
+        "POST",
+        &format!("/api/v1/sites/strict/conversations/{id}/messages"),
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "00000000-0000-4000-8000-00000000b003"),
+            ("authorization", &auth),
+        ],
+        Body::Bytes(br#"{"text":"Refund please"}"#.to_vec()),
+    );
+    assert_eq!(sent.status, 201);
+    let chat = || {
+        let r = app.get(
+            &format!("/api/v1/sites/strict/conversations/{id}/messages"),
+            &[("authorization", &auth)],
+        );
+        json(&r)["messages"].as_array().unwrap().clone()
+    };
+
+    // The model asks twice in one turn: one form in the chat, no ticket.
+    let provider = Provider::default();
+    provider.script.borrow_mut().extend([
+        tool_call("call_1", &billing()),
+        tool_call("call_2", &billing()),
+        text(&["May I have your name and email?"]),
+    ]);
+    let room = Room::default();
+    run(&app, "strict", &id, &provider, &room);
+    let messages = chat();
+    let forms: Vec<&Json> = messages
+        .iter()
+        .filter(|m| m["needs_contact"] == true)
+        .collect();
+    assert_eq!(forms.len(), 1, "{messages:?}");
+    assert_eq!(forms[0]["author"], "system");
+    assert!(
+        messages
+            .iter()
+            .filter(|m| m["needs_contact"] != true)
+            .all(|m| m.get("needs_contact").is_none()),
+        "only the form's message says so"
+    );
+    assert!(
+        room.0.borrow().iter().any(|f| f["needs_contact"] == true),
+        "the open widget hears the form at once"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+
+    // The visitor gives their details: the bot is woken.
+    let given = app.send(
+        "PUT",
+        &format!("/api/v1/sites/strict/conversations/{id}/contact"),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        Body::Bytes(br#"{"name":"Ann Example","email":"ann@example.com"}"#.to_vec()),
+    );
+    assert_eq!(given.status, 200);
+    assert!(matches!(given.follow_up, Some(FollowUp::Bot { .. })));
+
+    // Its next turn knows them, and the same call without them now opens the ticket.
+    let provider = Provider::default();
+    provider
+        .script
+        .borrow_mut()
+        .extend([tool_call("call_3", &billing()), text(&["Done."])]);
+    let ended = run(&app, "strict", &id, &provider, &room);
+    assert_eq!(
+        ended,
+        Ended::Replied {
+            tickets: vec!["STR-1".into()]
+        }
+    );
+    let prompt = provider.requests.borrow()[0].2["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        prompt.contains("The visitor's contact: Ann Example <ann@example.com>"),
+        "{prompt}"
+    );
+    let row = &app.rows(
+        "SELECT requester_name, requester_email FROM tickets WHERE code = 'STR-1'",
+        vec![],
+    )[0];
+    assert_eq!(row["requester_name"], "Ann Example");
+    assert_eq!(row["requester_email"], "ann@example.com");
+    assert!(chat().iter().any(|m| m["ticket"]["code"] == "STR-1"));
+}
+
+#[test]
 fn a_failing_provider_leaves_a_clear_message_and_the_conversation_open() {
     let app = TestApp::spawn();
     with_bot(&app, "acme");

@@ -314,3 +314,45 @@ fn the_operators_live_socket_joins_only_from_our_own_pages() {
     assert!(page.contains(&format!("data-live=\"/app/conversations/{id}/live\"")));
     assert!(page.contains("<script src=\"/inbox.js\" defer></script>"));
 }
+
+#[test]
+fn an_operators_ticket_from_a_conversation_carries_the_contact_given_in_the_chat() {
+    let app = TestApp::spawn();
+    app.add_operator(AGENT, "agent@acme.example", "Ada Agent", &[(1, "member")]);
+    let (id, token) = visitor_says(&app, "My parcel never arrived");
+    let given = app.send(
+        "PUT",
+        &format!("/api/v1/sites/acme/conversations/{id}/contact"),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &format!("Bearer {token}")),
+        ],
+        Body::Bytes(br#"{"name":"Ann Example","email":"ann@example.com"}"#.to_vec()),
+    );
+    assert_eq!(given.status, 200);
+    let session = app.sign_in("agent@acme.example");
+    let csrf = csrf_of(&app, &session);
+    let (_, page) = app.page(&format!("/app/conversations/{id}"), &session);
+    assert!(
+        page.contains("Ann Example &lt;ann@example.com&gt;"),
+        "the form says who the ticket will be for: {page}"
+    );
+    let key = form_key(&page);
+    let made = app.form(
+        &format!("/app/conversations/{id}/ticket"),
+        Some(&session),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("subject", "Parcel lost"),
+            ("description", "Order 77"),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", String::from_utf8_lossy(&made.body));
+    let row = &app.rows(
+        "SELECT requester_name, requester_email FROM tickets",
+        vec![],
+    )[0];
+    assert_eq!(row["requester_name"], "Ann Example");
+    assert_eq!(row["requester_email"], "ann@example.com");
+}

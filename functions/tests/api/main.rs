@@ -3,6 +3,7 @@
 
 mod account;
 mod bot;
+mod chat_contact;
 mod conversations;
 mod cors;
 mod create;

@@ -2,7 +2,8 @@
 //! and the composer. Messages are keyed (a stored one by its `seq`, one still to be sent by
 //! its Idempotency-Key) and an element is rebuilt only when what it shows changed, so a render
 //! never moves focus or the visitor's scroll position; the list follows new messages only
-//! when the visitor was already at its end.
+//! when the visitor was already at its end. When the bot asks for the visitor's contact, a
+//! small form (`ContactCard`, built once and kept) stands in the list at that message.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent, Node};
@@ -11,7 +12,8 @@ use crate::app::{dispatch, fresh_key};
 use crate::chat::Line;
 use crate::dom::{Listener, attr, show, skeleton, text};
 use crate::i18n::{Strings, push_number};
-use crate::state::{Msg, State};
+use crate::state::{Contact, Msg, Problem, State};
+use crate::views::field::FieldRow;
 use ticketbooth_shared::chat_message::{AuthorKind, MessageText};
 
 const SPEC: &str = "div|cv
@@ -36,10 +38,97 @@ const ITEM: &str = "li
  span|tm
  button|rt|type=button";
 
+/// The in-chat contact form, in its list item.
+const CONTACT: &str = "li|m sys cf
+ form||novalidate=|aria-labelledby=tb-cf-h
+  p|cfh|id=tb-cf-h
+  div|f
+   label||for=tb-cf-n
+   input||id=tb-cf-n|type=text|autocomplete=name|aria-describedby=tb-cf-n-e
+   p|er|id=tb-cf-n-e|hidden=
+  div|f
+   label||for=tb-cf-e
+   input||id=tb-cf-e|type=email|autocomplete=email|aria-describedby=tb-cf-e-e
+   p|er|id=tb-cf-e-e|hidden=
+  p|er|role=alert
+  button|btn|type=submit";
+
+/// The contact form the bot's `needs_contact` message asks the visitor to fill.
+struct ContactCard {
+    root: Element,
+    name: FieldRow,
+    email: FieldRow,
+    failed: Element,
+    button: Element,
+    _listeners: [Listener; 2],
+}
+
+impl ContactCard {
+    fn new(list: &Element, s: &Strings) -> ContactCard {
+        let n = skeleton(list, CONTACT);
+        // Built once, and placed in the list only while a message asks for it.
+        n.at(0).remove();
+        text(&n.at(2), s.contact_ask);
+        text(&n.at(12), s.contact_give);
+        let name = FieldRow::input(&n.at(4), n.at(5), &n.at(6), s.name);
+        let email = FieldRow::input(&n.at(8), n.at(9), &n.at(10), s.email);
+        let (ni, ei) = (name.control(), email.control());
+        let read = move || {
+            Msg::ChatContactEdited(Contact {
+                name: ni.value(),
+                email: ei.value(),
+            })
+        };
+        let read2 = read.clone();
+        let _listeners = [
+            Listener::new(&n.at(1), "input", move |_| dispatch(read())),
+            Listener::new(&n.at(1), "submit", move |ev| {
+                ev.prevent_default();
+                dispatch(read2());
+                dispatch(Msg::ChatContactSubmitted);
+            }),
+        ];
+        ContactCard {
+            root: n.at(0),
+            name,
+            email,
+            failed: n.at(11),
+            button: n.at(12),
+            _listeners,
+        }
+    }
+
+    fn render(&self, state: &State, s: &Strings) {
+        let form = &state.chat.contact;
+        self.name.set_value(&form.name);
+        self.email.set_value(&form.email);
+        let problem = |e: Option<_>| e.map(Problem::Local);
+        self.name
+            .render(problem(form.name_error).as_ref(), s, false);
+        self.email
+            .render(problem(form.email_error).as_ref(), s, false);
+        text(
+            &self.failed,
+            if form.failed.is_some() {
+                s.contact_failed
+            } else {
+                ""
+            },
+        );
+        attr(
+            &self.button,
+            "aria-disabled",
+            form.sending.then_some("true"),
+        );
+    }
+}
+
 /// What a list item is: a stored message, or one of the visitor's waiting to be sent.
 #[derive(PartialEq)]
 enum Key {
     Seq(i64),
+    /// The contact form, at the message that asks for it.
+    Contact,
     Out(String),
     /// The bot's reply while it streams.
     Typing,
@@ -63,6 +152,7 @@ pub struct Conversation {
     count: Element,
     problem: Element,
     shown: Vec<Shown>,
+    contact: ContactCard,
     _listeners: [Listener; 4],
 }
 
@@ -115,6 +205,7 @@ impl Conversation {
             count: n.at(8),
             problem: n.at(9),
             shown: Vec::new(),
+            contact: ContactCard::new(&n.at(2), s),
             _listeners,
         }
     }
@@ -157,6 +248,7 @@ impl Conversation {
             (None, None) => String::new(),
         };
         text(&self.problem, &problem);
+        self.contact.render(state, s);
         show(&self.nobody, chat.unanswered() && chat.typing.is_none());
         self.render_list(state, s);
     }
@@ -168,14 +260,30 @@ impl Conversation {
             sc.scroll_height() - sc.scroll_top() - sc.client_height() < 40
         };
         let failed = chat.stalled || !state.online;
-        let mut wanted: Vec<(Key, String, Item)> = Vec::new();
+        // `None`: the contact form (kept whole, so typing in it is never disturbed).
+        let mut wanted: Vec<(Key, String, Option<Item>)> = Vec::new();
         let mut previous: Option<(AuthorKind, Option<&str>)> = None;
+        let asked = chat.contact_asked();
         for line in &chat.lines {
             let who = (line.author, line.name.as_deref());
             let grouped = line.author != AuthorKind::System && previous == Some(who);
             previous = Some(who);
-            let item = Item::stored(line, grouped, s);
-            wanted.push((Key::Seq(line.seq), item.sig(), item));
+            if line.needs_contact && asked == Some(line.seq) {
+                wanted.push((Key::Contact, String::new(), None));
+                continue;
+            }
+            let mut item = Item::stored(line, grouped, s);
+            if line.needs_contact {
+                // Answered (or asked again further down): the thanks line, or what was asked.
+                let given = chat.contact.given.is_some_and(|g| g >= line.seq);
+                item.text = if given {
+                    s.contact_thanks
+                } else {
+                    s.contact_ask
+                }
+                .into();
+            }
+            wanted.push((Key::Seq(line.seq), item.sig(), Some(item)));
         }
         for out in &chat.outbox {
             let grouped = previous == Some((AuthorKind::Visitor, None));
@@ -188,7 +296,7 @@ impl Conversation {
                 retry: failed,
                 card: None,
             };
-            wanted.push((Key::Out(out.key.clone()), item.sig(), item));
+            wanted.push((Key::Out(out.key.clone()), item.sig(), Some(item)));
         }
         if let Some(t) = &chat.typing {
             let item = Item {
@@ -203,7 +311,7 @@ impl Conversation {
                 retry: false,
                 card: None,
             };
-            wanted.push((Key::Typing, item.sig(), item));
+            wanted.push((Key::Typing, item.sig(), Some(item)));
         }
         if self.shown.len() == wanted.len()
             && self
@@ -219,7 +327,10 @@ impl Conversation {
         for (key, sig, item) in wanted {
             let el = match old.iter().position(|o| o.key == key && o.sig == sig) {
                 Some(i) => old.swap_remove(i).el,
-                None => item.build(&self.list, s),
+                None => match item {
+                    Some(item) => item.build(&self.list, s),
+                    None => self.contact.root.clone(),
+                },
             };
             let node: &Node = &el;
             if next.as_ref() == Some(node) {
