@@ -87,6 +87,10 @@ pub struct VisitorTicket {
     pub status_label: String,
     pub created_at: String,
     pub updated_at: String,
+    /// In the visitor's list only: the id of the team's latest customer-facing comment (ids
+    /// only grow), so a client marks the ticket unread while it has seen a lower one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_reply: Option<i64>,
 }
 
 /// The reply to a create: 201 when made, 200 when an `Idempotency-Key` replay returns the

@@ -485,6 +485,7 @@ pub fn tickets(
                             code: t.code,
                             subject: t.subject,
                             status: t.status,
+                            latest_reply: t.latest_reply,
                         })
                         .collect()
                 }),

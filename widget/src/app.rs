@@ -109,7 +109,7 @@ struct Ui {
 
 impl Ui {
     fn render(&mut self, state: &State, s: &Strings) {
-        self.launcher.render(state.open, state.unread, s);
+        self.launcher.render(state.open, state.badge(), s);
         self.panel.render(state, s);
         show(&self.home.root, state.screen == Screen::Home);
         show(&self.contact.root, state.screen == Screen::Contact);
@@ -230,6 +230,7 @@ pub fn mount(options: JsValue, host_api: JsValue, launcher: JsValue) {
     );
     // The current conversation resumes with its history; what was not sent goes out.
     effects.extend(state.restore_chat(store.chat()));
+    state.seen = store.seen();
     let _poll: Closure<dyn FnMut()> = Closure::new(|| dispatch(Msg::Poll));
     let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
         _poll.as_ref().unchecked_ref(),
@@ -516,6 +517,7 @@ impl App {
                 }
             }
             Effect::Chat(effect) => self.run_chat(effect),
+            Effect::SaveSeen => self.store.save_seen(&self.state.seen),
             Effect::FetchThread { id } => match self.store.token() {
                 None => dispatch(Msg::ThreadLoaded { id, comments: None }),
                 Some(token) => {

@@ -179,6 +179,9 @@ pub struct TicketRow {
     pub code: String,
     pub subject: String,
     pub status: Status,
+    /// The id of the team's latest customer-facing reply (ids only grow): the ticket is unread
+    /// while the visitor has not opened its thread since it arrived.
+    pub latest_reply: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +235,9 @@ pub struct State {
     pub unread: u32,
     pub thread: Thread,
     pub human: HumanCheck,
+    /// Per ticket, the latest team reply the visitor has seen (by opening its thread); kept in
+    /// localStorage as `[[id, reply id], …]`, only for the tickets the list last showed.
+    pub seen: Vec<(String, i64)>,
 }
 
 /// One comment of a ticket's thread, as the visitor sees it.
@@ -399,6 +405,8 @@ pub enum Effect {
     },
     /// Dispatch `ticketbooth:unread` with the launcher's count.
     AnnounceUnread(u32),
+    /// Store `State::seen`.
+    SaveSeen,
     FetchThread {
         id: String,
     },
@@ -440,9 +448,15 @@ impl State {
             unread: 0,
             thread: Thread::default(),
             human: HumanCheck::default(),
+            seen: Vec::new(),
         };
         let mut effects = Vec::new();
         let mut state = state;
+        if has_token {
+            // A team reply since the last visit marks the launcher before the panel opens.
+            state.tickets = Tickets::Loading;
+            effects.push(Effect::FetchTickets);
+        }
         if queued && online {
             state.sending = true;
             effects.push(Effect::Send);
@@ -495,6 +509,25 @@ impl State {
         self.config.as_ref().and_then(|c| c.turnstile.as_ref())
     }
 
+    /// A team reply arrived on this ticket since the visitor last opened its thread.
+    pub fn is_unread(&self, row: &TicketRow) -> bool {
+        let seen = self.seen.iter().find(|(id, _)| *id == row.id);
+        row.latest_reply > seen.map(|(_, r)| *r)
+    }
+
+    /// The launcher's count: chat messages that arrived while the panel was closed, and the
+    /// tickets with an unread reply (nothing while the panel is open).
+    pub fn badge(&self) -> u32 {
+        if self.open {
+            return 0;
+        }
+        let tickets = match &self.tickets {
+            Tickets::Loaded(rows) => rows.iter().filter(|r| self.is_unread(r)).count(),
+            _ => 0,
+        };
+        self.unread + tickets as u32
+    }
+
     /// Ticketing is off for this site (known only once the config is in).
     pub fn disabled(&self) -> bool {
         self.config.as_ref().is_some_and(|c| !c.enabled)
@@ -526,9 +559,10 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Open => {
             if !state.open {
+                let badge = state.badge();
                 state.open = true;
-                if state.unread > 0 {
-                    state.unread = 0;
+                state.unread = 0;
+                if badge > 0 {
                     fx.push(Effect::AnnounceUnread(0));
                 }
                 if state.screen == Screen::Tickets {
@@ -545,6 +579,10 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.screen = Screen::Home;
                 }
                 fx.push(Effect::RestoreFocus);
+                // Tickets whose thread the visitor did not open stay on the launcher.
+                if state.badge() > 0 {
+                    fx.push(Effect::AnnounceUnread(state.badge()));
+                }
             }
         }
         Msg::ConfigLoaded(config) => {
@@ -873,10 +911,14 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Offline => state.online = false,
         Msg::TicketsLoaded(rows) => {
+            let badge = state.badge();
             state.tickets = match rows {
                 Some(rows) => Tickets::Loaded(rows),
                 None => Tickets::Failed,
             };
+            if state.badge() != badge {
+                fx.push(Effect::AnnounceUnread(state.badge()));
+            }
         }
         Msg::TokenRenewed(token) => {
             state.has_token = true;
@@ -968,7 +1010,17 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             fx.extend(state.chat.on_tick().into_iter().map(Effect::Chat));
         }
         Msg::OpenThread(id) => {
-            if state.thread_row(&id).is_some() {
+            if let Tickets::Loaded(rows) = &state.tickets
+                && let Some(row) = rows.iter().find(|r| r.id == id)
+            {
+                if let Some(reply) = row.latest_reply {
+                    // Seen; and what the list no longer shows is forgotten.
+                    state
+                        .seen
+                        .retain(|(t, _)| *t != id && rows.iter().any(|r| r.id == *t));
+                    state.seen.push((id.clone(), reply));
+                    fx.push(Effect::SaveSeen);
+                }
                 state.screen = Screen::Thread { id: id.clone() };
                 state.thread = Thread::default();
                 fx.push(Effect::FetchThread { id });
@@ -1091,7 +1143,7 @@ fn announce_new(state: &mut State, known: usize, fx: &mut Vec<Effect>) {
     }
     if news > 0 && !state.open {
         state.unread += news;
-        fx.push(Effect::AnnounceUnread(state.unread));
+        fx.push(Effect::AnnounceUnread(state.badge()));
     }
 }
 
@@ -1782,6 +1834,7 @@ mod tests {
                 code: "TKT-1".into(),
                 subject: "Printer".into(),
                 status: Status::Resolved,
+                latest_reply: None,
             }])),
         );
         let fx = update(&mut s, Msg::OpenThread("t1".into()));
@@ -1987,5 +2040,99 @@ mod tests {
         );
         asked_for_contact(&mut s, 3);
         assert_eq!(s.chat.contact.name, "Bea B", "what the visitor typed stays");
+    }
+
+    fn row(id: &str, latest_reply: Option<i64>) -> TicketRow {
+        TicketRow {
+            id: id.into(),
+            code: "TKT-1".into(),
+            subject: "Printer".into(),
+            status: Status::Pending,
+            latest_reply,
+        }
+    }
+
+    #[test]
+    fn a_team_reply_marks_the_ticket_unread_until_its_thread_is_opened() {
+        let (mut s, fx) = State::new(None, Draft::default(), true, true);
+        assert_eq!(
+            fx,
+            vec![Effect::FetchTickets],
+            "a visitor with tickets: read at mount"
+        );
+        let fx = update(
+            &mut s,
+            Msg::TicketsLoaded(Some(vec![row("t1", Some(7)), row("t2", None)])),
+        );
+        assert_eq!(fx, vec![Effect::AnnounceUnread(1)], "on the launcher");
+        assert_eq!(s.badge(), 1);
+        update(&mut s, Msg::Open);
+        assert_eq!(
+            s.badge(),
+            0,
+            "nothing on the launcher while the panel is open"
+        );
+        update(&mut s, Msg::ShowTickets);
+        update(
+            &mut s,
+            Msg::TicketsLoaded(Some(vec![row("t1", Some(7)), row("t2", None)])),
+        );
+        assert!(s.thread_row("t1").is_some_and(|r| s.is_unread(r)));
+        assert!(
+            s.thread_row("t2").is_some_and(|r| !s.is_unread(r)),
+            "no reply: nothing new"
+        );
+        // Closed unopened: the ticket is back on the launcher.
+        assert_eq!(
+            update(&mut s, Msg::Close),
+            vec![Effect::RestoreFocus, Effect::AnnounceUnread(1)]
+        );
+        update(&mut s, Msg::Open);
+        update(
+            &mut s,
+            Msg::TicketsLoaded(Some(vec![row("t1", Some(7)), row("t2", None)])),
+        );
+        let fx = update(&mut s, Msg::OpenThread("t1".into()));
+        assert!(fx.contains(&Effect::SaveSeen), "{fx:?}");
+        assert_eq!(s.seen, vec![("t1".to_owned(), 7)]);
+        assert!(s.thread_row("t1").is_some_and(|r| !s.is_unread(r)));
+        assert_eq!(update(&mut s, Msg::Close), vec![Effect::RestoreFocus]);
+        assert_eq!(s.badge(), 0);
+
+        // The next reply marks it again.
+        let fx = update(
+            &mut s,
+            Msg::TicketsLoaded(Some(vec![row("t1", Some(9)), row("t2", None)])),
+        );
+        assert_eq!(fx, vec![Effect::AnnounceUnread(1)]);
+    }
+
+    #[test]
+    fn the_launcher_counts_chat_messages_and_unread_tickets_together() {
+        let mut s = with_config(false);
+        chatting(&mut s);
+        s.seen = vec![("gone".into(), 3)];
+        update(&mut s, Msg::TicketsLoaded(Some(vec![row("t1", Some(4))])));
+        let fx = update(
+            &mut s,
+            Msg::LiveMessage(Line {
+                seq: 2,
+                author: AuthorKind::Operator,
+                name: Some("Ada".into()),
+                text: "On it".into(),
+                at: "2026-12-07T10:01:00Z".into(),
+                ticket: None,
+                key: None,
+                needs_contact: false,
+            }),
+        );
+        assert!(fx.contains(&Effect::AnnounceUnread(2)), "{fx:?}");
+        update(&mut s, Msg::Open);
+        update(&mut s, Msg::OpenThread("t1".into()));
+        assert_eq!(
+            s.seen,
+            vec![("t1".to_owned(), 4)],
+            "a ticket the list no longer shows is forgotten"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! What the widget keeps in the host page's localStorage, one key per kind and site:
-//! `ticketbooth:<site>:draft`, `:contact`, `:token` and `:chat` (the conversation's id and the
-//! messages not yet sent), as JSON (the browser's `JSON`; values
+//! `ticketbooth:<site>:draft`, `:contact`, `:token`, `:chat` (the conversation's id and the
+//! messages not yet sent) and `:seen` (the latest team reply seen per ticket), as JSON (the browser's `JSON`; values
 //! written through serde-wasm-bindgen, read through `from_js`). Storage can be missing (privacy modes, sandboxed frames), full,
 //! or hold something another version wrote: then the widget works for the current page only.
 
@@ -82,6 +82,15 @@ impl Store {
             return self.write("chat", None);
         }
         self.write_json("chat", chat);
+    }
+
+    /// `[[ticket id, reply id], …]`: which team replies the visitor has seen.
+    pub fn seen(&self) -> Vec<(String, i64)> {
+        self.read_json("seen").unwrap_or_default()
+    }
+
+    pub fn save_seen(&self, seen: &[(String, i64)]) {
+        self.write_json("seen", &seen);
     }
 
     pub fn draft(&self) -> Draft {

@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the API under load (xtask/bench/api.mjs, against a local
 //! `wrangler dev`, bounded in time), the list over 100,000 tickets (xtask/bench/list.mjs) and
-//! a CPU profile of the Worker (xtask/bench/profile.mjs), the widget's benchmarks (ours and `@n8n/chat` side by side), and the Worker's bundle and
-//! startup time (`wrangler check startup`: the startup phase profiled in a local workerd).
+//! a CPU profile of the Worker (xtask/bench/profile.mjs), the widget's benchmarks (ours and
+//! `@n8n/chat`, a full chat against a full chat, side by side; then a burst of 50 incoming
+//! messages), and the Worker's bundle and startup time (`wrangler check startup`: the startup
+//! phase profiled in a local workerd).
 
 use std::path::Path;
 
@@ -37,7 +39,9 @@ pub fn run(root: &Path, parts: &[String]) -> Result<(), String> {
         startup(root)?;
     }
     if wanted("widget") {
-        println!("==== widget (ours and @n8n/chat, alternating) ====");
+        println!(
+            "==== widget (ours and @n8n/chat, full chat against full chat, alternating; a burst of 50 incoming messages) ===="
+        );
         widget::bench(root)?;
     }
     Ok(())

@@ -408,7 +408,8 @@ fn crate_of(name: &str) -> String {
 
 /// Runs the widget's benchmark: script start → launcher visible, script start → widget ready
 /// (Wasm mounted), and long tasks on the host page during load, in headless Chromium (printed;
-/// any long task fails it).
+/// any long task fails it), side by side with `@n8n/chat`; then the long tasks a burst of 50
+/// incoming messages causes (printed, not asserted).
 pub fn bench(root: &Path) -> Result<(), String> {
     build(root)?;
     command::run(tools::node_command(root, "node").args(["tests/widget/bench.mjs"]))

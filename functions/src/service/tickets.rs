@@ -264,6 +264,7 @@ pub fn visitor_view(row: VisitorTicketRow) -> Result<VisitorTicket, StoreError> 
         status_label: status.visitor_label().to_owned(),
         created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
         updated_at: Timestamp::from_millis(row.updated_at).to_rfc3339(),
+        latest_reply: row.latest_reply,
     })
 }
 

@@ -16,6 +16,10 @@ pub struct VisitorTicketRow {
     pub visitor_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The id of the team's latest customer-facing comment (comment ids only grow): selected
+    /// by the visitor's list alone, so the widget can mark a ticket with a new reply unread.
+    #[serde(default)]
+    pub latest_reply: Option<i64>,
 }
 
 /// The column list of `VisitorTicketRow`, as a macro so `concat!` can build `&'static str`s.
@@ -95,13 +99,17 @@ pub fn find_for_visitor_view(site_id: i64, id: &str) -> Statement {
     )
 }
 
-/// A visitor's own tickets, newest first (index `tickets_by_visitor`), at most 100.
+/// A visitor's own tickets, newest first (index `tickets_by_visitor`), at most 100, each with
+/// the id of the team's latest customer-facing comment (`ticket_comments_by_ticket`).
 pub fn list_for_visitor(site_id: i64, visitor_id: &str) -> Statement {
     Statement::new(
         concat!(
             "SELECT ",
             visitor_columns!(),
-            " FROM tickets WHERE site_id = ?1 AND visitor_id = ?2
+            ", (SELECT max(c.id) FROM ticket_comments c
+                 WHERE c.site_id = ?1 AND c.ticket_id = tickets.id
+                   AND c.visibility = 'public' AND c.author_kind <> 'visitor') AS latest_reply
+              FROM tickets WHERE site_id = ?1 AND visitor_id = ?2
               ORDER BY created_at DESC, number DESC LIMIT 100"
         ),
         vec![Value::from(site_id), Value::from(visitor_id)],

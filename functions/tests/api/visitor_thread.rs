@@ -333,3 +333,52 @@ fn each_thread_route_is_one_round_trip() {
     assert_eq!(r.status, 201);
     assert_eq!(app.db().round_trips() - before, 1, "a reply");
 }
+
+#[test]
+fn the_list_names_the_teams_latest_public_reply_and_nothing_else_moves_it() {
+    let app = spawn_with_tokens(0);
+    let (id, code, token) = widget_ticket(&app, KEY);
+    let auth = format!("Bearer {token}");
+    let latest = |app: &TestApp| {
+        let r = app.get("/api/v1/sites/acme/tickets", &[("authorization", &auth)]);
+        assert_eq!(r.status, 200);
+        conforms("/api/v1/sites/{site}/tickets", "GET", &r);
+        json(&r)["tickets"][0]["latest_reply"].clone()
+    };
+    assert_eq!(latest(&app), Json::Null, "no reply yet: no field");
+
+    operator(
+        &app,
+        &code,
+        "comment",
+        json!({ "comment": "We refunded you.", "visibility": "public" }),
+    );
+    let first = latest(&app);
+    assert!(first.is_i64(), "{first}");
+
+    // Neither an internal note nor the visitor's own reply is a new reply for the visitor.
+    operator(
+        &app,
+        &code,
+        "comment",
+        json!({ "comment": SECRET_NOTE, "visibility": "internal" }),
+    );
+    let r = reply(
+        &app,
+        &id,
+        &token,
+        "00000000-0000-4000-8000-00000000c0aa",
+        "Thanks!",
+    );
+    assert_eq!(r.status, 201);
+    assert_eq!(latest(&app), first);
+
+    operator(
+        &app,
+        &code,
+        "comment",
+        json!({ "comment": "One more thing.", "visibility": "public" }),
+    );
+    let second = latest(&app);
+    assert!(second.as_i64() > first.as_i64(), "{first} then {second}");
+}

@@ -1,4 +1,5 @@
-//! "My tickets": the visitor's tickets, newest first, with their visitor-facing status.
+//! "My tickets": the visitor's tickets, newest first, with their visitor-facing status, and
+//! "New reply" (a dot and the words) on those with a team reply the visitor has not opened.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
@@ -19,15 +20,17 @@ const ROW: &str = "li
   div|row
    span|tc
    span|st
-  div|sj";
+  div|sj
+  span|nw";
 
 pub struct MyTickets {
     pub root: HtmlElement,
     pub heading: HtmlElement,
     line: HtmlElement,
     list: Element,
-    /// What the list shows now, so a render that changes nothing touches no element.
-    shown: Vec<TicketRow>,
+    /// What the list shows now (each row and whether it is unread), so a render that changes
+    /// nothing touches no element.
+    shown: Vec<(TicketRow, bool)>,
     _open: Listener,
 }
 
@@ -67,18 +70,24 @@ impl MyTickets {
         };
         text(&self.line, line);
         show(&self.line, !line.is_empty());
-        if self.shown.as_slice() == rows {
+        let shown: Vec<(TicketRow, bool)> = rows
+            .iter()
+            .map(|r| (r.clone(), state.is_unread(r)))
+            .collect();
+        if self.shown == shown {
             return;
         }
         self.list.set_text_content(None);
-        for row in rows {
+        for (row, unread) in &shown {
             let n = skeleton(&self.list, ROW);
             attr(&n.at(1), "data-id", Some(&row.id));
             text(&n.at(3), &row.code);
             text(&n.at(4), s.status(row.status));
             attr(&n.at(4), "data-s", Some(row.status.as_str()));
             text(&n.at(5), &row.subject);
+            text(&n.html(6), s.tickets_new_reply);
+            show(&n.html(6), *unread);
         }
-        self.shown = rows.to_vec();
+        self.shown = shown;
     }
 }
