@@ -363,7 +363,7 @@ fn unix_seconds() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ticketbooth_functions::llm::Stream;
+    use ticketbooth_functions::integrations::llm::Stream;
 
     fn request(messages: Value) -> Value {
         json!({
@@ -382,7 +382,9 @@ mod tests {
     }
 
     /// The events as the Worker's own stream parser assembles them.
-    fn as_worker_reads(events: &[String]) -> (ticketbooth_functions::llm::Turn, bool) {
+    fn as_worker_reads(
+        events: &[String],
+    ) -> (ticketbooth_functions::integrations::llm::Turn, bool) {
         let mut stream = Stream::default();
         // Fed in awkward pieces, as a network may deliver them.
         let bytes = events.concat().into_bytes();
@@ -527,7 +529,10 @@ mod tests {
 
     #[test]
     fn the_seed_points_the_demo_bot_here() {
-        assert_eq!(base_url(), ticketbooth_functions::bot::DEMO_BASE_URL);
+        assert_eq!(
+            base_url(),
+            ticketbooth_functions::integrations::bot::DEMO_BASE_URL
+        );
         let seed = include_str!("../seed/demo.sql");
         assert!(seed.contains(&base_url()), "the seed names {}", base_url());
     }

@@ -5,9 +5,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ticketbooth_functions::crypto::sha256::hex_digest;
 use ticketbooth_functions::service::members::INVITATION_TTL_MS;
 use ticketbooth_functions::service::sessions::normalize_email;
-use ticketbooth_functions::sha256::hex_digest;
 use ticketbooth_shared::requester::Email;
 use ticketbooth_shared::role::Role;
 use ticketbooth_shared::site_key::SiteKey;

@@ -1,9 +1,9 @@
 //! Random secrets and ids for local tooling, from the same place as the Worker's ids:
-//! `ticketbooth_functions::random` (the `getrandom` crate; here the OS's CSPRNG).
+//! `ticketbooth_functions::crypto::random` (the `getrandom` crate; here the OS's CSPRNG).
 
 /// `N` random bytes, as lowercase hex.
 pub fn random_hex<const N: usize>() -> Result<String, String> {
-    let bytes = ticketbooth_functions::random::bytes::<N>()
+    let bytes = ticketbooth_functions::crypto::random::bytes::<N>()
         .map_err(|e| format!("no random bytes from the OS: {e}"))?;
     Ok(ticketbooth_shared::hex::encode(&bytes))
 }

@@ -10,7 +10,8 @@ use super::redirect;
 use super::session::{self, spend_sign_in_attempt, too_many_attempts};
 use super::settings_views::{FieldErrors, Notice, field_error, invalid, notice, settings_nav};
 use super::views::layout;
-use crate::app::{App, Fresh};
+use crate::context::operator;
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::operators::Operator;
@@ -42,7 +43,7 @@ pub async fn change_password<E: Executor>(
     }
     let form: Form = form::parse(req)?;
     csrf::check(req, op, form.csrf.as_deref())?;
-    let cookie = session::session_cookie(req).ok_or(ApiError::Unauthorized)?;
+    let cookie = operator::session_cookie(req).ok_or(ApiError::Unauthorized)?;
     // A stolen session must not become a password-guessing oracle: each check spends the
     // same budget as a sign-in attempt.
     if !spend_sign_in_attempt(app, req).await {

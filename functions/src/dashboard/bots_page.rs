@@ -18,12 +18,13 @@ use super::html::Html;
 use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
 use super::views::{layout, time};
-use crate::app::{App, Fresh};
-use crate::bot::{BotSettings, SettingsForm};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
-use crate::outbound::Attempt;
+use crate::integrations::bot::SettingsForm;
+use crate::integrations::outbound::Attempt;
 use crate::service::bot_keys::{self, Created};
+use crate::service::bot_settings::BotSettings;
 use crate::service::operators::Operator;
 use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
@@ -332,10 +333,9 @@ fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
             .text(&old.api_key_secret)
             .raw("</code>) for its API key, and Ticketbooth no longer reads secrets by name. Paste the provider's API key below and save to turn the bot back on.</p>");
     }
-    if bot
-        .as_ref()
-        .is_some_and(|b| b.base_url.trim_end_matches('/') == crate::bot::DEMO_BASE_URL)
-    {
+    if bot.as_ref().is_some_and(|b| {
+        b.base_url.trim_end_matches('/') == crate::integrations::bot::DEMO_BASE_URL
+    }) {
         // Said plainly: the demo's answers are scripted, and a newcomer should not judge the
         // product's bot by them.
         h.raw("<p class=\"notice\" id=\"bot-demo-note\"><strong>This is the demo's stand-in, not a model.</strong> <code>cargo xtask dev</code> runs a small scripted server at this address: it answers questions about opening hours, shipping and returns, and opens a ticket when a visitor describes a problem. ")

@@ -6,7 +6,7 @@
 use super::csrf;
 use super::html::Html;
 use super::views::layout;
-use crate::bulk::BulkResult;
+use crate::http::bulk::BulkResult;
 use crate::service::operators::Operator;
 use crate::sql::tickets::ListRow;
 use ticketbooth_shared::Status;

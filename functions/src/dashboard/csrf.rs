@@ -8,6 +8,7 @@
 //! its own, so a forged cross-site request cannot carry it.
 
 use super::html::Html;
+use crate::crypto::constant_time_eq;
 use crate::http::Request;
 use crate::http::error::ApiError;
 use crate::service::Refusal;
@@ -49,12 +50,6 @@ pub fn field(html: &mut Html, op: &Operator) {
     html.raw("<input type=\"hidden\" name=\"csrf\" value=\"")
         .text(&op.csrf_token)
         .raw("\">");
-}
-
-/// Compares without stopping at the first difference, so timing says nothing about how much
-/// of a guess was right.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -11,14 +11,14 @@ use super::html::Html;
 use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
 use super::views::layout;
-use crate::app::{App, Fresh};
-use crate::data_export::{self, Format};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
+use crate::http::export::{self, Format};
 use crate::http::{Request, Response};
 use crate::service::data_rights;
 use crate::service::operators::Operator;
 use crate::service::site_secrets::Sealer;
-use crate::service::sites::{self, Site};
+use crate::service::sites::{self};
 use crate::store::Executor;
 
 /// `GET /app/settings/data`
@@ -42,7 +42,7 @@ pub async fn export<E: Executor>(
         serde_urlencoded::from_str(&req.query).map_err(|e| ApiError::BadQuery(e.to_string()))?;
     let format = Format::parse(query.format.as_deref())
         .ok_or_else(|| ApiError::BadQuery("format must be jsonl or csv".into()))?;
-    data_export::download(&app.db, op, format, fresh.now).await
+    export::download(&app.db, op, format, fresh.now).await
 }
 
 /// `POST /app/settings/data`: erases the typed email's personal data, then shows how many
@@ -104,29 +104,6 @@ fn page(op: &Operator, typed_email: &str, message: Notice<'_>) -> String {
             .text(typed_email)
             .raw("\"><button class=\"danger\">Erase personal data</button></form>");
     })
-}
-
-/// The site settings page's sections for signed visitor identity and the daily ticket cap
-/// (their forms post to `identity` and `cap` below).
-pub fn site_sections(h: &mut Html, op: &Operator, site: &Site) {
-    h.raw("<section class=\"card stack\" aria-labelledby=\"identity-h\"><h2 id=\"identity-h\">Signed visitor identity</h2>")
-        .raw("<p>Your server can vouch for signed-in users: it signs a short-lived HS256 JWT with this site's identity secret, ")
-        .raw("and the widget sends it as the <code>Ticketbooth-Identity</code> header. Their name and email then come from the token.</p><p>");
-    h.raw(if site.identity_secret.is_some() {
-        "An identity secret is set. It is shown only once; creating a new one stops the old one at once."
-    } else {
-        "No identity secret yet: signed identities are refused."
-    });
-    h.raw("</p><form method=\"post\" action=\"/app/settings/identity\">");
-    csrf::field(h, op);
-    h.raw("<button>Create a new identity secret</button></form></section>");
-
-    h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/cap\"><h2>Daily ticket cap</h2>");
-    csrf::field(h, op);
-    h.raw("<label for=\"daily_ticket_cap\">Widget tickets per day (UTC)</label><input id=\"daily_ticket_cap\" name=\"daily_ticket_cap\" type=\"number\" min=\"0\" max=\"1000000\" required value=\"")
-        .text(&site.daily_ticket_cap.to_string())
-        .raw("\" aria-describedby=\"cap-hint\"><span class=\"muted\" id=\"cap-hint\">Past this, the widget and bots (in the chat, the tool routes, MCP) open no ticket until midnight UTC; operators and the API are not limited.</span>")
-        .raw("<button>Save cap</button></form>");
 }
 
 /// `POST /app/settings/identity`: a new identity secret, shown on this one page only.

@@ -19,14 +19,15 @@ use super::html::Html;
 
 use super::views::{chat_message, layout, status_badge, time};
 use super::{csrf, form, redirect};
-use crate::app::{App, Fresh};
-use crate::chat_api;
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
-use crate::http::{Live, LiveMember, Request, Response};
+use crate::http::{Live, Request, Response};
 use crate::service::Refusal;
 use crate::service::conversations::{self, Author, Reader};
+use crate::service::live_members::LiveMember;
 use crate::service::operators::Operator;
-use crate::service::sites::{self, Site};
+use crate::service::site_cache;
+use crate::service::sites::Site;
 use crate::service::ticket_actions::{self, OperatorTicket};
 use crate::service::tickets::Created;
 use crate::sql::conversations::ConversationRow;
@@ -103,7 +104,7 @@ pub async fn reply<E: Executor>(
     };
     let sent = conversations::send(&app.db, &site, &row, author, &text, None, fresh.now).await?;
     let mut response = redirect(&format!("/app/conversations/{}", row.id));
-    response.live = Some(chat_api::broadcast(&row.id, sent.row())?);
+    response.live = Some(crate::http::broadcast(&row.id, sent.row())?);
     Ok(response)
 }
 
@@ -185,7 +186,7 @@ pub async fn create_ticket<E: Executor>(
         card: Some(card), ..
     } = &created
     {
-        response.live = Some(chat_api::broadcast(&row.id, card)?);
+        response.live = Some(crate::http::broadcast(&row.id, card)?);
     }
     Ok(response)
 }
@@ -259,7 +260,7 @@ async fn site_of<E: Executor>(
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Site, ApiError> {
-    Ok(sites::load_cached(&app.db, &app.sites, &op.site_key, fresh.now).await?)
+    Ok(site_cache::load(&app.db, &app.sites, &op.site_key, fresh.now).await?)
 }
 
 /// How long a visitor has waited, in words.

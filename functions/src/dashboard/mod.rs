@@ -22,14 +22,15 @@ pub mod views;
 mod views_page;
 mod webhooks_page;
 
-use crate::app::{App, Fresh};
+use crate::context::operator;
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::routes::{AppPage, Verb};
 use crate::http::{Request, Response};
 use crate::service::operator_tickets;
 use crate::store::Executor;
-use session::signed_in;
+use operator::signed_in;
 use ticketbooth_shared::ticket_code::TicketCode;
 
 pub async fn handle<E: Executor>(
@@ -162,7 +163,7 @@ pub(crate) fn redirect(location: &str) -> Response {
 }
 
 /// The ticket list in ONE D1 round trip for a credential this isolate knows
-/// (`session::read_as_hinted`). `None`: the request signs in first, like every other one
+/// (`operator::read_as_hinted`). `None`: the request signs in first, like every other one
 /// (which also answers a bad query, so nobody learns anything here without a live credential).
 async fn list_at_once<E: Executor>(
     app: &App<E>,
@@ -173,7 +174,7 @@ async fn list_at_once<E: Executor>(
         return Ok(None);
     };
     let layout = requested_layout(&req.query);
-    let read = session::read_as_hinted(app, req, fresh.now, |hint| {
+    let read = operator::read_as_hinted(app, req, fresh.now, |hint| {
         operator_tickets::list_statements(hint, &query, layout.match_count(), fresh.now)
     })
     .await?;
@@ -195,7 +196,7 @@ async fn ticket_at_once<E: Executor>(
     fresh: &Fresh,
 ) -> Result<Option<Response>, ApiError> {
     let code_text = code.to_string();
-    let read = session::read_as_hinted(app, req, fresh.now, |hint| {
+    let read = operator::read_as_hinted(app, req, fresh.now, |hint| {
         let reads = operator_tickets::detail_statements(hint.site_id, &code_text, fresh.now);
         ((), reads)
     })

@@ -9,21 +9,17 @@
 
 use serde::Deserialize;
 use ticketbooth_shared::site_key::SiteKey;
-use ticketbooth_shared::timestamp::Timestamp;
 
 use super::{csrf, form, redirect, views};
-use crate::app::{App, Fresh};
+use crate::context::operator::{cookie_name, secure, session_cookie, signed_in};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
-use crate::rate_limit::{PERIOD_SECS, Scope};
-use crate::service::operators::{self, Credential, Operator, Proof};
+use crate::infra::rate_limit::{PERIOD_SECS, Scope};
+use crate::service::operators::Operator;
 use crate::service::sessions::{self, NewSession};
 use crate::service::{Refusal, ServiceError};
-use crate::store::{Executor, Row, Statement};
-use ticketbooth_shared::role::Action;
-
-const SECURE_NAME: &str = "__Host-tb_session";
-const PLAIN_NAME: &str = "tb_session";
+use crate::store::Executor;
 
 /// `POST /app/login`: email and password. Refused outright when the browser says the form
 /// came from another site (login CSRF: signing a victim's browser in as the attacker).
@@ -128,129 +124,12 @@ pub async fn switch_site<E: Executor>(
     Ok(redirect("/app/tickets"))
 }
 
-/// The operator behind the session cookie or an `Authorization: Bearer` token, if any.
-/// Remembered as a hint for the one-round-trip requests (`credential_hint`).
-pub async fn signed_in<E: Executor>(
-    app: &App<E>,
-    req: &Request,
-    now: Timestamp,
-) -> Result<Option<Operator>, ApiError> {
-    let result = match (req.bearer_token(), session_cookie(req)) {
-        (Some(token), _) => operators::authenticate(&app.db, token, now).await,
-        (None, Some(cookie)) => sessions::authenticate(&app.db, cookie, now).await,
-        (None, None) => return Ok(None),
-    };
-    match result {
-        Ok(op) => {
-            if let Some(hash) = credential_hash(req) {
-                app.credentials.put(&hash, &op, now);
-            }
-            Ok(Some(op))
-        }
-        Err(ServiceError::NotSignedIn) => Ok(None),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The hash the request's credential is stored under (a bearer token's or the session's).
-pub fn credential_hash(req: &Request) -> Option<String> {
-    match (req.bearer_token(), session_cookie(req)) {
-        (Some(token), _) => operators::token_hash(token),
-        (None, Some(cookie)) => sessions::session_hash(cookie),
-        (None, None) => None,
-    }
-}
-
-/// Whom this isolate last found behind the request's credential (`credential_cache`), with the
-/// credential's proof for `ticket_actions::change_status_at_once`: a hint, which that
-/// function's batch (or `read_as_hinted`'s) checks.
-pub fn credential_hint<'r, E>(
-    app: &App<E>,
-    req: &'r Request,
-    hash: &'r str,
-    now: Timestamp,
-) -> Option<(Operator, Proof<'r>)> {
-    let op = app.credentials.get(hash, now)?;
-    let proof = match (req.bearer_token(), op.credential) {
-        (Some(_), Credential::Bearer) => Proof::Token(hash),
-        (None, Credential::Session) => Proof::Session(hash),
-        _ => return None,
-    };
-    Some((op, proof))
-}
-
-/// Runs the reads `build` makes for the operator this isolate last found behind the request's
-/// credential (with what reading their answers needs, `T`), in ONE batch after the statements
-/// that sign a request in (`operators::statements` or `sessions::statements`), and gives their
-/// answers with the operator as signed in now — only if that is still the hinted operator,
-/// site and role and they may view tickets (the same snapshot as the reads). `None` otherwise
-/// (no credential, no hint, a stale one — then forgotten): the caller signs in first as every
-/// other request does.
-pub async fn read_as_hinted<E: Executor, T>(
-    app: &App<E>,
-    req: &Request,
-    now: Timestamp,
-    build: impl FnOnce(&Operator) -> (T, Vec<Statement>),
-) -> Result<Option<(Operator, T, Vec<Vec<Row>>)>, ApiError> {
-    let Some(hash) = credential_hash(req) else {
-        return Ok(None);
-    };
-    let Some((hint, proof)) = credential_hint(app, req, &hash, now) else {
-        return Ok(None);
-    };
-    if hint.require(Action::ViewTickets).is_err() {
-        return Ok(None);
-    }
-    let mut statements = match proof {
-        Proof::Token(hash) => operators::statements(hash, now),
-        Proof::Session(hash) => sessions::statements(hash, now),
-    };
-    let signing_in = statements.len();
-    let (plan, reads) = build(&hint);
-    statements.extend(reads);
-    let mut answers = app.db.batch(statements).await.map_err(ServiceError::from)?;
-    let read = answers.split_off(signing_in);
-    let op = match proof {
-        Proof::Token(_) => operators::read_operator(answers),
-        Proof::Session(_) => {
-            sessions::read_operator(answers, session_cookie(req).unwrap_or_default(), now)
-        }
-    };
-    match op {
-        Ok(op) if (&op.id, op.site_id, op.role) == (&hint.id, hint.site_id, hint.role) => {
-            Ok(Some((op, plan, read)))
-        }
-        Ok(_) | Err(ServiceError::NotSignedIn) => {
-            app.credentials.forget(&hash);
-            Ok(None)
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
 /// Adds the cookie of a new session to a response.
 pub fn with_session(req: &Request, response: Response, session: &NewSession) -> Response {
     response.with_header(
         "set-cookie",
         cookie_header(req, &session.cookie_value, session.max_age_secs),
     )
-}
-
-/// The session cookie's value, under the name this origin uses.
-pub fn session_cookie(req: &Request) -> Option<&str> {
-    let name = cookie_name(req);
-    req.header("cookie")?.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name && !v.is_empty()).then_some(v)
-    })
-}
-
-fn secure(req: &Request) -> bool {
-    req.own_origin.starts_with("https://")
-}
-
-fn cookie_name(req: &Request) -> &'static str {
-    if secure(req) { SECURE_NAME } else { PLAIN_NAME }
 }
 
 fn cookie_header(req: &Request, value: &str, max_age: i64) -> String {

@@ -9,7 +9,8 @@ use ticketbooth_shared::role::Role;
 
 use super::settings_views::{self as pages, NewSiteForm, SitePage};
 use super::{csrf, data_page, form, redirect, session};
-use crate::app::{App, Fresh};
+use crate::context::operator;
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::routes::SettingsPage;
 use crate::http::{Request, Response};
@@ -304,7 +305,7 @@ pub async fn new_site<E: Executor>(
         }
     };
     let cookie = (op.credential == crate::service::operators::Credential::Session)
-        .then(|| session::session_cookie(req))
+        .then(|| operator::session_cookie(req))
         .flatten();
     match sites::create(&app.db, op, &site, cookie, fresh.now).await {
         Ok(()) => Ok(redirect("/app/settings/site")),

@@ -249,6 +249,29 @@ pub fn tokens(
     })
 }
 
+/// The site settings page's sections for signed visitor identity and the daily ticket cap
+/// (their forms post to `data_page::identity` and `data_page::cap`).
+fn site_sections(h: &mut Html, op: &Operator, site: &Site) {
+    h.raw("<section class=\"card stack\" aria-labelledby=\"identity-h\"><h2 id=\"identity-h\">Signed visitor identity</h2>")
+        .raw("<p>Your server can vouch for signed-in users: it signs a short-lived HS256 JWT with this site's identity secret, ")
+        .raw("and the widget sends it as the <code>Ticketbooth-Identity</code> header. Their name and email then come from the token.</p><p>");
+    h.raw(if site.identity_secret.is_some() {
+        "An identity secret is set. It is shown only once; creating a new one stops the old one at once."
+    } else {
+        "No identity secret yet: signed identities are refused."
+    });
+    h.raw("</p><form method=\"post\" action=\"/app/settings/identity\">");
+    csrf::field(h, op);
+    h.raw("<button>Create a new identity secret</button></form></section>");
+
+    h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/cap\"><h2>Daily ticket cap</h2>");
+    csrf::field(h, op);
+    h.raw("<label for=\"daily_ticket_cap\">Widget tickets per day (UTC)</label><input id=\"daily_ticket_cap\" name=\"daily_ticket_cap\" type=\"number\" min=\"0\" max=\"1000000\" required value=\"")
+        .text(&site.daily_ticket_cap.to_string())
+        .raw("\" aria-describedby=\"cap-hint\"><span class=\"muted\" id=\"cap-hint\">Past this, the widget and bots (in the chat, the tool routes, MCP) open no ticket until midnight UTC; operators and the API are not limited.</span>")
+        .raw("<button>Save cap</button></form>");
+}
+
 pub struct SitePage<'a> {
     pub site: &'a Site,
     /// The values in the form: the saved ones, or what was typed when it was refused.
@@ -329,7 +352,7 @@ pub fn site_settings(op: &Operator, page: &SitePage<'_>) -> String {
             .raw("</textarea><p><a href=\"/try/?site=")
             .text(key)
             .raw("\" target=\"_blank\" rel=\"noopener\">Test the widget</a> on a blank page (opens a real ticket).</p>");
-        super::data_page::site_sections(h, op, page.site);
+        site_sections(h, op, page.site);
         super::turnstile_page::section(h, op, page.site);
     })
 }

@@ -11,9 +11,10 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_code::TicketCode;
 
-use super::{bulk_page, csrf, redirect, session, ticket_page};
-use crate::app::{App, Fresh};
-use crate::bulk;
+use super::{bulk_page, csrf, redirect, ticket_page};
+use crate::context::operator;
+use crate::context::{App, Fresh};
+use crate::http::bulk;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::http::ticket_input::{self, ActionInput};
@@ -143,10 +144,10 @@ pub async fn status_at_once<E: Executor>(
     code: &TicketCode,
     fresh: &Fresh,
 ) -> Result<Option<String>, ApiError> {
-    let Some(hash) = session::credential_hash(req) else {
+    let Some(hash) = operator::credential_hash(req) else {
         return Ok(None);
     };
-    let Some((op, proof)) = session::credential_hint(app, req, &hash, fresh.now) else {
+    let Some((op, proof)) = operator::credential_hint(app, req, &hash, fresh.now) else {
         return Ok(None);
     };
     let Ok(input) = form_body::<ActionInput>(req) else {

@@ -9,14 +9,14 @@ use super::csrf;
 use super::form;
 use super::html::Html;
 use super::redirect;
-use crate::app::{App, Fresh};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::operators::Operator;
 use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
+use crate::service::turnstile_keys::{KeyError, TurnstileKeys};
 use crate::store::Executor;
-use crate::turnstile::{KeyError, TurnstileKeys};
 use ticketbooth_shared::FieldError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use ticketbooth_shared::ticket_query::ViewName;
 
 use super::{csrf, form, list_page, redirect};
-use crate::app::{App, Fresh};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::{Request, Response};

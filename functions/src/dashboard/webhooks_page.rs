@@ -15,10 +15,10 @@ use super::form;
 use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
 use super::views::{layout, time};
-use crate::app::{App, Fresh};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Request, Response};
-use crate::outbound::{Attempt, OutboundUrl, Target};
+use crate::integrations::outbound::{Attempt, OutboundUrl, Target};
 use crate::service::operators::Operator;
 use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::{self, Site};
@@ -169,8 +169,8 @@ pub async fn test<E: Executor>(
 /// What an attempt that did not deliver is shown as: its class. Rows recorded before classes
 /// hold the raw error: shown by their status's class, or as "no connection" (never the text).
 fn attempt_class(row: &RecentRow) -> &'static str {
-    if row.last_error.as_deref() == Some(crate::webhooks::NO_WEBHOOK) {
-        return crate::webhooks::NO_WEBHOOK;
+    if row.last_error.as_deref() == Some(crate::integrations::webhooks::NO_WEBHOOK) {
+        return crate::integrations::webhooks::NO_WEBHOOK;
     }
     row.last_error
         .as_deref()

@@ -9,10 +9,10 @@ use ticketbooth_shared::api::{ErrorBody, ErrorDetail};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 
 use super::{MAX_BODY_BYTES, Response};
-use crate::identity_token::IdentityError;
-use crate::rate_limit::PERIOD_SECS;
+use crate::crypto::identity_token::IdentityError;
+use crate::infra::rate_limit::PERIOD_SECS;
+use crate::service::tools::ToolError;
 use crate::service::{Refusal, ServiceError};
-use crate::turnstile::TurnstileError;
 
 /// The log line of a refusal for want of `SECRETS_KEY` (API and dashboard alike).
 pub const SECRETS_KEY_MISSING_LOG: &str = "SECRETS_KEY is missing or shorter than 32 bytes: \
@@ -235,4 +235,35 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),
         }
     }
+}
+
+/// A refused tool call (`service::tools`) as the API's error: the HTTP tool route and MCP
+/// answer with it, and the bot hands the same code and message to its model.
+impl From<ToolError> for ApiError {
+    fn from(e: ToolError) -> Self {
+        match e {
+            ToolError::CapabilityOff => ApiError::CapabilityDisabled,
+            ToolError::TicketLimitReached { max } => ApiError::TicketLimitReached { max },
+            ToolError::Invalid(errors) => ApiError::Validation(errors),
+            ToolError::Malformed(detail) => ApiError::MalformedJson(detail),
+            ToolError::NotFound => ApiError::NotFound,
+            ToolError::Service(e) => e.into(),
+        }
+    }
+}
+
+/// Why the human check (Cloudflare Turnstile, `integrations::turnstile`) did not let a
+/// ticket through: a refusal the API gives, so it lives beside `ApiError`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TurnstileError {
+    #[error("This site asks for a human check: complete it and send the ticket again.")]
+    Missing,
+    /// The error codes siteverify gave (for the log; the visitor is told to try again).
+    #[error("The human check did not pass. Please complete it again and resend.")]
+    Rejected(Vec<String>),
+    /// No usable answer from siteverify. The widget keeps the draft, so nothing is lost.
+    #[error(
+        "The human check could not be verified just now. Nothing was saved; please try again in a moment."
+    )]
+    Unavailable(String),
 }

@@ -1,8 +1,10 @@
 //! HTTP as plain data. The Worker adapter (`worker_entry`) converts workerd's request into a
 //! `Request` and a `Response` back; everything between is host-testable Rust.
 
+pub mod bulk;
 pub mod cors;
 pub mod error;
+pub mod export;
 pub mod list_query;
 pub mod routes;
 pub mod ticket_input;
@@ -13,7 +15,11 @@ use ticketbooth_shared::ids::IdempotencyKey;
 
 use error::ApiError;
 
-pub use crate::data_export::Continuation;
+use crate::service::conversations;
+use crate::service::live_members::LiveMember;
+use crate::sql::messages::MessageRow;
+
+pub use export::Continuation;
 
 /// Bodies above this are refused with 413 before being read. A maximal description (20,000
 /// four-byte characters) with JSON escaping fits well inside.
@@ -128,11 +134,15 @@ pub enum Live {
     },
 }
 
-/// Whom an operator's live socket listens as: checked again while it stays open.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LiveMember {
-    pub site_id: i64,
-    pub operator_id: String,
+/// The live room's copy of a message just written: what a visitor's socket receives (the
+/// operator by name only, as on the read route).
+pub fn broadcast(conversation_id: &str, row: &MessageRow) -> Result<Live, ApiError> {
+    let message =
+        conversations::visitor_view(row).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Live::Broadcast {
+        conversation_id: conversation_id.to_owned(),
+        payload: serde_json::to_string(&message).map_err(|e| ApiError::Internal(e.to_string()))?,
+    })
 }
 
 impl Response {

@@ -41,7 +41,7 @@ pub async fn create<E: Executor>(
     let hash = token_hash(&token)
         .ok_or_else(|| StoreError::RowShape("a minted token has an unexpected shape".into()))?;
     // The public id is derived one-way from the hash: it names the token, reveals nothing.
-    let id = &crate::sha256::hex_digest(format!("token-id:{hash}").as_bytes())[..32];
+    let id = &crate::crypto::sha256::hex_digest(format!("token-id:{hash}").as_bytes())[..32];
     db.batch(vec![operator_tokens::insert(
         &hash,
         id,

@@ -10,9 +10,9 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::ServiceError;
 use super::api_tokens::label_of;
 use super::operators::Operator;
-use super::sites::{self, Site};
-use crate::sha256;
-use crate::site_cache::SiteCache;
+use super::sites::Site;
+use crate::crypto::sha256;
+use crate::service::site_cache::{self, SiteCache};
 use crate::sql::bot_keys::{self, BotKeyRow, KeySiteRow};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
@@ -96,5 +96,5 @@ pub async fn authenticate<E: Executor>(
     let row = row.ok_or(ServiceError::NotSignedIn)?;
     let site_key = SiteKey::parse(&row.site_key)
         .map_err(|_| StoreError::RowShape(format!("site key {:?}", row.site_key)))?;
-    sites::load_cached(db, cache, &site_key, now).await
+    site_cache::load(db, cache, &site_key, now).await
 }

@@ -10,8 +10,8 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use super::sessions::{ABSOLUTE_TIMEOUT_MS, NewSession};
 use super::{Refusal, ServiceError};
-use crate::password::{self, Password, PasswordError, PasswordHash};
-use crate::sha256;
+use crate::crypto::password::{self, Password, PasswordError, PasswordHash};
+use crate::crypto::sha256;
 use crate::sql::invitations::{self, InvitationRow};
 use crate::sql::{operators, sessions};
 use crate::store::{Executor, StoreError, decode_first};

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::http::LiveMember;
 use crate::sql::site_members;
 use crate::store::{Executor, StoreError};
 
@@ -27,6 +26,13 @@ pub fn check_interval_ms(var: Option<&str>) -> i64 {
 }
 
 const TAG_PREFIX: &str = "member:";
+
+/// Whom an operator's live socket listens as: checked again while it stays open.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LiveMember {
+    pub site_id: i64,
+    pub operator_id: String,
+}
 
 /// The socket's tag (Hibernation API tags survive the object's eviction; its memory does not).
 pub fn tag(member: &LiveMember) -> String {

@@ -12,7 +12,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::operators::Operator;
 use super::sessions::normalize_email;
 use super::{Refusal, ServiceError};
-use crate::sha256;
+use crate::crypto::sha256;
 use crate::sql::bot_keys;
 use crate::sql::invitations::{self, NewInvitation, PendingRow};
 use crate::sql::site_members::{self, MemberRow};

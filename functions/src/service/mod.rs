@@ -4,7 +4,9 @@
 
 pub mod api_tokens;
 pub mod bot_keys;
+pub mod bot_settings;
 pub mod conversations;
+pub mod credential_cache;
 pub mod data_rights;
 pub mod invitations;
 pub mod live_members;
@@ -14,12 +16,14 @@ pub mod operator_tickets;
 pub mod operators;
 pub mod saved_views;
 pub mod sessions;
+pub mod site_cache;
 pub mod site_secrets;
 pub mod site_settings;
 pub mod sites;
 pub mod ticket_actions;
 pub mod tickets;
 pub mod tools;
+pub mod turnstile_keys;
 pub mod visitor_thread;
 
 use thiserror::Error;

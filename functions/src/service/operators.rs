@@ -6,7 +6,7 @@ use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
-use crate::sha256;
+use crate::crypto::sha256;
 use crate::sql::operator_tokens::{self, TokenOwnerRow};
 use crate::store::{Executor, Row, Statement, StoreError, decode_first};
 
@@ -40,7 +40,7 @@ pub struct MemberSite {
 }
 
 /// The credential a request carries, by hash: what a batch that signs the request in itself
-/// checks (`ticket_actions::change_status_at_once`, `dashboard::session::read_as_hinted`).
+/// checks (`ticket_actions::change_status_at_once`, `context::operator::read_as_hinted`).
 #[derive(Debug, Clone, Copy)]
 pub enum Proof<'a> {
     /// An API token (`token_hash`).

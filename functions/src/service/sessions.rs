@@ -12,8 +12,8 @@ use ticketbooth_shared::timestamp::Timestamp;
 
 use super::operators::{Credential, MemberSite, Operator};
 use super::{Refusal, ServiceError};
-use crate::password;
-use crate::sha256;
+use crate::crypto::password;
+use crate::crypto::sha256;
 use crate::sql::operators::{self, CredentialsRow};
 use crate::sql::sessions::{self, SessionMembershipRow};
 use crate::store::{Executor, Row, Statement, StoreError, decode, decode_first};

@@ -14,7 +14,7 @@
 use sha2::{Digest, Sha256};
 
 use super::{Refusal, ServiceError};
-use crate::secret_box::{NONCE_BYTES, Sealed, SecretsKey, SecretsKeyError};
+use crate::crypto::secret_box::{NONCE_BYTES, Sealed, SecretsKey, SecretsKeyError};
 use crate::sql::{site_secrets, sites};
 use crate::store::{Executor, Statement, StoreError};
 

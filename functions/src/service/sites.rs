@@ -14,14 +14,13 @@ use super::operators::Operator;
 use super::site_secrets::{self, Sealer, SecretName, Stored};
 use super::site_settings::SiteSettings;
 use super::{Refusal, ServiceError};
-use crate::bot::{BotSettings, KeyChange};
-use crate::identity_token::IdentitySecret;
-use crate::sha256;
-use crate::site_cache::SiteCache;
+use crate::crypto::identity_token::IdentitySecret;
+use crate::crypto::sha256;
+use crate::service::bot_settings::{BotSettings, KeyChange};
+use crate::service::turnstile_keys::TurnstileKeys;
 use crate::sql::sessions;
 use crate::sql::sites::{self, SettingsValues, SiteRow};
 use crate::store::{Executor, StoreError, decode_first};
-use crate::turnstile::TurnstileKeys;
 use ticketbooth_shared::tools::{Capabilities, Vertical};
 
 /// A site as the service works with it: its row, parsed.
@@ -152,21 +151,6 @@ pub async fn load<E: Executor>(db: &E, key: &SiteKey) -> Result<Site, ServiceErr
     let row: Option<SiteRow> = decode_first(db.query(sites::find_by_key(key.as_ref())).await?)?;
     let row = row.ok_or(ServiceError::SiteNotFound)?;
     Ok(Site::from_row(row)?)
-}
-
-/// `load` through the isolate's cache (`site_cache`): no round trip while the entry is fresh.
-pub async fn load_cached<E: Executor>(
-    db: &E,
-    cache: &SiteCache,
-    key: &SiteKey,
-    now: Timestamp,
-) -> Result<Site, ServiceError> {
-    if let Some(site) = cache.get(key, now) {
-        return Ok(site);
-    }
-    let site = load(db, key).await?;
-    cache.put(site.clone(), now);
-    Ok(site)
 }
 
 /// The operator's current site, to show its settings.

@@ -11,7 +11,7 @@ use ticketbooth_shared::{Priority, Status};
 use super::ServiceError;
 use super::conversations::TTL_MS as CONVERSATION_TTL_MS;
 use super::sites::Site;
-use crate::sha256;
+use crate::crypto::sha256;
 use crate::sql::conversations;
 use crate::sql::messages::{self, MessageRow};
 use crate::sql::notifications;

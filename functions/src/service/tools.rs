@@ -29,7 +29,7 @@ use super::ServiceError;
 use super::conversations::{self, Reader};
 use super::sites::Site;
 use super::tickets::{self, CreateTicket, Created};
-use crate::sha256;
+use crate::crypto::sha256;
 use crate::sql::tickets::{self as tickets_sql, TicketStatusRow};
 use crate::store::{Executor, StoreError, decode_first};
 

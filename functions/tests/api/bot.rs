@@ -10,12 +10,13 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use serde_json::{Value as Json, json};
-use ticketbooth_functions::bot::{self, BotSettings, Ended, Outside, Rooms};
 use ticketbooth_functions::http::{Body, FollowUp};
-use ticketbooth_functions::outbound::{
+use ticketbooth_functions::integrations::bot::{self, Ended, Outside, Rooms};
+use ticketbooth_functions::integrations::outbound::{
     Chunks, NextChunk, Outbound, OutboundError, OutboundPolicy, OutboundUrl, Pending,
     PendingStream, Streaming,
 };
+use ticketbooth_functions::service::bot_settings::BotSettings;
 use ticketbooth_functions::service::conversations::{self, Reader};
 use ticketbooth_functions::service::sites;
 use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
@@ -202,7 +203,7 @@ fn with_bot(app: &TestApp, site: &str) {
             "UPDATE sites SET bot = '{json}' WHERE key = '{site}'"
         ))
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
 }
 
 /// The bot's run on the conversation `id`, under the development policy (the settings' provider
@@ -609,7 +610,7 @@ fn tool_results(provider: &Provider, round: usize) -> Vec<Json> {
 
 fn set(app: &TestApp, sql: &str) {
     app.db().execute_script(sql).unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
 }
 
 #[test]

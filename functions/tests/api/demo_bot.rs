@@ -2,7 +2,8 @@
 //! pointed at the scripted stand-in provider only when that site never had one, and the bots
 //! page says plainly that such a bot is a stand-in, with the real providers to use instead.
 
-use ticketbooth_functions::bot::{BotSettings, DEMO_BASE_URL};
+use ticketbooth_functions::integrations::bot::DEMO_BASE_URL;
+use ticketbooth_functions::service::bot_settings::BotSettings;
 
 use crate::TestApp;
 
@@ -70,7 +71,7 @@ fn the_bots_page_says_the_demo_bot_is_a_stand_in_and_names_real_providers() {
                 "UPDATE sites SET bot = '{{\"name\":\"Demo bot\",\"base_url\":\"{base_url}\",\"model\":\"m\",\"system_prompt\":\"\",\"max_rounds\":3,\"timeout_seconds\":20}}' WHERE id = 1"
             ))
             .unwrap();
-        app.advance(ticketbooth_functions::site_cache::TTL_MS);
+        app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
         let (status, html) = app.page("/app/settings/bots", &session);
         assert_eq!(status, 200);
         html

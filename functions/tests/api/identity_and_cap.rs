@@ -2,7 +2,7 @@
 //! daily cap on widget tickets; both set from the site settings page.
 
 use serde_json::json;
-use ticketbooth_functions::identity_token::{self, IdentitySecret};
+use ticketbooth_functions::crypto::identity_token::{self, IdentitySecret};
 
 use crate::operator_api::conforms;
 use crate::ticket_page::{OWNER_TOKEN, session, spawn_with_tokens};
@@ -24,7 +24,7 @@ fn with_secret(app: &TestApp) {
         .unwrap();
     // Written behind the app's back, as another isolate would: this one's site cache sees it
     // once its entry has aged out.
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
 }
 
 fn jwt(site: &str, sub: &str, exp: i64) -> String {

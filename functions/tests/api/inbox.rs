@@ -271,7 +271,8 @@ fn an_operator_makes_a_ticket_of_a_conversation_and_attaches_another() {
 
 #[test]
 fn the_operators_live_socket_joins_only_from_our_own_pages() {
-    use ticketbooth_functions::http::{Live, LiveMember};
+    use ticketbooth_functions::http::Live;
+    use ticketbooth_functions::service::live_members::LiveMember;
     let app = TestApp::spawn();
     app.add_operator(AGENT, "agent@acme.example", "Ada Agent", &[(1, "member")]);
     let (id, _) = visitor_says(&app, "Hello");

@@ -39,15 +39,16 @@ use std::path::Path;
 use std::rc::Rc;
 
 use serde_json::Value as Json;
-use ticketbooth_functions::app::{self, App, Fresh};
+use ticketbooth_functions::app;
+use ticketbooth_functions::context::{App, Fresh};
+use ticketbooth_functions::crypto::secret_box::{SecretsKey, SecretsKeyError};
+use ticketbooth_functions::crypto::visitor_token::TokenKey;
 use ticketbooth_functions::http::{Body, Request, Response};
-use ticketbooth_functions::outbound::{Offline, Outbound, OutboundPolicy};
-use ticketbooth_functions::rate_limit::{Counting, RateLimiter, Unlimited};
-use ticketbooth_functions::secret_box::{SecretsKey, SecretsKeyError};
-use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
+use ticketbooth_functions::infra::rate_limit::{Counting, RateLimiter, Unlimited};
+use ticketbooth_functions::integrations::outbound::{Offline, Outbound, OutboundPolicy};
+use ticketbooth_functions::service::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_functions::store::sqlite::SqliteExecutor;
 use ticketbooth_functions::store::{Executor, Statement, Value};
-use ticketbooth_functions::visitor_token::TokenKey;
 use ticketbooth_shared::ids::{TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
 
@@ -138,8 +139,10 @@ impl TestApp {
                 sites: Rc::new(SiteCache::new(TTL_MS)),
                 credentials: Rc::default(),
                 outbound,
-                turnstile_verify_url: ticketbooth_functions::turnstile::SITEVERIFY_URL.to_owned(),
-                turnstile_script_url: ticketbooth_functions::turnstile::SCRIPT_URL.to_owned(),
+                turnstile_verify_url:
+                    ticketbooth_functions::integrations::turnstile::SITEVERIFY_URL.to_owned(),
+                turnstile_script_url: ticketbooth_functions::integrations::turnstile::SCRIPT_URL
+                    .to_owned(),
                 secrets: SecretsKey::new(SECRETS_KEY),
                 outbound_policy: OutboundPolicy::Production,
             },
@@ -175,10 +178,9 @@ impl TestApp {
         let mut response = pollster::block_on(app::handle(&self.app, &request, fresh));
         // A streamed body (the export) is drained here as the Worker streams it: page by page.
         while let Some(at) = response.more.take() {
-            let (chunk, next) = pollster::block_on(ticketbooth_functions::data_export::next_chunk(
-                &self.app.db,
-                at,
-            ))
+            let (chunk, next) = pollster::block_on(
+                ticketbooth_functions::http::export::next_chunk(&self.app.db, at),
+            )
             .expect("the next page of a streamed body");
             response.body.extend(chunk);
             response.more = next;
@@ -302,7 +304,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 impl TestApp {
     /// Adds a person (`id`: 32 hex digits) with `PASSWORD`, as `role` of each site in `sites`.
     pub fn add_operator(&self, id: &str, email: &str, name: &str, sites: &[(i64, &str)]) {
-        use ticketbooth_functions::password::{Password, PasswordHash};
+        use ticketbooth_functions::crypto::password::{Password, PasswordHash};
         let password = Password::parse(PASSWORD).unwrap();
         let hash = pollster::block_on(PasswordHash::create(&password, [3; 16])).unwrap();
         let run = |sql: &'static str, params: Vec<Value>| {

@@ -151,7 +151,7 @@ fn accept_as_member(app: &TestApp, link: &str) {
         "not signed in by the link"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions"), sessions);
-    let hash = ticketbooth_functions::sha256::hex_digest(
+    let hash = ticketbooth_functions::crypto::sha256::hex_digest(
         link.trim_start_matches("/app/invite/").as_bytes(),
     );
     let pending = app.rows(
@@ -197,7 +197,7 @@ fn an_invitation_never_changes_a_members_role_either_way() {
 
 #[test]
 fn an_invitation_accepted_after_its_invitee_joined_otherwise_changes_nothing() {
-    use ticketbooth_functions::sha256::hex_digest;
+    use ticketbooth_functions::crypto::sha256::hex_digest;
     use ticketbooth_functions::sql::invitations;
     use ticketbooth_functions::store::Executor;
     let app = spawn();
@@ -414,7 +414,7 @@ fn member_changes_need_the_csrf_token() {
 
 #[test]
 fn an_account_without_a_password_gets_one_only_from_a_command_line_invitation() {
-    use ticketbooth_functions::sha256::hex_digest;
+    use ticketbooth_functions::crypto::sha256::hex_digest;
     let app = spawn();
     app.db()
         .execute_script(

@@ -2,9 +2,10 @@
 //! tokens, the bot keys they created, the invitations they made or were sent, their session's
 //! access, and (through the live room's periodic check) their open conversation pages.
 
-use ticketbooth_functions::http::{Live, LiveMember};
+use ticketbooth_functions::http::Live;
+use ticketbooth_functions::service::live_members::LiveMember;
+use ticketbooth_functions::service::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_functions::service::{ServiceError, bot_keys, live_members};
-use ticketbooth_functions::site_cache::{SiteCache, TTL_MS};
 use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::inbox::visitor_says;

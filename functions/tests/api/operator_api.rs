@@ -3,8 +3,8 @@
 //! undocumented status fails the test too).
 
 use serde_json::{Value as Json, json};
+use ticketbooth_functions::api::operator::OPENAPI;
 use ticketbooth_functions::http::{Body, Response};
-use ticketbooth_functions::operator_api::OPENAPI;
 
 use crate::ticket_actions::{MEMBER, OTHER_MEMBER, snapshot};
 use crate::ticket_page::{

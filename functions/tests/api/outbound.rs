@@ -4,9 +4,11 @@
 //! error), and visitor text in a Slack payload is escaped.
 
 use serde_json::Value as Json;
-use ticketbooth_functions::outbound::OutboundPolicy::{self, Development, Production};
+use ticketbooth_functions::integrations::outbound::OutboundPolicy::{
+    self, Development, Production,
+};
+use ticketbooth_functions::integrations::webhooks::{self, Next};
 use ticketbooth_functions::service::site_secrets::Sealer;
-use ticketbooth_functions::webhooks::{self, Next};
 
 use crate::webhooks::{Receiver, deliver_under, with_webhook_at};
 use crate::{TestApp, csrf_of, json, ticket_body};

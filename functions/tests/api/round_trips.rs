@@ -64,7 +64,7 @@ fn the_cache_expires_after_its_ttl() {
         }),
         1
     );
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     assert_eq!(
         cost(&app, || {
             app.get("/api/v1/sites/acme/config", &[]);

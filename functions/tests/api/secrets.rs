@@ -5,13 +5,14 @@
 //! rotation, values bound to their site, a Worker without the key — and who may create a site.
 
 use serde_json::json;
-use ticketbooth_functions::bot::{self, BotSettings};
+use ticketbooth_functions::crypto::identity_token::{self, IdentitySecret};
+use ticketbooth_functions::crypto::secret_box::{SecretsKey, SecretsKeyError};
 use ticketbooth_functions::http::{Body, FollowUp};
-use ticketbooth_functions::identity_token::{self, IdentitySecret};
-use ticketbooth_functions::secret_box::{SecretsKey, SecretsKeyError};
+use ticketbooth_functions::integrations::bot;
+use ticketbooth_functions::integrations::webhooks::Next;
+use ticketbooth_functions::service::bot_settings::BotSettings;
 use ticketbooth_functions::service::site_secrets::Sealer;
 use ticketbooth_functions::service::sites;
-use ticketbooth_functions::webhooks::Next;
 use ticketbooth_shared::site_key::SiteKey;
 
 use crate::ticket_page::{GUEST_TOKEN, MEMBER_TOKEN, OWNER_TOKEN, session, spawn_with_tokens};
@@ -192,7 +193,7 @@ fn a_bot_whose_old_settings_name_a_worker_secret_is_off_until_its_key_is_pasted(
             r#"UPDATE sites SET bot = '{"name":"Robin","base_url":"https://llm.example/v1","model":"m","api_key_secret":"VISITOR_TOKEN_SECRET","system_prompt":"Be kind.","max_rounds":3,"timeout_seconds":20}' WHERE key = 'acme'"#,
         )
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     let loaded = site(&app, "acme");
     assert_eq!(loaded.bot, None, "switched off");
     assert!(!bot_answers(&app, "acme"), "no bot run, so nothing is sent");
@@ -370,11 +371,11 @@ fn a_sealed_value_copied_to_another_site_does_not_open() {
     let id = format!("tc_{}", json(&r)["ticket"]["id"].as_str().unwrap());
     let receiver = Receiver::default();
     let sealer = Sealer::new(app.secrets_key(), [9; 32], NOW);
-    let delivered = pollster::block_on(ticketbooth_functions::webhooks::deliver(
+    let delivered = pollster::block_on(ticketbooth_functions::integrations::webhooks::deliver(
         app.db(),
         &receiver,
         &sealer,
-        ticketbooth_functions::outbound::OutboundPolicy::Production,
+        ticketbooth_functions::integrations::outbound::OutboundPolicy::Production,
         &id,
         "https://tickets.example.net",
         30,
@@ -428,7 +429,7 @@ fn identity_secrets_are_written_sealed_and_clear_ones_sealed_on_first_use() {
             "UPDATE sites SET identity_secret = '{old}' WHERE key = 'strict'"
         ))
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     for key in [
         "00000000-0000-4000-8000-00000000e202",
         "00000000-0000-4000-8000-00000000e203",
@@ -463,7 +464,7 @@ fn a_clear_webhook_secret_signs_once_more_and_is_sealed_then_a_new_one_is_sealed
                               webhook_secret = 'whsec_old_clear' WHERE key = 'acme'",
         )
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     let r = app.create(
         "acme",
         "00000000-0000-4000-8000-00000000e301",
@@ -483,7 +484,7 @@ fn a_clear_webhook_secret_signs_once_more_and_is_sealed_then_a_new_one_is_sealed
             .unwrap()
             .1;
         let t: i64 = signature[2..signature.find(',').unwrap()].parse().unwrap();
-        *signature == ticketbooth_functions::webhooks::signature(secret, t, body)
+        *signature == ticketbooth_functions::integrations::webhooks::signature(secret, t, body)
     };
     assert!(signed_with("whsec_old_clear", 0));
     assert_eq!(

@@ -1,8 +1,8 @@
 //! Signing in with a password, sessions (idle and absolute expiry, renewal), signing out
 //! (here and everywhere), login CSRF, the site switcher.
 
+use ticketbooth_functions::crypto::sha256::hex_digest;
 use ticketbooth_functions::http::Body;
-use ticketbooth_functions::sha256::hex_digest;
 use ticketbooth_functions::store::Value;
 
 use crate::{PASSWORD, TestApp, csrf_of, ticket_body};

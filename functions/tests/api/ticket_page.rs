@@ -34,7 +34,7 @@ pub fn spawn_with_tokens(n: usize) -> TestApp {
     }
     app.db().execute_script(&sql).unwrap();
     // Each of them also signs in to the dashboard with a password, as a browser would.
-    use ticketbooth_functions::password::{Password, PasswordHash};
+    use ticketbooth_functions::crypto::password::{Password, PasswordHash};
     let hash = pollster::block_on(PasswordHash::create(
         &Password::parse(PASSWORD).unwrap(),
         [3; 16],

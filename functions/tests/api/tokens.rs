@@ -1,7 +1,7 @@
 //! API tokens from the settings page: created (shown once, stored hashed), used as a bearer
 //! token (last-used time), revoked.
 
-use ticketbooth_functions::sha256::hex_digest;
+use ticketbooth_functions::crypto::sha256::hex_digest;
 
 use crate::{TestApp, csrf_of};
 

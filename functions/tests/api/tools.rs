@@ -303,7 +303,7 @@ fn a_site_requiring_contact_details_makes_the_tool_ask_for_them() {
     app.db()
         .execute_script("UPDATE sites SET contact_required = 1 WHERE key = 'acme'")
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     let mut args = billing();
     args["requester_email"] = Json::Null;
     let r = tool(&app, "acme", "open_ticket", Some(&key), args, &[]);
@@ -498,7 +498,7 @@ fn the_daily_cap_counts_tool_and_mcp_tickets_and_refuses_them_past_it() {
     app.db()
         .execute_script("UPDATE sites SET daily_ticket_cap = 3 WHERE key = 'acme'")
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     let tickets = || app.count("SELECT count(*) FROM tickets");
     assert_eq!(
         tool(&app, "acme", "open_ticket", Some(&key), numbered(1), &[]).status,
@@ -551,7 +551,7 @@ fn with_ticket_creation_off_bots_open_nothing_but_operators_still_do() {
     app.db()
         .execute_script("UPDATE sites SET ticketing_enabled = 0 WHERE key = 'acme'")
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
     let r = tool(&app, "acme", "open_ticket", Some(&key), billing(), &[]);
     assert_eq!(error_code(&r, 403), "ticketing_disabled");
     let refused = mcp_open(&app, &key, 1, billing());

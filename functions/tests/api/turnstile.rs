@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use serde_json::json;
-use ticketbooth_functions::outbound::{Outbound, OutboundError, Pending, Reply};
+use ticketbooth_functions::integrations::outbound::{Outbound, OutboundError, Pending, Reply};
 
 use crate::operator_api::conforms;
 use crate::ticket_page::{OWNER_TOKEN, session, spawn_with_tokens};
@@ -78,7 +78,7 @@ fn the_config_names_the_site_key_but_never_the_secret() {
     // The script the widget loads: the Worker's configuration, Cloudflare's by default.
     assert_eq!(
         json(&r)["turnstile_script_url"],
-        ticketbooth_functions::turnstile::SCRIPT_URL
+        ticketbooth_functions::integrations::turnstile::SCRIPT_URL
     );
     assert!(!String::from_utf8_lossy(&r.body).contains(SECRET));
     // A site without Turnstile says nothing about it.
@@ -100,7 +100,10 @@ fn a_verified_token_lets_the_ticket_through_and_siteverify_gets_the_create_key()
     conforms("/api/v1/sites/{site}/tickets", "POST", &r);
     let sent = siteverify.sent();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].0, ticketbooth_functions::turnstile::SITEVERIFY_URL);
+    assert_eq!(
+        sent[0].0,
+        ticketbooth_functions::integrations::turnstile::SITEVERIFY_URL
+    );
     let field = |name: &str| {
         sent[0]
             .1

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use ticketbooth_functions::visitor_token::TokenKey;
+use ticketbooth_functions::crypto::visitor_token::TokenKey;
 use ticketbooth_shared::ids::VisitorId;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;

@@ -11,11 +11,11 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value as Json, json};
 use sha2::Sha256;
 use ticketbooth_functions::http::{Body, FollowUp};
-use ticketbooth_functions::outbound::{
+use ticketbooth_functions::integrations::outbound::{
     Outbound, OutboundError, OutboundPolicy, OutboundUrl, Pending, Reply,
 };
+use ticketbooth_functions::integrations::webhooks::{self, Next};
 use ticketbooth_functions::service::site_secrets::Sealer;
-use ticketbooth_functions::webhooks::{self, Next};
 
 use crate::{TestApp, json, ticket_body};
 
@@ -73,7 +73,7 @@ pub(crate) fn with_webhook_at(app: &TestApp, url: &str) {
             "UPDATE sites SET webhook_url = '{url}', webhook_secret = '{SECRET}' WHERE key = 'acme'"
         ))
         .unwrap();
-    app.advance(ticketbooth_functions::site_cache::TTL_MS);
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
 }
 
 pub(crate) fn deliver(app: &TestApp, receiver: &Receiver, id: &str) -> Next {

@@ -13,12 +13,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use ticketbooth_shared::tools::Tool;
 
-use crate::app::{App, Fresh};
+use super::tools::bot_site;
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Body, Request, Response};
 use crate::service::tools::{self, Call, CallId, Caller};
 use crate::store::Executor;
-use crate::tools_api::{bot_site, refusal};
 
 /// Protocol versions this server speaks, newest first.
 pub const PROTOCOL_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
@@ -130,7 +130,7 @@ pub async fn handle<E: Executor>(
                 ));
             };
             if tool == Tool::OpenTicket {
-                crate::app::spend_write_budget(app, req, &site).await?;
+                crate::context::visitor::spend_write_budget(app, req, &site).await?;
             }
             let arguments = params.arguments.unwrap_or_else(|| json!({}));
             let outcome = tools::call(
@@ -163,8 +163,8 @@ pub async fn handle<E: Executor>(
                 }
                 // A refusal (creation off, the daily cap, bad arguments) is a result the model
                 // reads; only our own faults are errors.
-                Err(e) if e.is_fault() => return Err(refusal(e)),
-                Err(refused) => tool_error(refusal(refused)),
+                Err(e) if e.is_fault() => return Err(ApiError::from(e)),
+                Err(refused) => tool_error(ApiError::from(refused)),
             }
         }
         other => {

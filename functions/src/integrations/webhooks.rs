@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use ticketbooth_shared::hex;
 
-use crate::outbound::{Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
+use crate::integrations::outbound::{Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
 use crate::service::site_secrets::{self, Sealer, SecretName, Stored};
 use crate::sql::notifications::{self, DeliveryRow};

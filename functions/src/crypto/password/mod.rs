@@ -8,7 +8,7 @@ mod kdf;
 use thiserror::Error;
 use ticketbooth_shared::hex;
 
-use crate::dashboard::csrf::constant_time_eq;
+use crate::crypto::constant_time_eq;
 
 pub use kdf::{KdfError, pbkdf2_sha256};
 

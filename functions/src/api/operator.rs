@@ -13,11 +13,12 @@ use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::app::{App, Fresh};
-use crate::bulk;
-use crate::dashboard::session;
-use crate::data_export;
+use crate::context::operator;
+use crate::context::{App, Fresh};
+use crate::http::bulk;
+
 use crate::http::error::ApiError;
+use crate::http::export;
 use crate::http::list_query;
 use crate::http::routes::{OperatorApi, Verb};
 use crate::http::ticket_input::{self, ActionInput};
@@ -32,7 +33,7 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::requester::Email;
 
 /// The OpenAPI 3.1 document of these routes.
-pub const OPENAPI: &str = include_str!("../openapi.json");
+pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 pub async fn handle<E: Executor>(
     app: &App<E>,
@@ -96,9 +97,9 @@ pub async fn handle<E: Executor>(
             }
             let query: Query = serde_urlencoded::from_str(&req.query)
                 .map_err(|e| ApiError::BadQuery(e.to_string()))?;
-            let format = data_export::Format::parse(query.format.as_deref())
+            let format = export::Format::parse(query.format.as_deref())
                 .ok_or_else(|| ApiError::BadQuery("format must be jsonl or csv".into()))?;
-            data_export::download(&app.db, &op, format, fresh.now).await
+            export::download(&app.db, &op, format, fresh.now).await
         }
         (OperatorApi::Erase, _) => {
             #[derive(Deserialize)]
@@ -170,7 +171,7 @@ async fn status_at_once<E: Executor>(
 }
 
 /// The list and a ticket in ONE D1 round trip for a token this isolate has read before: the
-/// statements that check the token lead the read's batch (`session::read_as_hinted`, as for
+/// statements that check the token lead the read's batch (`operator::read_as_hinted`, as for
 /// the dashboard's pages). `None` without a known token (the cookie never counts here), for a
 /// query the list refuses, or when the batch finds the hint stale: the caller then reads the
 /// token first, and that path answers.
@@ -188,7 +189,7 @@ async fn read_at_once<E: Executor>(
             let Ok(query) = list_query::parse(&req.query) else {
                 return Ok(None);
             };
-            let read = session::read_as_hinted(app, req, now, |hint| {
+            let read = operator::read_as_hinted(app, req, now, |hint| {
                 operator_tickets::list_statements(hint, &query, MatchCount::Total, now)
             })
             .await?;
@@ -200,7 +201,7 @@ async fn read_at_once<E: Executor>(
         }
         OperatorApi::Ticket(code) => {
             let code_text = code.to_string();
-            let read = session::read_as_hinted(app, req, now, |hint| {
+            let read = operator::read_as_hinted(app, req, now, |hint| {
                 (
                     (),
                     operator_tickets::detail_statements(hint.site_id, &code_text, now),

@@ -8,8 +8,10 @@
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::aged_map::AgedMap;
-use crate::service::sites::Site;
+use crate::infra::aged_map::AgedMap;
+use crate::service::ServiceError;
+use crate::service::sites::{self, Site};
+use crate::store::Executor;
 
 /// How long a cached site is trusted. Short: a site owner who switches ticketing off expects
 /// it to take effect within moments everywhere.
@@ -38,4 +40,19 @@ impl SiteCache {
     pub fn invalidate(&self, key: &SiteKey) {
         self.0.remove(key.as_ref());
     }
+}
+
+/// `sites::load` through the isolate's cache: no round trip while the entry is fresh.
+pub async fn load<E: Executor>(
+    db: &E,
+    cache: &SiteCache,
+    key: &SiteKey,
+    now: Timestamp,
+) -> Result<Site, ServiceError> {
+    if let Some(site) = cache.get(key, now) {
+        return Ok(site);
+    }
+    let site = sites::load(db, key).await?;
+    cache.put(site.clone(), now);
+    Ok(site)
 }

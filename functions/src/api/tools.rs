@@ -5,11 +5,12 @@
 use serde::Serialize;
 use ticketbooth_shared::tools::{AnthropicTool, OpenAiTool, Tool};
 
-use crate::app::{App, Fresh, json_body, spend_write_budget};
+use crate::context::visitor::{json_body, spend_write_budget};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::sites::Site;
-use crate::service::tools::{self, Call, CallId, Caller, Outcome, ToolError};
+use crate::service::tools::{self, Call, CallId, Caller, Outcome};
 use crate::service::{ServiceError, bot_keys};
 use crate::store::Executor;
 
@@ -88,7 +89,7 @@ pub async fn call<E: Executor>(
         },
     )
     .await
-    .map_err(refusal)?;
+    .map_err(ApiError::from)?;
     let status = match outcome {
         Outcome::TicketOpened {
             replayed: false, ..
@@ -96,16 +97,4 @@ pub async fn call<E: Executor>(
         _ => 200,
     };
     Ok(Response::json(status, &outcome).notifying(site))
-}
-
-/// A refused call as the API's error.
-pub fn refusal(e: ToolError) -> ApiError {
-    match e {
-        ToolError::CapabilityOff => ApiError::CapabilityDisabled,
-        ToolError::TicketLimitReached { max } => ApiError::TicketLimitReached { max },
-        ToolError::Invalid(errors) => ApiError::Validation(errors),
-        ToolError::Malformed(detail) => ApiError::MalformedJson(detail),
-        ToolError::NotFound => ApiError::NotFound,
-        ToolError::Service(e) => e.into(),
-    }
 }

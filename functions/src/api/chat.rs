@@ -15,13 +15,13 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::app::{App, Fresh, json_body, store, token_key, visitor_from_token};
+use crate::context::visitor::{json_body, store, token_key, visitor_from_token};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Live, Request, Response, visitor_json};
-use crate::rate_limit::{self, Scope};
+use crate::infra::rate_limit::{self, Scope};
 use crate::service::conversations::{self, Author, Reader, Sent};
 use crate::service::sites::Site;
-use crate::sql::messages::MessageRow;
 use crate::store::Executor;
 
 /// Spends one chat write from the client's chat budget on this site, then from the site's: 429
@@ -107,7 +107,7 @@ pub async fn send<E: Executor>(
     let message = conversations::visitor_view(sent.row()).map_err(store)?;
     let mut response = Response::json(status, &SendMessageResponse { message });
     if let Sent::New(row) = &sent {
-        response.live = Some(broadcast(&conversation.id, row)?);
+        response.live = Some(crate::http::broadcast(&conversation.id, row)?);
         // The site's bot answers after the visitor has their own answer (never delaying it).
         if site.bot.is_some() {
             response.follow_up = Some(FollowUp::Bot {
@@ -217,14 +217,4 @@ pub async fn join<E: Executor>(
         conversation_id: conversation.id,
     });
     Ok(response)
-}
-
-/// The live room's copy of a message just written: what a visitor's socket receives (the
-/// operator by name only, as on the read route).
-pub fn broadcast(conversation_id: &str, row: &MessageRow) -> Result<Live, ApiError> {
-    let message = conversations::visitor_view(row).map_err(store)?;
-    Ok(Live::Broadcast {
-        conversation_id: conversation_id.to_owned(),
-        payload: serde_json::to_string(&message).map_err(|e| ApiError::Internal(e.to_string()))?,
-    })
 }

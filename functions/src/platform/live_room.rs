@@ -11,8 +11,8 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair, console_error, durable_object,
 };
 
-use crate::http::LiveMember;
 use crate::service::live_members;
+use crate::service::live_members::LiveMember;
 use crate::store::d1::D1Executor;
 
 /// The binding in wrangler.toml.

@@ -1,7 +1,7 @@
 //! Whom a credential (an API token or a session, by hash) named when this isolate last read
 //! it, so that the most frequent operator requests can build their one batch without reading
 //! the credential first: a status change (`ticket_actions::change_status_at_once`), the ticket
-//! list and a ticket's page, in the dashboard and the API (`dashboard::session::read_as_hinted`).
+//! list and a ticket's page, in the dashboard and the API (`context::operator::read_as_hinted`).
 //!
 //! A hint, never proof. The status change's batch checks, in its first statement and in the
 //! same snapshot as its writes, that the credential still names that operator on that site
@@ -16,7 +16,7 @@
 
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::aged_map::AgedMap;
+use crate::infra::aged_map::AgedMap;
 use crate::service::operators::Operator;
 
 /// How long an entry is used as a hint. Being wrong only costs a round trip, so this bounds

@@ -10,7 +10,8 @@ use ticketbooth_shared::ids::TicketId;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::app::{App, json_body, spend_write_budget, store, visitor_from_token};
+use crate::context::App;
+use crate::context::visitor::{json_body, spend_write_budget, store, visitor_from_token};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response, visitor_json};
 use crate::service::sites::Site;

@@ -7,7 +7,9 @@
 
 use serde::Deserialize;
 
-use crate::outbound::Outbound;
+use crate::http::error::TurnstileError;
+use crate::integrations::outbound::Outbound;
+use crate::service::turnstile_keys::TurnstileKeys;
 
 /// Cloudflare's endpoint; deployments use it unless `TURNSTILE_VERIFY_URL` says otherwise.
 pub const SITEVERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -19,67 +21,6 @@ pub const SCRIPT_URL: &str =
 
 /// Turnstile tokens are at most 2,048 characters (Cloudflare's documentation).
 const MAX_TOKEN_CHARS: usize = 2_048;
-
-/// A site's Turnstile keys, from the Cloudflare dashboard: the public site key the widget
-/// renders with, and the secret key siteverify checks against (sealed in the site's secrets:
-/// siteverify needs it in clear; never rendered after it is saved).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TurnstileKeys {
-    pub site_key: String,
-    secret: String,
-}
-
-impl TurnstileKeys {
-    /// Both keys present and plausible (printable ASCII, no spaces, ≤ 100 characters), or
-    /// none: a site with half its keys would refuse every ticket.
-    pub fn parse(site_key: &str, secret: &str) -> Result<Self, KeyError> {
-        let plausible =
-            |s: &str| !s.is_empty() && s.len() <= 100 && s.bytes().all(|b| b.is_ascii_graphic());
-        if !plausible(site_key.trim()) {
-            return Err(KeyError::SiteKey);
-        }
-        if !plausible(secret.trim()) {
-            return Err(KeyError::Secret);
-        }
-        Ok(Self {
-            site_key: site_key.trim().to_owned(),
-            secret: secret.trim().to_owned(),
-        })
-    }
-
-    /// The keys as stored: the site key from its row, the secret key opened from the site's
-    /// secrets (`service::site_secrets`).
-    pub fn from_parts(site_key: String, secret: String) -> Self {
-        Self { site_key, secret }
-    }
-
-    pub fn expose_secret(&self) -> &str {
-        &self.secret
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    #[error("Paste the site key from your Turnstile widget's settings.")]
-    SiteKey,
-    #[error("Paste the secret key from your Turnstile widget's settings.")]
-    Secret,
-}
-
-/// Why a ticket was not let through.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TurnstileError {
-    #[error("This site asks for a human check: complete it and send the ticket again.")]
-    Missing,
-    /// The error codes siteverify gave (for the log; the visitor is told to try again).
-    #[error("The human check did not pass. Please complete it again and resend.")]
-    Rejected(Vec<String>),
-    /// No usable answer from siteverify. The widget keeps the draft, so nothing is lost.
-    #[error(
-        "The human check could not be verified just now. Nothing was saved; please try again in a moment."
-    )]
-    Unavailable(String),
-}
 
 /// siteverify's answer (the fields we read; it sends more).
 #[derive(Debug, Deserialize)]
@@ -111,7 +52,7 @@ pub async fn verify(
         ]));
     }
     let mut form = vec![
-        ("secret", keys.secret.as_str()),
+        ("secret", keys.expose_secret()),
         ("response", token),
         ("idempotency_key", idempotency_key),
     ];

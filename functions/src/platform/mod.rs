@@ -1,0 +1,12 @@
+//! The workerd adapters, compiled for Wasm only: the fetch entry (`entry`: workerd's request
+//! to `http::Request` and back, the isolate's caches), work after the answer (`follow_up`:
+//! the bot, the outbox's hand-off), the Queue's consumer (`queue`), the Cron Trigger (`cron`),
+//! the Worker's configuration (`env`) and the conversation's Durable Object (`live_room`).
+//! Nothing here runs in host tests, so nothing lives here that could run elsewhere.
+
+mod cron;
+mod entry;
+mod env;
+mod follow_up;
+mod live_room;
+mod queue;
