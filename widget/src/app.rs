@@ -453,7 +453,12 @@ pub fn fresh_key() -> String {
         return crypto.random_uuid();
     }
     let mut bytes = [0u8; 16];
-    let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    // getRandomValues throws only for a view over 65,536 bytes or of the wrong type: never
+    // for these 16. Were it ever to fail, an all-zero key would make two different sends look
+    // like one replayed, so stop loudly instead (the draft stays in localStorage).
+    crypto
+        .get_random_values_with_u8_array(&mut bytes)
+        .expect("crypto.getRandomValues fills 16 bytes");
     let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()

@@ -15,33 +15,15 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::context::visitor::{json_body, store, token_key, visitor_from_token};
+use crate::context::visitor::{
+    Budget, begin_keyed_write, begin_write, spend, token_key, visitor_from_token,
+};
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Live, Request, Response, visitor_json};
-use crate::infra::rate_limit::{self, Scope};
 use crate::service::conversations::{self, Author, Reader, Sent};
 use crate::service::sites::Site;
 use crate::store::Executor;
-
-/// Spends one chat write from the client's chat budget on this site, then from the site's: 429
-/// `rate_limited` when either is exhausted, before anything is parsed or written. Not the
-/// client's write budget (ticket creates): a conversation writes far more often. A failing
-/// limiter lets the write through, as for tickets.
-async fn spend_chat_budget<E: Executor>(
-    app: &App<E>,
-    req: &Request,
-    site: &Site,
-) -> Result<(), ApiError> {
-    let client_ip = req.header("cf-connecting-ip");
-    for scope in [Scope::Chat, Scope::Site] {
-        let key = rate_limit::key(scope, &site.key, client_ip);
-        if let Ok(false) = app.limiter.allow(scope, &key).await {
-            return Err(ApiError::RateLimited);
-        }
-    }
-    Ok(())
-}
 
 /// `POST …/conversations`: a new conversation of the visitor the token proves, or of a new
 /// visitor (a missing, stale or foreign token starts a new identity, as a ticket create does).
@@ -51,7 +33,7 @@ pub async fn start<E: Executor>(
     site: &Site,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    spend_chat_budget(app, req, site).await?;
+    spend(app, req, site, Budget::Chat).await?;
     let token_key = token_key(app)?;
     let visitor = req
         .bearer_token()
@@ -81,9 +63,7 @@ pub async fn send<E: Executor>(
     id: &ConversationId,
     now: Timestamp,
 ) -> Result<Response, ApiError> {
-    spend_chat_budget(app, req, site).await?;
-    let body = json_body(req)?;
-    let key = req.idempotency_key()?;
+    let (body, key) = begin_keyed_write(app, req, site, Budget::Chat).await?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;
     let request: SendMessageRequest = visitor_json::parse(body, &["text"])?;
     let text = MessageText::parse(&request.text)
@@ -104,7 +84,7 @@ pub async fn send<E: Executor>(
         Sent::New(_) => 201,
         Sent::Replayed(_) => 200,
     };
-    let message = conversations::visitor_view(sent.row()).map_err(store)?;
+    let message = conversations::visitor_view(sent.row())?;
     let mut response = Response::json(status, &SendMessageResponse { message });
     if let Sent::New(row) = &sent {
         response.live = Some(crate::http::broadcast(&conversation.id, row)?);
@@ -131,8 +111,7 @@ pub async fn contact<E: Executor>(
     id: &ConversationId,
     now: Timestamp,
 ) -> Result<Response, ApiError> {
-    spend_chat_budget(app, req, site).await?;
-    let body = json_body(req)?;
+    let body = begin_write(app, req, site, Budget::Chat).await?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;
     let request: ConversationContact = visitor_json::parse(body, &["name", "email"])?;
     let mut errors = BTreeMap::new();
@@ -184,8 +163,7 @@ pub async fn read<E: Executor>(
     let messages = rows
         .iter()
         .map(conversations::visitor_view)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(store)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let cursor = messages.last().map_or(cursor.after, |m| m.seq);
     Ok(visitor.renew(Response::json(200, &ChatMessageList { messages, cursor })))
 }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use ticketbooth_shared::tools::Tool;
 
 use super::tools::bot_site;
+use crate::context::visitor::Budget;
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Body, Request, Response};
@@ -130,7 +131,7 @@ pub async fn handle<E: Executor>(
                 ));
             };
             if tool == Tool::OpenTicket {
-                crate::context::visitor::spend_write_budget(app, req, &site).await?;
+                crate::context::visitor::spend(app, req, &site, Budget::Write).await?;
             }
             let arguments = params.arguments.unwrap_or_else(|| json!({}));
             let outcome = tools::call(

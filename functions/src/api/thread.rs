@@ -11,7 +11,7 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::context::App;
-use crate::context::visitor::{json_body, spend_write_budget, store, visitor_from_token};
+use crate::context::visitor::{Budget, begin_keyed_write, visitor_from_token};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response, visitor_json};
 use crate::service::sites::Site;
@@ -41,9 +41,7 @@ pub async fn reply<E: Executor>(
     id: &TicketId,
     now: Timestamp,
 ) -> Result<Response, ApiError> {
-    spend_write_budget(app, req, site).await?;
-    let body = json_body(req)?;
-    let key = req.idempotency_key()?;
+    let (body, key) = begin_keyed_write(app, req, site, Budget::Write).await?;
     let visitor = visitor_from_token(app, req, &site.key, now)?;
     let request: VisitorReplyRequest = visitor_json::parse(body, &["body"])?;
     let text = CommentBody::parse(&request.body)
@@ -55,7 +53,7 @@ pub async fn reply<E: Executor>(
     };
     let response = VisitorReplyResponse {
         comment,
-        ticket: tickets::visitor_view(row).map_err(store)?,
+        ticket: tickets::visitor_view(row)?,
     };
     Ok(visitor.renew(Response::json(status, &response).notifying(site)))
 }

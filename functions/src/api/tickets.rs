@@ -10,9 +10,7 @@ use ticketbooth_shared::event::{Actor, Source};
 use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
 
-use crate::context::visitor::{
-    json_body, spend_write_budget, store, token_key, visitor_from_token,
-};
+use crate::context::visitor::{Budget, begin_keyed_write, token_key, visitor_from_token};
 use crate::context::{App, Fresh};
 use crate::crypto::identity_token::{self, IdentitySecret};
 use crate::http::error::ApiError;
@@ -37,8 +35,7 @@ pub async fn list<E: Executor>(
     let tickets = rows
         .into_iter()
         .map(tickets::visitor_view)
-        .collect::<Result<_, _>>()
-        .map_err(store)?;
+        .collect::<Result<_, _>>()?;
     Ok(visitor.renew(Response::json(200, &VisitorTicketList { tickets })))
 }
 
@@ -52,10 +49,7 @@ pub async fn read<E: Executor>(
 ) -> Result<Response, ApiError> {
     let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;
     let row = tickets::find_for_visitor(&app.db, site, &visitor.id, id).await?;
-    Ok(visitor.renew(Response::json(
-        200,
-        &tickets::visitor_view(row).map_err(store)?,
-    )))
+    Ok(visitor.renew(Response::json(200, &tickets::visitor_view(row)?)))
 }
 
 /// The fields of a create a wrong JSON type is reported on (422), as `ErrorDetail::fields`.
@@ -76,9 +70,7 @@ pub async fn create<E: Executor>(
     site: &Site,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    spend_write_budget(app, req, site).await?;
-    let body = json_body(req)?;
-    let key = req.idempotency_key()?;
+    let (body, key) = begin_keyed_write(app, req, site, Budget::Write).await?;
     let mut request: CreateTicketRequest = visitor_json::parse(body, &CREATE_FIELDS)?;
     let token_key = token_key(app)?;
     // The site's secrets are opened only when this request uses them.
@@ -224,7 +216,7 @@ pub async fn create<E: Executor>(
         .then(|| token_key.sign(&site.key, &owner, fresh.now));
     let response = CreateTicketResponse {
         visitor_token,
-        ticket: tickets::visitor_view(row).map_err(store)?,
+        ticket: tickets::visitor_view(row)?,
     };
     let mut response = Response::json(status, &response).notifying(site);
     // The conversation's live room shows the ticket's card at once.

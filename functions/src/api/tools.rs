@@ -5,7 +5,7 @@
 use serde::Serialize;
 use ticketbooth_shared::tools::{AnthropicTool, OpenAiTool, Tool};
 
-use crate::context::visitor::{json_body, spend_write_budget};
+use crate::context::visitor::{Budget, begin_write};
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
@@ -59,8 +59,7 @@ pub async fn call<E: Executor>(
     if keyed.id != site.id {
         return Err(ApiError::BotKeyRequired);
     }
-    spend_write_budget(app, req, site).await?;
-    let body = json_body(req)?;
+    let body = begin_write(app, req, site, Budget::Write).await?;
     let arguments: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let named = |header: &str| {

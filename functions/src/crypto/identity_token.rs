@@ -14,7 +14,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
+
+use super::hmac_sha256;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -151,8 +153,7 @@ pub fn verify(
         return Err(IdentityError::Algorithm);
     }
     let signature = decode(signature)?;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose().as_bytes())
-        .expect("HMAC takes any key length");
+    let mut mac = hmac_sha256(secret.expose().as_bytes());
     mac.update(header.as_bytes());
     mac.update(b".");
     mac.update(payload.as_bytes());
@@ -216,8 +217,7 @@ fn visitor_of(site: &SiteKey, subject: &str) -> VisitorId {
 pub fn sign(secret: &IdentitySecret, claims: &serde_json::Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose().as_bytes())
-        .expect("HMAC takes any key length");
+    let mut mac = hmac_sha256(secret.expose().as_bytes());
     mac.update(header.as_bytes());
     mac.update(b".");
     mac.update(payload.as_bytes());

@@ -11,6 +11,8 @@
 //!   the new secret), so a secret is rotated with an overlap instead of signing everyone out.
 
 use hmac::{Hmac, Mac};
+
+use super::hmac_sha256;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 use ticketbooth_shared::hex;
@@ -60,9 +62,8 @@ impl Secret {
     }
 
     fn mac(&self, site: &SiteKey, visitor: &VisitorId, issued_at: &str) -> Hmac<Sha256> {
-        // Hmac accepts keys of any length; `new` has checked ours is at least 32 bytes.
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
+        // `new` has checked the key is at least 32 bytes.
+        let mut mac = hmac_sha256(&self.bytes);
         for part in [
             VERSION,
             &self.id,

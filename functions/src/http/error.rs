@@ -13,6 +13,7 @@ use crate::crypto::identity_token::IdentityError;
 use crate::infra::rate_limit::PERIOD_SECS;
 use crate::service::tools::ToolError;
 use crate::service::{Refusal, ServiceError};
+use crate::store::StoreError;
 
 /// The log line of a refusal for want of `SECRETS_KEY` (API and dashboard alike).
 pub const SECRETS_KEY_MISSING_LOG: &str = "SECRETS_KEY is missing or shorter than 32 bytes: \
@@ -211,6 +212,14 @@ impl ApiError {
             _ => {}
         }
         response
+    }
+}
+
+/// A database fault seen directly by a route (decoding a row it read): a 500 whose detail is
+/// logged, never shown (the same as `ServiceError::Store` below).
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
     }
 }
 

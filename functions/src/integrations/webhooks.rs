@@ -13,9 +13,10 @@
 //! Signature: `Ticketbooth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 //! "<t>.<body>")>`, and `Ticketbooth-Event-Id` for the receiver to drop repeats.
 
-use hmac::{Hmac, Mac};
+use hmac::Mac;
+
+use crate::crypto::hmac_sha256;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use ticketbooth_shared::hex;
 
 use crate::integrations::outbound::{Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
@@ -32,8 +33,7 @@ pub const MAX_ATTEMPTS: i64 = 6;
 
 /// The signature header's value for `body` sent at `unix_seconds`.
 pub fn signature(secret: &str, unix_seconds: i64, body: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = hmac_sha256(secret.as_bytes());
     mac.update(format!("{unix_seconds}.{body}").as_bytes());
     format!(
         "t={unix_seconds},v1={}",

@@ -4,6 +4,20 @@
 
 use crate::store::{Statement, Value};
 
+/// The index's entry for each ticket of `tickets t` (the statement adds which tickets): written
+/// once, so a single ticket's refresh and a batch's re-index can never index different text.
+macro_rules! index_entries {
+    () => {
+        "INSERT OR REPLACE INTO ticket_search (rowid, code, subject, description, requester,
+                                               comments)
+         SELECT t.site_id * 4294967296 + t.number, t.code, t.subject, t.description,
+                coalesce(t.requester_name, '') || ' ' || coalesce(t.requester_email, ''),
+                coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c
+                          WHERE c.site_id = t.site_id AND c.ticket_id = t.id), '')
+         FROM tickets t"
+    };
+}
+
 /// Drops a ticket's entry. Runs before the ticket row is deleted (it reads the number).
 pub fn remove(site_id: i64, ticket_id: &str) -> Statement {
     Statement::new(
@@ -18,13 +32,7 @@ pub fn remove(site_id: i64, ticket_id: &str) -> Statement {
 /// statements that changed them, in the same batch.
 pub fn refresh(site_id: i64, ticket_id: &str) -> Statement {
     Statement::new(
-        "INSERT OR REPLACE INTO ticket_search (rowid, code, subject, description, requester,
-                                               comments)
-         SELECT t.site_id * 4294967296 + t.number, t.code, t.subject, t.description,
-                coalesce(t.requester_name, '') || ' ' || coalesce(t.requester_email, ''),
-                coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c
-                          WHERE c.site_id = t.site_id AND c.ticket_id = t.id), '')
-         FROM tickets t WHERE t.site_id = ?1 AND t.id = ?2",
+        concat!(index_entries!(), " WHERE t.site_id = ?1 AND t.id = ?2"),
         vec![Value::from(site_id), Value::from(ticket_id)],
     )
 }
@@ -33,14 +41,10 @@ pub fn refresh(site_id: i64, ticket_id: &str) -> Statement {
 /// many tickets at once (an erasure) re-indexes them, so nothing it removed stays searchable.
 pub fn refresh_numbers(site_id: i64, numbers_json: &str) -> Statement {
     Statement::new(
-        "INSERT OR REPLACE INTO ticket_search (rowid, code, subject, description, requester,
-                                               comments)
-         SELECT t.site_id * 4294967296 + t.number, t.code, t.subject, t.description,
-                coalesce(t.requester_name, '') || ' ' || coalesce(t.requester_email, ''),
-                coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c
-                          WHERE c.site_id = t.site_id AND c.ticket_id = t.id), '')
-         FROM tickets t
-         WHERE t.site_id = ?1 AND t.number IN (SELECT value FROM json_each(?2))",
+        concat!(
+            index_entries!(),
+            " WHERE t.site_id = ?1 AND t.number IN (SELECT value FROM json_each(?2))"
+        ),
         vec![Value::from(site_id), Value::from(numbers_json)],
     )
 }

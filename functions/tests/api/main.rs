@@ -60,7 +60,7 @@ pub const SECRETS_KEY: &str = "test-secrets-key-test-secrets-key-0001";
 pub struct TestApp {
     app: App<SqliteExecutor>,
     /// Seeds the fresh ids and the clock, so each request gets distinct, predictable ones.
-    counter: Cell<u8>,
+    counter: Cell<u32>,
     /// Added to the clock: lets a test jump past an expiry.
     clock_offset: Cell<i64>,
 }
@@ -158,16 +158,16 @@ impl TestApp {
     }
 
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Response {
-        let n = self.counter.get().wrapping_add(1);
+        let n = self.counter.get() + 1;
         self.counter.set(n);
         let now = Timestamp::from_millis(
             1_795_427_280_000 + i64::from(n) * 1000 + self.clock_offset.get(),
         );
         let fresh = Fresh {
             now,
-            ticket_id: TicketId::mint(now, [n; 10]),
-            visitor_id: VisitorId::mint([n.wrapping_add(128); 16]),
-            entropy: [n.wrapping_add(64); 32],
+            ticket_id: TicketId::mint(now, seeded(n, 0)),
+            visitor_id: VisitorId::mint(seeded(n, 128)),
+            entropy: seeded(n, 64),
         };
         let mut request = request(method, path, headers, body);
         // As the Worker does: the body only for a request `admits_body` lets through, so
@@ -373,4 +373,30 @@ pub fn csrf_of(app: &TestApp, session: &str) -> String {
     let (_, html) = app.page("/app/tickets", session);
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[at..at + 64].to_owned()
+}
+
+/// The "random" bytes of request `n` in a test: `n`'s low byte plus `tag`, repeated (what the
+/// first 255 requests of a test have always had), and from request 256 on `n`'s higher bytes in
+/// front, so no two requests of one test share an id or a secret however many it sends.
+fn seeded<const L: usize>(n: u32, tag: u8) -> [u8; L] {
+    let mut bytes = [(n as u8).wrapping_add(tag); L];
+    if n > u32::from(u8::MAX) {
+        bytes[..4].copy_from_slice(&(n >> 8).to_be_bytes());
+    }
+    bytes
+}
+
+/// A long test (an export of hundreds of tickets, a bulk run) gets a new clock tick and new
+/// ids on every request: none repeats, and the clock never goes back.
+#[test]
+fn requests_never_repeat_an_id_however_many() {
+    let mut seen = std::collections::HashSet::new();
+    for n in 1..=1_000u32 {
+        for tag in [0u8, 64, 128] {
+            assert!(
+                seen.insert((tag, seeded::<16>(n, tag))),
+                "request {n} repeats an earlier request's bytes (tag {tag})"
+            );
+        }
+    }
 }
