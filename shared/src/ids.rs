@@ -2,7 +2,7 @@
 //!
 //! Ids are stored and sent in the UUID's simple form (32 lowercase hex digits), the shape every
 //! id had before they were UUIDs, so stored rows and issued visitor tokens stay valid. The
-//! randomness and the clock come from the caller (`app::Fresh` in the Worker), never from
+//! randomness and the clock come from the caller (`context::Fresh` in the Worker), never from
 //! here: `shared` does no I/O, and tests pass fixed bytes.
 
 use uuid::{Builder, Uuid, Variant};

@@ -1,5 +1,5 @@
 //! The ticket status machine. `Status::allowed_next` is the whole transition table of
-//! DESIGN.md; everything else (the API, the dashboard, the tests) derives from it.
+//! docs/product.md; everything else (the API, the dashboard, the tests) derives from it.
 
 use core::fmt;
 
@@ -134,7 +134,7 @@ mod tests {
     use Status::*;
     use proptest::prelude::*;
 
-    /// DESIGN.md's table, written out cell by cell as (from, to, allowed).
+    /// docs/product.md's table, written out cell by cell as (from, to, allowed).
     const TABLE: [(Status, Status, bool); 16] = [
         (Open, Open, false),
         (Open, Pending, true),

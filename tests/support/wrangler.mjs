@@ -76,7 +76,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  *   stop: () => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startWorker({ sites = [], config, vars: given = {}, args = [] } = {}) {
-  // The development allowance of the outbound policy (functions/src/outbound/url.rs): tenants'
+  // The development allowance of the outbound policy (functions/src/integrations/outbound/url.rs): tenants'
   // URLs may be plain http to this machine, where the tests' doubles listen.
   const vars = {
     SECRETS_KEY: randomBytes(32).toString('hex'),

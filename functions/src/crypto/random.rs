@@ -1,7 +1,7 @@
 //! Random bytes from the platform's CSPRNG, through the `getrandom` crate: in the Worker its
 //! `wasm_js` backend (`crypto.getRandomValues`), on a host the OS. The Worker's ids and
 //! `xtask`'s secrets and tokens both come from here, so there is one source of randomness to
-//! review. The pure core never calls this: its ids arrive through `app::Fresh`.
+//! review. The pure core never calls this: its ids arrive through `context::Fresh`.
 
 /// `N` bytes from the CSPRNG.
 pub fn bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {

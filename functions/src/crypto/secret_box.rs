@@ -4,7 +4,7 @@
 //!
 //! - A sealed value is `nonce ‖ ciphertext ‖ tag` in base64, with the id of the key that
 //!   sealed it. The nonce is 12 random bytes per value (from the caller, whose bytes come from
-//!   `functions::random`): never a counter, which isolates could not share.
+//!   `functions::crypto::random`): never a counter, which isolates could not share.
 //! - The associated data (`context`) names what the value is for — the service passes the site
 //!   and the purpose — so a value copied to another site's row, or to another purpose, does not
 //!   open.

@@ -1,4 +1,4 @@
-//! HTTP as plain data. The Worker adapter (`worker_entry`) converts workerd's request into a
+//! HTTP as plain data. The Worker adapter (`platform::entry`) converts workerd's request into a
 //! `Request` and a `Response` back; everything between is host-testable Rust.
 
 pub mod bulk;
@@ -82,10 +82,10 @@ pub struct Response {
     /// Detail for the Worker's log, never for the client (e.g. the database error behind a 500).
     pub log: Option<String>,
     /// The rest of a body too big to build at once (the data export): `body` is its start,
-    /// and the Worker streams the rest a page at a time (`data_export::next_chunk`).
+    /// and the Worker streams the rest a page at a time (`export::next_chunk`).
     pub more: Option<Continuation>,
     /// What the Worker adapter does with the conversation's live room (a Durable Object)
-    /// after this response: the core decides, `worker_entry` carries it out.
+    /// after this response: the core decides, `platform::entry` carries it out.
     pub live: Option<Live>,
     /// Work to do after the answer is sent, without delaying it (`Context::wait_until`).
     pub follow_up: Option<FollowUp>,
@@ -114,7 +114,7 @@ impl Response {
     }
 }
 
-/// A conversation's live room (`worker_entry::ConversationRoom`, one Durable Object per
+/// A conversation's live room (`platform::live_room::ConversationRoom`, one Durable Object per
 /// conversation). D1 stays the record; the room only fans out what was written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Live {

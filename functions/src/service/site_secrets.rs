@@ -96,7 +96,7 @@ fn context(site_id: i64, name: SecretName) -> Vec<u8> {
 }
 
 /// What one request seals and opens with: the master keys (if configured), 32 fresh random
-/// bytes (from `functions::random`, directly or through `app::Fresh`) and the time. Each
+/// bytes (from `crypto::random`, directly or through `context::Fresh`) and the time. Each
 /// value's nonce is derived from the bytes, the site and the purpose, so the values one
 /// request seals never share a nonce.
 pub struct Sealer<'a> {

@@ -27,7 +27,7 @@ fn site(app: &TestApp, key: &str) -> sites::Site {
     pollster::block_on(sites::load(app.db(), &SiteKey::parse(key).unwrap())).unwrap()
 }
 
-/// The provider key the Worker would send for `site` (`bot::provider_key`, as `worker_entry`).
+/// The provider key the Worker would send for `site` (`bot::provider_key`, as `platform` does).
 fn provider_key(app: &TestApp, key: &str) -> Option<String> {
     let sealer = Sealer::new(app.secrets_key(), [7; 32], 0);
     pollster::block_on(bot::provider_key(app.db(), &site(app, key), &sealer)).unwrap()
