@@ -151,7 +151,13 @@ fn no_test_is_ignored() {
 
 #[test]
 fn the_code_rules_catch_what_they_look_for() {
-    let source = "//! m\n// unsafe { in a comment }\nconst CSP: &str = \"'unsafe-inline'\";\nfn a() { unsafe { f() } }\nunsafe fn b() {}\nunsafe impl Send for X {}\n";
+    let source = r#"//! m
+// unsafe { in a comment }
+const CSP: &str = "'unsafe-inline'";
+fn a() { unsafe { f() } }
+unsafe fn b() {}
+unsafe impl Send for X {}
+"#;
     let lines: Vec<usize> = unsafe_lines(source).into_iter().map(|(l, _)| l).collect();
     assert_eq!(lines, [4, 5, 6]);
     assert_eq!(unsafe_lines(source)[0].1, "fn a() { unsafe { f() } }");
@@ -170,6 +176,14 @@ fn the_code_rules_catch_what_they_look_for() {
     assert!(!opens_with_module_doc("/// An item doc.\nfn f() {}"));
     assert!(!opens_with_module_doc("use x;\n//! Late."));
 
-    let tests = "#[test]\n#[ignore]\nfn a() {}\n#[ignore = \"slow\"]\nfn b() {}\n// #[ignore]\nconst P: &str = \"#[ignore]\";\n#[ignored_by_nothing]\n";
+    let tests = r##"#[test]
+#[ignore]
+fn a() {}
+#[ignore = "slow"]
+fn b() {}
+// #[ignore]
+const P: &str = "#[ignore]";
+#[ignored_by_nothing]
+"##;
     assert_eq!(ignore_lines(tests), [2, 4]);
 }

@@ -44,7 +44,8 @@ fn module_path(relative: &str) -> String {
 
 /// Every path a file's code names in this crate, as written and resolved to absolute segments
 /// (without the leading `crate`): `use` trees expanded, and inline `crate::`, `super::` and
-/// `self::` paths. `children` are the file's own child modules, which a `use` may name bare.
+/// `self::` paths. A `use` may also name one of the file's own child modules bare (`use
+/// error::ApiError` in `http/mod.rs`); `modules` tells those from external crates.
 fn crate_paths(module: &str, code: &str, modules: &BTreeSet<String>) -> Vec<(String, Vec<String>)> {
     let here: Vec<String> = module
         .split("::")
@@ -230,9 +231,10 @@ pub fn layer_violations(sources: &[SourceFile]) -> Vec<String> {
                 && to <= from
             {
                 violations.push(format!(
-                        "{}: `{written}`: the room `{from_room}` imports from `{to_room}`, which is not below it",
-                        source.name
-                    ));
+                    "{}: `{written}`: the room `{from_room}` imports from `{to_room}`, \
+                         which is not below it",
+                    source.name
+                ));
             }
             let is_ancestor = source.module.starts_with(&format!("{target}::"));
             if target != source.module && !is_ancestor {

@@ -216,7 +216,10 @@ mod tests {
 
     #[test]
     fn comments_and_strings_are_told_from_code() {
-        let source = "let a = \"x // not a comment\"; // a comment\n/* outer /* inner */ still */ b('\"', 'c', r#\"raw \"q\"\"#); fn f<'a>() {}";
+        let source = concat!(
+            "let a = \"x // not a comment\"; // a comment\n",
+            "/* outer /* inner */ still */ b('\"', 'c', r#\"raw \"q\"\"#); fn f<'a>() {}"
+        );
         let lexed = lex(source, Lang::Rust);
         assert!(!lexed.code.contains("comment"));
         assert!(!lexed.code.contains("still"));
@@ -232,6 +235,38 @@ mod tests {
         assert!(!js.without_comments.contains("gone"));
         assert_eq!(js.strings.len(), 4);
         assert_eq!(js.strings[3].0, 2);
+    }
+
+    /// A lexer that lost its place (a quote read as opening a string, say) would blind every
+    /// rule that reads its output: on the real tree, the code it leaves has balanced braces.
+    #[test]
+    fn every_source_of_the_tree_lexes_to_balanced_code() {
+        let root = super::super::root();
+        let mut read = 0;
+        for krate in ["functions", "shared", "widget", "xtask"] {
+            for dir in ["src", "tests", "benches"] {
+                let dir = root.join(krate).join(dir);
+                if !dir.is_dir() {
+                    continue;
+                }
+                for file in super::super::files(&dir, &["rs"]) {
+                    read += 1;
+                    let code = lex(&super::super::read(&file), Lang::Rust).code;
+                    for (open, close) in [('{', '}'), ('(', ')'), ('[', ']')] {
+                        let opened = code.matches(open).count();
+                        let closed = code.matches(close).count();
+                        assert_eq!(opened, closed, "{}: {open} {close}", file.display());
+                    }
+                }
+            }
+        }
+        assert!(read > 100, "read {read} files");
+        let loader = lex(
+            &super::super::read(&root.join("widget/loader.js")),
+            Lang::Js,
+        )
+        .code;
+        assert_eq!(loader.matches('{').count(), loader.matches('}').count());
     }
 
     #[test]

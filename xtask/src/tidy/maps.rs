@@ -134,7 +134,20 @@ fn every_module_is_in_the_architecture_map() {
 
 #[test]
 fn the_map_rules_catch_what_they_look_for() {
-    let lib = "//! The crate. Map:\n//! - `state.rs` — the state.\n//! - `views/` — the views.\n//! - `api` — the client.\n\npub mod api;\nmod state;\npub(crate) mod views;\npub mod chat;\n#[cfg(test)]\nmod tests {\n    // mod not_a_declaration;\n}\n";
+    let lib = r#"//! The crate. Map:
+//! - `state.rs` — the state.
+//! - `views/` — the views.
+//! - `api` — the client.
+
+pub mod api;
+mod state;
+pub(crate) mod views;
+pub mod chat;
+#[cfg(test)]
+mod tests {
+    // mod not_a_declaration;
+}
+"#;
     assert_eq!(declared_modules(lib), ["api", "state", "views", "chat"]);
     assert_eq!(unmapped_in_lib(lib), ["chat"]);
 
@@ -144,7 +157,11 @@ fn the_map_rules_catch_what_they_look_for() {
         Some("crypto/password/")
     );
     assert_eq!(map_name("lib.rs"), None);
-    let map = "## Code map\n- `api/chat.rs` — the chat route.\n- `crypto/password/` — hashing.\n- status.rs, unquoted.\n";
+    let map = r#"## Code map
+- `api/chat.rs` — the chat route.
+- `crypto/password/` — hashing.
+- status.rs, unquoted.
+"#;
     let names: Vec<String> = ["api/chat.rs", "crypto/password/", "status.rs", "api/mcp.rs"]
         .map(str::to_owned)
         .to_vec();

@@ -278,7 +278,12 @@ fn sql_pages_by_keyset_never_by_offset() {
     let mut offenders = Vec::new();
     for file in files(&root().join("functions/src/sql"), &["rs"]) {
         for line in offset_lines(&read(&file)) {
-            offenders.push(format!("{}:{line}", file.display()));
+            let name = file
+                .strip_prefix(root())
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            offenders.push(format!("{name}:{line}"));
         }
     }
     assert!(
@@ -299,8 +304,16 @@ fn statements_on_tenant_tables_name_site_id() {
         assert!(tenant.contains(table), "tenant tables read: {tenant:?}");
     }
     assert!(!tenant.contains("sites") && !tenant.contains("operators"));
+    let sql = root().join("functions/src/sql");
+    for (module, function, _) in WITHOUT_SITE_ID {
+        let source = read(&sql.join(format!("{module}.rs")));
+        assert!(
+            source.contains(&format!("fn {function}(")),
+            "the allow-list names sql::{module}::{function}, which is gone: drop it"
+        );
+    }
     let mut offenders = Vec::new();
-    for file in files(&root().join("functions/src/sql"), &["rs"]) {
+    for file in files(&sql, &["rs"]) {
         let module = file
             .file_stem()
             .unwrap_or_default()
@@ -329,23 +342,46 @@ fn statements_on_tenant_tables_name_site_id() {
 
 #[test]
 fn the_sql_rules_catch_what_they_look_for() {
-    let migrations = [
-        "-- site_id in a comment\nCREATE TABLE a (\n  id INTEGER,\n  site_id INTEGER NOT NULL,\n  CHECK (x IN (1, 2))\n);\n\
-         CREATE TABLE b (id INTEGER, other_site_id INTEGER);\nCREATE TABLE c (id TEXT);\n\
-         ALTER TABLE c ADD COLUMN site_id INTEGER;\nCREATE TABLE d_new (site_id INTEGER);\n\
-         ALTER TABLE d_new RENAME TO d;"
-            .to_owned(),
-    ];
+    let migrations = [r#"-- site_id in a comment
+CREATE TABLE a (
+  id INTEGER,
+  site_id INTEGER NOT NULL,
+  CHECK (x IN (1, 2))
+);
+CREATE TABLE b (id INTEGER, other_site_id INTEGER);
+CREATE TABLE c (id TEXT);
+ALTER TABLE c ADD COLUMN site_id INTEGER;
+CREATE TABLE d_new (site_id INTEGER);
+ALTER TABLE d_new RENAME TO d;
+"#
+    .to_owned()];
     let tenant = tenant_tables(&migrations);
     assert_eq!(
         tenant.iter().map(String::as_str).collect::<Vec<_>>(),
         ["a", "c", "d", "d_new"]
     );
-    let source = "//! m\n\npub fn scoped(id: i64) -> Statement {\n    Statement::new(\"SELECT x FROM a WHERE site_id = ?1\", vec![])\n}\n\n\
-                  pub fn unscoped() -> Statement {\n    // FROM a, in a comment\n    Statement::new(\n        \"DELETE FROM a\n         WHERE id = ?1\",\n        vec![],\n    )\n}\n\n\
-                  pub fn other_table() -> Statement {\n    Statement::new(\"UPDATE b SET x = 1\", vec![])\n}\n\n\
-                  const PAGE: &str = \"SELECT * FROM d ORDER BY id LIMIT 10 offset 20\";\n\
-                  /// No OFFSET here: a comment.\n";
+    let source = r#"//! m
+
+pub fn scoped(id: i64) -> Statement {
+    Statement::new("SELECT x FROM a WHERE site_id = ?1", vec![])
+}
+
+pub fn unscoped() -> Statement {
+    // FROM a, in a comment
+    Statement::new(
+        "DELETE FROM a
+         WHERE id = ?1",
+        vec![],
+    )
+}
+
+pub fn other_table() -> Statement {
+    Statement::new("UPDATE b SET x = 1", vec![])
+}
+
+const PAGE: &str = "SELECT * FROM d ORDER BY id LIMIT 10 offset 20";
+/// No OFFSET here: a comment.
+"#;
     let found = tenant_statements_without_site_id(source, &tenant);
     assert_eq!(
         found,
