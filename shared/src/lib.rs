@@ -3,6 +3,17 @@
 //! Architecture invariant: this crate does no I/O and depends on neither `worker` nor
 //! `web-sys`. Every type that crosses a trust boundary is a newtype with a private field and a
 //! `parse` constructor, so code that holds one never re-validates it.
+//!
+//! Code map:
+//! - `api` — the JSON shapes of the public widget API (a wire contract: additive changes only).
+//! - `ticket_text`, `comment_body`, `chat_message`, `requester`, `label`, `sync_ref` — the
+//!   checked text of a ticket, a comment, a chat message, who asked, a label, a mirror's ref.
+//! - `new_ticket` — a create-ticket request, parsed; `ticket_query` — the ticket list's filters.
+//! - `status` — the status machine; `priority`; `role` — who may do what (`Role::permits`).
+//! - `event` — the audit trail's events; `ticket_code` — `TKT-42`; `site_key` — `data-site`.
+//! - `ids` — UUID ids and client keys; `hex` — lowercase hex; `timestamp` — epoch milliseconds.
+//! - `tools` — the bot tools' parameters and JSON Schemas.
+//! - `field_error` — why one field was refused, shared by every `parse`.
 
 pub mod api;
 pub mod chat_message;

@@ -3,6 +3,7 @@
 //! Code map:
 //! - `state.rs` — the whole state and `update(state, msg) -> effects`; pure, host-tested
 //!   (with a property test over random message sequences).
+//! - `chat.rs` — the conversation's part of the state and the pure rules that move it.
 //! - `app.rs` — mounts the UI, runs the message loop and carries out the effects; the values
 //!   exchanged with the host page (`window.Ticketbooth`, events) are `shared::api` types.
 //! - `from_js.rs` — reads JS values into serde types (a lighter path than

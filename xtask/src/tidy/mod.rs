@@ -2,6 +2,12 @@
 //! states about the source tree, checked by reading it, so they hold as the code changes.
 //! They run with the workspace's tests (`cargo test -p xtask`).
 
+mod code_rules;
+mod layers;
+mod lexer;
+mod maps;
+mod sql_rules;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
