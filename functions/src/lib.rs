@@ -1,5 +1,5 @@
 //! The Ticketbooth Worker. Rooms by purpose, each importing only from the rooms below it
-//! (ARCHITECTURE.md has the map and the order; `xtask/src/tidy.rs` holds it):
+//! (ARCHITECTURE.md has the map and the order; `xtask/src/tidy/layers.rs` holds it):
 //! - `platform` — the workerd adapters: entry, queue consumer, cron, the live room (Wasm only).
 //! - `app` — the front door: one request in, one response out; dispatches to the routes.
 //! - `api` — the JSON routes: the widget's (tickets, chat, thread), tools, MCP, operators' API.
