@@ -10,7 +10,7 @@ use ticketbooth_shared::api::{
     StartConversationResponse, VisitorConversation,
 };
 use ticketbooth_shared::chat_message::MessageText;
-use ticketbooth_shared::ids::ConversationId;
+use ticketbooth_shared::ids::{ConversationId, VisitorId};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
@@ -88,14 +88,7 @@ pub async fn send<E: Executor>(
     let mut response = Response::json(status, &SendMessageResponse { message });
     if let Sent::New(row) = &sent {
         response.live = Some(crate::http::broadcast(&conversation.id, row)?);
-        // The site's bot answers after the visitor has their own answer (never delaying it).
-        if site.bot.is_some() {
-            response.follow_up = Some(FollowUp::Bot {
-                site: site.key.clone(),
-                conversation_id: conversation.id.clone(),
-                visitor_id: visitor.id.as_ref().to_owned(),
-            });
-        }
+        response.follow_up = bot_turn(site, &conversation.id, &visitor.id);
     }
     Ok(visitor.renew(response))
 }
@@ -129,12 +122,8 @@ pub async fn contact<E: Executor>(
         email: email.as_ref().to_owned(),
     };
     let mut response = Response::json(200, &kept);
-    if changed && site.bot.is_some() {
-        response.follow_up = Some(FollowUp::Bot {
-            site: site.key.clone(),
-            conversation_id: conversation.id.clone(),
-            visitor_id: visitor.id.as_ref().to_owned(),
-        });
+    if changed {
+        response.follow_up = bot_turn(site, &conversation.id, &visitor.id);
     }
     Ok(visitor.renew(response))
 }
@@ -195,4 +184,14 @@ pub async fn join<E: Executor>(
         conversation_id: conversation.id,
     });
     Ok(response)
+}
+
+/// The site's bot's turn in the conversation, when the site has a bot: run after the visitor
+/// has their own answer (`http::FollowUp`), so it never delays it.
+fn bot_turn(site: &Site, conversation_id: &str, visitor: &VisitorId) -> Option<FollowUp> {
+    site.bot.as_ref().map(|_| FollowUp::Bot {
+        site: site.key.clone(),
+        conversation_id: conversation_id.to_owned(),
+        visitor_id: visitor.as_ref().to_owned(),
+    })
 }
