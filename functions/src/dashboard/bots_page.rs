@@ -29,8 +29,8 @@ use crate::service::operators::Operator;
 use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
 use crate::sql::bot_keys::BotKeyRow;
-use crate::sql::sites::{self as sites_sql, BotAttemptRow};
-use crate::store::{Executor, decode_first};
+use crate::sql::sites::BotAttemptRow;
+use crate::store::Executor;
 
 pub async fn show<E: Executor>(
     app: &App<E>,
@@ -56,12 +56,7 @@ async fn last_attempt<E: Executor>(
     app: &App<E>,
     op: &Operator,
 ) -> Result<Option<BotAttemptRow>, ApiError> {
-    let rows = app
-        .db
-        .query(sites_sql::bot_last_attempt(op.site_id))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    decode_first(rows).map_err(|e| ApiError::Internal(e.to_string()))
+    Ok(sites::bot_last_attempt(&app.db, op).await?)
 }
 
 /// `POST /app/settings/bots`: a new key, shown on this one page only.

@@ -19,12 +19,12 @@ use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Request, Response};
 use crate::integrations::outbound::{Attempt, OutboundUrl, Target};
+use crate::service::notifications;
 use crate::service::operators::Operator;
-use crate::service::site_secrets::{self, Sealer, SecretName};
+use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
-use crate::sql::notifications::{self, RecentRow};
-use crate::sql::sites as sites_sql;
-use crate::store::{Executor, decode, decode_first};
+use crate::sql::notifications::RecentRow;
+use crate::store::Executor;
 
 pub async fn show<E: Executor>(
     app: &App<E>,
@@ -67,12 +67,7 @@ pub async fn save<E: Executor>(
         fresh.now.millis(),
     );
     if url.is_empty() {
-        let mut statements = vec![sites_sql::set_webhook(op.site_id, None)];
-        statements.extend(site_secrets::remove(op.site_id, SecretName::WebhookSecret));
-        app.db
-            .batch(statements)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        sites::remove_webhook(&app.db, op).await?;
         app.sites.invalidate(&op.site_key);
         return Ok(redirect("/app/settings/webhooks?done=saved"));
     }
@@ -87,43 +82,7 @@ pub async fn save<E: Executor>(
     let had_secret = sites::current(&app.db, op).await?.webhook_url.is_some();
     let secret = (!had_secret || form.rotate.is_some())
         .then(|| format!("whsec_{}", hex::encode(&fresh.random(b"webhook secret"))));
-    let mut statements = vec![sites_sql::set_webhook(op.site_id, Some(url.as_str()))];
-    match &secret {
-        Some(secret) => statements.extend(site_secrets::replace(
-            &sealer,
-            op.site_id,
-            SecretName::WebhookSecret,
-            secret,
-        )?),
-        None => {
-            // A clear secret from before migration 0018 is sealed at this write (when the
-            // Worker has SECRETS_KEY; otherwise at its next use or write).
-            #[derive(Deserialize)]
-            struct Plain {
-                webhook_secret: String,
-            }
-            let plain: Option<Plain> = app
-                .db
-                .query(sites_sql::plain_webhook_secret(op.site_id))
-                .await
-                .and_then(decode_first)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            if let Some(Ok(sealed)) = plain.map(|p| {
-                site_secrets::replace(
-                    &sealer,
-                    op.site_id,
-                    SecretName::WebhookSecret,
-                    &p.webhook_secret,
-                )
-            }) {
-                statements.extend(sealed);
-            }
-        }
-    }
-    app.db
-        .batch(statements)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    sites::set_webhook(&app.db, op, &sealer, url.as_str(), secret.as_deref()).await?;
     app.sites.invalidate(&op.site_key);
     let Some(secret) = secret else {
         return Ok(redirect("/app/settings/webhooks?done=saved"));
@@ -150,15 +109,8 @@ pub async fn test<E: Executor>(
     let form: Form = form::parse(req)?;
     csrf::check(req, op, form.csrf.as_deref())?;
     op.require(Action::ManageSettings)?;
-    let id = format!("test_{}", &hex::encode(&fresh.random(b"test event"))[..24]);
-    app.db
-        .batch(vec![notifications::insert_test(
-            &id,
-            op.site_id,
-            fresh.now.millis(),
-        )])
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    notifications::add_test_event(&app.db, op, fresh.random(b"test event"), fresh.now.millis())
+        .await?;
     let mut response = redirect("/app/settings/webhooks?done=test");
     response.follow_up = Some(FollowUp::Notify {
         site_id: op.site_id,
@@ -185,15 +137,7 @@ fn attempt_class(row: &RecentRow) -> &'static str {
 }
 
 async fn recent<E: Executor>(app: &App<E>, op: &Operator) -> Result<Vec<RecentRow>, ApiError> {
-    let rows = app
-        .db
-        .query(notifications::recent(op.site_id, 20))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    rows.into_iter()
-        .map(decode)
-        .collect::<Result<_, _>>()
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    Ok(notifications::recent(&app.db, op).await?)
 }
 
 fn page(

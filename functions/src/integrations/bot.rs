@@ -24,10 +24,9 @@ use crate::service::ServiceError;
 use crate::service::bot_settings::{BotSettings, KeyChange};
 use crate::service::conversations::{self, Author};
 use crate::service::site_secrets::{self, Sealer, SecretName};
-use crate::service::sites::Site;
+use crate::service::sites::{self, Site};
 use crate::service::tools::{self, Call, CallId, Caller, Outcome};
 use crate::sql::conversations::ConversationRow;
-use crate::sql::sites as sites_sql;
 use crate::store::Executor;
 
 /// Where `cargo xtask dev` seeds the demo site's bot: its scripted stand-in for a provider
@@ -353,12 +352,7 @@ pub async fn respond<E: Executor>(
     )
     .unwrap_or_default();
     rooms.broadcast(&conversation.id, payload).await;
-    db.batch(vec![sites_sql::record_bot_attempt(
-        site.id,
-        last_attempt.label(),
-        (outside.now)().millis(),
-    )])
-    .await?;
+    sites::record_bot_attempt(db, site.id, last_attempt.label(), (outside.now)().millis()).await?;
     Ok(ended)
 }
 

@@ -21,9 +21,10 @@ use ticketbooth_shared::hex;
 
 use crate::integrations::outbound::{Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
+use crate::service::notifications::{self, AttemptRecord};
 use crate::service::site_secrets::{self, Sealer, SecretName, Stored};
-use crate::sql::notifications::{self, DeliveryRow};
-use crate::store::{Executor, StoreError, decode_first};
+use crate::sql::notifications::DeliveryRow;
+use crate::store::{Executor, StoreError};
 
 /// What a delivery records when the site's webhook was removed before it was sent.
 pub const NO_WEBHOOK: &str = "no webhook";
@@ -142,9 +143,7 @@ pub async fn deliver<E: Executor>(
     retry_base: u32,
     now_ms: i64,
 ) -> Result<Attempted, StoreError> {
-    let row: Option<DeliveryRow> =
-        decode_first(db.query(notifications::find_for_delivery(id)).await?)?;
-    let Some(row) = row else {
+    let Some(row) = notifications::delivery(db, id).await? else {
         return Ok(Next::Done.into());
     };
     if row.delivered_at.is_some() || row.failed_at.is_some() {
@@ -156,29 +155,25 @@ pub async fn deliver<E: Executor>(
     );
     let (Some(url), Some(stored)) = (&row.webhook_url, stored) else {
         // The webhook was removed meanwhile: nothing to deliver to.
-        db.batch(vec![notifications::record_attempt(
-            id,
-            None,
-            Some(NO_WEBHOOK),
-            false,
-            true,
-            now_ms,
-        )])
-        .await?;
+        let record = AttemptRecord {
+            status: None,
+            error: Some(NO_WEBHOOK),
+            delivered: false,
+            failed: true,
+        };
+        notifications::record_attempt(db, id, record, now_ms).await?;
         return Ok(Next::Done.into());
     };
     let url = match OutboundUrl::parse(url, Target::Endpoint, policy) {
         Ok(url) => url,
         Err(refused) => {
-            db.batch(vec![notifications::record_attempt(
-                id,
-                None,
-                Some(Attempt::NotAllowed.label()),
-                false,
-                true,
-                now_ms,
-            )])
-            .await?;
+            let record = AttemptRecord {
+                status: None,
+                error: Some(Attempt::NotAllowed.label()),
+                delivered: false,
+                failed: true,
+            };
+            notifications::record_attempt(db, id, record, now_ms).await?;
             return Ok(Attempted {
                 next: Next::Done,
                 detail: Some(format!("the receiver's URL is not allowed: {refused}")),
@@ -193,15 +188,14 @@ pub async fn deliver<E: Executor>(
             Err(refused) => {
                 let attempt = row.attempts + 1;
                 let failed = attempt >= MAX_ATTEMPTS;
-                db.batch(vec![notifications::record_attempt(
-                    id,
-                    None,
-                    Some(&refused.to_string()),
-                    false,
+                let error = refused.to_string();
+                let record = AttemptRecord {
+                    status: None,
+                    error: Some(&error),
+                    delivered: false,
                     failed,
-                    now_ms,
-                )])
-                .await?;
+                };
+                notifications::record_attempt(db, id, record, now_ms).await?;
                 return Ok(Attempted {
                     next: if failed {
                         Next::Done
@@ -230,15 +224,13 @@ pub async fn deliver<E: Executor>(
     let delivered = class.succeeded();
     let status = answer.as_ref().ok().map(|reply| reply.status);
     let failed = !delivered && attempt >= MAX_ATTEMPTS;
-    db.batch(vec![notifications::record_attempt(
-        id,
+    let record = AttemptRecord {
         status,
-        (!delivered).then(|| class.label()),
+        error: (!delivered).then(|| class.label()),
         delivered,
         failed,
-        now_ms,
-    )])
-    .await?;
+    };
+    notifications::record_attempt(db, id, record, now_ms).await?;
     Ok(Attempted {
         next: if delivered || failed {
             Next::Done

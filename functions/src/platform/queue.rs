@@ -7,9 +7,8 @@ use worker::{Context, Env, console_error, console_log, event};
 use crate::crypto::random;
 use crate::integrations::outbound;
 use crate::integrations::webhooks;
+use crate::service::notifications::{self, Enqueue, Sending};
 use crate::service::site_secrets::Sealer;
-use crate::sql::notifications;
-use crate::store::Executor;
 use crate::store::d1::D1Executor;
 
 use super::env::{outbound_policy, secrets_key};
@@ -17,33 +16,36 @@ use super::env::{outbound_policy, secrets_key};
 /// The Queue of webhook events (`[[queues.producers]]` in wrangler.toml).
 const NOTIFICATIONS: &str = "NOTIFICATIONS";
 
-/// Hands the outbox's waiting events (of one site, or all) to the Queue. An event the Queue
-/// refuses goes back to waiting, for the next call or the Cron Trigger.
+/// Hands the outbox's waiting events (of one site, or all) to the Queue
+/// (`service::notifications::hand_off`). An event the Queue refuses goes back to waiting, for
+/// the next call or the Cron Trigger.
 pub async fn enqueue_pending(env: &Env, site_id: Option<i64>) {
     let result: Result<usize, String> = async {
         let db = D1Executor::new(env.d1("DB").map_err(|e| e.to_string())?);
+        let queue = env.queue(NOTIFICATIONS).map_err(|e| e.to_string())?;
         let now = js_sys::Date::now() as i64;
-        let rows = db
-            .batch(vec![notifications::take_pending(site_id, now, 100)])
+        let handed = notifications::hand_off(&db, &queue, site_id, now)
             .await
             .map_err(|e| e.to_string())?;
-        let ids: Vec<String> = rows
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r.get("id").and_then(|v| v.as_str()).map(str::to_owned))
-            .collect();
-        let queue = env.queue(NOTIFICATIONS).map_err(|e| e.to_string())?;
-        for id in &ids {
-            if let Err(e) = queue.send(id.clone()).await {
-                console_error!("notification {id}: not queued: {e}");
-                let _ = db.batch(vec![notifications::unqueue(id)]).await;
-            }
+        for refused in &handed.refused {
+            console_error!("notification {}: not queued: {}", refused.id, refused.error);
         }
-        Ok(ids.len())
+        Ok(handed.taken.len())
     }
     .await;
     if let Err(e) = result {
         console_error!("notifications: {e}");
+    }
+}
+
+/// The Queue binding is where the Worker hands events.
+impl Enqueue for worker::Queue {
+    fn send<'a>(&'a self, id: &'a str) -> Sending<'a> {
+        Box::pin(async move {
+            worker::Queue::send(self, id.to_owned())
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod live_members;
 pub mod maintenance;
 pub mod members;
+pub mod notifications;
 pub mod operator_tickets;
 pub mod operators;
 pub mod saved_views;

@@ -19,7 +19,7 @@ use crate::crypto::sha256;
 use crate::service::bot_settings::{BotSettings, KeyChange};
 use crate::service::turnstile_keys::TurnstileKeys;
 use crate::sql::sessions;
-use crate::sql::sites::{self, SettingsValues, SiteRow};
+use crate::sql::sites::{self, BotAttemptRow, SettingsValues, SiteRow};
 use crate::store::{Executor, StoreError, decode_first};
 use ticketbooth_shared::tools::{Capabilities, Vertical};
 
@@ -300,6 +300,84 @@ pub async fn set_turnstile<E: Executor>(
     }
     db.batch(statements).await?;
     Ok(())
+}
+
+/// Turns the site's webhook notifications off (owners and admins): the receiver's URL and its
+/// signing secret go, in one batch.
+pub async fn remove_webhook<E: Executor>(db: &E, op: &Operator) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let mut statements = vec![sites::set_webhook(op.site_id, None)];
+    statements.extend(site_secrets::remove(op.site_id, SecretName::WebhookSecret));
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// Sets the site's webhook receiver (`url`, which passed the outbound policy; owners and
+/// admins) and, when one was minted, its new signing secret, sealed — one batch. Without a new
+/// secret, a clear one from before migration 0018 is sealed at this write (when the Worker has
+/// SECRETS_KEY; otherwise at its next use or write).
+pub async fn set_webhook<E: Executor>(
+    db: &E,
+    op: &Operator,
+    sealer: &Sealer<'_>,
+    url: &str,
+    new_secret: Option<&str>,
+) -> Result<(), ServiceError> {
+    op.require(Action::ManageSettings)?;
+    let mut statements = vec![sites::set_webhook(op.site_id, Some(url))];
+    match new_secret {
+        Some(secret) => statements.extend(site_secrets::replace(
+            sealer,
+            op.site_id,
+            SecretName::WebhookSecret,
+            secret,
+        )?),
+        None => {
+            #[derive(serde::Deserialize)]
+            struct Plain {
+                webhook_secret: String,
+            }
+            let plain: Option<Plain> =
+                decode_first(db.query(sites::plain_webhook_secret(op.site_id)).await?)?;
+            if let Some(Ok(sealed)) = plain.map(|p| {
+                site_secrets::replace(
+                    sealer,
+                    op.site_id,
+                    SecretName::WebhookSecret,
+                    &p.webhook_secret,
+                )
+            }) {
+                statements.extend(sealed);
+            }
+        }
+    }
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// Records how the site's bot last called its provider: the status class (`Attempt::label`),
+/// and when.
+pub async fn record_bot_attempt<E: Executor>(
+    db: &E,
+    site_id: i64,
+    class: &str,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    db.batch(vec![sites::record_bot_attempt(site_id, class, at_ms)])
+        .await?;
+    Ok(())
+}
+
+/// How the operator's site's bot last called its provider, for the bots page (`None` before
+/// its first run).
+pub async fn bot_last_attempt<E: Executor>(
+    db: &E,
+    op: &Operator,
+) -> Result<Option<BotAttemptRow>, ServiceError> {
+    op.require(Action::ManageSettings)?;
+    Ok(decode_first(
+        db.query(sites::bot_last_attempt(op.site_id)).await?,
+    )?)
 }
 
 /// A new site: key, name and code prefix, parsed together (every field's problem at once).

@@ -19,6 +19,7 @@ mod offboarding;
 mod one_round_trip;
 mod operator_api;
 mod outbound;
+mod outbox;
 mod protocol;
 mod rate_limits;
 mod round_trips;

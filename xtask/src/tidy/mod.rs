@@ -312,3 +312,116 @@ fn the_outbound_development_allowance_never_ships_in_wrangler_toml() {
         "wrangler.toml sets the development allowance: {set:?}"
     );
 }
+
+/// What a source file names through the `sql` module, each as it appears: the item after
+/// `sql::<table>::` (or each one of its `{…}` group), or `<table>::` when a path names the
+/// table's module (`sql::sites as x`, `sql::notifications::{self, …}`), or `sql::` for the
+/// module itself (`use crate::sql;`). Comment lines are skipped; a `use` may span lines.
+fn sql_names(code: &str) -> Vec<String> {
+    fn ident(s: &str) -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    }
+    let code: String = code
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let mut names = Vec::new();
+    for (at, _) in code.match_indices("sql") {
+        let before = code[..at].trim_end();
+        if code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let rest = &code[at + 3..];
+        let Some(rest) = rest.strip_prefix("::") else {
+            // `sql` alone is the module imported whole: `use crate::sql;`, `use crate::{sql, …}`.
+            let statement = before
+                .rfind([';', '}'])
+                .map_or(before, |end| &before[end + 1..])
+                .trim_start();
+            let in_use = statement.starts_with("use ") || statement.starts_with("pub use ");
+            let whole = before.ends_with("crate::")
+                || (in_use && (before.ends_with('{') || before.ends_with(',')));
+            if whole && ident(rest).is_empty() {
+                names.push("sql::".to_owned());
+            }
+            continue;
+        };
+        let table = ident(rest);
+        let Some(item) = rest[table.len()..].strip_prefix("::") else {
+            names.push(format!("{table}::"));
+            continue;
+        };
+        match item.strip_prefix('{') {
+            Some(group) => {
+                let group = group.split('}').next().unwrap_or_default();
+                for name in group.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let name = ident(name);
+                    names.push(if name == "self" {
+                        format!("{table}::")
+                    } else {
+                        name
+                    });
+                }
+            }
+            None => names.push(ident(item)),
+        }
+    }
+    names
+}
+
+#[test]
+fn statements_run_only_through_the_services() {
+    // Routes, integrations, the context and the platform adapters may name a table's read
+    // model (`sql::<table>::…Row`) to show it, never a statement function: what runs SQL is a
+    // service (or `sql`, `store` themselves), so each write stays one reviewed batch.
+    let caught = sql_names(
+        "use crate::sql::notifications::{\n    self,\n    RecentRow,\n};\n\
+         use crate::sql::sites as s;\nuse crate::{\n    http, sql};\n\
+         // sql::tickets::insert in a comment\n\
+         let r = crate::sql::tickets::find(1);\nuse crate::sql::tickets::ListRow;\n\
+         use crate::store::sqlite::X;\nlet n = f(mysql::a, sql);",
+    );
+    assert_eq!(
+        caught,
+        [
+            "notifications::",
+            "RecentRow",
+            "sites::",
+            "sql::",
+            "find",
+            "ListRow"
+        ]
+    );
+    let src = root().join("functions/src");
+    let allowed = ["service", "sql", "store"].map(|room| src.join(room));
+    let mut offenders = Vec::new();
+    let mut rows = 0;
+    for file in files(&src, &["rs"]) {
+        if allowed.iter().any(|room| file.starts_with(room)) {
+            continue;
+        }
+        for name in sql_names(production_code(&read(&file))) {
+            if name.ends_with("Row") {
+                rows += 1;
+            } else {
+                offenders.push(format!("{}: sql::…{name}", file.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "statements built or run outside service/ (name only `sql::<table>::…Row` there): \
+         {offenders:?}"
+    );
+    assert!(
+        rows >= 5,
+        "found only {rows} read models named; did paths change?"
+    );
+}
