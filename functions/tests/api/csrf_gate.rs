@@ -104,7 +104,7 @@ fn fields() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn with_token<'a>(token: &'a str) -> Vec<(&'a str, &'a str)> {
+fn with_token(token: &str) -> Vec<(&str, &str)> {
     let mut all = fields();
     all.push(("csrf", token));
     all
