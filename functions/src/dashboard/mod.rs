@@ -43,7 +43,7 @@ pub async fn handle<E: Executor>(
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
     let method = req.method.as_str();
-    // Only a GET changes nothing: every other request passes the gate before its handler.
+    // Only a GET (or HEAD) changes nothing: every other request passes the gate first.
     let posted = !matches!(method, "GET" | "HEAD");
     // Pages anyone may open: signing in and out, accepting an invitation. They pass the same
     // gate, without a session (there is none yet): our own origin only; each shows a refusal
@@ -96,21 +96,21 @@ pub async fn handle<E: Executor>(
     };
     // The gate, for everything a signed-in operator posts. `None` for a GET: a handler that
     // changes something takes `Some` (its `CheckedForm`), so none can run without the gate.
-    let form = match (posted, &page) {
-        (false, _) => None,
-        (true, page) => match gate::pass(req, Guard::Operator(&op)) {
-            Ok(form) => Some(form),
-            // A ticket's forms say why on a page that links back to it, as for their other
-            // refusals.
-            Err(refused) => {
-                return match page {
-                    AppPage::TicketAction(code, _) => {
-                        Ok(ticket_page::refused(&op, &refused, &code.to_string()))
-                    }
-                    _ => Err(refused),
-                };
-            }
-        },
+    let form = match posted
+        .then(|| gate::pass(req, Guard::Operator(&op)))
+        .transpose()
+    {
+        Ok(form) => form,
+        // A ticket's forms say why on a page that links back to it, as for their other
+        // refusals.
+        Err(refused) => {
+            return match &page {
+                AppPage::TicketAction(code, _) => {
+                    Ok(ticket_page::refused(&op, &refused, &code.to_string()))
+                }
+                _ => Err(refused),
+            };
+        }
     };
     match (page, form) {
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
