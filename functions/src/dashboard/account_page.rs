@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::csrf;
-use super::form;
+use super::gate::CheckedForm;
 use super::html::Html;
 use super::redirect;
 use super::session::{self, spend_sign_in_attempt, too_many_attempts};
@@ -28,12 +28,12 @@ pub fn show(req: &Request, op: &Operator) -> Response {
 pub async fn change_password<E: Executor>(
     app: &App<E>,
     req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         current_password: String,
         #[serde(default)]
@@ -41,8 +41,7 @@ pub async fn change_password<E: Executor>(
         #[serde(default)]
         confirm_password: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let cookie = operator::session_cookie(req).ok_or(ApiError::Unauthorized)?;
     // A stolen session must not become a password-guessing oracle: each check spends the
     // same budget as a sign-in attempt.

@@ -13,7 +13,7 @@ use ticketbooth_shared::role::Action;
 use ticketbooth_shared::tools::{TICKETING, Vertical};
 
 use super::csrf;
-use super::form;
+use super::gate::CheckedForm;
 use super::html::Html;
 use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
@@ -62,18 +62,16 @@ async fn last_attempt<E: Executor>(
 /// `POST /app/settings/bots`: a new key, shown on this one page only.
 pub async fn create<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         label: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let created = bot_keys::create(
         &app.db,
         op,
@@ -94,16 +92,11 @@ pub async fn create<E: Executor>(
 /// `POST /app/settings/bots/{id}`: revokes a key.
 pub async fn revoke<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     id: &str,
 ) -> Result<Response, ApiError> {
-    #[derive(Deserialize)]
-    struct Form {
-        csrf: Option<String>,
-    }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    posted.no_fields()?;
     bot_keys::revoke(&app.db, op, id).await?;
     Ok(redirect("/app/settings/bots?done=revoked"))
 }
@@ -112,20 +105,18 @@ pub async fn revoke<E: Executor>(
 /// provider key kept, replaced (pasted) or removed.
 pub async fn assistant<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         enabled: Option<String>,
         #[serde(flatten)]
         settings: SettingsForm,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     op.require(Action::ManageSettings)?;
     let (bot, key) = match form.enabled {
         None => {
@@ -155,19 +146,17 @@ pub async fn assistant<E: Executor>(
 /// `POST /app/settings/bots/capabilities`: the vertical and the ticketing override.
 pub async fn capabilities<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         vertical: String,
         #[serde(default)]
         ticketing: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     op.require(Action::ManageSettings)?;
     let mut errors = ValidationErrors::default();
     let vertical = Vertical::parse(form.vertical.trim())

@@ -6,32 +6,21 @@
 //!
 //! Requests with `Authorization: Bearer` skip both: a browser never attaches that header on
 //! its own, so a forged cross-site request cannot carry it.
+//!
+//! These are the rules; `gate` applies them, once, to every state-changing request.
 
 use super::html::Html;
 use crate::crypto::constant_time_eq;
 use crate::http::Request;
-use crate::http::error::ApiError;
-use crate::service::Refusal;
-use crate::service::operators::{Credential, Operator};
+use crate::service::operators::Operator;
 
 /// The hidden form field's name.
 pub const FIELD: &str = "csrf";
 
-/// Refuses a state-changing request unless it comes from our own origin and carries `op`'s
-/// token. `submitted` is the form's `csrf` field (or the `x-csrf-token` header for scripts).
-pub fn check(req: &Request, op: &Operator, submitted: Option<&str>) -> Result<(), ApiError> {
-    if op.credential == Credential::Bearer {
-        return Ok(());
-    }
-    if !same_origin(req) {
-        return Err(ApiError::Refused(Refusal::CrossSite));
-    }
-    let submitted = submitted.or_else(|| req.header("x-csrf-token"));
-    match submitted {
-        Some(token) if constant_time_eq(token.as_bytes(), op.csrf_token.as_bytes()) => Ok(()),
-        // Most often a page left open across a sign-out and a new sign-in.
-        _ => Err(ApiError::Refused(Refusal::FormExpired)),
-    }
+/// `submitted` is `op`'s token (compared in constant time). `gate::pass` is the only caller:
+/// it decides when a token is needed and where it is read from.
+pub(super) fn token_matches(op: &Operator, submitted: Option<&str>) -> bool {
+    submitted.is_some_and(|token| constant_time_eq(token.as_bytes(), op.csrf_token.as_bytes()))
 }
 
 /// The browser says the request comes from our own origin: `Sec-Fetch-Site: same-origin`
@@ -59,21 +48,6 @@ mod tests {
     use ticketbooth_shared::role::Role;
     use ticketbooth_shared::site_key::SiteKey;
 
-    fn op(credential: Credential) -> Operator {
-        Operator {
-            id: "a".into(),
-            name: "Ann".into(),
-            role: Role::Owner,
-            site_id: 1,
-            site_key: SiteKey::parse("acme").unwrap(),
-            site_name: "Acme".into(),
-            credential,
-            csrf_token: "t0k3n".into(),
-            email: "ann@acme.example".into(),
-            sites: Vec::new(),
-        }
-    }
-
     fn req(headers: &[(&str, &str)]) -> Request {
         Request {
             method: "POST".into(),
@@ -89,23 +63,35 @@ mod tests {
     }
 
     #[test]
-    fn a_session_request_needs_our_origin_and_the_token() {
-        let session = op(Credential::Session);
-        let ours = req(&[("sec-fetch-site", "same-origin")]);
-        assert!(check(&ours, &session, Some("t0k3n")).is_ok());
-        assert!(check(&ours, &session, Some("t0k3m")).is_err());
-        assert!(check(&ours, &session, None).is_err());
-        let cross = req(&[("sec-fetch-site", "cross-site")]);
-        assert!(check(&cross, &session, Some("t0k3n")).is_err());
-        let by_origin = req(&[("origin", "https://tb.example")]);
-        assert!(check(&by_origin, &session, Some("t0k3n")).is_ok());
-        let foreign = req(&[("origin", "https://evil.example")]);
-        assert!(check(&foreign, &session, Some("t0k3n")).is_err());
-        assert!(check(&req(&[]), &session, Some("t0k3n")).is_err());
+    fn our_origin_is_the_browsers_word_or_else_the_origin_header() {
+        assert!(same_origin(&req(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&req(&[("sec-fetch-site", "same-site")])));
+        assert!(!same_origin(&req(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://tb.example")
+        ])));
+        assert!(same_origin(&req(&[("origin", "https://tb.example")])));
+        assert!(!same_origin(&req(&[("origin", "https://evil.example")])));
+        assert!(!same_origin(&req(&[])));
     }
 
     #[test]
-    fn a_bearer_request_needs_neither() {
-        assert!(check(&req(&[]), &op(Credential::Bearer), None).is_ok());
+    fn only_the_sessions_own_token_matches() {
+        let op = Operator {
+            id: "a".into(),
+            name: "Ann".into(),
+            role: Role::Owner,
+            site_id: 1,
+            site_key: SiteKey::parse("acme").unwrap(),
+            site_name: "Acme".into(),
+            credential: crate::service::operators::Credential::Session,
+            csrf_token: "t0k3n".into(),
+            email: "ann@acme.example".into(),
+            sites: Vec::new(),
+        };
+        assert!(token_matches(&op, Some("t0k3n")));
+        assert!(!token_matches(&op, Some("t0k3m")));
+        assert!(!token_matches(&op, Some("")));
+        assert!(!token_matches(&op, None));
     }
 }

@@ -6,7 +6,7 @@ use ticketbooth_shared::requester::Email;
 use ticketbooth_shared::role::Action;
 
 use super::csrf;
-use super::form;
+use super::gate::CheckedForm;
 use super::html::Html;
 use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
@@ -49,18 +49,16 @@ pub async fn export<E: Executor>(
 /// tickets it was on. A malformed email re-renders the form with the reason.
 pub async fn erase<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         email: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     op.require(Action::ManageSettings)?;
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
@@ -109,12 +107,11 @@ fn page(op: &Operator, typed_email: &str, message: Notice<'_>) -> String {
 /// `POST /app/settings/identity`: a new identity secret, shown on this one page only.
 pub async fn identity<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
-    let form: CsrfOnly = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    posted.no_fields()?;
     let sealer = Sealer::new(
         &app.secrets,
         fresh.random(b"site secrets"),
@@ -141,17 +138,15 @@ pub async fn identity<E: Executor>(
 /// `POST /app/settings/cap`
 pub async fn cap<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         daily_ticket_cap: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let cap = form.daily_ticket_cap.trim().parse::<i64>().map_err(|_| {
         ApiError::Validation(ticketbooth_shared::new_ticket::ValidationErrors(
             [(
@@ -165,9 +160,4 @@ pub async fn cap<E: Executor>(
     sites::set_daily_ticket_cap(&app.db, op, cap).await?;
     app.sites.invalidate(&op.site_key);
     Ok(redirect("/app/settings/site?done=saved"))
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }

@@ -17,8 +17,9 @@ use ticketbooth_shared::ticket_text::{Description, Subject};
 
 use super::html::Html;
 
+use super::gate::CheckedForm;
 use super::views::{chat_message, layout, status_badge, time};
-use super::{csrf, form, redirect};
+use super::{csrf, redirect};
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Live, Request, Response};
@@ -80,19 +81,17 @@ pub async fn show<E: Executor>(
 /// `POST /app/inbox/{id}/reply`: an operator message, then 303 back to the conversation.
 pub async fn reply<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     id: &ConversationId,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct ReplyForm {
-        csrf: Option<String>,
         #[serde(default)]
         text: String,
     }
-    let input: ReplyForm = form::parse(req)?;
-    csrf::check(req, op, input.csrf.as_deref())?;
+    let input: ReplyForm = posted.parse()?;
     op.require(Action::CommentPublic)?;
     let text = MessageText::parse(&input.text)
         .map_err(|e| ApiError::Validation(ValidationErrors(BTreeMap::from([("text", e)]))))?;
@@ -112,14 +111,13 @@ pub async fn reply<E: Executor>(
 /// assigned to its author), linked to it with a transcript snapshot and a card in the chat.
 pub async fn create_ticket<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     id: &ConversationId,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct TicketForm {
-        csrf: Option<String>,
         #[serde(default)]
         key: String,
         #[serde(default)]
@@ -127,8 +125,7 @@ pub async fn create_ticket<E: Executor>(
         #[serde(default)]
         description: String,
     }
-    let input: TicketForm = form::parse(req)?;
-    csrf::check(req, op, input.csrf.as_deref())?;
+    let input: TicketForm = posted.parse()?;
     op.require(Action::CreateTicket)?;
     let key =
         IdempotencyKey::parse(input.key.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?;
@@ -194,19 +191,17 @@ pub async fn create_ticket<E: Executor>(
 /// `POST /app/conversations/{id}/attach`: links the conversation to the ticket `code`.
 pub async fn attach<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     id: &ConversationId,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct AttachForm {
-        csrf: Option<String>,
         #[serde(default)]
         code: String,
     }
-    let input: AttachForm = form::parse(req)?;
-    csrf::check(req, op, input.csrf.as_deref())?;
+    let input: AttachForm = posted.parse()?;
     op.require(Action::EditFields)?;
     let code = TicketCode::parse(&input.code.trim().to_ascii_uppercase())
         .map_err(|e| ApiError::Validation(ValidationErrors(BTreeMap::from([("code", e)]))))?;

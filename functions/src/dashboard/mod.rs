@@ -1,14 +1,16 @@
 //! The operators' dashboard at `/app/…`: sign-in with email and password into a server-side
 //! session (`session`), the ticket list and ticket pages, and the settings pages (`settings`).
-//! HTML rendered here, works without JavaScript. Every state-changing POST is checked by
-//! `csrf::check` (or, for the sign-in form itself, by `csrf::same_origin`).
+//! HTML rendered here, works without JavaScript. Every request but a GET passes one gate
+//! before its handler runs (`gate::pass`: same origin, and the session's CSRF token unless the
+//! request has no session yet or is bearer-authenticated); a handler reads its form only
+//! through the `CheckedForm` the gate hands it.
 
 mod account_page;
 mod bots_page;
 mod bulk_page;
 pub mod csrf;
 mod data_page;
-mod form;
+mod gate;
 mod html;
 mod inbox;
 pub mod list_page;
@@ -26,11 +28,12 @@ use crate::context::operator;
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::list_query;
-use crate::http::routes::{AppPage, Verb};
+use crate::http::routes::{AppPage, Route, Verb};
 use crate::http::{Request, Response};
 use crate::service::operator_tickets;
 use crate::store::Executor;
-use operator::signed_in;
+use gate::Guard;
+use operator::{session_cookie, signed_in};
 use ticketbooth_shared::ticket_code::TicketCode;
 
 pub async fn handle<E: Executor>(
@@ -40,19 +43,41 @@ pub async fn handle<E: Executor>(
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
     let method = req.method.as_str();
-    // Pages anyone may open: signing in and out, accepting an invitation.
-    match (&page, method) {
-        (AppPage::Login, "GET") => return Ok(Response::html(200, views::sign_in(None, ""))),
-        (AppPage::Login, _) => return session::sign_in(app, req, &fresh).await,
-        (AppPage::Logout, _) => return session::sign_out(app, req, &fresh, false).await,
-        (AppPage::LogoutEverywhere, _) => return session::sign_out(app, req, &fresh, true).await,
-        (AppPage::Invitation(token), _) => {
-            return settings::invitation(app, req, token, &fresh).await;
+    // Only a GET (or HEAD) changes nothing: every other request passes the gate first.
+    let posted = !matches!(method, "GET" | "HEAD");
+    // Pages anyone may open: signing in and out, accepting an invitation. They pass the same
+    // gate, without a session (there is none yet): our own origin only; each shows a refusal
+    // on its own page, so the gate's answer goes to the handler.
+    match &page {
+        AppPage::Login if !posted => {
+            return Ok(Response::html(200, views::sign_in(None, "")));
+        }
+        AppPage::Login => {
+            return session::sign_in(app, req, gate::pass(req, Guard::NoSession), &fresh).await;
+        }
+        AppPage::Invitation(token) => {
+            let form = posted.then(|| gate::pass(req, Guard::NoSession));
+            return settings::invitation(app, req, form, token, &fresh).await;
+        }
+        AppPage::Logout | AppPage::LogoutEverywhere => {
+            let everywhere = page == AppPage::LogoutEverywhere;
+            // Only a live session has anything to sign out of, and a token to prove it with;
+            // without one the cookie is just cleared.
+            let live = match session_cookie(req) {
+                Some(_) => signed_in(app, req, fresh.now).await?,
+                None => None,
+            };
+            let form = match &live {
+                Some(op) => Some(gate::pass(req, Guard::Operator(op))?),
+                None => None,
+            };
+            return session::sign_out(app, req, form, everywhere).await;
         }
         _ => {}
     }
     // The two things an operator does most, in one D1 round trip when this isolate knows the
-    // credential (checked in the same batch; otherwise the usual path below).
+    // credential (checked in the same batch, and through the gate with the operator it hints
+    // at; otherwise the usual path below).
     if let (AppPage::TicketAction(code, Verb::Status), "POST") = (&page, method)
         && let Some(back) = ticket_work::status_at_once(app, req, code, &fresh).await?
     {
@@ -69,7 +94,25 @@ pub async fn handle<E: Executor>(
     let Some(op) = signed_in(app, req, fresh.now).await? else {
         return Ok(redirect("/app/login"));
     };
-    match (page, method) {
+    // The gate, for everything a signed-in operator posts. `None` for a GET: a handler that
+    // changes something takes `Some` (its `CheckedForm`), so none can run without the gate.
+    let form = match posted
+        .then(|| gate::pass(req, Guard::Operator(&op)))
+        .transpose()
+    {
+        Ok(form) => form,
+        // A ticket's forms say why on a page that links back to it, as for their other
+        // refusals.
+        Err(refused) => {
+            return match &page {
+                AppPage::TicketAction(code, _) => {
+                    Ok(ticket_page::refused(&op, &refused, &code.to_string()))
+                }
+                _ => Err(refused),
+            };
+        }
+    };
+    match (page, form) {
         (AppPage::Home, _) => Ok(redirect("/app/tickets")),
         (AppPage::Tickets, _) => {
             let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
@@ -82,8 +125,8 @@ pub async fn handle<E: Executor>(
                 list_page::render(&op, &query, &page, layout),
             ))
         }
-        (AppPage::Views, _) => views_page::save(app, req, &op, &fresh).await,
-        (AppPage::View(id), _) => views_page::edit(app, req, &op, &id).await,
+        (AppPage::Views, Some(form)) => views_page::save(app, form, &op, &fresh).await,
+        (AppPage::View(id), Some(form)) => views_page::edit(app, form, &op, &id).await,
         (AppPage::Ticket(code), _) => {
             let detail = operator_tickets::detail(&app.db, &op, &code, fresh.now).await?;
             Ok(Response::html(
@@ -91,30 +134,40 @@ pub async fn handle<E: Executor>(
                 ticket_page::render(&op, &detail, fresh.now),
             ))
         }
-        (AppPage::Bulk, _) => ticket_work::bulk(app, req, &op, fresh).await,
-        (AppPage::NewTicket, "GET") => ticket_work::new_ticket_form(&op, fresh),
-        (AppPage::NewTicket, _) => ticket_work::create(app, req, &op, fresh).await,
-        (AppPage::TicketAction(code, Verb::Delete), "GET") => {
+        (AppPage::Bulk, Some(form)) => ticket_work::bulk(app, form, &op, fresh).await,
+        (AppPage::NewTicket, None) => ticket_work::new_ticket_form(&op, fresh),
+        (AppPage::NewTicket, Some(form)) => ticket_work::create(app, form, &op, fresh).await,
+        (AppPage::TicketAction(code, Verb::Delete), None) => {
             ticket_work::confirm_delete(app, &op, &code, fresh.now).await
         }
-        (AppPage::TicketAction(code, verb), _) => {
-            ticket_work::act(app, req, &op, &code, verb, fresh).await
+        (AppPage::TicketAction(code, verb), Some(form)) => {
+            ticket_work::act(app, form, &op, &code, verb, fresh).await
         }
         (AppPage::Inbox, _) => inbox::list(app, &op, &fresh).await,
         (AppPage::Conversation(id), _) => inbox::show(app, &op, &id, &fresh).await,
-        (AppPage::ConversationReply(id), _) => inbox::reply(app, req, &op, &id, &fresh).await,
-        (AppPage::ConversationTicket(id), _) => {
-            inbox::create_ticket(app, req, &op, &id, &fresh).await
+        (AppPage::ConversationReply(id), Some(form)) => {
+            inbox::reply(app, form, &op, &id, &fresh).await
         }
-        (AppPage::ConversationAttach(id), _) => inbox::attach(app, req, &op, &id, &fresh).await,
+        (AppPage::ConversationTicket(id), Some(form)) => {
+            inbox::create_ticket(app, form, &op, &id, &fresh).await
+        }
+        (AppPage::ConversationAttach(id), Some(form)) => {
+            inbox::attach(app, form, &op, &id, &fresh).await
+        }
         (AppPage::ConversationLive(id), _) => inbox::live(app, req, &op, &id, &fresh).await,
-        (AppPage::SwitchSite, _) => session::switch_site(app, req, &op).await,
-        (AppPage::NewSite, _) => settings::new_site(app, req, &op, &fresh).await,
-        (AppPage::Settings(page), _) => settings::handle(app, req, &op, page, &fresh).await,
+        (AppPage::SwitchSite, Some(form)) => session::switch_site(app, req, form, &op).await,
+        (AppPage::NewSite, form) => settings::new_site(app, req, form, &op, &fresh).await,
+        (AppPage::Settings(page), form) => {
+            settings::handle(app, req, form, &op, page, &fresh).await
+        }
         (
             AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_),
             _,
         ) => Err(ApiError::NotFound),
+        // A POST-only page asked with a GET: `app` answers 405 before it gets here.
+        (page, None) => Err(ApiError::MethodNotAllowed {
+            allow: Route::App(page).allow(),
+        }),
     }
 }
 

@@ -10,22 +10,25 @@
 use serde::Deserialize;
 use ticketbooth_shared::site_key::SiteKey;
 
-use super::{csrf, form, redirect, views};
-use crate::context::operator::{cookie_name, secure, session_cookie, signed_in};
+use super::gate::CheckedForm;
+use super::{redirect, views};
+use crate::context::operator::{cookie_name, secure, session_cookie};
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::infra::rate_limit::{PERIOD_SECS, Scope};
+use crate::service::ServiceError;
 use crate::service::operators::Operator;
 use crate::service::sessions::{self, NewSession};
-use crate::service::{Refusal, ServiceError};
 use crate::store::Executor;
 
-/// `POST /app/login`: email and password. Refused outright when the browser says the form
-/// came from another site (login CSRF: signing a victim's browser in as the attacker).
+/// `POST /app/login`: email and password. `form` is the gate's answer (`Guard::NoSession`):
+/// refused outright when the browser says the form came from another site (login CSRF:
+/// signing a victim's browser in as the attacker), with the sign-in page saying so.
 pub async fn sign_in<E: Executor>(
     app: &App<E>,
     req: &Request,
+    form: Result<CheckedForm<'_>, ApiError>,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
@@ -35,14 +38,17 @@ pub async fn sign_in<E: Executor>(
         #[serde(default)]
         password: String,
     }
-    if !csrf::same_origin(req) {
-        let refusal = Refusal::CrossSite;
-        return Ok(Response::html(
-            refusal.status(),
-            views::sign_in(Some(&refusal.to_string()), ""),
-        ));
-    }
-    let form: Form = form::parse(req)?;
+    let posted = match form {
+        Ok(posted) => posted,
+        Err(ApiError::Refused(refusal)) => {
+            return Ok(Response::html(
+                refusal.status(),
+                views::sign_in(Some(&refusal.to_string()), ""),
+            ));
+        }
+        Err(other) => return Err(other),
+    };
+    let form: Form = posted.parse()?;
     if !spend_sign_in_attempt(app, req).await {
         return Ok(too_many_attempts(views::sign_in(
             Some(TOO_MANY_ATTEMPTS),
@@ -79,23 +85,19 @@ pub fn too_many_attempts(page: String) -> Response {
 }
 
 /// `POST /app/logout` and `POST /app/logout/everywhere`: the session row is deleted, so the
-/// cookie is dead even if a copy of it survives somewhere. CSRF-checked, so no other site can
-/// sign an operator out.
+/// cookie is dead even if a copy of it survives somewhere. `form` is `Some` for a live
+/// session, past the gate (so no other site can sign an operator out); `None`: there is no
+/// session to end, and the cookie is just cleared.
 pub async fn sign_out<E: Executor>(
     app: &App<E>,
     req: &Request,
-    fresh: &Fresh,
+    form: Option<CheckedForm<'_>>,
     everywhere: bool,
 ) -> Result<Response, ApiError> {
-    #[derive(Deserialize)]
-    struct Form {
-        csrf: Option<String>,
-    }
-    if let Some(cookie) = session_cookie(req)
-        && let Some(op) = signed_in(app, req, fresh.now).await?
+    // The form has no fields of its own: the gate read its token.
+    if form.is_some()
+        && let Some(cookie) = session_cookie(req)
     {
-        let form: Form = form::parse(req).unwrap_or(Form { csrf: None });
-        csrf::check(req, &op, form.csrf.as_deref())?;
         if everywhere {
             sessions::sign_out_everywhere(&app.db, cookie).await?;
         } else {
@@ -109,15 +111,14 @@ pub async fn sign_out<E: Executor>(
 pub async fn switch_site<E: Executor>(
     app: &App<E>,
     req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         site: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let cookie = session_cookie(req).ok_or(ApiError::Unauthorized)?;
     let site = SiteKey::parse(&form.site).map_err(|_| ApiError::SiteNotFound)?;
     sessions::switch_site(&app.db, op, cookie, &site).await?;

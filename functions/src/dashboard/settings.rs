@@ -1,5 +1,5 @@
 //! The settings pages (members and invitations, API tokens, the site's settings), creating a
-//! site, and accepting an invitation. Each handler: parse the form, check CSRF, call the
+//! site, and accepting an invitation. Each handler: read the form the gate passed (`gate`), call the
 //! service, render. Refusals re-render the page with the reason, status and typed values.
 
 use serde::Deserialize;
@@ -7,12 +7,13 @@ use ticketbooth_shared::FieldError;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::role::Role;
 
+use super::gate::CheckedForm;
 use super::settings_views::{self as pages, NewSiteForm, SitePage};
-use super::{csrf, data_page, form, redirect, session};
+use super::{data_page, redirect, session};
 use crate::context::operator;
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
-use crate::http::routes::SettingsPage;
+use crate::http::routes::{AppPage, Route, SettingsPage};
 use crate::http::{Request, Response};
 use crate::service::invitations::{self, AcceptError, Acceptance};
 use crate::service::members::{self, Change};
@@ -22,21 +23,22 @@ use crate::service::sites::{self, NewSite, Site};
 use crate::service::{Refusal, ServiceError, api_tokens};
 use crate::store::Executor;
 
+/// A settings page: `form` is `Some` for a POST (it passed the gate), `None` for a GET.
 pub async fn handle<E: Executor>(
     app: &App<E>,
     req: &Request,
+    form: Option<CheckedForm<'_>>,
     op: &Operator,
     page: SettingsPage,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
-    let post = req.method == "POST";
-    match page {
-        SettingsPage::Account if post => {
-            super::account_page::change_password(app, req, op, fresh).await
+    match (page, form) {
+        (SettingsPage::Account, Some(form)) => {
+            super::account_page::change_password(app, req, form, op, fresh).await
         }
-        SettingsPage::Account => Ok(super::account_page::show(req, op)),
-        SettingsPage::Members if post => invite(app, req, op, fresh).await,
-        SettingsPage::Members => {
+        (SettingsPage::Account, None) => Ok(super::account_page::show(req, op)),
+        (SettingsPage::Members, Some(form)) => invite(app, req, form, op, fresh).await,
+        (SettingsPage::Members, None) => {
             let list = members::list(&app.db, op, fresh.now).await?;
             let notice = match req.query.as_str() {
                 "done=role" => Some(Ok("Role changed.")),
@@ -48,15 +50,14 @@ pub async fn handle<E: Executor>(
             };
             Ok(Response::html(200, pages::members(op, &list, None, notice)))
         }
-        SettingsPage::Member(id) => change_member(app, req, op, &id, fresh).await,
-        SettingsPage::Invitation(id) => {
-            let form: CsrfOnly = form::parse(req)?;
-            csrf::check(req, op, form.csrf.as_deref())?;
+        (SettingsPage::Member(id), Some(form)) => change_member(app, form, op, &id, fresh).await,
+        (SettingsPage::Invitation(id), Some(form)) => {
+            form.no_fields()?;
             members::revoke_invitation(&app.db, op, &id).await?;
             Ok(redirect("/app/settings/members?done=revoked"))
         }
-        SettingsPage::Tokens if post => create_token(app, req, op, fresh).await,
-        SettingsPage::Tokens => {
+        (SettingsPage::Tokens, Some(form)) => create_token(app, form, op, fresh).await,
+        (SettingsPage::Tokens, None) => {
             let tokens = api_tokens::list(&app.db, op).await?;
             let notice =
                 (req.query == "done=revoked").then_some(Ok("Token revoked: it no longer works."));
@@ -65,33 +66,48 @@ pub async fn handle<E: Executor>(
                 pages::tokens(op, &tokens, None, notice),
             ))
         }
-        SettingsPage::Token(id) => {
-            let form: CsrfOnly = form::parse(req)?;
-            csrf::check(req, op, form.csrf.as_deref())?;
+        (SettingsPage::Token(id), Some(form)) => {
+            form.no_fields()?;
             api_tokens::revoke(&app.db, op, &id).await?;
             Ok(redirect("/app/settings/tokens?done=revoked"))
         }
-        SettingsPage::Data if post => data_page::erase(app, req, op, fresh).await,
-        SettingsPage::Data => data_page::show(op),
-        SettingsPage::Export => data_page::export(app, req, op, fresh).await,
-        SettingsPage::Identity => data_page::identity(app, req, op, fresh).await,
-        SettingsPage::Cap => data_page::cap(app, req, op).await,
-        SettingsPage::Turnstile => super::turnstile_page::save(app, req, op, fresh).await,
-        SettingsPage::Bots if post => super::bots_page::create(app, req, op, fresh).await,
-        SettingsPage::Bots => super::bots_page::show(app, req, op).await,
-        SettingsPage::BotCapabilities => super::bots_page::capabilities(app, req, op).await,
-        SettingsPage::BotAssistant => super::bots_page::assistant(app, req, op, fresh).await,
-        SettingsPage::Webhooks if post => super::webhooks_page::save(app, req, op, fresh).await,
-        SettingsPage::Webhooks => super::webhooks_page::show(app, req, op).await,
-        SettingsPage::WebhookTest => super::webhooks_page::test(app, req, op, fresh).await,
-        SettingsPage::BotKey(id) => super::bots_page::revoke(app, req, op, &id).await,
-        SettingsPage::Site if post => save_site(app, req, op).await,
-        SettingsPage::Site => {
+        (SettingsPage::Data, Some(form)) => data_page::erase(app, form, op, fresh).await,
+        (SettingsPage::Data, None) => data_page::show(op),
+        (SettingsPage::Export, _) => data_page::export(app, req, op, fresh).await,
+        (SettingsPage::Identity, Some(form)) => data_page::identity(app, form, op, fresh).await,
+        (SettingsPage::Cap, Some(form)) => data_page::cap(app, form, op).await,
+        (SettingsPage::Turnstile, Some(form)) => {
+            super::turnstile_page::save(app, form, op, fresh).await
+        }
+        (SettingsPage::Bots, Some(form)) => super::bots_page::create(app, form, op, fresh).await,
+        (SettingsPage::Bots, None) => super::bots_page::show(app, req, op).await,
+        (SettingsPage::BotCapabilities, Some(form)) => {
+            super::bots_page::capabilities(app, form, op).await
+        }
+        (SettingsPage::BotAssistant, Some(form)) => {
+            super::bots_page::assistant(app, form, op, fresh).await
+        }
+        (SettingsPage::Webhooks, Some(form)) => {
+            super::webhooks_page::save(app, form, op, fresh).await
+        }
+        (SettingsPage::Webhooks, None) => super::webhooks_page::show(app, req, op).await,
+        (SettingsPage::WebhookTest, Some(form)) => {
+            super::webhooks_page::test(app, form, op, fresh).await
+        }
+        (SettingsPage::BotKey(id), Some(form)) => {
+            super::bots_page::revoke(app, form, op, &id).await
+        }
+        (SettingsPage::Site, Some(form)) => save_site(app, req, form, op).await,
+        (SettingsPage::Site, None) => {
             let site = sites::current(&app.db, op).await?;
             let form = form_of(&site);
             let notice = (req.query == "done=saved").then_some(Ok("Settings saved."));
             Ok(site_page(req, op, &site, &form, &[], notice, 200))
         }
+        // A POST-only page asked with a GET: `app` answers 405 before it gets here.
+        (page, None) => Err(ApiError::MethodNotAllowed {
+            allow: Route::App(AppPage::Settings(page)).allow(),
+        }),
     }
 }
 
@@ -100,27 +116,21 @@ fn invalid(field: &'static str, error: FieldError) -> ApiError {
     ApiError::Validation(ValidationErrors([(field, error)].into_iter().collect()))
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
-}
-
 async fn invite<E: Executor>(
     app: &App<E>,
     req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         email: String,
         #[serde(default)]
         role: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let role = Role::parse(&form.role).map_err(|e| invalid("role", e))?;
     let result = members::invite(
         &app.db,
@@ -150,21 +160,19 @@ async fn invite<E: Executor>(
 
 async fn change_member<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     member_id: &str,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         action: String,
         #[serde(default)]
         role: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let change = match form.action.as_str() {
         "remove" => Change::Remove,
         "role" => Change::Role(Role::parse(&form.role).map_err(|e| invalid("role", e))?),
@@ -187,18 +195,16 @@ async fn change_member<E: Executor>(
 
 async fn create_token<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         label: String,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let created = api_tokens::create(
         &app.db,
         op,
@@ -217,18 +223,12 @@ async fn create_token<E: Executor>(
 async fn save_site<E: Executor>(
     app: &App<E>,
     req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
 ) -> Result<Response, ApiError> {
-    #[derive(Deserialize)]
-    struct Form {
-        csrf: Option<String>,
-        #[serde(flatten)]
-        settings: SettingsForm,
-    }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: SettingsForm = posted.parse()?;
     let site = sites::current(&app.db, op).await?;
-    match SiteSettings::parse(&form.settings) {
+    match SiteSettings::parse(&form) {
         Ok(settings) => {
             sites::save_settings(&app.db, op, &settings).await?;
             // This isolate serves the new settings at once; others within the cache's TTL.
@@ -239,7 +239,7 @@ async fn save_site<E: Executor>(
             req,
             op,
             &site,
-            &form.settings,
+            &form,
             &errors.0,
             Some(Err("Nothing was saved: some fields need attention.")),
             422,
@@ -279,10 +279,11 @@ fn form_of(site: &Site) -> SettingsForm {
     }
 }
 
-/// `GET` and `POST /app/sites/new`.
+/// `GET` and `POST /app/sites/new` (`form`: the POST's, past the gate).
 pub async fn new_site<E: Executor>(
     app: &App<E>,
     req: &Request,
+    form: Option<CheckedForm<'_>>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
@@ -290,12 +291,11 @@ pub async fn new_site<E: Executor>(
     if !sites::may_create_site(op) {
         return Err(ApiError::Refused(Refusal::SiteCreationOwnersOnly));
     }
-    if req.method != "POST" {
+    let Some(posted) = form else {
         let page = pages::new_site(op, &NewSiteForm::default(), &[], None);
         return Ok(Response::html(200, page));
-    }
-    let form: NewSiteForm = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    };
+    let form: NewSiteForm = posted.parse()?;
     let site = match NewSite::parse(&form.key, &form.name, &form.code_prefix) {
         Ok(site) => site,
         Err(errors) => {
@@ -318,11 +318,13 @@ pub async fn new_site<E: Executor>(
     }
 }
 
-/// `GET` and `POST /app/invite/{token}`: anyone with the link (no session needed). The POST is
-/// refused from other sites, like the sign-in form.
+/// `GET` and `POST /app/invite/{token}`: anyone with the link (no session needed). `form` is
+/// the gate's answer to a POST (`Guard::NoSession`: refused from other sites, like the sign-in
+/// form), shown on the invitation's page; `None` for a GET.
 pub async fn invitation<E: Executor>(
     app: &App<E>,
     req: &Request,
+    form: Option<Result<CheckedForm<'_>, ApiError>>,
     token: &str,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
@@ -337,17 +339,20 @@ pub async fn invitation<E: Executor>(
         Err(ServiceError::Refused(refusal)) => return Ok(gone(refusal)),
         Err(other) => return Err(other.into()),
     };
-    if req.method != "POST" {
-        return Ok(Response::html(
-            200,
-            pages::invitation(&invitation, &[], None),
-        ));
-    }
-    if !csrf::same_origin(req) {
-        let refusal = crate::service::Refusal::CrossSite;
-        let page = pages::invitation(&invitation, &[], Some(&refusal.to_string()));
-        return Ok(Response::html(refusal.status(), page));
-    }
+    let posted = match form {
+        None => {
+            return Ok(Response::html(
+                200,
+                pages::invitation(&invitation, &[], None),
+            ));
+        }
+        Some(Ok(posted)) => posted,
+        Some(Err(ApiError::Refused(refusal))) => {
+            let page = pages::invitation(&invitation, &[], Some(&refusal.to_string()));
+            return Ok(Response::html(refusal.status(), page));
+        }
+        Some(Err(other)) => return Err(other),
+    };
     #[derive(Deserialize)]
     struct Form {
         #[serde(default)]
@@ -355,7 +360,7 @@ pub async fn invitation<E: Executor>(
         #[serde(default)]
         password: String,
     }
-    let form: Form = form::parse(req)?;
+    let form: Form = posted.parse()?;
     // Accepting for an existing account checks its password: the same budget as sign-in.
     if !session::spend_sign_in_attempt(app, req).await {
         let page = pages::invitation(&invitation, &[], Some(session::TOO_MANY_ATTEMPTS));

@@ -371,7 +371,6 @@ fn checkbox(h: &mut Html, name: &'static str, label: &'static str, checked: bool
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct NewSiteForm {
-    pub csrf: Option<String>,
     pub key: String,
     pub name: String,
     pub code_prefix: String,

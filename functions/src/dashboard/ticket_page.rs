@@ -592,7 +592,6 @@ pub struct NewTicketForm {
     pub requester_email: String,
     /// The idempotency key minted with the blank form.
     pub key: String,
-    pub csrf: Option<String>,
     #[serde(skip)]
     pub errors: Vec<(String, String)>,
 }

@@ -1,9 +1,8 @@
 //! The dashboard's ticket handlers: each action form posts to `/app/tickets/{code}/{verb}`,
-//! passes the CSRF check, goes through `ticket_actions::apply` (the same service the JSON API
+//! passes the gate (`gate`), goes through `ticket_actions::apply` (the same service the JSON API
 //! uses) and answers 303 back to the ticket. A refusal renders the error page with the
 //! service's reason and changes nothing.
 
-use serde::de::DeserializeOwned;
 use ticketbooth_shared::api::{CreateTicketRequest, RequesterInput};
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::ids::IdempotencyKey;
@@ -11,14 +10,15 @@ use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_code::TicketCode;
 
-use super::{bulk_page, csrf, redirect, ticket_page};
+use super::gate::{self, CheckedForm, Guard};
+use super::{bulk_page, redirect, ticket_page};
 use crate::context::operator;
 use crate::context::{App, Fresh};
 use crate::http::bulk;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::http::ticket_input::{self, ActionInput};
-use crate::http::{Body, Request, Response};
+use crate::http::{Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets;
 use crate::service::operators::Operator;
@@ -41,12 +41,11 @@ pub fn new_ticket_form(op: &Operator, fresh: Fresh) -> Result<Response, ApiError
 /// `POST /app/tickets/new`
 pub async fn create<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    let form: ticket_page::NewTicketForm = form_body(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: ticket_page::NewTicketForm = posted.parse()?;
     op.require(Action::CreateTicket)?;
     let key =
         IdempotencyKey::parse(form.key.trim()).map_err(|_| ApiError::IdempotencyKeyInvalid)?;
@@ -120,13 +119,13 @@ pub async fn confirm_delete<E: Executor>(
 /// input) answers with its status and a page that says why, linking back to the ticket.
 pub async fn act<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     code: &TicketCode,
     verb: Verb,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    match apply_form(app, req, op, code, verb, fresh).await {
+    match apply_form(app, posted, op, code, verb, fresh).await {
         Ok(back) => Ok(redirect(&back)),
         // Not found stays the plain 404; a fault of ours stays a 500 with its log line.
         Err(e @ (ApiError::NotFound | ApiError::Internal(_))) => Err(e),
@@ -150,13 +149,15 @@ pub async fn status_at_once<E: Executor>(
     let Some((op, proof)) = operator::credential_hint(app, req, &hash, fresh.now) else {
         return Ok(None);
     };
-    let Ok(input) = form_body::<ActionInput>(req) else {
+    // The same gate as every form, with the operator the hint names (the batch below proves
+    // the credential is still theirs).
+    let Ok(posted) = gate::pass(req, Guard::Operator(&op)) else {
+        return Ok(None);
+    };
+    let Ok(input) = posted.parse::<ActionInput>() else {
         return Ok(None);
     };
     let code_text = code.to_string();
-    if csrf::check(req, &op, input.csrf.as_deref()).is_err() {
-        return Ok(None);
-    }
     let Ok(Change::Status { to, comment: None }) =
         ticket_input::change(Verb::Status, &input, &op, &code_text)
     else {
@@ -191,14 +192,13 @@ fn back_to(input: &ActionInput, code_text: &str) -> String {
 /// Checks and applies one form; the path to go back to.
 async fn apply_form<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     code: &TicketCode,
     verb: Verb,
     fresh: Fresh,
 ) -> Result<String, ApiError> {
-    let input: ActionInput = form_body(req)?;
-    csrf::check(req, op, input.csrf.as_deref())?;
+    let input: ActionInput = posted.parse()?;
     let code_text = code.to_string();
     let change = ticket_input::change(verb, &input, op, &code_text)?;
     let outcome =
@@ -214,18 +214,17 @@ async fn apply_form<E: Executor>(
 /// `codes`, or every `page_codes` for "Apply to all on this page". A delete asks first.
 pub async fn bulk<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
-    let pairs: Vec<(String, String)> = form_body(req)?;
+    let pairs: Vec<(String, String)> = posted.parse()?;
     let field = |name: &str| {
         pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    csrf::check(req, op, field("csrf").as_deref())?;
     let scope = if field("scope").as_deref() == Some("page") {
         "page_codes"
     } else {
@@ -268,18 +267,6 @@ pub async fn bulk<E: Executor>(
 /// host, no `//` (protocol-relative) and no backslash (which browsers read as a slash).
 fn is_dashboard_path(to: &str) -> bool {
     to.starts_with("/app/") && !to.contains("//") && !to.contains('\\') && !to.contains("/..")
-}
-
-/// A urlencoded form body, parsed.
-fn form_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    let content_type = req.header("content-type").unwrap_or_default();
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let Body::Bytes(bytes) = &req.body else {
-        return Err(ApiError::PayloadTooLarge);
-    };
-    serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
 
 #[cfg(test)]

@@ -6,12 +6,12 @@
 use serde::Deserialize;
 
 use super::csrf;
-use super::form;
+use super::gate::CheckedForm;
 use super::html::Html;
 use super::redirect;
 use crate::context::{App, Fresh};
+use crate::http::Response;
 use crate::http::error::ApiError;
-use crate::http::{Request, Response};
 use crate::service::operators::Operator;
 use crate::service::site_secrets::Sealer;
 use crate::service::sites::{self, Site};
@@ -45,13 +45,12 @@ pub fn section(h: &mut Html, op: &Operator, site: &Site) {
 /// `POST /app/settings/turnstile`: both keys turn it on; `remove` turns it off.
 pub async fn save<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         site_key: String,
         #[serde(default)]
@@ -59,8 +58,7 @@ pub async fn save<E: Executor>(
         #[serde(default)]
         remove: Option<String>,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     let keys = match form.remove {
         Some(_) => None,
         None => Some(TurnstileKeys::parse(&form.site_key, &form.secret).map_err(invalid)?),

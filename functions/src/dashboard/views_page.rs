@@ -4,11 +4,12 @@
 use serde::Deserialize;
 use ticketbooth_shared::ticket_query::ViewName;
 
-use super::{csrf, form, list_page, redirect};
+use super::gate::CheckedForm;
+use super::{list_page, redirect};
 use crate::context::{App, Fresh};
+use crate::http::Response;
 use crate::http::error::ApiError;
 use crate::http::list_query;
-use crate::http::{Request, Response};
 use crate::service::operators::Operator;
 use crate::service::saved_views;
 use crate::store::Executor;
@@ -16,7 +17,6 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 
 #[derive(Deserialize)]
 struct SaveForm {
-    csrf: Option<String>,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -25,7 +25,6 @@ struct SaveForm {
 
 #[derive(Deserialize)]
 struct EditForm {
-    csrf: Option<String>,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -41,12 +40,11 @@ fn name_of(raw: &str) -> Result<ViewName, ApiError> {
 /// a cursor) under `name`, then opens the view.
 pub async fn save<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
-    let form: SaveForm = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: SaveForm = posted.parse()?;
     let name = name_of(&form.name)?;
     let query = list_query::parse(&form.query)
         .map_err(ApiError::Validation)?
@@ -61,12 +59,11 @@ pub async fn save<E: Executor>(
 /// operator's own views on the current site; any other id is a 404.
 pub async fn edit<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     id: &str,
 ) -> Result<Response, ApiError> {
-    let form: EditForm = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: EditForm = posted.parse()?;
     match form.action.as_str() {
         "rename" => {
             let name = name_of(&form.name)?;

@@ -11,7 +11,7 @@ use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::role::Action;
 
 use super::csrf;
-use super::form;
+use super::gate::CheckedForm;
 use super::redirect;
 use super::settings_views::{Notice, notice, settings_nav};
 use super::views::{layout, time};
@@ -45,20 +45,18 @@ pub async fn show<E: Executor>(
 /// first time, or when `rotate` is asked, and shown once); an empty one turns them off.
 pub async fn save<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
     #[derive(Deserialize)]
     struct Form {
-        csrf: Option<String>,
         #[serde(default)]
         url: String,
         #[serde(default)]
         rotate: Option<String>,
     }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    let form: Form = posted.parse()?;
     op.require(Action::ManageSettings)?;
     let url = form.url.trim();
     let sealer = Sealer::new(
@@ -98,16 +96,11 @@ pub async fn save<E: Executor>(
 /// `POST /app/settings/webhooks/test`: a test event, delivered like the others.
 pub async fn test<E: Executor>(
     app: &App<E>,
-    req: &Request,
+    posted: CheckedForm<'_>,
     op: &Operator,
     fresh: &Fresh,
 ) -> Result<Response, ApiError> {
-    #[derive(Deserialize)]
-    struct Form {
-        csrf: Option<String>,
-    }
-    let form: Form = form::parse(req)?;
-    csrf::check(req, op, form.csrf.as_deref())?;
+    posted.no_fields()?;
     op.require(Action::ManageSettings)?;
     notifications::add_test_event(&app.db, op, fresh.random(b"test event"), fresh.now.millis())
         .await?;

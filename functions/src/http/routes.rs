@@ -207,6 +207,151 @@ pub enum SettingsPage {
     BotKey(String),
 }
 
+impl AppPage {
+    /// One page of every kind the route table parses, with placeholder ids (ticket `TKT-1`,
+    /// ids of zeros): lets a test walk the whole table (the CSRF gate's test posts to each).
+    /// `path` gives each one's path. Walked through `after`, whose exhaustive match does not
+    /// compile when a page is added until the page has its place in the walk.
+    pub fn every() -> Vec<AppPage> {
+        let mut all = Vec::new();
+        let mut next = Some(AppPage::Home);
+        while let Some(page) = next {
+            next = page.after();
+            all.push(page);
+        }
+        all
+    }
+
+    /// The next page in `every`'s walk; `None` after the last.
+    fn after(&self) -> Option<AppPage> {
+        let code = || TicketCode::parse("TKT-1").expect("a ticket code");
+        let conversation = || ConversationId::parse(ZEROS).expect("a conversation id");
+        Some(match self {
+            AppPage::Home => AppPage::Login,
+            AppPage::Login => AppPage::Logout,
+            AppPage::Logout => AppPage::LogoutEverywhere,
+            AppPage::LogoutEverywhere => AppPage::Tickets,
+            AppPage::Tickets => AppPage::Ticket(code()),
+            AppPage::Ticket(_) => AppPage::TicketAction(code(), Verb::ALL[0]),
+            AppPage::TicketAction(_, verb) => {
+                match Verb::ALL.iter().skip_while(|v| *v != verb).nth(1) {
+                    Some(next) => AppPage::TicketAction(code(), *next),
+                    None => AppPage::NewTicket,
+                }
+            }
+            AppPage::NewTicket => AppPage::Bulk,
+            AppPage::Bulk => AppPage::Inbox,
+            AppPage::Inbox => AppPage::Conversation(conversation()),
+            AppPage::Conversation(_) => AppPage::ConversationReply(conversation()),
+            AppPage::ConversationReply(_) => AppPage::ConversationTicket(conversation()),
+            AppPage::ConversationTicket(_) => AppPage::ConversationAttach(conversation()),
+            AppPage::ConversationAttach(_) => AppPage::ConversationLive(conversation()),
+            AppPage::ConversationLive(_) => AppPage::SwitchSite,
+            AppPage::SwitchSite => AppPage::NewSite,
+            AppPage::NewSite => AppPage::Invitation(ZEROS.repeat(2)),
+            AppPage::Invitation(_) => AppPage::Settings(SettingsPage::Members),
+            AppPage::Settings(page) => match page.after() {
+                Some(next) => AppPage::Settings(next),
+                None => AppPage::Views,
+            },
+            AppPage::Views => AppPage::View(ZEROS.to_owned()),
+            AppPage::View(_) => return None,
+        })
+    }
+
+    /// The path that `Route::parse` reads as this page.
+    pub fn path(&self) -> String {
+        match self {
+            AppPage::Home => "/app".to_owned(),
+            AppPage::Login => "/app/login".to_owned(),
+            AppPage::Logout => "/app/logout".to_owned(),
+            AppPage::LogoutEverywhere => "/app/logout/everywhere".to_owned(),
+            AppPage::Tickets => "/app/tickets".to_owned(),
+            AppPage::Ticket(code) => format!("/app/tickets/{code}"),
+            AppPage::TicketAction(code, verb) => format!("/app/tickets/{code}/{}", verb.as_str()),
+            AppPage::NewTicket => "/app/tickets/new".to_owned(),
+            AppPage::Bulk => "/app/tickets/bulk".to_owned(),
+            AppPage::Inbox => "/app/conversations".to_owned(),
+            AppPage::Conversation(id) => format!("/app/conversations/{}", id.as_ref()),
+            AppPage::ConversationReply(id) => format!("/app/conversations/{}/reply", id.as_ref()),
+            AppPage::ConversationTicket(id) => format!("/app/conversations/{}/ticket", id.as_ref()),
+            AppPage::ConversationAttach(id) => format!("/app/conversations/{}/attach", id.as_ref()),
+            AppPage::ConversationLive(id) => format!("/app/conversations/{}/live", id.as_ref()),
+            AppPage::SwitchSite => "/app/sites/switch".to_owned(),
+            AppPage::NewSite => "/app/sites/new".to_owned(),
+            AppPage::Invitation(token) => format!("/app/invite/{token}"),
+            AppPage::Settings(page) => format!("/app/settings/{}", page.path()),
+            AppPage::Views => "/app/views".to_owned(),
+            AppPage::View(id) => format!("/app/views/{id}"),
+        }
+    }
+}
+
+impl SettingsPage {
+    /// One settings page of every kind (placeholder ids), as `AppPage::every`.
+    pub fn every() -> Vec<SettingsPage> {
+        let mut all = Vec::new();
+        let mut next = Some(SettingsPage::Members);
+        while let Some(page) = next {
+            next = page.after();
+            all.push(page);
+        }
+        all
+    }
+
+    /// The next page in `every`'s walk (an exhaustive match, as `AppPage::after`).
+    fn after(&self) -> Option<SettingsPage> {
+        let id = || ZEROS.to_owned();
+        Some(match self {
+            SettingsPage::Members => SettingsPage::Member(id()),
+            SettingsPage::Member(_) => SettingsPage::Invitation(id()),
+            SettingsPage::Invitation(_) => SettingsPage::Tokens,
+            SettingsPage::Tokens => SettingsPage::Token(id()),
+            SettingsPage::Token(_) => SettingsPage::Account,
+            SettingsPage::Account => SettingsPage::Site,
+            SettingsPage::Site => SettingsPage::Data,
+            SettingsPage::Data => SettingsPage::Export,
+            SettingsPage::Export => SettingsPage::Identity,
+            SettingsPage::Identity => SettingsPage::Cap,
+            SettingsPage::Cap => SettingsPage::Turnstile,
+            SettingsPage::Turnstile => SettingsPage::Bots,
+            SettingsPage::Bots => SettingsPage::BotCapabilities,
+            SettingsPage::BotCapabilities => SettingsPage::BotAssistant,
+            SettingsPage::BotAssistant => SettingsPage::BotKey(id()),
+            SettingsPage::BotKey(_) => SettingsPage::Webhooks,
+            SettingsPage::Webhooks => SettingsPage::WebhookTest,
+            SettingsPage::WebhookTest => return None,
+        })
+    }
+
+    /// The path under `/app/settings/`.
+    fn path(&self) -> String {
+        match self {
+            SettingsPage::Members => "members".to_owned(),
+            SettingsPage::Member(id) => format!("members/{id}"),
+            SettingsPage::Invitation(id) => format!("invitations/{id}"),
+            SettingsPage::Tokens => "tokens".to_owned(),
+            SettingsPage::Token(id) => format!("tokens/{id}"),
+            SettingsPage::Account => "account".to_owned(),
+            SettingsPage::Site => "site".to_owned(),
+            SettingsPage::Data => "data".to_owned(),
+            SettingsPage::Export => "data/export".to_owned(),
+            SettingsPage::Identity => "identity".to_owned(),
+            SettingsPage::Cap => "cap".to_owned(),
+            SettingsPage::Turnstile => "turnstile".to_owned(),
+            SettingsPage::Bots => "bots".to_owned(),
+            SettingsPage::BotCapabilities => "bots/capabilities".to_owned(),
+            SettingsPage::BotAssistant => "bots/assistant".to_owned(),
+            SettingsPage::BotKey(id) => format!("bots/{id}"),
+            SettingsPage::Webhooks => "webhooks".to_owned(),
+            SettingsPage::WebhookTest => "webhooks/test".to_owned(),
+        }
+    }
+}
+
+/// The placeholder id of `AppPage::every`: 32 hex digits, ours in form, nobody's in fact.
+const ZEROS: &str = "00000000000000000000000000000000";
+
 /// Ids we mint: `len` lowercase hex digits. Anything else is not ours (404).
 fn hex_id(raw: &str, len: usize) -> Result<String, ApiError> {
     let ours = raw.len() == len
@@ -521,6 +666,37 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn every_page_is_walked_once_and_its_path_parses_back_to_it() {
+        let every = AppPage::every();
+        for page in &every {
+            assert_eq!(
+                Route::parse(&page.path()).unwrap(),
+                Route::App(page.clone()),
+                "{}",
+                page.path()
+            );
+        }
+        let mut paths: Vec<String> = every.iter().map(AppPage::path).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), every.len(), "a page walked twice");
+        assert_eq!(
+            every
+                .iter()
+                .filter(|p| matches!(p, AppPage::Settings(_)))
+                .count(),
+            SettingsPage::every().len()
+        );
+        assert_eq!(
+            every
+                .iter()
+                .filter(|p| matches!(p, AppPage::TicketAction(..)))
+                .count(),
+            Verb::ALL.len()
+        );
     }
 
     #[test]

@@ -41,8 +41,6 @@ pub struct ActionInput {
     pub remote_id: Option<String>,
     /// The confirmation a delete needs: the ticket's code, typed or sent again.
     pub confirm: Option<String>,
-    /// Dashboard only: the form's CSRF token.
-    pub csrf: Option<String>,
     /// Dashboard only: where to go afterwards (under `/app/`).
     pub return_to: Option<String>,
 }

@@ -7,6 +7,7 @@ mod chat_contact;
 mod conversations;
 mod cors;
 mod create;
+mod csrf_gate;
 mod dashboard;
 mod data_rights;
 mod demo_bot;
