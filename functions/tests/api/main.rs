@@ -13,6 +13,7 @@ mod demo_bot;
 mod identity_and_cap;
 mod inbox;
 mod list;
+mod logs;
 mod maintenance;
 mod members;
 mod offboarding;
@@ -168,6 +169,7 @@ impl TestApp {
             ticket_id: TicketId::mint(now, [n; 10]),
             visitor_id: VisitorId::mint([n.wrapping_add(128); 16]),
             entropy: [n.wrapping_add(64); 32],
+            request_id: format!("{:016x}", 0x7e57_0000_0000_0000_u64 + u64::from(n)),
         };
         let mut request = request(method, path, headers, body);
         // As the Worker does: the body only for a request `admits_body` lets through, so
