@@ -125,6 +125,13 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
             }
         };
         let mut line = Line {
+            // As every line: an error exactly when something failed, the receiver included
+            // (a receiver that is down is what an operator looks for).
+            level: if error.is_some() {
+                Level::Error
+            } else {
+                Level::Info
+            },
             duration_ms: Some(console::since(started)),
             d1_round_trips: Some(trips.get() - trips_before),
             error: error.as_deref(),
@@ -135,11 +142,6 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         .with("outcome", outcome);
         if let Some(seconds) = retry_in {
             line = line.with("retry_in_s", seconds);
-        }
-        // A receiver that failed is the receiver's problem, logged as info with its detail;
-        // the Worker's own failure (D1, a missing key) is an error.
-        if matches!(outcome, "retry") && retry_in.is_none() {
-            line.level = Level::Error;
         }
         console::print(&line);
     }
