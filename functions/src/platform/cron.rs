@@ -44,6 +44,19 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     .with("cron", cron.as_str());
     let line = match &result {
         Ok(expired) => line
+            // The run in words, as this line read before it was JSON (tests look for it).
+            .with(
+                "message",
+                format!(
+                    "scheduled: expired {} idempotency keys, {} sessions, {} invitations, {} conversations ({} messages), {} webhook events",
+                    expired.idempotency_keys,
+                    expired.sessions,
+                    expired.invitations,
+                    expired.conversations,
+                    expired.messages,
+                    expired.notifications
+                ),
+            )
             .with("idempotency_keys", expired.idempotency_keys)
             .with("sessions", expired.sessions)
             .with("invitations", expired.invitations)
