@@ -118,7 +118,12 @@ pub async fn follow(follow_up: http::FollowUp, env: Env, origin: String, request
             let line = line.with("ended", outcome);
             match ended {
                 bot::Ended::Replied { tickets } => line.with("tickets", tickets.len()),
-                bot::Ended::FellBack { .. } => line.with("reason", reason.unwrap_or_default()),
+                // The visitor got the fallback message: an error, like every failure.
+                bot::Ended::FellBack { .. } => Line {
+                    level: Level::Error,
+                    error: reason,
+                    ..line
+                },
             }
         }
         Err(e) => Line {
