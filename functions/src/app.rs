@@ -2,7 +2,8 @@
 //! route and dispatches — the dashboard, the operators' API, the tools, MCP, and a site's
 //! public routes after the site is loaded and its origin checked; `admits_body` decides from
 //! the head alone whether a body is worth reading. The handlers live in `api` and `dashboard`;
-//! every error leaves through `ApiError` (JSON) or the dashboard's error page.
+//! every error leaves through `ApiError` (JSON) or the dashboard's error page, and every answer
+//! carries the request's id (`x-request-id`).
 
 use ticketbooth_shared::timestamp::Timestamp;
 
@@ -12,21 +13,24 @@ use crate::dashboard;
 use crate::http::error::ApiError;
 use crate::http::routes::{Route, SitePage};
 use crate::http::{Request, Response, cors};
+use crate::infra::log::REQUEST_ID_HEADER;
 use crate::service::ServiceError;
 use crate::service::site_cache;
 use crate::store::Executor;
 
 pub async fn handle<E: Executor>(app: &App<E>, req: &Request, fresh: Fresh) -> Response {
     let mut granted_origin = None;
+    let request_id = fresh.request_id.clone();
     let mut response = match dispatch(app, req, fresh, &mut granted_origin).await {
         Ok(response) => response,
-        Err(error) if req.path.starts_with("/app") => dashboard::error_page(error),
+        Err(error) if req.path.starts_with("/app") => dashboard::error_page(error, &request_id),
         Err(error) => error.into_response(),
     };
     if req.path.starts_with("/api/") {
         cors::grant(&mut response, granted_origin.as_deref());
     }
-    response
+    // On every answer, errors included (JSON error bodies stay as they are: header only).
+    response.with_header(REQUEST_ID_HEADER, request_id)
 }
 
 /// Whether the request's body is worth reading: the Worker reads it only when this says so,
@@ -62,17 +66,18 @@ pub async fn admits_body<E: Executor>(app: &App<E>, req: &Request, now: Timestam
 /// The answer when the app could not run at all (the body could not be read, a binding is
 /// missing): the generic 500 in the error shape, its detail already logged. On the public API
 /// it is readable cross-origin, so the widget can tell "try again later" from a network
-/// failure; it says nothing about any site, so it needs no site's origin check.
-pub fn failure_outside(path: &str, origin: Option<&str>) -> Response {
+/// failure; it says nothing about any site, so it needs no site's origin check. It carries the
+/// request's id like every answer (and shows it on the dashboard's page).
+pub fn failure_outside(path: &str, origin: Option<&str>, request_id: &str) -> Response {
     let error = ApiError::Internal(String::new());
     if path.starts_with("/app") {
-        return dashboard::error_page(error);
+        return dashboard::error_page(error, request_id).with_header(REQUEST_ID_HEADER, request_id);
     }
     let mut response = error.into_response();
     if path.starts_with("/api/") {
         cors::grant(&mut response, origin);
     }
-    response
+    response.with_header(REQUEST_ID_HEADER, request_id)
 }
 
 async fn dispatch<E: Executor>(

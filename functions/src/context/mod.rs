@@ -54,6 +54,9 @@ pub struct Fresh {
     /// 32 bytes from the runtime's CSPRNG, for the secrets a request may mint (session ids,
     /// salts, tokens): each is `random(purpose)`.
     pub entropy: [u8; 32],
+    /// The request's id (`infra::log::request_id`): in its log lines, in the `x-request-id`
+    /// header of its answer and on the dashboard's error page, so a user's report finds them.
+    pub request_id: String,
 }
 
 impl Fresh {

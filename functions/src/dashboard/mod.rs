@@ -171,8 +171,9 @@ pub async fn handle<E: Executor>(
     }
 }
 
-/// The HTML face of an error on a dashboard page: the same message the JSON API gives.
-pub fn error_page(error: ApiError) -> Response {
+/// The HTML face of an error on a dashboard page: the same message the JSON API gives, and
+/// the request's id as a reference to quote (the logs' `request_id`).
+pub fn error_page(error: ApiError, request_id: &str) -> Response {
     let status = error.status();
     let fields: Vec<(String, String)> = match &error {
         ApiError::Validation(errors) => errors
@@ -184,7 +185,7 @@ pub fn error_page(error: ApiError) -> Response {
     };
     let mut response = Response::html(
         status,
-        views::error_page(status, &error.to_string(), &fields),
+        views::error_page(status, &error.to_string(), &fields, request_id),
     );
     match error {
         ApiError::Internal(detail) => response.log = Some(detail),

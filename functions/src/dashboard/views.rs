@@ -96,7 +96,12 @@ pub fn sign_in(error: Option<&str>, email: &str) -> String {
     })
 }
 
-pub fn error_page(status: u16, message: &str, fields: &[(String, String)]) -> String {
+pub fn error_page(
+    status: u16,
+    message: &str,
+    fields: &[(String, String)],
+    request_id: &str,
+) -> String {
     layout("Error", None, |h| {
         h.raw("<section class=\"card narrow\"><h1>")
             .text(&status.to_string())
@@ -114,6 +119,10 @@ pub fn error_page(status: u16, message: &str, fields: &[(String, String)]) -> St
             }
             h.raw("</ul>");
         }
+        // What a user quotes in a report: the `request_id` of the request's log lines.
+        h.raw("<p class=\"muted\">Reference: <code>")
+            .text(request_id)
+            .raw("</code></p>");
         h.raw("<p><a href=\"/app/tickets\">Back to tickets</a></p></section>");
     })
 }

@@ -552,6 +552,100 @@ impl Route {
     }
 }
 
+impl Route {
+    /// The route as the Worker's log names it: its path with every variable segment replaced
+    /// by its name (`/api/v1/sites/{site}/tickets/{id}`), never the path itself, which holds
+    /// ticket codes, conversation ids and invitation tokens. Verbs and tool names, a fixed
+    /// set, stay.
+    pub fn template(&self) -> String {
+        let fixed = match self {
+            Route::Health => "/healthz",
+            Route::Mcp => "/mcp",
+            Route::Tools => "/api/v1/tools",
+            Route::Operator(OperatorApi::Tickets) => "/api/v1/tickets",
+            Route::Operator(OperatorApi::Ticket(_)) => "/api/v1/tickets/{code}",
+            Route::Operator(OperatorApi::Action(_, verb)) => {
+                return format!("/api/v1/tickets/{{code}}/{}", verb.as_str());
+            }
+            Route::Operator(OperatorApi::Bulk) => "/api/v1/tickets/bulk",
+            Route::Operator(OperatorApi::OpenApi) => "/api/v1/openapi.json",
+            Route::Operator(OperatorApi::Export) => "/api/v1/export",
+            Route::Operator(OperatorApi::Erase) => "/api/v1/erase",
+            Route::Site(_, page) => match page {
+                SitePage::Config => "/api/v1/sites/{site}/config",
+                SitePage::Tickets => "/api/v1/sites/{site}/tickets",
+                SitePage::Ticket(_) => "/api/v1/sites/{site}/tickets/{id}",
+                SitePage::TicketComments(_) => "/api/v1/sites/{site}/tickets/{id}/comments",
+                SitePage::Tool(tool) => {
+                    return format!("/api/v1/sites/{{site}}/tools/{}", tool.name());
+                }
+                SitePage::Conversations => "/api/v1/sites/{site}/conversations",
+                SitePage::Messages(_) => "/api/v1/sites/{site}/conversations/{id}/messages",
+                SitePage::Live(_) => "/api/v1/sites/{site}/conversations/{id}/live",
+                SitePage::Contact(_) => "/api/v1/sites/{site}/conversations/{id}/contact",
+            },
+            Route::App(page) => match page {
+                AppPage::Home => "/app",
+                AppPage::Login => "/app/login",
+                AppPage::Logout => "/app/logout",
+                AppPage::LogoutEverywhere => "/app/logout/everywhere",
+                AppPage::Tickets => "/app/tickets",
+                AppPage::Ticket(_) => "/app/tickets/{code}",
+                AppPage::TicketAction(_, verb) => {
+                    return format!("/app/tickets/{{code}}/{}", verb.as_str());
+                }
+                AppPage::NewTicket => "/app/tickets/new",
+                AppPage::Bulk => "/app/tickets/bulk",
+                AppPage::Inbox => "/app/conversations",
+                AppPage::Conversation(_) => "/app/conversations/{id}",
+                AppPage::ConversationReply(_) => "/app/conversations/{id}/reply",
+                AppPage::ConversationTicket(_) => "/app/conversations/{id}/ticket",
+                AppPage::ConversationAttach(_) => "/app/conversations/{id}/attach",
+                AppPage::ConversationLive(_) => "/app/conversations/{id}/live",
+                AppPage::SwitchSite => "/app/sites/switch",
+                AppPage::NewSite => "/app/sites/new",
+                AppPage::Invitation(_) => "/app/invite/{token}",
+                AppPage::Views => "/app/views",
+                AppPage::View(_) => "/app/views/{id}",
+                AppPage::Settings(settings) => match settings {
+                    SettingsPage::Members => "/app/settings/members",
+                    SettingsPage::Member(_) => "/app/settings/members/{id}",
+                    SettingsPage::Invitation(_) => "/app/settings/invitations/{id}",
+                    SettingsPage::Tokens => "/app/settings/tokens",
+                    SettingsPage::Token(_) => "/app/settings/tokens/{id}",
+                    SettingsPage::Account => "/app/settings/account",
+                    SettingsPage::Site => "/app/settings/site",
+                    SettingsPage::Data => "/app/settings/data",
+                    SettingsPage::Export => "/app/settings/data/export",
+                    SettingsPage::Identity => "/app/settings/identity",
+                    SettingsPage::Cap => "/app/settings/cap",
+                    SettingsPage::Turnstile => "/app/settings/turnstile",
+                    SettingsPage::Bots => "/app/settings/bots",
+                    SettingsPage::BotCapabilities => "/app/settings/bots/capabilities",
+                    SettingsPage::BotAssistant => "/app/settings/bots/assistant",
+                    SettingsPage::BotKey(_) => "/app/settings/bots/{id}",
+                    SettingsPage::Webhooks => "/app/settings/webhooks",
+                    SettingsPage::WebhookTest => "/app/settings/webhooks/test",
+                },
+            },
+        };
+        fixed.to_owned()
+    }
+}
+
+/// A request as the Worker's log names it: the method (one of HTTP's, else `OTHER`) and the
+/// route's template; a path no route takes is `(no route)`, never the path a client sent.
+pub fn template(method: &str, path: &str) -> String {
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        _ => "OTHER",
+    };
+    match Route::parse(path) {
+        Ok(route) => format!("{method} {}", route.template()),
+        Err(_) => format!("{method} (no route)"),
+    }
+}
+
 /// A code in a path; malformed is simply not found.
 fn conversation_of(raw: &str) -> Result<ConversationId, ApiError> {
     ConversationId::parse(raw).map_err(|_| ApiError::NotFound)

@@ -216,6 +216,22 @@ pub enum Ended {
     FellBack { reason: String },
 }
 
+impl Ended {
+    /// The outcome as the Worker's log gives it: `replied` or `fell_back`, and a fallback's
+    /// reason only up to its first `": "` — the class of failure the Worker wrote
+    /// ("the provider answered 429 (rate limited)"), never the text after it, which comes from
+    /// outside (the provider's error body, the runtime's error) and can quote the conversation.
+    pub fn for_log(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Ended::Replied { .. } => ("replied", None),
+            Ended::FellBack { reason } => {
+                let class = reason.split_once(": ").map_or(reason.as_str(), |(c, _)| c);
+                ("fell_back", Some(class))
+            }
+        }
+    }
+}
+
 /// The frame the live room sends while the bot is writing: the text so far.
 #[derive(Serialize)]
 struct Typing<'a> {

@@ -1,11 +1,12 @@
 //! The workerd adapter: converts workerd's request into `http::Request`, runs `app::handle`
-//! over D1, and converts the answer back. Nothing else lives here, because nothing here can
-//! run in host tests.
+//! over D1, converts the answer back, and logs the request's line (`infra::log`). Nothing else
+//! lives here, because nothing here can run in host tests.
 
 use ticketbooth_shared::ids::{TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
-use worker::{Context, Env, Headers, Method, Request, Response, console_error, event};
+use worker::{Context, Env, Headers, Method, Request, Response, event};
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use futures_util::StreamExt;
@@ -15,7 +16,9 @@ use crate::context::{App, Fresh};
 use crate::crypto::random;
 use crate::crypto::visitor_token::{TokenError, TokenKey};
 use crate::http::export;
+use crate::http::routes::{self, Route};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::infra::log::{Event, Level, Line};
 use crate::infra::rate_limit::Bindings;
 use crate::integrations::outbound;
 use crate::integrations::turnstile;
@@ -24,8 +27,10 @@ use crate::service::credential_cache::CredentialCache;
 use crate::service::site_cache::{self, SiteCache};
 use crate::store::d1::D1Executor;
 
+use super::console;
 use super::env::{outbound_policy, secrets_key};
 use super::follow_up::follow;
+
 thread_local! {
     /// The isolate's site cache: an isolate runs one request at a time on one thread, and
     /// keeps its globals between requests.
@@ -36,33 +41,83 @@ thread_local! {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let started = js_sys::Date::now();
     let method = req.method().to_string();
     let path = req.path();
+    let request_id = console::request_id(req.headers().get("cf-ray").ok().flatten().as_deref());
+    let trips = Rc::new(Cell::new(0));
     let origin = req.headers().get("origin").ok().flatten();
     let own_origin = req
         .url()
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    match serve(&mut req, &env).await {
+    let mut detail;
+    let answer = match serve(&mut req, &env, &request_id, &trips).await {
         Ok(mut response) => {
+            detail = response.log.take();
             if let Some(follow_up) = response.follow_up.take() {
-                ctx.wait_until(follow(follow_up, env.clone(), own_origin));
+                ctx.wait_until(follow(
+                    follow_up,
+                    env.clone(),
+                    own_origin,
+                    request_id.clone(),
+                ));
             }
             match response.live.take() {
-                None => write_response(response, &env),
-                Some(live) => carry_out(live, req, &env, response).await,
+                None => write_response(response, &env, &request_id),
+                Some(live) => carry_out(live, req, &env, response, &request_id).await,
             }
         }
         // A failure before or after `app::handle` (reading the body, a missing binding,
         // building the response) still answers in the API's error shape, never workerd's page.
         Err(e) => {
-            console_error!("{method} {path} -> 500 outside the app: {e}");
-            write_response(app::failure_outside(&path, origin.as_deref()), &env)
+            detail = Some(format!("outside the app: {e}"));
+            write_response(
+                app::failure_outside(&path, origin.as_deref(), &request_id),
+                &env,
+                &request_id,
+            )
         }
-    }
+    };
+    // The request's one line: the route's template and the site's key, never the path (it
+    // holds codes, conversation ids and tokens), and the detail of a failure (`Response::log`,
+    // the database's or the runtime's error, never the visitor's text).
+    let status = match &answer {
+        Ok(response) => response.status_code(),
+        Err(e) => {
+            detail.get_or_insert_with(|| e.to_string());
+            500
+        }
+    };
+    let route = routes::template(&method, &path);
+    let site = match Route::parse(&path) {
+        Ok(Route::Site(key, _)) => Some(key),
+        _ => None,
+    };
+    let line = Line {
+        level: if detail.is_some() || status >= 500 {
+            Level::Error
+        } else {
+            Level::Info
+        },
+        route: Some(&route),
+        site: site.as_ref().map(AsRef::as_ref),
+        status: Some(status),
+        duration_ms: Some(console::since(started)),
+        d1_round_trips: Some(trips.get()),
+        error: detail.as_deref(),
+        ..Line::new(Level::Info, Event::Request, &request_id)
+    };
+    console::print(&line);
+    answer
 }
 
-async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
+async fn serve(
+    req: &mut Request,
+    env: &Env,
+    request_id: &str,
+    trips: &Rc<Cell<u32>>,
+) -> worker::Result<http::Response> {
     let mut request = read_head(req)?;
     let token_key = env
         .secret("VISITOR_TOKEN_SECRET")
@@ -74,7 +129,7 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
             Err(_) => Ok(key),
         });
     let app = App {
-        db: D1Executor::new(env.d1("DB")?),
+        db: D1Executor::counting_into(env.d1("DB")?, Rc::clone(trips)),
         token_key,
         limiter: Box::new(Bindings {
             client: env.rate_limiter("CLIENT_WRITES")?,
@@ -103,18 +158,9 @@ async fn serve(req: &mut Request, env: &Env) -> worker::Result<http::Response> {
         ticket_id: TicketId::mint(now, random::bytes().map_err(random_error)?),
         visitor_id: VisitorId::mint(random::bytes().map_err(random_error)?),
         entropy: random::bytes().map_err(random_error)?,
+        request_id: request_id.to_owned(),
     };
-    let response = app::handle(&app, &request, fresh).await;
-    if let Some(detail) = &response.log {
-        console_error!(
-            "{} {} -> {}: {}",
-            request.method,
-            request.path,
-            response.status,
-            detail
-        );
-    }
-    Ok(response)
+    Ok(app::handle(&app, &request, fresh).await)
 }
 
 /// The request without its body: method, URL and headers.
@@ -169,6 +215,7 @@ async fn carry_out(
     req: Request,
     env: &Env,
     response: http::Response,
+    request_id: &str,
 ) -> worker::Result<Response> {
     let room = |id: &str| -> worker::Result<worker::Stub> {
         env.durable_object(live_room::BINDING)?
@@ -208,14 +255,20 @@ async fn carry_out(
                 room(&conversation_id)?.fetch_with_request(request).await
             };
             if let Err(e) = sent.await {
-                console_error!("live room {conversation_id}: broadcast failed: {e}");
+                // Not the conversation's id: the request id finds the request's own line.
+                let detail = format!("live room: broadcast failed: {e}");
+                console::print(&Line::error(Event::Request, request_id, &detail));
             }
-            write_response(response, env)
+            write_response(response, env, request_id)
         }
     }
 }
 
-fn write_response(response: http::Response, env: &Env) -> worker::Result<Response> {
+fn write_response(
+    response: http::Response,
+    env: &Env,
+    request_id: &str,
+) -> worker::Result<Response> {
     let headers = Headers::new();
     for (name, value) in &response.headers {
         headers.append(name, value)?;
@@ -226,6 +279,7 @@ fn write_response(response: http::Response, env: &Env) -> worker::Result<Respons
             response.body,
             at,
             D1Executor::new(env.d1("DB")?),
+            request_id.to_owned(),
         ))?,
     };
     Ok(body.with_status(response.status).with_headers(headers))
@@ -238,18 +292,22 @@ fn export_stream(
     first: Vec<u8>,
     at: export::Continuation,
     db: D1Executor,
+    request_id: String,
 ) -> impl futures_util::Stream<Item = worker::Result<Vec<u8>>> + 'static {
-    futures_util::stream::unfold((Some(first), Some(at), db), |(first, at, db)| async move {
+    let state = (Some(first), Some(at), db, request_id);
+    futures_util::stream::unfold(state, |(first, at, db, id)| async move {
         if let Some(first) = first {
-            return Some((Ok(first), (None, at, db)));
+            return Some((Ok(first), (None, at, db, id)));
         }
         match export::next_chunk(&db, at?).await {
-            Ok((chunk, next)) => Some((Ok(chunk), (None, next, db))),
+            Ok((chunk, next)) => Some((Ok(chunk), (None, next, db, id))),
             Err(e) => {
-                console_error!("export stream: {e}");
+                // After the request's line: its own error line, under the request's id.
+                let detail = format!("export stream: {e}");
+                console::print(&Line::error(Event::Request, &id, &detail));
                 Some((
                     Err(worker::Error::RustError(e.to_string())),
-                    (None, None, db),
+                    (None, None, db, id),
                 ))
             }
         }

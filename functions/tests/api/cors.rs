@@ -103,13 +103,15 @@ fn a_failure_outside_the_app_is_the_error_json_with_cors_on_the_api() {
     let api = ticketbooth_functions::app::failure_outside(
         "/api/v1/sites/acme/tickets",
         Some("https://anywhere.example"),
+        "0123456789abcdef",
     );
     assert_eq!(error_code(&api, 500), "internal");
     assert_eq!(
         api.header("access-control-allow-origin"),
         Some("https://anywhere.example")
     );
-    let page = ticketbooth_functions::app::failure_outside("/app/tickets", None);
+    let page =
+        ticketbooth_functions::app::failure_outside("/app/tickets", None, "0123456789abcdef");
     assert_eq!(page.status, 500);
     assert!(
         page.header("content-type")

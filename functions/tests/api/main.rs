@@ -14,6 +14,7 @@ mod demo_bot;
 mod identity_and_cap;
 mod inbox;
 mod list;
+mod logs;
 mod maintenance;
 mod members;
 mod offboarding;
@@ -170,6 +171,7 @@ impl TestApp {
             ticket_id: TicketId::mint(now, seeded(n, 0)),
             visitor_id: VisitorId::mint(seeded(n, 128)),
             entropy: seeded(n, 64),
+            request_id: format!("{:016x}", 0x7e57_0000_0000_0000_u64 + u64::from(n)),
         };
         let mut request = request(method, path, headers, body);
         // As the Worker does: the body only for a request `admits_body` lets through, so
