@@ -239,7 +239,8 @@ async fn authenticate<E: Executor>(
 }
 
 /// `POST /api/v1/tickets`: the create path every ticket takes, source `api`, assigned to the
-/// token's operator; an `Idempotency-Key` header is required as on the widget's route.
+/// token's operator unless the body names another `assignee`, with an optional `priority`; an
+/// `Idempotency-Key` header is required as on the widget's route.
 async fn create<E: Executor>(
     app: &App<E>,
     req: &Request,
@@ -248,12 +249,28 @@ async fn create<E: Executor>(
 ) -> Result<Response, ApiError> {
     op.require(Action::CreateTicket)?;
     let key = req.idempotency_key()?;
-    let request: CreateTicketRequest = json_input(req)?;
-    let ticket = NewTicket::parse(&request, false).map_err(ServiceError::Validation)?;
+    let request: CreateRequest = json_input(req)?;
+    let ticket = NewTicket::parse(&request.ticket, false);
+    let choices = ticket_input::create_choices(
+        request.priority.as_deref(),
+        request.assignee.as_ref().map(Option::as_deref),
+        op,
+    );
+    // Every refused field at once, the text's and the choices'.
+    let (ticket, (priority, assignee)) = match (ticket, choices) {
+        (Ok(ticket), Ok(choices)) => (ticket, choices),
+        (ticket, choices) => {
+            let mut errors = ticket.err().unwrap_or_default();
+            errors.0.extend(choices.err().unwrap_or_default().0);
+            return Err(ServiceError::Validation(errors).into());
+        }
+    };
     let created = ticket_actions::create(
         &app.db,
         op,
         OperatorTicket {
+            priority,
+            assignee,
             ticket,
             source: Source::Api,
             conversation: None,
@@ -275,6 +292,23 @@ async fn create<E: Executor>(
         site_id: op.site_id,
     });
     Ok(response)
+}
+
+/// `POST /api/v1/tickets`'s body: the widget's create request and the operator's choices.
+#[derive(Deserialize)]
+struct CreateRequest {
+    #[serde(flatten)]
+    ticket: CreateTicketRequest,
+    #[serde(default)]
+    priority: Option<String>,
+    /// Absent: the creator; `null`: unassigned (as the assign action reads it).
+    #[serde(default, deserialize_with = "present")]
+    assignee: Option<Option<String>>,
+}
+
+/// A field that was sent, `null` included (serde reads an absent one as the default, `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]

@@ -185,6 +185,7 @@ pub async fn create<E: Executor>(
             },
             visitor: Some(visitor),
             assignee: None,
+            assignee_chosen: false,
             priority: ticketbooth_shared::Priority::Normal,
             summary: None,
             // Without a conversation, the transcript is whatever the browser sent.

@@ -19,9 +19,10 @@ use super::html::Html;
 
 use super::gate::CheckedForm;
 use super::views::{chat_message, layout, status_badge, time};
-use super::{csrf, redirect};
+use super::{csrf, redirect, ticket_page};
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
+use crate::http::ticket_input;
 use crate::http::{Live, Request, Response};
 use crate::service::Refusal;
 use crate::service::conversations::{self, Author, Reader};
@@ -33,6 +34,7 @@ use crate::service::ticket_actions::{self, OperatorTicket};
 use crate::service::tickets::Created;
 use crate::sql::conversations::ConversationRow;
 use crate::sql::messages::MessageRow;
+use crate::sql::site_members::MemberRow;
 use crate::sql::ticket_conversations::LinkedTicketRow;
 use crate::store::Executor;
 
@@ -65,10 +67,12 @@ pub async fn show<E: Executor>(
         conversations::mark_read(&app.db, site.id, &row).await?;
     }
     let tickets = conversations::tickets_of(&app.db, &site, &row).await?;
+    let members = ticket_actions::members(&app.db, op).await?;
     let page = ConversationPage {
         row: &row,
         messages: &messages,
         tickets: &tickets,
+        members: &members,
         // A fresh UUID v4 (the request's spare visitor id): submitting the form twice makes
         // one ticket.
         key: fresh.visitor_id.as_ref(),
@@ -124,6 +128,10 @@ pub async fn create_ticket<E: Executor>(
         subject: String,
         #[serde(default)]
         description: String,
+        #[serde(default)]
+        priority: String,
+        /// Absent (or `me`): the creator; empty: unassigned; else an operator id.
+        assignee: Option<String>,
     }
     let input: TicketForm = posted.parse()?;
     op.require(Action::CreateTicket)?;
@@ -137,20 +145,39 @@ pub async fn create_ticket<E: Executor>(
         description: input.description.clone(),
         ..Default::default()
     };
-    let mut ticket = match NewTicket::parse(&request, false) {
-        Ok(ticket) => ticket,
+    let choices = ticket_input::create_choices(
+        Some(&input.priority),
+        input.assignee.as_deref().map(Some),
+        op,
+    );
+    let parsed = match (NewTicket::parse(&request, false), choices) {
+        (Ok(ticket), Ok(choices)) => Ok((ticket, choices)),
+        (ticket, choices) => {
+            let mut errors = ticket.err().unwrap_or_default();
+            errors.0.extend(choices.err().unwrap_or_default().0);
+            Err(errors
+                .0
+                .iter()
+                .map(|(k, e)| (*k, e.to_string()))
+                .collect::<Vec<_>>())
+        }
+    };
+    let (mut ticket, (priority, assignee)) = match parsed {
+        Ok(parsed) => parsed,
         Err(errors) => {
-            let errors: Vec<(&'static str, String)> =
-                errors.0.iter().map(|(k, e)| (*k, e.to_string())).collect();
             let tickets = conversations::tickets_of(&app.db, &site, &row).await?;
+            let members = ticket_actions::members(&app.db, op).await?;
             let page = ConversationPage {
                 row: &row,
                 messages: &messages,
                 tickets: &tickets,
+                members: &members,
                 key: key.as_ref(),
                 draft: Draft {
                     subject: input.subject,
                     description: input.description,
+                    priority: input.priority,
+                    assignee: input.assignee,
                 },
                 errors: &errors,
             };
@@ -164,6 +191,8 @@ pub async fn create_ticket<E: Executor>(
         &app.db,
         op,
         OperatorTicket {
+            priority,
+            assignee,
             ticket,
             source: Source::Operator,
             conversation: Some(row.id.clone()),
@@ -311,6 +340,8 @@ struct ConversationPage<'a> {
     row: &'a ConversationRow,
     messages: &'a [MessageRow],
     tickets: &'a [LinkedTicketRow],
+    /// The site's members: the "Create ticket" form's assignee choices.
+    members: &'a [MemberRow],
     /// The "Create ticket" form's Idempotency-Key.
     key: &'a str,
     draft: Draft,
@@ -321,6 +352,9 @@ struct ConversationPage<'a> {
 struct Draft {
     subject: String,
     description: String,
+    /// The chosen priority and assignee (as the form sends them) when it came back refused.
+    priority: String,
+    assignee: Option<String>,
 }
 
 impl Draft {
@@ -351,6 +385,8 @@ impl Draft {
         Self {
             subject,
             description,
+            priority: String::new(),
+            assignee: None,
         }
     }
 }
@@ -446,6 +482,16 @@ fn ticket_form(h: &mut Html, op: &Operator, page: &ConversationPage<'_>) {
         .text(&page.draft.description)
         .raw("</textarea>");
     error(h, "description");
+    ticket_page::create_choices(
+        h,
+        op,
+        page.members,
+        "ticket",
+        &page.draft.priority,
+        page.draft.assignee.as_deref(),
+    );
+    error(h, "priority");
+    error(h, "assignee");
     if let (Some(name), Some(email)) = (&page.row.requester_name, &page.row.requester_email) {
         h.raw("<p>Requester (given in the chat): ")
             .text(name)

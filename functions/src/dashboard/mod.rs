@@ -135,7 +135,7 @@ pub async fn handle<E: Executor>(
             ))
         }
         (AppPage::Bulk, Some(form)) => ticket_work::bulk(app, form, &op, fresh).await,
-        (AppPage::NewTicket, None) => ticket_work::new_ticket_form(&op, fresh),
+        (AppPage::NewTicket, None) => ticket_work::new_ticket_form(app, &op, fresh).await,
         (AppPage::NewTicket, Some(form)) => ticket_work::create(app, form, &op, fresh).await,
         (AppPage::TicketAction(code, Verb::Delete), None) => {
             ticket_work::confirm_delete(app, &op, &code, fresh.now).await

@@ -24,6 +24,7 @@ use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::service::operator_tickets::Detail;
 use crate::service::operators::Operator;
+use crate::sql::site_members::MemberRow;
 use ticketbooth_shared::ticket_query::TicketQuery;
 
 pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
@@ -592,8 +593,15 @@ pub struct NewTicketForm {
     pub requester_email: String,
     /// The idempotency key minted with the blank form.
     pub key: String,
+    /// `low` … `urgent`; empty is normal.
+    pub priority: String,
+    /// Absent (or `me`): the creator; empty: unassigned; else an operator id.
+    pub assignee: Option<String>,
     #[serde(skip)]
     pub errors: Vec<(String, String)>,
+    /// The site's members: the assignee choices.
+    #[serde(skip)]
+    pub members: Vec<MemberRow>,
 }
 
 /// `GET /app/tickets/new`
@@ -623,6 +631,78 @@ pub fn new_ticket(op: &Operator, form: &NewTicketForm) -> String {
             .text(&form.requester_name)
             .raw("\"><label for=\"new-email\">Requester email (optional)</label><input id=\"new-email\" name=\"requester_email\" type=\"email\" autocomplete=\"off\" value=\"")
             .text(&form.requester_email)
-            .raw("\"><p class=\"muted\">The ticket starts assigned to you.</p><button class=\"primary\">Create ticket</button></form></section>");
+            .raw("\">");
+        create_choices(
+            h,
+            op,
+            &form.members,
+            "new",
+            &form.priority,
+            form.assignee.as_deref(),
+        );
+        h.raw("<button class=\"primary\">Create ticket</button></form></section>");
     })
+}
+
+/// A new ticket's priority and assignee pickers (the new-ticket form, a conversation's "Create
+/// ticket"): Normal and "me" chosen unless the form came back with other choices. Each is
+/// offered only to a role the service lets choose it (the priority and assign actions on the
+/// creator's own ticket); without them the ticket is normal and the creator's.
+pub fn create_choices(
+    h: &mut Html,
+    op: &Operator,
+    members: &[MemberRow],
+    id_prefix: &str,
+    priority: &str,
+    assignee: Option<&str>,
+) {
+    if op.role.permits(Action::ChangePriority, Ownership::Mine) {
+        let chosen = Priority::parse(priority.trim()).unwrap_or(Priority::Normal);
+        h.raw("<label for=\"")
+            .text(id_prefix)
+            .raw("-priority\">Priority</label><select id=\"")
+            .text(id_prefix)
+            .raw("-priority\" name=\"priority\">");
+        for p in Priority::ALL.into_iter().rev() {
+            h.raw("<option value=\"").text(p.as_str()).raw("\"");
+            if p == chosen {
+                h.raw(" selected");
+            }
+            h.raw(">").text(p.label()).raw("</option>");
+        }
+        h.raw("</select>");
+    }
+    if op.role.permits(Action::Assign, Ownership::Mine) {
+        let chosen = match assignee.map(str::trim) {
+            None | Some("me") => op.id.as_str(),
+            Some(other) => other,
+        };
+        h.raw("<label for=\"")
+            .text(id_prefix)
+            .raw("-assignee\">Assignee</label><select id=\"")
+            .text(id_prefix)
+            .raw("-assignee\" name=\"assignee\"><option value=\"me\"");
+        if chosen == op.id {
+            h.raw(" selected");
+        }
+        h.raw(">Me (")
+            .text(&op.name)
+            .raw(")</option><option value=\"\"");
+        if chosen.is_empty() {
+            h.raw(" selected");
+        }
+        h.raw(">Unassigned</option>");
+        // Who can hold a ticket: members who work tickets (the service checks again).
+        for m in members
+            .iter()
+            .filter(|m| m.role != "guest" && m.operator_id != op.id)
+        {
+            h.raw("<option value=\"").text(&m.operator_id).raw("\"");
+            if chosen == m.operator_id {
+                h.raw(" selected");
+            }
+            h.raw(">").text(&m.name).raw("</option>");
+        }
+        h.raw("</select>");
+    }
 }

@@ -3,6 +3,9 @@
 //! uses) and answers 303 back to the ticket. A refusal renders the error page with the
 //! service's reason and changes nothing.
 
+use std::collections::BTreeMap;
+
+use ticketbooth_shared::Priority;
 use ticketbooth_shared::api::{CreateTicketRequest, RequesterInput};
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::ids::IdempotencyKey;
@@ -22,17 +25,22 @@ use crate::http::{Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets;
 use crate::service::operators::Operator;
-use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
+use crate::service::ticket_actions::{self, Assignee, Change, OperatorTicket, Outcome};
 use crate::store::Executor;
 
 /// `GET /app/tickets/new`: the blank form. Its idempotency key is minted here, so submitting
 /// the form twice (a double click, a resend after a timeout) makes one ticket.
-pub fn new_ticket_form(op: &Operator, fresh: Fresh) -> Result<Response, ApiError> {
+pub async fn new_ticket_form<E: Executor>(
+    app: &App<E>,
+    op: &Operator,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
     op.require(Action::CreateTicket)?;
     let form = ticket_page::NewTicketForm {
         // A fresh random UUID v4 (what `IdempotencyKey` requires): the request's spare
         // visitor id, which nothing else uses on this page.
         key: fresh.visitor_id.as_ref().to_owned(),
+        members: ticket_actions::members(&app.db, op).await?,
         ..Default::default()
     };
     Ok(Response::html(200, ticket_page::new_ticket(op, &form)))
@@ -59,24 +67,54 @@ pub async fn create<E: Executor>(
         ..Default::default()
     };
     // An operator records what they know; contact details are never required of them.
-    let ticket = match NewTicket::parse(&request, false) {
-        Ok(ticket) => ticket,
-        Err(errors) => {
-            let page = ticket_page::NewTicketForm {
-                errors: errors
-                    .0
-                    .iter()
-                    .map(|(k, e)| ((*k).to_owned(), e.to_string()))
-                    .collect(),
-                ..form
-            };
-            return Ok(Response::html(422, ticket_page::new_ticket(op, &page)));
+    let ticket = NewTicket::parse(&request, false);
+    let choices =
+        ticket_input::create_choices(Some(&form.priority), form.assignee.as_deref().map(Some), op);
+    let refused = match (ticket, choices) {
+        (Ok(ticket), Ok(choices)) => {
+            match create_checked(app, op, ticket, choices, key, fresh).await {
+                Ok(response) => return Ok(response),
+                // The service's refusal of the chosen assignee is shown on the form, like a field's.
+                Err(ApiError::AssigneeNotMember) => BTreeMap::from([(
+                    "assignee".to_owned(),
+                    ApiError::AssigneeNotMember.to_string(),
+                )]),
+                Err(other) => return Err(other),
+            }
+        }
+        (ticket, choices) => {
+            let mut errors = ticket.err().unwrap_or_default();
+            errors.0.extend(choices.err().unwrap_or_default().0);
+            errors
+                .0
+                .iter()
+                .map(|(k, e)| ((*k).to_owned(), e.to_string()))
+                .collect()
         }
     };
+    let page = ticket_page::NewTicketForm {
+        errors: refused.into_iter().collect(),
+        members: ticket_actions::members(&app.db, op).await?,
+        ..form
+    };
+    Ok(Response::html(422, ticket_page::new_ticket(op, &page)))
+}
+
+/// Creates the form's ticket once its fields parsed; the answer is the redirect to it.
+async fn create_checked<E: Executor>(
+    app: &App<E>,
+    op: &Operator,
+    ticket: NewTicket,
+    (priority, assignee): (Priority, Assignee),
+    key: IdempotencyKey,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
     let created = ticket_actions::create(
         &app.db,
         op,
         OperatorTicket {
+            priority,
+            assignee,
             ticket,
             source: Source::Operator,
             conversation: None,

@@ -176,6 +176,10 @@ impl ApiError {
                 .iter()
                 .map(|(k, e)| ((*k).to_owned(), e.to_string()))
                 .collect(),
+            // The field a client sent it in (an assign action's or a create's `assignee`).
+            ApiError::AssigneeNotMember => {
+                BTreeMap::from([("assignee".to_owned(), self.to_string())])
+            }
             _ => BTreeMap::new(),
         };
         let body = ErrorBody {

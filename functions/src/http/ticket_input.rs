@@ -14,7 +14,7 @@ use ticketbooth_shared::{FieldError, Priority, Status};
 use super::error::ApiError;
 use super::routes::Verb;
 use crate::service::operators::Operator;
-use crate::service::ticket_actions::{Change, Comment};
+use crate::service::ticket_actions::{Assignee, Change, Comment};
 
 /// Every field any action takes; each verb reads its own. Forms send strings, which
 /// `serde_urlencoded` turns into the numbers and booleans JSON sends as such.
@@ -140,6 +140,31 @@ pub fn change(
     }
 }
 
+/// What a new ticket may carry besides its text, from the dashboard's forms and the API alike:
+/// `priority` (absent or empty: normal) and `assignee` — absent or `me`: the creator;
+/// empty, or JSON `null` (`Some(None)`): unassigned; else an operator id, whose membership is
+/// the service's question. Errors name their field.
+pub fn create_choices(
+    priority: Option<&str>,
+    assignee: Option<Option<&str>>,
+    op: &Operator,
+) -> Result<(Priority, Assignee), ValidationErrors> {
+    let priority = match priority.map(str::trim) {
+        None | Some("") => Ok(Priority::Normal),
+        Some(v) => Priority::parse(v),
+    };
+    let assignee = match assignee.map(|a| a.map(str::trim)) {
+        None | Some(Some("me")) => Assignee::Creator,
+        Some(None | Some("")) => Assignee::Unassigned,
+        Some(Some(id)) if id == op.id => Assignee::Creator,
+        Some(Some(id)) => Assignee::Operator(id.to_owned()),
+    };
+    match priority {
+        Ok(priority) => Ok((priority, assignee)),
+        Err(e) => Err(ValidationErrors([("priority", e)].into_iter().collect())),
+    }
+}
+
 /// A field that must be given and not blank, trimmed.
 fn need(errors: &mut ValidationErrors, key: &'static str, raw: &Option<String>) -> Option<String> {
     match raw.as_deref().map(str::trim) {
@@ -193,6 +218,39 @@ mod tests {
             email: "ann@acme.example".into(),
             sites: Vec::new(),
         }
+    }
+
+    #[test]
+    fn create_choices_default_to_normal_and_the_creator() {
+        let me = op();
+        assert_eq!(
+            create_choices(None, None, &me).unwrap(),
+            (Priority::Normal, Assignee::Creator)
+        );
+        assert_eq!(
+            create_choices(Some(" high "), Some(Some("me")), &me).unwrap(),
+            (Priority::High, Assignee::Creator)
+        );
+        assert_eq!(
+            create_choices(Some(""), Some(None), &me).unwrap().1,
+            Assignee::Unassigned
+        );
+        assert_eq!(
+            create_choices(None, Some(Some("")), &me).unwrap().1,
+            Assignee::Unassigned
+        );
+        assert_eq!(
+            create_choices(None, Some(Some(me.id.as_str())), &me)
+                .unwrap()
+                .1,
+            Assignee::Creator
+        );
+        assert_eq!(
+            create_choices(None, Some(Some("b0b")), &me).unwrap().1,
+            Assignee::Operator("b0b".into())
+        );
+        let errors = create_choices(Some("asap"), None, &me).unwrap_err();
+        assert!(errors.0.contains_key("priority"));
     }
 
     fn form(verb: Verb, body: &str) -> Result<Change, ApiError> {

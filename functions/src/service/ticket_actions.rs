@@ -316,15 +316,7 @@ async fn plan<E: Executor>(
                 return Ok(None);
             }
             if let Some(assignee) = &to {
-                let member: Option<MemberRow> =
-                    decode_first(db.query(site_members::find(site, assignee)).await?)?;
-                // Only someone who may work tickets can hold one.
-                let works = member
-                    .and_then(|m| Role::parse(&m.role).ok())
-                    .is_some_and(|role| role.allows(Action::ChangeStatus));
-                if !works {
-                    return Err(ServiceError::AssigneeNotMember);
-                }
+                check_assignee(db, site, assignee).await?;
             }
             let set = tickets_sql::set_assignee(site, id, to.as_deref(), now_ms);
             let event = EventKind::Assigned {
@@ -440,6 +432,25 @@ async fn plan<E: Executor>(
     Ok(Some(planned))
 }
 
+/// `AssigneeNotMember` unless `assignee` is a member of the site who works tickets: only
+/// someone who may work tickets can hold one (a guest only reads).
+async fn check_assignee<E: Executor>(
+    db: &E,
+    site: i64,
+    assignee: &str,
+) -> Result<(), ServiceError> {
+    let member: Option<MemberRow> =
+        decode_first(db.query(site_members::find(site, assignee)).await?)?;
+    let works = member
+        .and_then(|m| Role::parse(&m.role).ok())
+        .is_some_and(|role| role.allows(Action::ChangeStatus));
+    if works {
+        Ok(())
+    } else {
+        Err(ServiceError::AssigneeNotMember)
+    }
+}
+
 /// A comment's rows: the comment itself and the ticket's touch (its event is the caller's).
 fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) -> Vec<Statement> {
     let visibility = match comment.visibility {
@@ -506,8 +517,11 @@ async fn current_labels<E: Executor>(
 
 /// A new ticket by an operator (the dashboard's blank form: source `operator`; or the API:
 /// source `api`). Same create path, batch and idempotency as the widget's; it starts assigned
-/// to the operator who wrote it.
+/// to the operator who wrote it unless they chose otherwise.
 pub struct OperatorTicket {
+    /// Normal unless the operator chose.
+    pub priority: Priority,
+    pub assignee: Assignee,
     pub ticket: NewTicket,
     /// The conversation it is made from (the caller checked it and put its transcript into
     /// `ticket`): linked, with its card, in the same batch.
@@ -518,12 +532,48 @@ pub struct OperatorTicket {
     pub now: Timestamp,
 }
 
+/// Whom an operator's new ticket starts assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Assignee {
+    /// The operator who creates it (the default).
+    #[default]
+    Creator,
+    Unassigned,
+    /// An operator id: a member of the site who works tickets.
+    Operator(String),
+}
+
+/// Checks and makes an operator's ticket. A priority other than normal, or an assignee other
+/// than the creator, is what the priority and assign actions would do to the creator's own
+/// ticket: the same `Role::permits` question, and the assign action's membership check.
 pub async fn create<E: Executor>(
     db: &E,
     op: &Operator,
     new: OperatorTicket,
 ) -> Result<Created, ServiceError> {
     op.require(Action::CreateTicket)?;
+    let assignee = match &new.assignee {
+        Assignee::Creator => Some(op.id.as_str()),
+        Assignee::Unassigned => None,
+        Assignee::Operator(id) => Some(id.as_str()),
+    };
+    let assignee_chosen = assignee != Some(op.id.as_str());
+    let mut needed = Vec::new();
+    if assignee_chosen {
+        needed.push(Action::Assign);
+    }
+    if new.priority != Priority::Normal {
+        needed.push(Action::ChangePriority);
+    }
+    if needed
+        .into_iter()
+        .any(|a| !op.role.permits(a, Ownership::Mine))
+    {
+        return Err(ServiceError::Forbidden);
+    }
+    if let (true, Some(id)) = (assignee_chosen, assignee) {
+        check_assignee(db, op.site_id, id).await?;
+    }
     let site = sites::load(db, &op.site_key).await?;
     tickets::create(
         db,
@@ -534,11 +584,12 @@ pub async fn create<E: Executor>(
             source: new.source,
             idempotency_key: new.idempotency_key,
             visitor: None,
-            assignee: Some(&op.id),
+            assignee,
+            assignee_chosen,
             actor: Actor::Operator {
                 operator_id: op.id.clone(),
             },
-            priority: ticketbooth_shared::Priority::Normal,
+            priority: new.priority,
             summary: None,
             // A member of the team gave it (the API) or the server took it from a conversation.
             transcript_from_visitor: false,

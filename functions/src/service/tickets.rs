@@ -32,6 +32,9 @@ pub struct CreateTicket<'a> {
     pub visitor: Option<VisitorId>,
     /// The operator it starts assigned to (an operator's own ticket is theirs).
     pub assignee: Option<&'a str>,
+    /// The creator chose `assignee` (someone else, or nobody) rather than taking the ticket:
+    /// the choice is part of the request's fingerprint, and an `assigned` event records it.
+    pub assignee_chosen: bool,
     pub actor: Actor,
     /// The conversation the ticket grows out of: linked in the same batch, with a
     /// `conversation_linked` event (the caller has checked it is the requester's and has put
@@ -90,6 +93,11 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         ]);
         hash = sha256::hex_digest(extra.to_string().as_bytes());
     }
+    // Likewise an operator's choice of assignee: a retry naming someone else is another request.
+    if cmd.assignee_chosen {
+        let extra = serde_json::json!([hash, { "assignee": cmd.assignee }]);
+        hash = sha256::hex_digest(extra.to_string().as_bytes());
+    }
     let id = cmd.fresh_id.as_ref();
     let now_ms = cmd.now.millis();
     let requester = &cmd.ticket.requester;
@@ -128,6 +136,19 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             now_ms,
         )?,
     ];
+    if let (true, Some(assignee)) = (cmd.assignee_chosen, cmd.assignee) {
+        // Who gave the ticket to whom, as the assign action records it.
+        batch.push(ticket_events::insert(
+            site_id,
+            id,
+            &EventKind::Assigned {
+                from: None,
+                to: Some(assignee.to_owned()),
+            },
+            &cmd.actor,
+            now_ms,
+        )?);
+    }
     if let Some(conversation) = cmd.conversation {
         // The conversation gets a system message carrying the ticket: the widget's card.
         batch.push(conversations::take_seq(

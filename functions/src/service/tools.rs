@@ -214,6 +214,7 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
             idempotency_key: call_key(call)?,
             visitor,
             assignee: None,
+            assignee_chosen: false,
             actor: Actor::Bot,
             conversation: conversation.as_deref(),
             priority: args.priority,

@@ -7,6 +7,7 @@ mod chat_contact;
 mod conversations;
 mod cors;
 mod create;
+mod create_choices;
 mod csrf_gate;
 mod dashboard;
 mod data_rights;
