@@ -337,3 +337,31 @@ test('concurrent edits on D1: the losers are refused as stale, and state and eve
   assert.equal(after.counts.comments - before.counts.comments, won.length);
   assert.equal(after.counts.events - before.counts.events, won.length, 'one event per comment, none without');
 });
+
+test('the blank form chooses priority and assignee; the ticket page shows both', async () => {
+  const page = await browser.newPage();
+  await signIn(page, worker, member);
+  await page.goto(`${worker.baseUrl}/app/tickets/new`);
+  // Labelled pickers, Normal and "me" unless changed; a guest cannot hold a ticket.
+  assert.equal(await page.getByLabel('Priority').inputValue(), 'normal');
+  assert.equal(await page.getByLabel('Assignee').inputValue(), 'me');
+  const offered = await page.getByLabel('Assignee').locator('option').allTextContents();
+  assert.deepEqual(offered.sort(), ['Me (Max Member)', 'Mia Member', 'Olivia Owner', 'Unassigned'].sort());
+  const axe = await new AxeBuilder({ page }).analyze();
+  assert.deepEqual(axe.violations.map(describeViolation), []);
+  await page.screenshot({ path: join(OUTPUT, 'ticket-work-new-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(OUTPUT, 'ticket-work-new-390.png'), fullPage: true });
+
+  await page.getByLabel('Subject').fill('Phone call: refund promised');
+  await page.getByLabel('Priority').selectOption({ label: 'High' });
+  await page.getByLabel('Assignee').selectOption({ label: 'Mia Member' });
+  await submit(page, page.getByRole('button', { name: 'Create ticket' }));
+  const code = page.url().match(/\/app\/tickets\/(TKT-\d+)$/)?.[1];
+  assert.ok(code, page.url());
+  assert.match(await page.locator('.facts').textContent(), /Assignee\s*Mia Member/);
+  assert.equal((await page.locator('header .badge.priority-high').textContent()).trim(), 'High');
+  const ticket = await row(code);
+  assert.deepEqual([ticket.priority, ticket.assignee_id], ['high', colleague.id]);
+  await page.close();
+});

@@ -149,6 +149,54 @@ fn the_bot_form_refuses_what_the_policy_refuses_and_stores_nothing() {
     assert_eq!(settings["base_url"], "https://api.example.com/v1");
 }
 
+/// README's Workers AI recipe: Cloudflare's OpenAI-compatible endpoint as the bot's base URL
+/// (no `[ai]` binding), the account's API token pasted as the provider key. It passes the
+/// production policy, and the Worker calls the documented `…/ai/v1/chat/completions`.
+#[test]
+fn the_workers_ai_recipe_passes_the_production_policy_with_its_token_sealed() {
+    use ticketbooth_functions::integrations::outbound::{OutboundUrl, Target};
+    const BASE: &str =
+        "https://api.cloudflare.com/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1";
+    const TOKEN: &str = "cf-api-token-with-workers-ai-permission";
+    let url = OutboundUrl::parse(BASE, Target::Base, Production).expect("the recipe's base URL");
+    assert_eq!(
+        url.join("chat/completions").as_str(),
+        format!("{BASE}/chat/completions")
+    );
+    let (app, session, csrf) = owner(Production);
+    let r = app.form(
+        "/app/settings/bots/assistant",
+        Some(&session),
+        &[
+            ("csrf", csrf.as_str()),
+            ("enabled", "1"),
+            ("name", "Robin"),
+            ("base_url", BASE),
+            ("model", "@cf/meta/llama-3.1-8b-instruct"),
+            ("api_key", TOKEN),
+            ("system_prompt", ""),
+            ("max_rounds", "3"),
+            ("timeout_seconds", "20"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", field_error(&r));
+    let stored = app.rows("SELECT bot FROM sites WHERE id = 1", vec![]);
+    let settings: Json = serde_json::from_str(stored[0]["bot"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&settings["base_url"], &settings["model"]),
+        (
+            &Json::from(BASE),
+            &Json::from("@cf/meta/llama-3.1-8b-instruct")
+        )
+    );
+    // The token is the site's sealed provider key, in clear nowhere.
+    let secrets = app.rows("SELECT name, ciphertext FROM site_secrets", vec![]);
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(secrets[0]["name"], "provider_key");
+    let dump = format!("{secrets:?}{:?}", app.rows("SELECT * FROM sites", vec![]));
+    assert!(!dump.contains(TOKEN));
+}
+
 /// A ticket on `acme` announced to the webhook: its event id.
 fn announced(app: &TestApp, subject: &str) -> String {
     let r = app.create(
