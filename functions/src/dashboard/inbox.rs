@@ -166,7 +166,7 @@ pub async fn create_ticket<E: Executor>(
         OperatorTicket {
             ticket,
             source: Source::Operator,
-            conversation: Some(row.id.clone()),
+            conversation: Some(&row),
             idempotency_key: key,
             fresh_id: fresh.ticket_id.clone(),
             now: fresh.now,
