@@ -4,6 +4,7 @@
 //! expired), and `open_ticket` confirms only what the product does.
 
 use serde_json::json;
+use ticketbooth_functions::crypto::identity_token::{self, IdentitySecret};
 use ticketbooth_functions::http::{Body, Response};
 use ticketbooth_functions::service::maintenance;
 use ticketbooth_functions::service::sites;
@@ -14,7 +15,8 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::tools::Tool;
 
 use crate::inbox::visitor_says;
-use crate::{TestApp, csrf_of, json};
+use crate::operator_api::conforms;
+use crate::{TestApp, csrf_of, error_code, json, ticket_body};
 
 const AGENT: &str = "a0000000000000000000000000000001";
 const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -219,4 +221,98 @@ fn the_bots_open_ticket_takes_the_conversations_contact_and_points_to_the_chat()
         )
     );
     assert!(!message.contains("ann@example.com"));
+}
+
+fn identity_secret() -> IdentitySecret {
+    IdentitySecret::from_stored("5".repeat(64)).unwrap()
+}
+
+/// A signed identity for acme (the test clock's `now` is a few seconds past `iat`).
+fn identity(secret: &IdentitySecret) -> String {
+    let now = 1_795_427_280;
+    identity_token::sign(
+        secret,
+        &json!({ "site": "acme", "sub": "user-1", "name": "Ada Lovelace",
+                 "email": "ada@example.com", "iat": now - 60, "exp": now + 3600 }),
+    )
+}
+
+fn start_as(app: &TestApp, jwt: &str) -> Response {
+    app.send(
+        "POST",
+        "/api/v1/sites/acme/conversations",
+        &[("ticketbooth-identity", jwt)],
+        Body::Bytes(vec![]),
+    )
+}
+
+#[test]
+fn a_chat_started_with_a_signed_identity_is_its_visitors_and_carries_its_contact() {
+    let app = TestApp::spawn();
+    app.add_operator(AGENT, "agent@acme.example", "Ada Agent", &[(1, "member")]);
+    // A forged identity is refused and starts nothing, as on a ticket create.
+    let forged = identity(&IdentitySecret::from_stored("6".repeat(64)).unwrap());
+    assert_eq!(
+        error_code(&start_as(&app, &forged), 401),
+        "identity_invalid"
+    );
+    app.db()
+        .execute_script(&format!(
+            "UPDATE sites SET identity_secret = '{}' WHERE key = 'acme'",
+            identity_secret().expose()
+        ))
+        .unwrap();
+    app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
+    let forged = start_as(&app, &forged);
+    conforms("/api/v1/sites/{site}/conversations", "POST", &forged);
+    assert_eq!(error_code(&forged, 401), "identity_invalid");
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 0);
+
+    let jwt = identity(&identity_secret());
+    let started = start_as(&app, &jwt);
+    assert_eq!(
+        started.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&started.body)
+    );
+    conforms("/api/v1/sites/{site}/conversations", "POST", &started);
+    let id = json(&started)["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kept = &app.rows(
+        "SELECT requester_name, requester_email FROM conversations WHERE id = ?1",
+        vec![id.as_str().into()],
+    )[0];
+    assert_eq!(kept["requester_name"], "Ada Lovelace");
+    assert_eq!(kept["requester_email"], "ada@example.com");
+
+    // The operator's ticket from this chat is Ada's, and the same signed-in user lists it
+    // (with the ticket they open themselves) on any device.
+    let session = app.sign_in("agent@acme.example");
+    let code = convert(&app, &session, &id);
+    let row = &app.rows(
+        "SELECT requester_name, requester_email FROM tickets WHERE code = ?1",
+        vec![code.as_str().into()],
+    )[0];
+    assert_eq!(row["requester_name"], "Ada Lovelace");
+    assert_eq!(row["requester_email"], "ada@example.com");
+    let own = app.create(
+        "acme",
+        "00000000-0000-4000-8000-00000000a001",
+        &ticket_body("Another question"),
+        &[("ticketbooth-identity", &jwt)],
+    );
+    assert_eq!(own.status, 201, "{}", String::from_utf8_lossy(&own.body));
+    let token = json(&own)["visitor_token"].as_str().unwrap().to_owned();
+    let listed = json(&my_tickets(&app, &token))["tickets"].clone();
+    let codes: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&code.as_str()), "{codes:?}");
+    assert_eq!(codes.len(), 2, "{codes:?}");
 }
