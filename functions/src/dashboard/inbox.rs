@@ -108,7 +108,8 @@ pub async fn reply<E: Executor>(
 }
 
 /// `POST /app/conversations/{id}/ticket`: a ticket from the conversation (source `operator`,
-/// assigned to its author), linked to it with a transcript snapshot and a card in the chat.
+/// assigned to its author), linked to it with a transcript snapshot and a card in the chat;
+/// the conversation's visitor's ticket, for the contact they gave.
 pub async fn create_ticket<E: Executor>(
     app: &App<E>,
     posted: CheckedForm<'_>,
@@ -188,7 +189,8 @@ pub async fn create_ticket<E: Executor>(
     Ok(response)
 }
 
-/// `POST /app/conversations/{id}/attach`: links the conversation to the ticket `code`.
+/// `POST /app/conversations/{id}/attach`: links the conversation to the ticket `code`. The
+/// ticket keeps its requester and visitor: attaching a chat does not hand it to another.
 pub async fn attach<E: Executor>(
     app: &App<E>,
     posted: CheckedForm<'_>,
