@@ -396,6 +396,43 @@ describe('the chat in the widget', () => {
     await context.close();
   });
 
+  test('a ticket an operator makes of the chat is the visitor\'s: My tickets shows it with the team\'s reply after the chat has expired', async () => {
+    const { context, page, errors } = await visit();
+    await launcher(page).click();
+    await say(page, 'The invoice for March is wrong');
+    await shownAsSent(page, 'The invoice for March is wrong');
+    const { id } = await chatOf(page);
+
+    // The operator converts the conversation in the dashboard and replies to the customer.
+    const operator = await operatorSession();
+    await operator.page.goto(`${worker.baseUrl}/app/conversations/${id}`);
+    await operator.page.getByText('Create a ticket from this conversation').click();
+    await Promise.all([
+      operator.page.waitForURL(/\/app\/tickets\/TKT-\d+$/),
+      operator.page.getByRole('button', { name: 'Create ticket' }).click(),
+    ]);
+    const code = new URL(operator.page.url()).pathname.split('/').pop();
+    await operator.page.getByLabel('Add a comment').fill('We corrected the March invoice.');
+    await operator.page.locator('label.choice.public').click();
+    await Promise.all([
+      operator.page.waitForNavigation(),
+      operator.page.getByRole('button', { name: 'Add comment' }).click(),
+    ]);
+
+    // The conversation expires and the cron removes it; the ticket stays the visitor's.
+    await worker.sql(`UPDATE conversations SET expires_at = 0 WHERE id = ${sqlLiteral(id)}`);
+    assert.equal((await fetch(`${worker.baseUrl}/__scheduled`)).status, 200);
+    assert.deepEqual(await worker.sql(`SELECT id FROM conversations WHERE id = ${sqlLiteral(id)}`), []);
+
+    await panel(page).getByRole('button', { name: /My tickets/ }).click();
+    await panel(page).getByRole('button', { name: new RegExp(code) }).click();
+    const thread = panel(page).locator('section', { has: page.getByRole('textbox', { name: 'Your reply' }) });
+    await thread.locator('li', { hasText: 'We corrected the March invoice.' }).waitFor();
+    assert.deepEqual(errors, []);
+    await operator.ctx.close();
+    await context.close();
+  });
+
   test('keyboard only: open, chat, and turn the chat into a ticket whose card appears', async () => {
     const { context, page, errors } = await visit();
     const focusedClass = () => page.evaluate(() => {

@@ -210,7 +210,7 @@ const OPEN_TICKET: &[Param] = &[
         name: "requester_email",
         kind: Kind::Email,
         required: false,
-        description: "The visitor's email address, if they gave it: the team answers there.",
+        description: "The visitor's email address, if they gave it.",
     },
 ];
 

@@ -11,7 +11,7 @@ use ticketbooth_shared::api::{
 };
 use ticketbooth_shared::chat_message::MessageText;
 use ticketbooth_shared::ids::{ConversationId, VisitorId};
-use ticketbooth_shared::new_ticket::ValidationErrors;
+use ticketbooth_shared::new_ticket::{Requester, ValidationErrors};
 use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
@@ -22,8 +22,11 @@ use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Live, Request, Response, visitor_json};
 use crate::service::conversations::{self, Author, Reader, Sent};
+use crate::service::site_secrets::Sealer;
 use crate::service::sites::Site;
 use crate::store::Executor;
+
+use super::tickets;
 
 /// `POST …/conversations`: a new conversation of the visitor the token proves, or of a new
 /// visitor (a missing, stale or foreign token starts a new identity, as a ticket create does).
@@ -35,15 +38,34 @@ pub async fn start<E: Executor>(
 ) -> Result<Response, ApiError> {
     spend(app, req, site, Budget::Chat).await?;
     let token_key = token_key(app)?;
-    let visitor = req
-        .bearer_token()
-        .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
-        .map_or(fresh.visitor_id.clone(), |verified| verified.visitor);
+    // A signed identity is the visitor it proves (as on a ticket create), and its name and
+    // email are the conversation's contact: every ticket made from the chat carries them.
+    let sealer = Sealer::new(
+        &app.secrets,
+        fresh.random(b"site secrets"),
+        fresh.now.millis(),
+    );
+    let identity = tickets::signed_identity(app, req, site, &sealer, fresh.now).await?;
+    let (visitor, contact) = match identity {
+        Some(identity) => (
+            identity.visitor,
+            Requester {
+                name: identity.name,
+                email: identity.email,
+            },
+        ),
+        None => (
+            req.bearer_token()
+                .and_then(|token| token_key.verify(&site.key, token, fresh.now).ok())
+                .map_or(fresh.visitor_id.clone(), |verified| verified.visitor),
+            Requester::default(),
+        ),
+    };
     let random = fresh.random(b"conversation id");
     let mut id_bytes = [0u8; 10];
     id_bytes.copy_from_slice(&random[..10]);
     let id = ConversationId::mint(fresh.now, id_bytes);
-    let row = conversations::start(&app.db, site, &visitor, &id, fresh.now).await?;
+    let row = conversations::start(&app.db, site, &visitor, &id, &contact, fresh.now).await?;
     let response = StartConversationResponse {
         conversation: VisitorConversation {
             id: row.id,

@@ -9,10 +9,11 @@ use ticketbooth_shared::api::{
 use ticketbooth_shared::event::{Actor, Source};
 use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
+use ticketbooth_shared::timestamp::Timestamp;
 
 use crate::context::visitor::{Budget, begin_keyed_write, token_key, visitor_from_token};
 use crate::context::{App, Fresh};
-use crate::crypto::identity_token::{self, IdentitySecret};
+use crate::crypto::identity_token::{self, Identity, IdentitySecret};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response, visitor_json};
 use crate::integrations::turnstile;
@@ -79,24 +80,7 @@ pub async fn create<E: Executor>(
         fresh.random(b"site secrets"),
         fresh.now.millis(),
     );
-    // A signed identity from the site's backend must be valid: a refused one is an error the
-    // site's developers need to see (unlike a stale visitor token, below).
-    let identity = match req.header(identity_token::HEADER) {
-        None => None,
-        Some(jwt) => {
-            let secret = match &site.identity_secret {
-                None => None,
-                Some(stored) => {
-                    Some(take_secret(app, &sealer, site, SecretName::IdentitySecret, stored).await?)
-                }
-            };
-            let secret = secret.and_then(IdentitySecret::from_stored);
-            Some(
-                identity_token::verify(jwt, secret.as_ref(), &site.key, fresh.now)
-                    .map_err(ApiError::IdentityInvalid)?,
-            )
-        }
-    };
+    let identity = signed_identity(app, req, site, &sealer, fresh.now).await?;
     // A returning visitor keeps their identity; a missing, expired or forged token must not
     // cost the visitor their ticket, so it simply starts a new identity. A signed identity
     // proves its own visitor, the same one on every device.
@@ -223,6 +207,31 @@ pub async fn create<E: Executor>(
     // The conversation's live room shows the ticket's card at once.
     response.live = live;
     Ok(response)
+}
+
+/// The request's signed identity (`Ticketbooth-Identity`), if it has one. It must be valid: a
+/// refused one is an error the site's developers need to see (unlike a stale visitor token).
+/// The ticket create and the chat's start both take it.
+pub(super) async fn signed_identity<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    sealer: &Sealer<'_>,
+    now: Timestamp,
+) -> Result<Option<Identity>, ApiError> {
+    let Some(jwt) = req.header(identity_token::HEADER) else {
+        return Ok(None);
+    };
+    let secret = match &site.identity_secret {
+        None => None,
+        Some(stored) => {
+            Some(take_secret(app, sealer, site, SecretName::IdentitySecret, stored).await?)
+        }
+    };
+    let secret = secret.and_then(IdentitySecret::from_stored);
+    identity_token::verify(jwt, secret.as_ref(), &site.key, now)
+        .map(Some)
+        .map_err(ApiError::IdentityInvalid)
 }
 
 /// A site's secret opened for this request (`site_secrets::take`); when a clear one from

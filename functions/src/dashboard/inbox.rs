@@ -112,7 +112,8 @@ pub async fn reply<E: Executor>(
 }
 
 /// `POST /app/conversations/{id}/ticket`: a ticket from the conversation (source `operator`,
-/// assigned to its author), linked to it with a transcript snapshot and a card in the chat.
+/// assigned to its author), linked to it with a transcript snapshot and a card in the chat;
+/// the conversation's visitor's ticket, for the contact they gave.
 pub async fn create_ticket<E: Executor>(
     app: &App<E>,
     posted: CheckedForm<'_>,
@@ -195,7 +196,7 @@ pub async fn create_ticket<E: Executor>(
             assignee,
             ticket,
             source: Source::Operator,
-            conversation: Some(row.id.clone()),
+            conversation: Some(&row),
             idempotency_key: key,
             fresh_id: fresh.ticket_id.clone(),
             now: fresh.now,
@@ -217,7 +218,8 @@ pub async fn create_ticket<E: Executor>(
     Ok(response)
 }
 
-/// `POST /app/conversations/{id}/attach`: links the conversation to the ticket `code`.
+/// `POST /app/conversations/{id}/attach`: links the conversation to the ticket `code`. The
+/// ticket keeps its requester and visitor: attaching a chat does not hand it to another.
 pub async fn attach<E: Executor>(
     app: &App<E>,
     posted: CheckedForm<'_>,

@@ -72,12 +72,14 @@ impl Sent {
     }
 }
 
-/// Starts a conversation of `visitor` (one batch: the insert and its read back).
+/// Starts a conversation of `visitor` with the contact it is known by (a signed identity's;
+/// empty for an anonymous visitor): one batch, the insert and its read back.
 pub async fn start<E: Executor>(
     db: &E,
     site: &Site,
     visitor: &VisitorId,
     id: &ConversationId,
+    contact: &Requester,
     now: Timestamp,
 ) -> Result<ConversationRow, ServiceError> {
     let now_ms = now.millis();
@@ -87,6 +89,10 @@ pub async fn start<E: Executor>(
                 site.id,
                 id.as_ref(),
                 visitor.as_ref(),
+                (
+                    contact.name.as_ref().map(AsRef::as_ref),
+                    contact.email.as_ref().map(AsRef::as_ref),
+                ),
                 now_ms,
                 now_ms + TTL_MS,
             ),

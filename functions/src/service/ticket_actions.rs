@@ -9,7 +9,7 @@
 
 use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind, Source};
-use ticketbooth_shared::ids::{IdempotencyKey, TicketId};
+use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership, Role};
@@ -27,6 +27,7 @@ use super::sessions;
 use super::sites;
 use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
+use crate::sql::conversations::ConversationRow;
 use crate::sql::messages;
 use crate::sql::site_members::{self, MemberRow};
 use crate::sql::ticket_events::{Credential, StatusChangeCheck};
@@ -518,14 +519,14 @@ async fn current_labels<E: Executor>(
 /// A new ticket by an operator (the dashboard's blank form: source `operator`; or the API:
 /// source `api`). Same create path, batch and idempotency as the widget's; it starts assigned
 /// to the operator who wrote it unless they chose otherwise.
-pub struct OperatorTicket {
+pub struct OperatorTicket<'a> {
     /// Normal unless the operator chose.
     pub priority: Priority,
     pub assignee: Assignee,
     pub ticket: NewTicket,
     /// The conversation it is made from (the caller checked it and put its transcript into
-    /// `ticket`): linked, with its card, in the same batch.
-    pub conversation: Option<String>,
+    /// `ticket`): linked, with its card, in the same batch; the ticket is its visitor's.
+    pub conversation: Option<&'a ConversationRow>,
     pub source: Source,
     pub idempotency_key: IdempotencyKey,
     pub fresh_id: TicketId,
@@ -549,7 +550,7 @@ pub enum Assignee {
 pub async fn create<E: Executor>(
     db: &E,
     op: &Operator,
-    new: OperatorTicket,
+    new: OperatorTicket<'_>,
 ) -> Result<Created, ServiceError> {
     op.require(Action::CreateTicket)?;
     let assignee = match &new.assignee {
@@ -575,15 +576,23 @@ pub async fn create<E: Executor>(
         check_assignee(db, op.site_id, id).await?;
     }
     let site = sites::load(db, &op.site_key).await?;
+    // A ticket made from a conversation belongs to the conversation's visitor, as one they
+    // open themselves does: it is in their "My tickets", with the team's public replies,
+    // after the conversation has expired.
+    let visitor = new
+        .conversation
+        .map(|row| VisitorId::parse(&row.visitor_id))
+        .transpose()
+        .map_err(|_| StoreError::RowShape("a conversation's visitor id".into()))?;
     tickets::create(
         db,
         CreateTicket {
-            conversation: new.conversation.as_deref(),
+            conversation: new.conversation.map(|row| row.id.as_str()),
             site: &site,
             ticket: new.ticket,
             source: new.source,
             idempotency_key: new.idempotency_key,
-            visitor: None,
+            visitor,
             assignee,
             assignee_chosen,
             actor: Actor::Operator {

@@ -204,7 +204,6 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
         }
         None => (None, None),
     };
-    let email = args.ticket.requester.email.clone();
     let created = tickets::create(
         db,
         CreateTicket {
@@ -232,11 +231,8 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
     };
     let status = Status::parse(&row.status)
         .map_err(|_| StoreError::RowShape(format!("ticket {}: status", row.id)))?;
-    let reply_to = email
-        .map(|e| format!(" They will reply to {}.", e.as_ref()))
-        .unwrap_or_default();
     Ok(Outcome::TicketOpened {
-        message: format!("I've opened ticket {} for our team.{reply_to}", row.code),
+        message: confirmation(&row.code, call.caller),
         url: ticket_url(call.origin, &row.code),
         code: row.code,
         status,
@@ -319,6 +315,20 @@ fn call_key(call: &Call<'_>) -> Result<IdempotencyKey, ToolError> {
     let hex = String::from_utf8(hex).map_err(|e| StoreError::RowShape(e.to_string()))?;
     IdempotencyKey::parse(&hex)
         .map_err(|_| StoreError::RowShape("a derived key is not a UUID v4".into()).into())
+}
+
+/// The sentence that confirms an opened ticket. It promises only what the product does: no
+/// reply reaches an email address yet (there is no outbound email), so it never names one. In
+/// a chat the team's public replies show in the conversation and in the widget's "My tickets";
+/// an external bot's visitor has neither of ours, so it gets the code alone.
+fn confirmation(code: &str, caller: Caller<'_>) -> String {
+    match caller {
+        Caller::Chat { .. } => format!(
+            "I've opened ticket {code} for our team. They will reply here in the chat and in \
+             \"My tickets\"."
+        ),
+        Caller::External => format!("I've opened ticket {code} for our team."),
+    }
 }
 
 /// What to ask the visitor for, as the model should say it.

@@ -21,17 +21,28 @@ pub struct ConversationRow {
     pub requester_email: Option<String>,
 }
 
-pub fn insert(site_id: i64, id: &str, visitor_id: &str, now_ms: i64, expires_ms: i64) -> Statement {
+/// A new conversation; `requester` is the contact it starts with (a signed identity's name
+/// and email), each NULL until given.
+pub fn insert(
+    site_id: i64,
+    id: &str,
+    visitor_id: &str,
+    requester: (Option<&str>, Option<&str>),
+    now_ms: i64,
+    expires_ms: i64,
+) -> Statement {
     Statement::new(
         "INSERT INTO conversations (id, site_id, visitor_id, created_at, last_message_at,
-                                    expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                                    expires_at, requester_name, requester_email)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
         vec![
             Value::from(id),
             Value::from(site_id),
             Value::from(visitor_id),
             Value::from(now_ms),
             Value::from(expires_ms),
+            Value::from(requester.0),
+            Value::from(requester.1),
         ],
     )
 }

@@ -25,6 +25,7 @@ mod outbound;
 mod outbox;
 mod protocol;
 mod rate_limits;
+mod requester_from_chat;
 mod round_trips;
 mod secrets;
 mod sign_in;

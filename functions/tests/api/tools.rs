@@ -126,7 +126,7 @@ fn a_bot_key_opens_a_ticket_once_per_call_with_the_models_priority_and_summary()
     );
     assert_eq!(
         body["message"],
-        format!("I've opened ticket {code} for our team. They will reply to ada@example.com.")
+        format!("I've opened ticket {code} for our team.")
     );
     let row = &app.rows(
         "SELECT source, priority, summary, requester_email FROM tickets WHERE code = ?1",
