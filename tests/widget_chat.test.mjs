@@ -474,7 +474,7 @@ describe('the chat in the widget', () => {
     await page.clock.runFor(33_000);
     await nobody.waitFor();
     assert.equal(await nobody.textContent(),
-      "Nobody has answered yet. We usually reply within a day. Open a ticket and we'll follow up by email.");
+      "Nobody has answered yet. We usually reply within a day. Open a ticket and we'll follow up in My tickets.");
     assert.equal(await panel(page).getByRole('button', { name: /Open a ticket/ }).isVisible(), true);
     await shot(page, '10-chat-nobody-answering');
     assert.deepEqual(errors, []);
