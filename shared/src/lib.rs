@@ -13,6 +13,7 @@
 //! - `event` — the audit trail's events; `ticket_code` — `TKT-42`; `site_key` — `data-site`.
 //! - `ids` — UUID ids and client keys; `hex` — lowercase hex; `timestamp` — epoch milliseconds.
 //! - `tools` — the bot tools' parameters and JSON Schemas.
+//! - `operator_tools` — the operator tools an agent calls with an operator API token.
 //! - `field_error` — why one field was refused, shared by every `parse`.
 
 pub mod api;
@@ -24,6 +25,7 @@ pub mod hex;
 pub mod ids;
 pub mod label;
 pub mod new_ticket;
+pub mod operator_tools;
 pub mod priority;
 pub mod requester;
 pub mod role;

@@ -4,6 +4,10 @@
 //! SSE stream); notifications and responses get `202 Accepted`. No session is kept: each
 //! request carries the bot key, so any isolate can answer it.
 //!
+//! An operator API token (anything but a bot key's `tbb_…`) opens an operator session
+//! instead: it lists and calls only the operator tools (`api::operator_tools`), as that
+//! operator on the token's site; a bot key lists and calls only the visitor tools.
+//!
 //! Methods: `initialize` (protocol version negotiation), `ping`, `tools/list` (with
 //! annotations: not read-only, not destructive, idempotent, closed world), `tools/call` (a
 //! tool's refusal is a result with `isError: true`, so the model can read it; an unknown tool
@@ -11,13 +15,19 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use ticketbooth_shared::operator_tools::OperatorTool;
 use ticketbooth_shared::tools::Tool;
 
+use super::operator::authenticate;
+use super::operator_tools;
 use super::tools::bot_site;
 use crate::context::visitor::Budget;
 use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Body, Request, Response};
+use crate::service::bot_keys;
+use crate::service::operators::Operator;
+use crate::service::sites::Site;
 use crate::service::tools::{self, Call, CallId, Caller};
 use crate::store::Executor;
 
@@ -50,7 +60,7 @@ pub async fn handle<E: Executor>(
     {
         return Err(ApiError::OriginNotAllowed);
     }
-    let site = bot_site(app, req, &fresh).await?;
+    let caller = caller(app, req, &fresh).await?;
     if let Some(version) = req.header("mcp-protocol-version")
         && !PROTOCOL_VERSIONS.contains(&version)
     {
@@ -102,6 +112,12 @@ pub async fn handle<E: Executor>(
     // A notification (no id) or a response to us: accepted, nothing to answer.
     let (Some(id), Some(method)) = (message.id, message.method) else {
         return Ok(Response::empty(202));
+    };
+    let site = match caller {
+        McpCaller::Bot(site) => site,
+        McpCaller::Operator(op) => {
+            return operator_session(app, &op, id, &method, message.params, fresh).await;
+        }
     };
     let result = match method.as_str() {
         "initialize" => initialize(&message.params),
@@ -182,6 +198,102 @@ pub async fn handle<E: Executor>(
         &json!({ "jsonrpc": "2.0", "id": id, "result": result }),
     )
     .notifying(&site))
+}
+
+/// Who a session is: a site's bot (bot key) or an operator's agent (operator API token).
+enum McpCaller {
+    Bot(Site),
+    Operator(Operator),
+}
+
+async fn caller<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    fresh: &Fresh,
+) -> Result<McpCaller, ApiError> {
+    match req.bearer_token() {
+        Some(token) if !token.starts_with(bot_keys::PREFIX) => authenticate(app, req, fresh.now)
+            .await
+            .map(McpCaller::Operator),
+        _ => bot_site(app, req, fresh).await.map(McpCaller::Bot),
+    }
+}
+
+/// One request of an operator's session: the operator tools only. A tool's refusal (a role
+/// that may not, a stale version, bad arguments) is a result the agent reads; only our own
+/// faults are errors.
+async fn operator_session<E: Executor>(
+    app: &App<E>,
+    op: &Operator,
+    id: Value,
+    method: &str,
+    params: Value,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    let result = match method {
+        "initialize" => {
+            let mut result = initialize(&params);
+            result["instructions"] = json!(
+                "Work this site's tickets as the operator whose API token you hold: find them \
+                 with list_tickets (the ticket list's query language), read one with \
+                 get_ticket, change it with update_ticket (send the version you read) and \
+                 comment with add_comment (public comments reach the customer)."
+            );
+            result
+        }
+        "ping" => json!({}),
+        "tools/list" => operator_tools::mcp_tools(),
+        "tools/call" => {
+            #[derive(Deserialize)]
+            struct CallParams {
+                name: String,
+                #[serde(default)]
+                arguments: Option<Value>,
+            }
+            let Ok(params) = serde_json::from_value::<CallParams>(params) else {
+                return Ok(rpc_error(
+                    200,
+                    id,
+                    INVALID_PARAMS,
+                    "tools/call needs `name`.",
+                ));
+            };
+            let Some(tool) = OperatorTool::parse(&params.name) else {
+                return Ok(rpc_error(
+                    200,
+                    id,
+                    INVALID_PARAMS,
+                    &format!("Unknown tool: {}", params.name),
+                ));
+            };
+            let arguments = params.arguments.unwrap_or_else(|| json!({}));
+            match operator_tools::run(app, op, tool, &arguments, fresh.now).await {
+                Ok(answer) => {
+                    let structured = serde_json::to_value(&answer)
+                        .map_err(|e| ApiError::Internal(e.to_string()))?;
+                    json!({
+                        "content": [{ "type": "text", "text": structured.to_string() }],
+                        "structuredContent": structured,
+                        "isError": false,
+                    })
+                }
+                Err(fault @ ApiError::Internal(_)) => return Err(fault),
+                Err(refused) => tool_error(refused),
+            }
+        }
+        other => {
+            return Ok(rpc_error(
+                200,
+                id,
+                METHOD_NOT_FOUND,
+                &format!("Method not found: {other}"),
+            ));
+        }
+    };
+    Ok(Response::json(
+        200,
+        &json!({ "jsonrpc": "2.0", "id": id, "result": result }),
+    ))
 }
 
 /// The client's protocol version when we speak it, else our newest (the client decides

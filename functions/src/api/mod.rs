@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod mcp;
 pub mod operator;
+pub mod operator_tools;
 pub mod thread;
 pub mod tickets;
 pub mod tools;

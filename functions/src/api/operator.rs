@@ -90,6 +90,9 @@ pub async fn handle<E: Executor>(
             ))
         }
         (OperatorApi::Bulk, _) => bulk(app, req, &op, fresh.now).await,
+        (OperatorApi::Tool(tool), _) => {
+            super::operator_tools::call(app, req, &op, tool, fresh.now).await
+        }
         (OperatorApi::Export, _) => {
             #[derive(Deserialize)]
             struct Query {
@@ -220,7 +223,7 @@ async fn read_at_once<E: Executor>(
 
 /// The bearer token's operator; the dashboard's cookie is deliberately not accepted here.
 /// Remembered as a hint for `status_at_once`.
-async fn authenticate<E: Executor>(
+pub(super) async fn authenticate<E: Executor>(
     app: &App<E>,
     req: &Request,
     now: Timestamp,
@@ -334,7 +337,7 @@ async fn bulk<E: Executor>(
 }
 
 /// A JSON body parsed into `T`; an empty body reads as `{}`.
-fn json_input<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+pub(super) fn json_input<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = match &req.body {
         Body::Bytes(bytes) => bytes.as_slice(),
         Body::TooLarge => return Err(ApiError::PayloadTooLarge),
@@ -365,6 +368,11 @@ async fn list<E: Executor>(
 
 /// A page of the list as the API answers it.
 fn list_json(page: &ListPage) -> Response {
+    Response::json(200, &list_document(page))
+}
+
+/// A page of the list as the API and the agents' `list_tickets` give it.
+pub(super) fn list_document(page: &ListPage) -> TicketListJson {
     let at = Timestamp::from_millis;
     let tickets = page
         .rows
@@ -399,20 +407,17 @@ fn list_json(page: &ListPage) -> Response {
             version: r.updated_at,
         })
         .collect();
-    Response::json(
-        200,
-        &TicketListJson {
-            tickets,
-            total: page.total,
-            next_cursor: page.next.as_ref().map(list_query::encode_cursor),
-            previous_cursor: page.previous.as_ref().map(list_query::encode_cursor),
-        },
-    )
+    TicketListJson {
+        tickets,
+        total: page.total,
+        next_cursor: page.next.as_ref().map(list_query::encode_cursor),
+        previous_cursor: page.previous.as_ref().map(list_query::encode_cursor),
+    }
 }
 
 /// A page of the list.
 #[derive(Serialize)]
-struct TicketListJson {
+pub(super) struct TicketListJson {
     tickets: Vec<TicketSummaryJson>,
     /// Matches on all pages.
     total: i64,
@@ -442,9 +447,9 @@ struct TicketSummaryJson {
 
 /// `{ "changed": bool, "ticket": … }`: the answer to an action.
 #[derive(Serialize)]
-struct ActionResult {
-    changed: bool,
-    ticket: TicketDocument,
+pub(super) struct ActionResult {
+    pub(super) changed: bool,
+    pub(super) ticket: TicketDocument,
 }
 
 /// One ticket as an operator sees it, with its comments, labels and events.

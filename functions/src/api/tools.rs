@@ -1,5 +1,6 @@
 //! The bot tools over HTTP, for bots that live elsewhere: `GET /api/v1/tools` (the definitions,
-//! as OpenAI functions in strict mode and as Anthropic tools, made from `shared::tools`), and
+//! as OpenAI functions in strict mode and as Anthropic tools, made from `shared::tools`; the
+//! operator tools apart under `operator`), and
 //! `POST /api/v1/sites/{site}/tools/{name}` with the site's bot key. Thin over `service::tools`.
 
 use serde::Serialize;
@@ -18,6 +19,8 @@ use crate::store::Executor;
 struct Definitions {
     openai: Vec<OpenAiTool>,
     anthropic: Vec<AnthropicTool>,
+    /// The operator tools (an operator API token, `POST /api/v1/tools/{name}`), apart.
+    operator: super::operator_tools::OperatorDefinitions,
 }
 
 /// `GET /api/v1/tools`: public, the same for every site.
@@ -27,6 +30,7 @@ pub fn definitions() -> Response {
         &Definitions {
             openai: Tool::ALL.iter().map(|t| t.openai()).collect(),
             anthropic: Tool::ALL.iter().map(|t| t.anthropic()).collect(),
+            operator: super::operator_tools::definitions(),
         },
     )
 }

@@ -1,6 +1,7 @@
 //! The route table: a path and a method, parsed into a `Route` or refused with 404/405.
 
 use ticketbooth_shared::ids::{ConversationId, TicketId};
+use ticketbooth_shared::operator_tools::OperatorTool;
 use ticketbooth_shared::site_key::SiteKey;
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::tools::Tool;
@@ -95,6 +96,8 @@ pub enum OperatorApi {
     Export,
     /// `POST /api/v1/erase`: one requester's personal data (owners and admins).
     Erase,
+    /// `POST /api/v1/tools/{name}`: an operator's agent calls an operator tool.
+    Tool(OperatorTool),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -373,6 +376,9 @@ impl Route {
             ["healthz"] => Ok(Route::Health),
             ["mcp"] => Ok(Route::Mcp),
             ["api", "v1", "tools"] => Ok(Route::Tools),
+            ["api", "v1", "tools", name] => OperatorTool::parse(name)
+                .map(|tool| Route::Operator(OperatorApi::Tool(tool)))
+                .ok_or(ApiError::NotFound),
             ["app"] | ["app", ""] => Ok(Route::App(AppPage::Home)),
             ["app", "login"] => Ok(Route::App(AppPage::Login)),
             ["app", "logout"] => Ok(Route::App(AppPage::Logout)),
@@ -532,7 +538,9 @@ impl Route {
             // No OPTIONS: the operator API grants no cross-origin access (bearer tokens belong
             // in scripts and servers, not in other sites' pages).
             Route::Operator(OperatorApi::Tickets) => "GET, POST",
-            Route::Operator(OperatorApi::Bulk | OperatorApi::Erase) => "POST",
+            Route::Operator(OperatorApi::Bulk | OperatorApi::Erase | OperatorApi::Tool(_)) => {
+                "POST"
+            }
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
             Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
@@ -571,6 +579,9 @@ impl Route {
             Route::Operator(OperatorApi::OpenApi) => "/api/v1/openapi.json",
             Route::Operator(OperatorApi::Export) => "/api/v1/export",
             Route::Operator(OperatorApi::Erase) => "/api/v1/erase",
+            Route::Operator(OperatorApi::Tool(tool)) => {
+                return format!("/api/v1/tools/{}", tool.name());
+            }
             Route::Site(_, page) => match page {
                 SitePage::Config => "/api/v1/sites/{site}/config",
                 SitePage::Tickets => "/api/v1/sites/{site}/tickets",

@@ -16,7 +16,8 @@ use crate::service::site_cache::{self, SiteCache};
 use crate::sql::bot_keys::{self, BotKeyRow, KeySiteRow};
 use crate::store::{Executor, StoreError, decode, decode_first};
 
-const PREFIX: &str = "tbb_";
+/// How every bot key begins (`api::mcp` tells a bot key from an operator token by it).
+pub const PREFIX: &str = "tbb_";
 
 pub async fn list<E: Executor>(db: &E, op: &Operator) -> Result<Vec<BotKeyRow>, ServiceError> {
     op.require(Action::ManageApiKeys)?;

@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod members;
 pub mod notifications;
 pub mod operator_tickets;
+pub mod operator_tools;
 pub mod operators;
 pub mod saved_views;
 pub mod sessions;

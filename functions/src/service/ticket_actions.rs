@@ -623,3 +623,100 @@ pub async fn members<E: Executor>(db: &E, op: &Operator) -> Result<Vec<MemberRow
     let rows = db.query(site_members::list(op.site_id)).await?;
     Ok(rows.into_iter().map(decode).collect::<Result<_, _>>()?)
 }
+
+/// Several changes to one ticket in ONE batch (an agent's `update_ticket`: status, priority,
+/// assignee and labels at once): all saved together, with an event each, or none. The same
+/// checks as `apply`, for every change, before anything is written: the role must permit each
+/// change on the ticket as it is and, when the batch reassigns it, as it will be (so the order
+/// the changes are listed in grants nothing); the version guard leads the batch. Each change is
+/// planned against the ticket as read, so each names a different field (one label each for
+/// labels). A delete is never part of one.
+pub async fn apply_many<E: Executor>(
+    db: &E,
+    op: &Operator,
+    code: &TicketCode,
+    seen_version: Option<i64>,
+    changes: Vec<Change>,
+    now: Timestamp,
+) -> Result<Outcome, ServiceError> {
+    op.require(Action::ViewTickets)?;
+    if changes.contains(&Change::Delete) {
+        return Err(ServiceError::Forbidden);
+    }
+    let ticket = load(db, op, code).await?;
+    let before = Ownership::of(ticket.assignee_id.as_deref(), &op.id);
+    let after = changes.iter().find_map(|c| match c {
+        Change::Assign(to) => Some(Ownership::of(to.as_deref(), &op.id)),
+        _ => None,
+    });
+    for change in &changes {
+        let mut needed = vec![change.action()];
+        if let Change::Status {
+            comment: Some(c), ..
+        } = change
+        {
+            needed.push(comment_action(c.visibility));
+        }
+        let mut ownerships = vec![before];
+        if !matches!(change, Change::Assign(_)) {
+            ownerships.extend(after);
+        }
+        let permitted = needed
+            .iter()
+            .all(|a| ownerships.iter().all(|o| op.role.permits(*a, *o)));
+        if !permitted {
+            return Err(ServiceError::Forbidden);
+        }
+    }
+    let version = ticket.updated_at;
+    if seen_version.is_some_and(|seen| seen != version) {
+        return Err(ServiceError::StaleEdit);
+    }
+    let now_ms = now.millis().max(version + 1);
+    let actor = Actor::Operator {
+        operator_id: op.id.clone(),
+    };
+    let mut statements = Vec::new();
+    let mut first_event = None;
+    for change in changes {
+        let Some((event, rows)) = plan(db, op, &ticket, change, now, now_ms).await? else {
+            continue;
+        };
+        if first_event.is_none() {
+            first_event = Some(event);
+        } else {
+            statements.push(ticket_events::insert(
+                op.site_id, &ticket.id, &event, &actor, now_ms,
+            )?);
+        }
+        statements.extend(rows);
+    }
+    let Some(first_event) = first_event else {
+        return Ok(Outcome::Unchanged);
+    };
+    let guard = ticket_events::insert_guarded(
+        op.site_id,
+        &ticket.id,
+        &first_event,
+        &actor,
+        now_ms,
+        version,
+    )?;
+    statements.insert(0, guard);
+    match db.batch(statements).await {
+        Ok(_) => Ok(Outcome::Changed),
+        // The guard refused: someone else changed it, or a real fault (as in `apply`).
+        Err(StoreError::CheckViolation(detail)) => {
+            let now: Option<DetailRow> = decode_first(
+                db.query(tickets_sql::find_by_code(op.site_id, &ticket.code))
+                    .await?,
+            )?;
+            match now {
+                None => Err(ServiceError::TicketNotFound),
+                Some(row) if row.updated_at != version => Err(ServiceError::StaleEdit),
+                Some(_) => Err(StoreError::Database(detail).into()),
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -21,6 +21,7 @@ mod members;
 mod offboarding;
 mod one_round_trip;
 mod operator_api;
+mod operator_tools;
 mod outbound;
 mod outbox;
 mod protocol;
