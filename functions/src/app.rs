@@ -7,11 +7,11 @@
 
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::api::{chat, mcp, operator, thread, tickets, tools};
+use crate::api::{chat, mcp, operator, operator_tools, thread, tickets, tools};
 use crate::context::{App, Fresh};
 use crate::dashboard;
 use crate::http::error::ApiError;
-use crate::http::routes::{Route, SitePage};
+use crate::http::routes::{OperatorApi, Route, SitePage};
 use crate::http::{Request, Response, cors};
 use crate::infra::log::REQUEST_ID_HEADER;
 use crate::service::ServiceError;
@@ -95,6 +95,9 @@ async fn dispatch<E: Executor>(
     let (site_key, page) = match route {
         Route::Health => return Ok(Response::json(200, &serde_json::json!({ "ok": true }))),
         Route::App(page) => return dashboard::handle(app, req, page, fresh).await,
+        Route::Operator(OperatorApi::Tool(tool)) => {
+            return operator_tools::handle(app, req, tool, fresh).await;
+        }
         Route::Operator(page) => return operator::handle(app, req, page, fresh).await,
         Route::Tools => return Ok(tools::definitions()),
         Route::Mcp => return mcp::handle(app, req, fresh).await,

@@ -114,7 +114,7 @@ pub async fn handle<E: Executor>(
         return Ok(Response::empty(202));
     };
     let site = match caller {
-        McpCaller::Bot(site) => site,
+        McpCaller::Bot(site) => *site,
         McpCaller::Operator(op) => {
             return operator_session(app, &op, id, &method, message.params, fresh).await;
         }
@@ -202,7 +202,7 @@ pub async fn handle<E: Executor>(
 
 /// Who a session is: a site's bot (bot key) or an operator's agent (operator API token).
 enum McpCaller {
-    Bot(Site),
+    Bot(Box<Site>),
     Operator(Operator),
 }
 
@@ -215,7 +215,9 @@ async fn caller<E: Executor>(
         Some(token) if !token.starts_with(bot_keys::PREFIX) => authenticate(app, req, fresh.now)
             .await
             .map(McpCaller::Operator),
-        _ => bot_site(app, req, fresh).await.map(McpCaller::Bot),
+        _ => bot_site(app, req, fresh)
+            .await
+            .map(|site| McpCaller::Bot(Box::new(site))),
     }
 }
 

@@ -90,9 +90,8 @@ pub async fn handle<E: Executor>(
             ))
         }
         (OperatorApi::Bulk, _) => bulk(app, req, &op, fresh.now).await,
-        (OperatorApi::Tool(tool), _) => {
-            super::operator_tools::call(app, req, &op, tool, fresh.now).await
-        }
+        // Dispatched by `app` to `api::operator_tools`, which reads the token itself.
+        (OperatorApi::Tool(_), _) => Err(ApiError::NotFound),
         (OperatorApi::Export, _) => {
             #[derive(Deserialize)]
             struct Query {
@@ -223,7 +222,7 @@ async fn read_at_once<E: Executor>(
 
 /// The bearer token's operator; the dashboard's cookie is deliberately not accepted here.
 /// Remembered as a hint for `status_at_once`.
-pub(super) async fn authenticate<E: Executor>(
+pub(crate) async fn authenticate<E: Executor>(
     app: &App<E>,
     req: &Request,
     now: Timestamp,

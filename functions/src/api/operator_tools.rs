@@ -14,8 +14,10 @@ use ticketbooth_shared::operator_tools::{
 };
 use ticketbooth_shared::timestamp::Timestamp;
 
-use super::operator::{ActionResult, TicketDocument, TicketListJson, json_input, list_document};
-use crate::context::App;
+use super::operator::{
+    ActionResult, TicketDocument, TicketListJson, authenticate, json_input, list_document,
+};
+use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::{Request, Response};
@@ -53,17 +55,18 @@ pub(super) enum Answer {
     Action(ActionResult),
 }
 
-/// `POST /api/v1/tools/{name}`: the arguments as the JSON body (empty: `{}`); 200 with the
-/// answer, or the API's error.
-pub async fn call<E: Executor>(
+/// `POST /api/v1/tools/{name}`: the operator token's operator (the dashboard's cookie does not
+/// count, as on the operators' API), the arguments as the JSON body (empty: `{}`); 200 with
+/// the answer, or the API's error.
+pub async fn handle<E: Executor>(
     app: &App<E>,
     req: &Request,
-    op: &Operator,
     tool: OperatorTool,
-    now: Timestamp,
+    fresh: Fresh,
 ) -> Result<Response, ApiError> {
+    let op = authenticate(app, req, fresh.now).await?;
     let arguments: Value = json_input(req)?;
-    let answer = run(app, op, tool, &arguments, now).await?;
+    let answer = run(app, &op, tool, &arguments, fresh.now).await?;
     Ok(Response::json(200, &answer))
 }
 

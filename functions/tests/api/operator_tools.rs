@@ -407,9 +407,10 @@ fn update_ticket_makes_every_change_in_one_batch_or_none() {
     let r = tool(&app, "update_ticket", Some(OWNER_TOKEN), stale);
     assert_eq!(error_code(&r, 409), "stale_edit");
     assert_eq!(snapshot(&app, 1), before);
-    // One change the status table refuses: the others in the call are not made either.
+    // One change the status table refuses: the others in the call (the unassignment made
+    // before it, the priority and label after it) are not made either.
     let now = version(&app, "TKT-1");
-    let mixed = json!({ "code": "TKT-1", "version": now, "priority": "low",
+    let mixed = json!({ "code": "TKT-1", "version": now, "assignee": "none", "priority": "low",
                         "labels_remove": ["vip"], "status": "pending" });
     let r = tool(&app, "update_ticket", Some(OWNER_TOKEN), mixed);
     assert_eq!(error_code(&r, 409), "transition_refused");
