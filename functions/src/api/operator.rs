@@ -76,8 +76,12 @@ pub async fn handle<E: Executor>(
             let input: ActionInput = json_input(req)?;
             let outcome = match ticket_input::summary_change(verb, &input) {
                 Some(summary) => {
-                    summaries::apply(&app.db, &op, &code, input.version, summary?, fresh.now)
+                    match summaries::apply(&app.db, &op, &code, input.version, summary?, fresh.now)
                         .await?
+                    {
+                        true => Outcome::Changed,
+                        false => Outcome::Unchanged,
+                    }
                 }
                 None => {
                     let change = ticket_input::change(verb, &input, &op, &code.to_string())?;

@@ -207,6 +207,23 @@ fn record<T>(
     result.map_err(|e| errors.0.insert(key, e)).ok()
 }
 
+/// The summary forms' input, or `None` for every other verb.
+pub fn summary_change(verb: Verb, input: &ActionInput) -> Option<Result<SummaryChange, ApiError>> {
+    match verb {
+        Verb::RefreshSummary => Some(Ok(SummaryChange::Refresh)),
+        Verb::Summary => Some(
+            Summary::parse(input.summary.as_deref().unwrap_or(""))
+                .map(SummaryChange::Edit)
+                .map_err(|e| {
+                    let mut errors = ValidationErrors::default();
+                    errors.0.insert("summary", e);
+                    ApiError::Validation(errors)
+                }),
+        ),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,22 +352,5 @@ mod tests {
             change(Verb::Assign, &input, &op(), "TKT-1").unwrap(),
             Change::Assign(None)
         );
-    }
-}
-
-/// The summary forms' input, or `None` for every other verb.
-pub fn summary_change(verb: Verb, input: &ActionInput) -> Option<Result<SummaryChange, ApiError>> {
-    match verb {
-        Verb::RefreshSummary => Some(Ok(SummaryChange::Refresh)),
-        Verb::Summary => Some(
-            Summary::parse(input.summary.as_deref().unwrap_or(""))
-                .map(SummaryChange::Edit)
-                .map_err(|e| {
-                    let mut errors = ValidationErrors::default();
-                    errors.0.insert("summary", e);
-                    ApiError::Validation(errors)
-                }),
-        ),
-        _ => None,
     }
 }

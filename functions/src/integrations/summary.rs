@@ -232,7 +232,8 @@ pub fn clean(raw: &str) -> String {
             // Bidi embeddings, overrides and isolates, zero-width and BOM: never in a summary.
             '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
             '\u{FEFF}' => {}
-            c if c.is_control() || c.is_whitespace() => text.push(' '),
+            c if c.is_whitespace() => text.push(' '),
+            c if c.is_control() => {}
             c => text.push(c),
         }
     }

@@ -14,11 +14,13 @@ use super::ServiceError;
 use super::notifications::{Enqueue, HAND_OFF_LIMIT, HandOff, Refused};
 use super::operators::Operator;
 use super::sites::Site;
-use super::ticket_actions::{self, Outcome};
 use crate::service::Refusal;
-use crate::sql::tickets::SummaryJobRow;
+use crate::sql::tickets::{DetailRow, SummaryJobRow};
 use crate::sql::{ticket_events, tickets};
 use crate::store::{Executor, StoreError, decode_first};
+
+/// Whether a summary form changed the ticket (an edit to the text it already has does not).
+pub type Changed = bool;
 
 /// What a summary job's Queue message starts with (a webhook event's is its outbox id).
 pub const MESSAGE_PREFIX: &str = "summary:";
@@ -204,15 +206,28 @@ pub async fn apply<E: Executor>(
     seen_version: Option<i64>,
     change: SummaryChange,
     now: Timestamp,
-) -> Result<Outcome, ServiceError> {
+) -> Result<Changed, ServiceError> {
     match change {
         SummaryChange::Edit(text) => edit(db, op, code, seen_version, &text, now).await,
         SummaryChange::Refresh => {
             let site = super::sites::load(db, &op.site_key).await?;
             refresh(db, op, &site, code, now).await?;
-            Ok(Outcome::Changed)
+            Ok(true)
         }
     }
+}
+
+/// The ticket `code` of the operator's site, or `TicketNotFound`.
+async fn load<E: Executor>(
+    db: &E,
+    op: &Operator,
+    code: &TicketCode,
+) -> Result<DetailRow, ServiceError> {
+    let row: Option<DetailRow> = decode_first(
+        db.query(tickets::find_by_code(op.site_id, &code.to_string()))
+            .await?,
+    )?;
+    row.ok_or(ServiceError::TicketNotFound)
 }
 
 /// An operator writes the summary by hand: version-guarded like every edit (`seen_version`,
@@ -225,9 +240,9 @@ pub async fn edit<E: Executor>(
     seen_version: Option<i64>,
     text: &Summary,
     now: Timestamp,
-) -> Result<Outcome, ServiceError> {
+) -> Result<Changed, ServiceError> {
     op.require(Action::ViewTickets)?;
-    let ticket = ticket_actions::load(db, op, code).await?;
+    let ticket = load(db, op, code).await?;
     let ownership = Ownership::of(ticket.assignee_id.as_deref(), &op.id);
     if !op.role.permits(Action::EditFields, ownership) {
         return Err(ServiceError::Forbidden);
@@ -239,7 +254,7 @@ pub async fn edit<E: Executor>(
     if ticket.summary.as_deref() == Some(text.as_ref())
         && ticket.summary_by.as_deref() == Some("operator")
     {
-        return Ok(Outcome::Unchanged);
+        return Ok(false);
     }
     let now_ms = now.millis().max(version + 1);
     let actor = Actor::Operator {
@@ -253,7 +268,7 @@ pub async fn edit<E: Executor>(
         tickets::set_operator_summary(op.site_id, &ticket.id, text.as_ref(), now_ms),
     ];
     match db.batch(batch).await {
-        Ok(_) => Ok(Outcome::Changed),
+        Ok(_) => Ok(true),
         // The guard refused: the ticket changed (or went) since it was read.
         Err(StoreError::CheckViolation(_)) => Err(ServiceError::StaleEdit),
         Err(other) => Err(other.into()),
@@ -271,7 +286,7 @@ pub async fn refresh<E: Executor>(
     now: Timestamp,
 ) -> Result<(), ServiceError> {
     op.require(Action::ViewTickets)?;
-    let ticket = ticket_actions::load(db, op, code).await?;
+    let ticket = load(db, op, code).await?;
     let ownership = Ownership::of(ticket.assignee_id.as_deref(), &op.id);
     if !op.role.permits(Action::EditFields, ownership) {
         return Err(ServiceError::Forbidden);
