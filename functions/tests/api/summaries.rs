@@ -534,3 +534,38 @@ fn the_switch_is_on_the_bots_page_and_refresh_refuses_while_it_is_off() {
     assert_eq!(r.status, 409);
     assert!(String::from_utf8_lossy(&r.body).contains("Summaries are switched off"));
 }
+
+#[test]
+fn a_write_for_a_summary_no_longer_owed_writes_nothing() {
+    use ticketbooth_shared::ticket_text::Summary;
+    let app = TestApp::spawn();
+    with_bot(&app);
+    let id = create(
+        &app,
+        "00000000-0000-4000-8000-00000000c080",
+        &json!({"subject":"Invoice","description":"Wrong.","transcript":transcript()}),
+    );
+    let wanted_at = app.rows(
+        "SELECT summary_wanted_at FROM tickets WHERE id = ?1",
+        vec![id.as_str().into()],
+    )[0]["summary_wanted_at"]
+        .as_i64()
+        .unwrap();
+    let text = Summary::parse("First.").unwrap();
+    // Two deliveries that both read the job before either wrote: the second writes nothing.
+    let write = |text: &Summary, at: i64| {
+        pollster::block_on(summaries::write(app.db(), 1, &id, at, text, NOW)).unwrap()
+    };
+    assert!(write(&text, wanted_at));
+    assert!(!write(&Summary::parse("Second.").unwrap(), wanted_at));
+    // A job read before a refresh (an older `wanted_at`) writes nothing either.
+    app.db()
+        .execute_script(&format!(
+            "UPDATE tickets SET summary_state = 'wanted', summary_wanted_at = {} WHERE id = '{id}'",
+            wanted_at + 5
+        ))
+        .unwrap();
+    assert!(!write(&Summary::parse("Stale.").unwrap(), wanted_at));
+    assert_eq!(state(&app, &id)["summary"], "First.");
+    assert_eq!(events(&app, &id).len(), 1);
+}
