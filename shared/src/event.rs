@@ -103,6 +103,30 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// The ticket's summary was written: by the site's provider (the summary job) or by an
+    /// operator's hand. The text itself is on the ticket, not in the trail.
+    SummaryUpdated {
+        by: SummaryBy,
+    },
+}
+
+/// Who wrote a ticket's summary (`tickets.summary_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryBy {
+    /// The site's model (the summary job, or a bot's `open_ticket` argument).
+    Provider,
+    /// An operator, by hand: never overwritten by the job.
+    Operator,
+}
+
+impl SummaryBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SummaryBy::Provider => "provider",
+            SummaryBy::Operator => "operator",
+        }
+    }
 }
 
 impl EventKind {
@@ -122,6 +146,7 @@ impl EventKind {
             EventKind::ConversationLinked { .. } => "conversation_linked",
             EventKind::Synced { .. } => "synced",
             EventKind::Erased { .. } => "erased",
+            EventKind::SummaryUpdated { .. } => "summary_updated",
         }
     }
 }
@@ -170,6 +195,9 @@ mod tests {
                 remote_id: "J-1".into(),
             },
             EventKind::Erased { tickets: 2 },
+            EventKind::SummaryUpdated {
+                by: SummaryBy::Operator,
+            },
         ];
         for event in all {
             let json = serde_json::to_value(&event).unwrap();

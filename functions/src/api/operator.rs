@@ -26,6 +26,7 @@ use crate::http::{Body, Request, Response};
 use crate::service::data_rights;
 use crate::service::operator_tickets::{self, Detail, ListPage, MatchCount};
 use crate::service::operators::{self, Credential, Operator, Proof};
+use crate::service::summaries;
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::service::{ServiceError, tickets::Created};
 use crate::store::Executor;
@@ -73,10 +74,21 @@ pub async fn handle<E: Executor>(
         }
         (OperatorApi::Action(code, verb), _) => {
             let input: ActionInput = json_input(req)?;
-            let change = ticket_input::change(verb, &input, &op, &code.to_string())?;
-            let outcome =
-                ticket_actions::apply(&app.db, &op, &code, input.version, change, fresh.now)
-                    .await?;
+            let outcome = match ticket_input::summary_change(verb, &input) {
+                Some(summary) => {
+                    match summaries::apply(&app.db, &op, &code, input.version, summary?, fresh.now)
+                        .await?
+                    {
+                        true => Outcome::Changed,
+                        false => Outcome::Unchanged,
+                    }
+                }
+                None => {
+                    let change = ticket_input::change(verb, &input, &op, &code.to_string())?;
+                    ticket_actions::apply(&app.db, &op, &code, input.version, change, fresh.now)
+                        .await?
+                }
+            };
             if outcome == Outcome::Deleted {
                 return Ok(Response::empty(204));
             }

@@ -143,6 +143,24 @@ pub async fn assistant<E: Executor>(
     Ok(redirect("/app/settings/bots?done=saved"))
 }
 
+/// `POST /app/settings/bots/summaries`: whether ticket content may be sent to the provider
+/// for summaries (owners and admins).
+pub async fn summaries<E: Executor>(
+    app: &App<E>,
+    posted: CheckedForm<'_>,
+    op: &Operator,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(default)]
+        summaries: Option<String>,
+    }
+    let form: Form = posted.parse()?;
+    crate::service::summaries::set_enabled(&app.db, op, form.summaries.is_some()).await?;
+    app.sites.invalidate(&op.site_key);
+    Ok(redirect("/app/settings/bots?done=saved"))
+}
+
 /// `POST /app/settings/bots/capabilities`: the vertical and the ticketing override.
 pub async fn capabilities<E: Executor>(
     app: &App<E>,
@@ -207,6 +225,7 @@ fn page(
         }
         capabilities_form(h, op, site);
         assistant_form(h, op, site);
+        summaries_form(h, op, site);
         last_attempt_line(h, site, last);
         h.raw("<h2>Bot keys of ").text(&op.site_name).raw("</h2>");
         if keys.is_empty() {
@@ -383,4 +402,20 @@ fn assistant_form(h: &mut Html, op: &Operator, site: &Site) {
     h.raw("<label for=\"bot-system_prompt\">Instructions (system prompt)</label><textarea id=\"bot-system_prompt\" name=\"system_prompt\" rows=\"4\" maxlength=\"4000\">")
         .text(&value(|b| b.system_prompt.clone(), ""))
         .raw("</textarea><button>Save the bot</button></form>");
+}
+
+/// The per-site switch for AI summaries: on by default whenever the bot is (`None` follows
+/// it); says plainly what is sent where, and that nothing is without a provider.
+fn summaries_form(h: &mut Html, op: &Operator, site: &Site) {
+    h.raw("<form class=\"card stack\" method=\"post\" action=\"/app/settings/bots/summaries\" aria-labelledby=\"summaries-h\">")
+        .raw("<h2 id=\"summaries-h\">Ticket summaries</h2><p>With a provider set up above, new tickets with a chat transcript or a long description get a short summary written by the model, shown on the ticket and in the list. Their subject, description and transcript are sent to the provider for it.</p>");
+    if site.bot.is_none() {
+        h.raw("<p class=\"muted\">No provider is configured for summaries: set up the bot above first.</p>");
+    }
+    csrf::field(h, op);
+    h.raw("<label class=\"check\"><input type=\"checkbox\" name=\"summaries\" value=\"1\"");
+    if site.summaries_enabled != Some(false) {
+        h.raw(" checked");
+    }
+    h.raw("> Send tickets to the provider for summaries</label><button>Save</button></form>");
 }

@@ -471,8 +471,9 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .raw("\">")
             .text(&row.code)
             .raw("</a></td><td class=\"subject\" data-label=\"Subject\">")
-            .user_text(&row.subject)
-            .raw("</td><td class=\"requester\" data-label=\"Requester\">");
+            .user_text(&row.subject);
+        summary_line(h, row);
+        h.raw("</td><td class=\"requester\" data-label=\"Requester\">");
         requester(
             h,
             row.requester_name.as_deref(),
@@ -496,6 +497,16 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         h.raw("</td></tr>");
     }
     h.raw("</tbody></table></div>");
+}
+
+/// The ticket's summary as a muted line under its subject (the provider's or an operator's
+/// text, rendered as text), when it has one.
+fn summary_line(h: &mut Html, row: &ListRow) {
+    if let Some(summary) = row.summary.as_deref().filter(|s| !s.is_empty()) {
+        h.raw("<small class=\"muted summary-line\" dir=\"auto\">")
+            .text(summary)
+            .raw("</small>");
+    }
 }
 
 fn assignee(h: &mut Html, row: &ListRow) {

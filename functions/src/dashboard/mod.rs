@@ -17,6 +17,7 @@ pub mod list_page;
 pub mod session;
 mod settings;
 pub mod settings_views;
+mod summary_view;
 pub mod ticket_page;
 mod ticket_work;
 mod turnstile_page;

@@ -87,6 +87,9 @@ pub async fn handle<E: Executor>(
         (SettingsPage::BotAssistant, Some(form)) => {
             super::bots_page::assistant(app, form, op, fresh).await
         }
+        (SettingsPage::BotSummaries, Some(form)) => {
+            super::bots_page::summaries(app, form, op).await
+        }
         (SettingsPage::Webhooks, Some(form)) => {
             super::webhooks_page::save(app, form, op, fresh).await
         }

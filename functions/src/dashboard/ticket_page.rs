@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 use ticketbooth_shared::comment_body::CommentBody;
+use ticketbooth_shared::event::SummaryBy;
 use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
@@ -16,6 +17,7 @@ use ticketbooth_shared::{Priority, Status};
 use super::csrf;
 use super::html::Html;
 use super::list_page;
+use super::summary_view;
 use super::views::{
     chat_message, layout, priority_badge, requester, status_badge, time, transcript,
 };
@@ -102,11 +104,7 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
         if can(Action::EditFields) {
             edit_form(h, &form, detail);
         }
-        if let Some(summary) = &t.summary {
-            h.raw("<h2>Summary</h2><p class=\"prose\" dir=\"auto\">")
-                .text(summary)
-                .raw("</p>");
-        }
+        summary_view::section(h, op, detail, can(Action::EditFields));
         // The ticket's body beside the chats it came from (seed 000).
         h.raw(if detail.conversations.is_empty() {
             "<div class=\"ticket-body\"><div>"
@@ -511,6 +509,12 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
         }
         Ok(EventKind::Erased { .. }) => {
             h.raw("The requester's personal data was erased");
+        }
+        Ok(EventKind::SummaryUpdated { by }) => {
+            h.raw(match by {
+                SummaryBy::Provider => "Summary written by the AI provider",
+                SummaryBy::Operator => "Summary written by hand",
+            });
         }
         Err(_) => {
             h.text(&kind.replace('_', " "));

@@ -25,6 +25,7 @@ use crate::http::{Request, Response};
 use crate::service::ServiceError;
 use crate::service::operator_tickets;
 use crate::service::operators::Operator;
+use crate::service::summaries;
 use crate::service::ticket_actions::{self, Assignee, Change, OperatorTicket, Outcome};
 use crate::store::Executor;
 
@@ -238,6 +239,10 @@ async fn apply_form<E: Executor>(
 ) -> Result<String, ApiError> {
     let input: ActionInput = posted.parse()?;
     let code_text = code.to_string();
+    if let Some(summary) = ticket_input::summary_change(verb, &input) {
+        summaries::apply(&app.db, op, code, input.version, summary?, fresh.now).await?;
+        return Ok(back_to(&input, &code_text));
+    }
     let change = ticket_input::change(verb, &input, op, &code_text)?;
     let outcome =
         ticket_actions::apply(&app.db, op, code, input.version, change, fresh.now).await?;

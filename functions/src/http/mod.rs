@@ -107,7 +107,9 @@ pub enum FollowUp {
 impl Response {
     /// Asks for the site's new webhook events to be sent, when it has a webhook.
     pub fn notifying(mut self, site: &crate::service::sites::Site) -> Self {
-        if site.webhook_url.is_some() && self.follow_up.is_none() {
+        // A site that summarises has a job to hand off after a create, too.
+        let summarises = crate::service::summaries::enabled(site);
+        if (site.webhook_url.is_some() || summarises) && self.follow_up.is_none() {
             self.follow_up = Some(FollowUp::Notify { site_id: site.id });
         }
         self

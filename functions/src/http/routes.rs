@@ -38,10 +38,14 @@ pub enum Verb {
     Spam,
     Sync,
     Delete,
+    /// The summary written by hand (`summary`).
+    Summary,
+    /// Ask the provider for a new summary, through the Queue.
+    RefreshSummary,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 11] = [
+    pub const ALL: [Verb; 13] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -53,6 +57,8 @@ impl Verb {
         Verb::Spam,
         Verb::Sync,
         Verb::Delete,
+        Verb::Summary,
+        Verb::RefreshSummary,
     ];
 
     /// The path segment.
@@ -69,6 +75,8 @@ impl Verb {
             Verb::Spam => "spam",
             Verb::Sync => "sync",
             Verb::Delete => "delete",
+            Verb::Summary => "summary",
+            Verb::RefreshSummary => "summary-refresh",
         }
     }
 
@@ -202,6 +210,8 @@ pub enum SettingsPage {
     BotCapabilities,
     /// `POST /app/settings/bots/assistant`: the bot in the chat.
     BotAssistant,
+    /// `POST /app/settings/bots/summaries`: may tickets go to the provider for summaries.
+    BotSummaries,
     /// `GET` the webhook and its recent deliveries, `POST` sets the URL (and a secret).
     Webhooks,
     /// `POST /app/settings/webhooks/test`: sends a test event.
@@ -320,7 +330,8 @@ impl SettingsPage {
             SettingsPage::Turnstile => SettingsPage::Bots,
             SettingsPage::Bots => SettingsPage::BotCapabilities,
             SettingsPage::BotCapabilities => SettingsPage::BotAssistant,
-            SettingsPage::BotAssistant => SettingsPage::BotKey(id()),
+            SettingsPage::BotAssistant => SettingsPage::BotSummaries,
+            SettingsPage::BotSummaries => SettingsPage::BotKey(id()),
             SettingsPage::BotKey(_) => SettingsPage::Webhooks,
             SettingsPage::Webhooks => SettingsPage::WebhookTest,
             SettingsPage::WebhookTest => return None,
@@ -345,6 +356,7 @@ impl SettingsPage {
             SettingsPage::Bots => "bots".to_owned(),
             SettingsPage::BotCapabilities => "bots/capabilities".to_owned(),
             SettingsPage::BotAssistant => "bots/assistant".to_owned(),
+            SettingsPage::BotSummaries => "bots/summaries".to_owned(),
             SettingsPage::BotKey(id) => format!("bots/{id}"),
             SettingsPage::Webhooks => "webhooks".to_owned(),
             SettingsPage::WebhookTest => "webhooks/test".to_owned(),
@@ -402,6 +414,7 @@ impl Route {
                     ["bots"] => SettingsPage::Bots,
                     ["bots", "capabilities"] => SettingsPage::BotCapabilities,
                     ["bots", "assistant"] => SettingsPage::BotAssistant,
+                    ["bots", "summaries"] => SettingsPage::BotSummaries,
                     ["webhooks"] => SettingsPage::Webhooks,
                     ["webhooks", "test"] => SettingsPage::WebhookTest,
                     ["bots", id] => SettingsPage::BotKey(hex_id(id, 32)?),
@@ -531,6 +544,7 @@ impl Route {
                     | SettingsPage::Turnstile
                     | SettingsPage::BotCapabilities
                     | SettingsPage::BotAssistant
+                    | SettingsPage::BotSummaries
                     | SettingsPage::WebhookTest
                     | SettingsPage::BotKey(_),
                 ),
@@ -634,6 +648,7 @@ impl Route {
                     SettingsPage::Bots => "/app/settings/bots",
                     SettingsPage::BotCapabilities => "/app/settings/bots/capabilities",
                     SettingsPage::BotAssistant => "/app/settings/bots/assistant",
+                    SettingsPage::BotSummaries => "/app/settings/bots/summaries",
                     SettingsPage::BotKey(_) => "/app/settings/bots/{id}",
                     SettingsPage::Webhooks => "/app/settings/webhooks",
                     SettingsPage::WebhookTest => "/app/settings/webhooks/test",

@@ -7,6 +7,7 @@ use ticketbooth_shared::event::CommentVisibility;
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::sync_ref::{RemoteId, SyncPlatform};
+use ticketbooth_shared::ticket_text::Summary;
 use ticketbooth_shared::ticket_text::{Description, Subject};
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::{FieldError, Priority, Status};
@@ -14,6 +15,7 @@ use ticketbooth_shared::{FieldError, Priority, Status};
 use super::error::ApiError;
 use super::routes::Verb;
 use crate::service::operators::Operator;
+use crate::service::summaries::SummaryChange;
 use crate::service::ticket_actions::{Assignee, Change, Comment};
 
 /// Every field any action takes; each verb reads its own. Forms send strings, which
@@ -43,6 +45,8 @@ pub struct ActionInput {
     pub confirm: Option<String>,
     /// Dashboard only: where to go afterwards (under `/app/`).
     pub return_to: Option<String>,
+    /// The summary written by hand (`summary`).
+    pub summary: Option<String>,
 }
 
 /// Parses the fields `verb` needs. `code` is the ticket's, which a delete must confirm.
@@ -122,6 +126,11 @@ pub fn change(
                     remote_id,
                 })
         }
+        // Not a `Change`: the routes send these to `summary_change` first.
+        Verb::Summary | Verb::RefreshSummary => {
+            errors.0.insert("summary", FieldError::InvalidFormat);
+            None
+        }
         Verb::Delete => {
             // A delete cannot be undone: the caller repeats the ticket's code to confirm it.
             let confirmed = input
@@ -196,6 +205,23 @@ fn record<T>(
     result: Result<T, FieldError>,
 ) -> Option<T> {
     result.map_err(|e| errors.0.insert(key, e)).ok()
+}
+
+/// The summary forms' input, or `None` for every other verb.
+pub fn summary_change(verb: Verb, input: &ActionInput) -> Option<Result<SummaryChange, ApiError>> {
+    match verb {
+        Verb::RefreshSummary => Some(Ok(SummaryChange::Refresh)),
+        Verb::Summary => Some(
+            Summary::parse(input.summary.as_deref().unwrap_or(""))
+                .map(SummaryChange::Edit)
+                .map_err(|e| {
+                    let mut errors = ValidationErrors::default();
+                    errors.0.insert("summary", e);
+                    ApiError::Validation(errors)
+                }),
+        ),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The outbox's hand-off to the Queue of webhook events, and the Queue's consumer: one
-//! delivery attempt per event, acknowledged when done, retried with backoff.
+//! delivery attempt per event, acknowledged when done, retried with backoff. The same Queue
+//! carries the summary jobs (`summary:` messages, `integrations::summary`).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,9 +11,11 @@ use worker::{Context, Env, event};
 use crate::crypto::random;
 use crate::infra::log::{Event, Level, Line};
 use crate::integrations::outbound;
+use crate::integrations::summary;
 use crate::integrations::webhooks;
 use crate::service::notifications::{self, Enqueue, Sending};
 use crate::service::site_secrets::Sealer;
+use crate::service::summaries;
 use crate::store::d1::D1Executor;
 
 use super::console;
@@ -43,6 +46,115 @@ pub async fn enqueue_pending(env: &Env, db: &D1Executor, site_id: Option<i64>, r
         let detail = format!("notifications: {e}");
         console::print(&Line::error(Event::Queue, request_id, &detail));
     }
+    enqueue_summaries(env, db, site_id, request_id).await;
+}
+
+/// Hands the tickets owed a summary (of one site, or all) to the same Queue
+/// (`service::summaries::hand_off`): its messages start with `summary:`. A refused one goes
+/// back to the sweep.
+async fn enqueue_summaries(env: &Env, db: &D1Executor, site_id: Option<i64>, request_id: &str) {
+    let result: Result<(), String> = async {
+        let queue = env.queue(NOTIFICATIONS).map_err(|e| e.to_string())?;
+        let now = js_sys::Date::now() as i64;
+        let handed = summaries::hand_off(db, &queue, site_id, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        for refused in &handed.refused {
+            let detail = format!("{}: not queued: {}", refused.id, refused.error);
+            console::print(&Line::error(Event::Queue, request_id, &detail));
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        let detail = format!("summaries: {e}");
+        console::print(&Line::error(Event::Queue, request_id, &detail));
+    }
+}
+
+/// One summary job's delivery (`integrations::summary::run`): acknowledged when done or
+/// skipped, retried with backoff while the provider fails. One log line, without the ticket's
+/// content or the provider's words: the outcome and the failure's class.
+async fn summary_message(
+    env: &Env,
+    db: &D1Executor,
+    message: &worker::Message<String>,
+    site_key: &str,
+    ticket_id: &str,
+    request_id: &str,
+) {
+    let started = js_sys::Date::now();
+    let now = started as i64;
+    let base = env
+        .var("SUMMARY_RETRY_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(30);
+    let ran = match random::bytes() {
+        Ok(random) => {
+            let secrets = secrets_key(env);
+            let sealer = Sealer::new(&secrets, random, now);
+            summary::run(
+                db,
+                &outbound::Fetch,
+                &sealer,
+                outbound_policy(env),
+                site_key,
+                ticket_id,
+                now,
+                base,
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+        Err(_) => Err("no random bytes".to_owned()),
+    };
+    let (outcome, retry_in, error) = match ran {
+        Ok(summary::Ran::Written) => {
+            message.ack();
+            ("written", None, None)
+        }
+        Ok(summary::Ran::Skipped(why)) => {
+            message.ack();
+            (why, None, None)
+        }
+        Ok(summary::Ran::Dropped) => {
+            message.ack();
+            ("dropped", None, None)
+        }
+        Ok(summary::Ran::RetryIn { seconds, class }) => {
+            message.retry_with_options(
+                &worker::QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(seconds)
+                    .build(),
+            );
+            ("retry", Some(seconds), Some(class))
+        }
+        Ok(summary::Ran::GaveUp { class }) => {
+            message.ack();
+            ("failed", None, Some(class))
+        }
+        Err(e) => {
+            message.retry();
+            ("retry", None, Some(e))
+        }
+    };
+    let mut line = Line {
+        level: if error.is_some() {
+            Level::Error
+        } else {
+            Level::Info
+        },
+        duration_ms: Some(console::since(started)),
+        error: error.as_deref(),
+        ..Line::new(Level::Info, Event::Queue, request_id)
+    }
+    .with("summary", ticket_id)
+    .with("outcome", outcome);
+    if let Some(seconds) = retry_in {
+        line = line.with("retry_in_s", seconds);
+    }
+    console::print(&line);
 }
 
 /// The Queue binding is where the Worker hands events.
@@ -80,6 +192,11 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         let trips_before = trips.get();
         let request_id = console::request_id(None);
         let id = message.body().clone();
+        // A summary job, not a webhook event.
+        if let Some((site_key, ticket_id)) = summaries::parse_message(&id) {
+            summary_message(&env, &db, &message, site_key, ticket_id, &request_id).await;
+            continue;
+        }
         let now = js_sys::Date::now() as i64;
         // Never `?` here: an `Err` from a queue handler retries the whole batch.
         let Ok(random) = random::bytes() else {

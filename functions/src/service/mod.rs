@@ -22,6 +22,7 @@ pub mod site_cache;
 pub mod site_secrets;
 pub mod site_settings;
 pub mod sites;
+pub mod summaries;
 pub mod ticket_actions;
 pub mod tickets;
 pub mod tools;
@@ -116,6 +117,16 @@ pub enum Refusal {
          was changed. Ask an owner or admin to change your role on the members page."
     )]
     AlreadyMember,
+    #[error(
+        "No provider is configured for summaries: set up the site's bot (Settings → Bots) first, \
+         or write the summary by hand."
+    )]
+    NoSummaryProvider,
+    #[error(
+        "Summaries are switched off for this site: an owner or admin can switch them on in \
+         Settings → Bots, or write the summary by hand."
+    )]
+    SummariesOff,
 }
 
 impl Refusal {
@@ -131,7 +142,9 @@ impl Refusal {
             | Refusal::AccountWithoutPassword
             | Refusal::SiteKeyTaken
             | Refusal::TicketClosed
-            | Refusal::AlreadyMember => 409,
+            | Refusal::AlreadyMember
+            | Refusal::NoSummaryProvider
+            | Refusal::SummariesOff => 409,
             Refusal::InvitationInvalid => 410,
             Refusal::SecretsKeyMissing => 503,
         }
@@ -152,6 +165,8 @@ impl Refusal {
             Refusal::SecretsKeyMissing => "secrets_key_missing",
             Refusal::SiteCreationOwnersOnly => "site_creation_owners_only",
             Refusal::AlreadyMember => "already_a_member",
+            Refusal::NoSummaryProvider => "no_summary_provider",
+            Refusal::SummariesOff => "summaries_off",
         }
     }
 }

@@ -56,6 +56,9 @@ pub struct Site {
     pub provider_key: Option<Stored>,
     /// Where new tickets and visitor replies are announced (`webhooks`), if anywhere.
     pub webhook_url: Option<String>,
+    /// Whether tickets may be sent to the provider for summaries: `None` follows the bot
+    /// (`summaries::enabled`).
+    pub summaries_enabled: Option<bool>,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -116,6 +119,7 @@ impl Site {
             bot_awaiting_key,
             provider_key: Stored::from_columns(row.provider_key_sealed, None),
             webhook_url: row.webhook_url,
+            summaries_enabled: row.summaries_enabled.map(|v| v != 0),
         })
     }
 

@@ -11,6 +11,7 @@ use ticketbooth_shared::{Priority, Status};
 use super::ServiceError;
 use super::conversations::TTL_MS as CONVERSATION_TTL_MS;
 use super::sites::Site;
+use super::summaries;
 use crate::crypto::sha256;
 use crate::sql::conversations;
 use crate::sql::messages::{self, MessageRow};
@@ -181,6 +182,14 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         )?);
     }
     batch.push(ticket_search::refresh(site_id, id));
+    // Owed an AI summary (written later, through the Queue): every create path comes here.
+    if summaries::wanted_on_create(cmd.site, &cmd.ticket, cmd.summary.is_some()) {
+        batch.push(tickets::want_summary(site_id, id, now_ms));
+    }
+    // A bot's `summary` argument: the model wrote it.
+    if cmd.summary.is_some() {
+        batch.push(tickets::summary_by_provider(site_id, id));
+    }
     // The webhook's event, in the same batch (written only when the site has a webhook).
     batch.push(notifications::insert_ticket_created(site_id, id, now_ms));
     if let Some(conversation) = cmd.conversation {

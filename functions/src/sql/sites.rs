@@ -42,6 +42,9 @@ pub struct SiteRow {
     /// The webhook's URL (`webhooks`); `None`: no notifications.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Summaries by the provider: NULL follows the bot, 0 off, 1 on (migration 0028).
+    #[serde(default)]
+    pub summaries_enabled: Option<i64>,
 }
 
 pub fn find_by_key(key: &str) -> Statement {
@@ -49,6 +52,7 @@ pub fn find_by_key(key: &str) -> Statement {
         "SELECT id, key, name, code_prefix, ticketing_enabled, contact_required, cta_label, locale,
                 allowed_origins, identity_secret, daily_ticket_cap, turnstile_site_key,
                 turnstile_secret, vertical, capabilities, bot, webhook_url,
+                summaries_enabled,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
                  WHERE site_id = sites.id AND name = 'identity_secret') AS identity_secret_sealed,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
@@ -240,5 +244,13 @@ pub fn bot_last_attempt(site_id: i64) -> Statement {
     Statement::new(
         "SELECT bot_last_attempt, bot_last_attempt_at FROM sites WHERE id = ?1",
         vec![Value::from(site_id)],
+    )
+}
+
+/// Sets whether ticket content may be sent to the site's provider for summaries.
+pub fn set_summaries_enabled(site_id: i64, enabled: bool) -> Statement {
+    Statement::new(
+        "UPDATE sites SET summaries_enabled = ?2 WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(enabled)],
     )
 }

@@ -324,3 +324,25 @@ pub fn insert_erased(
         ],
     ))
 }
+
+/// Appends `event` only while the ticket is still owed the summary the job read (`wanted_at`),
+/// before the write it records (`tickets::write_provider_summary`, same condition): a
+/// duplicate delivery appends nothing, as it writes nothing.
+pub fn insert_if_summary_wanted(
+    site_id: i64,
+    ticket_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+    wanted_at: i64,
+) -> Result<Statement, StoreError> {
+    let mut params = params(site_id, ticket_id, event, actor, now_ms)?;
+    params.push(Value::from(wanted_at));
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2
+                       AND summary_state = 'wanted' AND summary_wanted_at = ?7)",
+        params,
+    ))
+}

@@ -153,6 +153,9 @@ pub struct ListRow {
     /// Set while the requester's last reply has no answer from the team.
     #[serde(default)]
     pub customer_replied_at: Option<i64>,
+    /// The summary (the provider's or an operator's), shown under the subject.
+    #[serde(default)]
+    pub summary: Option<String>,
     /// The sort key (two integers, descending, then the id): what a cursor holds.
     pub sort_a: i64,
     pub sort_b: i64,
@@ -272,6 +275,7 @@ macro_rules! page_rows {
             "SELECT t.id, t.code, t.subject, t.status, t.priority, t.requester_name,
                     t.requester_email, t.source, t.assignee_id, o.name AS assignee_name,
                     t.snoozed_until, t.is_spam, t.created_at, t.updated_at, t.customer_replied_at,
+                    t.summary,
                     (SELECT group_concat(label, ' ') FROM (SELECT l.label FROM ticket_labels l
                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
                     p.sort_a, p.sort_b, p.total
@@ -503,6 +507,16 @@ pub struct DetailRow {
     /// Set by a visitor's reply, cleared by the team's next customer-facing comment.
     #[serde(default)]
     pub customer_replied_at: Option<i64>,
+    /// Who wrote `summary`: `provider` or `operator` (migration 0028).
+    #[serde(default)]
+    pub summary_by: Option<String>,
+    /// `wanted` (a summary job is owed) or `failed` (the provider failed every attempt).
+    #[serde(default)]
+    pub summary_state: Option<String>,
+    /// The site's summaries: 0 no provider (no bot, or one awaiting its key), 1 switched off,
+    /// 2 on (`service::summaries::enabled` says the same of a loaded site).
+    #[serde(default)]
+    pub summary_provider: i64,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
@@ -510,7 +524,12 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
         "SELECT id, code, subject, description, summary, status, priority, source, requester_name,
                 requester_email, assignee_id, transcript, transcript_from_visitor, created_at,
                 updated_at, resolved_at, customer_replied_at,
-                closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at
+                closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at,
+                summary_by, summary_state,
+                (SELECT CASE WHEN s.bot IS NULL
+                                  OR coalesce(json_extract(s.bot, '$.api_key_secret'), '') <> ''
+                             THEN 0 WHEN s.summaries_enabled = 0 THEN 1 ELSE 2 END
+                 FROM sites s WHERE s.id = ?1) AS summary_provider
          FROM tickets WHERE site_id = ?1 AND code = ?2",
         vec![Value::from(site_id), Value::from(code)],
     )
@@ -772,6 +791,160 @@ pub fn erase_requester(
             Value::from(email),
             Value::from(last),
             Value::from(placeholder),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+// The summary (migration 0028): who wrote it, and the job that owes one. The job's own rows
+// match on `summary_state = 'wanted'` and the `summary_wanted_at` it read, so a duplicate
+// delivery, a hand-written summary or a newer refresh makes them write nothing.
+
+/// Marks a ticket as owed a summary, in its create batch (the caller checked the rule): only
+/// when it has none (a bot's `summary` argument counts as written).
+pub fn want_summary(site_id: i64, id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_state = 'wanted', summary_wanted_at = ?3,
+                summary_queued_at = NULL, summary_attempts = 0
+         WHERE site_id = ?1 AND id = ?2 AND summary IS NULL",
+        vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// A new ticket's summary came with it (a bot's `open_ticket` argument): the model wrote it.
+pub fn summary_by_provider(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_by = 'provider'
+         WHERE site_id = ?1 AND id = ?2 AND summary IS NOT NULL",
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// An operator's "Refresh summary": owed again, whoever wrote the one it has (the operator
+/// asked). Not a change an edit could race: `updated_at` stays.
+pub fn refresh_summary(site_id: i64, id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_state = 'wanted', summary_wanted_at = ?3,
+                summary_queued_at = NULL, summary_attempts = 0
+         WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// Summary jobs to hand to the Queue (of one site, or of all with `site_id` NULL): wanted and
+/// not yet queued, or queued before `stale_before` (a send lost, a delivery that never came),
+/// oldest first; marked queued in the same statement so two sweeps never both take one.
+pub fn take_summary_jobs(
+    site_id: Option<i64>,
+    now_ms: i64,
+    stale_before: i64,
+    limit: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_queued_at = ?2
+         WHERE rowid IN (SELECT rowid FROM tickets
+                         WHERE summary_state = 'wanted' AND (?1 IS NULL OR site_id = ?1)
+                           AND (summary_queued_at IS NULL OR summary_queued_at < ?3)
+                         ORDER BY summary_wanted_at LIMIT ?4)
+         RETURNING site_id, id, (SELECT key FROM sites WHERE sites.id = tickets.site_id) AS site_key",
+        vec![
+            Value::from(site_id),
+            Value::from(now_ms),
+            Value::from(stale_before),
+            Value::from(limit),
+        ],
+    )
+}
+
+/// Gives a summary job back to the sweep when the Queue refused it.
+pub fn unqueue_summary(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_queued_at = NULL
+         WHERE site_id = ?1 AND id = ?2 AND summary_state = 'wanted'",
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// What the summary job reads of a ticket.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryJobRow {
+    pub id: String,
+    pub code: String,
+    pub subject: String,
+    pub description: String,
+    /// JSON array of `{author, text}`.
+    pub transcript: String,
+    pub summary_state: Option<String>,
+    pub summary_wanted_at: Option<i64>,
+    pub summary_attempts: i64,
+}
+
+pub fn find_for_summary(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "SELECT id, code, subject, description, transcript, summary_state, summary_wanted_at,
+                summary_attempts
+         FROM tickets WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// The provider's summary, only while the ticket is still owed the one the job read
+/// (`wanted_at`). Written after its guarded event (`ticket_events::insert_if_summary_wanted`).
+pub fn write_provider_summary(site_id: i64, id: &str, text: &str, wanted_at: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary = ?3, summary_by = 'provider', summary_state = NULL,
+                summary_queued_at = NULL, summary_attempts = summary_attempts + 1
+         WHERE site_id = ?1 AND id = ?2 AND summary_state = 'wanted' AND summary_wanted_at = ?4
+         RETURNING id",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(text),
+            Value::from(wanted_at),
+        ],
+    )
+}
+
+/// A failed provider call of the job that read `wanted_at`: counted, and the job given up
+/// (`failed`, which the ticket page shows) when `give_up`.
+pub fn summary_attempt_failed(site_id: i64, id: &str, wanted_at: i64, give_up: bool) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_attempts = summary_attempts + 1,
+                summary_state = CASE WHEN ?4 THEN 'failed' ELSE summary_state END
+         WHERE site_id = ?1 AND id = ?2 AND summary_state = 'wanted' AND summary_wanted_at = ?3",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(wanted_at),
+            Value::from(give_up),
+        ],
+    )
+}
+
+/// A job that will never run (the site's provider or switch went away): nothing owed.
+pub fn drop_summary_job(site_id: i64, id: &str, wanted_at: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary_state = NULL, summary_queued_at = NULL
+         WHERE site_id = ?1 AND id = ?2 AND summary_state = 'wanted' AND summary_wanted_at = ?3",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(wanted_at),
+        ],
+    )
+}
+
+/// An operator's hand-written summary (after the action's guarded event): it cancels any job
+/// owed, and stamps the version like every edit.
+pub fn set_operator_summary(site_id: i64, id: &str, text: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET summary = ?3, summary_by = 'operator', summary_state = NULL,
+                summary_queued_at = NULL, updated_at = ?4
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(text),
             Value::from(now_ms),
         ],
     )

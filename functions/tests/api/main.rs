@@ -31,6 +31,7 @@ mod round_trips;
 mod secrets;
 mod sign_in;
 mod site_settings;
+mod summaries;
 mod ticket_actions;
 mod ticket_page;
 mod tokens;
