@@ -103,6 +103,12 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// A label on this ticket was renamed, or merged into another, on the labels page (`to`
+    /// is what the ticket carries now; a ticket that had both keeps `to` once).
+    LabelRenamed {
+        from: String,
+        to: String,
+    },
 }
 
 impl EventKind {
@@ -122,6 +128,7 @@ impl EventKind {
             EventKind::ConversationLinked { .. } => "conversation_linked",
             EventKind::Synced { .. } => "synced",
             EventKind::Erased { .. } => "erased",
+            EventKind::LabelRenamed { .. } => "label_renamed",
         }
     }
 }
@@ -170,6 +177,10 @@ mod tests {
                 remote_id: "J-1".into(),
             },
             EventKind::Erased { tickets: 2 },
+            EventKind::LabelRenamed {
+                from: "billing > refund".into(),
+                to: "payments > refund".into(),
+            },
         ];
         for event in all {
             let json = serde_json::to_value(&event).unwrap();
