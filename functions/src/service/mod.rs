@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod credential_cache;
 pub mod data_rights;
 pub mod invitations;
+pub mod labels;
 pub mod live_members;
 pub mod maintenance;
 pub mod members;
@@ -115,6 +116,20 @@ pub enum Refusal {
          was changed. Ask an owner or admin to change your role on the members page."
     )]
     AlreadyMember,
+    #[error("No ticket carries this label (any more). Reload the labels page.")]
+    LabelNotFound,
+    #[error(
+        "That label is already in use. Nothing was changed: to put both together, merge the \
+         label into it instead."
+    )]
+    LabelTaken,
+    #[error(
+        "Labels have two levels at most: a label with sublabels can only be renamed or merged \
+         into a top-level label. Nothing was changed."
+    )]
+    LabelTooDeep,
+    #[error("Pick another label: that is the label's own name. Nothing was changed.")]
+    LabelSame,
 }
 
 impl Refusal {
@@ -130,7 +145,11 @@ impl Refusal {
             | Refusal::AccountWithoutPassword
             | Refusal::SiteKeyTaken
             | Refusal::TicketClosed
-            | Refusal::AlreadyMember => 409,
+            | Refusal::AlreadyMember
+            | Refusal::LabelTaken
+            | Refusal::LabelTooDeep => 409,
+            Refusal::LabelNotFound => 404,
+            Refusal::LabelSame => 422,
             Refusal::InvitationInvalid => 410,
             Refusal::SecretsKeyMissing => 503,
         }
@@ -151,6 +170,10 @@ impl Refusal {
             Refusal::SecretsKeyMissing => "secrets_key_missing",
             Refusal::SiteCreationOwnersOnly => "site_creation_owners_only",
             Refusal::AlreadyMember => "already_a_member",
+            Refusal::LabelNotFound => "label_not_found",
+            Refusal::LabelTaken => "label_taken",
+            Refusal::LabelTooDeep => "label_too_deep",
+            Refusal::LabelSame => "label_same",
         }
     }
 }
