@@ -351,7 +351,7 @@ fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
     if editable {
         form.open(h, Verb::AddLabel, "inline add-label");
         h.raw("<label for=\"new-label\" class=\"visually-hidden\">Add a label</label>")
-            .raw("<input id=\"new-label\" name=\"label\" list=\"site-labels\" maxlength=\"80\" placeholder=\"Label or Label &gt; Sublabel\" required>")
+            .raw("<input id=\"new-label\" name=\"label\" list=\"site-labels\" maxlength=\"80\" placeholder=\"Add a label\" required>")
             .raw("<datalist id=\"site-labels\">");
         for label in &detail.site_labels {
             h.raw("<option value=\"").text(label).raw("\"></option>");
