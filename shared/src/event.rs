@@ -103,6 +103,12 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// A label on this ticket was renamed, or merged into another, on the labels page (`to`
+    /// is what the ticket carries now; a ticket that had both keeps `to` once).
+    LabelRenamed {
+        from: String,
+        to: String,
+    },
     /// The ticket's summary was written: by the site's provider (the summary job) or by an
     /// operator's hand. The text itself is on the ticket, not in the trail.
     SummaryUpdated {
@@ -147,6 +153,7 @@ impl EventKind {
             EventKind::Synced { .. } => "synced",
             EventKind::Erased { .. } => "erased",
             EventKind::SummaryUpdated { .. } => "summary_updated",
+            EventKind::LabelRenamed { .. } => "label_renamed",
         }
     }
 }
@@ -197,6 +204,10 @@ mod tests {
             EventKind::Erased { tickets: 2 },
             EventKind::SummaryUpdated {
                 by: SummaryBy::Operator,
+            },
+            EventKind::LabelRenamed {
+                from: "billing > refund".into(),
+                to: "payments > refund".into(),
             },
         ];
         for event in all {

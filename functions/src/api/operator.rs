@@ -130,7 +130,32 @@ pub async fn handle<E: Executor>(
                 &serde_json::json!({ "erased_tickets": erased }),
             ))
         }
+        (OperatorApi::Labels, _) => {
+            let tree = crate::service::labels::tree(&app.db, &op).await?;
+            Ok(Response::json(200, &labels_json(&tree)))
+        }
     }
+}
+
+/// `GET /api/v1/labels`: the tree as the OpenAPI document's `labels` array.
+fn labels_json(tree: &[crate::service::labels::LabelNode]) -> serde_json::Value {
+    let labels: Vec<serde_json::Value> = tree
+        .iter()
+        .map(|node| {
+            let sublabels: Vec<serde_json::Value> = node
+                .children
+                .iter()
+                .map(|c| serde_json::json!({ "label": c.label.as_ref(), "tickets": c.tickets }))
+                .collect();
+            serde_json::json!({
+                "label": node.label.as_ref(),
+                "tickets": node.tickets,
+                "in_all": node.in_all,
+                "sublabels": sublabels,
+            })
+        })
+        .collect();
+    serde_json::json!({ "labels": labels })
 }
 
 /// A plain status change (no comment) by a token this isolate has read before, in one D1
@@ -407,7 +432,7 @@ pub(super) fn list_document(page: &ListPage) -> TicketListJson {
                 .labels
                 .as_deref()
                 .unwrap_or("")
-                .split(' ')
+                .split(',')
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect(),

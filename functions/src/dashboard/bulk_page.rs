@@ -39,7 +39,7 @@ pub fn form(h: &mut Html, op: &Operator, back: &str, rows: &[ListRow]) {
         h.raw("<option value=\"delete\">Delete…</option>");
     }
     h.raw("</select><label for=\"bulk-label\" class=\"visually-hidden\">Label</label>")
-        .raw("<input id=\"bulk-label\" name=\"label\" maxlength=\"32\" placeholder=\"Label (to add)\">")
+        .raw("<input id=\"bulk-label\" name=\"label\" list=\"f-labels\" maxlength=\"80\" placeholder=\"Label (to add)\">")
         .raw("<button name=\"scope\" value=\"selected\">Apply to selected</button>")
         .raw("<button name=\"scope\" value=\"page\">Apply to all on this page</button></form>");
 }

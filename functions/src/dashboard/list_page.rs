@@ -5,6 +5,7 @@
 
 use ticketbooth_shared::Status;
 use ticketbooth_shared::event::Source;
+use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_query::{AssigneeFilter, DateRange, Shown, Sort, TicketQuery};
 use ticketbooth_shared::{Priority, timestamp::Timestamp};
@@ -286,9 +287,11 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
         let selected = matches!(&query.assignee, Some(AssigneeFilter::Operator(id)) if id.as_ref() == m.operator_id);
         option(h, &m.operator_id, &m.name, selected);
     }
-    h.raw("</select></div><div class=\"field\"><label for=\"f-label\">Label</label><input id=\"f-label\" name=\"label\" maxlength=\"32\" value=\"")
+    h.raw("</select></div><div class=\"field\"><label for=\"f-label\">Label</label><input id=\"f-label\" name=\"label\" list=\"f-labels\" maxlength=\"80\" aria-describedby=\"f-label-hint\" value=\"")
         .text(query.label.as_ref().map(AsRef::as_ref).unwrap_or(""))
-        .raw("\"></div><div class=\"field\"><label for=\"f-source\">Source</label><select id=\"f-source\" name=\"source\">");
+        .raw("\"><span id=\"f-label-hint\" class=\"visually-hidden\">A label includes its sublabels</span>");
+    label_choices(h, &page.site_labels);
+    h.raw("</div><div class=\"field\"><label for=\"f-source\">Source</label><select id=\"f-source\" name=\"source\">");
     option(h, "", "Any", query.source.is_none());
     for s in Source::ALL {
         option(h, s.as_str(), s.as_str(), query.source == Some(s));
@@ -523,13 +526,38 @@ fn assignee(h: &mut Html, row: &ListRow) {
     }
 }
 
+/// The label filter's choices as the tree: each parent (also one only its sublabels carry),
+/// then its sublabels (`billing`, `billing > refund`). `labels` come in the labels' order.
+fn label_choices(h: &mut Html, labels: &[String]) {
+    h.raw("<datalist id=\"f-labels\">");
+    let mut last_parent: Option<String> = None;
+    for raw in labels {
+        let Ok(label) = Label::parse(raw) else {
+            continue;
+        };
+        let parent = label.parent().unwrap_or_else(|| label.clone());
+        if last_parent.as_deref() != Some(parent.as_ref()) {
+            h.raw("<option value=\"")
+                .text(parent.as_ref())
+                .raw("\"></option>");
+            last_parent = Some(parent.as_ref().to_owned());
+        }
+        if !label.is_top_level() {
+            h.raw("<option value=\"")
+                .text(label.as_ref())
+                .raw("\"></option>");
+        }
+    }
+    h.raw("</datalist>");
+}
+
 fn labels(h: &mut Html, query: &TicketQuery, row: &ListRow) {
     let Some(labels) = row.labels.as_deref().filter(|l| !l.is_empty()) else {
         return;
     };
     h.raw("<ul class=\"labels\">");
-    for label in labels.split(' ') {
-        let Ok(parsed) = ticketbooth_shared::label::Label::parse(label) else {
+    for label in labels.split(',') {
+        let Ok(parsed) = Label::parse(label) else {
             continue;
         };
         let filtered = TicketQuery {

@@ -13,6 +13,7 @@ mod data_page;
 mod gate;
 mod html;
 mod inbox;
+mod labels_page;
 pub mod list_page;
 pub mod session;
 mod settings;
@@ -160,6 +161,10 @@ pub async fn handle<E: Executor>(
         (AppPage::NewSite, form) => settings::new_site(app, req, form, &op, &fresh).await,
         (AppPage::Settings(page), form) => {
             settings::handle(app, req, form, &op, page, &fresh).await
+        }
+        (AppPage::Labels, _) => labels_page::handle(app, req, None, &op, None, &fresh).await,
+        (AppPage::LabelAction(verb), form) => {
+            labels_page::handle(app, req, form, &op, Some(verb), &fresh).await
         }
         (
             AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_),

@@ -349,7 +349,7 @@ fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
     if editable {
         form.open(h, Verb::AddLabel, "inline add-label");
         h.raw("<label for=\"new-label\" class=\"visually-hidden\">Add a label</label>")
-            .raw("<input id=\"new-label\" name=\"label\" list=\"site-labels\" maxlength=\"32\" placeholder=\"Add a label\" required>")
+            .raw("<input id=\"new-label\" name=\"label\" list=\"site-labels\" maxlength=\"80\" placeholder=\"Add a label\" required>")
             .raw("<datalist id=\"site-labels\">");
         for label in &detail.site_labels {
             h.raw("<option value=\"").text(label).raw("\"></option>");
@@ -515,6 +515,9 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
                 SummaryBy::Provider => "Summary written by the AI provider",
                 SummaryBy::Operator => "Summary written by hand",
             });
+        }
+        Ok(EventKind::LabelRenamed { from, to }) => {
+            h.raw("Label renamed: ").text(&from).raw(" → ").text(&to);
         }
         Err(_) => {
             h.text(&kind.replace('_', " "));

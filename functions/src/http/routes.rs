@@ -106,6 +106,8 @@ pub enum OperatorApi {
     Erase,
     /// `POST /api/v1/tools/{name}`: an operator's agent calls an operator tool.
     Tool(OperatorTool),
+    /// `GET /api/v1/labels`: the site's labels as a tree with ticket counts.
+    Labels,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +178,34 @@ pub enum AppPage {
     Views,
     /// `POST /app/views/{id}`: renames (`action=rename`) or deletes (`action=delete`) one.
     View(String),
+    /// `GET /app/labels`: the site's labels as a tree with ticket counts (owners and admins).
+    Labels,
+    /// `/app/labels/{verb}`: a change to a label and its sublabels on every ticket.
+    LabelAction(LabelVerb),
+}
+
+/// What the labels page does to a label (and its sublabels), on every ticket of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelVerb {
+    /// `POST`: a new name (`to`).
+    Rename,
+    /// `GET` the confirmation (`label`, `into`), `POST` moves every ticket onto `into`.
+    Merge,
+    /// `GET` the confirmation (`label`), `POST` removes it from every ticket.
+    Delete,
+}
+
+impl LabelVerb {
+    pub const ALL: [LabelVerb; 3] = [LabelVerb::Rename, LabelVerb::Merge, LabelVerb::Delete];
+
+    /// The path segment.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelVerb::Rename => "rename",
+            LabelVerb::Merge => "merge",
+            LabelVerb::Delete => "delete",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -268,7 +298,14 @@ impl AppPage {
                 None => AppPage::Views,
             },
             AppPage::Views => AppPage::View(ZEROS.to_owned()),
-            AppPage::View(_) => return None,
+            AppPage::View(_) => AppPage::Labels,
+            AppPage::Labels => AppPage::LabelAction(LabelVerb::ALL[0]),
+            AppPage::LabelAction(verb) => {
+                match LabelVerb::ALL.iter().skip_while(|v| *v != verb).nth(1) {
+                    Some(next) => AppPage::LabelAction(*next),
+                    None => return None,
+                }
+            }
         })
     }
 
@@ -296,6 +333,8 @@ impl AppPage {
             AppPage::Settings(page) => format!("/app/settings/{}", page.path()),
             AppPage::Views => "/app/views".to_owned(),
             AppPage::View(id) => format!("/app/views/{id}"),
+            AppPage::Labels => "/app/labels".to_owned(),
+            AppPage::LabelAction(verb) => format!("/app/labels/{}", verb.as_str()),
         }
     }
 }
@@ -425,6 +464,13 @@ impl Route {
             }
             ["app", "views"] => Ok(Route::App(AppPage::Views)),
             ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
+            ["app", "labels"] => Ok(Route::App(AppPage::Labels)),
+            ["app", "labels", verb] => Ok(Route::App(AppPage::LabelAction(
+                LabelVerb::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == *verb)
+                    .ok_or(ApiError::NotFound)?,
+            ))),
             // `/app/conversations` is the inbox's name; `/app/inbox` stays for old links.
             ["app", "inbox" | "conversations"] => Ok(Route::App(AppPage::Inbox)),
             ["app", "inbox" | "conversations", id] => {
@@ -451,6 +497,7 @@ impl Route {
             ["api", "v1", "openapi.json"] => Ok(Route::Operator(OperatorApi::OpenApi)),
             ["api", "v1", "export"] => Ok(Route::Operator(OperatorApi::Export)),
             ["api", "v1", "erase"] => Ok(Route::Operator(OperatorApi::Erase)),
+            ["api", "v1", "labels"] => Ok(Route::Operator(OperatorApi::Labels)),
             ["api", "v1", "tickets"] => Ok(Route::Operator(OperatorApi::Tickets)),
             ["api", "v1", "tickets", "bulk"] => Ok(Route::Operator(OperatorApi::Bulk)),
             ["api", "v1", "tickets", code] => {
@@ -506,7 +553,8 @@ impl Route {
                 | AppPage::Settings(SettingsPage::Export)
                 | AppPage::Inbox
                 | AppPage::Conversation(_)
-                | AppPage::ConversationLive(_),
+                | AppPage::ConversationLive(_)
+                | AppPage::Labels,
             ) => "GET",
             Route::App(
                 AppPage::Login
@@ -514,6 +562,7 @@ impl Route {
                 | AppPage::NewSite
                 | AppPage::Invitation(_)
                 | AppPage::TicketAction(_, Verb::Delete)
+                | AppPage::LabelAction(LabelVerb::Merge | LabelVerb::Delete)
                 | AppPage::Settings(
                     SettingsPage::Members
                     | SettingsPage::Tokens
@@ -535,6 +584,7 @@ impl Route {
                 | AppPage::Bulk
                 | AppPage::Views
                 | AppPage::View(_)
+                | AppPage::LabelAction(LabelVerb::Rename)
                 | AppPage::Settings(
                     SettingsPage::Member(_)
                     | SettingsPage::Invitation(_)
@@ -557,7 +607,9 @@ impl Route {
             }
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
-            Route::Operator(OperatorApi::OpenApi | OperatorApi::Export) => "GET",
+            Route::Operator(OperatorApi::OpenApi | OperatorApi::Export | OperatorApi::Labels) => {
+                "GET"
+            }
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Live(_)) => "GET",
             Route::Tools => "GET",
@@ -596,6 +648,7 @@ impl Route {
             Route::Operator(OperatorApi::Tool(tool)) => {
                 return format!("/api/v1/tools/{}", tool.name());
             }
+            Route::Operator(OperatorApi::Labels) => "/api/v1/labels",
             Route::Site(_, page) => match page {
                 SitePage::Config => "/api/v1/sites/{site}/config",
                 SitePage::Tickets => "/api/v1/sites/{site}/tickets",
@@ -632,6 +685,8 @@ impl Route {
                 AppPage::Invitation(_) => "/app/invite/{token}",
                 AppPage::Views => "/app/views",
                 AppPage::View(_) => "/app/views/{id}",
+                AppPage::Labels => "/app/labels",
+                AppPage::LabelAction(verb) => return format!("/app/labels/{}", verb.as_str()),
                 AppPage::Settings(settings) => match settings {
                     SettingsPage::Members => "/app/settings/members",
                     SettingsPage::Member(_) => "/app/settings/members/{id}",

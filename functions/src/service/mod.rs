@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod credential_cache;
 pub mod data_rights;
 pub mod invitations;
+pub mod labels;
 pub mod live_members;
 pub mod maintenance;
 pub mod members;
@@ -127,6 +128,20 @@ pub enum Refusal {
          Settings → Bots, or write the summary by hand."
     )]
     SummariesOff,
+    #[error("No ticket carries this label (any more). Reload the labels page.")]
+    LabelNotFound,
+    #[error(
+        "That label is already in use. Nothing was changed: to put both together, merge the \
+         label into it instead."
+    )]
+    LabelTaken,
+    #[error(
+        "Labels have two levels at most: a label with sublabels can only be renamed or merged \
+         into a top-level label. Nothing was changed."
+    )]
+    LabelTooDeep,
+    #[error("Pick another label: that is the label's own name. Nothing was changed.")]
+    LabelSame,
 }
 
 impl Refusal {
@@ -144,7 +159,11 @@ impl Refusal {
             | Refusal::TicketClosed
             | Refusal::AlreadyMember
             | Refusal::NoSummaryProvider
-            | Refusal::SummariesOff => 409,
+            | Refusal::SummariesOff
+            | Refusal::LabelTaken
+            | Refusal::LabelTooDeep => 409,
+            Refusal::LabelNotFound => 404,
+            Refusal::LabelSame => 422,
             Refusal::InvitationInvalid => 410,
             Refusal::SecretsKeyMissing => 503,
         }
@@ -167,6 +186,10 @@ impl Refusal {
             Refusal::AlreadyMember => "already_a_member",
             Refusal::NoSummaryProvider => "no_summary_provider",
             Refusal::SummariesOff => "summaries_off",
+            Refusal::LabelNotFound => "label_not_found",
+            Refusal::LabelTaken => "label_taken",
+            Refusal::LabelTooDeep => "label_too_deep",
+            Refusal::LabelSame => "label_same",
         }
     }
 }

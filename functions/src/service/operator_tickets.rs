@@ -51,6 +51,8 @@ pub struct ListPage {
     pub members: Vec<MemberRow>,
     /// The operator's own saved views on this site (the sidebar).
     pub saved_views: Vec<SavedViewRow>,
+    /// Every label in use on the site, alphabetically (the label filter's choices).
+    pub site_labels: Vec<String>,
 }
 
 /// The list filter a query means for this operator (`me` is them).
@@ -159,6 +161,8 @@ pub fn list_statements(
             MatchCount::PerStatus => tickets::count_matching_by_status(op.site_id, &plan.filter),
         });
     }
+    // Last, after the optional count: the label filter's choices (a skip over the label index).
+    statements.push(labels::in_use(op.site_id));
     (plan, statements)
 }
 
@@ -174,6 +178,7 @@ pub async fn list_from<E: Executor>(
     let mut next = || results.next().unwrap_or_default();
     let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
     let counted = plan.counted_apart().then(&mut next);
+    let label_rows = next();
     let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
@@ -249,7 +254,16 @@ pub async fn list_from<E: Executor>(
         previous,
         members: decode_all(member_rows)?,
         saved_views: decode_all(view_rows)?,
+        site_labels: label_rows
+            .into_iter()
+            .map(|row| decode::<LabelName>(row).map(|l| l.label))
+            .collect::<Result<_, _>>()?,
     })
+}
+
+#[derive(serde::Deserialize)]
+struct LabelName {
+    label: String,
 }
 
 /// `(status, n)` rows as a map by status.

@@ -346,3 +346,73 @@ pub fn insert_if_summary_wanted(
         params,
     ))
 }
+
+/// A label move's events, the first statement of its batch (the labels page's rename and
+/// merge): a `label_renamed` `{from, to}` on every ticket for every label of `from`'s range
+/// (`sql::labels`), `to` being its new name. A row whose move breaks a rule the service
+/// checked before — a sublabel that would land under a sublabel (a third level), or, with
+/// `must_be_new`, a new name some ticket of the site already carries — gets the kind
+/// `label_conflict` instead, which the table's CHECK refuses: the whole batch rolls back, so
+/// a label added between the service's read and this batch can never be merged by a rename
+/// nor pushed to a third level.
+pub fn insert_label_moves(
+    site_id: i64,
+    from: &str,
+    to: &str,
+    must_be_new: bool,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    let actor = serde_json::to_value(actor)
+        .map_err(|e| StoreError::RowShape(e.to_string()))?
+        .to_string();
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, l.ticket_id,
+                CASE WHEN (l.label = ?2 OR instr(?3, ' > ') = 0)
+                          AND (?4 = 0 OR NOT EXISTS (
+                              SELECT 1 FROM ticket_labels x
+                              WHERE x.site_id = ?1
+                                AND x.label = ?3 || substr(l.label, length(?2) + 1)))
+                     THEN 'label_renamed' ELSE 'label_conflict' END,
+                json_object('from', l.label, 'to', ?3 || substr(l.label, length(?2) + 1)),
+                ?5, ?6
+         FROM ticket_labels l
+         WHERE l.site_id = ?1 AND l.label >= ?2 AND l.label < ?2 || ' >!'
+         ORDER BY l.ticket_id, l.label",
+        vec![
+            Value::from(site_id),
+            Value::from(from),
+            Value::from(to),
+            Value::from(must_be_new),
+            Value::from(actor),
+            Value::from(now_ms),
+        ],
+    ))
+}
+
+/// A label delete's events, the first statement of its batch: a `label_removed` on every
+/// ticket for every label of `label`'s range (`sql::labels`).
+pub fn insert_label_removals(
+    site_id: i64,
+    label: &str,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    let actor = serde_json::to_value(actor)
+        .map_err(|e| StoreError::RowShape(e.to_string()))?
+        .to_string();
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, l.ticket_id, 'label_removed', json_object('label', l.label), ?3, ?4
+         FROM ticket_labels l
+         WHERE l.site_id = ?1 AND l.label >= ?2 AND l.label < ?2 || ' >!'
+         ORDER BY l.ticket_id, l.label",
+        vec![
+            Value::from(site_id),
+            Value::from(label),
+            Value::from(actor),
+            Value::from(now_ms),
+        ],
+    ))
+}

@@ -144,7 +144,8 @@ pub struct ListRow {
     pub source: String,
     pub assignee_id: Option<String>,
     pub assignee_name: Option<String>,
-    /// The ticket's labels, alphabetically, space-separated (labels are slugs: no spaces).
+    /// The ticket's labels, alphabetically, comma-separated (a label has no comma; it may have
+    /// spaces, in `billing > refund`).
     pub labels: Option<String>,
     pub snoozed_until: Option<i64>,
     pub is_spam: i64,
@@ -228,6 +229,8 @@ impl ListFilter {
 /// `ListFilter::params`). A ticket is snoozed while `snoozed_until > now`. The unary `+` on
 /// the status keeps SQLite from probing an index once per listed status for every row: the
 /// order's index (or the search match) drives the scan, and the status is a test on the row.
+/// The label filter is the label's range (`sql::labels`): the label and its sublabels, a range
+/// seek in the ticket's own labels (`ticket_labels`' primary key), as the equality was.
 macro_rules! list_filters {
     () => {
         "t.site_id = ?1
@@ -236,7 +239,7 @@ macro_rules! list_filters {
            AND (?4 IS NULL OR (?4 = '' AND t.assignee_id IS NULL) OR t.assignee_id = ?4)
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_labels l
                                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id
-                                        AND l.label = ?5))
+                                        AND l.label >= ?5 AND l.label < ?5 || ' >!'))
            AND (?6 IS NULL OR t.source = ?6)
            AND (?7 IS NULL OR t.created_at >= ?7) AND (?8 IS NULL OR t.created_at < ?8)
            AND (?9 IS NULL OR t.updated_at >= ?9) AND (?10 IS NULL OR t.updated_at < ?10)
@@ -276,7 +279,7 @@ macro_rules! page_rows {
                     t.requester_email, t.source, t.assignee_id, o.name AS assignee_name,
                     t.snoozed_until, t.is_spam, t.created_at, t.updated_at, t.customer_replied_at,
                     t.summary,
-                    (SELECT group_concat(label, ' ') FROM (SELECT l.label FROM ticket_labels l
+                    (SELECT group_concat(label, ',') FROM (SELECT l.label FROM ticket_labels l
                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
                     p.sort_a, p.sort_b, p.total
              FROM p JOIN tickets t ON t.site_id = ?1 AND t.id = p.id
@@ -709,6 +712,23 @@ pub fn touch(site_id: i64, id: &str, now_ms: i64) -> Statement {
     Statement::new(
         "UPDATE tickets SET updated_at = ?3 WHERE site_id = ?1 AND id = ?2",
         vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// Bumps `updated_at` (to a new version, at least 1 ms on) of every ticket carrying a label of
+/// `label`'s range (`sql::labels`): the labels page moved or removed them, so a form read
+/// before is stale. Runs before the label rows change (it finds the tickets through them).
+pub fn touch_labelled(site_id: i64, label: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET updated_at = max(updated_at + 1, ?3)
+         WHERE site_id = ?1 AND id IN (
+             SELECT ticket_id FROM ticket_labels
+             WHERE site_id = ?1 AND label >= ?2 AND label < ?2 || ' >!')",
+        vec![
+            Value::from(site_id),
+            Value::from(label),
+            Value::from(now_ms),
+        ],
     )
 }
 

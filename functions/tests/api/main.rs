@@ -14,6 +14,7 @@ mod data_rights;
 mod demo_bot;
 mod identity_and_cap;
 mod inbox;
+mod labels;
 mod list;
 mod logs;
 mod maintenance;
