@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::waiting::WaitingOn;
 use crate::{Priority, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +104,12 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// A pending ticket now waits on the other side: set by an operator, or handed back to the
+    /// team by the customer's reply. Entering and leaving pending are `status_changed` alone.
+    WaitingChanged {
+        from: WaitingOn,
+        to: WaitingOn,
+    },
 }
 
 impl EventKind {
@@ -122,6 +129,7 @@ impl EventKind {
             EventKind::ConversationLinked { .. } => "conversation_linked",
             EventKind::Synced { .. } => "synced",
             EventKind::Erased { .. } => "erased",
+            EventKind::WaitingChanged { .. } => "waiting_changed",
         }
     }
 }
@@ -170,6 +178,10 @@ mod tests {
                 remote_id: "J-1".into(),
             },
             EventKind::Erased { tickets: 2 },
+            EventKind::WaitingChanged {
+                from: WaitingOn::Team,
+                to: WaitingOn::Customer,
+            },
         ];
         for event in all {
             let json = serde_json::to_value(&event).unwrap();

@@ -14,6 +14,7 @@
 //! - `ids` — UUID ids and client keys; `hex` — lowercase hex; `timestamp` — epoch milliseconds.
 //! - `tools` — the bot tools' parameters and JSON Schemas.
 //! - `field_error` — why one field was refused, shared by every `parse`.
+//! - `waiting` — whom a pending ticket waits on (the team or the customer).
 
 pub mod api;
 pub mod chat_message;
@@ -35,6 +36,7 @@ pub mod ticket_query;
 pub mod ticket_text;
 pub mod timestamp;
 pub mod tools;
+pub mod waiting;
 
 pub use field_error::FieldError;
 pub use priority::Priority;

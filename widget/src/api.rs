@@ -12,6 +12,7 @@ use ticketbooth_shared::api::{
     VisitorComment, VisitorCommentList, VisitorReplyRequest, VisitorReplyResponse,
     VisitorTicketList,
 };
+use ticketbooth_shared::waiting::WaitingOn;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Headers, RequestInit};
@@ -486,6 +487,7 @@ pub fn tickets(
                             subject: t.subject,
                             status: t.status,
                             latest_reply: t.latest_reply,
+                            waiting_for_you: t.waiting_on == Some(WaitingOn::Customer),
                         })
                         .collect()
                 }),

@@ -37,10 +37,12 @@ pub enum Verb {
     Spam,
     Sync,
     Delete,
+    /// Whom a pending ticket waits on (`waiting_on`: `team` or `customer`).
+    Waiting,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 11] = [
+    pub const ALL: [Verb; 12] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -52,6 +54,7 @@ impl Verb {
         Verb::Spam,
         Verb::Sync,
         Verb::Delete,
+        Verb::Waiting,
     ];
 
     /// The path segment.
@@ -68,6 +71,7 @@ impl Verb {
             Verb::Spam => "spam",
             Verb::Sync => "sync",
             Verb::Delete => "delete",
+            Verb::Waiting => "waiting",
         }
     }
 
