@@ -92,8 +92,8 @@ pub struct VisitorTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_reply: Option<i64>,
     /// Whom a pending ticket waits on (`customer`: the team asked the visitor something and
-    /// waits for their reply); null for every other status.
-    #[serde(default)]
+    /// waits for their reply); absent for every other status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_on: Option<crate::waiting::WaitingOn>,
 }
 
