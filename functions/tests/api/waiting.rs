@@ -294,11 +294,18 @@ fn leaving_pending_clears_the_side_and_coming_back_waits_on_the_team() {
     let (_, code, _) = widget_ticket(&app, "00000000-0000-4000-8000-00000000a006");
     action(&app, &code, "status", json!({ "status": "pending" }));
     action(&app, &code, "waiting", json!({ "waiting_on": "customer" }));
-    let r = action(&app, &code, "status", json!({ "status": "open" }));
+    // With a comment the change reads the ticket first (`ticket_actions::apply`).
+    let r = action(
+        &app,
+        &code,
+        "status",
+        json!({ "status": "open", "comment": "Finance needs it back" }),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(json(&r)["ticket"]["ticket"]["waiting_on"], Json::Null);
     let r = action(&app, &code, "status", json!({ "status": "pending" }));
     assert_eq!(json(&r)["ticket"]["ticket"]["waiting_on"], "team");
-    // The same through the dashboard's one-round-trip status form.
+    // The same through the one-round-trip status change (a token this isolate knows).
     action(&app, &code, "waiting", json!({ "waiting_on": "customer" }));
     let r = action(&app, &code, "status", json!({ "status": "resolved" }));
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
