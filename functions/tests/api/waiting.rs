@@ -340,8 +340,8 @@ fn the_list_the_board_and_the_api_filter_by_the_side() {
             .map(|t| t["code"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(codes("?waiting=customer"), [on_customer.clone()]);
-    assert_eq!(codes("?waiting=team"), [on_team.clone()]);
+    assert_eq!(codes("?waiting=customer"), [on_customer.as_str()]);
+    assert_eq!(codes("?waiting=team"), [on_team.as_str()]);
     assert_eq!(codes("").len(), 3);
     let r = app.get(
         "/api/v1/tickets?waiting=everyone",
