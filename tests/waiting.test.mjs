@@ -1,7 +1,7 @@
 // Pending, waiting on the customer, end to end: an operator replies "and wait for the customer"
 // on the ticket page; the visitor's widget shows the ticket as "Waiting for your reply" (My
 // tickets and its thread); the visitor replies and the ticket is back on the team, which the
-// list's filter shows. Screenshots under tests/output/waiting/.
+// list's filter and the board's pending column show. Screenshots under tests/output/waiting/.
 //
 //   node --test tests/waiting.test.mjs        (Node 22; `cargo xtask build` first)
 
@@ -109,11 +109,14 @@ test('a reply "and wait for the customer" shows as "Waiting for your reply"; the
   await op.goto(`${worker.baseUrl}/app/tickets`);
   await op.getByText('Filters and order').click();
   await op.getByLabel('Pending, waiting on').selectOption('team');
-  await Promise.all([op.waitForNavigation(), op.getByRole('button', { name: 'Apply' }).click()]);
+  await Promise.all([op.waitForNavigation(), op.getByRole('button', { name: 'Apply', exact: true }).click()]);
   assert.match(op.url(), /waiting=team/);
   await op.getByRole('link', { name: code, exact: true }).waitFor();
-  await op.locator('.badge.waiting-team').first().waitFor();
   await op.screenshot({ path: join(OUT, '05-list-waiting-on-team.png'), fullPage: true });
+  // The board's pending column names the side on each card.
+  await op.goto(`${worker.baseUrl}/app/tickets?view=board&waiting=team`);
+  await op.locator('.column[data-status=pending] .badge.waiting-team').first().waitFor();
+  await op.screenshot({ path: join(OUT, '05b-board-waiting-on-team.png'), fullPage: true });
   await op.goto(`${worker.baseUrl}/app/tickets?waiting=customer`);
   assert.equal(await op.getByRole('link', { name: code, exact: true }).count(), 0);
   await op.goto(`${worker.baseUrl}/app/tickets/${code}`);

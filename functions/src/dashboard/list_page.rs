@@ -497,7 +497,9 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         if row.customer_replied_at.is_some() {
             h.raw(" <span class=\"badge replied\">Customer replied</span>");
         }
-        if let Some(side) = row_waiting_on(row) {
+        // Pending means the team's turn unless marked: a row names only the customer's side
+        // (the board's pending column names both).
+        if let Some(side @ WaitingOn::Customer) = row_waiting_on(row) {
             waiting_badge(h, side);
         }
         h.raw("</td><td data-label=\"Priority\">");

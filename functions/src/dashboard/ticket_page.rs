@@ -428,7 +428,7 @@ fn comments(h: &mut Html, form: &Form<'_>, detail: &Detail, can: &dyn Fn(Action)
     let status = Status::parse(&detail.ticket.status).unwrap_or(Status::Open);
     let may_wait = status == Status::Pending || status.allowed_next().contains(&Status::Pending);
     if public && can(Action::ChangeStatus) && may_wait {
-        h.raw("<label class=\"choice wait\"><input type=\"checkbox\" name=\"wait_for_customer\" value=\"true\"> and wait for the customer <span class=\"muted\">(a reply to the customer; the ticket becomes pending, waiting on them, until they answer)</span></label>");
+        h.raw("<label class=\"choice wait\"><input type=\"checkbox\" name=\"wait_for_customer\" value=\"true\"> and wait for the customer <span class=\"muted\">(a reply; pending on them until they answer)</span></label>");
     }
     h.raw("<button class=\"primary\">Add comment</button></form>");
 }
