@@ -6,11 +6,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 
-import { ROOT, sqlLiteral, startWorker } from './support/wrangler.mjs';
+import { ROOT, insertSite, sqlLiteral, startWorker } from './support/wrangler.mjs';
 import { addOperator, signIn } from './support/operators.mjs';
 import { launch, startHostSite } from './widget/browser.mjs';
 
@@ -561,4 +562,44 @@ describe('the chat in the widget', () => {
     await operator.ctx.close();
     await context.close();
   });
+});
+
+test("a chat started on a page with a signed identity is that person's from its first message: the ticket an operator makes of it names them", async () => {
+  // A site with an identity secret (a new site, so no isolate has it cached without one).
+  const secret = 'b'.repeat(64);
+  await worker.sql(insertSite({ key: 'known', code_prefix: 'KNO', allowed_origins: [host.origin] }));
+  await worker.sql(`UPDATE sites SET identity_secret = '${secret}' WHERE key = 'known'`);
+  const owner = await addOperator(worker, { site: 'known', role: 'owner', email: 'kim@known.example', name: 'Kim Known' });
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ site: 'known', sub: 'user-42', name: 'Ada Lovelace', email: 'ada@example.com', iat: now - 60, exp: now + 3600 })}`;
+  const jwt = `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+
+  const { context, page, errors } = await visit({ site: 'known' });
+  await page.evaluate((token) => window.Ticketbooth.identify(token), jwt);
+  await launcher(page).click();
+  await say(page, 'My export keeps failing');
+  await shownAsSent(page, 'My export keeps failing');
+  const { id } = await chatOf(page, 'known');
+  // Known from the start: the conversation already has the identity's name and email.
+  const [conversation] = await worker.sql(`SELECT requester_name, requester_email FROM conversations WHERE id = ${sqlLiteral(id)}`);
+  assert.deepEqual(conversation, { requester_name: 'Ada Lovelace', requester_email: 'ada@example.com' });
+
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const operator = await ctx.newPage();
+  await signIn(operator, worker, owner);
+  await operator.goto(`${worker.baseUrl}/app/conversations/${id}`);
+  await operator.getByText('Create a ticket from this conversation').click();
+  await Promise.all([
+    operator.waitForURL(/\/app\/tickets\/KNO-\d+$/),
+    operator.getByRole('button', { name: 'Create ticket' }).click(),
+  ]);
+  const code = new URL(operator.url()).pathname.split('/').pop();
+  const [ticket] = await worker.sql(`SELECT requester_name, requester_email FROM tickets WHERE code = ${sqlLiteral(code)}`);
+  assert.deepEqual(ticket, { requester_name: 'Ada Lovelace', requester_email: 'ada@example.com' });
+  await operator.getByText('ada@example.com').first().waitFor();
+  await operator.screenshot({ path: join(OUT, '20-ticket-from-identified-chat.png') });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+  await context.close();
 });

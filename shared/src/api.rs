@@ -91,6 +91,10 @@ pub struct VisitorTicket {
     /// only grow), so a client marks the ticket unread while it has seen a lower one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_reply: Option<i64>,
+    /// Whom a pending ticket waits on (`customer`: the team asked the visitor something and
+    /// waits for their reply); absent for every other status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_on: Option<crate::waiting::WaitingOn>,
 }
 
 /// The reply to a create: 201 when made, 200 when an `Idempotency-Key` replay returns the

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::waiting::WaitingOn;
 use crate::{Priority, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +104,12 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// A pending ticket now waits on the other side: set by an operator, or handed back to the
+    /// team by the customer's reply. Entering and leaving pending are `status_changed` alone.
+    WaitingChanged {
+        from: WaitingOn,
+        to: WaitingOn,
+    },
     /// A label on this ticket was renamed, or merged into another, on the labels page (`to`
     /// is what the ticket carries now; a ticket that had both keeps `to` once).
     LabelRenamed {
@@ -154,6 +161,7 @@ impl EventKind {
             EventKind::Erased { .. } => "erased",
             EventKind::SummaryUpdated { .. } => "summary_updated",
             EventKind::LabelRenamed { .. } => "label_renamed",
+            EventKind::WaitingChanged { .. } => "waiting_changed",
         }
     }
 }
@@ -208,6 +216,10 @@ mod tests {
             EventKind::LabelRenamed {
                 from: "billing > refund".into(),
                 to: "payments > refund".into(),
+            },
+            EventKind::WaitingChanged {
+                from: WaitingOn::Team,
+                to: WaitingOn::Customer,
             },
         ];
         for event in all {

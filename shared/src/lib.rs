@@ -15,6 +15,7 @@
 //! - `tools` — the bot tools' parameters and JSON Schemas.
 //! - `operator_tools` — the operator tools an agent calls with an operator API token.
 //! - `field_error` — why one field was refused, shared by every `parse`.
+//! - `waiting` — whom a pending ticket waits on (the team or the customer).
 
 pub mod api;
 pub mod chat_message;
@@ -37,6 +38,7 @@ pub mod ticket_query;
 pub mod ticket_text;
 pub mod timestamp;
 pub mod tools;
+pub mod waiting;
 
 pub use field_error::FieldError;
 pub use priority::Priority;

@@ -14,6 +14,7 @@ use crate::ids::{OperatorId, TicketId};
 use crate::label::Label;
 use crate::new_ticket::ValidationErrors;
 use crate::timestamp::Timestamp;
+use crate::waiting::WaitingOn;
 use crate::{Priority, Status};
 
 /// The longest search text kept; a longer one is refused rather than cut.
@@ -308,6 +309,8 @@ pub struct TicketQuery {
     pub snoozed: Shown,
     pub sort: Sort,
     pub cursor: Option<Cursor>,
+    /// Pending tickets waiting on this side only (`waiting=team|customer`).
+    pub waiting: Option<WaitingOn>,
 }
 
 impl TicketQuery {
@@ -417,6 +420,10 @@ impl TicketQuery {
                 "cursor" if !value.is_empty() => match Cursor::from_text(value) {
                     Ok(c) => q.cursor = Some(c),
                     Err(e) => file("cursor", e),
+                },
+                "waiting" if !value.is_empty() => match WaitingOn::parse(value) {
+                    Ok(w) => q.waiting = Some(w),
+                    Err(e) => file("waiting", e),
                 },
                 _ => {}
             }
@@ -534,6 +541,9 @@ impl TicketQuery {
         };
         if self.sort != implied {
             pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if let Some(waiting) = self.waiting {
+            pairs.push(("waiting", waiting.as_str().to_owned()));
         }
         if let Some(cursor) = &self.cursor {
             pairs.push(("cursor", cursor.to_text()));
@@ -745,5 +755,19 @@ mod tests {
         ] {
             assert!(Cursor::from_text(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_waiting_side_parses_round_trips_and_refuses_other_words() {
+        let q = parse(&[("waiting", "customer")]).unwrap();
+        assert_eq!(q.waiting, Some(WaitingOn::Customer));
+        assert!(q.is_filtered());
+        assert_eq!(q.to_pairs(), vec![("waiting", "customer".to_owned())]);
+        assert_eq!(TicketQuery::parse(&q.to_pairs()).unwrap(), q);
+        assert_eq!(parse(&[("waiting", "")]).unwrap().waiting, None);
+        assert_eq!(
+            errors(&[("waiting", "nobody")]),
+            vec![("waiting", "invalid_format")]
+        );
     }
 }

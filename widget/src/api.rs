@@ -12,6 +12,7 @@ use ticketbooth_shared::api::{
     VisitorComment, VisitorCommentList, VisitorReplyRequest, VisitorReplyResponse,
     VisitorTicketList,
 };
+use ticketbooth_shared::waiting::WaitingOn;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Headers, RequestInit};
@@ -185,26 +186,41 @@ fn bearer(token: &str) -> String {
 }
 
 /// `POST …/conversations` (with the visitor's token when there is one, so the conversation
-/// and the visitor's tickets share one identity): the new conversation's id and the token to
-/// keep, or `None` when there was no usable answer.
+/// and the visitor's tickets share one identity; with the host's signed identity when it gave
+/// one, so the conversation's requester is known from its start): the new conversation's id
+/// and the token to keep, or `None` when there was no usable answer. An identity the server
+/// refuses (expired, wrong key) does not keep the visitor from chatting: the start is asked
+/// again without it, as an anonymous chat.
 pub fn start_conversation(
     endpoint: &Endpoint,
     token: Option<&str>,
+    identity: Option<&str>,
     done: impl FnOnce(Option<(String, String)>) + 'static,
 ) {
     let authorization = token.map(bearer);
-    let headers: Vec<(&str, &str)> = authorization
+    let mut headers: Vec<(&str, &str)> = authorization
         .as_deref()
         .map(|a| ("Authorization", a))
         .into_iter()
         .collect();
+    if let Some(identity) = identity {
+        headers.push(("Ticketbooth-Identity", identity));
+    }
     let request = request("POST", &endpoint.url("/conversations"), &headers, None);
+    let again = (
+        identity.is_some(),
+        endpoint.clone(),
+        token.map(str::to_owned),
+    );
     send(
         request,
         Box::new(move |answer| {
             let started = match answer {
                 Some((201, json, _)) => from_js::<StartConversationResponse>(json)
                     .map(|r| (r.conversation.id, r.visitor_token)),
+                Some((401, _, _)) if again.0 => {
+                    return start_conversation(&again.1, again.2.as_deref(), None, done);
+                }
                 _ => None,
             };
             done(started);
@@ -486,6 +502,7 @@ pub fn tickets(
                             subject: t.subject,
                             status: t.status,
                             latest_reply: t.latest_reply,
+                            waiting_for_you: t.waiting_on == Some(WaitingOn::Customer),
                         })
                         .collect()
                 }),

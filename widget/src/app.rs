@@ -635,18 +635,24 @@ impl App {
                     return dispatch(Msg::ConversationStarted(Some(id)));
                 }
                 let site = self.endpoint.site.clone();
-                api::start_conversation(&self.endpoint, token.as_deref(), move |started| {
-                    let id = started.map(|(id, token)| match Store::new(&site).chat().id {
-                        // Another tab won the race while ours was in flight: its conversation
-                        // and the token that proves it are already stored; ours stays empty.
-                        Some(theirs) => theirs,
-                        None => {
-                            dispatch(Msg::TokenRenewed(token));
-                            id
-                        }
-                    });
-                    dispatch(Msg::ConversationStarted(id));
-                })
+                let identity = self.state.identity.as_deref();
+                api::start_conversation(
+                    &self.endpoint,
+                    token.as_deref(),
+                    identity,
+                    move |started| {
+                        let id = started.map(|(id, token)| match Store::new(&site).chat().id {
+                            // Another tab won the race while ours was in flight: its conversation
+                            // and the token that proves it are already stored; ours stays empty.
+                            Some(theirs) => theirs,
+                            None => {
+                                dispatch(Msg::TokenRenewed(token));
+                                id
+                            }
+                        });
+                        dispatch(Msg::ConversationStarted(id));
+                    },
+                )
             }
             ChatEffect::Send {
                 conversation,

@@ -56,6 +56,8 @@ pub struct Strings {
     pub invalid_format: &'static str,
     /// Visitor-facing status labels, indexed like `Status::ALL`.
     pub status: [&'static str; 4],
+    /// A pending ticket waiting on the visitor (the team asked them something).
+    pub waiting_for_you: &'static str,
     /// The chat: the message list's name, who wrote what, and a message's progress.
     pub chat_log: &'static str,
     pub chat_intro: &'static str,
@@ -138,6 +140,7 @@ pub static EN: Strings = Strings {
     invalid_email: "Enter a valid email address, like name@example.com.",
     invalid_format: "This value is not in the expected format.",
     status: ["Received", "We're on it", "Solved", "Closed"],
+    waiting_for_you: "Waiting for your reply",
     chat_log: "Conversation",
     chat_intro: "Ask us anything here, or open a ticket and we'll follow up in My tickets.",
     you: "You",
@@ -213,6 +216,7 @@ pub static FR: Strings = Strings {
     invalid_email: "Saisissez une adresse e-mail valide, comme nom@exemple.fr.",
     invalid_format: "Cette valeur n’a pas le format attendu.",
     status: ["Reçu", "En cours", "Résolu", "Fermé"],
+    waiting_for_you: "En attente de votre réponse",
     chat_log: "Conversation",
     chat_intro: "Posez-nous vos questions ici, ou ouvrez un ticket : nous vous répondrons dans « Mes tickets ».",
     you: "Vous",

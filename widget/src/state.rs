@@ -14,6 +14,7 @@ use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::ticket_text::{Description, Subject};
 
 use crate::chat::{Chat, ChatEffect, ContactResult, Line, ReadResult, Saved, SendResult};
+use crate::i18n::Strings;
 
 /// The parts of the site's `config` the widget acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +183,20 @@ pub struct TicketRow {
     /// The id of the team's latest customer-facing reply (ids only grow): the ticket is unread
     /// while the visitor has not opened its thread since it arrived.
     pub latest_reply: Option<i64>,
+    /// Pending and waiting on the customer: the team asked the visitor something.
+    pub waiting_for_you: bool,
+}
+
+impl TicketRow {
+    /// The status as the visitor reads it, and its `data-s` (which colours it): "Waiting for
+    /// your reply" for a ticket waiting on them, their status otherwise.
+    pub fn shown_status(&self, s: &Strings) -> (&'static str, &'static str) {
+        if self.waiting_for_you {
+            (s.waiting_for_you, "waiting")
+        } else {
+            (s.status(self.status), self.status.as_str())
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1068,6 +1083,9 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
                         && let Some(row) = rows.iter_mut().find(|r| r.id == id)
                     {
                         row.status = status;
+                        // The server's rule: a reply hands a ticket waiting on them back to
+                        // the team.
+                        row.waiting_for_you = false;
                     }
                 }
                 ReplyOutcome::Refused(code) => {
@@ -1150,6 +1168,7 @@ fn announce_new(state: &mut State, known: usize, fx: &mut Vec<Effect>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{EN, FR};
     use ticketbooth_shared::api::TranscriptAuthor;
 
     fn fresh() -> State {
@@ -1835,6 +1854,7 @@ mod tests {
                 subject: "Printer".into(),
                 status: Status::Resolved,
                 latest_reply: None,
+                waiting_for_you: false,
             }])),
         );
         let fx = update(&mut s, Msg::OpenThread("t1".into()));
@@ -2049,7 +2069,23 @@ mod tests {
             subject: "Printer".into(),
             status: Status::Pending,
             latest_reply,
+            waiting_for_you: false,
         }
+    }
+
+    #[test]
+    fn a_ticket_waiting_on_the_visitor_says_so_in_their_words() {
+        let mut waiting = row("t1", None);
+        assert_eq!(waiting.shown_status(&EN), ("We're on it", "pending"));
+        waiting.waiting_for_you = true;
+        assert_eq!(
+            waiting.shown_status(&EN),
+            ("Waiting for your reply", "waiting")
+        );
+        assert_eq!(
+            waiting.shown_status(&FR),
+            ("En attente de votre réponse", "waiting")
+        );
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! Documented in `functions/openapi.json`, served at `/api/v1/openapi.json`.
 
 use serde::{Deserialize, Serialize};
+use ticketbooth_shared::Status;
 use ticketbooth_shared::api::CreateTicketRequest;
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::waiting::WaitingOn;
 
 use crate::context::operator;
 use crate::context::{App, Fresh};
@@ -441,6 +443,7 @@ pub(super) fn list_document(page: &ListPage) -> TicketListJson {
             created_at: at(r.created_at),
             updated_at: at(r.updated_at),
             version: r.updated_at,
+            waiting_on: r.waiting_on.clone(),
         })
         .collect();
     TicketListJson {
@@ -479,6 +482,8 @@ struct TicketSummaryJson {
     created_at: Timestamp,
     updated_at: Timestamp,
     version: i64,
+    /// `team` or `customer` while pending, else null.
+    waiting_on: Option<String>,
 }
 
 /// `{ "changed": bool, "ticket": … }`: the answer to an action.
@@ -518,6 +523,8 @@ struct TicketJson {
     closed_at: Option<Timestamp>,
     /// `updated_at` in milliseconds: send it back as `version` to refuse a stale edit.
     version: i64,
+    /// Whom a pending ticket waits on; null for every other status.
+    waiting_on: Option<WaitingOn>,
 }
 
 #[derive(Serialize)]
@@ -601,6 +608,9 @@ impl TicketDocument {
                 resolved_at: t.resolved_at.map(at),
                 closed_at: t.closed_at.map(at),
                 version: t.updated_at,
+                waiting_on: Status::parse(&t.status)
+                    .ok()
+                    .and_then(|s| WaitingOn::of(s, t.waiting_on_customer != 0)),
             },
             comments: detail
                 .comments

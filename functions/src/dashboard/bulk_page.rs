@@ -11,6 +11,7 @@ use crate::service::operators::Operator;
 use crate::sql::tickets::ListRow;
 use ticketbooth_shared::Status;
 use ticketbooth_shared::role::Action;
+use ticketbooth_shared::waiting::WaitingOn;
 
 /// The bulk form above the list. Checkboxes in the rows join it through `form="bulk"`.
 pub fn form(h: &mut Html, op: &Operator, back: &str, rows: &[ListRow]) {
@@ -30,6 +31,14 @@ pub fn form(h: &mut Html, op: &Operator, back: &str, rows: &[ListRow]) {
             .text(status.as_str())
             .raw("\">Move to ")
             .text(status.operator_label())
+            .raw("</option>");
+    }
+    // Only pending tickets take a side: the others are refused one by one, and say why.
+    for side in WaitingOn::ALL {
+        h.raw("<option value=\"waiting:")
+            .text(side.as_str())
+            .raw("\">Pending: ")
+            .text(&side.operator_label().to_lowercase())
             .raw("</option>");
     }
     h.raw("<option value=\"assign:me\">Assign to me</option><option value=\"assign:\">Unassign</option>")

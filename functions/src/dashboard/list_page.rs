@@ -13,13 +13,14 @@ use ticketbooth_shared::{Priority, timestamp::Timestamp};
 use super::bulk_page;
 use super::csrf;
 use super::html::Html;
-use super::views::{layout, priority_badge, requester, status_badge, time};
+use super::views::{layout, priority_badge, requester, status_badge, time, waiting_badge};
 use crate::http::list_query;
 use crate::service::operator_tickets::{ListPage, MatchCount};
 use crate::service::operators::Operator;
 use crate::service::saved_views::BUILT_IN;
 use crate::sql::saved_views::SavedViewRow;
 use crate::sql::tickets::ListRow;
+use ticketbooth_shared::waiting::WaitingOn;
 
 /// List or board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,6 +305,12 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
     shown_select(h, "closed", "Closed", query.closed);
     shown_select(h, "spam", "Spam", query.spam);
     shown_select(h, "snoozed", "Snoozed", query.snoozed);
+    h.raw("<div class=\"field\"><label for=\"f-waiting\">Pending, waiting on</label><select id=\"f-waiting\" name=\"waiting\">");
+    option(h, "", "Either", query.waiting.is_none());
+    for w in WaitingOn::ALL {
+        option(h, w.as_str(), w.as_str(), query.waiting == Some(w));
+    }
+    h.raw("</select></div>");
     h.raw("<div class=\"field\"><label for=\"f-sort\">Order</label><select id=\"f-sort\" name=\"sort\">");
     for sort in Sort::ALL {
         if sort == Sort::Relevance && query.search.is_none() {
@@ -423,6 +430,13 @@ fn chips(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout
         }
         chips.push((text, without));
     }
+    if let Some(w) = base.waiting {
+        let without = TicketQuery {
+            waiting: None,
+            ..base.clone()
+        };
+        chips.push((format!("Pending, waiting on: {}", w.as_str()), without));
+    }
     if chips.is_empty() {
         return;
     }
@@ -486,6 +500,11 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         status_badge(h, &row.status);
         if row.customer_replied_at.is_some() {
             h.raw(" <span class=\"badge replied\">Customer replied</span>");
+        }
+        // Pending means the team's turn unless marked: a row names only the customer's side
+        // (the board's pending column names both).
+        if let Some(side @ WaitingOn::Customer) = row_waiting_on(row) {
+            waiting_badge(h, side);
         }
         h.raw("</td><td data-label=\"Priority\">");
         priority_badge(h, &row.priority);
@@ -613,6 +632,10 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
                 .text(&row.code)
                 .raw("</a> ");
             priority_badge(h, &row.priority);
+            // The pending column says whom each ticket waits on.
+            if let Some(side) = row_waiting_on(row) {
+                waiting_badge(h, side);
+            }
             h.raw("<p class=\"subject\">")
                 .user_text(&row.subject)
                 .raw("</p>");
@@ -643,6 +666,13 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         h.raw("</ul></section>");
     }
     h.raw("</div><script src=\"/board.js\" defer></script>");
+}
+
+/// A row's side (`team`/`customer` while pending, from the generated column).
+fn row_waiting_on(row: &ListRow) -> Option<WaitingOn> {
+    row.waiting_on
+        .as_deref()
+        .and_then(|w| WaitingOn::parse(w).ok())
 }
 
 fn pagination(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout) {

@@ -12,6 +12,7 @@ use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::waiting::WaitingOn;
 use ticketbooth_shared::{Priority, Status};
 
 use super::csrf;
@@ -19,7 +20,7 @@ use super::html::Html;
 use super::list_page;
 use super::summary_view;
 use super::views::{
-    chat_message, layout, priority_badge, requester, status_badge, time, transcript,
+    chat_message, layout, priority_badge, requester, status_badge, time, transcript, waiting_badge,
 };
 use crate::http::Response;
 use crate::http::error::ApiError;
@@ -53,6 +54,9 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
         }
         if t.customer_replied_at.is_some() {
             h.raw(" <span class=\"badge replied\">Customer replied</span>");
+        }
+        if let Some(side) = waiting_on(t) {
+            waiting_badge(h, side);
         }
         if let Some(until) = snoozed_until {
             h.raw(" <span class=\"badge snoozed\">Snoozed until ");
@@ -246,6 +250,9 @@ fn header_controls(
         }
         h.raw("</form>");
     }
+    if let (Some(side), true) = (waiting_on(t), can(Action::ChangeStatus)) {
+        waiting_form(h, form, side);
+    }
     if can(Action::ChangePriority) {
         form.open(h, Verb::Priority, "control");
         h.raw("<label for=\"priority-to\">Priority</label><select id=\"priority-to\" name=\"priority\" data-key=\"p\">");
@@ -415,7 +422,38 @@ fn comments(h: &mut Html, form: &Form<'_>, detail: &Detail, can: &dyn Fn(Action)
         }
         h.raw("> Reply to customer <span class=\"muted\">(the visitor sees it)</span></label>");
     }
-    h.raw("</fieldset><button class=\"primary\">Add comment</button></form>");
+    h.raw("</fieldset>");
+    let status = Status::parse(&detail.ticket.status).unwrap_or(Status::Open);
+    let may_wait = status == Status::Pending || status.allowed_next().contains(&Status::Pending);
+    if public && can(Action::ChangeStatus) && may_wait {
+        h.raw("<label class=\"choice wait\"><input type=\"checkbox\" name=\"wait_for_customer\" value=\"true\"> and wait for the customer <span class=\"muted\">(a reply; pending on them until they answer)</span></label>");
+    }
+    h.raw("<button class=\"primary\">Add comment</button></form>");
+}
+
+/// Whom the ticket waits on: a side only while pending (`WaitingOn::of`).
+fn waiting_on(t: &crate::sql::tickets::DetailRow) -> Option<WaitingOn> {
+    let status = Status::parse(&t.status).ok()?;
+    WaitingOn::of(status, t.waiting_on_customer != 0)
+}
+
+/// "Waiting on: team / customer" for a pending ticket: its own small form, version-guarded.
+fn waiting_form(h: &mut Html, form: &Form<'_>, side: WaitingOn) {
+    form.open(h, Verb::Waiting, "control waiting-control");
+    h.raw("<label for=\"waiting-on\">Waiting on</label><select id=\"waiting-on\" name=\"waiting_on\">");
+    for option in WaitingOn::ALL {
+        h.raw("<option value=\"").text(option.as_str()).raw("\"");
+        if option == side {
+            h.raw(" selected");
+        }
+        h.raw(">")
+            .text(match option {
+                WaitingOn::Team => "the team",
+                WaitingOn::Customer => "the customer",
+            })
+            .raw("</option>");
+    }
+    h.raw("</select><button>Set</button></form>");
 }
 
 fn timeline(h: &mut Html, detail: &Detail) {
@@ -518,6 +556,11 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
         }
         Ok(EventKind::LabelRenamed { from, to }) => {
             h.raw("Label renamed: ").text(&from).raw(" → ").text(&to);
+        }
+        Ok(EventKind::WaitingChanged { from, to }) => {
+            h.text(from.operator_label())
+                .raw(" → ")
+                .text(&to.operator_label().to_lowercase());
         }
         Err(_) => {
             h.text(&kind.replace('_', " "));

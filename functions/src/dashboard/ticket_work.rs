@@ -293,6 +293,7 @@ pub async fn bulk<E: Executor>(
         Verb::Status => input.status = Some(value.to_owned()),
         Verb::Assign => input.assignee = Some(value.to_owned()),
         Verb::Spam => input.spam = Some(value == "true"),
+        Verb::Waiting => input.waiting_on = Some(value.to_owned()),
         Verb::Delete if input.confirm.as_deref() != Some("delete") && !codes.is_empty() => {
             op.require(Action::DeleteTicket)?;
             return Ok(Response::html(

@@ -265,3 +265,13 @@ const SHORTCUTS: &str = concat!(
     "<form method=\"dialog\"><button>Close</button></form></dialog>",
     "<script src=\"/shortcuts.js\" defer></script>",
 );
+
+/// A pending ticket's side, next to its status: whom it waits on (the ticket page, the list's
+/// rows, the board's pending cards).
+pub fn waiting_badge(h: &mut Html, side: ticketbooth_shared::waiting::WaitingOn) {
+    h.raw(" <span class=\"badge waiting-")
+        .raw(side.as_str())
+        .raw("\">")
+        .text(side.operator_label())
+        .raw("</span>");
+}

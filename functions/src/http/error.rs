@@ -73,6 +73,9 @@ pub enum ApiError {
     TransitionRefused(TransitionError),
     #[error("Choose a snooze time in the future.")]
     SnoozeInPast,
+    /// Whom a ticket waits on, asked of one that is not pending: says its status.
+    #[error("{0}.")]
+    NotPending(ticketbooth_shared::waiting::NotPending),
     #[error("Assign the ticket to a member of this site who works tickets.")]
     AssigneeNotMember,
     #[error("This origin may not call this site's API.")]
@@ -105,6 +108,7 @@ impl ApiError {
             ApiError::Validation(_)
             | ApiError::IdempotencyKeyReused
             | ApiError::SnoozeInPast
+            | ApiError::NotPending(_)
             | ApiError::AssigneeNotMember => 422,
             ApiError::StaleEdit | ApiError::TransitionRefused(_) => 409,
             ApiError::IdempotencyKeyRequired
@@ -154,6 +158,7 @@ impl ApiError {
             ApiError::StaleEdit => "stale_edit",
             ApiError::TransitionRefused(_) => "transition_refused",
             ApiError::SnoozeInPast => "snooze_in_past",
+            ApiError::NotPending(_) => "not_pending",
             ApiError::AssigneeNotMember => "assignee_not_member",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TicketingDisabled => "ticketing_disabled",
@@ -179,6 +184,9 @@ impl ApiError {
             // The field a client sent it in (an assign action's or a create's `assignee`).
             ApiError::AssigneeNotMember => {
                 BTreeMap::from([("assignee".to_owned(), self.to_string())])
+            }
+            ApiError::NotPending(_) => {
+                BTreeMap::from([("waiting_on".to_owned(), self.to_string())])
             }
             _ => BTreeMap::new(),
         };
@@ -243,6 +251,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::StaleEdit => ApiError::StaleEdit,
             ServiceError::TransitionRefused(e) => ApiError::TransitionRefused(e),
             ServiceError::SnoozeInPast => ApiError::SnoozeInPast,
+            ServiceError::NotPending(e) => ApiError::NotPending(e),
             ServiceError::AssigneeNotMember => ApiError::AssigneeNotMember,
             ServiceError::Refused(refusal) => ApiError::Refused(refusal),
             ServiceError::Store(store) => ApiError::Internal(store.to_string()),

@@ -42,10 +42,12 @@ pub enum Verb {
     Summary,
     /// Ask the provider for a new summary, through the Queue.
     RefreshSummary,
+    /// Whom a pending ticket waits on (`waiting_on`: `team` or `customer`).
+    Waiting,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 13] = [
+    pub const ALL: [Verb; 14] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -59,6 +61,7 @@ impl Verb {
         Verb::Delete,
         Verb::Summary,
         Verb::RefreshSummary,
+        Verb::Waiting,
     ];
 
     /// The path segment.
@@ -77,6 +80,7 @@ impl Verb {
             Verb::Delete => "delete",
             Verb::Summary => "summary",
             Verb::RefreshSummary => "summary-refresh",
+            Verb::Waiting => "waiting",
         }
     }
 

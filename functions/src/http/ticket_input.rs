@@ -10,6 +10,7 @@ use ticketbooth_shared::sync_ref::{RemoteId, SyncPlatform};
 use ticketbooth_shared::ticket_text::Summary;
 use ticketbooth_shared::ticket_text::{Description, Subject};
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::waiting::WaitingOn;
 use ticketbooth_shared::{FieldError, Priority, Status};
 
 use super::error::ApiError;
@@ -47,6 +48,10 @@ pub struct ActionInput {
     pub return_to: Option<String>,
     /// The summary written by hand (`summary`).
     pub summary: Option<String>,
+    /// The `waiting` action's side: `team` or `customer`.
+    pub waiting_on: Option<String>,
+    /// On a comment: a reply to the customer that also leaves the ticket waiting on them.
+    pub wait_for_customer: Option<bool>,
 }
 
 /// Parses the fields `verb` needs. `code` is the ticket's, which a delete must confirm.
@@ -98,6 +103,20 @@ pub fn change(
                 Verb::AddLabel => Change::AddLabel(label),
                 _ => Change::RemoveLabel(label),
             }),
+        Verb::Comment if input.wait_for_customer == Some(true) => {
+            // Waiting on the customer only makes sense after telling them something: the
+            // comment must be a reply they see (absent visibility means that here).
+            need(&mut errors, "comment", &input.comment);
+            match input.visibility.as_deref().map(str::trim) {
+                None | Some("") | Some("public") => {}
+                Some(_) => {
+                    errors.0.insert("visibility", FieldError::InvalidFormat);
+                }
+            }
+            let body = input.comment.as_deref().filter(|c| !c.trim().is_empty());
+            body.and_then(|b| record(&mut errors, "comment", CommentBody::parse(b)))
+                .map(Change::ReplyAndWait)
+        }
         Verb::Comment => {
             need(&mut errors, "comment", &input.comment);
             optional_comment(&mut errors, input).map(Change::Comment)
@@ -131,6 +150,9 @@ pub fn change(
             errors.0.insert("summary", FieldError::InvalidFormat);
             None
         }
+        Verb::Waiting => need(&mut errors, "waiting_on", &input.waiting_on)
+            .and_then(|v| record(&mut errors, "waiting_on", WaitingOn::parse(&v)))
+            .map(Change::Waiting),
         Verb::Delete => {
             // A delete cannot be undone: the caller repeats the ticket's code to confirm it.
             let confirmed = input

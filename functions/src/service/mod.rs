@@ -66,6 +66,9 @@ pub enum ServiceError {
     TransitionRefused(TransitionError),
     #[error("a snooze must end in the future")]
     SnoozeInPast,
+    /// A waiting side asked of a ticket that is not pending (or cannot become pending).
+    #[error(transparent)]
+    NotPending(ticketbooth_shared::waiting::NotPending),
     #[error("the assignee is not a member of this site who works tickets")]
     AssigneeNotMember,
     #[error(transparent)]

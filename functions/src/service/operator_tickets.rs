@@ -91,6 +91,7 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
             .map(|c| (c.direction, c.key.0, c.key.1, c.id.as_ref().to_owned())),
         limit,
         fts: query.search.as_ref().and_then(Search::fts_query),
+        waiting: query.waiting.map(|w| w.as_str().to_owned()),
     }
 }
 

@@ -17,6 +17,7 @@ use ticketbooth_shared::sync_ref::{RemoteId, SyncPlatform};
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::ticket_text::{Description, Subject};
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::waiting::{NotPending, WaitingOn};
 use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
@@ -72,6 +73,11 @@ pub enum Change {
         remote_id: RemoteId,
     },
     Delete,
+    /// A pending ticket now waits on this side (refused, `NotPending`, for any other status).
+    Waiting(WaitingOn),
+    /// A reply to the customer that also leaves the ticket waiting on them: an open ticket
+    /// moves to pending, a pending one waits on the customer; one batch with every event.
+    ReplyAndWait(CommentBody),
 }
 
 impl Change {
@@ -86,6 +92,7 @@ impl Change {
             Change::Comment(c) => comment_action(c.visibility),
             Change::Spam(_) => Action::MarkSpam,
             Change::Delete => Action::DeleteTicket,
+            Change::Waiting(_) | Change::ReplyAndWait(_) => Action::ChangeStatus,
         }
     }
 }
@@ -129,6 +136,9 @@ pub async fn apply<E: Executor>(
     } = &change
     {
         needed.push(comment_action(c.visibility));
+    }
+    if let Change::ReplyAndWait(_) = &change {
+        needed.push(Action::CommentPublic);
     }
     if needed.iter().any(|a| !op.role.permits(*a, ownership)) {
         return Err(ServiceError::Forbidden);
@@ -411,6 +421,57 @@ async fn plan<E: Executor>(
                 remote_id: remote_id.as_ref().to_owned(),
             };
             (event, vec![set])
+        }
+        Change::Waiting(to) => {
+            let status = Status::parse(&t.status).map_err(|_| shape("status"))?;
+            let from = WaitingOn::of(status, t.waiting_on_customer != 0);
+            let to = to.set_on(status).map_err(ServiceError::NotPending)?;
+            let Some(from) = from.filter(|from| *from != to) else {
+                return Ok(None);
+            };
+            let set = tickets_sql::set_waiting_on(site, id, to.is_customer(), now_ms);
+            (EventKind::WaitingChanged { from, to }, vec![set])
+        }
+        Change::ReplyAndWait(body) => {
+            let status = Status::parse(&t.status).map_err(|_| shape("status"))?;
+            let comment = Comment {
+                visibility: CommentVisibility::Public,
+                body,
+            };
+            let replied = EventKind::CommentAdded {
+                visibility: CommentVisibility::Public,
+            };
+            let waits = EventKind::WaitingChanged {
+                from: WaitingOn::Team,
+                to: WaitingOn::Customer,
+            };
+            // The reply's rows touch the ticket with the same version; the status and the
+            // side are set after them, so the batch ends with the ticket as asked.
+            let mut statements = comment_rows(op, id, &comment, now_ms);
+            let first = match WaitingOn::of(status, t.waiting_on_customer != 0) {
+                Some(WaitingOn::Customer) => replied,
+                Some(WaitingOn::Team) => {
+                    statements.insert(
+                        0,
+                        ticket_events::insert(site, id, &replied, &actor, now_ms)?,
+                    );
+                    waits
+                }
+                None => {
+                    let to = status
+                        .transition(Status::Pending)
+                        .map_err(|_| ServiceError::NotPending(NotPending { status }))?;
+                    statements.insert(
+                        0,
+                        ticket_events::insert(site, id, &replied, &actor, now_ms)?,
+                    );
+                    statements.insert(1, ticket_events::insert(site, id, &waits, &actor, now_ms)?);
+                    statements.push(tickets_sql::set_status(site, id, to.as_str(), now_ms));
+                    EventKind::StatusChanged { from: status, to }
+                }
+            };
+            statements.push(tickets_sql::set_waiting_on(site, id, true, now_ms));
+            (first, statements)
         }
         Change::Delete => {
             // The guard event is deleted with the rest; it is there to refuse a stale delete.

@@ -6,6 +6,7 @@ use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::ticket_text::Summary;
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::waiting::WaitingOn;
 use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
@@ -285,16 +286,29 @@ pub async fn list_for_visitor<E: Executor>(
 pub fn visitor_view(row: VisitorTicketRow) -> Result<VisitorTicket, StoreError> {
     let status = Status::parse(&row.status)
         .map_err(|_| StoreError::RowShape(format!("status {:?}", row.status)))?;
+    // The generated column says `team`/`customer` only while pending (migration 0024).
+    let waiting_on = match row.waiting_on.as_deref() {
+        None => None,
+        Some(side) => Some(
+            WaitingOn::parse(side)
+                .map_err(|_| StoreError::RowShape(format!("waiting_on {side:?}")))?,
+        ),
+    };
     Ok(VisitorTicket {
         id: row.id,
         code: row.code,
         subject: row.subject,
         description: row.description,
         status,
-        status_label: status.visitor_label().to_owned(),
+        status_label: match waiting_on {
+            Some(side) => side.visitor_label(status),
+            None => status.visitor_label(),
+        }
+        .to_owned(),
         created_at: Timestamp::from_millis(row.created_at).to_rfc3339(),
         updated_at: Timestamp::from_millis(row.updated_at).to_rfc3339(),
         latest_reply: row.latest_reply,
+        waiting_on,
     })
 }
 

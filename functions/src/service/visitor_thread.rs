@@ -4,7 +4,9 @@
 //!
 //! Each route is one D1 round trip. A reply is ONE batch: its `comment_added` event guarded on
 //! the ticket being the visitor's and not closed (`ticket_events::insert_visitor_guarded`), the
-//! reopening event when the ticket was resolved, the comment (with the send's Idempotency-Key,
+//! reopening event when the ticket was resolved, the `waiting_changed` event when it waited on
+//! the customer (their reply hands it back to the team: the rule lives here, not in the
+//! widget's handler, so every way a customer replies takes it), the comment (with the send's Idempotency-Key,
 //! unique per ticket), the ticket's update (reopened, "Customer replied", new version), the
 //! search index, and the comment and ticket read back. Only a refusal or a replay reads again.
 
@@ -14,6 +16,7 @@ use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::timestamp::Timestamp;
+use ticketbooth_shared::waiting::WaitingOn;
 
 use super::sites::Site;
 use super::tickets::find_for_visitor;
@@ -73,6 +76,10 @@ pub async fn reply<E: Executor>(
         from: Status::Resolved,
         to: Status::Resolved.after_visitor_reply(),
     };
+    let handed_back = EventKind::WaitingChanged {
+        from: WaitingOn::Customer,
+        to: WaitingOn::Team,
+    };
     let batch = vec![
         ticket_events::insert_visitor_guarded(
             site_id,
@@ -83,6 +90,7 @@ pub async fn reply<E: Executor>(
             now_ms,
         )?,
         ticket_events::insert_if_status(site_id, id, "resolved", &reopened, &actor, now_ms)?,
+        ticket_events::insert_if_waiting_on_customer(site_id, id, &handed_back, &actor, now_ms)?,
         comments::insert_visitor_reply(
             site_id,
             id,

@@ -105,6 +105,24 @@ pub fn insert_if_status(
     ))
 }
 
+/// Appends `event` only while the ticket is pending and waits on the customer (read in the
+/// same batch, before the update that hands it back to the team): a customer's reply.
+pub fn insert_if_waiting_on_customer(
+    site_id: i64,
+    ticket_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2
+                         AND status = 'pending' AND waiting_on_customer = 1)",
+        params(site_id, ticket_id, event, actor, now_ms)?,
+    ))
+}
+
 /// What proves who acts in `insert_status_change_checked`: an API token, or a dashboard
 /// session still inside its idle and absolute limits (the times before which it is expired).
 #[derive(Debug, Clone, Copy)]

@@ -20,12 +20,15 @@ pub struct VisitorTicketRow {
     /// by the visitor's list alone, so the widget can mark a ticket with a new reply unread.
     #[serde(default)]
     pub latest_reply: Option<i64>,
+    /// `team`, `customer`, or NULL when not pending (the generated column of migration 0024).
+    #[serde(default)]
+    pub waiting_on: Option<String>,
 }
 
 /// The column list of `VisitorTicketRow`, as a macro so `concat!` can build `&'static str`s.
 macro_rules! visitor_columns {
     () => {
-        "id, code, subject, description, status, visitor_id, created_at, updated_at"
+        "id, code, subject, description, status, visitor_id, created_at, updated_at, waiting_on"
     };
 }
 
@@ -157,6 +160,9 @@ pub struct ListRow {
     /// The summary (the provider's or an operator's), shown under the subject.
     #[serde(default)]
     pub summary: Option<String>,
+    /// `team`, `customer`, or NULL when not pending.
+    #[serde(default)]
+    pub waiting_on: Option<String>,
     /// The sort key (two integers, descending, then the id): what a cursor holds.
     pub sort_a: i64,
     pub sort_b: i64,
@@ -192,11 +198,14 @@ pub struct ListFilter {
     pub limit: i64,
     /// The FTS5 query (already quoted, see `Search::fts_query`): only `search_for_operator`.
     pub fts: Option<String>,
+    /// Pending tickets waiting on this side only (`team` or `customer`), or any.
+    pub waiting: Option<String>,
 }
 
 impl ListFilter {
     /// `?1`–`?13` the filters, `?14`–`?16` the cursor (key and id), `?17` the page's length,
-    /// `?18` the search. Every statement names `?18`, so all of them bind the same values.
+    /// `?18` the search, `?19` the waiting side. Every statement names `?18` and `?19`, so all
+    /// of them bind the same values.
     fn params(&self, site_id: i64) -> Vec<Value> {
         let (a, b, id) = match &self.cursor {
             Some((_, a, b, id)) => (Some(*a), Some(*b), Some(id.clone())),
@@ -221,6 +230,7 @@ impl ListFilter {
             Value::from(id),
             Value::from(self.limit),
             Value::from(self.fts.clone()),
+            Value::from(self.waiting.clone()),
         ]
     }
 }
@@ -245,7 +255,9 @@ macro_rules! list_filters {
            AND (?9 IS NULL OR t.updated_at >= ?9) AND (?10 IS NULL OR t.updated_at < ?10)
            AND CASE ?11 WHEN 0 THEN t.is_spam = 0 WHEN 2 THEN t.is_spam = 1 ELSE 1 END
            AND CASE ?12 WHEN 0 THEN coalesce(t.snoozed_until, 0) <= ?13
-                        WHEN 2 THEN coalesce(t.snoozed_until, 0) > ?13 ELSE 1 END"
+                        WHEN 2 THEN coalesce(t.snoozed_until, 0) > ?13 ELSE 1 END
+           AND (?19 IS NULL OR (t.status = 'pending'
+                                AND t.waiting_on_customer = (?19 = 'customer')))"
     };
 }
 
@@ -279,6 +291,7 @@ macro_rules! page_rows {
                     t.requester_email, t.source, t.assignee_id, o.name AS assignee_name,
                     t.snoozed_until, t.is_spam, t.created_at, t.updated_at, t.customer_replied_at,
                     t.summary,
+                    t.waiting_on,
                     (SELECT group_concat(label, ',') FROM (SELECT l.label FROM ticket_labels l
                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
                     p.sort_a, p.sort_b, p.total
@@ -520,6 +533,9 @@ pub struct DetailRow {
     /// 2 on (`service::summaries::enabled` says the same of a loaded site).
     #[serde(default)]
     pub summary_provider: i64,
+    /// 1 while a pending ticket waits on the customer (migration 0024); 0 otherwise.
+    #[serde(default)]
+    pub waiting_on_customer: i64,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
@@ -528,7 +544,7 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
                 requester_email, assignee_id, transcript, transcript_from_visitor, created_at,
                 updated_at, resolved_at, customer_replied_at,
                 closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at,
-                summary_by, summary_state,
+                summary_by, summary_state, waiting_on_customer,
                 (SELECT CASE WHEN s.bot IS NULL
                                   OR coalesce(json_extract(s.bot, '$.api_key_secret'), '') <> ''
                              THEN 0 WHEN s.summaries_enabled = 0 THEN 1 ELSE 2 END
@@ -560,14 +576,16 @@ pub fn status_by_code(site_id: i64, code: &str) -> Statement {
 }
 
 /// A visitor replied: the "Customer replied" mark, and a resolved ticket reopens (its event
-/// was written just before, by `ticket_events::insert_if_status`). The version moves forward
-/// by at least 1 ms, as for every change.
+/// was written just before, by `ticket_events::insert_if_status`); a pending ticket waiting on
+/// the customer waits on the team again (its event: `ticket_events::insert_if_waiting_on`).
+/// The version moves forward by at least 1 ms, as for every change.
 pub fn after_visitor_reply(site_id: i64, id: &str, now_ms: i64) -> Statement {
     Statement::new(
         "UPDATE tickets
          SET status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
              resolved_at = CASE WHEN status = 'resolved' THEN NULL ELSE resolved_at END,
-             updated_at = max(updated_at + 1, ?3), customer_replied_at = ?3
+             updated_at = max(updated_at + 1, ?3), customer_replied_at = ?3,
+             waiting_on_customer = 0
          WHERE site_id = ?1 AND id = ?2",
         vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
     )
@@ -582,11 +600,13 @@ pub fn clear_customer_replied(site_id: i64, id: &str) -> Statement {
 }
 
 /// Moves to `status`. Entering `resolved` or `closed` stamps its time; moving back to open or
-/// pending clears `resolved_at` (it records the current resolution, not the first).
+/// pending clears `resolved_at` (it records the current resolution, not the first). Every move
+/// leaves or enters pending, so the ticket then waits on the team (or on no one): the waiting
+/// flag is cleared (migration 0024's CHECK would refuse it outside pending).
 pub fn set_status(site_id: i64, id: &str, status: &str, now_ms: i64) -> Statement {
     Statement::new(
         "UPDATE tickets
-         SET status = ?3, updated_at = ?4,
+         SET status = ?3, updated_at = ?4, waiting_on_customer = 0,
              resolved_at = CASE WHEN ?3 = 'resolved' THEN ?4
                                 WHEN ?3 IN ('open', 'pending') THEN NULL
                                 ELSE resolved_at END,
@@ -608,7 +628,7 @@ pub fn set_status(site_id: i64, id: &str, status: &str, now_ms: i64) -> Statemen
 pub fn set_status_by_code(site_id: i64, code: &str, status: &str, now_ms: i64) -> Statement {
     Statement::new(
         "UPDATE tickets
-         SET status = ?3, updated_at = max(?4, updated_at + 1),
+         SET status = ?3, updated_at = max(?4, updated_at + 1), waiting_on_customer = 0,
              resolved_at = CASE WHEN ?3 = 'resolved' THEN max(?4, updated_at + 1)
                                 WHEN ?3 IN ('open', 'pending') THEN NULL
                                 ELSE resolved_at END,
@@ -618,6 +638,21 @@ pub fn set_status_by_code(site_id: i64, code: &str, status: &str, now_ms: i64) -
             Value::from(site_id),
             Value::from(code),
             Value::from(status),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// A pending ticket now waits on the customer (`true`) or on the team. Only ever after
+/// `set_status` to pending or on a pending ticket: elsewhere the table's CHECK refuses it.
+pub fn set_waiting_on(site_id: i64, id: &str, on_customer: bool, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET waiting_on_customer = ?3, updated_at = ?4
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(i64::from(on_customer)),
             Value::from(now_ms),
         ],
     )

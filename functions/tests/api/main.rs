@@ -40,6 +40,7 @@ mod tools;
 mod turnstile;
 mod visitor_reads;
 mod visitor_thread;
+mod waiting;
 mod webhooks;
 
 use std::cell::Cell;

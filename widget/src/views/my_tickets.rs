@@ -82,8 +82,9 @@ impl MyTickets {
             let n = skeleton(&self.list, ROW);
             attr(&n.at(1), "data-id", Some(&row.id));
             text(&n.at(3), &row.code);
-            text(&n.at(4), s.status(row.status));
-            attr(&n.at(4), "data-s", Some(row.status.as_str()));
+            let (label, shade) = row.shown_status(s);
+            text(&n.at(4), label);
+            attr(&n.at(4), "data-s", Some(shade));
             text(&n.at(5), &row.subject);
             text(&n.html(6), s.tickets_new_reply);
             show(&n.html(6), *unread);

@@ -93,8 +93,9 @@ impl ThreadView {
         let t = &state.thread;
         text(&self.heading, &row.subject);
         text(&self.code, &row.code);
-        text(&self.status, s.status(row.status));
-        attr(&self.status, "data-s", Some(row.status.as_str()));
+        let (label, shade) = row.shown_status(s);
+        text(&self.status, label);
+        attr(&self.status, "data-s", Some(shade));
         let closed = row.status == Status::Closed;
         let line = match (&t.comments, t.failed) {
             (_, true) => s.tickets_failed,
