@@ -103,6 +103,11 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// The ticket's conversation was handed from the bot to a person: `reason` is the closed
+    /// set's name (`visitor_asked`, `hand_off`, `provider_failed`, `message_limit`).
+    Escalated {
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -122,6 +127,7 @@ impl EventKind {
             EventKind::ConversationLinked { .. } => "conversation_linked",
             EventKind::Synced { .. } => "synced",
             EventKind::Erased { .. } => "erased",
+            EventKind::Escalated { .. } => "escalated",
         }
     }
 }
@@ -170,6 +176,9 @@ mod tests {
                 remote_id: "J-1".into(),
             },
             EventKind::Erased { tickets: 2 },
+            EventKind::Escalated {
+                reason: "hand_off".into(),
+            },
         ];
         for event in all {
             let json = serde_json::to_value(&event).unwrap();

@@ -512,6 +512,10 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
         Ok(EventKind::Erased { .. }) => {
             h.raw("The requester's personal data was erased");
         }
+        Ok(EventKind::Escalated { reason }) => {
+            h.raw("Conversation handed to a person: ")
+                .text(crate::service::escalation::Reason::words_for(&reason));
+        }
         Err(_) => {
             h.text(&kind.replace('_', " "));
         }

@@ -56,6 +56,11 @@ pub struct Site {
     pub provider_key: Option<Stored>,
     /// Where new tickets and visitor replies are announced (`webhooks`), if anywhere.
     pub webhook_url: Option<String>,
+    /// Escalate a conversation after this many bot answers without a ticket or a hand-off
+    /// (0: never).
+    pub escalate_after_messages: i64,
+    /// An escalation opens a ticket by itself (when no ticket is linked yet).
+    pub escalation_opens_ticket: bool,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -116,6 +121,8 @@ impl Site {
             bot_awaiting_key,
             provider_key: Stored::from_columns(row.provider_key_sealed, None),
             webhook_url: row.webhook_url,
+            escalate_after_messages: row.escalate_after_messages,
+            escalation_opens_ticket: row.escalation_opens_ticket != 0,
         })
     }
 

@@ -42,6 +42,20 @@ pub struct SiteRow {
     /// The webhook's URL (`webhooks`); `None`: no notifications.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Escalate after this many bot answers without a ticket (0: never; migration 0027).
+    #[serde(default = "default_escalate_after")]
+    pub escalate_after_messages: i64,
+    /// 1: an escalation opens a ticket by itself.
+    #[serde(default = "default_one")]
+    pub escalation_opens_ticket: i64,
+}
+
+fn default_escalate_after() -> i64 {
+    6
+}
+
+fn default_one() -> i64 {
+    1
 }
 
 pub fn find_by_key(key: &str) -> Statement {
@@ -54,7 +68,8 @@ pub fn find_by_key(key: &str) -> Statement {
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
                  WHERE site_id = sites.id AND name = 'turnstile_secret') AS turnstile_secret_sealed,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
-                 WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed
+                 WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed,
+                escalate_after_messages, escalation_opens_ticket
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
