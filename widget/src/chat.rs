@@ -278,15 +278,16 @@ impl Chat {
         }
     }
 
-    /// The conversation waits for a person: it was handed over, and the bot has not spoken
-    /// since (an operator hands it back by letting the bot answer again).
+    /// The conversation waits for a person: it was handed over, and the bot has not answered
+    /// a visitor message since (the bot's reply of the turn that handed it over comes after
+    /// the note; once an operator hands it back, the bot answers the visitor again).
     pub fn waiting_for_person(&self) -> bool {
-        let handed = self.lines.iter().rposition(|l| l.escalated);
-        handed.is_some_and(|at| {
-            !self.lines[at..]
-                .iter()
-                .any(|l| l.author == AuthorKind::Bot && !l.escalated)
-        })
+        let Some(at) = self.lines.iter().rposition(|l| l.escalated) else {
+            return false;
+        };
+        let after = &self.lines[at + 1..];
+        let asked = after.iter().position(|l| l.author == AuthorKind::Visitor);
+        !asked.is_some_and(|v| after[v..].iter().any(|l| l.author == AuthorKind::Bot))
     }
 
     /// "Talk to a person" is offered: there is a conversation, and it is not waiting already.
@@ -751,7 +752,7 @@ mod tests {
     }
 
     #[test]
-    fn talk_to_a_person_goes_once_and_the_button_waits_until_the_bot_speaks_again() {
+    fn talk_to_a_person_goes_once_and_the_button_waits_until_the_bot_answers_the_visitor_again() {
         let mut chat = Chat::new(Saved::default());
         assert!(!chat.person_offered(), "no conversation yet");
         assert_eq!(chat.on_escalate(), vec![]);
@@ -785,8 +786,14 @@ mod tests {
         assert!(chat.waiting_for_person());
         assert!(!chat.person_offered());
         assert_eq!(chat.on_escalate(), vec![]);
-        // Handed back: the bot answers again, and the button comes back.
-        chat.merge(vec![line(3, AuthorKind::Bot, "Back again", None)]);
+        // The bot's reply of the turn that handed over comes after the note: still waiting.
+        chat.merge(vec![line(3, AuthorKind::Bot, "A person will help", None)]);
+        assert!(chat.waiting_for_person());
+        // The visitor writes; nobody but a person answers yet.
+        chat.merge(vec![line(4, AuthorKind::Visitor, "Thanks", Some("k2"))]);
+        assert!(chat.waiting_for_person());
+        // Handed back: the bot answers the visitor again, and the button comes back.
+        chat.merge(vec![line(5, AuthorKind::Bot, "Back again", None)]);
         assert!(chat.person_offered());
     }
 

@@ -185,6 +185,8 @@ pub async fn save_settings<E: Executor>(
             cta_label: &settings.cta_label,
             locale: settings.locale,
             allowed_origins: &origins,
+            escalate_after_messages: settings.escalate_after_messages,
+            escalation_opens_ticket: settings.escalation_opens_ticket,
         },
     )])
     .await?;

@@ -94,12 +94,15 @@ pub struct SettingsValues<'a> {
     pub cta_label: &'a str,
     pub locale: &'a str,
     pub allowed_origins: &'a str,
+    pub escalate_after_messages: i64,
+    pub escalation_opens_ticket: bool,
 }
 
 pub fn update_settings(site_id: i64, v: &SettingsValues<'_>) -> Statement {
     Statement::new(
         "UPDATE sites SET name = ?2, code_prefix = ?3, ticketing_enabled = ?4,
-                contact_required = ?5, cta_label = ?6, locale = ?7, allowed_origins = ?8
+                contact_required = ?5, cta_label = ?6, locale = ?7, allowed_origins = ?8,
+                escalate_after_messages = ?9, escalation_opens_ticket = ?10
          WHERE id = ?1",
         vec![
             Value::from(site_id),
@@ -110,6 +113,8 @@ pub fn update_settings(site_id: i64, v: &SettingsValues<'_>) -> Statement {
             Value::from(v.cta_label),
             Value::from(v.locale),
             Value::from(v.allowed_origins),
+            Value::from(v.escalate_after_messages),
+            Value::from(v.escalation_opens_ticket),
         ],
     )
 }

@@ -490,3 +490,50 @@ fn an_operator_hands_the_conversation_back_and_the_bot_answers_again() {
     assert_eq!(app.count("SELECT count(*) FROM tickets"), 1);
     assert_eq!(escalated_events(&app), 2);
 }
+
+#[test]
+fn an_owner_sets_the_message_limit_and_the_automatic_ticket_on_the_site_settings() {
+    let app = TestApp::spawn();
+    app.add_operator(AGENT, "ann@acme.example", "Ann Owner", &[(1, "owner")]);
+    let ann = app.sign_in("ann@acme.example");
+    let (status, page) = app.page("/app/settings/site", &ann);
+    assert_eq!(status, 200);
+    // The defaults, shown: 6 answers, the ticket on.
+    assert!(page.contains("name=\"escalate_after_messages\""), "{page}");
+    assert!(page.contains("value=\"6\""));
+    let csrf = csrf_of(&app, &ann);
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("name", "Acme"),
+        ("code_prefix", "TKT"),
+        ("ticketing_enabled", "on"),
+        ("cta_label", "Get help"),
+        ("locale", "en"),
+        ("allowed_origins", "https://acme.example"),
+        ("escalate_after_messages", "99"),
+    ];
+    let refused = app.form("/app/settings/site", Some(&ann), &form);
+    assert_eq!(refused.status, 422);
+    let saved = |key: &str| {
+        app.rows(
+            "SELECT escalate_after_messages, escalation_opens_ticket FROM sites WHERE id = 1",
+            vec![],
+        )[0][key]
+            .clone()
+    };
+    assert_eq!(saved("escalate_after_messages"), 6, "nothing saved");
+    form.pop();
+    form.push(("escalate_after_messages", "3"));
+    let ok = app.form("/app/settings/site", Some(&ann), &form);
+    assert_eq!(ok.status, 303);
+    assert_eq!(saved("escalate_after_messages"), 3);
+    assert_eq!(saved("escalation_opens_ticket"), 0, "the unchecked box");
+    // The site's setting is obeyed: escalated, no ticket, nothing refused.
+    let (id, token) = visitor_asks_without_bot(&app);
+    assert_eq!(press(&app, &id, &token).status, 200);
+    assert_eq!(
+        escalation(&app, &id),
+        (Some("visitor_asked".into()), None, None)
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 0);
+}
