@@ -105,6 +105,7 @@ describe('escalation to a person', () => {
     assert.equal(await talk(page).count(), 0, 'no button before there is a conversation');
     await say(page, 'My order 1042 never arrived');
     await log(page).locator('li.bot:not(.typing)', { hasText: 'Which order' }).waitFor({ timeout: 15_000 });
+    await shot(page, '00-widget-talk-to-a-person');
     await talk(page).click();
 
     await log(page).getByText('A person will follow up here.').waitFor({ timeout: 15_000 });
