@@ -121,7 +121,8 @@ test('the model opens a ticket mid-chat: once, linked, and the reply names it', 
   const first = llm.requests[0];
   assert.equal(first.headers.authorization, 'Bearer sk-e2e-secret');
   assert.equal(first.body.stream, true);
-  assert.deepEqual(first.body.tools.map((t) => t.function.name), ['open_ticket', 'get_ticket_status']);
+  // `hand_off` too, in a conversation only (tests/escalation.test.mjs).
+  assert.deepEqual(first.body.tools.map((t) => t.function.name), ['open_ticket', 'get_ticket_status', 'hand_off']);
   assert.equal(first.body.messages.at(-1).content, 'I was charged twice for order 1234');
   const toolResult = llm.requests[1].body.messages.at(-1);
   assert.equal(toolResult.role, 'tool');
@@ -146,7 +147,12 @@ test('a provider that never answers: the fallback message, and an operator can s
     const { body } = await call('GET', `/api/v1/sites/shop/conversations/${id}/messages`, { token });
     return body.messages.some((m) => m.author === 'bot') && body;
   }, 'the fallback');
-  assert.match(chat.messages.at(-1).text, /Our team will follow up/);
+  assert.match(chat.messages.find((m) => m.author === 'bot').text, /Our team will follow up/);
+  // The failure hands the conversation to a person: the widget's note follows.
+  await until(async () => {
+    const { body } = await call('GET', `/api/v1/sites/shop/conversations/${id}/messages`, { token });
+    return body.messages.some((m) => m.escalated);
+  }, 'the escalation');
 
   const page = await browser.newPage();
   await signIn(page, worker, owner);

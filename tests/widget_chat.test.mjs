@@ -450,6 +450,9 @@ describe('the chat in the widget', () => {
     assert.equal(await focusedClass(), 'in', 'focus stays in the composer after sending');
     await page.keyboard.press('Tab');
     assert.equal(await focusedClass(), 'sn');
+    // "Talk to a person" (issue 21) sits under the composer, once there is a conversation.
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedClass(), 'tp');
     await page.keyboard.press('Tab');
     assert.equal(await focusedClass(), 'card primary');
     await page.keyboard.press('Enter');

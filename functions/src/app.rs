@@ -125,5 +125,6 @@ async fn dispatch<E: Executor>(
         (SitePage::Messages(id), _) => chat::read(app, req, &site, &id, fresh.now).await,
         (SitePage::Live(id), _) => chat::join(app, req, &site, &id, fresh.now).await,
         (SitePage::Contact(id), _) => chat::contact(app, req, &site, &id, fresh.now).await,
+        (SitePage::Escalate(id), _) => chat::escalate(app, req, &site, &id, fresh).await,
     }
 }

@@ -238,6 +238,10 @@ pub struct ChatMessage {
     /// details: the widget shows a small contact form there (`PUT …/contact`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub needs_contact: bool,
+    /// Set on the `system` message written when the conversation was handed to a person: the
+    /// widget says there, in the visitor's language, that a person will follow up.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub escalated: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -310,6 +314,15 @@ pub struct SendMessageResponse {
 
 /// `GET …/conversations/{id}/messages?after={seq}`: the messages after the cursor, oldest
 /// first, and the cursor to send next (the last `seq` seen, or `after` when none are new).
+/// `POST …/conversations/{id}/escalate`'s answer: the conversation waits for a person;
+/// `ticket` is the code of the ticket it is linked to, if any (its card is in the chat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationResponse {
+    pub escalated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessageList {
     pub messages: Vec<ChatMessage>,

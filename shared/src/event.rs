@@ -104,6 +104,11 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// The ticket's conversation was handed from the bot to a person: `reason` is the closed
+    /// set's name (`visitor_asked`, `hand_off`, `provider_failed`, `message_limit`).
+    Escalated {
+        reason: String,
+    },
     /// A pending ticket now waits on the other side: set by an operator, or handed back to the
     /// team by the customer's reply. Entering and leaving pending are `status_changed` alone.
     WaitingChanged {
@@ -162,6 +167,7 @@ impl EventKind {
             EventKind::SummaryUpdated { .. } => "summary_updated",
             EventKind::LabelRenamed { .. } => "label_renamed",
             EventKind::WaitingChanged { .. } => "waiting_changed",
+            EventKind::Escalated { .. } => "escalated",
         }
     }
 }
@@ -220,6 +226,9 @@ mod tests {
             EventKind::WaitingChanged {
                 from: WaitingOn::Team,
                 to: WaitingOn::Customer,
+            },
+            EventKind::Escalated {
+                reason: "hand_off".into(),
             },
         ];
         for event in all {

@@ -490,6 +490,76 @@ impl TicketStatusInput {
     }
 }
 
+/// `hand_off`: the model passes the conversation to a person (the visitor asked for one, or
+/// it cannot help). Offered only to the site's bot inside a conversation, next to the
+/// ticketing tools — never over the tool routes or MCP, where there is no conversation to
+/// hand over — so it is not one of `Tool::ALL`.
+pub struct HandOff;
+
+impl HandOff {
+    pub const NAME: &'static str = "hand_off";
+
+    /// The most of the model's reason kept (the rest is cut, never refused: a hand-off must
+    /// not fail on its wording).
+    pub const MAX_REASON_CHARS: usize = 500;
+
+    pub const DESCRIPTION: &'static str = "Hand the conversation to a person from the team \
+         when the visitor asks to talk to a human, or when you cannot help them. Give the \
+         reason in a short sentence. After this call you stop answering in this conversation: \
+         tell the visitor briefly that a person will follow up here.";
+
+    pub fn params() -> &'static [Param] {
+        HAND_OFF
+    }
+
+    /// The tool as an OpenAI Chat Completions function, strict mode.
+    pub fn openai() -> OpenAiTool {
+        OpenAiTool {
+            kind: "function",
+            function: OpenAiFunction {
+                name: Self::NAME,
+                description: Self::DESCRIPTION,
+                strict: true,
+                parameters: schema(HAND_OFF, Flavor::Strict),
+            },
+        }
+    }
+}
+
+const HAND_OFF: &[Param] = &[Param {
+    name: "reason",
+    kind: Kind::Text {
+        max: HandOff::MAX_REASON_CHARS,
+        multiline: false,
+    },
+    required: true,
+    description: "Why the conversation needs a person, in one sentence for the team.",
+}];
+
+/// `hand_off`'s arguments as they arrive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HandOffInput {
+    pub reason: Option<String>,
+}
+
+impl HandOffInput {
+    /// The reason, on one line, cut to `HandOff::MAX_REASON_CHARS`; required.
+    pub fn parse(&self) -> Result<String, ValidationErrors> {
+        let Some(raw) = present(&self.reason) else {
+            let mut errors = ValidationErrors::default();
+            errors.0.insert("reason", FieldError::Required);
+            return Err(errors);
+        };
+        let one_line: String = raw
+            .split(char::is_control)
+            .flat_map(str::split_whitespace)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(one_line.chars().take(HandOff::MAX_REASON_CHARS).collect())
+    }
+}
+
 /// A value that is there: not missing, not null, not blank.
 fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.trim().is_empty())
@@ -631,6 +701,53 @@ mod tests {
         assert!(!caps(Vertical::HelpCenter, Some(false)).ticketing());
         assert!(!caps(Vertical::Other, None).ticketing());
         assert!(caps(Vertical::Other, Some(true)).ticketing());
+    }
+
+    #[test]
+    fn hand_off_takes_a_required_reason_on_one_line_cut_to_its_cap() {
+        let schema = serde_json::to_value(HandOff::openai()).unwrap();
+        assert_eq!(schema["function"]["name"], "hand_off");
+        assert_eq!(
+            schema["function"]["parameters"]["required"],
+            serde_json::json!(["reason"])
+        );
+        assert_eq!(
+            schema["function"]["parameters"]["properties"]["reason"]["type"],
+            "string"
+        );
+        // Every parameter of the table is one the parser reads.
+        let all: serde_json::Map<String, serde_json::Value> = HandOff::params()
+            .iter()
+            .map(|p| (p.name.to_owned(), "x".into()))
+            .collect();
+        assert!(serde_json::from_value::<HandOffInput>(all.into()).is_ok());
+        assert!(
+            HandOff::params()
+                .iter()
+                .all(|p| Tool::parse(p.name).is_none())
+        );
+        assert!(Tool::parse(HandOff::NAME).is_none(), "not a routed tool");
+
+        let reason = |r: &str| {
+            HandOffInput {
+                reason: Some(r.into()),
+            }
+            .parse()
+        };
+        assert_eq!(
+            reason(" Wants a\nhuman  now ").unwrap(),
+            "Wants a human now"
+        );
+        assert_eq!(
+            reason(&"x".repeat(900)).unwrap().chars().count(),
+            HandOff::MAX_REASON_CHARS
+        );
+        let missing = reason("  ").unwrap_err().0;
+        assert_eq!(missing.get("reason"), Some(&FieldError::Required));
+        assert!(
+            serde_json::from_value::<HandOffInput>(serde_json::json!({"reason": "x", "to": "y"}))
+                .is_err()
+        );
     }
 
     #[test]

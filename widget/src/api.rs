@@ -311,6 +311,32 @@ pub fn give_contact(
     );
 }
 
+/// `POST …/conversations/{id}/escalate`: "Talk to a person". `done` hears whether the server
+/// took it (pressing again is harmless: the server changes nothing the second time).
+pub fn escalate(
+    endpoint: &Endpoint,
+    conversation: &str,
+    token: &str,
+    done: impl FnOnce(bool, Option<String>) + 'static,
+) {
+    let authorization = bearer(token);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", authorization.as_str()),
+    ];
+    let url = endpoint.url(&["/conversations/", conversation, "/escalate"].concat());
+    let body = JsValue::from_str("{}");
+    let request = request("POST", &url, &headers, Some(&body));
+    send(
+        request,
+        Box::new(move |answer| match answer {
+            Some((200, _, renewed)) => done(true, renewed),
+            Some((_, _, renewed)) => done(false, renewed),
+            None => done(false, None),
+        }),
+    );
+}
+
 /// `GET …/conversations/{id}/messages?after={cursor}`.
 pub fn read_messages(
     endpoint: &Endpoint,

@@ -685,6 +685,17 @@ impl App {
                     },
                 );
             }
+            ChatEffect::Escalate { conversation } => {
+                let Some(token) = token else {
+                    return dispatch(Msg::ChatEscalated(false));
+                };
+                api::escalate(&self.endpoint, &conversation, &token, |reached, renewed| {
+                    if let Some(token) = renewed {
+                        dispatch(Msg::TokenRenewed(token));
+                    }
+                    dispatch(Msg::ChatEscalated(reached));
+                });
+            }
             ChatEffect::GiveContact {
                 conversation,
                 name,

@@ -16,6 +16,10 @@
 //! - Contact: when the bot needs the visitor's name and email, a `needs_contact` message
 //!   carries a small form; the last such message shows it, until the server keeps what was
 //!   given (then a thanks line, remembered in storage by that message's `seq`).
+//! - A person: "Talk to a person" asks the server to hand the conversation over (once; the
+//!   button goes while a person is awaited). The server's `escalated` message — from the
+//!   button, the bot's hand-off or its failure — shows as "a person will follow up here", and
+//!   the conversation waits for a person until the bot speaks again (handed back).
 //! - Live: the conversation's WebSocket pushes each new message; a (re)connect reads after the
 //!   cursor, and while the socket is down — it may never open behind a proxy or a CSP — the
 //!   polling tick reads instead and reconnects with a growing wait.
@@ -43,6 +47,8 @@ pub struct Line {
     pub key: Option<String>,
     /// The bot needs the visitor's contact details: the form goes here.
     pub needs_contact: bool,
+    /// The conversation was handed to a person here.
+    pub escalated: bool,
 }
 
 /// A ticket opened from the conversation, as its card shows it.
@@ -66,6 +72,7 @@ impl From<ChatMessage> for Line {
             }),
             key: m.idempotency_key,
             needs_contact: m.needs_contact,
+            escalated: m.escalated,
         }
     }
 }
@@ -162,6 +169,10 @@ pub enum ChatEffect {
     },
     /// Close the WebSocket: the conversation is gone.
     Disconnect,
+    /// `POST …/escalate`: the visitor asks for a person.
+    Escalate {
+        conversation: String,
+    },
     /// `PUT …/contact`: the name and email the form holds (checked, trimmed).
     GiveContact {
         conversation: String,
@@ -232,6 +243,10 @@ pub struct Chat {
     /// message is someone else's, or there is none).
     pub waiting: Option<u32>,
     pub contact: ContactForm,
+    /// "Talk to a person" is on its way to the server.
+    pub escalating: bool,
+    /// The last "Talk to a person" did not reach the server.
+    pub escalate_failed: bool,
 }
 
 impl Chat {
@@ -258,7 +273,47 @@ impl Chat {
                 given: saved.contact_given,
                 ..ContactForm::default()
             },
+            escalating: false,
+            escalate_failed: false,
         }
+    }
+
+    /// The conversation waits for a person: it was handed over, and the bot has not answered
+    /// a visitor message since (the bot's reply of the turn that handed it over comes after
+    /// the note; once an operator hands it back, the bot answers the visitor again).
+    pub fn waiting_for_person(&self) -> bool {
+        let Some(at) = self.lines.iter().rposition(|l| l.escalated) else {
+            return false;
+        };
+        let after = &self.lines[at + 1..];
+        let asked = after.iter().position(|l| l.author == AuthorKind::Visitor);
+        !asked.is_some_and(|v| after[v..].iter().any(|l| l.author == AuthorKind::Bot))
+    }
+
+    /// "Talk to a person" is offered: there is a conversation, and it is not waiting already.
+    pub fn person_offered(&self) -> bool {
+        self.id.is_some() && !self.waiting_for_person()
+    }
+
+    /// "Talk to a person": once at a time.
+    pub fn on_escalate(&mut self) -> Vec<ChatEffect> {
+        let Some(conversation) = self.id.clone() else {
+            return Vec::new();
+        };
+        if self.escalating || !self.person_offered() {
+            return Vec::new();
+        }
+        self.escalating = true;
+        self.escalate_failed = false;
+        vec![ChatEffect::Escalate { conversation }]
+    }
+
+    /// The server's answer: handed over, the conversation is read (its note, the ticket's
+    /// card); not reached, the visitor may press again.
+    pub fn on_escalated(&mut self, reached: bool) -> Vec<ChatEffect> {
+        self.escalating = false;
+        self.escalate_failed = !reached;
+        if reached { self.read() } else { Vec::new() }
     }
 
     /// The visitor's last message has waited long enough without an answer to say so.
@@ -692,7 +747,54 @@ mod tests {
             ticket: None,
             key: key.map(Into::into),
             needs_contact: false,
+            escalated: false,
         }
+    }
+
+    #[test]
+    fn talk_to_a_person_goes_once_and_the_button_waits_until_the_bot_answers_the_visitor_again() {
+        let mut chat = Chat::new(Saved::default());
+        assert!(!chat.person_offered(), "no conversation yet");
+        assert_eq!(chat.on_escalate(), vec![]);
+        chat.id = Some("c1".into());
+        chat.merge(vec![line(1, AuthorKind::Visitor, "Hi", Some("k1"))]);
+        chat.cursor = 1;
+        assert!(chat.person_offered());
+        assert_eq!(
+            chat.on_escalate(),
+            vec![ChatEffect::Escalate {
+                conversation: "c1".into()
+            }]
+        );
+        // A second press while the first is on its way sends nothing.
+        assert_eq!(chat.on_escalate(), vec![]);
+        // Not reached: say so, and the visitor may press again.
+        assert_eq!(chat.on_escalated(false), vec![]);
+        assert!(chat.escalate_failed);
+        assert_eq!(chat.on_escalate().len(), 1);
+        // Reached: the conversation is read (the note, the card).
+        assert_eq!(
+            chat.on_escalated(true),
+            vec![ChatEffect::Read {
+                conversation: "c1".into(),
+                after: 1
+            }]
+        );
+        let mut note = line(2, AuthorKind::System, "Handed to a person", None);
+        note.escalated = true;
+        chat.merge(vec![note]);
+        assert!(chat.waiting_for_person());
+        assert!(!chat.person_offered());
+        assert_eq!(chat.on_escalate(), vec![]);
+        // The bot's reply of the turn that handed over comes after the note: still waiting.
+        chat.merge(vec![line(3, AuthorKind::Bot, "A person will help", None)]);
+        assert!(chat.waiting_for_person());
+        // The visitor writes; nobody but a person answers yet.
+        chat.merge(vec![line(4, AuthorKind::Visitor, "Thanks", Some("k2"))]);
+        assert!(chat.waiting_for_person());
+        // Handed back: the bot answers the visitor again, and the button comes back.
+        chat.merge(vec![line(5, AuthorKind::Bot, "Back again", None)]);
+        assert!(chat.person_offered());
     }
 
     fn typed(chat: &mut Chat, text: &str, key: &str) -> Vec<ChatEffect> {

@@ -91,6 +91,11 @@ pub struct Strings {
     pub contact_give: &'static str,
     pub contact_thanks: &'static str,
     pub contact_failed: &'static str,
+    /// "Talk to a person" in the chat, what it says once pressed (and when the bot hands the
+    /// conversation over), and when it could not be sent.
+    pub talk_to_person: &'static str,
+    pub person_follows: &'static str,
+    pub talk_failed: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -167,6 +172,9 @@ pub static EN: Strings = Strings {
     contact_give: "Share my details",
     contact_thanks: "Thanks, we have your details.",
     contact_failed: "Your details couldn't be sent. Check them and your connection, then try again.",
+    talk_to_person: "Talk to a person",
+    person_follows: "A person will follow up here.",
+    talk_failed: "Your request couldn't be sent. Check your connection and try again.",
 };
 
 pub static FR: Strings = Strings {
@@ -243,6 +251,9 @@ pub static FR: Strings = Strings {
     contact_give: "Envoyer mes coordonnées",
     contact_thanks: "Merci, nous avons vos coordonnées.",
     contact_failed: "Vos coordonnées n’ont pas pu être envoyées. Vérifiez-les ainsi que votre connexion, puis réessayez.",
+    talk_to_person: "Parler à une personne",
+    person_follows: "Une personne de l’équipe vous répondra ici.",
+    talk_failed: "Votre demande n’a pas pu être envoyée. Vérifiez votre connexion et réessayez.",
 };
 
 /// The table for a BCP 47 tag (`fr`, `fr-CA`, `FR`), English when we have none.

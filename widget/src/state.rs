@@ -346,6 +346,10 @@ pub enum Msg {
     ChatContactSubmitted,
     /// The server's answer to the chat's contact form.
     ChatContactGiven(ContactResult),
+    /// "Talk to a person" pressed.
+    ChatEscalate,
+    /// The server's answer to it: whether it was reached.
+    ChatEscalated(bool),
     /// The answer to starting a conversation: its id, or `None` when there was no answer.
     ConversationStarted(Option<String>),
     MessageSent {
@@ -958,6 +962,16 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ChatContactEdited(input) => state.chat.on_contact_input(input.name, input.email),
         Msg::ChatContactSubmitted => {
             fx.extend(state.chat.on_contact_submit().into_iter().map(Effect::Chat));
+        }
+        Msg::ChatEscalate => fx.extend(state.chat.on_escalate().into_iter().map(Effect::Chat)),
+        Msg::ChatEscalated(reached) => {
+            fx.extend(
+                state
+                    .chat
+                    .on_escalated(reached)
+                    .into_iter()
+                    .map(Effect::Chat),
+            );
         }
         Msg::ChatContactGiven(result) => {
             let kept = result == ContactResult::Kept;
@@ -1733,6 +1747,7 @@ mod tests {
                     ticket: None,
                     key: Some("m1".into()),
                     needs_contact: false,
+                    escalated: false,
                 }),
             },
         );
@@ -1797,6 +1812,7 @@ mod tests {
             ticket: None,
             key: None,
             needs_contact: false,
+            escalated: false,
         };
         let fx = update(&mut s, Msg::LiveMessage(reply.clone()));
         assert_eq!(
@@ -1949,6 +1965,7 @@ mod tests {
                 ticket: None,
                 key: None,
                 needs_contact: true,
+                escalated: false,
             }),
         )
     }
@@ -2160,6 +2177,7 @@ mod tests {
                 ticket: None,
                 key: None,
                 needs_contact: false,
+                escalated: false,
             }),
         );
         assert!(fx.contains(&Effect::AnnounceUnread(2)), "{fx:?}");

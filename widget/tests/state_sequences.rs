@@ -467,6 +467,7 @@ mod chat {
                 ticket: None,
                 key: key.map(str::to_owned),
                 needs_contact: false,
+                escalated: false,
             };
             lines.push(line.clone());
             Some(line)
@@ -627,6 +628,8 @@ mod chat {
                     ChatEffect::Disconnect => self.socket = None,
                     // These sequences never show the contact form.
                     ChatEffect::GiveContact { .. } => unreachable!("no contact form was asked"),
+                    // Nor a "Talk to a person" press.
+                    ChatEffect::Escalate { .. } => unreachable!("nobody asked for a person"),
                 }
             }
         }

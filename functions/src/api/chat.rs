@@ -1,15 +1,16 @@
 //! The widget's chat routes under `/api/v1/sites/{site}/conversations`, authenticated by the
 //! visitor token: start a conversation, send a message (Idempotency-Key required), read the
-//! messages after a cursor, give the visitor's contact details. Thin handlers over
-//! `service::conversations`.
+//! messages after a cursor, give the visitor's contact details, ask for a person ("Talk to a
+//! person": `service::escalation`). Thin handlers over `service::conversations`.
 
 use std::collections::BTreeMap;
 
 use ticketbooth_shared::api::{
-    ChatMessageList, ConversationContact, SendMessageRequest, SendMessageResponse,
-    StartConversationResponse, VisitorConversation,
+    ChatMessageList, ConversationContact, EscalationResponse, SendMessageRequest,
+    SendMessageResponse, StartConversationResponse, VisitorConversation,
 };
 use ticketbooth_shared::chat_message::MessageText;
+use ticketbooth_shared::event::Actor;
 use ticketbooth_shared::ids::{ConversationId, VisitorId};
 use ticketbooth_shared::new_ticket::{Requester, ValidationErrors};
 use ticketbooth_shared::requester::{Email, RequesterName};
@@ -22,6 +23,7 @@ use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{FollowUp, Live, Request, Response, visitor_json};
 use crate::service::conversations::{self, Author, Reader, Sent};
+use crate::service::escalation::{self, Escalated, Escalation, Reason};
 use crate::service::site_secrets::Sealer;
 use crate::service::sites::Site;
 use crate::store::Executor;
@@ -110,7 +112,10 @@ pub async fn send<E: Executor>(
     let mut response = Response::json(status, &SendMessageResponse { message });
     if let Sent::New(row) = &sent {
         response.live = Some(crate::http::broadcast(&conversation.id, row)?);
-        response.follow_up = bot_turn(site, &conversation.id, &visitor.id);
+        // Handed to a person: the bot waits until an operator hands the conversation back.
+        if conversation.escalated_at.is_none() {
+            response.follow_up = bot_turn(site, &conversation.id, &visitor.id);
+        }
     }
     Ok(visitor.renew(response))
 }
@@ -146,6 +151,64 @@ pub async fn contact<E: Executor>(
     let mut response = Response::json(200, &kept);
     if changed {
         response.follow_up = bot_turn(site, &conversation.id, &visitor.id);
+    }
+    Ok(visitor.renew(response))
+}
+
+/// `POST …/conversations/{id}/escalate` (body `{}`): the visitor asks for a person. The
+/// conversation waits for one (the bot stops), and the site's automatic ticket is opened when
+/// it applies; 200 either way, and pressing it again changes nothing. The widget reads the
+/// conversation after the answer (the "a person will follow up" line, the ticket's card).
+pub async fn escalate<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    site: &Site,
+    id: &ConversationId,
+    fresh: Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Empty {}
+    let body = begin_write(app, req, site, Budget::Chat).await?;
+    let visitor = visitor_from_token(app, req, &site.key, fresh.now)?;
+    let _: Empty = visitor_json::parse(body, &[])?;
+    let conversation =
+        conversations::find(&app.db, site, Reader::Visitor(&visitor.id), id, fresh.now).await?;
+    let escalated = escalation::escalate(
+        &app.db,
+        Escalation {
+            site,
+            conversation: &conversation,
+            reason: Reason::VisitorAsked,
+            actor: Actor::Visitor {
+                visitor_id: visitor.id.as_ref().to_owned(),
+            },
+            fresh_id: fresh.ticket_id.clone(),
+            now: fresh.now,
+        },
+    )
+    .await?;
+    let (ticket, opened) = match escalated {
+        Escalated::Now { ticket, opened, .. } => (ticket, opened),
+        Escalated::Already => (
+            conversations::tickets_of(&app.db, site, &conversation)
+                .await?
+                .into_iter()
+                .next()
+                .map(|t| t.code),
+            false,
+        ),
+    };
+    let mut response = Response::json(
+        200,
+        &EscalationResponse {
+            escalated: true,
+            ticket,
+        },
+    );
+    if opened {
+        // The new ticket is announced like any other.
+        response = response.notifying(site);
     }
     Ok(visitor.renew(response))
 }

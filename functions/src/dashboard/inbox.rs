@@ -1,7 +1,8 @@
 //! The operators' inbox at `/app/conversations` (also `/app/inbox`): the current site's live
-//! conversations (newest activity first, unread and waiting time marked), a conversation's
-//! messages with the reply form, "Create ticket" from it (subject and description prefilled
-//! from the chat, editable) and "Attach to ticket…", and the tickets it is linked to.
+//! conversations (those waiting for a person first, with why; then newest activity first,
+//! unread and waiting time marked), a conversation's messages with the reply form, "Create
+//! ticket" from it (subject and description prefilled from the chat, editable), "Attach to
+//! ticket…", "Hand back to the bot" once escalated, and the tickets it is linked to.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ use crate::http::ticket_input;
 use crate::http::{Live, Request, Response};
 use crate::service::Refusal;
 use crate::service::conversations::{self, Author, Reader};
+use crate::service::escalation::{self, TicketRefused};
 use crate::service::live_members::LiveMember;
 use crate::service::operators::Operator;
 use crate::service::site_cache;
@@ -281,6 +283,46 @@ pub async fn live<E: Executor>(
     Ok(response)
 }
 
+/// `POST /app/conversations/{id}/hand-back`: the bot answers the conversation again (its pause
+/// and its message count start over); 303 back to the conversation.
+pub async fn hand_back<E: Executor>(
+    app: &App<E>,
+    posted: CheckedForm<'_>,
+    op: &Operator,
+    id: &ConversationId,
+    fresh: &Fresh,
+) -> Result<Response, ApiError> {
+    #[derive(Deserialize)]
+    struct Empty {}
+    let _: Empty = posted.parse()?;
+    op.require(Action::CommentPublic)?;
+    let site = site_of(app, op, fresh).await?;
+    let row = conversations::find(&app.db, &site, Reader::Operator, id, fresh.now).await?;
+    escalation::hand_back(&app.db, &site, &row).await?;
+    Ok(redirect(&format!("/app/conversations/{}", row.id)))
+}
+
+/// Why the conversation waits for a person, in words (and why no ticket was opened, when the
+/// site refused the automatic one).
+fn escalation_words(h: &mut Html, row: &ConversationRow) {
+    let Some(reason) = &row.escalation_reason else {
+        return;
+    };
+    h.raw(
+        "<strong class=\"badge escalated\">Waiting for a person</strong> <span class=\"reason\">",
+    )
+    .text(escalation::Reason::words_for(reason));
+    if let Some(note) = &row.escalation_note {
+        h.raw(": <q dir=\"auto\">").text(note).raw("</q>");
+    }
+    h.raw("</span>");
+    if let Some(refused) = &row.escalation_ticket_refused {
+        h.raw(" <span class=\"refused\">No ticket opened: ")
+            .text(TicketRefused::words_for(refused))
+            .raw("</span>");
+    }
+}
+
 async fn site_of<E: Executor>(
     app: &App<E>,
     op: &Operator,
@@ -310,10 +352,12 @@ fn render_list(op: &Operator, rows: &[ConversationRow], now: i64) -> String {
         h.raw("<ul class=\"inbox\">");
         for row in rows {
             let unread = conversations::unread(row);
-            h.raw(if unread {
-                "<li class=\"unread\"><a href=\"/app/conversations/"
-            } else {
-                "<li><a href=\"/app/conversations/"
+            let escalated = row.escalated_at.is_some();
+            h.raw(match (unread, escalated) {
+                (true, true) => "<li class=\"unread escalated\"><a href=\"/app/conversations/",
+                (true, false) => "<li class=\"unread\"><a href=\"/app/conversations/",
+                (false, true) => "<li class=\"escalated\"><a href=\"/app/conversations/",
+                (false, false) => "<li><a href=\"/app/conversations/",
             })
             .text(&row.id)
             .raw("\">Visitor ")
@@ -330,6 +374,10 @@ fn render_list(op: &Operator, rows: &[ConversationRow], now: i64) -> String {
                 h.raw(" <strong class=\"badge\">Unread</strong> <span class=\"waiting\">waiting ")
                     .text(&waiting(now - row.last_message_at))
                     .raw("</span>");
+            }
+            if escalated {
+                h.raw(" ");
+                escalation_words(h, row);
             }
             h.raw("</li>");
         }
@@ -401,6 +449,19 @@ fn render_conversation(op: &Operator, page: &ConversationPage<'_>) -> String {
             .raw("</h1><p>Expires ");
         time(h, row.expires_at);
         h.raw("</p>");
+        if row.escalated_at.is_some() {
+            h.raw("<section class=\"card escalation\"><p>");
+            escalation_words(h, row);
+            h.raw("</p><p class=\"muted\">The bot does not answer this conversation until it is handed back.</p>");
+            if op.role.allows(Action::CommentPublic) {
+                h.raw("<form method=\"post\" action=\"/app/conversations/")
+                    .text(&row.id)
+                    .raw("/hand-back\">");
+                csrf::field(h, op);
+                h.raw("<button>Hand back to the bot</button></form>");
+            }
+            h.raw("</section>");
+        }
         if !page.tickets.is_empty() {
             h.raw("<section aria-labelledby=\"linked-h\"><h2 id=\"linked-h\">Tickets from this conversation</h2><ul class=\"linked-tickets\">");
             for t in page.tickets {

@@ -157,6 +157,9 @@ pub async fn handle<E: Executor>(
             inbox::attach(app, form, &op, &id, &fresh).await
         }
         (AppPage::ConversationLive(id), _) => inbox::live(app, req, &op, &id, &fresh).await,
+        (AppPage::ConversationHandBack(id), Some(form)) => {
+            inbox::hand_back(app, form, &op, &id, &fresh).await
+        }
         (AppPage::SwitchSite, Some(form)) => session::switch_site(app, req, form, &op).await,
         (AppPage::NewSite, form) => settings::new_site(app, req, form, &op, &fresh).await,
         (AppPage::Settings(page), form) => {

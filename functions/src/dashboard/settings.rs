@@ -279,6 +279,8 @@ fn form_of(site: &Site) -> SettingsForm {
         cta_label: site.cta_label.clone(),
         locale: site.locale.clone(),
         allowed_origins: site.allowed_origins.join("\n"),
+        escalate_after_messages: site.escalate_after_messages.to_string(),
+        escalation_opens_ticket: site.escalation_opens_ticket.then(|| "on".into()),
     }
 }
 

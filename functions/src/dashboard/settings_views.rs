@@ -317,6 +317,18 @@ pub fn site_settings(op: &Operator, page: &SitePage<'_>) -> String {
             "Ask for name and email before a ticket",
             form.contact_required.is_some(),
         );
+        checkbox(
+            h,
+            "escalation_opens_ticket",
+            "Open a ticket when a conversation is handed to a person",
+            form.escalation_opens_ticket.is_some(),
+        );
+        h.raw("<label for=\"escalate_after_messages\">Hand a conversation to a person after this many bot answers without a ticket</label><input id=\"escalate_after_messages\" name=\"escalate_after_messages\" inputmode=\"numeric\" value=\"")
+            .text(&form.escalate_after_messages)
+            .raw("\" aria-describedby=\"escalate_after_messages-hint\"");
+        invalid(h, errors, "escalate_after_messages");
+        h.raw("><span class=\"muted\" id=\"escalate_after_messages-hint\">0 to 50; 0 never. The visitor's \u{201c}Talk to a person\u{201d}, the bot's hand-off and a failing provider always do.</span>");
+        field_error(h, errors, "escalate_after_messages");
         h.raw("<label for=\"cta_label\">Button label</label><input id=\"cta_label\" name=\"cta_label\" required maxlength=\"40\" value=\"")
             .text(&form.cta_label)
             .raw("\"");

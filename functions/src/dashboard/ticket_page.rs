@@ -562,6 +562,10 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
                 .raw(" → ")
                 .text(&to.operator_label().to_lowercase());
         }
+        Ok(EventKind::Escalated { reason }) => {
+            h.raw("Conversation handed to a person: ")
+                .text(crate::service::escalation::Reason::words_for(&reason));
+        }
         Err(_) => {
             h.text(&kind.replace('_', " "));
         }

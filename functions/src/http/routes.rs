@@ -136,6 +136,8 @@ pub enum SitePage {
     Live(ConversationId),
     /// `PUT …/conversations/{id}/contact`: the visitor's name and email, given in the chat.
     Contact(ConversationId),
+    /// `POST …/conversations/{id}/escalate`: the visitor's "Talk to a person".
+    Escalate(ConversationId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +172,8 @@ pub enum AppPage {
     ConversationAttach(ConversationId),
     /// `GET /app/conversations/{id}/live`: the operator's WebSocket to the live room.
     ConversationLive(ConversationId),
+    /// `POST /app/conversations/{id}/hand-back`: the bot answers the conversation again.
+    ConversationHandBack(ConversationId),
     /// `POST /app/sites/switch`: the site switcher.
     SwitchSite,
     /// `GET` shows the form, `POST` creates a site.
@@ -293,7 +297,8 @@ impl AppPage {
             AppPage::ConversationReply(_) => AppPage::ConversationTicket(conversation()),
             AppPage::ConversationTicket(_) => AppPage::ConversationAttach(conversation()),
             AppPage::ConversationAttach(_) => AppPage::ConversationLive(conversation()),
-            AppPage::ConversationLive(_) => AppPage::SwitchSite,
+            AppPage::ConversationLive(_) => AppPage::ConversationHandBack(conversation()),
+            AppPage::ConversationHandBack(_) => AppPage::SwitchSite,
             AppPage::SwitchSite => AppPage::NewSite,
             AppPage::NewSite => AppPage::Invitation(ZEROS.repeat(2)),
             AppPage::Invitation(_) => AppPage::Settings(SettingsPage::Members),
@@ -331,6 +336,9 @@ impl AppPage {
             AppPage::ConversationTicket(id) => format!("/app/conversations/{}/ticket", id.as_ref()),
             AppPage::ConversationAttach(id) => format!("/app/conversations/{}/attach", id.as_ref()),
             AppPage::ConversationLive(id) => format!("/app/conversations/{}/live", id.as_ref()),
+            AppPage::ConversationHandBack(id) => {
+                format!("/app/conversations/{}/hand-back", id.as_ref())
+            }
             AppPage::SwitchSite => "/app/sites/switch".to_owned(),
             AppPage::NewSite => "/app/sites/new".to_owned(),
             AppPage::Invitation(token) => format!("/app/invite/{token}"),
@@ -487,6 +495,7 @@ impl Route {
                     "ticket" => AppPage::ConversationTicket(id),
                     "attach" => AppPage::ConversationAttach(id),
                     "live" => AppPage::ConversationLive(id),
+                    "hand-back" => AppPage::ConversationHandBack(id),
                     _ => return Err(ApiError::NotFound),
                 }))
             }
@@ -528,6 +537,9 @@ impl Route {
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
                     ["conversations", id, "contact"] => SitePage::Contact(
+                        ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
+                    ),
+                    ["conversations", id, "escalate"] => SitePage::Escalate(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
                     ["conversations", id, "live"] => {
@@ -582,6 +594,7 @@ impl Route {
                 | AppPage::ConversationReply(_)
                 | AppPage::ConversationTicket(_)
                 | AppPage::ConversationAttach(_)
+                | AppPage::ConversationHandBack(_)
                 | AppPage::LogoutEverywhere
                 | AppPage::SwitchSite
                 | AppPage::TicketAction(..)
@@ -626,6 +639,7 @@ impl Route {
             ) => "GET, POST, OPTIONS",
             Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
             Route::Site(_, SitePage::Contact(_)) => "PUT, OPTIONS",
+            Route::Site(_, SitePage::Escalate(_)) => "POST, OPTIONS",
         }
     }
 }
@@ -665,6 +679,7 @@ impl Route {
                 SitePage::Messages(_) => "/api/v1/sites/{site}/conversations/{id}/messages",
                 SitePage::Live(_) => "/api/v1/sites/{site}/conversations/{id}/live",
                 SitePage::Contact(_) => "/api/v1/sites/{site}/conversations/{id}/contact",
+                SitePage::Escalate(_) => "/api/v1/sites/{site}/conversations/{id}/escalate",
             },
             Route::App(page) => match page {
                 AppPage::Home => "/app",
@@ -684,6 +699,7 @@ impl Route {
                 AppPage::ConversationTicket(_) => "/app/conversations/{id}/ticket",
                 AppPage::ConversationAttach(_) => "/app/conversations/{id}/attach",
                 AppPage::ConversationLive(_) => "/app/conversations/{id}/live",
+                AppPage::ConversationHandBack(_) => "/app/conversations/{id}/hand-back",
                 AppPage::SwitchSite => "/app/sites/switch",
                 AppPage::NewSite => "/app/sites/new",
                 AppPage::Invitation(_) => "/app/invite/{token}",

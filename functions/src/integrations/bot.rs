@@ -4,8 +4,11 @@
 //! (`service::tools`, as the conversation's own visitor), feeds the results back, and posts
 //! the final reply into the conversation — streaming the text to the conversation's live room
 //! as it arrives. Bounded by the site's rounds and timeout; when the provider fails, the
-//! visitor gets a clear "our team will follow up" message and the conversation stays open for
-//! a human. Nothing here can lose the visitor's message: it was written before this runs.
+//! visitor gets a clear "our team will follow up" message and the conversation escalates to a
+//! person (`service::escalation`). The model can hand the conversation over itself (its
+//! `hand_off` tool), and after the site's number of answers without a ticket the run hands it
+//! over too; an escalated conversation gets no answer from the bot until an operator hands it
+//! back. Nothing here can lose the visitor's message: it was written before this runs.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,18 +19,20 @@ use ticketbooth_shared::chat_message::MessageText;
 use ticketbooth_shared::ids::{ConversationId, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::ValidationErrors;
 use ticketbooth_shared::timestamp::Timestamp;
-use ticketbooth_shared::tools::Tool;
+use ticketbooth_shared::tools::{HandOff, HandOffInput, Tool};
 
 use crate::integrations::llm::{self, Event, Message, Request, StreamError};
 use crate::integrations::outbound::{self, Attempt, Outbound, OutboundPolicy, OutboundUrl, Target};
 use crate::service::ServiceError;
 use crate::service::bot_settings::{BotSettings, KeyChange};
 use crate::service::conversations::{self, Author};
+use crate::service::escalation::{self, Escalated, Escalation, Reason};
 use crate::service::site_secrets::{self, Sealer, SecretName};
 use crate::service::sites::{self, Site};
 use crate::service::tools::{self, Call, CallId, Caller, Outcome};
 use crate::sql::conversations::ConversationRow;
 use crate::store::Executor;
+use ticketbooth_shared::event::Actor;
 
 /// Where `cargo xtask dev` seeds the demo site's bot: its scripted stand-in for a provider
 /// (xtask/src/demo_provider.rs), not a model. The bots page says so when a site points here.
@@ -212,8 +217,11 @@ pub const MAX_ERROR_BYTES: usize = 16 * 1024;
 pub enum Ended {
     /// The model's reply was posted; the tickets its tools opened.
     Replied { tickets: Vec<String> },
-    /// The provider failed (or took too long); the fallback message was posted.
+    /// The provider failed (or took too long); the fallback message was posted and the
+    /// conversation escalated.
     FellBack { reason: String },
+    /// The conversation waits for a person (escalated): the bot did not answer.
+    Paused,
 }
 
 impl Ended {
@@ -224,6 +232,7 @@ impl Ended {
     pub fn for_log(&self) -> (&'static str, Option<&str>) {
         match self {
             Ended::Replied { .. } => ("replied", None),
+            Ended::Paused => ("paused", None),
             Ended::FellBack { reason } => {
                 let class = reason.split_once(": ").map_or(reason.as_str(), |(c, _)| c);
                 ("fell_back", Some(class))
@@ -259,6 +268,10 @@ pub async fn respond<E: Executor>(
     origin: &str,
     outside: &Outside<'_>,
 ) -> Result<Ended, ServiceError> {
+    // Handed to a person: the bot stays quiet until an operator hands the conversation back.
+    if conversation.escalated_at.is_some() {
+        return Ok(Ended::Paused);
+    }
     let started = (outside.now)();
     let deadline = started.millis() + i64::from(settings.timeout_seconds) * 1000;
     let history = conversations::all_messages(db, site, conversation).await?;
@@ -275,13 +288,20 @@ pub async fn respond<E: Executor>(
         messages.push(Message::text(role, &m.body));
     }
     let tools: Vec<_> = if site.capabilities.ticketing() {
-        Tool::ALL.iter().map(|t| t.openai()).collect()
+        // `hand_off` only here, in a conversation: there is nothing to hand over elsewhere.
+        Tool::ALL
+            .iter()
+            .map(|t| t.openai())
+            .chain([HandOff::openai()])
+            .collect()
     } else {
         Vec::new()
     };
     let conversation_id =
         ConversationId::parse(&conversation.id).map_err(|_| ServiceError::NotFound)?;
     let mut tickets = Vec::new();
+    // The ticket the model's `hand_off` linked (opened or found), once it has called it.
+    let mut handed_off: Option<Option<String>> = None;
     let mut cursor = conversation.last_seq;
     let mut reply = None;
     let mut failure = None;
@@ -318,7 +338,20 @@ pub async fn respond<E: Executor>(
             tool_calls: turn.tool_calls.clone(),
             tool_call_id: None,
         });
-        for call in &turn.tool_calls {
+        // A round's `hand_off` runs after its other calls, so a ticket `open_ticket` opens in
+        // the same round is the one the escalation finds linked (never a second one).
+        let mut results: Vec<Option<String>> = vec![None; turn.tool_calls.len()];
+        for (i, call) in turn.tool_calls.iter().enumerate() {
+            if call.function.name == HandOff::NAME {
+                continue;
+            }
+            if let (Some(Some(code)), Some(Tool::OpenTicket)) =
+                (&handed_off, Tool::parse(&call.function.name))
+            {
+                // Already handed over with its ticket: the same ticket, not another one.
+                results[i] = Some(already_open(code));
+                continue;
+            }
             // `tickets` counts what this visitor message has opened, across rounds: past
             // `tools::MAX_TICKETS_PER_MESSAGE` the service refuses, and the result says why.
             let chat = Caller::Chat {
@@ -332,7 +365,25 @@ pub async fn respond<E: Executor>(
             {
                 tickets.push(code);
             }
-            messages.push(Message::tool_result(&call.id, result.0));
+            results[i] = Some(result.0);
+        }
+        for (i, call) in turn.tool_calls.iter().enumerate() {
+            if call.function.name != HandOff::NAME {
+                continue;
+            }
+            let (result, ticket) = hand_off(db, site, &conversation_id, call, outside).await?;
+            if let Some(code) = &ticket
+                && !tickets.contains(code)
+            {
+                tickets.push(code.clone());
+            }
+            if ticket.is_some() || handed_off.is_none() {
+                handed_off = Some(ticket);
+            }
+            results[i] = Some(result);
+        }
+        for (call, result) in turn.tool_calls.iter().zip(results) {
+            messages.push(Message::tool_result(&call.id, result.unwrap_or_default()));
         }
         // A ticket opened here added its card to the conversation: show it now.
         cursor = broadcast_new(db, rooms, site, conversation, cursor).await?;
@@ -369,7 +420,111 @@ pub async fn respond<E: Executor>(
     .unwrap_or_default();
     rooms.broadcast(&conversation.id, payload).await;
     sites::record_bot_attempt(db, site.id, last_attempt.label(), (outside.now)().millis()).await?;
+    // The provider failed: a person takes over. Or the bot has answered the site's number of
+    // messages without a ticket: it is not getting anywhere alone.
+    let reason = match &ended {
+        Ended::FellBack { .. } => Some(Reason::ProviderFailed),
+        Ended::Replied { tickets }
+            if handed_off.is_none()
+                && escalation::limit_reached(
+                    site,
+                    current.bot_answers + 1,
+                    !tickets.is_empty(),
+                )
+                && conversations::tickets_of(db, site, &current)
+                    .await?
+                    .is_empty() =>
+        {
+            Some(Reason::MessageLimit)
+        }
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        let current = conversations::find(
+            db,
+            site,
+            conversations::Reader::Operator,
+            &conversation_id,
+            (outside.now)(),
+        )
+        .await?;
+        escalation::escalate(
+            db,
+            Escalation {
+                site,
+                conversation: &current,
+                reason,
+                actor: Actor::Bot,
+                fresh_id: (outside.ticket_id)(),
+                now: (outside.now)(),
+            },
+        )
+        .await?;
+        broadcast_new(db, rooms, site, conversation, sent.row().seq).await?;
+    }
     Ok(ended)
+}
+
+/// The model's `hand_off`: the conversation escalates (the service opens the ticket when the
+/// site says so and none is linked yet). The result the model reads, and the linked ticket.
+async fn hand_off<E: Executor>(
+    db: &E,
+    site: &Site,
+    id: &ConversationId,
+    call: &llm::ToolCall,
+    outside: &Outside<'_>,
+) -> Result<(String, Option<String>), ServiceError> {
+    let reason = serde_json::from_str::<HandOffInput>(&call.function.arguments)
+        .map_err(|e| e.to_string())
+        .and_then(|input| input.parse().map_err(|_| "a reason is required".to_owned()));
+    let reason = match reason {
+        Ok(reason) => reason,
+        Err(message) => {
+            let result = serde_json::json!({ "error": "malformed_arguments", "message": message });
+            return Ok((result.to_string(), None));
+        }
+    };
+    let now = (outside.now)();
+    let current = conversations::find(db, site, conversations::Reader::Operator, id, now).await?;
+    let escalated = escalation::escalate(
+        db,
+        Escalation {
+            site,
+            conversation: &current,
+            reason: Reason::HandOff(reason),
+            actor: Actor::Bot,
+            fresh_id: (outside.ticket_id)(),
+            now,
+        },
+    )
+    .await?;
+    let ticket = match &escalated {
+        Escalated::Now { ticket, .. } => ticket.clone(),
+        Escalated::Already => None,
+    };
+    let message = match &ticket {
+        Some(code) => format!(
+            "Handed to a person. Ticket {code} is open for the team; a person will follow up \
+             here in the chat. Tell the visitor so, briefly."
+        ),
+        None => "Handed to a person: someone from the team will follow up here in the chat. \
+                 Tell the visitor so, briefly."
+            .to_owned(),
+    };
+    let result =
+        serde_json::json!({ "result": "handed_off", "ticket": ticket, "message": message });
+    Ok((result.to_string(), ticket))
+}
+
+/// What an `open_ticket` after the model's `hand_off` reads: the hand-off's ticket.
+fn already_open(code: &str) -> String {
+    serde_json::json!({
+        "result": "ticket_opened",
+        "code": code,
+        "replayed": true,
+        "message": format!("Ticket {code} is already open for this conversation."),
+    })
+    .to_string()
 }
 
 /// Why a model call failed: its class (recorded for the bots page) and the detail (for the

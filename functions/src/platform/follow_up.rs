@@ -118,6 +118,8 @@ pub async fn follow(follow_up: http::FollowUp, env: Env, origin: String, request
             let line = line.with("ended", outcome);
             match ended {
                 bot::Ended::Replied { tickets } => line.with("tickets", tickets.len()),
+                // Escalated: a person answers now, not the bot.
+                bot::Ended::Paused => line,
                 // The visitor got the fallback message: an error, like every failure.
                 bot::Ended::FellBack { .. } => Line {
                     level: Level::Error,

@@ -337,6 +337,7 @@ pub fn visitor_view(row: &MessageRow) -> Result<ChatMessage, StoreError> {
             .clone()
             .filter(|_| author == AuthorKind::Visitor),
         needs_contact: row.needs_contact != 0,
+        escalated: row.escalated != 0,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod bot_settings;
 pub mod conversations;
 pub mod credential_cache;
 pub mod data_rights;
+pub mod escalation;
 pub mod invitations;
 pub mod labels;
 pub mod live_members;

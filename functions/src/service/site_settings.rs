@@ -23,6 +23,10 @@ pub struct SettingsForm {
     pub locale: String,
     /// One origin per line (or separated by spaces or commas).
     pub allowed_origins: String,
+    /// Bot answers without a ticket before a conversation goes to a person (0: never; empty:
+    /// the default, 6).
+    pub escalate_after_messages: String,
+    pub escalation_opens_ticket: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +38,12 @@ pub struct SiteSettings {
     pub cta_label: String,
     pub locale: &'static str,
     pub allowed_origins: Vec<Origin>,
+    pub escalate_after_messages: i64,
+    pub escalation_opens_ticket: bool,
 }
+
+/// The most bot answers the message limit may be set to.
+pub const MAX_ESCALATE_AFTER: i64 = 50;
 
 /// Field name → what is wrong with it, for every field that is wrong.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -88,6 +97,22 @@ impl SiteSettings {
         } else if allowed_origins.len() > MAX_ORIGINS {
             fail("allowed_origins", format!("At most {MAX_ORIGINS} origins."));
         }
+        let raw_after = form.escalate_after_messages.trim();
+        let escalate_after_messages = if raw_after.is_empty() {
+            6
+        } else {
+            raw_after
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=MAX_ESCALATE_AFTER).contains(n))
+                .unwrap_or_else(|| {
+                    fail(
+                        "escalate_after_messages",
+                        format!("A whole number from 0 (never) to {MAX_ESCALATE_AFTER}."),
+                    );
+                    0
+                })
+        };
         match (code_prefix, locale) {
             (Ok(code_prefix), Ok(locale)) if errors.0.is_empty() => Ok(Self {
                 name,
@@ -97,6 +122,8 @@ impl SiteSettings {
                 cta_label,
                 locale,
                 allowed_origins,
+                escalate_after_messages,
+                escalation_opens_ticket: form.escalation_opens_ticket.is_some(),
             }),
             _ => Err(errors),
         }
@@ -184,7 +211,43 @@ mod tests {
             locale: "fr".into(),
             allowed_origins: "https://acme.example\nhttp://localhost:8787/, https://acme.example"
                 .into(),
+            escalate_after_messages: String::new(),
+            escalation_opens_ticket: Some("on".into()),
         }
+    }
+
+    #[test]
+    fn the_message_limit_is_0_to_50_and_blank_is_the_default() {
+        let with = |after: &str| SettingsForm {
+            escalate_after_messages: after.into(),
+            ..form()
+        };
+        let s = SiteSettings::parse(&form()).unwrap();
+        assert_eq!(
+            (s.escalate_after_messages, s.escalation_opens_ticket),
+            (6, true)
+        );
+        assert_eq!(
+            SiteSettings::parse(&with(" 0 "))
+                .unwrap()
+                .escalate_after_messages,
+            0
+        );
+        assert_eq!(
+            SiteSettings::parse(&with("50"))
+                .unwrap()
+                .escalate_after_messages,
+            50
+        );
+        for bad in ["51", "-1", "six", "2.5"] {
+            let errors = SiteSettings::parse(&with(bad)).unwrap_err().0;
+            assert_eq!(errors[0].0, "escalate_after_messages", "{bad}");
+        }
+        let off = SettingsForm {
+            escalation_opens_ticket: None,
+            ..form()
+        };
+        assert!(!SiteSettings::parse(&off).unwrap().escalation_opens_ticket);
     }
 
     #[test]

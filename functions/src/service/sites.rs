@@ -59,6 +59,11 @@ pub struct Site {
     /// Whether tickets may be sent to the provider for summaries: `None` follows the bot
     /// (`summaries::enabled`).
     pub summaries_enabled: Option<bool>,
+    /// Escalate a conversation after this many bot answers without a ticket or a hand-off
+    /// (0: never).
+    pub escalate_after_messages: i64,
+    /// An escalation opens a ticket by itself (when no ticket is linked yet).
+    pub escalation_opens_ticket: bool,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -120,6 +125,8 @@ impl Site {
             provider_key: Stored::from_columns(row.provider_key_sealed, None),
             webhook_url: row.webhook_url,
             summaries_enabled: row.summaries_enabled.map(|v| v != 0),
+            escalate_after_messages: row.escalate_after_messages,
+            escalation_opens_ticket: row.escalation_opens_ticket != 0,
         })
     }
 
@@ -182,6 +189,8 @@ pub async fn save_settings<E: Executor>(
             cta_label: &settings.cta_label,
             locale: settings.locale,
             allowed_origins: &origins,
+            escalate_after_messages: settings.escalate_after_messages,
+            escalation_opens_ticket: settings.escalation_opens_ticket,
         },
     )])
     .await?;

@@ -19,6 +19,22 @@ pub struct ConversationRow {
     pub requester_name: Option<String>,
     #[serde(default)]
     pub requester_email: Option<String>,
+    /// When the conversation was handed to a person (migration 0027): the bot stays quiet
+    /// while it is set. NULL: the bot answers.
+    #[serde(default)]
+    pub escalated_at: Option<i64>,
+    /// Why (`visitor_asked`, `hand_off`, `provider_failed`, `message_limit`).
+    #[serde(default)]
+    pub escalation_reason: Option<String>,
+    /// The model's words for a `hand_off`.
+    #[serde(default)]
+    pub escalation_note: Option<String>,
+    /// Why the automatic ticket was refused (`ticketing_off`, `daily_cap`, `contact_missing`).
+    #[serde(default)]
+    pub escalation_ticket_refused: Option<String>,
+    /// The bot's messages since the start or the last hand-back (the message limit).
+    #[serde(default)]
+    pub bot_answers: i64,
 }
 
 /// A new conversation; `requester` is the contact it starts with (a signed identity's name
@@ -51,22 +67,26 @@ pub fn insert(
 pub fn find(site_id: i64, id: &str, now_ms: i64) -> Statement {
     Statement::new(
         "SELECT id, visitor_id, created_at, last_message_at, expires_at, last_seq,
-                operator_read_seq, visitor_seq, requester_name, requester_email
+                operator_read_seq, visitor_seq, requester_name, requester_email,
+                escalated_at, escalation_reason, escalation_note, escalation_ticket_refused,
+                bot_answers
          FROM conversations
          WHERE site_id = ?1 AND id = ?2 AND expires_at > ?3",
         vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
     )
 }
 
-/// The inbox: the site's live conversations that have at least one message, newest activity
-/// first.
+/// The inbox: the site's live conversations that have at least one message: those waiting
+/// for a person (escalated) first, longest waiting first, then the rest by newest activity.
 pub fn inbox(site_id: i64, now_ms: i64, limit: i64) -> Statement {
     Statement::new(
         "SELECT id, visitor_id, created_at, last_message_at, expires_at, last_seq,
-                operator_read_seq, visitor_seq, requester_name, requester_email
+                operator_read_seq, visitor_seq, requester_name, requester_email,
+                escalated_at, escalation_reason, escalation_note, escalation_ticket_refused,
+                bot_answers
          FROM conversations
          WHERE site_id = ?1 AND expires_at > ?2 AND last_seq > 0
-         ORDER BY last_message_at DESC, id DESC
+         ORDER BY escalated_at IS NULL, escalated_at, last_message_at DESC, id DESC
          LIMIT ?3",
         vec![
             Value::from(site_id),
@@ -79,6 +99,7 @@ pub fn inbox(site_id: i64, now_ms: i64, limit: i64) -> Statement {
 /// Takes the next seq for a message by `author_kind` and moves the expiry: runs first in the
 /// send batch, so the message insert that follows reads the new `last_seq`. SQLite evaluates
 /// every right-hand side against the old row, so `last_seq + 1` is the new seq throughout.
+/// A bot's message counts towards the site's message limit (`bot_answers`).
 pub fn take_seq(
     site_id: i64,
     id: &str,
@@ -93,7 +114,8 @@ pub fn take_seq(
              expires_at = ?4,
              visitor_seq = CASE WHEN ?5 = 'visitor' THEN last_seq + 1 ELSE visitor_seq END,
              operator_read_seq = CASE WHEN ?5 = 'operator' THEN visitor_seq
-                                      ELSE operator_read_seq END
+                                      ELSE operator_read_seq END,
+             bot_answers = bot_answers + (?5 = 'bot')
          WHERE site_id = ?1 AND id = ?2",
         vec![
             Value::from(site_id),
@@ -126,6 +148,44 @@ pub fn set_contact(
             Value::from(email),
             Value::from(now_ms),
         ],
+    )
+}
+
+/// Hands the conversation to a person: only when it is not already (a second escalation
+/// changes nothing), on a live conversation.
+pub fn escalate(
+    site_id: i64,
+    id: &str,
+    reason: &str,
+    note: Option<&str>,
+    ticket_refused: Option<&str>,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE conversations
+         SET escalated_at = ?5, escalation_reason = ?3, escalation_note = ?4,
+             escalation_ticket_refused = ?6
+         WHERE site_id = ?1 AND id = ?2 AND escalated_at IS NULL AND expires_at > ?5",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(reason),
+            Value::from(note),
+            Value::from(now_ms),
+            Value::from(ticket_refused),
+        ],
+    )
+}
+
+/// An operator hands the conversation back to the bot: the pause and the message count start
+/// over.
+pub fn hand_back(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "UPDATE conversations
+         SET escalated_at = NULL, escalation_reason = NULL, escalation_note = NULL,
+             escalation_ticket_refused = NULL, bot_answers = 0
+         WHERE site_id = ?1 AND id = ?2",
+        vec![Value::from(site_id), Value::from(id)],
     )
 }
 

@@ -26,6 +26,9 @@ pub struct MessageRow {
     /// 1 on the system message asking for the visitor's contact details (the widget's form).
     #[serde(default)]
     pub needs_contact: i64,
+    /// 1 on the system message written when the conversation escalated (migration 0027).
+    #[serde(default)]
+    pub escalated: i64,
 }
 
 /// The columns of `MessageRow`, over `conversation_messages m LEFT JOIN tickets t`.
@@ -33,7 +36,7 @@ macro_rules! message_columns {
     () => {
         "m.seq, m.author_kind, m.author_id, m.author_name, m.body, m.created_at,
          t.id AS ticket_id, t.code AS ticket_code, t.status AS ticket_status, m.idempotency_key,
-         m.needs_contact"
+         m.needs_contact, m.escalated"
     };
 }
 
@@ -207,6 +210,23 @@ pub fn insert_needs_contact(site_id: i64, conversation_id: &str, now_ms: i64) ->
                                             author_id, author_name, body, created_at,
                                             needs_contact)
          SELECT site_id, id, last_seq, 'system', NULL, NULL, 'Contact details needed', ?3, 1
+         FROM conversations WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(conversation_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// The system message saying the conversation was handed to a person: after
+/// `conversations::take_seq`, in the same batch.
+pub fn insert_escalated(site_id: i64, conversation_id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO conversation_messages (site_id, conversation_id, seq, author_kind,
+                                            author_id, author_name, body, created_at,
+                                            escalated)
+         SELECT site_id, id, last_seq, 'system', NULL, NULL, 'Handed to a person', ?3, 1
          FROM conversations WHERE site_id = ?1 AND id = ?2",
         vec![
             Value::from(site_id),

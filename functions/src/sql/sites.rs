@@ -45,6 +45,20 @@ pub struct SiteRow {
     /// Summaries by the provider: NULL follows the bot, 0 off, 1 on (migration 0028).
     #[serde(default)]
     pub summaries_enabled: Option<i64>,
+    /// Escalate after this many bot answers without a ticket (0: never; migration 0027).
+    #[serde(default = "default_escalate_after")]
+    pub escalate_after_messages: i64,
+    /// 1: an escalation opens a ticket by itself.
+    #[serde(default = "default_one")]
+    pub escalation_opens_ticket: i64,
+}
+
+fn default_escalate_after() -> i64 {
+    6
+}
+
+fn default_one() -> i64 {
+    1
 }
 
 pub fn find_by_key(key: &str) -> Statement {
@@ -58,7 +72,8 @@ pub fn find_by_key(key: &str) -> Statement {
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
                  WHERE site_id = sites.id AND name = 'turnstile_secret') AS turnstile_secret_sealed,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
-                 WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed
+                 WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed,
+                escalate_after_messages, escalation_opens_ticket
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -83,12 +98,15 @@ pub struct SettingsValues<'a> {
     pub cta_label: &'a str,
     pub locale: &'a str,
     pub allowed_origins: &'a str,
+    pub escalate_after_messages: i64,
+    pub escalation_opens_ticket: bool,
 }
 
 pub fn update_settings(site_id: i64, v: &SettingsValues<'_>) -> Statement {
     Statement::new(
         "UPDATE sites SET name = ?2, code_prefix = ?3, ticketing_enabled = ?4,
-                contact_required = ?5, cta_label = ?6, locale = ?7, allowed_origins = ?8
+                contact_required = ?5, cta_label = ?6, locale = ?7, allowed_origins = ?8,
+                escalate_after_messages = ?9, escalation_opens_ticket = ?10
          WHERE id = ?1",
         vec![
             Value::from(site_id),
@@ -99,6 +117,8 @@ pub fn update_settings(site_id: i64, v: &SettingsValues<'_>) -> Statement {
             Value::from(v.cta_label),
             Value::from(v.locale),
             Value::from(v.allowed_origins),
+            Value::from(v.escalate_after_messages),
+            Value::from(v.escalation_opens_ticket),
         ],
     )
 }

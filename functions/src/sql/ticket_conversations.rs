@@ -66,11 +66,14 @@ pub struct LinkedTicketRow {
     pub code: String,
     pub subject: String,
     pub status: String,
+    /// The ticket's id (for an event on it).
+    #[serde(default)]
+    pub id: String,
 }
 
 pub fn tickets_of(site_id: i64, conversation_id: &str) -> Statement {
     Statement::new(
-        "SELECT t.code, t.subject, t.status
+        "SELECT t.code, t.subject, t.status, t.id
          FROM ticket_conversations tc
          JOIN tickets t ON t.site_id = tc.site_id AND t.id = tc.ticket_id
          WHERE tc.site_id = ?1 AND tc.conversation_id = ?2

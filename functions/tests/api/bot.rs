@@ -28,15 +28,15 @@ use crate::{TestApp, json};
 const NOW: i64 = 1_795_427_300_000;
 
 /// A provider answer: a status and the SSE body in pieces, or no answer at all.
-type Script = Result<(u16, Vec<String>), String>;
+pub(crate) type Script = Result<(u16, Vec<String>), String>;
 
 /// One request the provider got: URL, headers, JSON body.
-type Sent = (String, Vec<(&'static str, String)>, Json);
+pub(crate) type Sent = (String, Vec<(&'static str, String)>, Json);
 
 #[derive(Clone, Default)]
-struct Provider {
-    script: Rc<RefCell<VecDeque<Script>>>,
-    requests: Rc<RefCell<Vec<Sent>>>,
+pub(crate) struct Provider {
+    pub(crate) script: Rc<RefCell<VecDeque<Script>>>,
+    pub(crate) requests: Rc<RefCell<Vec<Sent>>>,
     /// When set, every answer has this status and a body that never ends (1 KB pieces); the
     /// pieces read so far are counted in `pulled`.
     endless: Option<u16>,
@@ -103,7 +103,7 @@ impl Outbound for Provider {
 }
 
 #[derive(Default)]
-struct Room(RefCell<Vec<Json>>);
+pub(crate) struct Room(pub(crate) RefCell<Vec<Json>>);
 
 impl Rooms for Room {
     fn broadcast<'a>(
@@ -119,7 +119,7 @@ impl Rooms for Room {
 }
 
 /// An SSE body, split in the middle of each event (the parser must not care).
-fn sse(chunks: &[Json]) -> Vec<String> {
+pub(crate) fn sse(chunks: &[Json]) -> Vec<String> {
     let mut text = String::new();
     for c in chunks {
         text.push_str(&format!("data: {c}\n\n"));
@@ -142,7 +142,7 @@ fn tool_call(id: &str, arguments: &Json) -> Script {
     ))
 }
 
-fn text(words: &[&str]) -> Script {
+pub(crate) fn text(words: &[&str]) -> Script {
     let mut chunks: Vec<Json> = words
         .iter()
         .map(|w| json!({"choices":[{"index":0,"delta":{"content":w}}]}))
@@ -151,7 +151,7 @@ fn text(words: &[&str]) -> Script {
     Ok((200, sse(&chunks)))
 }
 
-fn settings() -> BotSettings {
+pub(crate) fn settings() -> BotSettings {
     BotSettings {
         name: "Robin".into(),
         base_url: "http://127.0.0.1:9/v1".into(),
@@ -164,7 +164,7 @@ fn settings() -> BotSettings {
 }
 
 /// A conversation on `site` where the visitor asked for help: (conversation id, visitor token).
-fn visitor_asks(app: &TestApp, site: &str, text: &str) -> (String, String) {
+pub(crate) fn visitor_asks(app: &TestApp, site: &str, text: &str) -> (String, String) {
     let r = app.send(
         "POST",
         &format!("/api/v1/sites/{site}/conversations"),
@@ -196,7 +196,7 @@ fn visitor_asks(app: &TestApp, site: &str, text: &str) -> (String, String) {
     (id, token)
 }
 
-fn with_bot(app: &TestApp, site: &str) {
+pub(crate) fn with_bot(app: &TestApp, site: &str) {
     let json = serde_json::to_string(&settings()).unwrap();
     app.db()
         .execute_script(&format!(
@@ -208,7 +208,7 @@ fn with_bot(app: &TestApp, site: &str) {
 
 /// The bot's run on the conversation `id`, under the development policy (the settings' provider
 /// is on 127.0.0.1), with a clock that moves `TYPING_FRAME_MS` each time it is read.
-fn run(app: &TestApp, site: &str, id: &str, provider: &Provider, room: &Room) -> Ended {
+pub(crate) fn run(app: &TestApp, site: &str, id: &str, provider: &Provider, room: &Room) -> Ended {
     run_with(
         app,
         site,
@@ -275,7 +275,7 @@ fn run_with(
     .unwrap()
 }
 
-fn messages(app: &TestApp, id: &str, token: &str) -> Vec<Json> {
+pub(crate) fn messages(app: &TestApp, id: &str, token: &str) -> Vec<Json> {
     let r = app.get(
         &format!("/api/v1/sites/acme/conversations/{id}/messages"),
         &[("authorization", &format!("Bearer {token}"))],
@@ -283,7 +283,7 @@ fn messages(app: &TestApp, id: &str, token: &str) -> Vec<Json> {
     json(&r)["messages"].as_array().unwrap().clone()
 }
 
-fn billing() -> Json {
+pub(crate) fn billing() -> Json {
     json!({ "subject": "Charged twice", "description": "Order 1234 was charged twice.",
             "priority": "high", "summary": "Double charge; wants a refund.",
             "requester_name": null, "requester_email": null })
@@ -544,7 +544,6 @@ fn a_missing_contact_puts_a_form_in_the_chat_and_the_next_turn_uses_what_the_vis
 fn a_failing_provider_leaves_a_clear_message_and_the_conversation_open() {
     let app = TestApp::spawn();
     with_bot(&app, "acme");
-    let (id, token) = visitor_asks(&app, "acme", "Hello?");
     for failure in [
         Err("no answer from the provider in time".to_owned()),
         Ok((
@@ -556,18 +555,24 @@ fn a_failing_provider_leaves_a_clear_message_and_the_conversation_open() {
             vec!["data: {\"error\":{\"message\":\"overloaded\"}}\n\n".to_owned()],
         )),
     ] {
+        // Each failure in its own conversation: a failure hands the conversation to a person
+        // (escalation.rs), and the bot then waits.
+        let (id, token) = visitor_asks(&app, "acme", "Hello?");
         let provider = Provider::default();
         provider.script.borrow_mut().push_back(failure);
         match run(&app, "acme", &id, &provider, &Room::default()) {
             Ended::FellBack { reason } => assert!(!reason.is_empty()),
             other => panic!("expected the fallback, got {other:?}"),
         }
+        let chat = messages(&app, &id, &token);
+        assert_eq!(chat[0]["text"], "Hello?", "the visitor's message is kept");
+        assert!(
+            chat.iter()
+                .any(|m| m["text"] == bot::fallback_for_locale("en"))
+        );
     }
-    let chat = messages(&app, &id, &token);
-    assert_eq!(chat[0]["text"], "Hello?", "the visitor's message is kept");
-    assert_eq!(chat.last().unwrap()["text"], bot::fallback_for_locale("en"));
-    // The conversation stays open for a human.
-    assert_eq!(app.count("SELECT count(*) FROM conversations"), 1);
+    // The conversations stay open for a human.
+    assert_eq!(app.count("SELECT count(*) FROM conversations"), 3);
 }
 
 /// One model turn calling `open_ticket` once per `(id, arguments)`, every call whole in one
@@ -598,7 +603,7 @@ fn numbered(n: usize) -> Json {
 }
 
 /// The tool results the provider's `round`th request carried, parsed.
-fn tool_results(provider: &Provider, round: usize) -> Vec<Json> {
+pub(crate) fn tool_results(provider: &Provider, round: usize) -> Vec<Json> {
     provider.requests.borrow()[round].2["messages"]
         .as_array()
         .unwrap()
@@ -608,7 +613,7 @@ fn tool_results(provider: &Provider, round: usize) -> Vec<Json> {
         .collect()
 }
 
-fn set(app: &TestApp, sql: &str) {
+pub(crate) fn set(app: &TestApp, sql: &str) {
     app.db().execute_script(sql).unwrap();
     app.advance(ticketbooth_functions::service::site_cache::TTL_MS);
 }
@@ -885,7 +890,9 @@ fn a_stored_provider_url_that_no_longer_passes_the_policy_is_not_called() {
     }
     assert!(provider.requests.borrow().is_empty(), "never called");
     let chat = messages(&app, &id, &token);
-    assert_eq!(chat.last().unwrap()["text"], bot::fallback_for_locale("en"));
+    // The bot's last word (the escalation's note and card follow it).
+    let said = chat.iter().rev().find(|m| m["author"] == "bot").unwrap();
+    assert_eq!(said["text"], bot::fallback_for_locale("en"));
     // The bots page says so as a class, not as the policy's own words.
     assert_eq!(
         last_attempt_shown(&app),
@@ -938,7 +945,9 @@ fn a_redirect_or_an_endless_error_body_is_a_failed_attempt() {
         last_attempt_shown(&app),
         Some("refused: redirect".to_owned())
     );
-    // An error body that never ends is read up to the cap, then given up on.
+    // An error body that never ends is read up to the cap, then given up on (in a new
+    // conversation: the failure above handed the first one to a person).
+    let (id, _) = visitor_asks(&app, "acme", "Hello again?");
     let provider = Provider {
         endless: Some(500),
         ..Provider::default()
@@ -955,6 +964,7 @@ fn a_redirect_or_an_endless_error_body_is_a_failed_attempt() {
     );
     assert_eq!(last_attempt_shown(&app), Some("HTTP 5xx".to_owned()));
     // A call that worked shows as such.
+    let (id, _) = visitor_asks(&app, "acme", "Third time?");
     let provider = Provider::default();
     provider.script.borrow_mut().push_back(text(&["Hello!"]));
     run(&app, "acme", &id, &provider, &Room::default());
@@ -965,6 +975,11 @@ fn a_redirect_or_an_endless_error_body_is_a_failed_attempt() {
 fn a_tool_call_index_out_of_range_ends_the_turn_cleanly() {
     let app = TestApp::spawn();
     with_bot(&app, "acme");
+    // The failure escalates; without the automatic ticket, any ticket would be the model's.
+    set(
+        &app,
+        "UPDATE sites SET escalation_opens_ticket = 0 WHERE key = 'acme'",
+    );
     let (id, _) = visitor_asks(&app, "acme", "Hello?");
     let provider = Provider::default();
     provider.script.borrow_mut().push_back(Ok((

@@ -12,6 +12,7 @@ mod csrf_gate;
 mod dashboard;
 mod data_rights;
 mod demo_bot;
+mod escalation;
 mod identity_and_cap;
 mod inbox;
 mod labels;

@@ -3,7 +3,9 @@
 //! its Idempotency-Key) and an element is rebuilt only when what it shows changed, so a render
 //! never moves focus or the visitor's scroll position; the list follows new messages only
 //! when the visitor was already at its end. When the bot asks for the visitor's contact, a
-//! small form (`ContactCard`, built once and kept) stands in the list at that message.
+//! small form (`ContactCard`, built once and kept) stands in the list at that message. Under
+//! the composer, "Talk to a person" hands the conversation over (gone while a person is
+//! awaited); the server's note of it reads "a person will follow up here".
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent, Node};
@@ -25,7 +27,8 @@ const SPEC: &str = "div|cv
   button|sn|type=button
    icon||d=M4 12l16-8-6 16-2-7-8-1z
  p|cn|aria-live=polite
- p|er|role=alert";
+ p|er|role=alert
+ button|tp|type=button";
 
 /// One message: who, what, when (or how its sending goes), a retry button when it was not
 /// sent, and a ticket card on the system message of a ticket opened from the conversation.
@@ -151,9 +154,11 @@ pub struct Conversation {
     scroller: Element,
     count: Element,
     problem: Element,
+    /// "Talk to a person".
+    person: HtmlElement,
     shown: Vec<Shown>,
     contact: ContactCard,
-    _listeners: [Listener; 4],
+    _listeners: [Listener; 5],
 }
 
 impl Conversation {
@@ -166,6 +171,7 @@ impl Conversation {
             &n.at(3),
             &[s.nobody_yet, s.subtitle, s.nobody_ticket].concat(),
         );
+        text(&n.at(10), s.talk_to_person);
         let input = n.html(5);
         let typed: HtmlTextAreaElement = input.clone().unchecked_into();
         let _listeners = [
@@ -188,6 +194,7 @@ impl Conversation {
                     fresh_key: fresh_key(),
                 })
             }),
+            Listener::new(&n.at(10), "click", |_| dispatch(Msg::ChatEscalate)),
             // One listener for every message's retry button.
             Listener::new(&n.at(2), "click", |ev| {
                 let target: Option<Element> = ev.target().map(JsCast::unchecked_into);
@@ -204,6 +211,7 @@ impl Conversation {
             scroller: scroller.clone(),
             count: n.at(8),
             problem: n.at(9),
+            person: n.html(10),
             shown: Vec::new(),
             contact: ContactCard::new(&n.at(2), s),
             _listeners,
@@ -245,9 +253,16 @@ impl Conversation {
         let problem = match (&chat.problem, &chat.refused) {
             (Some(e), _) => s.field_error(*e),
             (None, Some(_)) => s.message_refused.into(),
+            (None, None) if chat.escalate_failed => s.talk_failed.into(),
             (None, None) => String::new(),
         };
         text(&self.problem, &problem);
+        show(&self.person, chat.person_offered());
+        attr(
+            &self.person,
+            "aria-disabled",
+            chat.escalating.then_some("true"),
+        );
         self.contact.render(state, s);
         show(&self.nobody, chat.unanswered() && chat.typing.is_none());
         self.render_list(state, s);
@@ -273,6 +288,10 @@ impl Conversation {
                 continue;
             }
             let mut item = Item::stored(line, grouped, s);
+            if line.escalated {
+                // The server's note, in the visitor's language.
+                item.text = s.person_follows.into();
+            }
             if line.needs_contact {
                 // Answered (or asked again further down): the thanks line, or what was asked.
                 let given = chat.contact.given.is_some_and(|g| g >= line.seq);
