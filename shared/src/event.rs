@@ -103,6 +103,18 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// The ticket's topic or intent was set, changed or cleared (slugs; `None` is unset).
+    Classified {
+        from: Classes,
+        to: Classes,
+    },
+}
+
+/// A ticket's topic and intent as an event records them (`shared::classification` slugs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classes {
+    pub topic: Option<String>,
+    pub intent: Option<String>,
 }
 
 impl EventKind {
@@ -122,6 +134,7 @@ impl EventKind {
             EventKind::ConversationLinked { .. } => "conversation_linked",
             EventKind::Synced { .. } => "synced",
             EventKind::Erased { .. } => "erased",
+            EventKind::Classified { .. } => "classified",
         }
     }
 }
@@ -170,6 +183,13 @@ mod tests {
                 remote_id: "J-1".into(),
             },
             EventKind::Erased { tickets: 2 },
+            EventKind::Classified {
+                from: Classes::default(),
+                to: Classes {
+                    topic: Some("billing".into()),
+                    intent: Some("refund_request".into()),
+                },
+            },
         ];
         for event in all {
             let json = serde_json::to_value(&event).unwrap();

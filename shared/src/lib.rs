@@ -13,10 +13,12 @@
 //! - `event` — the audit trail's events; `ticket_code` — `TKT-42`; `site_key` — `data-site`.
 //! - `ids` — UUID ids and client keys; `hex` — lowercase hex; `timestamp` — epoch milliseconds.
 //! - `tools` — the bot tools' parameters and JSON Schemas.
+//! - `classification` — a ticket's topic and intent, and its source as the product names it.
 //! - `field_error` — why one field was refused, shared by every `parse`.
 
 pub mod api;
 pub mod chat_message;
+pub mod classification;
 pub mod comment_body;
 pub mod event;
 pub mod field_error;

@@ -50,6 +50,7 @@ pub fn verb(action: &str) -> Result<Verb, ApiError> {
         "labels-remove" => Ok(Verb::RemoveLabel),
         "spam" => Ok(Verb::Spam),
         "delete" => Ok(Verb::Delete),
+        "classify" => Ok(Verb::Classify),
         _ => Err(invalid("action")),
     }
 }

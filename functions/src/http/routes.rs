@@ -37,10 +37,12 @@ pub enum Verb {
     Spam,
     Sync,
     Delete,
+    /// Sets, changes or clears the topic and intent.
+    Classify,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 11] = [
+    pub const ALL: [Verb; 12] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -52,6 +54,7 @@ impl Verb {
         Verb::Spam,
         Verb::Sync,
         Verb::Delete,
+        Verb::Classify,
     ];
 
     /// The path segment.
@@ -68,6 +71,7 @@ impl Verb {
             Verb::Spam => "spam",
             Verb::Sync => "sync",
             Verb::Delete => "delete",
+            Verb::Classify => "classify",
         }
     }
 

@@ -7,8 +7,9 @@
 //! guarded on the version (`ticket_events::insert_guarded`): state and event are written
 //! together or not at all, and a stale edit writes nothing.
 
+use ticketbooth_shared::classification::{Classification, Intent, Topic};
 use ticketbooth_shared::comment_body::CommentBody;
-use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind, Source};
+use ticketbooth_shared::event::{Actor, Classes, CommentVisibility, EventKind, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::new_ticket::NewTicket;
@@ -72,6 +73,12 @@ pub enum Change {
         remote_id: RemoteId,
     },
     Delete,
+    /// Sets, changes or clears the topic and intent: the outer `None` keeps a field as it is,
+    /// `Some(None)` clears it.
+    Classify {
+        topic: Option<Option<Topic>>,
+        intent: Option<Option<Intent>>,
+    },
 }
 
 impl Change {
@@ -81,7 +88,9 @@ impl Change {
             Change::Status { .. } | Change::Snooze(_) => Action::ChangeStatus,
             Change::Priority(_) => Action::ChangePriority,
             Change::Assign(_) => Action::Assign,
-            Change::Edit { .. } | Change::Sync { .. } => Action::EditFields,
+            Change::Edit { .. } | Change::Sync { .. } | Change::Classify { .. } => {
+                Action::EditFields
+            }
             Change::AddLabel(_) | Change::RemoveLabel(_) => Action::EditLabels,
             Change::Comment(c) => comment_action(c.visibility),
             Change::Spam(_) => Action::MarkSpam,
@@ -412,6 +421,28 @@ async fn plan<E: Executor>(
             };
             (event, vec![set])
         }
+        Change::Classify { topic, intent } => {
+            let from = Classes {
+                topic: t.topic.clone(),
+                intent: t.intent.clone(),
+            };
+            let slug = |v: Option<&str>| v.map(str::to_owned);
+            let to = Classes {
+                topic: topic.map_or(from.topic.clone(), |v| slug(v.as_ref().map(AsRef::as_ref))),
+                intent: intent.map_or(from.intent.clone(), |v| slug(v.as_ref().map(AsRef::as_ref))),
+            };
+            if to == from {
+                return Ok(None);
+            }
+            let set = tickets_sql::set_classification(
+                site,
+                id,
+                to.topic.as_deref(),
+                to.intent.as_deref(),
+                now_ms,
+            );
+            (EventKind::Classified { from, to }, vec![set])
+        }
         Change::Delete => {
             // The guard event is deleted with the rest; it is there to refuse a stale delete.
             let statements = vec![
@@ -531,6 +562,8 @@ pub struct OperatorTicket<'a> {
     pub idempotency_key: IdempotencyKey,
     pub fresh_id: TicketId,
     pub now: Timestamp,
+    /// The topic and intent the operator gave, if any.
+    pub classification: Classification,
 }
 
 /// Whom an operator's new ticket starts assigned to.
@@ -600,6 +633,7 @@ pub async fn create<E: Executor>(
             },
             priority: new.priority,
             summary: None,
+            classification: new.classification,
             // A member of the team gave it (the API) or the server took it from a conversation.
             transcript_from_visitor: false,
             fresh_id: new.fresh_id,

@@ -9,7 +9,7 @@ use crate::ticket_page::{OWNER_TOKEN, session, spawn_with_tokens};
 use crate::{TestApp, csrf_of, error_code, json};
 
 /// Creates a bot key for `acme` from the dashboard, as its owner would; the key shown once.
-fn bot_key(app: &TestApp, label: &str) -> String {
+pub fn bot_key(app: &TestApp, label: &str) -> String {
     let owner = session(OWNER_TOKEN);
     let csrf = csrf_of(app, &owner);
     let r = app.form(
@@ -24,7 +24,7 @@ fn bot_key(app: &TestApp, label: &str) -> String {
     html[at..at + 68].to_owned()
 }
 
-fn tool(
+pub fn tool(
     app: &TestApp,
     site: &str,
     name: &str,
