@@ -581,6 +581,7 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
         Ok(EventKind::Classified { from, to }) => {
             let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_owned());
             h.raw("Classified:");
+            let mut first = true;
             for (what, before, after) in [
                 ("topic", &from.topic, &to.topic),
                 ("intent", &from.intent, &to.intent),
@@ -588,7 +589,8 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
                 if before == after {
                     continue;
                 }
-                h.raw(" ").raw(what).raw(" ");
+                h.raw(if first { " " } else { ", " }).raw(what).raw(" ");
+                first = false;
                 if before.is_some() {
                     h.text(&shown(before)).raw(" → ");
                 }

@@ -318,9 +318,9 @@ pub(super) fn classification(h: &mut Html, topic: Option<&str>, intent: Option<&
             .raw(key)
             .raw("=")
             .text(value)
-            .raw("\" title=\"")
-            .raw(if key == "topic" { "Topic" } else { "Intent" })
-            .raw("\">")
+            .raw("\"><small>")
+            .raw(key)
+            .raw("</small> ")
             .text(value)
             .raw("</a>");
     }

@@ -368,7 +368,7 @@ fn the_ticket_page_shows_and_sets_the_classification() {
     );
     let (_, html) = app.page("/app/tickets/TKT-1", &owner);
     assert!(html.contains("href=\"/app/tickets?intent=damaged_parcel\""));
-    assert!(html.contains("Classified: topic shipping intent damaged_parcel"));
+    assert!(html.contains("Classified: topic shipping, intent damaged_parcel"));
     // Emptied fields clear; a bad value is refused and changes nothing.
     let before = snapshot(&app, 1);
     let r = app.form(
