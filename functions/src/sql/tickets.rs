@@ -729,16 +729,25 @@ pub fn set_classification(
 
 /// The topics and intents in use on the site, alphabetically, at most 100 of each: the
 /// suggestions next to every topic and intent field. One `(field, value)` row each, `field`
-/// `topic` or `intent`; read from the partial indexes of migration 0026 alone.
+/// `topic` or `intent`. Each list is a loose index scan (the next value after the last one, a
+/// seek per distinct value in the partial indexes of migration 0026), so a site with 100,000
+/// classified tickets and 20 topics reads about 20 index entries, not 100,000.
 pub fn classes_in_use(site_id: i64) -> Statement {
     Statement::new(
-        "SELECT 'topic' AS field, value FROM (
-             SELECT DISTINCT topic AS value FROM tickets
-             WHERE site_id = ?1 AND topic IS NOT NULL ORDER BY topic LIMIT 100)
+        "WITH RECURSIVE
+           topics(value) AS (
+             SELECT min(topic) FROM tickets WHERE site_id = ?1 AND topic IS NOT NULL
+             UNION ALL
+             SELECT (SELECT min(topic) FROM tickets WHERE site_id = ?1 AND topic > topics.value)
+             FROM topics WHERE topics.value IS NOT NULL LIMIT 101),
+           intents(value) AS (
+             SELECT min(intent) FROM tickets WHERE site_id = ?1 AND intent IS NOT NULL
+             UNION ALL
+             SELECT (SELECT min(intent) FROM tickets WHERE site_id = ?1 AND intent > intents.value)
+             FROM intents WHERE intents.value IS NOT NULL LIMIT 101)
+         SELECT 'topic' AS field, value FROM (SELECT value FROM topics WHERE value IS NOT NULL LIMIT 100)
          UNION ALL
-         SELECT 'intent' AS field, value FROM (
-             SELECT DISTINCT intent AS value FROM tickets
-             WHERE site_id = ?1 AND intent IS NOT NULL ORDER BY intent LIMIT 100)",
+         SELECT 'intent' AS field, value FROM (SELECT value FROM intents WHERE value IS NOT NULL LIMIT 100)",
         vec![Value::from(site_id)],
     )
 }
