@@ -110,7 +110,7 @@ test('an operator classifies a ticket on its page, with the site\'s values sugge
   assert.deepEqual(suggested, ['billing', 'shipping']);
   await form.getByLabel('Topic').fill('Shipping');
   await form.getByLabel('Intent').fill('Damaged parcel');
-  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByRole('button', { name: 'Classify' }).click();
   await page.waitForURL(/\/app\/tickets\/TKT-4$/);
   const shown = page.locator('dd.classification');
   assert.equal(await shown.locator('a.class-tag.topic').textContent(), 'topic shipping');

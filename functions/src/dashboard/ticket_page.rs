@@ -381,7 +381,7 @@ fn classify(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
             t.intent.as_deref().unwrap_or(""),
             &detail.in_use,
         );
-        h.raw("<button>Save</button></form>");
+        h.raw("<button>Classify</button></form>");
     }
 }
 
