@@ -69,7 +69,7 @@ test('an operator filters the list and the board by intent, and by human-created
   assert.deepEqual(await codes(page), ['TKT-1', 'TKT-3']);
   assert.match(await page.locator('.match-count').textContent(), /^2 tickets match/);
   await page.getByRole('link', { name: 'Remove filter: Intent: refund_request' }).waitFor();
-  const sources = await page.locator('table.tickets tbody td[data-label="Source"]').allTextContents();
+  const sources = await page.locator('table.tickets tbody td.subject .badge').allTextContents();
   assert.deepEqual(sources.sort(), ['AI-escalated', 'Human-created (API)']);
   await page.screenshot({ path: join(OUTPUT, 'classify-list.png'), fullPage: true });
 

@@ -527,7 +527,7 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
     }
     h.raw("<th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
         .raw("<th scope=\"col\">Requester</th><th scope=\"col\">Status</th><th scope=\"col\">Priority</th>")
-        .raw("<th scope=\"col\">Assignee</th><th scope=\"col\">Labels</th><th scope=\"col\">Source</th>")
+        .raw("<th scope=\"col\">Assignee</th><th scope=\"col\">Labels</th>")
         .raw("<th scope=\"col\">Created</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
     for row in &page.rows {
         h.raw("<tr data-row>");
@@ -540,11 +540,12 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .text(&row.code)
             .raw("</a></td><td class=\"subject\" data-label=\"Subject\">")
             .user_text(&row.subject);
-        if row.topic.is_some() || row.intent.is_some() {
-            h.raw("<br>");
-            classification(h, row.topic.as_deref(), row.intent.as_deref());
-        }
-        h.raw("</td><td class=\"requester\" data-label=\"Requester\">");
+        // Under the subject, not a column of their own: the table stays within a laptop's width.
+        h.raw("<span class=\"row-meta\">");
+        source_badge(h, &row.source);
+        h.raw(" ");
+        classification(h, row.topic.as_deref(), row.intent.as_deref());
+        h.raw("</span></td><td class=\"requester\" data-label=\"Requester\">");
         requester(
             h,
             row.requester_name.as_deref(),
@@ -561,8 +562,6 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         assignee(h, row);
         h.raw("</td><td data-label=\"Labels\">");
         labels(h, query, row);
-        h.raw("</td><td data-label=\"Source\">");
-        source_badge(h, &row.source);
         h.raw("</td><td data-label=\"Created\">");
         time(h, row.created_at);
         h.raw("</td><td data-label=\"Updated\">");
