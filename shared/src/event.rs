@@ -104,6 +104,11 @@ pub enum EventKind {
     Erased {
         tickets: u32,
     },
+    /// The ticket's topic or intent was set, changed or cleared (slugs; `None` is unset).
+    Classified {
+        from: Classes,
+        to: Classes,
+    },
     /// The ticket's conversation was handed from the bot to a person: `reason` is the closed
     /// set's name (`visitor_asked`, `hand_off`, `provider_failed`, `message_limit`).
     Escalated {
@@ -147,6 +152,13 @@ impl SummaryBy {
     }
 }
 
+/// A ticket's topic and intent as an event records them (`shared::classification` slugs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classes {
+    pub topic: Option<String>,
+    pub intent: Option<String>,
+}
+
 impl EventKind {
     /// The `kind` column's value (identical to the serde tag and the SQL `CHECK` list).
     pub fn name(&self) -> &'static str {
@@ -168,6 +180,7 @@ impl EventKind {
             EventKind::LabelRenamed { .. } => "label_renamed",
             EventKind::WaitingChanged { .. } => "waiting_changed",
             EventKind::Escalated { .. } => "escalated",
+            EventKind::Classified { .. } => "classified",
         }
     }
 }
@@ -229,6 +242,13 @@ mod tests {
             },
             EventKind::Escalated {
                 reason: "hand_off".into(),
+            },
+            EventKind::Classified {
+                from: Classes::default(),
+                to: Classes {
+                    topic: Some("billing".into()),
+                    intent: Some("refund_request".into()),
+                },
             },
         ];
         for event in all {

@@ -14,11 +14,13 @@
 //! - `ids` — UUID ids and client keys; `hex` — lowercase hex; `timestamp` — epoch milliseconds.
 //! - `tools` — the bot tools' parameters and JSON Schemas.
 //! - `operator_tools` — the operator tools an agent calls with an operator API token.
+//! - `classification` — a ticket's topic and intent, and its source as the product names it.
 //! - `field_error` — why one field was refused, shared by every `parse`.
 //! - `waiting` — whom a pending ticket waits on (the team or the customer).
 
 pub mod api;
 pub mod chat_message;
+pub mod classification;
 pub mod comment_body;
 pub mod event;
 pub mod field_error;

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::classification::{self, Intent, Topic};
 use crate::comment_body::CommentBody;
 use crate::event::CommentVisibility;
 use crate::field_error::FieldError;
@@ -24,6 +25,7 @@ use crate::label::Label;
 use crate::new_ticket::ValidationErrors;
 use crate::ticket_code::TicketCode;
 use crate::tools::{PropertyDescription, SchemaType};
+use crate::waiting::WaitingOn;
 use crate::{Priority, Status};
 
 /// The most labels one `update_ticket` call adds (or removes).
@@ -170,8 +172,9 @@ const LIST_TICKETS: &[Param] = &[
         required: false,
         description: "Filters as URL query pairs, e.g. `status=open&label=billing`. Keys: \
                       status and priority (comma-separated lists), assignee (me, unassigned \
-                      or an operator id), label, source (widget, bot, operator, api), q (words \
-                      to search), created_from/created_to/updated_from/updated_to \
+                      or an operator id), label (a label includes its sublabels: `billing` \
+                      finds `billing > refund`), source (widget, bot, human, operator, api), \
+                      topic, intent, waiting (team or customer), q (words to search), created_from/created_to/updated_from/updated_to \
                       (YYYY-MM-DD), closed/spam/snoozed (include or only), sort (priority, \
                       updated, created, relevance). Empty: open and pending tickets, most \
                       urgent first.",
@@ -231,7 +234,33 @@ const UPDATE_TICKET: &[Param] = &[
         required: false,
         description: "Labels to take off the ticket.",
     },
+    Param {
+        name: "topic",
+        kind: Kind::Text {
+            max: classification::MAX_CHARS,
+        },
+        required: false,
+        description: "The ticket's topic, a lower-case snake_case slug such as billing \
+                      (typed words are normalised); `none` clears it.",
+    },
+    Param {
+        name: "intent",
+        kind: Kind::Text {
+            max: classification::MAX_CHARS,
+        },
+        required: false,
+        description: "The ticket's intent, a slug such as refund_request; `none` clears it.",
+    },
+    Param {
+        name: "waiting_on",
+        kind: Kind::OneOf(WAITING_SIDES),
+        required: false,
+        description: "Whom a pending ticket waits on: team or customer (with `status` pending \
+                      in the same call, or on a ticket already pending).",
+    },
 ];
+
+const WAITING_SIDES: &[&str] = &["team", "customer"];
 
 const ADD_COMMENT: &[Param] = &[
     CODE,
@@ -443,6 +472,9 @@ pub struct UpdateTicketInput {
     pub assignee: Option<String>,
     pub labels_add: Option<Vec<String>>,
     pub labels_remove: Option<Vec<String>>,
+    pub topic: Option<String>,
+    pub intent: Option<String>,
+    pub waiting_on: Option<String>,
 }
 
 /// Whom `update_ticket` assigns the ticket to.
@@ -464,6 +496,27 @@ pub struct UpdateTicketArgs {
     pub assignee: Option<AssigneeChoice>,
     pub labels_add: Vec<Label>,
     pub labels_remove: Vec<Label>,
+    /// `Some(None)` clears the topic (`none`); `None` leaves it.
+    pub topic: Option<Option<Topic>>,
+    pub intent: Option<Option<Intent>>,
+    pub waiting_on: Option<WaitingOn>,
+}
+
+/// A classification argument: absent or null leaves it, `none` clears it, else a slug.
+fn class<T>(
+    errors: &mut ValidationErrors,
+    field: &'static str,
+    raw: &Option<String>,
+    parse: fn(&str) -> Result<T, FieldError>,
+) -> Option<Option<T>> {
+    let raw = present(raw)?;
+    if raw.trim().eq_ignore_ascii_case("none") {
+        return Some(None);
+    }
+    parse(raw)
+        .map(Some)
+        .map_err(|e| errors.0.insert(field, e))
+        .ok()
 }
 
 impl UpdateTicketInput {
@@ -495,6 +548,13 @@ impl UpdateTicketInput {
         });
         let labels_add = labels(&mut errors, "labels_add", &self.labels_add);
         let labels_remove = labels(&mut errors, "labels_remove", &self.labels_remove);
+        let topic = class(&mut errors, "topic", &self.topic, Topic::parse);
+        let intent = class(&mut errors, "intent", &self.intent, Intent::parse);
+        let waiting_on = present(&self.waiting_on).and_then(|v| {
+            WaitingOn::parse(v)
+                .map_err(|e| errors.0.insert("waiting_on", e))
+                .ok()
+        });
         // Adding and removing one label in one call says two opposite things.
         if labels_add.iter().any(|l| labels_remove.contains(l)) {
             errors.0.insert("labels_remove", FieldError::InvalidFormat);
@@ -508,6 +568,9 @@ impl UpdateTicketInput {
                 assignee,
                 labels_add,
                 labels_remove,
+                topic,
+                intent,
+                waiting_on,
             }),
             _ => Err(errors),
         }
@@ -639,6 +702,9 @@ mod tests {
                         i.assignee.is_some(),
                         i.labels_add.is_some(),
                         i.labels_remove.is_some(),
+                        i.topic.is_some(),
+                        i.intent.is_some(),
+                        i.waiting_on.is_some(),
                     ]
                     .to_vec()
                 }
@@ -750,6 +816,28 @@ mod tests {
             ..Default::default()
         };
         assert!(too_many.parse().unwrap_err().0.contains_key("labels_add"));
+
+        let classify = UpdateTicketInput {
+            code: Some("TKT-1".into()),
+            version: Some(1),
+            topic: Some("Billing".into()),
+            intent: Some("none".into()),
+            waiting_on: Some("customer".into()),
+            ..Default::default()
+        };
+        let args = classify.parse().unwrap();
+        assert_eq!(args.topic, Some(Some(Topic::parse("billing").unwrap())));
+        assert_eq!(args.intent, Some(None), "`none` clears");
+        assert_eq!(args.waiting_on, Some(WaitingOn::Customer));
+        let bad = UpdateTicketInput {
+            code: Some("TKT-1".into()),
+            version: Some(1),
+            topic: Some("a/b".into()),
+            waiting_on: Some("nobody".into()),
+            ..Default::default()
+        };
+        let fields: Vec<&str> = bad.parse().unwrap_err().0.keys().copied().collect();
+        assert_eq!(fields, ["topic", "waiting_on"]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::classification::{Intent, Topic};
 use crate::event::Source;
 use crate::field_error::FieldError;
 use crate::ids::{OperatorId, TicketId};
@@ -21,6 +22,38 @@ use crate::{Priority, Status};
 pub const MAX_SEARCH_CHARS: usize = 200;
 /// The most search terms used; a search is a few words, not a document.
 pub const MAX_SEARCH_TERMS: usize = 12;
+
+/// `source=`: one stored source (`widget`, `bot`, `operator`, `api`), or `human` — operator or
+/// API, what the product calls human-created (`classification::Origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFilter {
+    One(Source),
+    Human,
+}
+
+impl SourceFilter {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw {
+            "human" => Ok(SourceFilter::Human),
+            other => Source::parse(other).map(SourceFilter::One),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFilter::One(source) => source.as_str(),
+            SourceFilter::Human => "human",
+        }
+    }
+
+    /// The stored sources it matches.
+    pub fn sources(self) -> Vec<Source> {
+        match self {
+            SourceFilter::One(source) => vec![source],
+            SourceFilter::Human => crate::classification::Origin::HumanCreated.sources(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssigneeFilter {
@@ -300,7 +333,7 @@ pub struct TicketQuery {
     pub priorities: Vec<Priority>,
     pub assignee: Option<AssigneeFilter>,
     pub label: Option<Label>,
-    pub source: Option<Source>,
+    pub source: Option<SourceFilter>,
     pub created: DateRange,
     pub updated: DateRange,
     pub search: Option<Search>,
@@ -311,6 +344,8 @@ pub struct TicketQuery {
     pub cursor: Option<Cursor>,
     /// Pending tickets waiting on this side only (`waiting=team|customer`).
     pub waiting: Option<WaitingOn>,
+    pub topic: Option<Topic>,
+    pub intent: Option<Intent>,
 }
 
 impl TicketQuery {
@@ -362,7 +397,15 @@ impl TicketQuery {
                     Ok(l) => q.label = Some(l),
                     Err(e) => file("label", e),
                 },
-                "source" if !value.is_empty() => match Source::parse(value) {
+                "topic" if !value.is_empty() => match Topic::parse(value) {
+                    Ok(t) => q.topic = Some(t),
+                    Err(e) => file("topic", e),
+                },
+                "intent" if !value.is_empty() => match Intent::parse(value) {
+                    Ok(i) => q.intent = Some(i),
+                    Err(e) => file("intent", e),
+                },
+                "source" if !value.is_empty() => match SourceFilter::parse(value) {
                     Ok(s) => q.source = Some(s),
                     Err(e) => file("source", e),
                 },
@@ -512,6 +555,12 @@ impl TicketQuery {
         if let Some(source) = self.source {
             pairs.push(("source", source.as_str().to_owned()));
         }
+        if let Some(topic) = &self.topic {
+            pairs.push(("topic", topic.as_ref().to_owned()));
+        }
+        if let Some(intent) = &self.intent {
+            pairs.push(("intent", intent.as_ref().to_owned()));
+        }
         for (key, value) in [
             ("created_from", self.created.from),
             ("created_to", self.created.to),
@@ -608,7 +657,7 @@ mod tests {
             q.assignee,
             Some(AssigneeFilter::Operator(OperatorId::parse(ID).unwrap()))
         );
-        assert_eq!(q.source, Some(Source::Widget));
+        assert_eq!(q.source, Some(SourceFilter::One(Source::Widget)));
         assert_eq!(q.created.start_ms(), Some(1_767_225_600_000));
         assert_eq!(q.created.end_ms(), Some(1_769_904_000_000));
         assert_eq!(q.search.as_ref().unwrap().text(), "refund  please");
@@ -768,6 +817,38 @@ mod tests {
         assert_eq!(
             errors(&[("waiting", "nobody")]),
             vec![("waiting", "invalid_format")]
+        );
+    }
+
+    #[test]
+    fn topic_intent_and_human_source_filter_and_write_back() {
+        let q = parse(&[
+            ("topic", "Billing"),
+            ("intent", "refund request"),
+            ("source", "human"),
+        ])
+        .unwrap();
+        assert_eq!(q.topic.as_ref().map(AsRef::as_ref), Some("billing"));
+        assert_eq!(q.intent.as_ref().map(AsRef::as_ref), Some("refund_request"));
+        assert_eq!(q.source, Some(SourceFilter::Human));
+        assert_eq!(q.source.unwrap().sources(), [Source::Operator, Source::Api]);
+        assert!(q.is_filtered());
+        assert_eq!(
+            q.to_pairs(),
+            [
+                ("source", "human".to_owned()),
+                ("topic", "billing".to_owned()),
+                ("intent", "refund_request".to_owned()),
+            ]
+        );
+        assert_eq!(TicketQuery::parse(&q.to_pairs()).unwrap(), q);
+        assert_eq!(
+            parse(&[("source", "api")]).unwrap().source,
+            Some(SourceFilter::One(Source::Api))
+        );
+        assert_eq!(
+            errors(&[("topic", "a/b"), ("intent", "€")]),
+            vec![("intent", "invalid_format"), ("topic", "invalid_format")]
         );
     }
 }

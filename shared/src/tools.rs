@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 use crate::api::CreateTicketRequest;
 use crate::api::RequesterInput;
+use crate::classification::{self, Classification, Intent, Topic};
 use crate::new_ticket::{NewTicket, ValidationErrors};
 use crate::priority::Priority;
 use crate::requester::{Email, RequesterName};
@@ -212,6 +213,26 @@ const OPEN_TICKET: &[Param] = &[
         required: false,
         description: "The visitor's email address, if they gave it.",
     },
+    Param {
+        name: "topic",
+        kind: Kind::Text {
+            max: classification::MAX_CHARS,
+            multiline: false,
+        },
+        required: false,
+        description: "What the ticket is about, as one lower-case snake_case word or two \
+                      (billing, shipping, account, login). Reuse the site's usual topics.",
+    },
+    Param {
+        name: "intent",
+        kind: Kind::Text {
+            max: classification::MAX_CHARS,
+            multiline: false,
+        },
+        required: false,
+        description: "What the visitor wants done, in lower-case snake_case (refund_request, \
+                      bug_report, cancel_subscription, question).",
+    },
 ];
 
 const GET_TICKET_STATUS: &[Param] = &[
@@ -374,6 +395,8 @@ pub struct OpenTicketInput {
     pub summary: Option<String>,
     pub requester_name: Option<String>,
     pub requester_email: Option<String>,
+    pub topic: Option<String>,
+    pub intent: Option<String>,
 }
 
 /// `open_ticket`'s arguments, parsed.
@@ -382,6 +405,8 @@ pub struct OpenTicketArgs {
     pub ticket: NewTicket,
     pub priority: Priority,
     pub summary: Option<Summary>,
+    /// The topic and intent the model gave, normalised (`classification`).
+    pub classification: Classification,
 }
 
 impl OpenTicketInput {
@@ -420,12 +445,21 @@ impl OpenTicketInput {
                 .map_err(|e| errors.0.insert("summary", e))
                 .ok(),
         };
-        match (ticket, priority, summary) {
-            (Ok(ticket), Some(priority), Some(summary)) if errors.0.is_empty() => {
+        let topic = Classification::optional(present(&self.topic), Topic::parse)
+            .map_err(|e| errors.0.insert("topic", e))
+            .ok();
+        let intent = Classification::optional(present(&self.intent), Intent::parse)
+            .map_err(|e| errors.0.insert("intent", e))
+            .ok();
+        match (ticket, priority, summary, topic, intent) {
+            (Ok(ticket), Some(priority), Some(summary), Some(topic), Some(intent))
+                if errors.0.is_empty() =>
+            {
                 Ok(OpenTicketArgs {
                     ticket,
                     priority,
                     summary,
+                    classification: Classification { topic, intent },
                 })
             }
             _ => Err(errors),
@@ -526,24 +560,76 @@ impl HandOff {
     }
 }
 
-const HAND_OFF: &[Param] = &[Param {
-    name: "reason",
-    kind: Kind::Text {
-        max: HandOff::MAX_REASON_CHARS,
-        multiline: false,
+const HAND_OFF: &[Param] = &[
+    Param {
+        name: "reason",
+        kind: Kind::Text {
+            max: HandOff::MAX_REASON_CHARS,
+            multiline: false,
+        },
+        required: true,
+        description: "Why the conversation needs a person, in one sentence for the team.",
     },
-    required: true,
-    description: "Why the conversation needs a person, in one sentence for the team.",
-}];
+    Param {
+        name: "topic",
+        kind: Kind::Text {
+            max: classification::MAX_CHARS,
+            multiline: false,
+        },
+        required: false,
+        description: "What the conversation is about, as open_ticket's topic (billing, \
+                      shipping, account), when you can tell; it classifies the ticket the \
+                      hand-off opens.",
+    },
+    Param {
+        name: "intent",
+        kind: Kind::Text {
+            max: classification::MAX_CHARS,
+            multiline: false,
+        },
+        required: false,
+        description: "What the visitor wants, as open_ticket's intent (refund_request, \
+                      bug_report), when you can tell.",
+    },
+];
 
 /// `hand_off`'s arguments as they arrive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HandOffInput {
     pub reason: Option<String>,
+    pub topic: Option<String>,
+    pub intent: Option<String>,
+}
+
+/// `hand_off`'s arguments, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandOffArgs {
+    /// On one line, cut to `HandOff::MAX_REASON_CHARS`.
+    pub reason: String,
+    /// The model's topic and intent for the ticket the hand-off opens. One that is not a slug
+    /// is left out rather than refused: a hand-off must not fail on its wording.
+    pub classification: Classification,
 }
 
 impl HandOffInput {
+    /// The reason (required) and the classification the model gave, if any.
+    pub fn parse_args(&self) -> Result<HandOffArgs, ValidationErrors> {
+        let reason = self.parse()?;
+        let classification = Classification {
+            topic: Classification::optional(present(&self.topic), Topic::parse)
+                .ok()
+                .flatten(),
+            intent: Classification::optional(present(&self.intent), Intent::parse)
+                .ok()
+                .flatten(),
+        };
+        Ok(HandOffArgs {
+            reason,
+            classification,
+        })
+    }
+
     /// The reason, on one line, cut to `HandOff::MAX_REASON_CHARS`; required.
     pub fn parse(&self) -> Result<String, ValidationErrors> {
         let Some(raw) = present(&self.reason) else {
@@ -596,6 +682,8 @@ mod tests {
                         &input.summary,
                         &input.requester_name,
                         &input.requester_email,
+                        &input.topic,
+                        &input.intent,
                     ];
                     assert!(all_set.iter().all(|v| v.is_some()));
                     assert_eq!(all_set.len(), object.len());
@@ -629,6 +717,13 @@ mod tests {
             parameters["properties"]["summary"]["type"],
             serde_json::json!(["string", "null"])
         );
+        for optional in ["topic", "intent"] {
+            assert!(required.contains(&optional), "{optional}");
+            assert_eq!(
+                parameters["properties"][optional]["type"],
+                serde_json::json!(["string", "null"])
+            );
+        }
         assert_eq!(
             parameters["properties"]["priority"]["enum"],
             serde_json::json!(["low", "normal", "high", "urgent", null])
@@ -669,22 +764,39 @@ mod tests {
             summary: None,
             requester_name: Some("Ada".into()),
             requester_email: None,
+            topic: Some("Billing".into()),
+            intent: Some("refund request".into()),
         };
         let args = input.parse().unwrap();
         assert_eq!(args.priority, Priority::High);
+        assert_eq!(
+            args.classification.topic.as_ref().map(AsRef::as_ref),
+            Some("billing")
+        );
+        assert_eq!(
+            args.classification.intent.as_ref().map(AsRef::as_ref),
+            Some("refund_request")
+        );
         assert_eq!(args.missing_contact(), ["requester_email"]);
 
         let bad = OpenTicketInput {
             subject: Some(" ".into()),
             priority: Some("whenever".into()),
             requester_email: Some("not an email".into()),
+            intent: Some("refund/chargeback".into()),
             ..Default::default()
         };
         let errors = bad.parse().unwrap_err().0;
         let fields: Vec<&str> = errors.keys().copied().collect();
         assert_eq!(
             fields,
-            ["description", "priority", "requester_email", "subject"]
+            [
+                "description",
+                "intent",
+                "priority",
+                "requester_email",
+                "subject"
+            ]
         );
     }
 
@@ -709,12 +821,31 @@ mod tests {
         assert_eq!(schema["function"]["name"], "hand_off");
         assert_eq!(
             schema["function"]["parameters"]["required"],
-            serde_json::json!(["reason"])
+            serde_json::json!(["reason", "topic", "intent"])
         );
         assert_eq!(
             schema["function"]["parameters"]["properties"]["reason"]["type"],
             "string"
         );
+        // Strict mode: the classification is listed as required, and nullable.
+        for optional in ["topic", "intent"] {
+            assert_eq!(
+                schema["function"]["parameters"]["properties"][optional]["type"],
+                serde_json::json!(["string", "null"])
+            );
+        }
+        let args = HandOffInput {
+            reason: Some("Refund".into()),
+            topic: Some("Billing".into()),
+            intent: Some("not a slug!".into()),
+        }
+        .parse_args()
+        .unwrap();
+        assert_eq!(
+            args.classification.topic.as_ref().map(AsRef::as_ref),
+            Some("billing")
+        );
+        assert_eq!(args.classification.intent, None, "a bad slug is left out");
         // Every parameter of the table is one the parser reads.
         let all: serde_json::Map<String, serde_json::Value> = HandOff::params()
             .iter()
@@ -731,6 +862,7 @@ mod tests {
         let reason = |r: &str| {
             HandOffInput {
                 reason: Some(r.into()),
+                ..HandOffInput::default()
             }
             .parse()
         };

@@ -180,6 +180,7 @@ pub async fn escalate<E: Executor>(
             site,
             conversation: &conversation,
             reason: Reason::VisitorAsked,
+            classification: Default::default(),
             actor: Actor::Visitor {
                 visitor_id: visitor.id.as_ref().to_owned(),
             },

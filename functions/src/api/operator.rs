@@ -297,12 +297,15 @@ async fn create<E: Executor>(
         request.assignee.as_ref().map(Option::as_deref),
         op,
     );
-    // Every refused field at once, the text's and the choices'.
-    let (ticket, (priority, assignee)) = match (ticket, choices) {
-        (Ok(ticket), Ok(choices)) => (ticket, choices),
-        (ticket, choices) => {
+    let classification =
+        ticket_input::create_classification(request.topic.as_deref(), request.intent.as_deref());
+    // Every refused field at once, the text's, the choices' and the classification's.
+    let (ticket, (priority, assignee), classification) = match (ticket, choices, classification) {
+        (Ok(ticket), Ok(choices), Ok(classification)) => (ticket, choices, classification),
+        (ticket, choices, classification) => {
             let mut errors = ticket.err().unwrap_or_default();
             errors.0.extend(choices.err().unwrap_or_default().0);
+            errors.0.extend(classification.err().unwrap_or_default().0);
             return Err(ServiceError::Validation(errors).into());
         }
     };
@@ -318,6 +321,7 @@ async fn create<E: Executor>(
             idempotency_key: key,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
+            classification,
         },
     )
     .await?;
@@ -345,6 +349,11 @@ struct CreateRequest {
     /// Absent: the creator; `null`: unassigned (as the assign action reads it).
     #[serde(default, deserialize_with = "present")]
     assignee: Option<Option<String>>,
+    /// Absent, null or blank: unclassified.
+    #[serde(default)]
+    topic: Option<String>,
+    #[serde(default)]
+    intent: Option<String>,
 }
 
 /// A field that was sent, `null` included (serde reads an absent one as the default, `None`).
@@ -355,7 +364,8 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 #[derive(Deserialize)]
 struct BulkRequest {
     codes: Vec<String>,
-    /// A verb: `status`, `priority`, `assign`, `labels-add`, `labels-remove`, `spam`, `delete`.
+    /// A verb: `status`, `priority`, `assign`, `labels-add`, `labels-remove`, `spam`, `delete`,
+    /// `classify`.
     action: String,
     #[serde(flatten)]
     input: ActionInput,
@@ -438,6 +448,8 @@ pub(super) fn list_document(page: &ListPage) -> TicketListJson {
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            topic: r.topic.clone(),
+            intent: r.intent.clone(),
             snoozed_until: r.snoozed_until.map(at),
             spam: r.is_spam != 0,
             created_at: at(r.created_at),
@@ -477,6 +489,9 @@ struct TicketSummaryJson {
     requester: RequesterJson,
     assignee: Option<PersonJson>,
     labels: Vec<String>,
+    /// Slugs, `null` when unset.
+    topic: Option<String>,
+    intent: Option<String>,
     snoozed_until: Option<Timestamp>,
     spam: bool,
     created_at: Timestamp,
@@ -514,6 +529,9 @@ struct TicketJson {
     requester: RequesterJson,
     assignee: Option<PersonJson>,
     labels: Vec<String>,
+    /// Slugs, `null` when unset.
+    topic: Option<String>,
+    intent: Option<String>,
     snoozed_until: Option<Timestamp>,
     spam: bool,
     sync: Option<SyncJson>,
@@ -594,6 +612,8 @@ impl TicketDocument {
                     name: detail.name_of(id).map(str::to_owned),
                 }),
                 labels: detail.labels.clone(),
+                topic: t.topic.clone(),
+                intent: t.intent.clone(),
                 snoozed_until: t.snoozed_until.map(at),
                 spam: t.is_spam != 0,
                 sync: t.sync_platform.clone().zip(t.sync_remote_id.clone()).map(

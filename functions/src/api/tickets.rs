@@ -172,6 +172,7 @@ pub async fn create<E: Executor>(
             assignee_chosen: false,
             priority: ticketbooth_shared::Priority::Normal,
             summary: None,
+            classification: Default::default(),
             // Without a conversation, the transcript is whatever the browser sent.
             transcript_from_visitor: conversation.is_none(),
             fresh_id: fresh.ticket_id,

@@ -202,6 +202,7 @@ pub async fn create_ticket<E: Executor>(
             idempotency_key: key,
             fresh_id: fresh.ticket_id.clone(),
             now: fresh.now,
+            classification: Default::default(),
         },
     )
     .await?;

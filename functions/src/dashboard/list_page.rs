@@ -4,15 +4,19 @@
 //! holds the built-in views and the operator's saved ones.
 
 use ticketbooth_shared::Status;
+use ticketbooth_shared::classification::{Origin, source_label};
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
-use ticketbooth_shared::ticket_query::{AssigneeFilter, DateRange, Shown, Sort, TicketQuery};
+use ticketbooth_shared::ticket_query::{
+    AssigneeFilter, DateRange, Shown, Sort, SourceFilter, TicketQuery,
+};
 use ticketbooth_shared::{Priority, timestamp::Timestamp};
 
 use super::bulk_page;
 use super::csrf;
 use super::html::Html;
+use super::views::{classification, datalist, source_badge};
 use super::views::{layout, priority_badge, requester, status_badge, time, waiting_badge};
 use crate::http::list_query;
 use crate::service::operator_tickets::{ListPage, MatchCount};
@@ -294,10 +298,51 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
     label_choices(h, &page.site_labels);
     h.raw("</div><div class=\"field\"><label for=\"f-source\">Source</label><select id=\"f-source\" name=\"source\">");
     option(h, "", "Any", query.source.is_none());
-    for s in Source::ALL {
-        option(h, s.as_str(), s.as_str(), query.source == Some(s));
+    // The product's three origins first, then the two human ones apart.
+    for origin in Origin::ALL {
+        let value = origin.filter_value();
+        let selected = query.source.map(SourceFilter::as_str) == Some(value);
+        option(h, value, origin.label(), selected);
+    }
+    for s in [Source::Operator, Source::Api] {
+        option(
+            h,
+            s.as_str(),
+            &source_label(s),
+            query.source == Some(SourceFilter::One(s)),
+        );
     }
     h.raw("</select></div>");
+    for (name, label, value, values) in [
+        (
+            "topic",
+            "Topic",
+            query.topic.as_ref().map(AsRef::as_ref),
+            &page.in_use.topics,
+        ),
+        (
+            "intent",
+            "Intent",
+            query.intent.as_ref().map(AsRef::as_ref),
+            &page.in_use.intents,
+        ),
+    ] {
+        h.raw("<div class=\"field\"><label for=\"f-")
+            .raw(name)
+            .raw("\">")
+            .raw(label)
+            .raw("</label><input id=\"f-")
+            .raw(name)
+            .raw("\" name=\"")
+            .raw(name)
+            .raw("\" list=\"f-")
+            .raw(name)
+            .raw("s\" maxlength=\"40\" autocomplete=\"off\" value=\"")
+            .text(value.unwrap_or(""))
+            .raw("\">");
+        datalist(h, &format!("f-{name}s"), values);
+        h.raw("</div>");
+    }
     date_input(h, "created_from", "Created from", query.created.from);
     date_input(h, "created_to", "Created to", query.created.to);
     date_input(h, "updated_from", "Updated from", query.updated.from);
@@ -363,10 +408,33 @@ fn chips(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout
         ));
     }
     if let Some(source) = base.source {
+        let named = match source {
+            SourceFilter::Human => Origin::HumanCreated.label().to_owned(),
+            SourceFilter::One(s @ (Source::Operator | Source::Api)) => source_label(s),
+            SourceFilter::One(s) => Origin::of(s).label().to_owned(),
+        };
         chips.push((
-            format!("Source: {}", source.as_str()),
+            format!("Source: {named}"),
             TicketQuery {
                 source: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(topic) = &base.topic {
+        chips.push((
+            format!("Topic: {}", topic.as_ref()),
+            TicketQuery {
+                topic: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(intent) = &base.intent {
+        chips.push((
+            format!("Intent: {}", intent.as_ref()),
+            TicketQuery {
+                intent: None,
                 ..base.clone()
             },
         ));
@@ -490,7 +558,12 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .raw("</a></td><td class=\"subject\" data-label=\"Subject\">")
             .user_text(&row.subject);
         summary_line(h, row);
-        h.raw("</td><td class=\"requester\" data-label=\"Requester\">");
+        // Under the subject, not a column of their own: the table stays within a laptop's width.
+        h.raw("<span class=\"row-meta\">");
+        source_badge(h, &row.source);
+        h.raw(" ");
+        classification(h, row.topic.as_deref(), row.intent.as_deref());
+        h.raw("</span></td><td class=\"requester\" data-label=\"Requester\">");
         requester(
             h,
             row.requester_name.as_deref(),
@@ -638,7 +711,11 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             }
             h.raw("<p class=\"subject\">")
                 .user_text(&row.subject)
-                .raw("</p>");
+                .raw("</p><p class=\"card-meta\">");
+            source_badge(h, &row.source);
+            h.raw(" ");
+            classification(h, row.topic.as_deref(), row.intent.as_deref());
+            h.raw("</p>");
             let ownership = Ownership::of(row.assignee_id.as_deref(), &op.id);
             if op.role.permits(Action::ChangeStatus, ownership) {
                 for next in status.allowed_next() {

@@ -22,10 +22,12 @@ use super::summary_view;
 use super::views::{
     chat_message, layout, priority_badge, requester, status_badge, time, transcript, waiting_badge,
 };
+use super::views::{classification, datalist, source_badge};
 use crate::http::Response;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::service::operator_tickets::Detail;
+use crate::service::operator_tickets::InUse;
 use crate::service::operators::Operator;
 use crate::sql::site_members::MemberRow;
 use ticketbooth_shared::ticket_query::TicketQuery;
@@ -63,9 +65,9 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
             time(h, until);
             h.raw("</span>");
         }
-        h.raw(" <span>via ")
-            .text(&t.source)
-            .raw("</span> · opened ");
+        h.raw(" ");
+        source_badge(h, &t.source);
+        h.raw(" · opened ");
         time(h, t.created_at);
         h.raw(" · updated ");
         time(h, t.updated_at);
@@ -103,6 +105,8 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
         }
         h.raw("</dd><dt>Labels</dt><dd>");
         labels(h, &form, detail, can(Action::EditLabels));
+        h.raw("</dd><dt>Topic and intent</dt><dd class=\"classification\">");
+        classify(h, &form, detail, can(Action::EditFields));
         h.raw("</dd></dl>");
 
         if can(Action::EditFields) {
@@ -365,6 +369,68 @@ fn labels(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
     }
 }
 
+/// The ticket's topic and intent, and (for who may edit fields) the form that sets, changes
+/// or clears them: the site's spellings are suggested; an empty field clears.
+fn classify(h: &mut Html, form: &Form<'_>, detail: &Detail, editable: bool) {
+    let t = &detail.ticket;
+    if t.topic.is_none() && t.intent.is_none() {
+        h.raw("<span class=\"muted\">Not classified</span> ");
+    }
+    classification(h, t.topic.as_deref(), t.intent.as_deref());
+    if editable {
+        form.open(h, Verb::Classify, "inline classify");
+        classification_inputs(
+            h,
+            "classify",
+            t.topic.as_deref().unwrap_or(""),
+            t.intent.as_deref().unwrap_or(""),
+            &detail.in_use,
+        );
+        h.raw("<button>Classify</button></form>");
+    }
+}
+
+/// A topic and an intent field with the site's values as suggestions (the ticket page's
+/// classify form, the new-ticket form).
+pub fn classification_inputs(
+    h: &mut Html,
+    prefix: &str,
+    topic: &str,
+    intent: &str,
+    in_use: &InUse,
+) {
+    let max = ticketbooth_shared::classification::MAX_CHARS.to_string();
+    for (name, label, value, values) in [
+        ("topic", "Topic", topic, &in_use.topics),
+        ("intent", "Intent", intent, &in_use.intents),
+    ] {
+        let id = format!("{prefix}-{name}");
+        let list = format!("{prefix}-{name}s");
+        h.raw("<label for=\"")
+            .text(&id)
+            .raw("\">")
+            .raw(label)
+            .raw("</label><input id=\"")
+            .text(&id)
+            .raw("\" name=\"")
+            .raw(name)
+            .raw("\" list=\"")
+            .text(&list)
+            .raw("\" maxlength=\"")
+            .text(&max)
+            .raw("\" autocomplete=\"off\" placeholder=\"")
+            .raw(if name == "topic" {
+                "billing"
+            } else {
+                "refund_request"
+            })
+            .raw("\" value=\"")
+            .text(value)
+            .raw("\">");
+        datalist(h, &list, values);
+    }
+}
+
 fn edit_form(h: &mut Html, form: &Form<'_>, detail: &Detail) {
     let t = &detail.ticket;
     h.raw("<details class=\"edit\"><summary>Edit subject and description</summary>");
@@ -566,6 +632,25 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
             h.raw("Conversation handed to a person: ")
                 .text(crate::service::escalation::Reason::words_for(&reason));
         }
+        Ok(EventKind::Classified { from, to }) => {
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_owned());
+            h.raw("Classified:");
+            let mut first = true;
+            for (what, before, after) in [
+                ("topic", &from.topic, &to.topic),
+                ("intent", &from.intent, &to.intent),
+            ] {
+                if before == after {
+                    continue;
+                }
+                h.raw(if first { " " } else { ", " }).raw(what).raw(" ");
+                first = false;
+                if before.is_some() {
+                    h.text(&shown(before)).raw(" → ");
+                }
+                h.text(&shown(after));
+            }
+        }
         Err(_) => {
             h.text(&kind.replace('_', " "));
         }
@@ -651,11 +736,17 @@ pub struct NewTicketForm {
     pub priority: String,
     /// Absent (or `me`): the creator; empty: unassigned; else an operator id.
     pub assignee: Option<String>,
+    /// Empty: unclassified.
+    pub topic: String,
+    pub intent: String,
     #[serde(skip)]
     pub errors: Vec<(String, String)>,
     /// The site's members: the assignee choices.
     #[serde(skip)]
     pub members: Vec<MemberRow>,
+    /// The site's topics and intents (suggestions).
+    #[serde(skip)]
+    pub in_use: InUse,
 }
 
 /// `GET /app/tickets/new`
@@ -694,6 +785,7 @@ pub fn new_ticket(op: &Operator, form: &NewTicketForm) -> String {
             &form.priority,
             form.assignee.as_deref(),
         );
+        classification_inputs(h, "new", &form.topic, &form.intent, &form.in_use);
         h.raw("<button class=\"primary\">Create ticket</button></form></section>");
     })
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use ticketbooth_shared::Priority;
 use ticketbooth_shared::api::{CreateTicketRequest, RequesterInput};
+use ticketbooth_shared::classification::Classification;
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::ids::IdempotencyKey;
 use ticketbooth_shared::new_ticket::NewTicket;
@@ -42,6 +43,7 @@ pub async fn new_ticket_form<E: Executor>(
         // visitor id, which nothing else uses on this page.
         key: fresh.visitor_id.as_ref().to_owned(),
         members: ticket_actions::members(&app.db, op).await?,
+        in_use: operator_tickets::in_use(&app.db, op).await?,
         ..Default::default()
     };
     Ok(Response::html(200, ticket_page::new_ticket(op, &form)))
@@ -71,9 +73,10 @@ pub async fn create<E: Executor>(
     let ticket = NewTicket::parse(&request, false);
     let choices =
         ticket_input::create_choices(Some(&form.priority), form.assignee.as_deref().map(Some), op);
-    let refused = match (ticket, choices) {
-        (Ok(ticket), Ok(choices)) => {
-            match create_checked(app, op, ticket, choices, key, fresh).await {
+    let classification = ticket_input::create_classification(Some(&form.topic), Some(&form.intent));
+    let refused = match (ticket, choices, classification) {
+        (Ok(ticket), Ok(choices), Ok(classification)) => {
+            match create_checked(app, op, ticket, choices, classification, key, fresh).await {
                 Ok(response) => return Ok(response),
                 // The service's refusal of the chosen assignee is shown on the form, like a field's.
                 Err(ApiError::AssigneeNotMember) => BTreeMap::from([(
@@ -83,9 +86,10 @@ pub async fn create<E: Executor>(
                 Err(other) => return Err(other),
             }
         }
-        (ticket, choices) => {
+        (ticket, choices, classification) => {
             let mut errors = ticket.err().unwrap_or_default();
             errors.0.extend(choices.err().unwrap_or_default().0);
+            errors.0.extend(classification.err().unwrap_or_default().0);
             errors
                 .0
                 .iter()
@@ -96,6 +100,7 @@ pub async fn create<E: Executor>(
     let page = ticket_page::NewTicketForm {
         errors: refused.into_iter().collect(),
         members: ticket_actions::members(&app.db, op).await?,
+        in_use: operator_tickets::in_use(&app.db, op).await?,
         ..form
     };
     Ok(Response::html(422, ticket_page::new_ticket(op, &page)))
@@ -107,6 +112,7 @@ async fn create_checked<E: Executor>(
     op: &Operator,
     ticket: NewTicket,
     (priority, assignee): (Priority, Assignee),
+    classification: Classification,
     key: IdempotencyKey,
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
@@ -122,6 +128,7 @@ async fn create_checked<E: Executor>(
             idempotency_key: key,
             fresh_id: fresh.ticket_id,
             now: fresh.now,
+            classification,
         },
     )
     .await?;

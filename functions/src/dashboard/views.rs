@@ -275,3 +275,63 @@ pub fn waiting_badge(h: &mut Html, side: ticketbooth_shared::waiting::WaitingOn)
         .text(side.operator_label())
         .raw("</span>");
 }
+
+/// Where a ticket came from, as the product names it ("AI-escalated", "Human-created",
+/// "Widget"); a human-created one says in its tooltip and small text whether it came from the
+/// dashboard or the API.
+pub(super) fn source_badge(h: &mut Html, source: &str) {
+    use ticketbooth_shared::classification::{Origin, source_label};
+    use ticketbooth_shared::event::Source;
+    let Ok(parsed) = Source::parse(source) else {
+        h.text(source);
+        return;
+    };
+    let origin = Origin::of(parsed);
+    let class = match origin {
+        Origin::AiEscalated => "source-bot",
+        Origin::HumanCreated => "source-human",
+        Origin::Widget => "source-widget",
+    };
+    h.raw("<span class=\"badge ")
+        .raw(class)
+        .raw("\" title=\"")
+        .text(&source_label(parsed))
+        .raw("\">")
+        .text(origin.label());
+    if origin == Origin::HumanCreated {
+        h.raw(" <small>(")
+            .text(match parsed {
+                Source::Api => "API",
+                _ => "dashboard",
+            })
+            .raw(")</small>");
+    }
+    h.raw("</span>");
+}
+
+/// A `<datalist>` of the values in use (topic and intent fields suggest the site's spellings).
+pub(super) fn datalist(h: &mut Html, id: &str, values: &[String]) {
+    h.raw("<datalist id=\"").text(id).raw("\">");
+    for value in values {
+        h.raw("<option value=\"").text(value).raw("\"></option>");
+    }
+    h.raw("</datalist>");
+}
+
+/// A ticket's topic and intent as two small links to the list filtered by each.
+pub(super) fn classification(h: &mut Html, topic: Option<&str>, intent: Option<&str>) {
+    for (key, value) in [("topic", topic), ("intent", intent)] {
+        let Some(value) = value else { continue };
+        h.raw("<a class=\"class-tag ")
+            .raw(key)
+            .raw("\" href=\"/app/tickets?")
+            .raw(key)
+            .raw("=")
+            .text(value)
+            .raw("\"><small>")
+            .raw(key)
+            .raw("</small> ")
+            .text(value)
+            .raw("</a>");
+    }
+}

@@ -51,6 +51,7 @@ pub fn verb(action: &str) -> Result<Verb, ApiError> {
         "spam" => Ok(Verb::Spam),
         "delete" => Ok(Verb::Delete),
         "waiting" => Ok(Verb::Waiting),
+        "classify" => Ok(Verb::Classify),
         _ => Err(invalid("action")),
     }
 }

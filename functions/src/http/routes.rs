@@ -44,10 +44,12 @@ pub enum Verb {
     RefreshSummary,
     /// Whom a pending ticket waits on (`waiting_on`: `team` or `customer`).
     Waiting,
+    /// Sets, changes or clears the topic and intent.
+    Classify,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 14] = [
+    pub const ALL: [Verb; 15] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -62,6 +64,7 @@ impl Verb {
         Verb::Summary,
         Verb::RefreshSummary,
         Verb::Waiting,
+        Verb::Classify,
     ];
 
     /// The path segment.
@@ -81,6 +84,7 @@ impl Verb {
             Verb::Summary => "summary",
             Verb::RefreshSummary => "summary-refresh",
             Verb::Waiting => "waiting",
+            Verb::Classify => "classify",
         }
     }
 

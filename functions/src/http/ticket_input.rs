@@ -2,6 +2,7 @@
 //! parsed into a `ticket_actions::Change`, with every field error at once (422).
 
 use serde::Deserialize;
+use ticketbooth_shared::classification::{Classification, Intent, Topic};
 use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::CommentVisibility;
 use ticketbooth_shared::label::Label;
@@ -52,6 +53,16 @@ pub struct ActionInput {
     pub waiting_on: Option<String>,
     /// On a comment: a reply to the customer that also leaves the ticket waiting on them.
     pub wait_for_customer: Option<bool>,
+    /// The classify action's: absent keeps the value, empty or JSON `null` clears it.
+    #[serde(deserialize_with = "present")]
+    pub topic: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    pub intent: Option<Option<String>>,
+}
+
+/// A field that was sent, `null` included (serde reads an absent one as the default, `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Parses the fields `verb` needs. `code` is the ticket's, which a delete must confirm.
@@ -153,6 +164,28 @@ pub fn change(
         Verb::Waiting => need(&mut errors, "waiting_on", &input.waiting_on)
             .and_then(|v| record(&mut errors, "waiting_on", WaitingOn::parse(&v)))
             .map(Change::Waiting),
+        Verb::Classify => {
+            if input.topic.is_none() && input.intent.is_none() {
+                errors.0.insert("topic", FieldError::Required);
+            }
+            let topic = input.topic.as_ref().map(|v| {
+                record(
+                    &mut errors,
+                    "topic",
+                    Classification::optional(v.as_deref(), Topic::parse),
+                )
+            });
+            let intent = input.intent.as_ref().map(|v| {
+                record(
+                    &mut errors,
+                    "intent",
+                    Classification::optional(v.as_deref(), Intent::parse),
+                )
+            });
+            kept(topic)
+                .zip(kept(intent))
+                .map(|(topic, intent)| Change::Classify { topic, intent })
+        }
         Verb::Delete => {
             // A delete cannot be undone: the caller repeats the ticket's code to confirm it.
             let confirmed = input
@@ -193,6 +226,40 @@ pub fn create_choices(
     match priority {
         Ok(priority) => Ok((priority, assignee)),
         Err(e) => Err(ValidationErrors([("priority", e)].into_iter().collect())),
+    }
+}
+
+/// A new ticket's topic and intent (dashboard form and API alike): absent or blank is unset.
+/// Errors name their field.
+pub fn create_classification(
+    topic: Option<&str>,
+    intent: Option<&str>,
+) -> Result<Classification, ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    let topic = record(
+        &mut errors,
+        "topic",
+        Classification::optional(topic, Topic::parse),
+    );
+    let intent = record(
+        &mut errors,
+        "intent",
+        Classification::optional(intent, Intent::parse),
+    );
+    match (topic, intent) {
+        (Some(topic), Some(intent)) => Ok(Classification { topic, intent }),
+        _ => Err(errors),
+    }
+}
+
+/// A classify field as `Change::Classify` holds it (`None` kept, `Some(None)` cleared), or
+/// `None` when it was sent and did not parse (its error is filed).
+#[allow(clippy::option_option)]
+fn kept<T>(field: Option<Option<Option<T>>>) -> Option<Option<Option<T>>> {
+    match field {
+        None => Some(None),
+        Some(Some(value)) => Some(Some(value)),
+        Some(None) => None,
     }
 }
 
@@ -341,6 +408,53 @@ mod tests {
         );
         assert_eq!(form(Verb::Snooze, "until=").unwrap(), Change::Snooze(None));
         assert_eq!(form(Verb::Delete, "confirm=tkt-1").unwrap(), Change::Delete);
+        assert_eq!(
+            form(Verb::Classify, "topic=Billing&intent=").unwrap(),
+            Change::Classify {
+                topic: Some(Some(Topic::parse("billing").unwrap())),
+                intent: Some(None),
+            }
+        );
+    }
+
+    #[test]
+    fn classify_keeps_what_is_absent_and_clears_what_is_null() {
+        let json = |body: &str| {
+            let input: ActionInput = serde_json::from_str(body).unwrap();
+            change(Verb::Classify, &input, &op(), "TKT-1")
+        };
+        assert_eq!(
+            json(r#"{"intent":"Refund request"}"#).unwrap(),
+            Change::Classify {
+                topic: None,
+                intent: Some(Some(Intent::parse("refund_request").unwrap())),
+            }
+        );
+        assert_eq!(
+            json(r#"{"topic":null}"#).unwrap(),
+            Change::Classify {
+                topic: Some(None),
+                intent: None,
+            }
+        );
+        assert_eq!(fields(json("{}")), ["topic"]);
+        assert_eq!(
+            fields(json(r#"{"topic":"a/b","intent":"€"}"#)),
+            ["intent", "topic"]
+        );
+        assert_eq!(
+            create_classification(Some(" Billing "), Some("")).unwrap(),
+            Classification {
+                topic: Some(Topic::parse("billing").unwrap()),
+                intent: None,
+            }
+        );
+        assert!(
+            create_classification(None, Some("?"))
+                .unwrap_err()
+                .0
+                .contains_key("intent")
+        );
     }
 
     #[test]

@@ -454,6 +454,7 @@ pub async fn respond<E: Executor>(
                 site,
                 conversation: &current,
                 reason,
+                classification: Default::default(),
                 actor: Actor::Bot,
                 fresh_id: (outside.ticket_id)(),
                 now: (outside.now)(),
@@ -474,11 +475,15 @@ async fn hand_off<E: Executor>(
     call: &llm::ToolCall,
     outside: &Outside<'_>,
 ) -> Result<(String, Option<String>), ServiceError> {
-    let reason = serde_json::from_str::<HandOffInput>(&call.function.arguments)
+    let args = serde_json::from_str::<HandOffInput>(&call.function.arguments)
         .map_err(|e| e.to_string())
-        .and_then(|input| input.parse().map_err(|_| "a reason is required".to_owned()));
-    let reason = match reason {
-        Ok(reason) => reason,
+        .and_then(|input| {
+            input
+                .parse_args()
+                .map_err(|_| "a reason is required".to_owned())
+        });
+    let args = match args {
+        Ok(args) => args,
         Err(message) => {
             let result = serde_json::json!({ "error": "malformed_arguments", "message": message });
             return Ok((result.to_string(), None));
@@ -491,7 +496,8 @@ async fn hand_off<E: Executor>(
         Escalation {
             site,
             conversation: &current,
-            reason: Reason::HandOff(reason),
+            reason: Reason::HandOff(args.reason),
+            classification: args.classification,
             actor: Actor::Bot,
             fresh_id: (outside.ticket_id)(),
             now,

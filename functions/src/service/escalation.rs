@@ -9,6 +9,7 @@
 //! (creation off, the daily cap, a missing contact) is recorded on the conversation for the
 //! inbox instead of failing the escalation. Idempotent: a second escalation changes nothing.
 
+use ticketbooth_shared::classification::Classification;
 use ticketbooth_shared::event::{Actor, EventKind, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId};
 use ticketbooth_shared::new_ticket::NewTicket;
@@ -117,6 +118,9 @@ pub struct Escalation<'a> {
     pub site: &'a Site,
     pub conversation: &'a ConversationRow,
     pub reason: Reason,
+    /// The model's topic and intent for the automatic ticket (its `hand_off` arguments);
+    /// empty for the other triggers.
+    pub classification: Classification,
     /// Who escalated: the visitor (their button) or the bot.
     pub actor: Actor,
     /// The id the automatic ticket gets if it is opened.
@@ -239,6 +243,7 @@ async fn open_ticket<E: Executor>(
             conversation: Some(&e.conversation.id),
             priority: Priority::Normal,
             summary: None,
+            classification: e.classification.clone(),
             transcript_from_visitor: false,
             fresh_id: e.fresh_id.clone(),
             now: e.now,

@@ -53,6 +53,43 @@ pub struct ListPage {
     pub saved_views: Vec<SavedViewRow>,
     /// Every label in use on the site, alphabetically (the label filter's choices).
     pub site_labels: Vec<String>,
+    /// The topics and intents in use on the site (the filters' suggestions).
+    pub in_use: InUse,
+}
+
+/// The topics and intents in use on a site, alphabetically: what a topic or intent field
+/// suggests, so operators reuse a spelling rather than invent another.
+#[derive(Debug, Clone, Default)]
+pub struct InUse {
+    pub topics: Vec<String>,
+    pub intents: Vec<String>,
+}
+
+impl InUse {
+    fn from_rows(rows: Vec<Row>) -> Result<Self, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Class {
+            field: String,
+            value: String,
+        }
+        let mut in_use = InUse::default();
+        for row in rows {
+            let class: Class = decode(row)?;
+            match class.field.as_str() {
+                "topic" => in_use.topics.push(class.value),
+                _ => in_use.intents.push(class.value),
+            }
+        }
+        Ok(in_use)
+    }
+}
+
+/// The site's topics and intents in use (the new-ticket form's suggestions).
+pub async fn in_use<E: Executor>(db: &E, op: &Operator) -> Result<InUse, ServiceError> {
+    op.require(Action::ViewTickets)?;
+    Ok(InUse::from_rows(
+        db.query(tickets::classes_in_use(op.site_id)).await?,
+    )?)
 }
 
 /// The list filter a query means for this operator (`me` is them).
@@ -78,7 +115,10 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
             AssigneeFilter::Operator(id) => id.as_ref().to_owned(),
         }),
         label: query.label.as_ref().map(|l| l.as_ref().to_owned()),
-        source: query.source.map(|s| s.as_str().to_owned()),
+        source: query.source.map(|filter| {
+            let sources: Vec<&str> = filter.sources().into_iter().map(|s| s.as_str()).collect();
+            json(&sources)
+        }),
         created: (query.created.start_ms(), query.created.end_ms()),
         updated: (query.updated.start_ms(), query.updated.end_ms()),
         spam: mode(query.spam),
@@ -92,6 +132,8 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
         limit,
         fts: query.search.as_ref().and_then(Search::fts_query),
         waiting: query.waiting.map(|w| w.as_str().to_owned()),
+        topic: query.topic.as_ref().map(|t| t.as_ref().to_owned()),
+        intent: query.intent.as_ref().map(|i| i.as_ref().to_owned()),
     }
 }
 
@@ -164,6 +206,7 @@ pub fn list_statements(
     }
     // Last, after the optional count: the label filter's choices (a skip over the label index).
     statements.push(labels::in_use(op.site_id));
+    statements.push(tickets::classes_in_use(op.site_id));
     (plan, statements)
 }
 
@@ -180,6 +223,7 @@ pub async fn list_from<E: Executor>(
     let (status_rows, member_rows, view_rows, page_rows) = (next(), next(), next(), next());
     let counted = plan.counted_apart().then(&mut next);
     let label_rows = next();
+    let in_use = InUse::from_rows(next())?;
     let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
@@ -259,6 +303,7 @@ pub async fn list_from<E: Executor>(
             .into_iter()
             .map(|row| decode::<LabelName>(row).map(|l| l.label))
             .collect::<Result<_, _>>()?,
+        in_use,
     })
 }
 
@@ -297,6 +342,8 @@ pub struct Detail {
     /// The conversations linked to the ticket, oldest link first, with the messages of those
     /// still live.
     pub conversations: Vec<LinkedConversation>,
+    /// The topics and intents in use on the site (suggestions).
+    pub in_use: InUse,
 }
 
 /// A conversation linked to a ticket, as the ticket page shows it.
@@ -360,6 +407,7 @@ pub fn detail_statements(site_id: i64, code: &str, now: Timestamp) -> Vec<Statem
         labels::in_use(site_id),
         ticket_conversations::for_ticket_by_code(site_id, code, now.millis()),
         messages::for_ticket_by_code(site_id, code, now.millis()),
+        tickets::classes_in_use(site_id),
     ]
 }
 
@@ -385,6 +433,7 @@ pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
     let site_labels = label_names(next())?;
     let links: Vec<LinkRow> = decode_all(next())?;
     let mut messages: Vec<LinkedMessageRow> = decode_all(next())?;
+    let in_use = InUse::from_rows(next())?;
     let conversations = links
         .into_iter()
         .map(|link| {
@@ -411,6 +460,7 @@ pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
         members,
         site_labels,
         conversations,
+        in_use,
     })
 }
 

@@ -71,6 +71,16 @@ pub fn changes(op: &Operator, args: &UpdateTicketArgs) -> Vec<Change> {
     if let Some(to) = args.status {
         changes.push(Change::Status { to, comment: None });
     }
+    // After the status: a side is set only on a pending ticket, which the status may make it.
+    if let Some(side) = args.waiting_on {
+        changes.push(Change::Waiting(side));
+    }
+    if args.topic.is_some() || args.intent.is_some() {
+        changes.push(Change::Classify {
+            topic: args.topic.clone(),
+            intent: args.intent.clone(),
+        });
+    }
     if let Some(priority) = args.priority {
         changes.push(Change::Priority(priority));
     }

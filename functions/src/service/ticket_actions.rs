@@ -7,8 +7,9 @@
 //! guarded on the version (`ticket_events::insert_guarded`): state and event are written
 //! together or not at all, and a stale edit writes nothing.
 
+use ticketbooth_shared::classification::{Classification, Intent, Topic};
 use ticketbooth_shared::comment_body::CommentBody;
-use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind, Source};
+use ticketbooth_shared::event::{Actor, Classes, CommentVisibility, EventKind, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::new_ticket::NewTicket;
@@ -78,6 +79,12 @@ pub enum Change {
     /// A reply to the customer that also leaves the ticket waiting on them: an open ticket
     /// moves to pending, a pending one waits on the customer; one batch with every event.
     ReplyAndWait(CommentBody),
+    /// Sets, changes or clears the topic and intent: the outer `None` keeps a field as it is,
+    /// `Some(None)` clears it.
+    Classify {
+        topic: Option<Option<Topic>>,
+        intent: Option<Option<Intent>>,
+    },
 }
 
 impl Change {
@@ -87,7 +94,9 @@ impl Change {
             Change::Status { .. } | Change::Snooze(_) => Action::ChangeStatus,
             Change::Priority(_) => Action::ChangePriority,
             Change::Assign(_) => Action::Assign,
-            Change::Edit { .. } | Change::Sync { .. } => Action::EditFields,
+            Change::Edit { .. } | Change::Sync { .. } | Change::Classify { .. } => {
+                Action::EditFields
+            }
             Change::AddLabel(_) | Change::RemoveLabel(_) => Action::EditLabels,
             Change::Comment(c) => comment_action(c.visibility),
             Change::Spam(_) => Action::MarkSpam,
@@ -473,6 +482,28 @@ async fn plan<E: Executor>(
             statements.push(tickets_sql::set_waiting_on(site, id, true, now_ms));
             (first, statements)
         }
+        Change::Classify { topic, intent } => {
+            let from = Classes {
+                topic: t.topic.clone(),
+                intent: t.intent.clone(),
+            };
+            let slug = |v: Option<&str>| v.map(str::to_owned);
+            let to = Classes {
+                topic: topic.map_or(from.topic.clone(), |v| slug(v.as_ref().map(AsRef::as_ref))),
+                intent: intent.map_or(from.intent.clone(), |v| slug(v.as_ref().map(AsRef::as_ref))),
+            };
+            if to == from {
+                return Ok(None);
+            }
+            let set = tickets_sql::set_classification(
+                site,
+                id,
+                to.topic.as_deref(),
+                to.intent.as_deref(),
+                now_ms,
+            );
+            (EventKind::Classified { from, to }, vec![set])
+        }
         Change::Delete => {
             // The guard event is deleted with the rest; it is there to refuse a stale delete.
             let statements = vec![
@@ -592,6 +623,8 @@ pub struct OperatorTicket<'a> {
     pub idempotency_key: IdempotencyKey,
     pub fresh_id: TicketId,
     pub now: Timestamp,
+    /// The topic and intent the operator gave, if any.
+    pub classification: Classification,
 }
 
 /// Whom an operator's new ticket starts assigned to.
@@ -661,6 +694,7 @@ pub async fn create<E: Executor>(
             },
             priority: new.priority,
             summary: None,
+            classification: new.classification,
             // A member of the team gave it (the API) or the server took it from a conversation.
             transcript_from_visitor: false,
             fresh_id: new.fresh_id,
@@ -704,7 +738,7 @@ pub async fn apply_many<E: Executor>(
     if changes.contains(&Change::Delete) {
         return Err(ServiceError::Forbidden);
     }
-    let ticket = load(db, op, code).await?;
+    let mut ticket = load(db, op, code).await?;
     let before = Ownership::of(ticket.assignee_id.as_deref(), &op.id);
     let after = changes.iter().find_map(|c| match c {
         Change::Assign(to) => Some(Ownership::of(to.as_deref(), &op.id)),
@@ -740,9 +774,20 @@ pub async fn apply_many<E: Executor>(
     let mut statements = Vec::new();
     let mut first_event = None;
     for change in changes {
+        let moved_to = match &change {
+            Change::Status { to, .. } => Some(*to),
+            _ => None,
+        };
         let Some((event, rows)) = plan(db, op, &ticket, change, now, now_ms).await? else {
             continue;
         };
+        // The changes after a status change are planned on the ticket as it will be: a
+        // `waiting_on` after `status: pending` finds it pending (and waiting on the team, as
+        // every status change leaves it).
+        if let Some(to) = moved_to {
+            ticket.status = to.as_str().to_owned();
+            ticket.waiting_on_customer = 0;
+        }
         if first_event.is_none() {
             first_event = Some(event);
         } else {

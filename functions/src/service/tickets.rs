@@ -1,7 +1,8 @@
 //! Tickets: the one create function every creation path converges on, and the visitor's reads.
 
 use ticketbooth_shared::api::VisitorTicket;
-use ticketbooth_shared::event::{Actor, EventKind, Source};
+use ticketbooth_shared::classification::Classification;
+use ticketbooth_shared::event::{Actor, Classes, EventKind, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::ticket_text::Summary;
@@ -46,6 +47,9 @@ pub struct CreateTicket<'a> {
     pub priority: Priority,
     /// A bot's summary of the conversation.
     pub summary: Option<&'a Summary>,
+    /// The topic and intent the creator gave (the bot's `open_ticket`, an operator, the API):
+    /// stored on the ticket, with a `classified` event naming who classified it.
+    pub classification: Classification,
     /// `ticket.transcript` is what the visitor's browser sent: stored marked as the visitor's
     /// unverified account, never as the team's or the bot's own words (a widget create without
     /// a conversation). False when the server took it from a conversation it holds, or a
@@ -95,6 +99,11 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         ]);
         hash = sha256::hex_digest(extra.to_string().as_bytes());
     }
+    // And a classification: a retry that classifies otherwise is another request.
+    if !cmd.classification.is_empty() {
+        let extra = serde_json::json!([hash, { "classes": classes(&cmd.classification) }]);
+        hash = sha256::hex_digest(extra.to_string().as_bytes());
+    }
     // Likewise an operator's choice of assignee: a retry naming someone else is another request.
     if cmd.assignee_chosen {
         let extra = serde_json::json!([hash, { "assignee": cmd.assignee }]);
@@ -127,6 +136,8 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
                 now_ms,
                 priority: cmd.priority.as_str(),
                 summary: cmd.summary.map(AsRef::as_ref),
+                topic: cmd.classification.topic.as_ref().map(AsRef::as_ref),
+                intent: cmd.classification.intent.as_ref().map(AsRef::as_ref),
             },
             cap_since,
         ),
@@ -146,6 +157,20 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             &EventKind::Assigned {
                 from: None,
                 to: Some(assignee.to_owned()),
+            },
+            &cmd.actor,
+            now_ms,
+        )?);
+    }
+    if !cmd.classification.is_empty() {
+        // Who classified it first (the bot, or the operator who made it) stays on the trail
+        // after someone reclassifies it.
+        batch.push(ticket_events::insert(
+            site_id,
+            id,
+            &EventKind::Classified {
+                from: Classes::default(),
+                to: classes(&cmd.classification),
             },
             &cmd.actor,
             now_ms,
@@ -350,4 +375,12 @@ fn transcript_json(ticket: &NewTicket) -> String {
         .map(|l| serde_json::json!({ "author": l.author, "text": l.text }))
         .collect();
     serde_json::Value::Array(lines).to_string()
+}
+
+/// A classification as an event records it.
+pub fn classes(c: &Classification) -> Classes {
+    Classes {
+        topic: c.topic.as_ref().map(|t| t.as_ref().to_owned()),
+        intent: c.intent.as_ref().map(|i| i.as_ref().to_owned()),
+    }
 }

@@ -218,6 +218,7 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
             conversation: conversation.as_deref(),
             priority: args.priority,
             summary: args.summary.as_ref(),
+            classification: args.classification,
             // The conversation's own messages, read here; an external bot sends none.
             transcript_from_visitor: false,
             fresh_id: call.fresh_id.clone(),

@@ -52,6 +52,9 @@ pub struct NewTicketRow<'a> {
     pub priority: &'a str,
     /// The bot's summary of the conversation.
     pub summary: Option<&'a str>,
+    /// The topic and intent slugs the creator gave (`shared::classification`).
+    pub topic: Option<&'a str>,
+    pub intent: Option<&'a str>,
 }
 
 /// Inserts the ticket with the number `sites::take_ticket_number` just took (the counter minus
@@ -65,9 +68,9 @@ pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Stat
         "INSERT INTO tickets (id, site_id, number, code, subject, description, source,
                               requester_name, requester_email, visitor_id, transcript,
                               created_at, updated_at, assignee_id, priority, summary,
-                              transcript_from_visitor)
+                              transcript_from_visitor, topic, intent)
          SELECT ?2, id, next_ticket_number - 1, code_prefix || '-' || (next_ticket_number - 1),
-                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?13, ?14, ?15
+                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?13, ?14, ?15, ?16, ?17
          FROM sites WHERE id = ?1
            AND (?12 IS NULL OR (SELECT count(*) FROM tickets
                                 WHERE site_id = ?1 AND created_at >= ?12) < daily_ticket_cap)",
@@ -87,6 +90,8 @@ pub fn insert_numbered(row: NewTicketRow<'_>, cap_since_ms: Option<i64>) -> Stat
             Value::from(row.priority),
             Value::from(row.summary),
             Value::from(i64::from(row.transcript_from_visitor)),
+            Value::from(row.topic),
+            Value::from(row.intent),
         ],
     )
 }
@@ -169,6 +174,10 @@ pub struct ListRow {
     /// A search's match count (`search_for_operator`), the same on every row; NULL without a
     /// search, where `count_matching` counts.
     pub total: Option<i64>,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub intent: Option<String>,
 }
 
 /// Whether closed-like kinds of tickets are shown: 0 hidden, 1 included, 2 alone.
@@ -185,6 +194,7 @@ pub struct ListFilter {
     /// `Some("")` for unassigned, `Some(id)` for one operator.
     pub assignee: Option<String>,
     pub label: Option<String>,
+    /// JSON array of sources, or any.
     pub source: Option<String>,
     /// Half-open ranges in milliseconds.
     pub created: (Option<i64>, Option<i64>),
@@ -200,12 +210,14 @@ pub struct ListFilter {
     pub fts: Option<String>,
     /// Pending tickets waiting on this side only (`team` or `customer`), or any.
     pub waiting: Option<String>,
+    pub topic: Option<String>,
+    pub intent: Option<String>,
 }
 
 impl ListFilter {
     /// `?1`–`?13` the filters, `?14`–`?16` the cursor (key and id), `?17` the page's length,
-    /// `?18` the search, `?19` the waiting side. Every statement names `?18` and `?19`, so all
-    /// of them bind the same values.
+    /// `?18` the search, `?19` the waiting side, `?20`–`?21` topic and intent. Every statement
+    /// names `?18` to `?21`, so all of them bind the same values.
     fn params(&self, site_id: i64) -> Vec<Value> {
         let (a, b, id) = match &self.cursor {
             Some((_, a, b, id)) => (Some(*a), Some(*b), Some(id.clone())),
@@ -231,6 +243,8 @@ impl ListFilter {
             Value::from(self.limit),
             Value::from(self.fts.clone()),
             Value::from(self.waiting.clone()),
+            Value::from(self.topic.clone()),
+            Value::from(self.intent.clone()),
         ]
     }
 }
@@ -250,14 +264,15 @@ macro_rules! list_filters {
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_labels l
                                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id
                                         AND l.label >= ?5 AND l.label < ?5 || ' >!'))
-           AND (?6 IS NULL OR t.source = ?6)
+           AND (?6 IS NULL OR t.source IN (SELECT value FROM json_each(?6)))
            AND (?7 IS NULL OR t.created_at >= ?7) AND (?8 IS NULL OR t.created_at < ?8)
            AND (?9 IS NULL OR t.updated_at >= ?9) AND (?10 IS NULL OR t.updated_at < ?10)
            AND CASE ?11 WHEN 0 THEN t.is_spam = 0 WHEN 2 THEN t.is_spam = 1 ELSE 1 END
            AND CASE ?12 WHEN 0 THEN coalesce(t.snoozed_until, 0) <= ?13
                         WHEN 2 THEN coalesce(t.snoozed_until, 0) > ?13 ELSE 1 END
            AND (?19 IS NULL OR (t.status = 'pending'
-                                AND t.waiting_on_customer = (?19 = 'customer')))"
+                                AND t.waiting_on_customer = (?19 = 'customer')))
+           AND (?20 IS NULL OR t.topic = ?20) AND (?21 IS NULL OR t.intent = ?21)"
     };
 }
 
@@ -294,7 +309,7 @@ macro_rules! page_rows {
                     t.waiting_on,
                     (SELECT group_concat(label, ',') FROM (SELECT l.label FROM ticket_labels l
                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
-                    p.sort_a, p.sort_b, p.total
+                    p.sort_a, p.sort_b, p.total, t.topic, t.intent
              FROM p JOIN tickets t ON t.site_id = ?1 AND t.id = p.id
              LEFT JOIN operators o ON o.id = t.assignee_id
              ORDER BY p.sort_a ", $order, ", p.sort_b ", $order, ", p.id ", $order
@@ -536,6 +551,10 @@ pub struct DetailRow {
     /// 1 while a pending ticket waits on the customer (migration 0024); 0 otherwise.
     #[serde(default)]
     pub waiting_on_customer: i64,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub intent: Option<String>,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
@@ -544,7 +563,7 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
                 requester_email, assignee_id, transcript, transcript_from_visitor, created_at,
                 updated_at, resolved_at, customer_replied_at,
                 closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at,
-                summary_by, summary_state, waiting_on_customer,
+                summary_by, summary_state, waiting_on_customer, topic, intent,
                 (SELECT CASE WHEN s.bot IS NULL
                                   OR coalesce(json_extract(s.bot, '$.api_key_secret'), '') <> ''
                              THEN 0 WHEN s.summaries_enabled = 0 THEN 1 ELSE 2 END
@@ -742,6 +761,52 @@ pub fn set_sync(site_id: i64, id: &str, platform: &str, remote_id: &str, now_ms:
     )
 }
 
+/// Sets the topic and intent (either `None` clears it).
+pub fn set_classification(
+    site_id: i64,
+    id: &str,
+    topic: Option<&str>,
+    intent: Option<&str>,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET topic = ?3, intent = ?4, updated_at = ?5
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(topic),
+            Value::from(intent),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// The topics and intents in use on the site, alphabetically, at most 100 of each: the
+/// suggestions next to every topic and intent field. One `(field, value)` row each, `field`
+/// `topic` or `intent`. Each list is a loose index scan (the next value after the last one, a
+/// seek per distinct value in the partial indexes of migration 0026), so a site with 100,000
+/// classified tickets and 20 topics reads about 20 index entries, not 100,000.
+pub fn classes_in_use(site_id: i64) -> Statement {
+    Statement::new(
+        "WITH RECURSIVE
+           topics(value) AS (
+             SELECT min(topic) FROM tickets WHERE site_id = ?1 AND topic IS NOT NULL
+             UNION ALL
+             SELECT (SELECT min(topic) FROM tickets WHERE site_id = ?1 AND topic > topics.value)
+             FROM topics WHERE topics.value IS NOT NULL LIMIT 101),
+           intents(value) AS (
+             SELECT min(intent) FROM tickets WHERE site_id = ?1 AND intent IS NOT NULL
+             UNION ALL
+             SELECT (SELECT min(intent) FROM tickets WHERE site_id = ?1 AND intent > intents.value)
+             FROM intents WHERE intents.value IS NOT NULL LIMIT 101)
+         SELECT 'topic' AS field, value FROM (SELECT value FROM topics WHERE value IS NOT NULL LIMIT 100)
+         UNION ALL
+         SELECT 'intent' AS field, value FROM (SELECT value FROM intents WHERE value IS NOT NULL LIMIT 100)",
+        vec![Value::from(site_id)],
+    )
+}
+
 /// Bumps `updated_at` alone: a comment or a label changed the ticket.
 pub fn touch(site_id: i64, id: &str, now_ms: i64) -> Statement {
     Statement::new(
@@ -792,7 +857,7 @@ pub fn export_page(site_id: i64, after: i64, limit: i64) -> Statement {
         "SELECT number, id, code, subject, description, summary, status, priority, source,
                 requester_name, requester_email, assignee_id, transcript, transcript_from_visitor,
                 created_at, updated_at, resolved_at, closed_at, snoozed_until, is_spam,
-                sync_platform, sync_remote_id, synced_at
+                sync_platform, sync_remote_id, synced_at, topic, intent
          FROM tickets WHERE site_id = ?1 AND number > ?2 ORDER BY number LIMIT ?3",
         vec![Value::from(site_id), Value::from(after), Value::from(limit)],
     )

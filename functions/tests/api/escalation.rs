@@ -239,6 +239,49 @@ fn escalation_opens_exactly_one_ticket_even_when_the_model_also_called_open_tick
 }
 
 #[test]
+fn the_models_hand_off_classifies_the_ticket_it_opens_and_a_bad_slug_is_left_out() {
+    let app = TestApp::spawn();
+    with_bot(&app, "acme");
+    let (id, _) = visitor_asks(&app, "acme", "I was charged twice, I want a person");
+    let provider = Provider::default();
+    provider.script.borrow_mut().extend([
+        calls(&[(
+            "hand_off",
+            "call_h",
+            json!({ "reason": "Wants a refund", "topic": "Billing", "intent": "refund request" }),
+        )]),
+        text(&["A person will follow up here."]),
+    ]);
+    run(&app, "acme", &id, &provider, &Room::default());
+    let rows = app.rows("SELECT topic, intent FROM tickets", vec![]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["topic"], "billing");
+    assert_eq!(rows[0]["intent"], "refund_request");
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_events WHERE kind = 'classified'"),
+        1
+    );
+
+    // A topic that is no slug is dropped; the hand-off and its ticket still happen.
+    let (id, _) = visitor_asks(&app, "acme", "Another person, please");
+    let provider = Provider::default();
+    provider.script.borrow_mut().extend([
+        calls(&[(
+            "hand_off",
+            "call_h",
+            json!({ "reason": "Asked for a person", "topic": "€€€", "intent": null }),
+        )]),
+        text(&["A person will follow up here."]),
+    ]);
+    run(&app, "acme", &id, &provider, &Room::default());
+    assert_eq!(app.count("SELECT count(*) FROM tickets"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM tickets WHERE topic IS NULL AND intent IS NULL"),
+        1
+    );
+}
+
+#[test]
 fn hand_off_is_offered_in_the_chat_only_and_needs_a_reason() {
     let app = TestApp::spawn();
     with_bot(&app, "acme");

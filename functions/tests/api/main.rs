@@ -4,6 +4,7 @@
 mod account;
 mod bot;
 mod chat_contact;
+mod classify;
 mod conversations;
 mod cors;
 mod create;

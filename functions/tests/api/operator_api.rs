@@ -14,7 +14,7 @@ use crate::{TestApp, error_code, json};
 
 /// Sends a request to the operator API and checks the answer against the OpenAPI document
 /// (`template` is the documented path, e.g. `/api/v1/tickets/{code}/{action}`).
-fn call(
+pub fn call(
     app: &TestApp,
     method: &str,
     path: &str,

@@ -431,6 +431,73 @@ fn update_ticket_makes_every_change_in_one_batch_or_none() {
 }
 
 #[test]
+fn update_ticket_classifies_and_leaves_a_ticket_waiting_on_the_customer_in_one_call() {
+    let app = spawn(1);
+    let seen = version(&app, "TKT-1");
+    // Pending and waiting on the customer in one call: the side is set on the ticket as the
+    // status change leaves it.
+    let body = ok(&tool(
+        &app,
+        "update_ticket",
+        Some(OWNER_TOKEN),
+        json!({ "code": "TKT-1", "version": seen, "status": "pending", "waiting_on": "customer",
+                "topic": "Billing", "intent": "refund request" }),
+    ));
+    assert_eq!(body["changed"], true);
+    let row = &app.rows(
+        "SELECT status, waiting_on, topic, intent FROM tickets WHERE code = 'TKT-1'",
+        vec![],
+    )[0];
+    assert_eq!(row["status"], "pending");
+    assert_eq!(row["waiting_on"], "customer");
+    assert_eq!(row["topic"], "billing");
+    assert_eq!(row["intent"], "refund_request");
+    let kinds: Vec<String> = app
+        .rows(
+            "SELECT kind FROM ticket_events WHERE kind <> 'created' ORDER BY id",
+            vec![],
+        )
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["status_changed", "waiting_changed", "classified"]);
+    // The list's query language finds it by the new filters.
+    let listed = ok(&tool(
+        &app,
+        "list_tickets",
+        Some(OWNER_TOKEN),
+        json!({ "query": "waiting=customer&intent=refund_request", "cursor": null }),
+    ));
+    assert_eq!(listed["tickets"].as_array().unwrap().len(), 1);
+
+    // `none` clears the intent; a side on a ticket that is not pending is refused, whole.
+    let now = version(&app, "TKT-1");
+    let before = snapshot(&app, 1);
+    let r = tool(
+        &app,
+        "update_ticket",
+        Some(OWNER_TOKEN),
+        json!({ "code": "TKT-1", "version": now, "status": "open", "waiting_on": "team",
+                "intent": "none" }),
+    );
+    assert_eq!(error_code(&r, 422), "not_pending");
+    assert_eq!(snapshot(&app, 1), before);
+    let body = ok(&tool(
+        &app,
+        "update_ticket",
+        Some(OWNER_TOKEN),
+        json!({ "code": "TKT-1", "version": now, "intent": "none" }),
+    ));
+    assert_eq!(body["changed"], true);
+    let row = &app.rows(
+        "SELECT topic, intent FROM tickets WHERE code = 'TKT-1'",
+        vec![],
+    )[0];
+    assert_eq!(row["topic"], "billing");
+    assert!(row["intent"].is_null());
+}
+
+#[test]
 fn bad_arguments_are_the_apis_errors_by_field_and_write_nothing() {
     let app = spawn(1);
     let before = snapshot(&app, 1);

@@ -239,6 +239,7 @@ fn a_bots_summary_argument_counts_as_written_by_the_provider() {
             conversation: None,
             priority: ticketbooth_shared::Priority::Normal,
             summary: Some(&summary),
+            classification: Default::default(),
             transcript_from_visitor: false,
             fresh_id: TicketId::parse("0190000000007000800000000000c010").unwrap(),
             now: Timestamp::from_millis(NOW),

@@ -24,7 +24,7 @@ pub fn bot_key(app: &TestApp, label: &str) -> String {
     html[at..at + 68].to_owned()
 }
 
-fn tool(
+pub fn tool(
     app: &TestApp,
     site: &str,
     name: &str,
