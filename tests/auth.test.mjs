@@ -192,17 +192,17 @@ test('an API token is shown once and works as a bearer token, with its last use 
 test('the site switcher moves every page to the other site', async () => {
   const page = await browser.newPage();
   await signIn(page, worker, ann);
-  assert.deepEqual(await page.locator('td.subject').allTextContents(), ['Shop question']);
+  assert.deepEqual(await page.locator('td.subject .subject-text').allTextContents(), ['Shop question']);
   await page.getByLabel('Site').selectOption('other');
   await page.getByRole('button', { name: 'Switch' }).click();
   await page.waitForURL(/\/app\/tickets$/);
-  assert.deepEqual(await page.locator('td.subject').allTextContents(), ['Other question']);
+  assert.deepEqual(await page.locator('td.subject .subject-text').allTextContents(), ['Other question']);
   assert.match(await page.locator('header.topbar').innerText(), /Ann Owner · member/);
   await page.screenshot({ path: join(OUTPUT, 'auth-switched.png') });
   await page.getByLabel('Site').selectOption('shop');
   await page.getByRole('button', { name: 'Switch' }).click();
   await page.waitForURL(/\/app\/tickets$/);
-  assert.deepEqual(await page.locator('td.subject').allTextContents(), ['Shop question']);
+  assert.deepEqual(await page.locator('td.subject .subject-text').allTextContents(), ['Shop question']);
   await page.close();
 });
 

@@ -92,7 +92,7 @@ test('an operator sees their site\'s tickets, with visitor text as text', async 
   await page.waitForURL(/\/app\/tickets$/);
   const rows = page.locator('table.tickets tbody tr');
   assert.equal(await rows.count(), 2, 'two tickets on this site, none from the other');
-  const subjects = await page.locator('td.subject').allTextContents();
+  const subjects = await page.locator('td.subject .subject-text').allTextContents();
   assert.deepEqual(subjects.sort(), ['Cannot log in', HOSTILE_SUBJECT].sort());
   assert.equal(await page.locator('table.tickets img').count(), 0, 'no markup from visitor text');
   assert.equal(await page.evaluate(() => window.pwned), undefined);
@@ -104,13 +104,13 @@ test('an operator sees their site\'s tickets, with visitor text as text', async 
 
   await page.getByRole('link', { name: /^Pending/ }).click();
   await page.waitForURL(/status=pending/);
-  assert.deepEqual(await page.locator('td.subject').allTextContents(), ['Cannot log in']);
+  assert.deepEqual(await page.locator('td.subject .subject-text').allTextContents(), ['Cannot log in']);
 
   await page.getByRole('link', { name: /^All/ }).click();
   await page.getByRole('searchbox').fill('refund');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL(/q=refund/);
-  assert.deepEqual(await page.locator('td.subject').allTextContents(), [HOSTILE_SUBJECT]);
+  assert.deepEqual(await page.locator('td.subject .subject-text').allTextContents(), [HOSTILE_SUBJECT]);
   await page.close();
 });
 

@@ -48,6 +48,8 @@ const BILLING = {
   summary: 'Double charge; the visitor wants one refunded.',
   requester_name: 'Ada Lovelace',
   requester_email: 'ada@example.com',
+  topic: 'billing',
+  intent: 'refund_request',
 };
 
 async function tickets() {
@@ -130,7 +132,7 @@ test('GET /api/v1/tools: strict OpenAI functions and Anthropic tools that valida
   }
   const openTicket = ajv.compile(defs.openai[0].function.parameters);
   assert.equal(openTicket({ ...BILLING }), true, JSON.stringify(openTicket.errors));
-  assert.equal(openTicket({ ...BILLING, summary: null, requester_email: null, priority: null }), true);
+  assert.equal(openTicket({ ...BILLING, summary: null, requester_email: null, priority: null, topic: null, intent: null }), true);
   assert.equal(openTicket({ ...BILLING, extra: 1 }), false, 'no other properties');
   assert.equal(openTicket({ subject: 'x' }), false, 'every property is required in strict mode');
   for (const tool of [...defs.anthropic, ...defs.operator.anthropic]) {

@@ -555,8 +555,9 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             .text(&row.code)
             .raw("\">")
             .text(&row.code)
-            .raw("</a></td><td class=\"subject\" data-label=\"Subject\">")
-            .user_text(&row.subject);
+            .raw("</a></td><td class=\"subject\" data-label=\"Subject\"><span class=\"subject-text\">")
+            .user_text(&row.subject)
+            .raw("</span>");
         summary_line(h, row);
         // Under the subject, not a column of their own: the table stays within a laptop's width.
         h.raw("<span class=\"row-meta\">");

@@ -885,8 +885,10 @@ pub fn requester_page(site_id: i64, email: &str, limit: i64) -> Statement {
 
 /// The erasure of `email`'s tickets numbered up to `last`: name and email become the
 /// placeholder, the visitor's transcript lines lose their text, the visitor is unlinked, and
-/// `updated_at` moves on (so an edit read before the erasure is refused as stale). Runs after
-/// `ticket_events::insert_erased` and `comments::erase_requester`, which find the same rows.
+/// `updated_at` moves on (so an edit read before the erasure is refused as stale). The
+/// provider's summary goes too (it retells the chat, names and all); one an operator wrote is
+/// kept, like the description. Runs after `ticket_events::insert_erased` and
+/// `comments::erase_requester`, which find the same rows.
 pub fn erase_requester(
     site_id: i64,
     email: &str,
@@ -904,6 +906,9 @@ pub fn erase_requester(
                                THEN json_object('author', 'visitor', 'text', ?4)
                                ELSE json(line.value) END)
                            FROM json_each(tickets.transcript) AS line),
+             summary = CASE WHEN summary_by = 'operator' THEN summary END,
+             summary_by = CASE WHEN summary_by = 'operator' THEN summary_by END,
+             summary_state = CASE WHEN summary_by = 'operator' THEN summary_state END,
              updated_at = max(updated_at + 1, ?5)
          WHERE site_id = ?1 AND requester_email = ?2 COLLATE NOCASE AND number <= ?3",
         vec![

@@ -258,6 +258,40 @@ fn erases_one_requesters_personal_data_and_leaves_an_anonymous_trail() {
 }
 
 #[test]
+fn erasure_drops_the_providers_summary_and_keeps_one_an_operator_wrote() {
+    let app = spawn_with_tokens(0);
+    ticket_from(&app, 1, "Eve", "eve@example.com", "First");
+    ticket_from(&app, 2, "Eve", "eve@example.com", "Second");
+    ticket_from(&app, 3, "Bob", "bob@example.com", "Other person");
+    // The provider retold Eve's chat on her first ticket (and Bob's); an operator wrote the
+    // second's by hand; the first still owes a refreshed one.
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET summary = 'Eve (call me) wants a refund', summary_by = 'provider',
+                                summary_state = 'wanted', summary_wanted_at = 1
+               WHERE code = 'TKT-1';
+             UPDATE tickets SET summary = 'Refund case', summary_by = 'operator' WHERE code = 'TKT-2';
+             UPDATE tickets SET summary = 'Bob wants help', summary_by = 'provider' WHERE code = 'TKT-3';",
+        )
+        .unwrap();
+    let r = erase(&app, OWNER_TOKEN, "eve@example.com");
+    assert_eq!(json(&r)["erased_tickets"], 2);
+    let rows = app.rows(
+        "SELECT summary, summary_by, summary_state FROM tickets ORDER BY number",
+        vec![],
+    );
+    assert_eq!(rows[0]["summary"], Json::Null);
+    assert_eq!(rows[0]["summary_by"], Json::Null);
+    assert_eq!(rows[0]["summary_state"], Json::Null);
+    assert_eq!(rows[1]["summary"], "Refund case");
+    assert_eq!(rows[1]["summary_by"], "operator");
+    assert_eq!(
+        rows[2]["summary"], "Bob wants help",
+        "another requester's is kept"
+    );
+}
+
+#[test]
 fn erase_refuses_members_and_bad_emails_and_changes_nothing() {
     let app = spawn_with_tokens(0);
     ticket_from(&app, 1, "Eve", "eve@example.com", "First");
