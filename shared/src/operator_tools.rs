@@ -9,10 +9,8 @@
 //! checks the parsers read exactly the table's names.
 //!
 //! `update_ticket` takes each field it can change as one optional argument: a field left out
-//! (or null) is not touched, so a new field (topic, intent, waiting on) is one more entry in
-//! the table and the input, and nothing else changes for existing callers.
-
-use std::collections::BTreeMap;
+//! (or null) is not touched, so a new field is one more entry in the table and the input (as
+//! topic, intent and waiting on were), and nothing else changes for existing callers.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +22,9 @@ use crate::ids::{OperatorId, TicketId};
 use crate::label::Label;
 use crate::new_ticket::ValidationErrors;
 use crate::ticket_code::TicketCode;
-use crate::tools::{PropertyDescription, SchemaType};
+use crate::tools::{
+    AnthropicTool, ObjectSchema, OpenAiFunction, OpenAiTool, PropertyDescription, SchemaType,
+};
 use crate::waiting::WaitingOn;
 use crate::{Priority, Status};
 
@@ -340,38 +340,11 @@ fn property(p: &Param, strict: bool) -> OperatorProperty {
     }
 }
 
-/// `{"type": "function", "function": {...}}`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OpenAiOperatorTool {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub function: OpenAiOperatorFunction,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OpenAiOperatorFunction {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub strict: bool,
-    pub parameters: OperatorSchema,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnthropicOperatorTool {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub input_schema: OperatorSchema,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OperatorSchema {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub properties: BTreeMap<&'static str, OperatorProperty>,
-    pub required: Vec<&'static str>,
-    #[serde(rename = "additionalProperties")]
-    pub additional_properties: bool,
-}
+/// The operator tools' definitions: the bots' wire shapes (`tools`) over `OperatorProperty`.
+pub type OpenAiOperatorTool = OpenAiTool<OperatorProperty>;
+pub type OpenAiOperatorFunction = OpenAiFunction<OperatorProperty>;
+pub type AnthropicOperatorTool = AnthropicTool<OperatorProperty>;
+pub type OperatorSchema = ObjectSchema<OperatorProperty>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OperatorProperty {

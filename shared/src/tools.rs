@@ -313,34 +313,37 @@ fn property(p: &Param, flavor: Flavor) -> PropertySchema {
     }
 }
 
+// The wire shapes of a tool's definition, shared by the bots' tools and the operators'
+// (`operator_tools`): `P` is a property's schema (the operators' may also be arrays).
+
 /// `{"type": "function", "function": {...}}`
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OpenAiTool {
+pub struct OpenAiTool<P = PropertySchema> {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub function: OpenAiFunction,
+    pub function: OpenAiFunction<P>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OpenAiFunction {
+pub struct OpenAiFunction<P = PropertySchema> {
     pub name: &'static str,
     pub description: &'static str,
     pub strict: bool,
-    pub parameters: ObjectSchema,
+    pub parameters: ObjectSchema<P>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnthropicTool {
+pub struct AnthropicTool<P = PropertySchema> {
     pub name: &'static str,
     pub description: &'static str,
-    pub input_schema: ObjectSchema,
+    pub input_schema: ObjectSchema<P>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ObjectSchema {
+pub struct ObjectSchema<P = PropertySchema> {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub properties: BTreeMap<&'static str, PropertySchema>,
+    pub properties: BTreeMap<&'static str, P>,
     pub required: Vec<&'static str>,
     #[serde(rename = "additionalProperties")]
     pub additional_properties: bool,
