@@ -114,16 +114,24 @@ pub enum Origin {
     HumanCreated,
     /// A visitor sent the widget's form.
     Widget,
+    /// A customer wrote to the site's support address.
+    Email,
 }
 
 impl Origin {
-    pub const ALL: [Origin; 3] = [Origin::AiEscalated, Origin::HumanCreated, Origin::Widget];
+    pub const ALL: [Origin; 4] = [
+        Origin::AiEscalated,
+        Origin::HumanCreated,
+        Origin::Widget,
+        Origin::Email,
+    ];
 
     pub fn of(source: Source) -> Self {
         match source {
             Source::Bot => Origin::AiEscalated,
             Source::Operator | Source::Api => Origin::HumanCreated,
             Source::Widget => Origin::Widget,
+            Source::Email => Origin::Email,
         }
     }
 
@@ -132,6 +140,7 @@ impl Origin {
             Origin::AiEscalated => "AI-escalated",
             Origin::HumanCreated => "Human-created",
             Origin::Widget => "Widget",
+            Origin::Email => "E-mail",
         }
     }
 
@@ -150,6 +159,7 @@ impl Origin {
             Origin::AiEscalated => Source::Bot.as_str(),
             Origin::HumanCreated => "human",
             Origin::Widget => Source::Widget.as_str(),
+            Origin::Email => Source::Email.as_str(),
         }
     }
 }

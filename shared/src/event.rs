@@ -23,10 +23,18 @@ pub enum Source {
     Bot,
     Operator,
     Api,
+    /// Mail to the site's support address (the Worker's `email` handler).
+    Email,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [Source::Widget, Source::Bot, Source::Operator, Source::Api];
+    pub const ALL: [Source; 5] = [
+        Source::Widget,
+        Source::Bot,
+        Source::Operator,
+        Source::Api,
+        Source::Email,
+    ];
 
     pub fn parse(raw: &str) -> Result<Self, crate::FieldError> {
         Self::ALL
@@ -41,6 +49,7 @@ impl Source {
             Source::Bot => "bot",
             Source::Operator => "operator",
             Source::Api => "api",
+            Source::Email => "email",
         }
     }
 }
@@ -131,6 +140,64 @@ pub enum EventKind {
     SummaryUpdated {
         by: SummaryBy,
     },
+    /// A target of the site's SLA policy passed unmet (found once by the Cron Trigger).
+    SlaBreached {
+        target: SlaTarget,
+        /// When it was due (Unix ms).
+        due_at_ms: i64,
+    },
+    /// The ticket moved to another team or out of any (team names as they were then);
+    /// `rule` is the routing rule that moved it, `None` by hand.
+    TeamChanged {
+        from: Option<String>,
+        to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<i64>,
+    },
+    /// A message about the ticket went out (`mail` names the kind: `received`, `reply`,
+    /// `resolved`, `assigned`, `sla_warning`) to `to`.
+    EmailSent {
+        mail: String,
+        to: String,
+    },
+    /// The requester's e-mail became their reply; attachments are listed, never stored.
+    EmailReceived {
+        #[serde(default)]
+        attachments: Vec<EmailAttachment>,
+    },
+    /// Mail to the ticket's reply address from someone other than the requester: kept as an
+    /// internal note, not as the customer's reply.
+    EmailHeld {
+        from: String,
+    },
+    /// Mail to `address` bounced: no more mail goes to it from this site.
+    EmailBounced {
+        address: String,
+    },
+}
+
+/// Which SLA target an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaTarget {
+    FirstResponse,
+    Resolution,
+}
+
+impl SlaTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaTarget::FirstResponse => "first_response",
+            SlaTarget::Resolution => "resolution",
+        }
+    }
+}
+
+/// An attachment of a received e-mail, as the timeline lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailAttachment {
+    pub name: String,
+    pub bytes: u64,
 }
 
 /// Who wrote a ticket's summary (`tickets.summary_by`).
@@ -181,6 +248,12 @@ impl EventKind {
             EventKind::WaitingChanged { .. } => "waiting_changed",
             EventKind::Escalated { .. } => "escalated",
             EventKind::Classified { .. } => "classified",
+            EventKind::SlaBreached { .. } => "sla_breached",
+            EventKind::TeamChanged { .. } => "team_changed",
+            EventKind::EmailSent { .. } => "email_sent",
+            EventKind::EmailReceived { .. } => "email_received",
+            EventKind::EmailHeld { .. } => "email_held",
+            EventKind::EmailBounced { .. } => "email_bounced",
         }
     }
 }
@@ -249,6 +322,31 @@ mod tests {
                     topic: Some("billing".into()),
                     intent: Some("refund_request".into()),
                 },
+            },
+            EventKind::SlaBreached {
+                target: SlaTarget::FirstResponse,
+                due_at_ms: 1,
+            },
+            EventKind::TeamChanged {
+                from: None,
+                to: Some("Billing".into()),
+                rule: Some(3),
+            },
+            EventKind::EmailSent {
+                mail: "received".into(),
+                to: "ada@example.com".into(),
+            },
+            EventKind::EmailReceived {
+                attachments: vec![EmailAttachment {
+                    name: "invoice.pdf".into(),
+                    bytes: 2048,
+                }],
+            },
+            EventKind::EmailHeld {
+                from: "eve@example.com".into(),
+            },
+            EventKind::EmailBounced {
+                address: "ada@example.com".into(),
             },
         ];
         for event in all {

@@ -173,7 +173,7 @@ const LIST_TICKETS: &[Param] = &[
         description: "Filters as URL query pairs, e.g. `status=open&label=billing`. Keys: \
                       status and priority (comma-separated lists), assignee (me, unassigned \
                       or an operator id), label (a label includes its sublabels: `billing` \
-                      finds `billing > refund`), source (widget, bot, human, operator, api), \
+                      finds `billing > refund`), source (widget, bot, human, operator, api, email), \
                       topic, intent, waiting (team or customer), q (words to search), created_from/created_to/updated_from/updated_to \
                       (YYYY-MM-DD), closed/spam/snoozed (include or only), sort (priority, \
                       updated, created, relevance). Empty: open and pending tickets, most \

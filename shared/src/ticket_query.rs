@@ -23,7 +23,7 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 /// The most search terms used; a search is a few words, not a document.
 pub const MAX_SEARCH_TERMS: usize = 12;
 
-/// `source=`: one stored source (`widget`, `bot`, `operator`, `api`), or `human` — operator or
+/// `source=`: one stored source (`widget`, `bot`, `operator`, `api`, `email`), or `human` — operator or
 /// API, what the product calls human-created (`classification::Origin`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceFilter {

@@ -7,8 +7,8 @@
 
 use serde::Deserialize;
 use ticketbooth_shared::comment_body::CommentBody;
-use ticketbooth_shared::event::SummaryBy;
 use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
+use ticketbooth_shared::event::{SlaTarget, SummaryBy};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::timestamp::Timestamp;
@@ -650,6 +650,57 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
                 }
                 h.text(&shown(after));
             }
+        }
+        Ok(EventKind::SlaBreached { target, due_at_ms }) => {
+            h.raw(match target {
+                SlaTarget::FirstResponse => "First-response target missed (due ",
+                SlaTarget::Resolution => "Resolution target missed (due ",
+            });
+            time(h, due_at_ms);
+            h.raw(")");
+        }
+        Ok(EventKind::TeamChanged { from, to, rule }) => {
+            let shown = |t: &Option<String>| t.clone().unwrap_or_else(|| "No team".to_owned());
+            h.raw("Team <bdi>")
+                .text(&shown(&from))
+                .raw("</bdi> → <bdi>")
+                .text(&shown(&to))
+                .raw("</bdi>");
+            if let Some(rule) = rule {
+                h.raw(" by routing rule ").text(&rule.to_string());
+            }
+        }
+        Ok(EventKind::EmailSent { mail, to }) => {
+            h.raw("E-mail sent (")
+                .text(&mail.replace('_', " "))
+                .raw(") to <bdi>")
+                .text(&to)
+                .raw("</bdi>");
+        }
+        Ok(EventKind::EmailReceived { attachments }) => {
+            h.raw("Reply received by e-mail");
+            for (i, file) in attachments.iter().enumerate() {
+                h.raw(if i == 0 {
+                    "; attachments (not kept): "
+                } else {
+                    ", "
+                })
+                .raw("<bdi>")
+                .text(&file.name)
+                .raw("</bdi> (")
+                .text(&file.bytes.to_string())
+                .raw(" bytes)");
+            }
+        }
+        Ok(EventKind::EmailHeld { from }) => {
+            h.raw("E-mail from an unexpected sender held as a note: <bdi>")
+                .text(&from)
+                .raw("</bdi>");
+        }
+        Ok(EventKind::EmailBounced { address }) => {
+            h.raw("E-mail to <bdi>")
+                .text(&address)
+                .raw("</bdi> bounced; no more mail goes to it");
         }
         Err(_) => {
             h.text(&kind.replace('_', " "));

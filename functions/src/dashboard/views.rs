@@ -291,6 +291,7 @@ pub(super) fn source_badge(h: &mut Html, source: &str) {
         Origin::AiEscalated => "source-bot",
         Origin::HumanCreated => "source-human",
         Origin::Widget => "source-widget",
+        Origin::Email => "source-email",
     };
     h.raw("<span class=\"badge ")
         .raw(class)

@@ -267,10 +267,11 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Whether tickets from `source` are ones a visitor can make the site write — the widget's,
 /// and a bot's (whose model a visitor's words steer) — and so obey the site's "ticket creation
-/// off" and daily cap. Operators and the operator API are members of the site.
+/// off" and daily cap, as does mail to the support address (anyone can write it). Operators
+/// and the operator API are members of the site.
 pub fn is_visitor_side(source: Source) -> bool {
     match source {
-        Source::Widget | Source::Bot => true,
+        Source::Widget | Source::Bot | Source::Email => true,
         Source::Operator | Source::Api => false,
     }
 }

@@ -21,25 +21,57 @@ impl SqliteExecutor {
     /// A fresh in-memory database with every migration in `migrations_dir` applied in name
     /// order, as `wrangler d1 migrations apply` does.
     pub fn in_memory(migrations_dir: &Path) -> Result<Self, StoreError> {
+        Self::migrated_through(migrations_dir, None)
+    }
+
+    /// A fresh in-memory database with the migrations up to and including the one whose file
+    /// name starts with `last` (every one when `None`): a test seeds rows there, then applies
+    /// the rest with `apply_migrations_after`, as a deployed database meets a new migration.
+    pub fn migrated_through(migrations_dir: &Path, last: Option<&str>) -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(db_error)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(db_error)?;
-        let mut files: Vec<_> = std::fs::read_dir(migrations_dir)
-            .map_err(|e| StoreError::Database(e.to_string()))?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
-            .collect();
-        files.sort();
-        for file in files {
-            let sql =
-                std::fs::read_to_string(&file).map_err(|e| StoreError::Database(e.to_string()))?;
-            conn.execute_batch(&sql).map_err(db_error)?;
-        }
-        Ok(Self {
+        let executor = Self {
             conn: Mutex::new(conn),
             round_trips: AtomicU64::new(0),
-        })
+        };
+        for file in migration_files(migrations_dir)? {
+            executor.apply_migration(&file)?;
+            if last.is_some_and(|last| file_name(&file).starts_with(last)) {
+                break;
+            }
+        }
+        Ok(executor)
+    }
+
+    /// Applies every migration whose file name sorts after the one starting with `last`.
+    pub fn apply_migrations_after(
+        &self,
+        migrations_dir: &Path,
+        last: &str,
+    ) -> Result<(), StoreError> {
+        let mut after = false;
+        for file in migration_files(migrations_dir)? {
+            if after {
+                self.apply_migration(&file)?;
+            } else if file_name(&file).starts_with(last) {
+                after = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// One migration file inside one transaction, as D1 applies it: all or nothing, and a
+    /// `PRAGMA defer_foreign_keys` in it lasts until its end (0029 rebuilds `tickets` so).
+    fn apply_migration(&self, file: &Path) -> Result<(), StoreError> {
+        let sql = std::fs::read_to_string(file).map_err(|e| StoreError::Database(e.to_string()))?;
+        let conn = self.lock();
+        conn.execute_batch(&format!("BEGIN;\n{sql}\nCOMMIT;"))
+            .map_err(|e| {
+                // A failed statement leaves the transaction open; close it before reporting.
+                let _ = conn.execute_batch("ROLLBACK;");
+                db_error(e)
+            })
     }
 
     /// Runs raw SQL (test fixtures only: seeding sites, inspecting tables).
@@ -111,4 +143,22 @@ fn run(conn: &Connection, statement: &Statement) -> Result<Vec<Row>, StoreError>
 
 fn db_error(e: rusqlite::Error) -> StoreError {
     StoreError::from_message(e.to_string())
+}
+
+/// The `.sql` files of `dir`, in name order.
+fn migration_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, StoreError> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| StoreError::Database(e.to_string()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

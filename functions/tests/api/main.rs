@@ -21,6 +21,7 @@ mod list;
 mod logs;
 mod maintenance;
 mod members;
+mod migrations;
 mod offboarding;
 mod one_round_trip;
 mod operator_api;
