@@ -358,6 +358,33 @@ pub fn business_ms_between(a: i64, b: i64, hours: Option<&BusinessHours>) -> i64
     }
 }
 
+/// At most this many open periods are handed to a statement that moves a clock in SQL.
+const MAX_PERIODS: usize = 2_000;
+
+/// The open periods from `from_ms` on, as `[start, end, business ms before it]` triples,
+/// enough to hold `cover_ms` of business time: what a statement that reads the ticket's clock
+/// in the database (`sql::tickets::settle_sla`) needs to pause or resume it exactly as
+/// `Clock::pause` and `Clock::resume` would. Calendar time is one period.
+pub fn periods(hours: Option<&BusinessHours>, from_ms: i64, cover_ms: i64) -> Vec<[i64; 3]> {
+    let Some(hours) = hours else {
+        return vec![[from_ms, from_ms.saturating_add(cover_ms.max(0)), 0]];
+    };
+    let mut out = Vec::new();
+    let mut before = 0;
+    for (a, b) in hours.periods_from(from_ms) {
+        let a = a.max(from_ms);
+        if b <= a {
+            continue;
+        }
+        out.push([a, b, before]);
+        before += b - a;
+        if before >= cover_ms || out.len() >= MAX_PERIODS {
+            break;
+        }
+    }
+    out
+}
+
 impl Policy {
     pub fn targets(&self, priority: Priority) -> Targets {
         self.targets[priority_index(priority)]
@@ -365,6 +392,12 @@ impl Policy {
 
     pub fn set_targets(&mut self, priority: Priority, targets: Targets) {
         self.targets[priority_index(priority)] = targets;
+    }
+
+    /// The longest resolution target: how much business time a paused clock can hold.
+    pub fn longest_resolution_ms(&self) -> i64 {
+        let longest = self.targets.iter().filter_map(|t| t.resolution).max();
+        i64::from(longest.unwrap_or(MAX_TARGET_MINUTES)) * MINUTE_MS
     }
 
     /// No target at all: the site keeps no SLA.
@@ -762,6 +795,17 @@ mod tests {
         // A priority without targets clears the clock.
         let low = clock.retarget(&p, Priority::Normal, Priority::Low, 0, H);
         assert_eq!(low, Clock::default());
+    }
+
+    #[test]
+    fn periods_cover_the_time_asked_for() {
+        let hours = nine_to_five("Europe/Paris");
+        let from = ms("2026-01-09T15:00:00Z");
+        let p = periods(Some(&hours), from, 9 * H);
+        assert_eq!(p[0], [from, ms("2026-01-09T16:00:00Z"), 0]);
+        assert_eq!(p[1], [ms("2026-01-12T08:00:00Z"), ms("2026-01-12T16:00:00Z"), H]);
+        assert_eq!(p.len(), 2);
+        assert_eq!(periods(None, 5, 10), vec![[5, 15, 0]]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
+use super::sla;
 use super::sites::Site;
 use crate::sql::conversations::{self, ConversationRow};
 use crate::sql::messages::{self, MessageRow, NewMessage};
@@ -142,7 +143,8 @@ pub async fn send<E: Executor>(
         Author::Visitor | Author::System => (None, None),
     };
     let id = conversation.id.as_str();
-    let batch = vec![
+    let operator = matches!(author, Author::Operator { .. });
+    let mut batch = vec![
         conversations::take_seq(site.id, id, kind, now_ms, now_ms + TTL_MS),
         messages::insert(NewMessage {
             site_id: site.id,
@@ -156,6 +158,10 @@ pub async fn send<E: Executor>(
         }),
         messages::last(site.id, id),
     ];
+    if operator {
+        // A person's answer in the chat is the team's first response on its tickets (SLA).
+        batch.insert(2, sla::on_conversation_reply(site.id, id, now_ms));
+    }
     match db.batch(batch).await {
         Ok(mut results) => {
             let row = decode_first(results.pop().unwrap_or_default())?;

@@ -24,6 +24,7 @@ pub mod site_cache;
 pub mod site_secrets;
 pub mod site_settings;
 pub mod sites;
+pub mod sla;
 pub mod summaries;
 pub mod ticket_actions;
 pub mod tickets;

@@ -64,6 +64,8 @@ pub struct Site {
     pub escalate_after_messages: i64,
     /// An escalation opens a ticket by itself (when no ticket is linked yet).
     pub escalation_opens_ticket: bool,
+    /// The SLA policy its new tickets' clocks start from (`service::sla`); `None`: no SLA.
+    pub sla: Option<ticketbooth_shared::sla::Policy>,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -127,6 +129,7 @@ impl Site {
             summaries_enabled: row.summaries_enabled.map(|v| v != 0),
             escalate_after_messages: row.escalate_after_messages,
             escalation_opens_ticket: row.escalation_opens_ticket != 0,
+            sla: ticketbooth_shared::sla::Policy::from_stored(row.sla_policy.as_deref()),
         })
     }
 

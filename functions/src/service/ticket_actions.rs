@@ -12,6 +12,7 @@ use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::{Actor, Classes, CommentVisibility, EventKind, Source};
 use ticketbooth_shared::ids::{IdempotencyKey, TicketId, VisitorId};
 use ticketbooth_shared::label::Label;
+use ticketbooth_shared::sla::{Clock, Policy};
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::{Action, Ownership, Role};
 use ticketbooth_shared::sync_ref::{RemoteId, SyncPlatform};
@@ -27,6 +28,7 @@ use super::operator_tickets::{self, Detail};
 use super::operators::{Operator, Proof};
 use super::sessions;
 use super::sites;
+use super::sla;
 use super::tickets::{self, CreateTicket, Created};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::conversations::ConversationRow;
@@ -159,10 +161,12 @@ pub async fn apply<E: Executor>(
     // The new version must differ from the old even within one millisecond.
     let now_ms = now.millis().max(version + 1);
     let deleting = change == Change::Delete;
+    let clock_moves = sla_moves(op, &ticket, &change, now_ms);
     let plan = plan(db, op, &ticket, change, now, now_ms).await?;
     let Some((first_event, mut statements)) = plan else {
         return Ok(Outcome::Unchanged);
     };
+    statements.extend(clock_moves);
     let actor = Actor::Operator {
         operator_id: op.id.clone(),
     };
@@ -525,6 +529,40 @@ async fn plan<E: Executor>(
     Ok(Some(planned))
 }
 
+/// What `change` does to the ticket's SLA clock (`service::sla`), to end its batch: a status
+/// or waiting change pauses or resumes resolution, a priority change re-targets. Public replies
+/// meet first response in `comment_rows`.
+fn sla_moves(op: &Operator, t: &DetailRow, change: &Change, now_ms: i64) -> Vec<Statement> {
+    let has_clock = t.first_response_due_at.is_some()
+        || t.resolution_due_at.is_some()
+        || t.resolution_left_ms.is_some();
+    let policy = Policy::from_stored(t.sla_policy.as_deref());
+    let (site, id) = (op.site_id, t.id.as_str());
+    match change {
+        Change::Status { .. } | Change::Waiting(_) | Change::ReplyAndWait(_) if has_clock => {
+            vec![sla::on_status(policy.as_ref(), site, id, now_ms)]
+        }
+        Change::Priority(to) => {
+            let Ok(from) = Priority::parse(&t.priority) else {
+                return Vec::new();
+            };
+            let read = sla::Read {
+                clock: Clock {
+                    first_response_due_at: t.first_response_due_at,
+                    first_responded_at: t.first_responded_at,
+                    resolution_due_at: t.resolution_due_at,
+                    resolution_left_ms: t.resolution_left_ms,
+                },
+                created_at: t.created_at,
+            };
+            sla::on_priority(policy.as_ref(), site, id, read, from, *to, now_ms)
+                .into_iter()
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `AssigneeNotMember` unless `assignee` is a member of the site who works tickets: only
 /// someone who may work tickets can hold one (a guest only reads).
 async fn check_assignee<E: Executor>(
@@ -569,6 +607,7 @@ fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) 
         // The team answered: the "Customer replied" mark goes, and the answer also appears
         // in the ticket's live conversations, so a visitor still chatting reads it there.
         rows.push(tickets_sql::clear_customer_replied(op.site_id, ticket_id));
+        rows.push(sla::on_public_reply(op.site_id, ticket_id, now_ms));
         rows.push(messages::take_seq_for_ticket(
             op.site_id,
             ticket_id,

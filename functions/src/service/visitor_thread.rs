@@ -19,6 +19,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::waiting::WaitingOn;
 
 use super::sites::Site;
+use super::sla;
 use super::tickets::find_for_visitor;
 use super::{Refusal, ServiceError};
 use crate::sql::comments::{self, PublicCommentRow};
@@ -100,6 +101,8 @@ pub async fn reply<E: Executor>(
             key.as_ref(),
         ),
         tickets::after_visitor_reply(site_id, id, now_ms),
+        // Reopened, or back with the team: the resolution clock resumes.
+        sla::on_status(site.sla.as_ref(), site_id, id, now_ms),
         ticket_search::refresh(site_id, id),
         notifications::insert_visitor_replied(site_id, id, key.as_ref(), now_ms),
         comments::public_by_key(site_id, id, key.as_ref()),

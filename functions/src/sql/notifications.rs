@@ -205,3 +205,34 @@ pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
         vec![Value::from(site_id), Value::from(ticket_id)],
     )
 }
+
+/// The breach sweep's webhook events (`ticket.sla_breached`), one per missed target, for sites
+/// with a webhook; before `tickets::mark_sla_breaches` in the same batch.
+pub fn insert_sla_breaches(now_ms: i64) -> Statement {
+    use super::tickets::{first_response_missed, resolution_missed, sla_overdue};
+    Statement::new(
+        concat!(
+            "INSERT INTO notifications (id, site_id, kind, data, created_at)
+             SELECT 'sb_' || t.id || '_fr', t.site_id, 'ticket.sla_breached',
+                    json_object('ticket_id', t.id, 'code', t.code, 'subject', t.subject,
+                                'priority', t.priority, 'status', t.status,
+                                'target', 'first_response', 'due_at_ms', t.first_response_due_at,
+                                'requester_name', t.requester_name,
+                                'requester_email', t.requester_email), ?1 ",
+            sla_overdue!(),
+            " AND s.webhook_url IS NOT NULL AND ",
+            first_response_missed!(),
+            " UNION ALL
+             SELECT 'sb_' || t.id || '_res', t.site_id, 'ticket.sla_breached',
+                    json_object('ticket_id', t.id, 'code', t.code, 'subject', t.subject,
+                                'priority', t.priority, 'status', t.status,
+                                'target', 'resolution', 'due_at_ms', t.resolution_due_at,
+                                'requester_name', t.requester_name,
+                                'requester_email', t.requester_email), ?1 ",
+            sla_overdue!(),
+            " AND s.webhook_url IS NOT NULL AND ",
+            resolution_missed!()
+        ),
+        vec![Value::from(now_ms)],
+    )
+}

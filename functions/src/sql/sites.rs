@@ -51,6 +51,9 @@ pub struct SiteRow {
     /// 1: an escalation opens a ticket by itself.
     #[serde(default = "default_one")]
     pub escalation_opens_ticket: i64,
+    /// The SLA policy as JSON (`shared::sla::PolicyJson`); `None`: no SLA (migration 0030).
+    #[serde(default)]
+    pub sla_policy: Option<String>,
 }
 
 fn default_escalate_after() -> i64 {
@@ -73,7 +76,7 @@ pub fn find_by_key(key: &str) -> Statement {
                  WHERE site_id = sites.id AND name = 'turnstile_secret') AS turnstile_secret_sealed,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
                  WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed,
-                escalate_after_messages, escalation_opens_ticket
+                escalate_after_messages, escalation_opens_ticket, sla_policy
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -272,5 +275,21 @@ pub fn set_summaries_enabled(site_id: i64, enabled: bool) -> Statement {
     Statement::new(
         "UPDATE sites SET summaries_enabled = ?2 WHERE id = ?1",
         vec![Value::from(site_id), Value::from(enabled)],
+    )
+}
+
+/// A site's SLA policy as stored (`sla_policy`, JSON or NULL).
+pub fn find_sla_policy(site_id: i64) -> Statement {
+    Statement::new(
+        "SELECT sla_policy FROM sites WHERE id = ?1",
+        vec![Value::from(site_id)],
+    )
+}
+
+/// Saves a site's SLA policy (`None`: no SLA).
+pub fn set_sla_policy(site_id: i64, policy_json: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET sla_policy = ?2 WHERE id = ?1",
+        vec![Value::from(site_id), Value::from(policy_json)],
     )
 }

@@ -171,6 +171,10 @@ macro_rules! status_change_checked {
                               IN (SELECT value FROM json_each(?7))
                           AND t.status IN (SELECT value FROM json_each(?8))
                           AND (?9 IS NULL OR t.updated_at = ?9)
+                          AND NOT CASE WHEN ?3 IN ('resolved', 'closed')
+                                       THEN t.resolution_left_ms IS NULL
+                                            AND t.resolution_due_at IS NOT NULL
+                                       ELSE t.resolution_left_ms IS NOT NULL END
                          THEN 'status_changed' ELSE 'refused' END,
                     json_object('from', t.status, 'to', ?3), ?10,
                     max(?11, coalesce(t.updated_at, 0) + 1)
@@ -186,7 +190,9 @@ macro_rules! status_change_checked {
 /// on the site with that role, the role may change a ticket with this assignee, the status
 /// table allows the move, and the version is the one seen. Otherwise the row's `kind`
 /// becomes `refused`, the table's CHECK fails and the batch rolls back; the caller then takes
-/// the path that reads first and says why. A missing ticket is a refusal too (the empty id is
+/// the path that reads first and says why. So is a move that pauses or resumes the ticket's
+/// SLA resolution clock: its business time needs the site's policy, which that path reads
+/// (`service::sla::on_status`). A missing ticket is a refusal too (the empty id is
 /// never written: the CHECK fails first). The event's time is the ticket's next version,
 /// `max(now, updated_at + 1)`, as `tickets::set_status_by_code` computes it.
 pub fn insert_status_change_checked(c: &StatusChangeCheck<'_>) -> Result<Statement, StoreError> {
@@ -432,5 +438,32 @@ pub fn insert_label_removals(
             Value::from(actor),
             Value::from(now_ms),
         ],
+    ))
+}
+
+/// The breach sweep's events: `sla_breached` for each target of an overdue ticket found
+/// missed for the first time (`tickets::mark_sla_breaches` then marks them), by the system.
+pub fn insert_sla_breaches(now_ms: i64) -> Result<Statement, StoreError> {
+    use super::tickets::{first_response_missed, resolution_missed, sla_overdue};
+    let actor = serde_json::to_string(&Actor::System)
+        .map_err(|e| StoreError::RowShape(e.to_string()))?;
+    Ok(Statement::new(
+        concat!(
+            "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+             SELECT t.site_id, t.id, 'sla_breached',
+                    json_object('target', 'first_response', 'due_at_ms', t.first_response_due_at),
+                    ?2, ?1 ",
+            sla_overdue!(),
+            " AND ",
+            first_response_missed!(),
+            " UNION ALL
+             SELECT t.site_id, t.id, 'sla_breached',
+                    json_object('target', 'resolution', 'due_at_ms', t.resolution_due_at),
+                    ?2, ?1 ",
+            sla_overdue!(),
+            " AND ",
+            resolution_missed!()
+        ),
+        vec![Value::from(now_ms), Value::from(actor)],
     ))
 }

@@ -555,6 +555,17 @@ pub struct DetailRow {
     pub topic: Option<String>,
     #[serde(default)]
     pub intent: Option<String>,
+    /// The SLA clock (migration 0029) and the site's policy as stored (0030).
+    #[serde(default)]
+    pub first_response_due_at: Option<i64>,
+    #[serde(default)]
+    pub first_responded_at: Option<i64>,
+    #[serde(default)]
+    pub resolution_due_at: Option<i64>,
+    #[serde(default)]
+    pub resolution_left_ms: Option<i64>,
+    #[serde(default)]
+    pub sla_policy: Option<String>,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
@@ -567,7 +578,9 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
                 (SELECT CASE WHEN s.bot IS NULL
                                   OR coalesce(json_extract(s.bot, '$.api_key_secret'), '') <> ''
                              THEN 0 WHEN s.summaries_enabled = 0 THEN 1 ELSE 2 END
-                 FROM sites s WHERE s.id = ?1) AS summary_provider
+                 FROM sites s WHERE s.id = ?1) AS summary_provider,
+                first_response_due_at, first_responded_at, resolution_due_at,
+                resolution_left_ms, (SELECT sla_policy FROM sites WHERE id = ?1) AS sla_policy
          FROM tickets WHERE site_id = ?1 AND code = ?2",
         vec![Value::from(site_id), Value::from(code)],
     )
@@ -1072,5 +1085,199 @@ pub fn set_operator_summary(site_id: i64, id: &str, text: &str, now_ms: i64) -> 
             Value::from(text),
             Value::from(now_ms),
         ],
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The SLA clock (0029's columns; `service::sla` decides, these write).
+
+/// Sets a ticket's due times and paused time left, as `shared::sla::Clock` computed them (a
+/// new ticket's clock, or one a priority change re-targeted).
+pub fn set_sla_clock(
+    site_id: i64,
+    id: &str,
+    first_response_due_at: Option<i64>,
+    resolution_due_at: Option<i64>,
+    resolution_left_ms: Option<i64>,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET first_response_due_at = ?3, resolution_due_at = ?4,
+                            resolution_left_ms = ?5
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(first_response_due_at),
+            Value::from(resolution_due_at),
+            Value::from(resolution_left_ms),
+        ],
+    )
+}
+
+/// The team's first customer-facing reply: kept once, the earliest.
+pub fn mark_first_response(site_id: i64, id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET first_responded_at = ?3
+         WHERE site_id = ?1 AND id = ?2 AND first_responded_at IS NULL",
+        vec![Value::from(site_id), Value::from(id), Value::from(now_ms)],
+    )
+}
+
+/// An operator's message in a conversation answers every ticket linked to it that still
+/// awaited its first response.
+pub fn mark_first_response_in_conversation(
+    site_id: i64,
+    conversation_id: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET first_responded_at = ?3
+         WHERE site_id = ?1 AND first_responded_at IS NULL
+           AND id IN (SELECT ticket_id FROM ticket_conversations
+                      WHERE site_id = ?1 AND conversation_id = ?2)",
+        vec![
+            Value::from(site_id),
+            Value::from(conversation_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// The resolution clock as the ticket's state now asks, read and set in the database: runs
+/// while open or pending on the team; paused while pending on the customer (nothing due,
+/// the business time left kept) and once resolved or closed (the due time kept, to judge the
+/// target by). Resuming sets the due time the time left after `now`. `periods` is
+/// `shared::sla::periods` from `now` as JSON (`[[start, end, business ms before]]`): the
+/// statement counts business time through it as `Clock::pause` and `Clock::resume` do. Put
+/// after the statements that change the status or the side waited on; a ticket whose clock
+/// already matches its state is left as it is.
+pub fn settle_sla(site_id: i64, id: &str, periods_json: &str, now_ms: i64) -> Statement {
+    settle_sla_with(settle_sla_sql!("id = ?2"), site_id, id, periods_json, now_ms)
+}
+
+/// `settle_sla` for the ticket `code`.
+pub fn settle_sla_by_code(site_id: i64, code: &str, periods_json: &str, now_ms: i64) -> Statement {
+    settle_sla_with(settle_sla_sql!("code = ?2"), site_id, code, periods_json, now_ms)
+}
+
+/// The clock runs while open or pending on the team.
+macro_rules! sla_running {
+    () => {
+        "(status = 'open' OR (status = 'pending' AND waiting_on_customer = 0))"
+    };
+}
+
+/// `settle_sla`'s statement for the ticket `$which` names (`?2`).
+macro_rules! settle_sla_sql {
+    ($which:literal) => {
+        concat!(
+            "UPDATE tickets SET
+                resolution_left_ms = CASE
+                    WHEN ", sla_running!(), " THEN NULL
+                    WHEN resolution_left_ms IS NULL THEN
+                        (SELECT coalesce(sum(max(0, min(json_extract(p.value, '$[1]'),
+                                                        resolution_due_at)
+                                                    - json_extract(p.value, '$[0]'))), 0)
+                         FROM json_each(?3) p)
+                    ELSE resolution_left_ms END,
+                resolution_due_at = CASE
+                    WHEN ", sla_running!(), " AND resolution_left_ms IS NOT NULL THEN
+                        CASE WHEN resolution_left_ms = 0 THEN ?4 ELSE coalesce(
+                            (SELECT json_extract(p.value, '$[0]') + resolution_left_ms
+                                    - json_extract(p.value, '$[2]')
+                             FROM json_each(?3) p
+                             WHERE json_extract(p.value, '$[2]') + json_extract(p.value, '$[1]')
+                                   - json_extract(p.value, '$[0]') >= resolution_left_ms
+                             ORDER BY p.key LIMIT 1),
+                            ?4 + resolution_left_ms) END
+                    WHEN ", sla_running!(), " THEN resolution_due_at
+                    WHEN status = 'pending' THEN NULL
+                    ELSE resolution_due_at END
+             WHERE site_id = ?1 AND ", $which, "
+               AND ((resolution_left_ms IS NOT NULL AND ", sla_running!(), ")
+                    OR (resolution_left_ms IS NULL AND resolution_due_at IS NOT NULL
+                        AND NOT ", sla_running!(), "))"
+        )
+    };
+}
+use {settle_sla_sql, sla_running};
+
+fn settle_sla_with(
+    sql: &'static str,
+    site_id: i64,
+    key: &str,
+    periods_json: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        sql,
+        vec![
+            Value::from(site_id),
+            Value::from(key),
+            Value::from(periods_json),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// The tickets the breach sweep looks at: each site's tickets whose next deadline has passed
+/// (`tickets_by_sla_due`, one range per site), not spam. `?1` is the sweep's time.
+macro_rules! sla_overdue {
+    () => {
+        "FROM sites s JOIN tickets t ON t.site_id = s.id
+                 AND t.sla_due_at IS NOT NULL AND t.sla_due_at <= ?1
+         WHERE t.is_spam = 0"
+    };
+}
+/// Of those, the ones whose first response is now found missed (once).
+macro_rules! first_response_missed {
+    () => {
+        "(t.first_responded_at IS NULL AND t.first_response_due_at <= ?1
+          AND t.first_response_breached_at IS NULL)"
+    };
+}
+/// Of those, the ones whose resolution is now found missed (once; nothing is due while paused).
+macro_rules! resolution_missed {
+    () => {
+        "(t.resolution_due_at <= ?1 AND t.resolution_breached_at IS NULL)"
+    };
+}
+pub(crate) use {first_response_missed, resolution_missed, sla_overdue};
+
+/// What the breach sweep marked: each ticket once per run, with the targets found missed.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct BreachedRow {
+    pub site_id: i64,
+    pub id: String,
+    pub code: String,
+    pub first_response: i64,
+    pub resolution: i64,
+}
+
+/// The breach sweep's last statement (after its events and webhook rows, which read the same
+/// tickets unmarked): stamps each missed target's `*_breached_at`, so a later run finds it no
+/// more, and returns what it marked.
+pub fn mark_sla_breaches(now_ms: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "UPDATE tickets AS t SET
+                first_response_breached_at = CASE WHEN ",
+            first_response_missed!(),
+            " THEN ?1 ELSE t.first_response_breached_at END,
+                resolution_breached_at = CASE WHEN ",
+            resolution_missed!(),
+            " THEN ?1 ELSE t.resolution_breached_at END
+             WHERE t.rowid IN (SELECT t.rowid ",
+            sla_overdue!(),
+            " AND (",
+            first_response_missed!(),
+            " OR ",
+            resolution_missed!(),
+            "))
+             RETURNING site_id, id, code,
+                       first_response_breached_at IS ?1 AS first_response,
+                       resolution_breached_at IS ?1 AS resolution"
+        ),
+        vec![Value::from(now_ms)],
     )
 }

@@ -35,6 +35,7 @@ mod round_trips;
 mod secrets;
 mod sign_in;
 mod site_settings;
+mod sla;
 mod summaries;
 mod ticket_actions;
 mod ticket_page;
