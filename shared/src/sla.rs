@@ -803,7 +803,10 @@ mod tests {
         let from = ms("2026-01-09T15:00:00Z");
         let p = periods(Some(&hours), from, 9 * H);
         assert_eq!(p[0], [from, ms("2026-01-09T16:00:00Z"), 0]);
-        assert_eq!(p[1], [ms("2026-01-12T08:00:00Z"), ms("2026-01-12T16:00:00Z"), H]);
+        assert_eq!(
+            p[1],
+            [ms("2026-01-12T08:00:00Z"), ms("2026-01-12T16:00:00Z"), H]
+        );
         assert_eq!(p.len(), 2);
         assert_eq!(periods(None, 5, 10), vec![[5, 15, 0]]);
     }

@@ -18,6 +18,7 @@ pub mod list_page;
 pub mod session;
 mod settings;
 pub mod settings_views;
+mod sla_page;
 mod summary_view;
 pub mod ticket_page;
 mod ticket_work;

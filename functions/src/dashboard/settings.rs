@@ -94,6 +94,8 @@ pub async fn handle<E: Executor>(
             super::webhooks_page::save(app, form, op, fresh).await
         }
         (SettingsPage::Webhooks, None) => super::webhooks_page::show(app, req, op).await,
+        (SettingsPage::Sla, Some(form)) => super::sla_page::save(app, form, op).await,
+        (SettingsPage::Sla, None) => super::sla_page::show(app, req, op).await,
         (SettingsPage::WebhookTest, Some(form)) => {
             super::webhooks_page::test(app, form, op, fresh).await
         }

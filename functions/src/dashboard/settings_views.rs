@@ -20,8 +20,9 @@ pub type FieldErrors<'a> = &'a [(&'static str, String)];
 /// The settings pages' own navigation.
 pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
     h.raw("<nav class=\"tabs\" aria-label=\"Settings\">");
-    let pages: [(&str, &str, Action); 7] = [
+    let pages: [(&str, &str, Action); 8] = [
         ("/app/settings/site", "Site", Action::ManageSettings),
+        ("/app/settings/sla", "SLA", Action::ManageSettings),
         ("/app/settings/members", "Members", Action::ManageMembers),
         ("/app/settings/tokens", "API tokens", Action::ManageApiKeys),
         ("/app/settings/bots", "Bots", Action::ManageApiKeys),

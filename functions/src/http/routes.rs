@@ -258,6 +258,8 @@ pub enum SettingsPage {
     Webhooks,
     /// `POST /app/settings/webhooks/test`: sends a test event.
     WebhookTest,
+    /// `GET` shows, `POST` saves the site's SLA policy.
+    Sla,
     /// `POST /app/settings/bots/{id}` revokes a bot key.
     BotKey(String),
 }
@@ -389,7 +391,8 @@ impl SettingsPage {
             SettingsPage::BotSummaries => SettingsPage::BotKey(id()),
             SettingsPage::BotKey(_) => SettingsPage::Webhooks,
             SettingsPage::Webhooks => SettingsPage::WebhookTest,
-            SettingsPage::WebhookTest => return None,
+            SettingsPage::WebhookTest => SettingsPage::Sla,
+            SettingsPage::Sla => return None,
         })
     }
 
@@ -415,6 +418,7 @@ impl SettingsPage {
             SettingsPage::BotKey(id) => format!("bots/{id}"),
             SettingsPage::Webhooks => "webhooks".to_owned(),
             SettingsPage::WebhookTest => "webhooks/test".to_owned(),
+            SettingsPage::Sla => "sla".to_owned(),
         }
     }
 }
@@ -472,6 +476,7 @@ impl Route {
                     ["bots", "summaries"] => SettingsPage::BotSummaries,
                     ["webhooks"] => SettingsPage::Webhooks,
                     ["webhooks", "test"] => SettingsPage::WebhookTest,
+                    ["sla"] => SettingsPage::Sla,
                     ["bots", id] => SettingsPage::BotKey(hex_id(id, 32)?),
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
@@ -589,6 +594,7 @@ impl Route {
                     | SettingsPage::Account
                     | SettingsPage::Bots
                     | SettingsPage::Webhooks
+                    | SettingsPage::Sla
                     | SettingsPage::Site
                     | SettingsPage::Data,
                 ),
@@ -731,6 +737,7 @@ impl Route {
                     SettingsPage::BotKey(_) => "/app/settings/bots/{id}",
                     SettingsPage::Webhooks => "/app/settings/webhooks",
                     SettingsPage::WebhookTest => "/app/settings/webhooks/test",
+                    SettingsPage::Sla => "/app/settings/sla",
                 },
             },
         };

@@ -83,6 +83,13 @@ pub fn payload(row: &DeliveryRow, dashboard: &str) -> Value {
     let text = match row.kind.as_str() {
         "ticket.created" => format!("New ticket {code} on {site_name}: {subject} (from {who})"),
         "ticket.visitor_replied" => format!("{who} replied on {code}: {subject}"),
+        "ticket.sla_breached" => {
+            let target = match data["target"].as_str() {
+                Some("first_response") => "first response",
+                _ => "resolution",
+            };
+            format!("SLA breached on {code}: {target} overdue ({subject})")
+        }
         _ => format!("A test from Ticketbooth for {site_name}: your webhook works."),
     };
     let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })];
@@ -265,6 +272,36 @@ mod tests {
             "&lt;!channel&gt; &lt;https://evil.example|Verify&gt; &amp; more"
         );
         assert_eq!(slack_escape("Plain text, *bold*"), "Plain text, *bold*");
+    }
+
+    #[test]
+    fn an_sla_breach_names_the_ticket_and_the_missed_target() {
+        let row = DeliveryRow {
+            id: "sb_abc_fr".into(),
+            kind: "ticket.sla_breached".into(),
+            data: r#"{"code":"TKT-7","subject":"Charged <twice>","target":"first_response"}"#
+                .into(),
+            created_at: 0,
+            attempts: 0,
+            delivered_at: None,
+            failed_at: None,
+            site_key: "acme".into(),
+            site_name: "Acme".into(),
+            site_id: 1,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_secret_sealed: None,
+        };
+        let body = payload(&row, "https://tickets.example");
+        assert_eq!(
+            body["text"],
+            "SLA breached on TKT-7: first response overdue (Charged &lt;twice&gt;)"
+        );
+        assert_eq!(body["event"]["type"], "ticket.sla_breached");
+        assert_eq!(
+            body["event"]["url"],
+            "https://tickets.example/app/tickets/TKT-7"
+        );
     }
 
     #[test]

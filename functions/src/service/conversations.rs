@@ -12,8 +12,8 @@ use ticketbooth_shared::requester::{Email, RequesterName};
 use ticketbooth_shared::timestamp::Timestamp;
 
 use super::ServiceError;
-use super::sla;
 use super::sites::Site;
+use super::sla;
 use crate::sql::conversations::{self, ConversationRow};
 use crate::sql::messages::{self, MessageRow, NewMessage};
 use crate::sql::ticket_conversations::LinkedTicketRow;

@@ -9,11 +9,11 @@
 //! resumes with that time when the ticket is worked again; a priority change re-targets. A
 //! policy change applies to tickets created afterwards.
 
+use ticketbooth_shared::Priority;
 use ticketbooth_shared::event::SlaTarget;
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::sla::{self, Clock, Policy};
 use ticketbooth_shared::timestamp::Timestamp;
-use ticketbooth_shared::Priority;
 
 use super::ServiceError;
 use super::operators::Operator;

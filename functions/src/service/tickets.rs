@@ -209,7 +209,13 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
         )?);
     }
     batch.push(ticket_search::refresh(site_id, id));
-    batch.extend(sla::on_created(cmd.site.sla.as_ref(), site_id, id, cmd.priority, now_ms));
+    batch.extend(sla::on_created(
+        cmd.site.sla.as_ref(),
+        site_id,
+        id,
+        cmd.priority,
+        now_ms,
+    ));
     // Owed an AI summary (written later, through the Queue): every create path comes here.
     if summaries::wanted_on_create(cmd.site, &cmd.ticket, cmd.summary.is_some()) {
         batch.push(tickets::want_summary(site_id, id, now_ms));

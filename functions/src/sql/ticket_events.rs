@@ -445,8 +445,8 @@ pub fn insert_label_removals(
 /// missed for the first time (`tickets::mark_sla_breaches` then marks them), by the system.
 pub fn insert_sla_breaches(now_ms: i64) -> Result<Statement, StoreError> {
     use super::tickets::{first_response_missed, resolution_missed, sla_overdue};
-    let actor = serde_json::to_string(&Actor::System)
-        .map_err(|e| StoreError::RowShape(e.to_string()))?;
+    let actor =
+        serde_json::to_string(&Actor::System).map_err(|e| StoreError::RowShape(e.to_string()))?;
     Ok(Statement::new(
         concat!(
             "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)

@@ -1152,12 +1152,24 @@ pub fn mark_first_response_in_conversation(
 /// after the statements that change the status or the side waited on; a ticket whose clock
 /// already matches its state is left as it is.
 pub fn settle_sla(site_id: i64, id: &str, periods_json: &str, now_ms: i64) -> Statement {
-    settle_sla_with(settle_sla_sql!("id = ?2"), site_id, id, periods_json, now_ms)
+    settle_sla_with(
+        settle_sla_sql!("id = ?2"),
+        site_id,
+        id,
+        periods_json,
+        now_ms,
+    )
 }
 
 /// `settle_sla` for the ticket `code`.
 pub fn settle_sla_by_code(site_id: i64, code: &str, periods_json: &str, now_ms: i64) -> Statement {
-    settle_sla_with(settle_sla_sql!("code = ?2"), site_id, code, periods_json, now_ms)
+    settle_sla_with(
+        settle_sla_sql!("code = ?2"),
+        site_id,
+        code,
+        periods_json,
+        now_ms,
+    )
 }
 
 /// The clock runs while open or pending on the team.
@@ -1173,7 +1185,9 @@ macro_rules! settle_sla_sql {
         concat!(
             "UPDATE tickets SET
                 resolution_left_ms = CASE
-                    WHEN ", sla_running!(), " THEN NULL
+                    WHEN ",
+            sla_running!(),
+            " THEN NULL
                     WHEN resolution_left_ms IS NULL THEN
                         (SELECT coalesce(sum(max(0, min(json_extract(p.value, '$[1]'),
                                                         resolution_due_at)
@@ -1181,7 +1195,9 @@ macro_rules! settle_sla_sql {
                          FROM json_each(?3) p)
                     ELSE resolution_left_ms END,
                 resolution_due_at = CASE
-                    WHEN ", sla_running!(), " AND resolution_left_ms IS NOT NULL THEN
+                    WHEN ",
+            sla_running!(),
+            " AND resolution_left_ms IS NOT NULL THEN
                         CASE WHEN resolution_left_ms = 0 THEN ?4 ELSE coalesce(
                             (SELECT json_extract(p.value, '$[0]') + resolution_left_ms
                                     - json_extract(p.value, '$[2]')
@@ -1190,13 +1206,21 @@ macro_rules! settle_sla_sql {
                                    - json_extract(p.value, '$[0]') >= resolution_left_ms
                              ORDER BY p.key LIMIT 1),
                             ?4 + resolution_left_ms) END
-                    WHEN ", sla_running!(), " THEN resolution_due_at
+                    WHEN ",
+            sla_running!(),
+            " THEN resolution_due_at
                     WHEN status = 'pending' THEN NULL
                     ELSE resolution_due_at END
-             WHERE site_id = ?1 AND ", $which, "
-               AND ((resolution_left_ms IS NOT NULL AND ", sla_running!(), ")
+             WHERE site_id = ?1 AND ",
+            $which,
+            "
+               AND ((resolution_left_ms IS NOT NULL AND ",
+            sla_running!(),
+            ")
                     OR (resolution_left_ms IS NULL AND resolution_due_at IS NOT NULL
-                        AND NOT ", sla_running!(), "))"
+                        AND NOT ",
+            sla_running!(),
+            "))"
         )
     };
 }

@@ -8,10 +8,10 @@
 use serde_json::{Value as Json, json};
 use ticketbooth_functions::http::{Body, Response};
 use ticketbooth_functions::service::sla;
+use ticketbooth_shared::Priority;
 use ticketbooth_shared::event::SlaTarget;
 use ticketbooth_shared::sla::{Clock, Policy};
 use ticketbooth_shared::timestamp::Timestamp;
-use ticketbooth_shared::Priority;
 
 use crate::inbox::visitor_says;
 use crate::ticket_page::{MEMBER_TOKEN, OWNER_TOKEN, session, spawn_with_tokens};
@@ -62,7 +62,12 @@ fn action(app: &TestApp, token: &str, code: &str, verb: &str, body: Json) -> Res
         ],
         Body::Bytes(body.to_string().into_bytes()),
     );
-    assert_eq!(r.status, 200, "{verb}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        200,
+        "{verb}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     r
 }
 
@@ -184,7 +189,13 @@ fn waiting_on_the_customer_pauses_resolution_and_their_reply_resumes_it() {
     let app = with_policy(CALENDAR);
     let (id, code, token) = widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c005");
     let due = int(&clock(&app, &id)["resolution_due_at"]);
-    action(&app, OWNER_TOKEN, &code, "status", json!({ "status": "pending" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "status",
+        json!({ "status": "pending" }),
+    );
     // Pending on the team: the clock runs on.
     assert_eq!(int(&clock(&app, &id)["resolution_due_at"]), due);
     action(
@@ -214,8 +225,20 @@ fn resolving_stops_the_clock_and_reopening_resumes_it() {
     let app = with_policy(CALENDAR);
     let (id, code, _) = widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c007");
     let due = int(&clock(&app, &id)["resolution_due_at"]);
-    action(&app, OWNER_TOKEN, &code, "status", json!({ "status": "pending" }));
-    action(&app, OWNER_TOKEN, &code, "status", json!({ "status": "resolved" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "status",
+        json!({ "status": "pending" }),
+    );
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "status",
+        json!({ "status": "resolved" }),
+    );
     let c = clock(&app, &id);
     // The due time stays, to judge the target by; nothing is due any more.
     assert_eq!(int(&c["resolution_due_at"]), due);
@@ -224,7 +247,13 @@ fn resolving_stops_the_clock_and_reopening_resumes_it() {
     assert_eq!(left, due - int(&c["updated_at"]));
 
     app.advance(24 * HOUR);
-    action(&app, OWNER_TOKEN, &code, "status", json!({ "status": "open" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "status",
+        json!({ "status": "open" }),
+    );
     let c = clock(&app, &id);
     assert_eq!(int(&c["resolution_due_at"]), int(&c["updated_at"]) + left);
     assert_eq!(c["resolution_left_ms"], Json::Null);
@@ -235,7 +264,13 @@ fn a_priority_change_retargets_the_clock() {
     let app = with_policy(CALENDAR);
     let (id, code, _) = widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c008");
     let created = int(&clock(&app, &id)["created_at"]);
-    action(&app, OWNER_TOKEN, &code, "priority", json!({ "priority": "urgent" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "priority",
+        json!({ "priority": "urgent" }),
+    );
     let c = clock(&app, &id);
     assert_eq!(int(&c["first_response_due_at"]), created + 15 * MIN);
     // 2 h less what the 8 h clock had used when it changed.
@@ -245,7 +280,13 @@ fn a_priority_change_retargets_the_clock() {
         int(&c["updated_at"]) + 2 * HOUR - used
     );
     // Low has no targets: the clock is cleared.
-    action(&app, OWNER_TOKEN, &code, "priority", json!({ "priority": "low" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "priority",
+        json!({ "priority": "low" }),
+    );
     let c = clock(&app, &id);
     assert_eq!(c["first_response_due_at"], Json::Null);
     assert_eq!(c["resolution_due_at"], Json::Null);
@@ -268,7 +309,13 @@ fn business_hours_pause_and_resume_in_the_database_as_the_clock_counts() {
     let expected = Clock::start(&parsed, Priority::Normal, created);
     assert_eq!(c["resolution_due_at"].as_i64(), expected.resolution_due_at);
 
-    action(&app, OWNER_TOKEN, &code, "status", json!({ "status": "pending" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &code,
+        "status",
+        json!({ "status": "pending" }),
+    );
     action(
         &app,
         OWNER_TOKEN,
@@ -318,8 +365,7 @@ fn the_sweep_records_each_missed_target_once_with_its_webhook_event() {
                  json_object('first_response', 30))) WHERE id = 2;",
         )
         .unwrap();
-    let (late, late_code, _) =
-        widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c011");
+    let (late, late_code, _) = widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c011");
     let (answered, answered_code, _) =
         widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c012");
     action(
@@ -388,7 +434,10 @@ fn the_sweep_records_each_missed_target_once_with_its_webhook_event() {
     expected.sort();
     assert_eq!(ids, expected);
     let data: Json = serde_json::from_str(sent[0]["data"].as_str().unwrap()).unwrap();
-    assert!(data["code"].is_string() && data["target"].is_string(), "{data}");
+    assert!(
+        data["code"].is_string() && data["target"].is_string(),
+        "{data}"
+    );
 }
 
 #[test]
@@ -410,7 +459,13 @@ fn the_sweep_leaves_paused_resolved_spam_and_other_sites_tickets_alone() {
             );
         }
     }
-    action(&app, OWNER_TOKEN, &waiting_code, "status", json!({ "status": "pending" }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &waiting_code,
+        "status",
+        json!({ "status": "pending" }),
+    );
     action(
         &app,
         OWNER_TOKEN,
@@ -418,9 +473,27 @@ fn the_sweep_leaves_paused_resolved_spam_and_other_sites_tickets_alone() {
         "waiting",
         json!({ "waiting_on": "customer" }),
     );
-    action(&app, OWNER_TOKEN, &resolved_code, "status", json!({ "status": "pending" }));
-    action(&app, OWNER_TOKEN, &resolved_code, "status", json!({ "status": "resolved" }));
-    action(&app, OWNER_TOKEN, &spam_code, "spam", json!({ "spam": true }));
+    action(
+        &app,
+        OWNER_TOKEN,
+        &resolved_code,
+        "status",
+        json!({ "status": "pending" }),
+    );
+    action(
+        &app,
+        OWNER_TOKEN,
+        &resolved_code,
+        "status",
+        json!({ "status": "resolved" }),
+    );
+    action(
+        &app,
+        OWNER_TOKEN,
+        &spam_code,
+        "spam",
+        json!({ "spam": true }),
+    );
     // Another site's ticket, already overdue, with a clock of its own.
     let r = app.create(
         "strict",
@@ -449,4 +522,114 @@ fn the_sweep_leaves_paused_resolved_spam_and_other_sites_tickets_alone() {
         app.count("SELECT count(*) FROM notifications WHERE kind = 'ticket.sla_breached'"),
         0
     );
+}
+
+#[test]
+fn an_owner_sets_the_policy_on_its_page_and_new_tickets_follow_it() {
+    let app = spawn_with_tokens(0);
+    let owner = session(OWNER_TOKEN);
+    let (status, page) = app.page("/app/settings/sla", &owner);
+    assert_eq!(status, 200);
+    assert!(page.contains("aria-current=\"page\">SLA</a>"), "{page}");
+    let csrf = csrf_of(&app, &owner);
+    let r = app.form(
+        "/app/settings/sla",
+        Some(&owner),
+        &[
+            ("csrf", &csrf),
+            ("normal_first_response", "1h"),
+            ("normal_resolution", "1d 2h"),
+            ("urgent_first_response", "15"),
+            ("hours", "business"),
+            ("time_zone", "Europe/Paris"),
+            ("monday", "09:00-12:00, 13:00-17:00"),
+            ("friday", "09:00-16:00"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    let stored = app.rows("SELECT sla_policy FROM sites WHERE id = 1", vec![]);
+    let policy = Policy::from_stored(stored[0]["sla_policy"].as_str()).unwrap();
+    assert_eq!(policy.targets(Priority::Normal).resolution, Some(26 * 60));
+    assert_eq!(policy.targets(Priority::Urgent).first_response, Some(15));
+    assert_eq!(policy.hours.as_ref().unwrap().zone_name(), "Europe/Paris");
+    // The page shows what was saved.
+    let (_, page) = app.page("/app/settings/sla", &owner);
+    assert!(page.contains("value=\"1d 2h\""), "{page}");
+    assert!(page.contains("value=\"09:00-12:00, 13:00-17:00\""));
+
+    // The next ticket's clock follows it at once (the site's cached copy was dropped).
+    let (id, _, _) = widget_ticket(&app, "acme", "00000000-0000-4000-8000-00000000c020");
+    let c = clock(&app, &id);
+    let expected = Clock::start(&policy, Priority::Normal, int(&c["created_at"]));
+    assert_eq!(
+        c["first_response_due_at"].as_i64(),
+        expected.first_response_due_at
+    );
+    assert_eq!(c["resolution_due_at"].as_i64(), expected.resolution_due_at);
+}
+
+#[test]
+fn a_wrong_value_is_refused_field_by_field_and_nothing_is_saved() {
+    let app = with_policy(CALENDAR);
+    let owner = session(OWNER_TOKEN);
+    let csrf = csrf_of(&app, &owner);
+    let r = app.form(
+        "/app/settings/sla",
+        Some(&owner),
+        &[
+            ("csrf", &csrf),
+            ("normal_first_response", "soon"),
+            ("high_resolution", "400d"),
+            ("hours", "business"),
+            ("time_zone", "Mars/Olympus"),
+            ("tuesday", "17:00-09:00"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    let html = String::from_utf8(r.body).unwrap();
+    assert!(html.contains("Nothing was saved"), "{html}");
+    assert!(html.contains("id=\"sla-normal_first_response\" name=\"normal_first_response\" value=\"soon\" aria-invalid=\"true\""), "{html}");
+    assert!(html.contains("id=\"sla-high_resolution-error\""));
+    assert!(html.contains("id=\"sla-tuesday-error\""));
+    assert!(html.contains("Enter a duration like 30m"));
+    // The zone is checked once the days are well formed.
+    let r = app.form(
+        "/app/settings/sla",
+        Some(&owner),
+        &[
+            ("csrf", &csrf),
+            ("hours", "business"),
+            ("time_zone", "Mars/Olympus"),
+            ("monday", "09:00-17:00"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(String::from_utf8(r.body).unwrap().contains("IANA name"));
+    let stored = app.rows("SELECT sla_policy FROM sites WHERE id = 1", vec![]);
+    assert_eq!(
+        Policy::from_stored(stored[0]["sla_policy"].as_str()),
+        Policy::from_stored(Some(CALENDAR))
+    );
+
+    // A member may not see or change it.
+    let member = session(MEMBER_TOKEN);
+    assert_eq!(app.page("/app/settings/sla", &member).0, 403);
+    let csrf = csrf_of(&app, &member);
+    let r = app.form(
+        "/app/settings/sla",
+        Some(&member),
+        &[("csrf", &csrf), ("normal_first_response", "5m")],
+    );
+    assert_eq!(r.status, 403);
+
+    // All targets empty clears the policy.
+    let csrf = csrf_of(&app, &owner);
+    let r = app.form(
+        "/app/settings/sla",
+        Some(&owner),
+        &[("csrf", &csrf), ("hours", "calendar")],
+    );
+    assert_eq!(r.status, 303);
+    let stored = app.rows("SELECT sla_policy FROM sites WHERE id = 1", vec![]);
+    assert_eq!(stored[0]["sla_policy"], Json::Null);
 }
