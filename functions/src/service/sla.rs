@@ -58,16 +58,6 @@ pub fn on_status(policy: Option<&Policy>, site_id: i64, id: &str, now_ms: i64) -
     tickets::settle_sla(site_id, id, &periods_json(policy, now_ms), now_ms)
 }
 
-/// `on_status` for a ticket named by its code.
-pub fn on_status_by_code(
-    policy: Option<&Policy>,
-    site_id: i64,
-    code: &str,
-    now_ms: i64,
-) -> Statement {
-    tickets::settle_sla_by_code(site_id, code, &periods_json(policy, now_ms), now_ms)
-}
-
 fn periods_json(policy: Option<&Policy>, now_ms: i64) -> String {
     let hours = policy.and_then(|p| p.hours.as_ref());
     let cover = policy.map_or(i64::from(sla::MAX_TARGET_MINUTES) * 60_000, |p| {

@@ -1152,92 +1152,44 @@ pub fn mark_first_response_in_conversation(
 /// after the statements that change the status or the side waited on; a ticket whose clock
 /// already matches its state is left as it is.
 pub fn settle_sla(site_id: i64, id: &str, periods_json: &str, now_ms: i64) -> Statement {
-    settle_sla_with(
-        settle_sla_sql!("id = ?2"),
-        site_id,
-        id,
-        periods_json,
-        now_ms,
-    )
+    settle_sla_of(site_id, id, periods_json, now_ms)
 }
 
-/// `settle_sla` for the ticket `code`.
-pub fn settle_sla_by_code(site_id: i64, code: &str, periods_json: &str, now_ms: i64) -> Statement {
-    settle_sla_with(
-        settle_sla_sql!("code = ?2"),
-        site_id,
-        code,
-        periods_json,
-        now_ms,
-    )
-}
-
-/// The clock runs while open or pending on the team.
-macro_rules! sla_running {
-    () => {
-        "(status = 'open' OR (status = 'pending' AND waiting_on_customer = 0))"
-    };
-}
-
-/// `settle_sla`'s statement for the ticket `$which` names (`?2`).
-macro_rules! settle_sla_sql {
-    ($which:literal) => {
-        concat!(
-            "UPDATE tickets SET
-                resolution_left_ms = CASE
-                    WHEN ",
-            sla_running!(),
-            " THEN NULL
-                    WHEN resolution_left_ms IS NULL THEN
-                        (SELECT coalesce(sum(max(0, min(json_extract(p.value, '$[1]'),
-                                                        resolution_due_at)
-                                                    - json_extract(p.value, '$[0]'))), 0)
-                         FROM json_each(?3) p)
-                    ELSE resolution_left_ms END,
-                resolution_due_at = CASE
-                    WHEN ",
-            sla_running!(),
-            " AND resolution_left_ms IS NOT NULL THEN
-                        CASE WHEN resolution_left_ms = 0 THEN ?4 ELSE coalesce(
-                            (SELECT json_extract(p.value, '$[0]') + resolution_left_ms
-                                    - json_extract(p.value, '$[2]')
-                             FROM json_each(?3) p
-                             WHERE json_extract(p.value, '$[2]') + json_extract(p.value, '$[1]')
-                                   - json_extract(p.value, '$[0]') >= resolution_left_ms
-                             ORDER BY p.key LIMIT 1),
-                            ?4 + resolution_left_ms) END
-                    WHEN ",
-            sla_running!(),
-            " THEN resolution_due_at
-                    WHEN status = 'pending' THEN NULL
-                    ELSE resolution_due_at END
-             WHERE site_id = ?1 AND ",
-            $which,
-            "
-               AND ((resolution_left_ms IS NOT NULL AND ",
-            sla_running!(),
-            ")
-                    OR (resolution_left_ms IS NULL AND resolution_due_at IS NOT NULL
-                        AND NOT ",
-            sla_running!(),
-            "))"
-        )
-    };
-}
-use {settle_sla_sql, sla_running};
-
-fn settle_sla_with(
-    sql: &'static str,
-    site_id: i64,
-    key: &str,
-    periods_json: &str,
-    now_ms: i64,
-) -> Statement {
+/// The clock runs while
+/// `status = 'open' OR (status = 'pending' AND waiting_on_customer = 0)`.
+fn settle_sla_of(site_id: i64, id: &str, periods_json: &str, now_ms: i64) -> Statement {
     Statement::new(
-        sql,
+        "UPDATE tickets SET
+            resolution_left_ms = CASE
+                WHEN status = 'open' OR (status = 'pending' AND waiting_on_customer = 0) THEN NULL
+                WHEN resolution_left_ms IS NULL THEN
+                    (SELECT coalesce(sum(max(0, min(json_extract(p.value, '$[1]'),
+                                                    resolution_due_at)
+                                                - json_extract(p.value, '$[0]'))), 0)
+                     FROM json_each(?3) p)
+                ELSE resolution_left_ms END,
+            resolution_due_at = CASE
+                WHEN (status = 'open' OR (status = 'pending' AND waiting_on_customer = 0))
+                     AND resolution_left_ms IS NOT NULL THEN
+                    CASE WHEN resolution_left_ms = 0 THEN ?4 ELSE coalesce(
+                        (SELECT json_extract(p.value, '$[0]') + resolution_left_ms
+                                - json_extract(p.value, '$[2]')
+                         FROM json_each(?3) p
+                         WHERE json_extract(p.value, '$[2]') + json_extract(p.value, '$[1]')
+                               - json_extract(p.value, '$[0]') >= resolution_left_ms
+                         ORDER BY p.key LIMIT 1),
+                        ?4 + resolution_left_ms) END
+                WHEN status = 'open' OR (status = 'pending' AND waiting_on_customer = 0)
+                    THEN resolution_due_at
+                WHEN status = 'pending' THEN NULL
+                ELSE resolution_due_at END
+         WHERE site_id = ?1 AND id = ?2
+           AND CASE WHEN status = 'open' OR (status = 'pending' AND waiting_on_customer = 0)
+                    THEN resolution_left_ms IS NOT NULL
+                    ELSE resolution_left_ms IS NULL AND resolution_due_at IS NOT NULL END",
         vec![
             Value::from(site_id),
-            Value::from(key),
+            Value::from(id),
             Value::from(periods_json),
             Value::from(now_ms),
         ],
