@@ -91,6 +91,7 @@ pub async fn handle<E: Executor>(
     let at_once = match (&page, method) {
         (AppPage::Tickets, "GET") => list_at_once(app, req, &fresh).await?,
         (AppPage::Ticket(code), "GET") => ticket_at_once(app, req, code, &fresh).await?,
+        (AppPage::Reports, "GET") => reports_page::at_once(app, req, &fresh).await?,
         _ => None,
     };
     if let Some(response) = at_once {

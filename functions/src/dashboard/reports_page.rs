@@ -11,9 +11,10 @@ use ticketbooth_shared::status::Status;
 use super::charts::{self, Bar, Pair};
 use super::html::Html;
 use super::views::layout;
-use crate::context::{App, Fresh};
+use crate::context::{App, Fresh, operator};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
+use crate::service::ServiceError;
 use crate::service::operators::Operator;
 use crate::service::reports::{
     self, Count, Outcomes, Percentiles, READ_REPORTS, Range, RangeError, Report, Timing, day_text,
@@ -45,6 +46,36 @@ pub async fn show<E: Executor>(
     };
     let report = reports::read(&app.db, op, range, fresh.now).await?;
     Ok(Response::html(200, render(op, &report)))
+}
+
+/// The page in ONE D1 round trip for a credential this isolate knows as an owner's or an
+/// admin's (`operator::read_as_hinted`: the reads follow the statements that sign the request
+/// in, and count only if those still name the same operator, site and role; a role that may
+/// not read them gets its 403 from that same batch). `None`: the request signs in first, like
+/// every other one (which also answers a bad range).
+pub async fn at_once<E: Executor>(
+    app: &App<E>,
+    req: &Request,
+    fresh: &Fresh,
+) -> Result<Option<Response>, ApiError> {
+    let Ok(range) = Range::parse(&req.query, fresh.now) else {
+        return Ok(None);
+    };
+    let read = operator::read_as_hinted(app, req, fresh.now, |hint| {
+        // A role that may not read reports reads nothing; its refusal comes below.
+        let reads = match hint.role.allows(READ_REPORTS) {
+            true => reports::statements(hint.site_id, range, fresh.now),
+            false => Vec::new(),
+        };
+        ((), reads)
+    })
+    .await?;
+    let Some((op, (), answers)) = read else {
+        return Ok(None);
+    };
+    op.require(READ_REPORTS)?;
+    let report = reports::from_answers(range, answers).map_err(ServiceError::from)?;
+    Ok(Some(Response::html(200, render(&op, &report))))
 }
 
 /// The form again with the dates as typed and why they were refused.

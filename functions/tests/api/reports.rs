@@ -509,3 +509,29 @@ fn csv_downloads_are_quoted_and_defused() {
     let r = app.get("/app/reports.csv", &owner);
     assert!(String::from_utf8_lossy(&r.body).starts_with("day,widget"));
 }
+
+#[test]
+fn the_page_is_one_round_trip_for_a_known_credential() {
+    let app = seeded();
+    let cost = |token: &str| {
+        let auth = format!("Bearer {token}");
+        let before = app.db().round_trips();
+        let r = app.get(
+            "/app/reports?from=2026-11-02&to=2026-11-15",
+            &[("authorization", &auth)],
+        );
+        (r.status, app.db().round_trips() - before)
+    };
+    // The first request of the isolate reads the credential first; after it, one batch.
+    assert_eq!(cost(OWNER_TOKEN), (200, 2));
+    assert_eq!(cost(OWNER_TOKEN), (200, 1));
+    let (_, member_first) = cost(MEMBER_TOKEN);
+    assert_eq!(cost(MEMBER_TOKEN), (403, 1), "after {member_first}");
+    // The same page either way.
+    let auth = format!("Bearer {OWNER_TOKEN}");
+    let hinted = app.get("/app/reports", &[("authorization", &auth)]);
+    let mut fresh = seeded();
+    fresh.forget_credentials();
+    let first = fresh.get("/app/reports", &[("authorization", &auth)]);
+    assert_eq!(hinted.body, first.body);
+}
