@@ -8,6 +8,7 @@
 mod account_page;
 mod bots_page;
 mod bulk_page;
+mod charts;
 pub mod csrf;
 mod data_page;
 mod gate;
@@ -15,6 +16,8 @@ mod html;
 mod inbox;
 mod labels_page;
 pub mod list_page;
+pub mod reports_csv;
+pub mod reports_page;
 pub mod session;
 mod settings;
 pub mod settings_views;
@@ -89,6 +92,7 @@ pub async fn handle<E: Executor>(
     let at_once = match (&page, method) {
         (AppPage::Tickets, "GET") => list_at_once(app, req, &fresh).await?,
         (AppPage::Ticket(code), "GET") => ticket_at_once(app, req, code, &fresh).await?,
+        (AppPage::Reports, "GET") => reports_page::at_once(app, req, &fresh).await?,
         _ => None,
     };
     if let Some(response) = at_once {
@@ -170,6 +174,8 @@ pub async fn handle<E: Executor>(
         (AppPage::LabelAction(verb), form) => {
             labels_page::handle(app, req, form, &op, Some(verb), &fresh).await
         }
+        (AppPage::Reports, _) => reports_page::show(app, req, &op, &fresh).await,
+        (AppPage::ReportsCsv, _) => reports_csv::download(app, req, &op, &fresh).await,
         (
             AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_),
             _,

@@ -24,6 +24,9 @@ pub(super) fn layout(
         .raw("<header class=\"topbar\"><a class=\"brand\" href=\"/app/tickets\" data-key=\"g t\">Ticketbooth</a>");
     if let Some(op) = operator {
         h.raw("<a class=\"nav\" href=\"/app/conversations\" data-key=\"g i\">Conversations</a>");
+        if op.role.allows(crate::service::reports::READ_REPORTS) {
+            h.raw("<a class=\"nav\" href=\"/app/reports\">Reports</a>");
+        }
         site_switcher(&mut h, op);
         h.raw("<nav class=\"account\" aria-label=\"Account\"><span class=\"who\">")
             .text(&op.name)

@@ -155,7 +155,9 @@ const CSV_COLUMNS: [&str; 22] = [
     "events",
 ];
 
-fn write_csv_row<S: AsRef<str>>(out: &mut Vec<u8>, cells: &[S]) {
+/// One CSV record (CRLF-terminated, quoted where needed, formulas defused): the export's
+/// rows and the reports' (`dashboard::reports_csv`).
+pub fn write_csv_row<S: AsRef<str>>(out: &mut Vec<u8>, cells: &[S]) {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);

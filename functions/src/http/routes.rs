@@ -194,6 +194,10 @@ pub enum AppPage {
     Labels,
     /// `/app/labels/{verb}`: a change to a label and its sublabels on every ticket.
     LabelAction(LabelVerb),
+    /// `GET /app/reports?from=&to=`: the site's reports (owners and admins).
+    Reports,
+    /// `GET /app/reports.csv?from=&to=&section=`: one section of them as CSV.
+    ReportsCsv,
 }
 
 /// What the labels page does to a label (and its sublabels), on every ticket of the site.
@@ -318,9 +322,11 @@ impl AppPage {
             AppPage::LabelAction(verb) => {
                 match LabelVerb::ALL.iter().skip_while(|v| *v != verb).nth(1) {
                     Some(next) => AppPage::LabelAction(*next),
-                    None => return None,
+                    None => AppPage::Reports,
                 }
             }
+            AppPage::Reports => AppPage::ReportsCsv,
+            AppPage::ReportsCsv => return None,
         })
     }
 
@@ -353,6 +359,8 @@ impl AppPage {
             AppPage::View(id) => format!("/app/views/{id}"),
             AppPage::Labels => "/app/labels".to_owned(),
             AppPage::LabelAction(verb) => format!("/app/labels/{}", verb.as_str()),
+            AppPage::Reports => "/app/reports".to_owned(),
+            AppPage::ReportsCsv => "/app/reports.csv".to_owned(),
         }
     }
 }
@@ -486,6 +494,8 @@ impl Route {
             ["app", "views"] => Ok(Route::App(AppPage::Views)),
             ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
             ["app", "labels"] => Ok(Route::App(AppPage::Labels)),
+            ["app", "reports"] => Ok(Route::App(AppPage::Reports)),
+            ["app", "reports.csv"] => Ok(Route::App(AppPage::ReportsCsv)),
             ["app", "labels", verb] => Ok(Route::App(AppPage::LabelAction(
                 LabelVerb::ALL
                     .into_iter()
@@ -579,7 +589,9 @@ impl Route {
                 | AppPage::Inbox
                 | AppPage::Conversation(_)
                 | AppPage::ConversationLive(_)
-                | AppPage::Labels,
+                | AppPage::Labels
+                | AppPage::Reports
+                | AppPage::ReportsCsv,
             ) => "GET",
             Route::App(
                 AppPage::Login
@@ -717,6 +729,8 @@ impl Route {
                 AppPage::View(_) => "/app/views/{id}",
                 AppPage::Labels => "/app/labels",
                 AppPage::LabelAction(verb) => return format!("/app/labels/{}", verb.as_str()),
+                AppPage::Reports => "/app/reports",
+                AppPage::ReportsCsv => "/app/reports.csv",
                 AppPage::Settings(settings) => match settings {
                     SettingsPage::Members => "/app/settings/members",
                     SettingsPage::Member(_) => "/app/settings/members/{id}",

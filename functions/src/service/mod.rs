@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod operator_tickets;
 pub mod operator_tools;
 pub mod operators;
+pub mod reports;
 pub mod saved_views;
 pub mod sessions;
 pub mod site_cache;

@@ -12,6 +12,7 @@ pub mod messages;
 pub mod notifications;
 pub mod operator_tokens;
 pub mod operators;
+pub mod reports;
 pub mod saved_views;
 pub mod sessions;
 pub mod site_members;

@@ -30,6 +30,7 @@ mod outbound;
 mod outbox;
 mod protocol;
 mod rate_limits;
+mod reports;
 mod requester_from_chat;
 mod round_trips;
 mod secrets;
