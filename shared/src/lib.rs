@@ -17,6 +17,7 @@
 //! - `classification` — a ticket's topic and intent, and its source as the product names it.
 //! - `field_error` — why one field was refused, shared by every `parse`.
 //! - `waiting` — whom a pending ticket waits on (the team or the customer).
+//! - `sla_standing` — where a ticket stands against its SLA targets (time left, overdue).
 
 pub mod api;
 pub mod chat_message;
@@ -33,6 +34,7 @@ pub mod priority;
 pub mod requester;
 pub mod role;
 pub mod site_key;
+pub mod sla_standing;
 pub mod status;
 pub mod sync_ref;
 pub mod ticket_code;

@@ -194,6 +194,8 @@ pub enum AppPage {
     Labels,
     /// `/app/labels/{verb}`: a change to a label and its sublabels on every ticket.
     LabelAction(LabelVerb),
+    /// `GET /app/notices.json`: the header's notice counts (its light poll).
+    Notices,
 }
 
 /// What the labels page does to a label (and its sublabels), on every ticket of the site.
@@ -316,9 +318,10 @@ impl AppPage {
             AppPage::LabelAction(verb) => {
                 match LabelVerb::ALL.iter().skip_while(|v| *v != verb).nth(1) {
                     Some(next) => AppPage::LabelAction(*next),
-                    None => return None,
+                    None => AppPage::Notices,
                 }
             }
+            AppPage::Notices => return None,
         })
     }
 
@@ -351,6 +354,7 @@ impl AppPage {
             AppPage::View(id) => format!("/app/views/{id}"),
             AppPage::Labels => "/app/labels".to_owned(),
             AppPage::LabelAction(verb) => format!("/app/labels/{}", verb.as_str()),
+            AppPage::Notices => "/app/notices.json".to_owned(),
         }
     }
 }
@@ -481,6 +485,7 @@ impl Route {
             ["app", "views"] => Ok(Route::App(AppPage::Views)),
             ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
             ["app", "labels"] => Ok(Route::App(AppPage::Labels)),
+            ["app", "notices.json"] => Ok(Route::App(AppPage::Notices)),
             ["app", "labels", verb] => Ok(Route::App(AppPage::LabelAction(
                 LabelVerb::ALL
                     .into_iter()
@@ -574,7 +579,8 @@ impl Route {
                 | AppPage::Inbox
                 | AppPage::Conversation(_)
                 | AppPage::ConversationLive(_)
-                | AppPage::Labels,
+                | AppPage::Labels
+                | AppPage::Notices,
             ) => "GET",
             Route::App(
                 AppPage::Login
@@ -711,6 +717,7 @@ impl Route {
                 AppPage::View(_) => "/app/views/{id}",
                 AppPage::Labels => "/app/labels",
                 AppPage::LabelAction(verb) => return format!("/app/labels/{}", verb.as_str()),
+                AppPage::Notices => "/app/notices.json",
                 AppPage::Settings(settings) => match settings {
                     SettingsPage::Members => "/app/settings/members",
                     SettingsPage::Member(_) => "/app/settings/members/{id}",
