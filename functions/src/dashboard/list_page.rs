@@ -596,7 +596,6 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
     }
     h.raw("<th scope=\"col\">Code</th><th scope=\"col\">Subject</th>")
         .raw("<th scope=\"col\">Requester</th><th scope=\"col\">Status</th><th scope=\"col\">Priority</th>")
-        .raw("<th scope=\"col\">SLA</th>")
         .raw("<th scope=\"col\">Assignee</th><th scope=\"col\">Labels</th>")
         .raw("<th scope=\"col\">Created</th><th scope=\"col\">Updated</th></tr></thead><tbody>");
     for row in &page.rows {
@@ -633,10 +632,11 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         if let Some(side @ WaitingOn::Customer) = row_waiting_on(row) {
             waiting_badge(h, side);
         }
+        // Where it stands against its SLA: under the status, as the team reads them together.
+        h.raw(" ");
+        sla_view::standing(h, &row.sla.clock(&row.status), page.now_ms);
         h.raw("</td><td data-label=\"Priority\">");
         priority_badge(h, &row.priority);
-        h.raw("</td><td class=\"sla-cell\" data-label=\"SLA\">");
-        sla_view::standing(h, &row.sla.clock(&row.status), page.now_ms);
         h.raw("</td><td data-label=\"Assignee\">");
         assignee(h, row);
         if row.team_name.is_some() {

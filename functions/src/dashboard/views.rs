@@ -91,7 +91,7 @@ fn notices_nav(h: &mut Html, notices: Option<&Notices>) {
             notices.map(|n| n.breached),
         ),
     ] {
-        h.raw("<a class=\"notice notice-")
+        h.raw("<a class=\"tally tally-")
             .raw(key)
             .raw(if n.unwrap_or(0) > 0 { " active" } else { "" })
             .raw("\" data-notice=\"")

@@ -436,14 +436,14 @@ fn the_header_shows_the_notices_in_the_pages_one_round_trip_and_the_poll_answers
         assert_eq!(again.body, first.body, "{path}: the same page either way");
         let html = String::from_utf8(again.body).unwrap();
         assert!(
-            html.contains("<a class=\"notice notice-waiting active\" data-notice=\"waiting\" href=\"/app/conversations\">Waiting for a person <span class=\"count\" data-count>1</span></a>"),
+            html.contains("<a class=\"tally tally-waiting active\" data-notice=\"waiting\" href=\"/app/conversations\">Waiting for a person <span class=\"count\" data-count>1</span></a>"),
             "{path}: {html}"
         );
         assert!(html.contains(
-            "<a class=\"notice notice-breached active\" data-notice=\"breached\" href=\"/app/tickets?assignee=me&sla=breached&sort=due\">My SLA breaches <span class=\"count\" data-count>1</span></a>"
+            "<a class=\"tally tally-breached active\" data-notice=\"breached\" href=\"/app/tickets?assignee=me&sla=breached&sort=due\">My SLA breaches <span class=\"count\" data-count>1</span></a>"
         ));
         assert!(html.contains(
-            "<a class=\"notice notice-assigned\" data-notice=\"assigned\" href=\"/app/tickets?assignee=me&sort=updated\">New to me <span class=\"count\" data-count>0</span></a>"
+            "<a class=\"tally tally-assigned\" data-notice=\"assigned\" href=\"/app/tickets?assignee=me&sort=updated\">New to me <span class=\"count\" data-count>0</span></a>"
         ));
         assert!(html.contains("<script src=\"/notices.js\" defer></script>"));
     }
