@@ -18,6 +18,7 @@
 //! - `field_error` — why one field was refused, shared by every `parse`.
 //! - `waiting` — whom a pending ticket waits on (the team or the customer).
 //! - `sla` — the SLA policy (targets per priority, business hours) and its clock.
+//! - `sla_standing` — where a ticket stands against its SLA targets (time left, overdue).
 
 pub mod api;
 pub mod chat_message;
@@ -35,6 +36,7 @@ pub mod requester;
 pub mod role;
 pub mod site_key;
 pub mod sla;
+pub mod sla_standing;
 pub mod status;
 pub mod sync_ref;
 pub mod ticket_code;

@@ -63,6 +63,76 @@ pub enum AssigneeFilter {
     Operator(OperatorId),
 }
 
+/// `team=`: one of the site's teams (its id), or `none` (tickets no team works).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamFilter {
+    Team(i64),
+    NoTeam,
+}
+
+impl TeamFilter {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        if raw == "none" {
+            return Ok(TeamFilter::NoTeam);
+        }
+        // A team's id is a positive row id, written in plain digits.
+        if raw.is_empty() || raw.len() > 18 || !raw.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(FieldError::InvalidFormat);
+        }
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(TeamFilter::Team(id)),
+            _ => Err(FieldError::InvalidFormat),
+        }
+    }
+
+    pub fn to_param(self) -> String {
+        match self {
+            TeamFilter::Team(id) => id.to_string(),
+            TeamFilter::NoTeam => "none".to_owned(),
+        }
+    }
+}
+
+/// `sla=`: where a ticket stands against its SLA targets (migration 0029's clock columns).
+///
+/// * `breached`: not resolved or closed, and a target was missed and is still not met: the
+///   first response is owed and its due time has passed (or the Cron Trigger marked it
+///   missed), or the resolution's due time has passed (or it was marked missed). A first
+///   response that came late is met: it no longer counts.
+/// * `due_soon`: not breached yet, and the next due time (`sla_due_at`) is within the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    Breached,
+    DueSoon,
+}
+
+impl SlaFilter {
+    /// "Due soon" is due within this long.
+    pub const DUE_SOON_MS: i64 = 3_600_000;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw {
+            "breached" => Ok(SlaFilter::Breached),
+            "due_soon" => Ok(SlaFilter::DueSoon),
+            _ => Err(FieldError::InvalidFormat),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaFilter::Breached => "breached",
+            SlaFilter::DueSoon => "due_soon",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SlaFilter::Breached => "Breached",
+            SlaFilter::DueSoon => "Due within 1 h",
+        }
+    }
+}
+
 /// Whether a kind of ticket that is hidden by default (closed, spam, snoozed) is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Shown {
@@ -106,14 +176,18 @@ pub enum Sort {
     Created,
     /// Best search match first (FTS5's bm25): the order when there is a search, and only then.
     Relevance,
+    /// The next SLA due time, soonest (or most overdue) first. Only tickets with a due time
+    /// are listed: resolved, closed and paused tickets, and those without a policy, have none.
+    Due,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [
+    pub const ALL: [Sort; 5] = [
         Sort::Priority,
         Sort::Updated,
         Sort::Created,
         Sort::Relevance,
+        Sort::Due,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +196,7 @@ impl Sort {
             Sort::Updated => "updated",
             Sort::Created => "created",
             Sort::Relevance => "relevance",
+            Sort::Due => "due",
         }
     }
 
@@ -138,6 +213,7 @@ impl Sort {
             Sort::Updated => "Last update",
             Sort::Created => "Newest",
             Sort::Relevance => "Best match",
+            Sort::Due => "Due soonest (SLA)",
         }
     }
 }
@@ -151,7 +227,8 @@ pub enum Direction {
     Before,
 }
 
-/// A position in the list: the sort key of one row (two integers, descending) and its id.
+/// A position in the list: the sort key of one row (two integers, descending; ascending for
+/// `Sort::Due`) and its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub direction: Direction,
@@ -346,6 +423,10 @@ pub struct TicketQuery {
     pub waiting: Option<WaitingOn>,
     pub topic: Option<Topic>,
     pub intent: Option<Intent>,
+    /// The team that works the ticket, or none (`team=<id>|none`).
+    pub team: Option<TeamFilter>,
+    /// Breached, or due within the hour (`sla=breached|due_soon`).
+    pub sla: Option<SlaFilter>,
 }
 
 impl TicketQuery {
@@ -467,6 +548,14 @@ impl TicketQuery {
                 "waiting" if !value.is_empty() => match WaitingOn::parse(value) {
                     Ok(w) => q.waiting = Some(w),
                     Err(e) => file("waiting", e),
+                },
+                "team" if !value.is_empty() => match TeamFilter::parse(value) {
+                    Ok(t) => q.team = Some(t),
+                    Err(e) => file("team", e),
+                },
+                "sla" if !value.is_empty() => match SlaFilter::parse(value) {
+                    Ok(s) => q.sla = Some(s),
+                    Err(e) => file("sla", e),
                 },
                 _ => {}
             }
@@ -593,6 +682,12 @@ impl TicketQuery {
         }
         if let Some(waiting) = self.waiting {
             pairs.push(("waiting", waiting.as_str().to_owned()));
+        }
+        if let Some(team) = self.team {
+            pairs.push(("team", team.to_param()));
+        }
+        if let Some(sla) = self.sla {
+            pairs.push(("sla", sla.as_str().to_owned()));
         }
         if let Some(cursor) = &self.cursor {
             pairs.push(("cursor", cursor.to_text()));
@@ -849,6 +944,54 @@ mod tests {
         assert_eq!(
             errors(&[("topic", "a/b"), ("intent", "€")]),
             vec![("intent", "invalid_format"), ("topic", "invalid_format")]
+        );
+    }
+
+    #[test]
+    fn team_sla_and_due_order_parse_round_trip_and_refuse_other_words() {
+        let q = parse(&[("team", "7"), ("sla", "breached"), ("sort", "due")]).unwrap();
+        assert_eq!(q.team, Some(TeamFilter::Team(7)));
+        assert_eq!(q.sla, Some(SlaFilter::Breached));
+        assert_eq!(q.sort, Sort::Due);
+        assert!(q.is_filtered());
+        assert_eq!(
+            q.to_pairs(),
+            [
+                ("sort", "due".to_owned()),
+                ("team", "7".to_owned()),
+                ("sla", "breached".to_owned()),
+            ]
+        );
+        assert_eq!(TicketQuery::parse(&q.to_pairs()).unwrap(), q);
+        let none = parse(&[("team", "none"), ("sla", "due_soon")]).unwrap();
+        assert_eq!(none.team, Some(TeamFilter::NoTeam));
+        assert_eq!(none.sla, Some(SlaFilter::DueSoon));
+        assert_eq!(TicketQuery::parse(&none.to_pairs()).unwrap(), none);
+        assert_eq!(
+            parse(&[("team", ""), ("sla", "")]).unwrap(),
+            TicketQuery::default()
+        );
+        assert_eq!(
+            errors(&[("team", "0"), ("sla", "late")]),
+            vec![("sla", "invalid_format"), ("team", "invalid_format")]
+        );
+        for bad in ["-1", "+3", "billing", "99999999999999999999"] {
+            assert!(TeamFilter::parse(bad).is_err(), "{bad}");
+        }
+        // A due-order cursor names its order, and another order's cursor is refused.
+        let cursor = Cursor {
+            direction: Direction::After,
+            sort: Sort::Due,
+            key: (1_700_000_000_000, 0),
+            id: TicketId::parse(ID).unwrap(),
+        };
+        let text = cursor.to_text();
+        assert!(text.starts_with("a|d|"));
+        assert_eq!(Cursor::from_text(&text), Ok(cursor));
+        assert!(parse(&[("sort", "due"), ("cursor", &text)]).is_ok());
+        assert_eq!(
+            errors(&[("sort", "updated"), ("cursor", &text)]),
+            vec![("cursor", "invalid_format")]
         );
     }
 }

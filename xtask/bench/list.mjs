@@ -49,6 +49,10 @@ try {
   results.push(await measure('list (default order)', () => get('/app/tickets')));
   results.push(await measure('list, 3 filters (status, priority, label)',
     () => get('/app/tickets?status=open&priority=high&label=billing')));
+  // The SLA (issue 22): breached tickets (about 40% of the open and pending ones, see seed),
+  // and the due order over every ticket with a due time (tickets_by_sla_due).
+  results.push(await measure('list, SLA breached', () => get('/app/tickets?sla=breached')));
+  results.push(await measure('list, sorted by due time', () => get('/app/tickets?sort=due')));
   results.push(await measure('search, common word (printer)', () => get('/app/tickets?q=printer')));
   results.push(await measure('search, rare word (xylophone)', () => get('/app/tickets?q=xylophone')));
 
@@ -110,6 +114,7 @@ async function seed(operatorId) {
   const words = ['refund', 'login', 'invoice', 'shipping', 'password', 'delivery', 'account', 'discount',
     'warranty', 'screen', 'battery', 'order', 'cancel', 'address', 'payment', 'upgrade', 'email'];
   const word = (expr) => `CASE (${expr}) % ${words.length} ${words.map((w, i) => `WHEN ${i} THEN '${w}'`).join(' ')} END`;
+  const now = Date.now();
   let done = 0;
   for (const [index, key] of SITES.entries()) {
     const count = Math.min(perSite, TOTAL - done);
@@ -118,7 +123,8 @@ async function seed(operatorId) {
       const sql = `
 WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
 INSERT INTO tickets (id, site_id, number, code, subject, description, priority, status, source,
-                     requester_name, requester_email, assignee_id, created_at, updated_at)
+                     requester_name, requester_email, assignee_id, created_at, updated_at,
+                     first_response_due_at, resolution_due_at)
 SELECT printf('%08x%024x', s.id, i), s.id, i, 'TKT-' || i,
        'Problem with ' || ${word('i')} || ' ' || ${word('i / 17')}
          || CASE WHEN i % 3 = 0 THEN ' printer' ELSE '' END
@@ -128,7 +134,11 @@ SELECT printf('%08x%024x', s.id, i), s.id, i, 'TKT-' || i,
        CASE WHEN i % 10 < 6 THEN 'open' WHEN i % 10 < 8 THEN 'pending' WHEN i % 10 = 8 THEN 'resolved' ELSE 'closed' END,
        'widget', 'Visitor ' || i, 'visitor' || i || '@mail.example',
        CASE WHEN s.id = 1 AND i % 4 = 0 THEN '${operatorId}' END,
-       1767225600000 + i * 60000, 1767225600000 + i * 60000 + (i * 7919) % 86400000
+       1767225600000 + i * 60000, 1767225600000 + i * 60000 + (i * 7919) % 86400000,
+       -- The SLA clock of open and pending tickets: first response due from 20 hours ago to
+       -- 28 hours ahead (about 40% overdue now), resolution two days after it.
+       CASE WHEN i % 10 < 8 THEN ${now} - 72000000 + (i * 7919) % 172800000 END,
+       CASE WHEN i % 10 < 8 THEN ${now} + 100800000 + (i * 7919) % 172800000 END
 FROM n, sites s WHERE s.key = '${key}';
 INSERT INTO ticket_comments (site_id, ticket_id, visibility, author_kind, author_name, body, created_at)
 SELECT t.site_id, t.id, CASE WHEN t.number % 4 = 0 THEN 'internal' ELSE 'public' END, 'operator', 'Bench',

@@ -11,6 +11,7 @@ use ticketbooth_shared::api::CreateTicketRequest;
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::new_ticket::NewTicket;
 use ticketbooth_shared::role::Action;
+use ticketbooth_shared::sla_standing::{SlaClock, Standing, Target};
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::waiting::WaitingOn;
@@ -456,6 +457,11 @@ pub(super) fn list_document(page: &ListPage) -> TicketListJson {
             updated_at: at(r.updated_at),
             version: r.updated_at,
             waiting_on: r.waiting_on.clone(),
+            team: r.team_id.map(|id| TeamJson {
+                id,
+                name: r.team_name.clone(),
+            }),
+            sla: SlaJson::of(&r.sla.clock(&r.status), page.now_ms),
         })
         .collect();
     TicketListJson {
@@ -499,6 +505,73 @@ struct TicketSummaryJson {
     version: i64,
     /// `team` or `customer` while pending, else null.
     waiting_on: Option<String>,
+    /// The team that works it, or null.
+    team: Option<TeamJson>,
+    /// Where it stands against its SLA, or null when no clock runs (none set, or resolved).
+    sla: Option<SlaJson>,
+}
+
+#[derive(Serialize)]
+struct TeamJson {
+    id: i64,
+    name: Option<String>,
+}
+
+/// A row's SLA standing (`shared::sla_standing`).
+#[derive(Serialize)]
+struct SlaJson {
+    /// `running`, `overdue` (breached: a target missed and not met) or `paused`.
+    state: &'static str,
+    /// `first_response` or `resolution`: the target the state is about.
+    target: &'static str,
+    /// When it is (or was) due; null while paused, or for a missed target no longer timed.
+    due_at: Option<Timestamp>,
+    /// Running or paused: the time left, in milliseconds.
+    left_ms: Option<i64>,
+    /// Overdue: by how long, in milliseconds (null when not known).
+    overdue_ms: Option<i64>,
+    breached: bool,
+}
+
+impl SlaJson {
+    fn of(clock: &SlaClock, now_ms: i64) -> Option<Self> {
+        let at = Timestamp::from_millis;
+        let breached = clock.breached(now_ms);
+        clock.standing(now_ms).map(|standing| match standing {
+            Standing::Overdue {
+                target,
+                due_at,
+                by_ms,
+            } => SlaJson {
+                state: standing.state(),
+                target: target.as_str(),
+                due_at: due_at.map(at),
+                left_ms: None,
+                overdue_ms: by_ms,
+                breached,
+            },
+            Standing::Left {
+                target,
+                due_at,
+                left_ms,
+            } => SlaJson {
+                state: standing.state(),
+                target: target.as_str(),
+                due_at: Some(at(due_at)),
+                left_ms: Some(left_ms),
+                overdue_ms: None,
+                breached,
+            },
+            Standing::Paused { left_ms } => SlaJson {
+                state: standing.state(),
+                target: Target::Resolution.as_str(),
+                due_at: None,
+                left_ms: Some(left_ms),
+                overdue_ms: None,
+                breached,
+            },
+        })
+    }
 }
 
 /// `{ "changed": bool, "ticket": … }`: the answer to an action.

@@ -9,16 +9,18 @@ use ticketbooth_shared::event::Source;
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
 use ticketbooth_shared::ticket_query::{
-    AssigneeFilter, DateRange, Shown, Sort, SourceFilter, TicketQuery,
+    AssigneeFilter, DateRange, Shown, SlaFilter, Sort, SourceFilter, TeamFilter, TicketQuery,
 };
 use ticketbooth_shared::{Priority, timestamp::Timestamp};
 
 use super::bulk_page;
 use super::csrf;
 use super::html::Html;
+use super::sla_view;
 use super::views::{classification, datalist, source_badge};
-use super::views::{layout, priority_badge, requester, status_badge, time, waiting_badge};
+use super::views::{layout_noticed, priority_badge, requester, status_badge, time, waiting_badge};
 use crate::http::list_query;
+use crate::service::notices::Notices;
 use crate::service::operator_tickets::{ListPage, MatchCount};
 use crate::service::operators::Operator;
 use crate::service::saved_views::BUILT_IN;
@@ -59,13 +61,19 @@ pub fn url(query: &TicketQuery, layout: Layout) -> String {
     }
 }
 
-pub fn render(op: &Operator, query: &TicketQuery, page: &ListPage, layout_kind: Layout) -> String {
+pub fn render(
+    op: &Operator,
+    query: &TicketQuery,
+    page: &ListPage,
+    layout_kind: Layout,
+    notices: &Notices,
+) -> String {
     let title = if layout_kind == Layout::Board {
         "Board"
     } else {
         "Tickets"
     };
-    layout(title, Some(op), |h| {
+    layout_noticed(title, Some(op), Some(notices), |h| {
         h.raw("<div class=\"list-layout\">");
         sidebar(h, op, query, &page.saved_views, layout_kind);
         h.raw("<div class=\"list-main\"><div class=\"list-head\"><h1>")
@@ -356,6 +364,7 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
         option(h, w.as_str(), w.as_str(), query.waiting == Some(w));
     }
     h.raw("</select></div>");
+    team_and_sla_selects(h, query, page);
     h.raw("<div class=\"field\"><label for=\"f-sort\">Order</label><select id=\"f-sort\" name=\"sort\">");
     for sort in Sort::ALL {
         if sort == Sort::Relevance && query.search.is_none() {
@@ -364,6 +373,23 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
         option(h, sort.as_str(), sort.label(), query.sort == sort);
     }
     h.raw("</select></div></fieldset><button>Apply</button></details></form>");
+}
+
+/// The team filter (the site's teams, or none) and the SLA filter.
+fn team_and_sla_selects(h: &mut Html, query: &TicketQuery, page: &ListPage) {
+    h.raw("<div class=\"field\"><label for=\"f-team\">Team</label><select id=\"f-team\" name=\"team\">");
+    option(h, "", "Any", query.team.is_none());
+    option(h, "none", "No team", query.team == Some(TeamFilter::NoTeam));
+    for team in &page.teams {
+        let selected = query.team == Some(TeamFilter::Team(team.id));
+        option(h, &team.id.to_string(), &team.name, selected);
+    }
+    h.raw("</select></div><div class=\"field\"><label for=\"f-sla\">SLA</label><select id=\"f-sla\" name=\"sla\">");
+    option(h, "", "Any", query.sla.is_none());
+    for sla in [SlaFilter::Breached, SlaFilter::DueSoon] {
+        option(h, sla.as_str(), sla.label(), query.sla == Some(sla));
+    }
+    h.raw("</select></div>");
 }
 
 /// Each active filter as a chip whose × link is the same query without it.
@@ -498,6 +524,32 @@ fn chips(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout
         }
         chips.push((text, without));
     }
+    if let Some(team) = base.team {
+        let named = match team {
+            TeamFilter::NoTeam => "none".to_owned(),
+            TeamFilter::Team(id) => page
+                .teams
+                .iter()
+                .find(|t| t.id == id)
+                .map_or_else(|| format!("#{id}"), |t| t.name.clone()),
+        };
+        chips.push((
+            format!("Team: {named}"),
+            TicketQuery {
+                team: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(sla) = base.sla {
+        chips.push((
+            format!("SLA: {}", sla.label()),
+            TicketQuery {
+                sla: None,
+                ..base.clone()
+            },
+        ));
+    }
     if let Some(w) = base.waiting {
         let without = TicketQuery {
             waiting: None,
@@ -580,10 +632,17 @@ fn table(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
         if let Some(side @ WaitingOn::Customer) = row_waiting_on(row) {
             waiting_badge(h, side);
         }
+        // Where it stands against its SLA: under the status, as the team reads them together.
+        h.raw(" ");
+        sla_view::standing(h, &row.sla.clock(&row.status), page.now_ms);
         h.raw("</td><td data-label=\"Priority\">");
         priority_badge(h, &row.priority);
         h.raw("</td><td data-label=\"Assignee\">");
         assignee(h, row);
+        if row.team_name.is_some() {
+            h.raw("<br>");
+            sla_view::team(h, row.team_name.as_deref());
+        }
         h.raw("</td><td data-label=\"Labels\">");
         labels(h, query, row);
         h.raw("</td><td data-label=\"Created\">");
@@ -706,6 +765,8 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
                 .text(&row.code)
                 .raw("</a> ");
             priority_badge(h, &row.priority);
+            h.raw(" ");
+            sla_view::standing(h, &row.sla.clock(&row.status), page.now_ms);
             // The pending column says whom each ticket waits on.
             if let Some(side) = row_waiting_on(row) {
                 waiting_badge(h, side);
@@ -716,6 +777,8 @@ fn board(h: &mut Html, op: &Operator, query: &TicketQuery, page: &ListPage) {
             source_badge(h, &row.source);
             h.raw(" ");
             classification(h, row.topic.as_deref(), row.intent.as_deref());
+            h.raw(" ");
+            sla_view::team(h, row.team_name.as_deref());
             h.raw("</p>");
             let ownership = Ownership::of(row.assignee_id.as_deref(), &op.id);
             if op.role.permits(Action::ChangeStatus, ownership) {

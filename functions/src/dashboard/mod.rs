@@ -22,6 +22,7 @@ pub mod session;
 mod settings;
 pub mod settings_views;
 mod sla_page;
+mod sla_view;
 mod summary_view;
 pub mod ticket_page;
 mod ticket_work;
@@ -36,7 +37,7 @@ use crate::http::error::ApiError;
 use crate::http::list_query;
 use crate::http::routes::{AppPage, Route, Verb};
 use crate::http::{Request, Response};
-use crate::service::operator_tickets;
+use crate::service::{ServiceError, notices, operator_tickets};
 use crate::store::Executor;
 use gate::Guard;
 use operator::{session_cookie, signed_in};
@@ -124,21 +125,20 @@ pub async fn handle<E: Executor>(
         (AppPage::Tickets, _) => {
             let query = list_query::parse(&req.query).map_err(ApiError::Validation)?;
             let layout = requested_layout(&req.query);
-            let page =
-                operator_tickets::list(&app.db, &op, &query, layout.match_count(), fresh.now)
-                    .await?;
+            let (page, notices) =
+                notices::list_with(&app.db, &op, &query, layout.match_count(), fresh.now).await?;
             Ok(Response::html(
                 200,
-                list_page::render(&op, &query, &page, layout),
+                list_page::render(&op, &query, &page, layout, &notices),
             ))
         }
         (AppPage::Views, Some(form)) => views_page::save(app, form, &op, &fresh).await,
         (AppPage::View(id), Some(form)) => views_page::edit(app, form, &op, &id).await,
         (AppPage::Ticket(code), _) => {
-            let detail = operator_tickets::detail(&app.db, &op, &code, fresh.now).await?;
+            let (detail, notices) = notices::detail_with(&app.db, &op, &code, fresh.now).await?;
             Ok(Response::html(
                 200,
-                ticket_page::render(&op, &detail, fresh.now),
+                ticket_page::render(&op, &detail, fresh.now, &notices),
             ))
         }
         (AppPage::Bulk, Some(form)) => ticket_work::bulk(app, form, &op, fresh).await,
@@ -169,6 +169,10 @@ pub async fn handle<E: Executor>(
         (AppPage::NewSite, form) => settings::new_site(app, req, form, &op, &fresh).await,
         (AppPage::Settings(page), form) => {
             settings::handle(app, req, form, &op, page, &fresh).await
+        }
+        (AppPage::Notices, _) => {
+            let counts = notices::read(&app.db, &op, fresh.now).await?;
+            Ok(Response::json(200, &counts).with_header("cache-control", "no-store"))
         }
         (AppPage::Labels, _) => labels_page::handle(app, req, None, &op, None, &fresh).await,
         (AppPage::LabelAction(verb), form) => {
@@ -245,16 +249,20 @@ async fn list_at_once<E: Executor>(
     };
     let layout = requested_layout(&req.query);
     let read = operator::read_as_hinted(app, req, fresh.now, |hint| {
-        operator_tickets::list_statements(hint, &query, layout.match_count(), fresh.now)
+        let (plan, mut reads) =
+            operator_tickets::list_statements(hint, &query, layout.match_count(), fresh.now);
+        reads.extend(notices::statements(hint, fresh.now));
+        (plan, reads)
     })
     .await?;
-    let Some((op, plan, answers)) = read else {
+    let Some((op, plan, mut answers)) = read else {
         return Ok(None);
     };
+    let notices = notices::split_off(&mut answers).map_err(ServiceError::from)?;
     let page = operator_tickets::list_from(&app.db, &op, &query, &plan, answers).await?;
     Ok(Some(Response::html(
         200,
-        list_page::render(&op, &query, &page, layout),
+        list_page::render(&op, &query, &page, layout, &notices),
     )))
 }
 
@@ -267,16 +275,18 @@ async fn ticket_at_once<E: Executor>(
 ) -> Result<Option<Response>, ApiError> {
     let code_text = code.to_string();
     let read = operator::read_as_hinted(app, req, fresh.now, |hint| {
-        let reads = operator_tickets::detail_statements(hint.site_id, &code_text, fresh.now);
+        let mut reads = operator_tickets::detail_statements(hint.site_id, &code_text, fresh.now);
+        reads.extend(notices::statements(hint, fresh.now));
         ((), reads)
     })
     .await?;
-    let Some((op, (), answers)) = read else {
+    let Some((op, (), mut answers)) = read else {
         return Ok(None);
     };
+    let notices = notices::split_off(&mut answers).map_err(ServiceError::from)?;
     let detail = operator_tickets::detail_from(answers)?;
     Ok(Some(Response::html(
         200,
-        ticket_page::render(&op, &detail, fresh.now),
+        ticket_page::render(&op, &detail, fresh.now, &notices),
     )))
 }

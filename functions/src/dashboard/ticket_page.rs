@@ -18,21 +18,23 @@ use ticketbooth_shared::{Priority, Status};
 use super::csrf;
 use super::html::Html;
 use super::list_page;
+use super::sla_view;
 use super::summary_view;
 use super::views::{
     chat_message, layout, priority_badge, requester, status_badge, time, transcript, waiting_badge,
 };
-use super::views::{classification, datalist, source_badge};
+use super::views::{classification, datalist, layout_noticed, source_badge};
 use crate::http::Response;
 use crate::http::error::ApiError;
 use crate::http::routes::Verb;
+use crate::service::notices::Notices;
 use crate::service::operator_tickets::Detail;
 use crate::service::operator_tickets::InUse;
 use crate::service::operators::Operator;
 use crate::sql::site_members::MemberRow;
 use ticketbooth_shared::ticket_query::TicketQuery;
 
-pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
+pub fn render(op: &Operator, detail: &Detail, now: Timestamp, notices: &Notices) -> String {
     let t = &detail.ticket;
     let ownership = Ownership::of(t.assignee_id.as_deref(), &op.id);
     let can = |action: Action| op.role.permits(action, ownership);
@@ -42,7 +44,7 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
         version: t.updated_at,
     };
     let snoozed_until = t.snoozed_until.filter(|u| *u > now.millis());
-    layout(&t.code, Some(op), |h| {
+    layout_noticed(&t.code, Some(op), Some(notices), |h| {
         h.raw("<p><a href=\"/app/tickets\" data-key=\"u\">← All tickets</a></p><article class=\"ticket\"><header><h1><span class=\"code\">")
             .text(&t.code)
             .raw("</span> <bdi>")
@@ -80,6 +82,12 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp) -> String {
         h.raw("</dd><dt>Assignee</dt><dd>");
         assignee_name(h, detail, t.assignee_id.as_deref());
         h.raw("</dd>");
+        sla_view::facts(
+            h,
+            &t.sla.clock(&t.status),
+            t.team_name.as_deref(),
+            now.millis(),
+        );
         if let Some(at) = t.resolved_at {
             h.raw("<dt>Resolved</dt><dd>");
             time(h, at);

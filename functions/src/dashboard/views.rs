@@ -6,6 +6,7 @@ use ticketbooth_shared::{Priority, Status};
 
 use super::csrf;
 use super::html::Html;
+use crate::service::notices::Notices;
 use crate::service::operators::Operator;
 use crate::sql::messages::MessageRow;
 
@@ -13,6 +14,17 @@ use crate::sql::messages::MessageRow;
 pub(super) fn layout(
     title: &str,
     operator: Option<&Operator>,
+    body: impl FnOnce(&mut Html),
+) -> String {
+    layout_noticed(title, operator, None, body)
+}
+
+/// `layout` with the header's notices as the page's batch read them (`service::notices`);
+/// without them the header links to the same views and `notices.js` fills in the counts.
+pub(super) fn layout_noticed(
+    title: &str,
+    operator: Option<&Operator>,
+    notices: Option<&Notices>,
     body: impl FnOnce(&mut Html),
 ) -> String {
     let mut h = Html::default();
@@ -28,6 +40,7 @@ pub(super) fn layout(
             h.raw("<a class=\"nav\" href=\"/app/reports\">Reports</a>");
         }
         site_switcher(&mut h, op);
+        notices_nav(&mut h, notices);
         h.raw("<nav class=\"account\" aria-label=\"Account\"><span class=\"who\">")
             .text(&op.name)
             .raw(" · ")
@@ -55,6 +68,48 @@ pub(super) fn layout(
     }
     h.raw("</body></html>");
     h.into_string()
+}
+
+/// What is waiting for the operator: three links with their counts (`service::notices`).
+/// `notices.js` polls `/app/notices.json` and updates them while the page is open.
+fn notices_nav(h: &mut Html, notices: Option<&Notices>) {
+    h.raw("<nav class=\"notices\" aria-label=\"Waiting for you\" data-notices>");
+    for (key, href, label, n) in [
+        (
+            "waiting",
+            Notices::WAITING_HREF,
+            "Waiting for a person",
+            notices.map(|n| n.waiting),
+        ),
+        (
+            "assigned",
+            Notices::ASSIGNED_HREF,
+            "New to me",
+            notices.map(|n| n.assigned),
+        ),
+        (
+            "breached",
+            Notices::BREACHED_HREF,
+            "My SLA breaches",
+            notices.map(|n| n.breached),
+        ),
+    ] {
+        h.raw("<a class=\"tally tally-")
+            .raw(key)
+            .raw(if n.unwrap_or(0) > 0 { " active" } else { "" })
+            .raw("\" data-notice=\"")
+            .raw(key)
+            .raw("\" href=\"")
+            .raw(href)
+            .raw("\">")
+            .raw(label)
+            .raw(" <span class=\"count\" data-count>");
+        if let Some(n) = n {
+            h.text(&n.to_string());
+        }
+        h.raw("</span></a>");
+    }
+    h.raw("</nav><script src=\"/notices.js\" defer></script>");
 }
 
 /// The current site's name; with several sites, a form to switch (works without JavaScript:

@@ -198,6 +198,8 @@ pub enum AppPage {
     Reports,
     /// `GET /app/reports.csv?from=&to=&section=`: one section of them as CSV.
     ReportsCsv,
+    /// `GET /app/notices.json`: the header's notice counts (its light poll).
+    Notices,
 }
 
 /// What the labels page does to a label (and its sublabels), on every ticket of the site.
@@ -326,7 +328,8 @@ impl AppPage {
                 }
             }
             AppPage::Reports => AppPage::ReportsCsv,
-            AppPage::ReportsCsv => return None,
+            AppPage::ReportsCsv => AppPage::Notices,
+            AppPage::Notices => return None,
         })
     }
 
@@ -361,6 +364,7 @@ impl AppPage {
             AppPage::LabelAction(verb) => format!("/app/labels/{}", verb.as_str()),
             AppPage::Reports => "/app/reports".to_owned(),
             AppPage::ReportsCsv => "/app/reports.csv".to_owned(),
+            AppPage::Notices => "/app/notices.json".to_owned(),
         }
     }
 }
@@ -496,6 +500,7 @@ impl Route {
             ["app", "labels"] => Ok(Route::App(AppPage::Labels)),
             ["app", "reports"] => Ok(Route::App(AppPage::Reports)),
             ["app", "reports.csv"] => Ok(Route::App(AppPage::ReportsCsv)),
+            ["app", "notices.json"] => Ok(Route::App(AppPage::Notices)),
             ["app", "labels", verb] => Ok(Route::App(AppPage::LabelAction(
                 LabelVerb::ALL
                     .into_iter()
@@ -591,7 +596,8 @@ impl Route {
                 | AppPage::ConversationLive(_)
                 | AppPage::Labels
                 | AppPage::Reports
-                | AppPage::ReportsCsv,
+                | AppPage::ReportsCsv
+                | AppPage::Notices,
             ) => "GET",
             Route::App(
                 AppPage::Login
@@ -731,6 +737,7 @@ impl Route {
                 AppPage::LabelAction(verb) => return format!("/app/labels/{}", verb.as_str()),
                 AppPage::Reports => "/app/reports",
                 AppPage::ReportsCsv => "/app/reports.csv",
+                AppPage::Notices => "/app/notices.json",
                 AppPage::Settings(settings) => match settings {
                     SettingsPage::Members => "/app/settings/members",
                     SettingsPage::Member(_) => "/app/settings/members/{id}",

@@ -14,6 +14,7 @@ pub mod labels;
 pub mod live_members;
 pub mod maintenance;
 pub mod members;
+pub mod notices;
 pub mod notifications;
 pub mod operator_tickets;
 pub mod operator_tools;

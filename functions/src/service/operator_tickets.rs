@@ -7,7 +7,7 @@ use ticketbooth_shared::ids::TicketId;
 use ticketbooth_shared::role::Action;
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::ticket_query::{
-    AssigneeFilter, Cursor, Direction, Search, Shown, TicketQuery,
+    AssigneeFilter, Cursor, Direction, Search, Shown, TeamFilter, TicketQuery,
 };
 use ticketbooth_shared::timestamp::Timestamp;
 
@@ -55,6 +55,17 @@ pub struct ListPage {
     pub site_labels: Vec<String>,
     /// The topics and intents in use on the site (the filters' suggestions).
     pub in_use: InUse,
+    /// The site's teams, by name (the team filter's choices).
+    pub teams: Vec<TeamChoice>,
+    /// The instant the page was read at: what its rows' SLA time left is counted from.
+    pub now_ms: i64,
+}
+
+/// One of the site's teams, as the team filter offers it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TeamChoice {
+    pub id: i64,
+    pub name: String,
 }
 
 /// The topics and intents in use on a site, alphabetically: what a topic or intent field
@@ -134,6 +145,11 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
         waiting: query.waiting.map(|w| w.as_str().to_owned()),
         topic: query.topic.as_ref().map(|t| t.as_ref().to_owned()),
         intent: query.intent.as_ref().map(|i| i.as_ref().to_owned()),
+        team: query.team.map(|t| match t {
+            TeamFilter::Team(id) => id,
+            TeamFilter::NoTeam => 0,
+        }),
+        sla: query.sla.map(|s| s.as_str().to_owned()),
     }
 }
 
@@ -207,6 +223,7 @@ pub fn list_statements(
     // Last, after the optional count: the label filter's choices (a skip over the label index).
     statements.push(labels::in_use(op.site_id));
     statements.push(tickets::classes_in_use(op.site_id));
+    statements.push(tickets::team_choices(op.site_id));
     (plan, statements)
 }
 
@@ -224,6 +241,7 @@ pub async fn list_from<E: Executor>(
     let counted = plan.counted_apart().then(&mut next);
     let label_rows = next();
     let in_use = InUse::from_rows(next())?;
+    let teams = decode_all(next())?;
     let mut rows: Vec<ListRow> = page_rows
         .into_iter()
         .map(decode)
@@ -304,6 +322,8 @@ pub async fn list_from<E: Executor>(
             .map(|row| decode::<LabelName>(row).map(|l| l.label))
             .collect::<Result<_, _>>()?,
         in_use,
+        teams,
+        now_ms: plan.filter.now_ms,
     })
 }
 

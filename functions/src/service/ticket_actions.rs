@@ -533,9 +533,9 @@ async fn plan<E: Executor>(
 /// or waiting change pauses or resumes resolution, a priority change re-targets. Public replies
 /// meet first response in `comment_rows`.
 fn sla_moves(op: &Operator, t: &DetailRow, change: &Change, now_ms: i64) -> Vec<Statement> {
-    let has_clock = t.first_response_due_at.is_some()
-        || t.resolution_due_at.is_some()
-        || t.resolution_left_ms.is_some();
+    let has_clock = t.sla.first_response_due_at.is_some()
+        || t.sla.resolution_due_at.is_some()
+        || t.sla.resolution_left_ms.is_some();
     let policy = Policy::from_stored(t.sla_policy.as_deref());
     let (site, id) = (op.site_id, t.id.as_str());
     match change {
@@ -548,10 +548,10 @@ fn sla_moves(op: &Operator, t: &DetailRow, change: &Change, now_ms: i64) -> Vec<
             };
             let read = sla::Read {
                 clock: Clock {
-                    first_response_due_at: t.first_response_due_at,
-                    first_responded_at: t.first_responded_at,
-                    resolution_due_at: t.resolution_due_at,
-                    resolution_left_ms: t.resolution_left_ms,
+                    first_response_due_at: t.sla.first_response_due_at,
+                    first_responded_at: t.sla.first_responded_at,
+                    resolution_due_at: t.sla.resolution_due_at,
+                    resolution_left_ms: t.sla.resolution_left_ms,
                 },
                 created_at: t.created_at,
             };

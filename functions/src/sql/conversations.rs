@@ -96,6 +96,16 @@ pub fn inbox(site_id: i64, now_ms: i64, limit: i64) -> Statement {
     )
 }
 
+/// How many live conversations wait for a person (escalated, not handed back): the header's
+/// notice, counted in `conversations_escalated`.
+pub fn count_waiting_for_person(site_id: i64, now_ms: i64) -> Statement {
+    Statement::new(
+        "SELECT count(*) AS n FROM conversations
+         WHERE site_id = ?1 AND escalated_at IS NOT NULL AND expires_at > ?2",
+        vec![Value::from(site_id), Value::from(now_ms)],
+    )
+}
+
 /// Takes the next seq for a message by `author_kind` and moves the expiry: runs first in the
 /// send batch, so the message insert that follows reads the new `last_seq`. SQLite evaluates
 /// every right-hand side against the old row, so `last_seq + 1` is the new seq throughout.

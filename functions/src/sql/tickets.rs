@@ -178,6 +178,76 @@ pub struct ListRow {
     pub topic: Option<String>,
     #[serde(default)]
     pub intent: Option<String>,
+    /// The team that works it (migration 0029), and its name.
+    #[serde(default)]
+    pub team_id: Option<i64>,
+    #[serde(default)]
+    pub team_name: Option<String>,
+    /// The SLA clock's columns (migration 0029), as `SlaClock` reads them.
+    #[serde(flatten)]
+    pub sla: SlaColumns,
+}
+
+/// A ticket's SLA clock as stored (migration 0029), all Unix milliseconds: what
+/// `shared::sla_standing` reads to say "2 h 10 m left" or "Overdue 35 m".
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlaColumns {
+    #[serde(default)]
+    pub first_response_due_at: Option<i64>,
+    #[serde(default)]
+    pub first_responded_at: Option<i64>,
+    #[serde(default)]
+    pub resolution_due_at: Option<i64>,
+    #[serde(default)]
+    pub resolution_left_ms: Option<i64>,
+    #[serde(default)]
+    pub first_response_breached_at: Option<i64>,
+    #[serde(default)]
+    pub resolution_breached_at: Option<i64>,
+}
+
+impl SlaColumns {
+    /// The clock, for a ticket in `status`.
+    pub fn clock(&self, status: &str) -> ticketbooth_shared::sla_standing::SlaClock {
+        ticketbooth_shared::sla_standing::SlaClock {
+            closed: matches!(status, "resolved" | "closed"),
+            first_response_due_at: self.first_response_due_at,
+            first_responded_at: self.first_responded_at,
+            resolution_due_at: self.resolution_due_at,
+            resolution_left_ms: self.resolution_left_ms,
+            first_response_breached_at: self.first_response_breached_at,
+            resolution_breached_at: self.resolution_breached_at,
+        }
+    }
+}
+
+/// The clock's columns, for a SELECT over `t`.
+macro_rules! sla_columns {
+    () => {
+        "t.first_response_due_at, t.first_responded_at, t.resolution_due_at,
+         t.resolution_left_ms, t.first_response_breached_at, t.resolution_breached_at"
+    };
+}
+
+/// Whether ticket `t` has breached its SLA at `$now` (a parameter): not resolved or closed,
+/// and a target missed and still not met (`shared::ticket_query::SlaFilter`'s rule, which
+/// `shared::sla_standing` applies to one row). Every column it reads is in
+/// `tickets_by_number_filtered`.
+macro_rules! sla_breached {
+    ($now:literal) => {
+        concat!(
+            "(t.status NOT IN ('resolved', 'closed')
+              AND ((t.first_responded_at IS NULL
+                    AND (t.first_response_due_at < ",
+            $now,
+            "
+                         OR t.first_response_breached_at IS NOT NULL))
+                   OR t.resolution_due_at < ",
+            $now,
+            "
+                   OR t.resolution_breached_at IS NOT NULL))"
+        )
+    };
 }
 
 /// Whether closed-like kinds of tickets are shown: 0 hidden, 1 included, 2 alone.
@@ -212,12 +282,17 @@ pub struct ListFilter {
     pub waiting: Option<String>,
     pub topic: Option<String>,
     pub intent: Option<String>,
+    /// The team's id, or `Some(0)` for tickets without a team.
+    pub team: Option<i64>,
+    /// `breached` or `due_soon` (`shared::ticket_query::SlaFilter`).
+    pub sla: Option<String>,
 }
 
 impl ListFilter {
     /// `?1`–`?13` the filters, `?14`–`?16` the cursor (key and id), `?17` the page's length,
-    /// `?18` the search, `?19` the waiting side, `?20`–`?21` topic and intent. Every statement
-    /// names `?18` to `?21`, so all of them bind the same values.
+    /// `?18` the search, `?19` the waiting side, `?20`–`?21` topic and intent, `?22` the team,
+    /// `?23` the SLA filter. Every statement names `?18` to `?23`, so all of them bind the
+    /// same values.
     fn params(&self, site_id: i64) -> Vec<Value> {
         let (a, b, id) = match &self.cursor {
             Some((_, a, b, id)) => (Some(*a), Some(*b), Some(id.clone())),
@@ -245,6 +320,8 @@ impl ListFilter {
             Value::from(self.waiting.clone()),
             Value::from(self.topic.clone()),
             Value::from(self.intent.clone()),
+            Value::from(self.team),
+            Value::from(self.sla.clone()),
         ]
     }
 }
@@ -257,7 +334,8 @@ impl ListFilter {
 /// seek in the ticket's own labels (`ticket_labels`' primary key), as the equality was.
 macro_rules! list_filters {
     () => {
-        "t.site_id = ?1
+        concat!(
+            "t.site_id = ?1
            AND +t.status IN (SELECT value FROM json_each(?2))
            AND (?3 IS NULL OR t.priority IN (SELECT value FROM json_each(?3)))
            AND (?4 IS NULL OR (?4 = '' AND t.assignee_id IS NULL) OR t.assignee_id = ?4)
@@ -272,7 +350,14 @@ macro_rules! list_filters {
                         WHEN 2 THEN coalesce(t.snoozed_until, 0) > ?13 ELSE 1 END
            AND (?19 IS NULL OR (t.status = 'pending'
                                 AND t.waiting_on_customer = (?19 = 'customer')))
-           AND (?20 IS NULL OR t.topic = ?20) AND (?21 IS NULL OR t.intent = ?21)"
+           AND (?20 IS NULL OR t.topic = ?20) AND (?21 IS NULL OR t.intent = ?21)
+           AND (?22 IS NULL OR (?22 = 0 AND t.team_id IS NULL) OR t.team_id = ?22)
+           AND (?23 IS NULL OR CASE ?23 WHEN 'breached' THEN ",
+            sla_breached!("?13"),
+            " ELSE NOT ",
+            sla_breached!("?13"),
+            " AND t.sla_due_at >= ?13 AND t.sla_due_at < ?13 + 3600000 END)"
+        )
     };
 }
 
@@ -309,9 +394,11 @@ macro_rules! page_rows {
                     t.waiting_on,
                     (SELECT group_concat(label, ',') FROM (SELECT l.label FROM ticket_labels l
                       WHERE l.site_id = t.site_id AND l.ticket_id = t.id ORDER BY l.label)) AS labels,
-                    p.sort_a, p.sort_b, p.total, t.topic, t.intent
+                    p.sort_a, p.sort_b, p.total, t.topic, t.intent,
+                    t.team_id, tm.name AS team_name, ", sla_columns!(), "
              FROM p JOIN tickets t ON t.site_id = ?1 AND t.id = p.id
              LEFT JOIN operators o ON o.id = t.assignee_id
+             LEFT JOIN teams tm ON tm.site_id = ?1 AND tm.id = t.team_id
              ORDER BY p.sort_a ", $order, ", p.sort_b ", $order, ", p.id ", $order
         )
     };
@@ -324,6 +411,9 @@ macro_rules! page_rows {
 /// statement (`count_matching`): counting here would end the walk's early stop.
 macro_rules! list_page {
     ($a:literal, $b:literal, $seek:expr, $order:literal) => {
+        list_page!($a, $b, "", $seek, $order)
+    };
+    ($a:literal, $b:literal, $where:expr, $seek:expr, $order:literal) => {
         concat!(
             "WITH p AS (SELECT t.id, ",
             $a,
@@ -333,6 +423,7 @@ macro_rules! list_page {
                         FROM ",
             all_tickets!(),
             list_filters!(),
+            $where,
             $seek,
             " ORDER BY sort_a ",
             $order,
@@ -351,6 +442,9 @@ macro_rules! list_page {
 /// every row): one pass over the search index instead of two.
 macro_rules! search_page {
     ($a:literal, $b:literal, $seek:expr, $order:literal) => {
+        search_page!($a, $b, "", $seek, $order)
+    };
+    ($a:literal, $b:literal, $where:expr, $seek:expr, $order:literal) => {
         concat!(
             "WITH f AS MATERIALIZED (SELECT t.id, ",
             $a,
@@ -360,6 +454,7 @@ macro_rules! search_page {
                                      FROM ",
             search_matches!(),
             list_filters!(),
+            $where,
             "),
                   p AS (SELECT id, sort_a, sort_b, (SELECT count(*) FROM f) AS total FROM f
                         WHERE 1",
@@ -389,9 +484,31 @@ macro_rules! keyset_pages {
     };
 }
 
+/// The same for an ascending order (`Sort::Due`: soonest first) over the tickets `$where`
+/// keeps (those with a key; `count_matching` counts the same): the page after a cursor is the
+/// rows above it, the page before the rows below it, read downwards (the caller reverses
+/// them, as for every backward page).
+macro_rules! keyset_pages_ascending {
+    ($page:ident, $a:literal, $b:literal, $where:expr, $key:literal, $at:literal) => {
+        [
+            $page!($a, $b, $where, "", "ASC"),
+            $page!($a, $b, $where, concat!(" AND ", $key, " > ", $at), "ASC"),
+            $page!($a, $b, $where, concat!(" AND ", $key, " < ", $at), "DESC"),
+        ]
+    };
+}
+
+/// What the due order keeps: the tickets with a due time (`tickets_by_sla_due` holds only
+/// those). Resolved, closed and paused tickets, and those without a policy, have none.
+macro_rules! has_due_time {
+    () => {
+        " AND t.sla_due_at IS NOT NULL"
+    };
+}
+
 /// The list's orders over every ticket. `priority_rank` (migration 0016) is indexed with the
 /// update time and the id, so the default order needs no sort; the cursor seeks in the index.
-const LIST_PAGES: [[&str; 3]; 3] = [
+const LIST_PAGES: [[&str; 3]; 4] = [
     keyset_pages!(
         list_page,
         "t.priority_rank",
@@ -413,10 +530,19 @@ const LIST_PAGES: [[&str; 3]; 3] = [
         "(t.created_at, t.id)",
         "(?14, ?16)"
     ),
+    // Soonest due first, in `tickets_by_sla_due` (it holds only tickets with a due time).
+    keyset_pages_ascending!(
+        list_page,
+        "t.sla_due_at",
+        "0",
+        has_due_time!(),
+        "(t.sla_due_at, t.id)",
+        "(?14, ?16)"
+    ),
 ];
 
 /// The same orders over a search's gathered matches, and the search's own: relevance.
-const SEARCH_PAGES: [[&str; 3]; 4] = [
+const SEARCH_PAGES: [[&str; 3]; 5] = [
     keyset_pages!(
         search_page,
         "t.priority_rank",
@@ -439,6 +565,14 @@ const SEARCH_PAGES: [[&str; 3]; 4] = [
         "(?14, ?16)"
     ),
     keyset_pages!(search_page, "m.score", "0", "(sort_a, id)", "(?14, ?16)"),
+    keyset_pages_ascending!(
+        search_page,
+        "t.sla_due_at",
+        "0",
+        has_due_time!(),
+        "(sort_a, id)",
+        "(?14, ?16)"
+    ),
 ];
 
 /// Which of an order's three statements a cursor asks for.
@@ -457,6 +591,7 @@ pub fn list_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
         Sort::Priority | Sort::Relevance => 0,
         Sort::Updated => 1,
         Sort::Created => 2,
+        Sort::Due => 3,
     };
     Statement::new(
         LIST_PAGES[order][seek_index(filter)],
@@ -471,6 +606,7 @@ pub fn search_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
         Sort::Updated => 1,
         Sort::Created => 2,
         Sort::Relevance => 3,
+        Sort::Due => 4,
     };
     Statement::new(
         SEARCH_PAGES[order][seek_index(filter)],
@@ -482,10 +618,25 @@ pub fn search_for_operator(site_id: i64, filter: &ListFilter) -> Statement {
 /// ticket otherwise (both static SQL; the counts below).
 macro_rules! over_matches {
     ($filter:expr, $select:literal, $tail:literal) => {
-        if $filter.fts.is_some() {
-            concat!($select, " FROM ", search_matches!(), list_filters!(), $tail)
-        } else {
-            concat!($select, " FROM ", all_tickets!(), list_filters!(), $tail)
+        match ($filter.fts.is_some(), $filter.sort == Sort::Due) {
+            (true, false) => concat!($select, " FROM ", search_matches!(), list_filters!(), $tail),
+            (false, false) => concat!($select, " FROM ", all_tickets!(), list_filters!(), $tail),
+            (true, true) => concat!(
+                $select,
+                " FROM ",
+                search_matches!(),
+                list_filters!(),
+                has_due_time!(),
+                $tail
+            ),
+            (false, true) => concat!(
+                $select,
+                " FROM ",
+                all_tickets!(),
+                list_filters!(),
+                has_due_time!(),
+                $tail
+            ),
         }
     };
 }
@@ -555,22 +706,21 @@ pub struct DetailRow {
     pub topic: Option<String>,
     #[serde(default)]
     pub intent: Option<String>,
-    /// The SLA clock (migration 0029) and the site's policy as stored (0030).
+    /// The team that works it (migration 0029), and its name.
     #[serde(default)]
-    pub first_response_due_at: Option<i64>,
+    pub team_id: Option<i64>,
     #[serde(default)]
-    pub first_responded_at: Option<i64>,
-    #[serde(default)]
-    pub resolution_due_at: Option<i64>,
-    #[serde(default)]
-    pub resolution_left_ms: Option<i64>,
+    pub team_name: Option<String>,
+    /// The SLA clock's columns (migration 0029).
+    #[serde(flatten)]
+    pub sla: SlaColumns,
     #[serde(default)]
     pub sla_policy: Option<String>,
 }
 
 pub fn find_by_code(site_id: i64, code: &str) -> Statement {
     Statement::new(
-        "SELECT id, code, subject, description, summary, status, priority, source, requester_name,
+        concat!("SELECT id, code, subject, description, summary, status, priority, source, requester_name,
                 requester_email, assignee_id, transcript, transcript_from_visitor, created_at,
                 updated_at, resolved_at, customer_replied_at,
                 closed_at, snoozed_until, is_spam, sync_platform, sync_remote_id, synced_at,
@@ -579,9 +729,11 @@ pub fn find_by_code(site_id: i64, code: &str) -> Statement {
                                   OR coalesce(json_extract(s.bot, '$.api_key_secret'), '') <> ''
                              THEN 0 WHEN s.summaries_enabled = 0 THEN 1 ELSE 2 END
                  FROM sites s WHERE s.id = ?1) AS summary_provider,
-                first_response_due_at, first_responded_at, resolution_due_at,
-                resolution_left_ms, (SELECT sla_policy FROM sites WHERE id = ?1) AS sla_policy
-         FROM tickets WHERE site_id = ?1 AND code = ?2",
+                t.team_id, (SELECT tm.name FROM teams tm
+                            WHERE tm.site_id = ?1 AND tm.id = t.team_id) AS team_name,
+                (SELECT sla_policy FROM sites WHERE id = ?1) AS sla_policy, ",
+        sla_columns!(),
+        " FROM tickets t WHERE site_id = ?1 AND code = ?2"),
         vec![Value::from(site_id), Value::from(code)],
     )
 }
@@ -1255,5 +1407,47 @@ pub fn mark_sla_breaches(now_ms: i64) -> Statement {
                        resolution_breached_at IS ?1 AS resolution"
         ),
         vec![Value::from(now_ms)],
+    )
+}
+
+/// The site's teams by name (at most 200): the list's team filter choices, read in the list's
+/// batch. (The `teams` table's other statements live with it; this one is the list's.)
+pub fn team_choices(site_id: i64) -> Statement {
+    Statement::new(
+        "SELECT id, name FROM teams WHERE site_id = ?1 ORDER BY name LIMIT 200",
+        vec![Value::from(site_id)],
+    )
+}
+
+/// The header's notices about this operator's tickets (`service::notices`), counted in
+/// `tickets_by_assignee`: `assigned`, their open or pending tickets that someone else
+/// assigned to them and they have done nothing on since (no event of theirs after that
+/// assignment: opening a ticket is not acting on it, a comment or any change is); and
+/// `breached`, their tickets past an SLA target (the list's `sla=breached` rule).
+pub fn notice_counts(site_id: i64, operator_id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT
+               (SELECT count(*) FROM tickets t
+                WHERE t.site_id = ?1 AND t.assignee_id = ?2 AND t.is_spam = 0
+                  AND t.status IN ('open', 'pending')
+                  AND EXISTS (
+                      SELECT 1 FROM ticket_events e
+                      WHERE e.site_id = ?1 AND e.ticket_id = t.id AND e.kind = 'assigned'
+                        AND coalesce(json_extract(e.actor, '$.operator_id'), '') <> ?2
+                        AND NOT EXISTS (
+                            SELECT 1 FROM ticket_events m
+                            WHERE m.site_id = ?1 AND m.ticket_id = t.id AND m.id > e.id
+                              AND json_extract(m.actor, '$.operator_id') = ?2))) AS assigned,
+               (SELECT count(*) FROM tickets t
+                WHERE t.site_id = ?1 AND t.assignee_id = ?2 AND t.is_spam = 0 AND ",
+            sla_breached!("?3"),
+            ") AS breached"
+        ),
+        vec![
+            Value::from(site_id),
+            Value::from(operator_id),
+            Value::from(now_ms),
+        ],
     )
 }

@@ -18,6 +18,7 @@ mod identity_and_cap;
 mod inbox;
 mod labels;
 mod list;
+mod listing_sla;
 mod logs;
 mod maintenance;
 mod members;
