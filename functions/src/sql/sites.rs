@@ -274,3 +274,12 @@ pub fn set_summaries_enabled(site_id: i64, enabled: bool) -> Statement {
         vec![Value::from(site_id), Value::from(enabled)],
     )
 }
+
+/// The key of the site whose support address is `<support_local>@<domain>` (0029: one site
+/// per address), to load it as every route does.
+pub fn key_by_support_local(support_local: &str) -> Statement {
+    Statement::new(
+        "SELECT key FROM sites WHERE support_local = ?1",
+        vec![Value::from(support_local)],
+    )
+}
