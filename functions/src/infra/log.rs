@@ -26,6 +26,8 @@ pub enum Event {
     Queue,
     Cron,
     Bot,
+    /// A message through Email Routing (`platform/email.rs`).
+    Email,
 }
 
 /// One log line. The common fields first (absent ones are left out, not `null`), then the

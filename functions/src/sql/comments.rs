@@ -74,6 +74,31 @@ pub fn insert_visitor_reply(
     )
 }
 
+/// The requester's reply by e-mail, under the ticket's requester name and as its visitor's (so
+/// the widget's thread shows it as theirs). Follows `ticket_events::insert_mail_guarded`.
+pub fn insert_email_reply(
+    site_id: i64,
+    ticket_id: &str,
+    body: &str,
+    now_ms: i64,
+    idempotency_key: &str,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO ticket_comments (site_id, ticket_id, visibility, author_kind, author_id,
+                                      author_name, body, created_at, idempotency_key)
+         SELECT ?1, ?2, 'public', 'visitor', visitor_id,
+                coalesce(requester_name, requester_email, 'Visitor'), ?3, ?4, ?5
+         FROM tickets WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(body),
+            Value::from(now_ms),
+            Value::from(idempotency_key),
+        ],
+    )
+}
+
 /// A comment as its ticket's visitor may see it: a customer-facing one (never an internal
 /// note: the `visibility = 'public'` filter is in every statement below).
 #[derive(Debug, Clone, Deserialize)]

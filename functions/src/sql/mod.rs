@@ -5,6 +5,7 @@
 pub mod bot_keys;
 pub mod comments;
 pub mod conversations;
+pub mod email_recipients;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod labels;

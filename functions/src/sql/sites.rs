@@ -293,3 +293,12 @@ pub fn set_sla_policy(site_id: i64, policy_json: Option<&str>) -> Statement {
         vec![Value::from(site_id), Value::from(policy_json)],
     )
 }
+
+/// The key of the site whose support address is `<support_local>@<domain>` (0029: one site
+/// per address), to load it as every route does.
+pub fn key_by_support_local(support_local: &str) -> Statement {
+    Statement::new(
+        "SELECT key FROM sites WHERE support_local = ?1",
+        vec![Value::from(support_local)],
+    )
+}

@@ -467,3 +467,23 @@ pub fn insert_sla_breaches(now_ms: i64) -> Result<Statement, StoreError> {
         vec![Value::from(now_ms), Value::from(actor)],
     ))
 }
+
+/// Appends the `comment_added` of a reply by e-mail only if the ticket is there and not closed;
+/// otherwise the row's `kind` becomes `reply_refused`, which the table's CHECK refuses, so the
+/// whole batch rolls back (as `insert_visitor_guarded` does for the widget; the reply address's
+/// token stands in for the visitor's).
+pub fn insert_mail_guarded(
+    site_id: i64,
+    ticket_id: &str,
+    event: &EventKind,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE site_id = ?1 AND id = ?2
+                                          AND status <> 'closed')
+                        THEN ?3 ELSE 'reply_refused' END, ?4, ?5, ?6",
+        params(site_id, ticket_id, event, actor, now_ms)?,
+    ))
+}

@@ -1451,3 +1451,25 @@ pub fn notice_counts(site_id: i64, operator_id: &str, now_ms: i64) -> Statement 
         ],
     )
 }
+
+/// The ticket an e-mail reply address names (`t-<reply_token>@<domain>`), with its site's key:
+/// the token alone finds it, across sites (it is unguessable and unique, 0029), and every
+/// statement after this one is scoped by the site it found.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplyTargetRow {
+    pub id: String,
+    pub site_id: i64,
+    pub site_key: String,
+    pub status: String,
+    pub requester_email: Option<String>,
+    pub visitor_id: Option<String>,
+}
+
+pub fn find_by_reply_token(token: &str) -> Statement {
+    Statement::new(
+        "SELECT t.id, t.site_id, s.key AS site_key, t.status, t.requester_email, t.visitor_id
+         FROM tickets t JOIN sites s ON s.id = t.site_id
+         WHERE t.reply_token = ?1",
+        vec![Value::from(token)],
+    )
+}

@@ -13,6 +13,7 @@ mod csrf_gate;
 mod dashboard;
 mod data_rights;
 mod demo_bot;
+mod email_in;
 mod escalation;
 mod identity_and_cap;
 mod inbox;
