@@ -126,11 +126,11 @@ test('an owner reads the reports, downloads a section as CSV, and axe finds noth
 
   // A range that is not one is refused on the page, with the dates as typed.
   await page.goto(`${worker.baseUrl}/app/reports`);
-  await page.getByLabel('From').fill('2026-06-30');
-  await page.getByLabel('To').fill('2026-06-01');
+  await page.getByLabel('From', { exact: true }).fill('2026-06-30');
+  await page.getByLabel('To', { exact: true }).fill('2026-06-01');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Show' }).click()]);
   assert.match(await page.getByRole('alert').textContent(), /The start date is after the end date/);
-  assert.equal(await page.getByLabel('From').inputValue(), '2026-06-30');
+  assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), '2026-06-30');
   await page.close();
 });
 
