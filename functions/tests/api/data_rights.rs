@@ -405,8 +405,11 @@ fn migration_0006_keeps_the_audit_trail() {
            (9, 1, 't1', 'synced', '{}', '{\"type\":\"bot\"}', 20);",
     )
     .unwrap();
+    // Each in its own transaction, as D1 applies a migration (0029's rebuild of `tickets`
+    // needs it: its deferred foreign keys are checked at the transaction's end).
     for file in &after {
-        conn.execute_batch(&std::fs::read_to_string(file).unwrap())
+        let sql = std::fs::read_to_string(file).unwrap();
+        conn.execute_batch(&format!("BEGIN;\n{sql}\nCOMMIT;"))
             .unwrap();
     }
     let rows: Vec<(i64, String, String, i64)> = conn
