@@ -17,6 +17,7 @@
 //! - `classification` — a ticket's topic and intent, and its source as the product names it.
 //! - `field_error` — why one field was refused, shared by every `parse`.
 //! - `waiting` — whom a pending ticket waits on (the team or the customer).
+//! - `routing` — routing rules: their conditions and which one a ticket matches first.
 
 pub mod api;
 pub mod chat_message;
@@ -32,6 +33,7 @@ pub mod operator_tools;
 pub mod priority;
 pub mod requester;
 pub mod role;
+pub mod routing;
 pub mod site_key;
 pub mod status;
 pub mod sync_ref;

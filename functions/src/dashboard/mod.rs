@@ -19,6 +19,7 @@ pub mod session;
 mod settings;
 pub mod settings_views;
 mod summary_view;
+mod teams_page;
 pub mod ticket_page;
 mod ticket_work;
 mod turnstile_page;
@@ -169,6 +170,7 @@ pub async fn handle<E: Executor>(
         (AppPage::LabelAction(verb), form) => {
             labels_page::handle(app, req, form, &op, Some(verb), &fresh).await
         }
+        (AppPage::Teams, form) => teams_page::handle(app, req, form, &op, &fresh).await,
         (
             AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_),
             _,

@@ -46,10 +46,12 @@ pub enum Verb {
     Waiting,
     /// Sets, changes or clears the topic and intent.
     Classify,
+    /// Puts the ticket in a team (`team`: its id or name; null or empty: no team).
+    Team,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 15] = [
+    pub const ALL: [Verb; 16] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -65,6 +67,7 @@ impl Verb {
         Verb::RefreshSummary,
         Verb::Waiting,
         Verb::Classify,
+        Verb::Team,
     ];
 
     /// The path segment.
@@ -85,6 +88,7 @@ impl Verb {
             Verb::RefreshSummary => "summary-refresh",
             Verb::Waiting => "waiting",
             Verb::Classify => "classify",
+            Verb::Team => "team",
         }
     }
 
@@ -116,6 +120,8 @@ pub enum OperatorApi {
     Tool(OperatorTool),
     /// `GET /api/v1/labels`: the site's labels as a tree with ticket counts.
     Labels,
+    /// `GET /api/v1/teams`: the site's teams with their members.
+    Teams,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +200,9 @@ pub enum AppPage {
     Labels,
     /// `/app/labels/{verb}`: a change to a label and its sublabels on every ticket.
     LabelAction(LabelVerb),
+    /// `GET /app/teams`: teams and routing rules (owners and admins); `POST` one change
+    /// (`do=…`), or an operator's own away switch (`do=away`).
+    Teams,
 }
 
 /// What the labels page does to a label (and its sublabels), on every ticket of the site.
@@ -316,9 +325,10 @@ impl AppPage {
             AppPage::LabelAction(verb) => {
                 match LabelVerb::ALL.iter().skip_while(|v| *v != verb).nth(1) {
                     Some(next) => AppPage::LabelAction(*next),
-                    None => return None,
+                    None => AppPage::Teams,
                 }
             }
+            AppPage::Teams => return None,
         })
     }
 
@@ -351,6 +361,7 @@ impl AppPage {
             AppPage::View(id) => format!("/app/views/{id}"),
             AppPage::Labels => "/app/labels".to_owned(),
             AppPage::LabelAction(verb) => format!("/app/labels/{}", verb.as_str()),
+            AppPage::Teams => "/app/teams".to_owned(),
         }
     }
 }
@@ -481,6 +492,7 @@ impl Route {
             ["app", "views"] => Ok(Route::App(AppPage::Views)),
             ["app", "views", id] => Ok(Route::App(AppPage::View(hex_id(id, 32)?))),
             ["app", "labels"] => Ok(Route::App(AppPage::Labels)),
+            ["app", "teams"] => Ok(Route::App(AppPage::Teams)),
             ["app", "labels", verb] => Ok(Route::App(AppPage::LabelAction(
                 LabelVerb::ALL
                     .into_iter()
@@ -515,6 +527,7 @@ impl Route {
             ["api", "v1", "export"] => Ok(Route::Operator(OperatorApi::Export)),
             ["api", "v1", "erase"] => Ok(Route::Operator(OperatorApi::Erase)),
             ["api", "v1", "labels"] => Ok(Route::Operator(OperatorApi::Labels)),
+            ["api", "v1", "teams"] => Ok(Route::Operator(OperatorApi::Teams)),
             ["api", "v1", "tickets"] => Ok(Route::Operator(OperatorApi::Tickets)),
             ["api", "v1", "tickets", "bulk"] => Ok(Route::Operator(OperatorApi::Bulk)),
             ["api", "v1", "tickets", code] => {
@@ -583,6 +596,7 @@ impl Route {
                 | AppPage::Invitation(_)
                 | AppPage::TicketAction(_, Verb::Delete)
                 | AppPage::LabelAction(LabelVerb::Merge | LabelVerb::Delete)
+                | AppPage::Teams
                 | AppPage::Settings(
                     SettingsPage::Members
                     | SettingsPage::Tokens
@@ -628,9 +642,12 @@ impl Route {
             }
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
-            Route::Operator(OperatorApi::OpenApi | OperatorApi::Export | OperatorApi::Labels) => {
-                "GET"
-            }
+            Route::Operator(
+                OperatorApi::OpenApi
+                | OperatorApi::Export
+                | OperatorApi::Labels
+                | OperatorApi::Teams,
+            ) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Live(_)) => "GET",
             Route::Tools => "GET",
@@ -671,6 +688,7 @@ impl Route {
                 return format!("/api/v1/tools/{}", tool.name());
             }
             Route::Operator(OperatorApi::Labels) => "/api/v1/labels",
+            Route::Operator(OperatorApi::Teams) => "/api/v1/teams",
             Route::Site(_, page) => match page {
                 SitePage::Config => "/api/v1/sites/{site}/config",
                 SitePage::Tickets => "/api/v1/sites/{site}/tickets",
@@ -711,6 +729,7 @@ impl Route {
                 AppPage::View(_) => "/app/views/{id}",
                 AppPage::Labels => "/app/labels",
                 AppPage::LabelAction(verb) => return format!("/app/labels/{}", verb.as_str()),
+                AppPage::Teams => "/app/teams",
                 AppPage::Settings(settings) => match settings {
                     SettingsPage::Members => "/app/settings/members",
                     SettingsPage::Member(_) => "/app/settings/members/{id}",

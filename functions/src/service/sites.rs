@@ -64,6 +64,8 @@ pub struct Site {
     pub escalate_after_messages: i64,
     /// An escalation opens a ticket by itself (when no ticket is linked yet).
     pub escalation_opens_ticket: bool,
+    /// The enabled routing rules, in order (`service::routing`).
+    pub routing: Vec<ticketbooth_shared::routing::Rule>,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -127,6 +129,7 @@ impl Site {
             summaries_enabled: row.summaries_enabled.map(|v| v != 0),
             escalate_after_messages: row.escalate_after_messages,
             escalation_opens_ticket: row.escalation_opens_ticket != 0,
+            routing: super::routing::rules_from_json(row.routing_rules.as_deref()),
         })
     }
 

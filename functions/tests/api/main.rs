@@ -36,6 +36,7 @@ mod secrets;
 mod sign_in;
 mod site_settings;
 mod summaries;
+mod teams;
 mod ticket_actions;
 mod ticket_page;
 mod tokens;
