@@ -21,7 +21,6 @@ use crate::context::{App, Fresh};
 use crate::http::error::ApiError;
 use crate::http::{Request, Response};
 use crate::service::operators::Operator;
-use crate::service::routing;
 use crate::service::teams::{self, Overview, RuleInput};
 use crate::sql::routing_rules::RuleRow;
 use crate::store::Executor;
@@ -429,7 +428,7 @@ fn rules_section(h: &mut Html, op: &Operator, o: &Overview) {
         let last = o.rules.len() - 1;
         for (i, r) in o.rules.iter().enumerate() {
             let id = r.id.to_string();
-            let when = routing::rule_from_row(r).map_or_else(
+            let when = r.rule().map_or_else(
                 || "(unreadable conditions)".to_owned(),
                 |rule| rule.conditions.describe(),
             );

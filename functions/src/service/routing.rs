@@ -10,42 +10,13 @@ use ticketbooth_shared::Priority;
 use ticketbooth_shared::classification::{Intent, Topic};
 use ticketbooth_shared::event::{Actor, Source};
 use ticketbooth_shared::label::Label;
-use ticketbooth_shared::routing::{self, Conditions, Facts, RawConditions, Rule};
+use ticketbooth_shared::routing::{self, Facts};
 
 use super::ServiceError;
 use super::sites::Site;
-use crate::sql::routing_rules::RuleRow;
 use crate::sql::tickets::DetailRow;
 use crate::sql::{labels, teams, ticket_events, tickets};
 use crate::store::{Executor, Statement, StoreError, decode};
-
-/// A stored rule as `shared::routing` evaluates it; `None` when its columns no longer parse
-/// (a rule written by an older version): such a rule never matches.
-pub fn rule_from_row(row: &RuleRow) -> Option<Rule> {
-    let conditions = Conditions::parse(&RawConditions {
-        label: row.label.as_deref(),
-        topic: row.topic.as_deref(),
-        intent: row.intent.as_deref(),
-        source: row.source.as_deref(),
-        priority: row.priority.as_deref(),
-    })
-    .ok()?;
-    Some(Rule {
-        id: row.id,
-        team_id: row.team_id,
-        enabled: row.enabled != 0,
-        conditions,
-    })
-}
-
-/// The site row's rules (`sql::sites::find_by_key`'s JSON column) in evaluation order.
-pub fn rules_from_json(json: Option<&str>) -> Vec<Rule> {
-    let mut rows: Vec<RuleRow> = json
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
-    rows.sort_by_key(|r| (r.position, r.id));
-    rows.iter().filter_map(rule_from_row).collect()
-}
 
 /// The statements that route a new or escalated ticket with no team, to append to the
 /// caller's batch after the ticket's row exists: none when no rule matches. `pick`: nobody

@@ -2,6 +2,7 @@
 //! team (`shared::routing` decides which rule matches). Every statement names its site.
 
 use serde::Deserialize;
+use ticketbooth_shared::routing::{Conditions, RawConditions, Rule};
 
 use crate::store::{Statement, Value};
 
@@ -17,6 +18,27 @@ pub struct RuleRow {
     pub priority: Option<String>,
     pub team_id: i64,
     pub enabled: i64,
+}
+
+impl RuleRow {
+    /// The rule as `shared::routing` evaluates it; `None` when its columns no longer parse (a
+    /// rule written by an older version): such a rule never matches.
+    pub fn rule(&self) -> Option<Rule> {
+        let conditions = Conditions::parse(&RawConditions {
+            label: self.label.as_deref(),
+            topic: self.topic.as_deref(),
+            intent: self.intent.as_deref(),
+            source: self.source.as_deref(),
+            priority: self.priority.as_deref(),
+        })
+        .ok()?;
+        Some(Rule {
+            id: self.id,
+            team_id: self.team_id,
+            enabled: self.enabled != 0,
+            conditions,
+        })
+    }
 }
 
 /// A rule's columns as a statement writes them.
