@@ -71,9 +71,12 @@ test('a rule sends billing tickets to Billing, round-robin, and the timeline nam
   const axe = await new AxeBuilder({ page }).analyze();
   assert.deepEqual(axe.violations.map((v) => `${v.id}: ${v.help}`), [], 'axe on the teams page');
   await page.screenshot({ path: join(OUTPUT, 'teams-page.png'), fullPage: true });
-  const narrow = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const narrow = await browser.newPage();
+  await narrow.setViewportSize({ width: 390, height: 844 });
   await signIn(narrow, worker, owner);
   await narrow.goto(`${worker.baseUrl}/app/teams`);
+  const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the teams page is ${width} px wide at 390`);
   await narrow.screenshot({ path: join(OUTPUT, 'teams-page-390.png'), fullPage: true });
   await narrow.close();
 
@@ -88,8 +91,9 @@ test('a rule sends billing tickets to Billing, round-robin, and the timeline nam
       headers: { 'content-type': 'application/json', authorization: `Bearer ${botKey}`, 'tool-call-id': call },
       body: JSON.stringify({ subject, description: 'Order 1234.', topic }),
     });
-    assert.equal(res.status, 201, await res.text());
-    return (await res.json()).code;
+    const text = await res.text();
+    assert.equal(res.status, 201, text);
+    return JSON.parse(text).code;
   };
   const first = await open('Charged twice', 'billing', 'call_1');
   const second = await open('Refund please', 'billing', 'call_2');

@@ -124,7 +124,8 @@ pub fn insert_if_waiting_on_customer(
 }
 
 /// The `team_changed` event of a ticket routing just put in a team (`tickets::route_to_team`,
-/// earlier in the batch), naming the team as it is now and the rule; nothing when the ticket
+/// earlier in the batch), naming the team as it is now and the rule (cast: D1 binds numbers
+/// as doubles, and the event's `rule` is an integer); nothing when the ticket
 /// is not in that team (the team was deleted meanwhile).
 pub fn insert_routed_team(
     site_id: i64,
@@ -136,7 +137,7 @@ pub fn insert_routed_team(
 ) -> Result<Statement, StoreError> {
     Ok(Statement::new(
         "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
-         SELECT ?1, ?2, 'team_changed', json_object('from', NULL, 'to', tm.name, 'rule', ?4), ?5, ?6
+         SELECT ?1, ?2, 'team_changed', json_object('from', NULL, 'to', tm.name, 'rule', CAST(?4 AS INTEGER)), ?5, ?6
          FROM tickets t JOIN teams tm ON tm.site_id = t.site_id AND tm.id = t.team_id
          WHERE t.site_id = ?1 AND t.id = ?2 AND t.team_id = ?3",
         vec![
@@ -161,7 +162,7 @@ pub fn insert_routed_assignee(
 ) -> Result<Statement, StoreError> {
     Ok(Statement::new(
         "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
-         SELECT ?1, ?2, 'assigned', json_object('from', NULL, 'to', t.assignee_id, 'rule', ?3), ?4, ?5
+         SELECT ?1, ?2, 'assigned', json_object('from', NULL, 'to', t.assignee_id, 'rule', CAST(?3 AS INTEGER)), ?4, ?5
          FROM tickets t WHERE t.site_id = ?1 AND t.id = ?2 AND t.assignee_id IS NOT NULL",
         vec![
             Value::from(site_id),
