@@ -78,9 +78,12 @@ pub enum EventKind {
         from: Priority,
         to: Priority,
     },
+    /// `rule`: the routing rule that gave it (round-robin in its team), `None` by hand.
     Assigned {
         from: Option<String>,
         to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<i64>,
     },
     CommentAdded {
         visibility: CommentVisibility,
@@ -279,6 +282,12 @@ mod tests {
             EventKind::Assigned {
                 from: None,
                 to: Some("op".into()),
+                rule: None,
+            },
+            EventKind::Assigned {
+                from: None,
+                to: Some("op".into()),
+                rule: Some(2),
             },
             EventKind::CommentAdded {
                 visibility: CommentVisibility::Internal,

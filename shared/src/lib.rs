@@ -19,6 +19,7 @@
 //! - `waiting` — whom a pending ticket waits on (the team or the customer).
 //! - `sla` — the SLA policy (targets per priority, business hours) and its clock.
 //! - `sla_standing` — where a ticket stands against its SLA targets (time left, overdue).
+//! - `routing` — routing rules: their conditions and which one a ticket matches first.
 
 pub mod api;
 pub mod chat_message;
@@ -34,6 +35,7 @@ pub mod operator_tools;
 pub mod priority;
 pub mod requester;
 pub mod role;
+pub mod routing;
 pub mod site_key;
 pub mod sla;
 pub mod sla_standing;

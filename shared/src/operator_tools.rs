@@ -21,6 +21,7 @@ use crate::field_error::FieldError;
 use crate::ids::{OperatorId, TicketId};
 use crate::label::Label;
 use crate::new_ticket::ValidationErrors;
+use crate::routing::TeamName;
 use crate::ticket_code::TicketCode;
 use crate::tools::{
     AnthropicTool, ObjectSchema, OpenAiFunction, OpenAiTool, PropertyDescription, SchemaType,
@@ -258,6 +259,15 @@ const UPDATE_TICKET: &[Param] = &[
         description: "Whom a pending ticket waits on: team or customer (with `status` pending \
                       in the same call, or on a ticket already pending).",
     },
+    Param {
+        name: "team",
+        kind: Kind::Text {
+            max: TeamName::MAX_CHARS,
+        },
+        required: false,
+        description: "The team that works the ticket, by its name (such as Billing); `none` \
+                      takes it out of any team.",
+    },
 ];
 
 const WAITING_SIDES: &[&str] = &["team", "customer"];
@@ -448,6 +458,7 @@ pub struct UpdateTicketInput {
     pub topic: Option<String>,
     pub intent: Option<String>,
     pub waiting_on: Option<String>,
+    pub team: Option<String>,
 }
 
 /// Whom `update_ticket` assigns the ticket to.
@@ -473,6 +484,8 @@ pub struct UpdateTicketArgs {
     pub topic: Option<Option<Topic>>,
     pub intent: Option<Option<Intent>>,
     pub waiting_on: Option<WaitingOn>,
+    /// `Some(None)` takes the ticket out of its team (`none`); `None` leaves it.
+    pub team: Option<Option<TeamName>>,
 }
 
 /// A classification argument: absent or null leaves it, `none` clears it, else a slug.
@@ -528,6 +541,7 @@ impl UpdateTicketInput {
                 .map_err(|e| errors.0.insert("waiting_on", e))
                 .ok()
         });
+        let team = class(&mut errors, "team", &self.team, TeamName::parse);
         // Adding and removing one label in one call says two opposite things.
         if labels_add.iter().any(|l| labels_remove.contains(l)) {
             errors.0.insert("labels_remove", FieldError::InvalidFormat);
@@ -544,6 +558,7 @@ impl UpdateTicketInput {
                 topic,
                 intent,
                 waiting_on,
+                team,
             }),
             _ => Err(errors),
         }

@@ -137,7 +137,27 @@ pub async fn handle<E: Executor>(
             let tree = crate::service::labels::tree(&app.db, &op).await?;
             Ok(Response::json(200, &labels_json(&tree)))
         }
+        (OperatorApi::Teams, _) => {
+            let overview = crate::service::teams::overview(&app.db, &op).await?;
+            Ok(Response::json(200, &teams_json(&overview)))
+        }
     }
+}
+
+/// `GET /api/v1/teams`: each team with its members (and whether each is away).
+fn teams_json(o: &crate::service::teams::Overview) -> serde_json::Value {
+    let teams: Vec<serde_json::Value> = o
+        .teams
+        .iter()
+        .map(|team| {
+            let members: Vec<serde_json::Value> = o
+                .members_of(team.id)
+                .map(|m| serde_json::json!({ "id": m.operator_id, "name": m.name, "away": m.away != 0 }))
+                .collect();
+            serde_json::json!({ "id": team.id, "name": team.name, "members": members })
+        })
+        .collect();
+    serde_json::json!({ "teams": teams })
 }
 
 /// `GET /api/v1/labels`: the tree as the OpenAPI document's `labels` array.

@@ -43,12 +43,15 @@ pub fn form(h: &mut Html, op: &Operator, back: &str, rows: &[ListRow]) {
     }
     h.raw("<option value=\"assign:me\">Assign to me</option><option value=\"assign:\">Unassign</option>")
         .raw("<option value=\"spam:true\">Mark as spam</option><option value=\"spam:false\">Not spam</option>")
-        .raw("<option value=\"labels-add\">Add the label below</option>");
+        .raw("<option value=\"labels-add\">Add the label below</option>")
+        .raw("<option value=\"team\">Put in the team named below</option><option value=\"team:none\">Take out of its team</option>");
     if op.role.allows(Action::DeleteTicket) {
         h.raw("<option value=\"delete\">Delete…</option>");
     }
     h.raw("</select><label for=\"bulk-label\" class=\"visually-hidden\">Label</label>")
         .raw("<input id=\"bulk-label\" name=\"label\" list=\"f-labels\" maxlength=\"80\" placeholder=\"Label (to add)\">")
+        .raw("<label for=\"bulk-team\" class=\"visually-hidden\">Team</label>")
+        .raw("<input id=\"bulk-team\" name=\"team\" maxlength=\"60\" placeholder=\"Team (to set)\">")
         .raw("<button name=\"scope\" value=\"selected\">Apply to selected</button>")
         .raw("<button name=\"scope\" value=\"page\">Apply to all on this page</button></form>");
 }

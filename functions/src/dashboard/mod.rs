@@ -24,6 +24,7 @@ pub mod settings_views;
 mod sla_page;
 mod sla_view;
 mod summary_view;
+mod teams_page;
 pub mod ticket_page;
 mod ticket_work;
 mod turnstile_page;
@@ -180,6 +181,7 @@ pub async fn handle<E: Executor>(
         }
         (AppPage::Reports, _) => reports_page::show(app, req, &op, &fresh).await,
         (AppPage::ReportsCsv, _) => reports_csv::download(app, req, &op, &fresh).await,
+        (AppPage::Teams, form) => teams_page::handle(app, req, form, &op, &fresh).await,
         (
             AppPage::Login | AppPage::Logout | AppPage::LogoutEverywhere | AppPage::Invitation(_),
             _,

@@ -36,7 +36,7 @@ pub async fn handle<E: Executor>(
         (SettingsPage::Account, Some(form)) => {
             super::account_page::change_password(app, req, form, op, fresh).await
         }
-        (SettingsPage::Account, None) => Ok(super::account_page::show(req, op)),
+        (SettingsPage::Account, None) => super::account_page::show(app, req, op).await,
         (SettingsPage::Members, Some(form)) => invite(app, req, form, op, fresh).await,
         (SettingsPage::Members, None) => {
             let list = members::list(&app.db, op, fresh.now).await?;

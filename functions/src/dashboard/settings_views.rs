@@ -20,7 +20,7 @@ pub type FieldErrors<'a> = &'a [(&'static str, String)];
 /// The settings pages' own navigation.
 pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
     h.raw("<nav class=\"tabs\" aria-label=\"Settings\">");
-    let pages: [(&str, &str, Action); 8] = [
+    let pages: [(&str, &str, Action); 9] = [
         ("/app/settings/site", "Site", Action::ManageSettings),
         ("/app/settings/sla", "SLA", Action::ManageSettings),
         ("/app/settings/members", "Members", Action::ManageMembers),
@@ -33,6 +33,7 @@ pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
         ),
         ("/app/settings/data", "Data", Action::ManageSettings),
         ("/app/labels", "Labels", Action::ManageSettings),
+        ("/app/teams", "Teams", Action::ManageSettings),
     ];
     for (href, label, action) in pages {
         if !op.role.allows(action) {

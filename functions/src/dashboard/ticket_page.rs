@@ -293,6 +293,9 @@ fn header_controls(
             h.raw("<input type=\"hidden\" name=\"assignee\" value=\"me\"><button data-key=\"m\">Assign to me</button></form>");
         }
     }
+    if can(Action::Assign) && !detail.teams.is_empty() {
+        team_form(h, form, detail);
+    }
     // Snoozing a closed ticket would hide nothing from anyone: not offered.
     if can(Action::ChangeStatus) && status != Status::Closed {
         form.open(h, Verb::Snooze, "control");
@@ -323,6 +326,22 @@ fn header_controls(
             .raw("/delete\">Delete…</a>");
     }
     h.raw("</section>");
+}
+
+/// The ticket's team: a select of the site's teams (or none), its own form.
+fn team_form(h: &mut Html, form: &Form<'_>, detail: &Detail) {
+    form.open(h, Verb::Team, "control");
+    h.raw("<label for=\"team\">Team</label><select id=\"team\" name=\"team\"><option value=\"\">No team</option>");
+    for team in &detail.teams {
+        h.raw("<option value=\"")
+            .text(&team.id.to_string())
+            .raw("\"");
+        if detail.ticket.team_id == Some(team.id) {
+            h.raw(" selected");
+        }
+        h.raw(">").text(&team.name).raw("</option>");
+    }
+    h.raw("</select><button>Set team</button></form>");
 }
 
 fn assignee_name(h: &mut Html, detail: &Detail, id: Option<&str>) {
@@ -570,12 +589,15 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
                 .raw(" → ")
                 .text(to.label());
         }
-        Ok(EventKind::Assigned { from, to }) => {
+        Ok(EventKind::Assigned { from, to, rule }) => {
             h.raw("Assignee <bdi>")
                 .text(&name(&from))
                 .raw("</bdi> → <bdi>")
                 .text(&name(&to))
                 .raw("</bdi>");
+            if let Some(rule) = rule {
+                h.raw(" by routing rule ").text(&rule.to_string());
+            }
         }
         Ok(EventKind::CommentAdded { visibility }) => {
             h.raw(match visibility {

@@ -301,6 +301,9 @@ pub async fn bulk<E: Executor>(
         Verb::Assign => input.assignee = Some(value.to_owned()),
         Verb::Spam => input.spam = Some(value == "true"),
         Verb::Waiting => input.waiting_on = Some(value.to_owned()),
+        // `team:none` takes the tickets out of their team; `team` names it in its own field.
+        Verb::Team if value == "none" => input.team = Some(None),
+        Verb::Team => input.team = Some(field("team")),
         Verb::Delete if input.confirm.as_deref() != Some("delete") && !codes.is_empty() => {
             op.require(Action::DeleteTicket)?;
             return Ok(Response::html(

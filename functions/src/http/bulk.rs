@@ -52,6 +52,7 @@ pub fn verb(action: &str) -> Result<Verb, ApiError> {
         "delete" => Ok(Verb::Delete),
         "waiting" => Ok(Verb::Waiting),
         "classify" => Ok(Verb::Classify),
+        "team" => Ok(Verb::Team),
         _ => Err(invalid("action")),
     }
 }

@@ -46,10 +46,12 @@ pub enum Verb {
     Waiting,
     /// Sets, changes or clears the topic and intent.
     Classify,
+    /// Puts the ticket in a team (`team`: its id or name; null or empty: no team).
+    Team,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 15] = [
+    pub const ALL: [Verb; 16] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -65,6 +67,7 @@ impl Verb {
         Verb::RefreshSummary,
         Verb::Waiting,
         Verb::Classify,
+        Verb::Team,
     ];
 
     /// The path segment.
@@ -85,6 +88,7 @@ impl Verb {
             Verb::RefreshSummary => "summary-refresh",
             Verb::Waiting => "waiting",
             Verb::Classify => "classify",
+            Verb::Team => "team",
         }
     }
 
@@ -116,6 +120,8 @@ pub enum OperatorApi {
     Tool(OperatorTool),
     /// `GET /api/v1/labels`: the site's labels as a tree with ticket counts.
     Labels,
+    /// `GET /api/v1/teams`: the site's teams with their members.
+    Teams,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -200,6 +206,9 @@ pub enum AppPage {
     ReportsCsv,
     /// `GET /app/notices.json`: the header's notice counts (its light poll).
     Notices,
+    /// `GET /app/teams`: teams and routing rules (owners and admins); `POST` one change
+    /// (`do=…`), or an operator's own away switch (`do=away`).
+    Teams,
 }
 
 /// What the labels page does to a label (and its sublabels), on every ticket of the site.
@@ -329,7 +338,8 @@ impl AppPage {
             }
             AppPage::Reports => AppPage::ReportsCsv,
             AppPage::ReportsCsv => AppPage::Notices,
-            AppPage::Notices => return None,
+            AppPage::Notices => AppPage::Teams,
+            AppPage::Teams => return None,
         })
     }
 
@@ -365,6 +375,7 @@ impl AppPage {
             AppPage::Reports => "/app/reports".to_owned(),
             AppPage::ReportsCsv => "/app/reports.csv".to_owned(),
             AppPage::Notices => "/app/notices.json".to_owned(),
+            AppPage::Teams => "/app/teams".to_owned(),
         }
     }
 }
@@ -501,6 +512,7 @@ impl Route {
             ["app", "reports"] => Ok(Route::App(AppPage::Reports)),
             ["app", "reports.csv"] => Ok(Route::App(AppPage::ReportsCsv)),
             ["app", "notices.json"] => Ok(Route::App(AppPage::Notices)),
+            ["app", "teams"] => Ok(Route::App(AppPage::Teams)),
             ["app", "labels", verb] => Ok(Route::App(AppPage::LabelAction(
                 LabelVerb::ALL
                     .into_iter()
@@ -535,6 +547,7 @@ impl Route {
             ["api", "v1", "export"] => Ok(Route::Operator(OperatorApi::Export)),
             ["api", "v1", "erase"] => Ok(Route::Operator(OperatorApi::Erase)),
             ["api", "v1", "labels"] => Ok(Route::Operator(OperatorApi::Labels)),
+            ["api", "v1", "teams"] => Ok(Route::Operator(OperatorApi::Teams)),
             ["api", "v1", "tickets"] => Ok(Route::Operator(OperatorApi::Tickets)),
             ["api", "v1", "tickets", "bulk"] => Ok(Route::Operator(OperatorApi::Bulk)),
             ["api", "v1", "tickets", code] => {
@@ -606,6 +619,7 @@ impl Route {
                 | AppPage::Invitation(_)
                 | AppPage::TicketAction(_, Verb::Delete)
                 | AppPage::LabelAction(LabelVerb::Merge | LabelVerb::Delete)
+                | AppPage::Teams
                 | AppPage::Settings(
                     SettingsPage::Members
                     | SettingsPage::Tokens
@@ -652,9 +666,12 @@ impl Route {
             }
             Route::Operator(OperatorApi::Ticket(_)) => "GET, DELETE",
             Route::Operator(OperatorApi::Action(..)) => "POST, PATCH",
-            Route::Operator(OperatorApi::OpenApi | OperatorApi::Export | OperatorApi::Labels) => {
-                "GET"
-            }
+            Route::Operator(
+                OperatorApi::OpenApi
+                | OperatorApi::Export
+                | OperatorApi::Labels
+                | OperatorApi::Teams,
+            ) => "GET",
             Route::Site(_, SitePage::Config | SitePage::Ticket(_)) => "GET, OPTIONS",
             Route::Site(_, SitePage::Live(_)) => "GET",
             Route::Tools => "GET",
@@ -695,6 +712,7 @@ impl Route {
                 return format!("/api/v1/tools/{}", tool.name());
             }
             Route::Operator(OperatorApi::Labels) => "/api/v1/labels",
+            Route::Operator(OperatorApi::Teams) => "/api/v1/teams",
             Route::Site(_, page) => match page {
                 SitePage::Config => "/api/v1/sites/{site}/config",
                 SitePage::Tickets => "/api/v1/sites/{site}/tickets",
@@ -738,6 +756,7 @@ impl Route {
                 AppPage::Reports => "/app/reports",
                 AppPage::ReportsCsv => "/app/reports.csv",
                 AppPage::Notices => "/app/notices.json",
+                AppPage::Teams => "/app/teams",
                 AppPage::Settings(settings) => match settings {
                     SettingsPage::Members => "/app/settings/members",
                     SettingsPage::Member(_) => "/app/settings/members/{id}",

@@ -18,7 +18,8 @@ use super::error::ApiError;
 use super::routes::Verb;
 use crate::service::operators::Operator;
 use crate::service::summaries::SummaryChange;
-use crate::service::ticket_actions::{Assignee, Change, Comment};
+use crate::service::ticket_actions::{Assignee, Change, Comment, TeamRef};
+use ticketbooth_shared::routing::TeamName;
 
 /// Every field any action takes; each verb reads its own. Forms send strings, which
 /// `serde_urlencoded` turns into the numbers and booleans JSON sends as such.
@@ -58,6 +59,26 @@ pub struct ActionInput {
     pub topic: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
     pub intent: Option<Option<String>>,
+    /// The team action's: a team's id (a number, or its digits) or name; empty or JSON
+    /// `null` takes the ticket out of any team.
+    #[serde(deserialize_with = "team_field")]
+    pub team: Option<Option<String>>,
+}
+
+/// `team` as sent: JSON gives a number or a string, a form a string.
+fn team_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Id(i64),
+        Text(String),
+    }
+    Option::<Raw>::deserialize(d).map(|raw| {
+        Some(raw.map(|raw| match raw {
+            Raw::Id(id) => id.to_string(),
+            Raw::Text(text) => text,
+        }))
+    })
 }
 
 /// A field that was sent, `null` included (serde reads an absent one as the default, `None`).
@@ -186,6 +207,21 @@ pub fn change(
                 .zip(kept(intent))
                 .map(|(topic, intent)| Change::Classify { topic, intent })
         }
+        Verb::Team => match &input.team {
+            None => {
+                errors.0.insert("team", FieldError::Required);
+                None
+            }
+            Some(raw) => match raw.as_deref().map(str::trim) {
+                None | Some("") => Some(Change::Team(None)),
+                Some(id) if id.bytes().all(|b| b.is_ascii_digit()) => id
+                    .parse()
+                    .ok()
+                    .map(|id| Change::Team(Some(TeamRef::Id(id)))),
+                Some(name) => record(&mut errors, "team", TeamName::parse(name))
+                    .map(|name| Change::Team(Some(TeamRef::Name(name)))),
+            },
+        },
         Verb::Delete => {
             // A delete cannot be undone: the caller repeats the ticket's code to confirm it.
             let confirmed = input

@@ -170,6 +170,10 @@ pub async fn escalate<E: Executor>(db: &E, e: Escalation<'_>) -> Result<Escalate
         ),
         messages::insert_escalated(e.site.id, &conversation.id, now_ms),
     ];
+    // A ticket that was already linked (opened now, `create` routed it) goes to its team now.
+    if let (Some((_, code)), false) = (&ticket, opened) {
+        batch.extend(super::routing::on_escalation(db, e.site, code, now_ms).await?);
+    }
     if let Some((id, _)) = &ticket {
         batch.push(ticket_events::insert(
             e.site.id,

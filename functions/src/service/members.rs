@@ -130,6 +130,8 @@ pub async fn change<E: Executor>(
             site_members::remove_tokens(op.site_id, member_id),
             bot_keys::delete_created_by(op.site_id, member_id),
             invitations::revoke_of_member(op.site_id, member_id),
+            // Their teams: routing no longer gives them tickets here.
+            crate::sql::team_members::delete_for_operator(op.site_id, member_id),
             site_members::remove(op.site_id, member_id),
         ],
     };

@@ -23,6 +23,7 @@ pub mod operator_tools;
 pub mod operators;
 pub mod reports;
 pub mod quoted_text;
+pub mod routing;
 pub mod saved_views;
 pub mod sessions;
 pub mod site_cache;
@@ -31,6 +32,7 @@ pub mod site_settings;
 pub mod sites;
 pub mod sla;
 pub mod summaries;
+pub mod teams;
 pub mod ticket_actions;
 pub mod tickets;
 pub mod tools;
@@ -152,6 +154,16 @@ pub enum Refusal {
     LabelTooDeep,
     #[error("Pick another label: that is the label's own name. Nothing was changed.")]
     LabelSame,
+    #[error("That team no longer exists. Reload the teams page.")]
+    TeamNotFound,
+    #[error("The site already has a team by that name. Pick another name.")]
+    TeamNameTaken,
+    #[error("Only a member of this site who works tickets (not a guest) can join a team.")]
+    TeamMemberNotEligible,
+    #[error("That person is already in this team.")]
+    AlreadyInTeam,
+    #[error("That routing rule no longer exists. Reload the teams page.")]
+    RuleNotFound,
 }
 
 impl Refusal {
@@ -171,9 +183,11 @@ impl Refusal {
             | Refusal::NoSummaryProvider
             | Refusal::SummariesOff
             | Refusal::LabelTaken
-            | Refusal::LabelTooDeep => 409,
-            Refusal::LabelNotFound => 404,
-            Refusal::LabelSame => 422,
+            | Refusal::LabelTooDeep
+            | Refusal::TeamNameTaken
+            | Refusal::AlreadyInTeam => 409,
+            Refusal::LabelNotFound | Refusal::TeamNotFound | Refusal::RuleNotFound => 404,
+            Refusal::LabelSame | Refusal::TeamMemberNotEligible => 422,
             Refusal::InvitationInvalid => 410,
             Refusal::SecretsKeyMissing => 503,
         }
@@ -200,6 +214,11 @@ impl Refusal {
             Refusal::LabelTaken => "label_taken",
             Refusal::LabelTooDeep => "label_too_deep",
             Refusal::LabelSame => "label_same",
+            Refusal::TeamNotFound => "team_not_found",
+            Refusal::TeamNameTaken => "team_name_taken",
+            Refusal::TeamMemberNotEligible => "team_member_not_eligible",
+            Refusal::AlreadyInTeam => "already_in_team",
+            Refusal::RuleNotFound => "rule_not_found",
         }
     }
 }

@@ -364,6 +364,8 @@ pub struct Detail {
     pub conversations: Vec<LinkedConversation>,
     /// The topics and intents in use on the site (suggestions).
     pub in_use: InUse,
+    /// The site's teams by name (the team select).
+    pub teams: Vec<crate::sql::teams::TeamRow>,
 }
 
 /// A conversation linked to a ticket, as the ticket page shows it.
@@ -428,6 +430,7 @@ pub fn detail_statements(site_id: i64, code: &str, now: Timestamp) -> Vec<Statem
         ticket_conversations::for_ticket_by_code(site_id, code, now.millis()),
         messages::for_ticket_by_code(site_id, code, now.millis()),
         tickets::classes_in_use(site_id),
+        crate::sql::teams::list(site_id),
     ]
 }
 
@@ -454,6 +457,7 @@ pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
     let links: Vec<LinkRow> = decode_all(next())?;
     let mut messages: Vec<LinkedMessageRow> = decode_all(next())?;
     let in_use = InUse::from_rows(next())?;
+    let teams = decode_all(next())?;
     let conversations = links
         .into_iter()
         .map(|link| {
@@ -481,6 +485,7 @@ pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
         site_labels,
         conversations,
         in_use,
+        teams,
     })
 }
 

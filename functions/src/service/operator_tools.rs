@@ -13,7 +13,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::ServiceError;
 use super::operator_tickets::{self, Detail};
 use super::operators::Operator;
-use super::ticket_actions::{self, Change, Comment, Outcome};
+use super::ticket_actions::{self, Change, Comment, Outcome, TeamRef};
 use crate::sql::tickets::{self as tickets_sql, VisitorTicketRow};
 use crate::store::Executor;
 use crate::store::{StoreError, decode_first};
@@ -83,6 +83,9 @@ pub fn changes(op: &Operator, args: &UpdateTicketArgs) -> Vec<Change> {
     }
     if let Some(priority) = args.priority {
         changes.push(Change::Priority(priority));
+    }
+    if let Some(team) = &args.team {
+        changes.push(Change::Team(team.clone().map(TeamRef::Name)));
     }
     changes.extend(args.labels_add.iter().cloned().map(Change::AddLabel));
     changes.extend(args.labels_remove.iter().cloned().map(Change::RemoveLabel));

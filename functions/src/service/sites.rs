@@ -66,6 +66,8 @@ pub struct Site {
     pub escalation_opens_ticket: bool,
     /// The SLA policy its new tickets' clocks start from (`service::sla`); `None`: no SLA.
     pub sla: Option<ticketbooth_shared::sla::Policy>,
+    /// The enabled routing rules, in order (`service::routing`).
+    pub routing: Vec<ticketbooth_shared::routing::Rule>,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -130,6 +132,7 @@ impl Site {
             escalate_after_messages: row.escalate_after_messages,
             escalation_opens_ticket: row.escalation_opens_ticket != 0,
             sla: ticketbooth_shared::sla::Policy::from_stored(row.sla_policy.as_deref()),
+            routing: rules_from_json(row.routing_rules.as_deref()),
         })
     }
 
@@ -154,6 +157,15 @@ impl Site {
         let origin = normalize_origin(origin);
         self.allowed_origins.contains(&origin)
     }
+}
+
+/// The site row's routing rules (`sql::sites::find_by_key`'s JSON column) in evaluation order.
+fn rules_from_json(json: Option<&str>) -> Vec<ticketbooth_shared::routing::Rule> {
+    let mut rows: Vec<crate::sql::routing_rules::RuleRow> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    rows.sort_by_key(|r| (r.position, r.id));
+    rows.iter().filter_map(|r| r.rule()).collect()
 }
 
 /// Origins compare case-insensitively and without a trailing slash.

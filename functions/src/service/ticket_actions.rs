@@ -34,6 +34,7 @@ use crate::sql::comments::{self, NewComment};
 use crate::sql::conversations::ConversationRow;
 use crate::sql::messages;
 use crate::sql::site_members::{self, MemberRow};
+use crate::sql::teams::{self as teams_sql, TeamRow};
 use crate::sql::ticket_events::{Credential, StatusChangeCheck};
 use crate::sql::tickets::{DetailRow, VisitorTicketRow};
 use crate::sql::{
@@ -87,6 +88,15 @@ pub enum Change {
         topic: Option<Option<Topic>>,
         intent: Option<Option<Intent>>,
     },
+    /// Puts the ticket in a team of the site, or (`None`) out of any.
+    Team(Option<TeamRef>),
+}
+
+/// A team as a request names it: by id (forms, the API) or by name (an agent's tool call).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TeamRef {
+    Id(i64),
+    Name(ticketbooth_shared::routing::TeamName),
 }
 
 impl Change {
@@ -95,7 +105,7 @@ impl Change {
         match self {
             Change::Status { .. } | Change::Snooze(_) => Action::ChangeStatus,
             Change::Priority(_) => Action::ChangePriority,
-            Change::Assign(_) => Action::Assign,
+            Change::Assign(_) | Change::Team(_) => Action::Assign,
             Change::Edit { .. } | Change::Sync { .. } | Change::Classify { .. } => {
                 Action::EditFields
             }
@@ -346,6 +356,7 @@ async fn plan<E: Executor>(
             let event = EventKind::Assigned {
                 from: t.assignee_id.clone(),
                 to,
+                rule: None,
             };
             (event, vec![set])
         }
@@ -507,6 +518,42 @@ async fn plan<E: Executor>(
                 now_ms,
             );
             (EventKind::Classified { from, to }, vec![set])
+        }
+        Change::Team(to) => {
+            let teams: Vec<TeamRow> = db
+                .query(teams_sql::list(site))
+                .await?
+                .into_iter()
+                .map(decode)
+                .collect::<Result<_, _>>()?;
+            let to = match to {
+                None => None,
+                Some(want) => Some(
+                    teams
+                        .iter()
+                        .find(|team| match &want {
+                            TeamRef::Id(id) => team.id == *id,
+                            TeamRef::Name(name) => team.name.eq_ignore_ascii_case(name.as_ref()),
+                        })
+                        .ok_or(super::Refusal::TeamNotFound)?,
+                ),
+            };
+            if to.map(|team| team.id) == t.team_id {
+                return Ok(None);
+            }
+            let name_of = |id: i64| {
+                teams
+                    .iter()
+                    .find(|team| team.id == id)
+                    .map(|team| team.name.clone())
+            };
+            let event = EventKind::TeamChanged {
+                from: t.team_id.and_then(name_of),
+                to: to.map(|team| team.name.clone()),
+                rule: None,
+            };
+            let set = tickets_sql::set_team(site, id, to.map(|team| team.id), now_ms);
+            (event, vec![set])
         }
         Change::Delete => {
             // The guard event is deleted with the rest; it is there to refuse a stale delete.

@@ -158,6 +158,7 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             &EventKind::Assigned {
                 from: None,
                 to: Some(assignee.to_owned()),
+                rule: None,
             },
             &cmd.actor,
             now_ms,
@@ -207,6 +208,9 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
             &cmd.actor,
             now_ms,
         )?);
+    }
+    if super::routing::routes_on_create(cmd.source) {
+        batch.extend(route(&cmd, id, now_ms)?);
     }
     batch.push(ticket_search::refresh(site_id, id));
     batch.extend(sla::on_created(
@@ -272,6 +276,24 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A visitor's, bot's or e-mail's new ticket goes to the team of the site's first matching
+/// routing rule (it has no labels yet), and to that team's next member unless the creator
+/// chose an assignee.
+fn route(
+    cmd: &CreateTicket<'_>,
+    id: &str,
+    now_ms: i64,
+) -> Result<Vec<crate::store::Statement>, StoreError> {
+    let facts = ticketbooth_shared::routing::Facts {
+        labels: Vec::new(),
+        topic: cmd.classification.topic.clone(),
+        intent: cmd.classification.intent.clone(),
+        source: cmd.source,
+        priority: cmd.priority,
+    };
+    super::routing::statements(cmd.site, id, &facts, cmd.assignee.is_none(), now_ms)
+}
 
 /// Whether tickets from `source` are ones a visitor can make the site write — the widget's,
 /// and a bot's (whose model a visitor's words steer) — and so obey the site's "ticket creation

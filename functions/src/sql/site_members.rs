@@ -11,11 +11,14 @@ pub struct MemberRow {
     pub email: String,
     pub role: String,
     pub created_at: i64,
+    /// 1 while away on this site: routing gives them no tickets (migration 0032).
+    #[serde(default)]
+    pub away: i64,
 }
 
 pub fn list(site_id: i64) -> Statement {
     Statement::new(
-        "SELECT m.operator_id, o.name, o.email, m.role, m.created_at
+        "SELECT m.operator_id, o.name, o.email, m.role, m.created_at, m.away
          FROM site_members m JOIN operators o ON o.id = m.operator_id
          WHERE m.site_id = ?1
          ORDER BY o.name, o.email",
@@ -60,9 +63,23 @@ pub fn remove(site_id: i64, operator_id: &str) -> Statement {
 /// One member by id (is this operator on the site, and as what: an assignee must be).
 pub fn find(site_id: i64, operator_id: &str) -> Statement {
     Statement::new(
-        "SELECT m.operator_id, o.name, o.email, m.role, m.created_at
+        "SELECT m.operator_id, o.name, o.email, m.role, m.created_at, m.away
          FROM site_members m JOIN operators o ON o.id = m.operator_id
          WHERE m.site_id = ?1 AND m.operator_id = ?2",
         vec![Value::from(site_id), Value::from(operator_id)],
+    )
+}
+
+/// Sets a member's away switch (their own, on the account page); returns their id when they
+/// are a member.
+pub fn set_away(site_id: i64, operator_id: &str, away: bool) -> Statement {
+    Statement::new(
+        "UPDATE site_members SET away = ?3 WHERE site_id = ?1 AND operator_id = ?2
+         RETURNING operator_id",
+        vec![
+            Value::from(site_id),
+            Value::from(operator_id),
+            Value::from(away),
+        ],
     )
 }

@@ -54,6 +54,10 @@ pub struct SiteRow {
     /// The SLA policy as JSON (`shared::sla::PolicyJson`); `None`: no SLA (migration 0030).
     #[serde(default)]
     pub sla_policy: Option<String>,
+    /// The site's enabled routing rules as a JSON array of rows (`routing_rules::RuleRow`),
+    /// read with the site so a create routes without another round trip (migration 0032).
+    #[serde(default)]
+    pub routing_rules: Option<String>,
 }
 
 fn default_escalate_after() -> i64 {
@@ -76,7 +80,12 @@ pub fn find_by_key(key: &str) -> Statement {
                  WHERE site_id = sites.id AND name = 'turnstile_secret') AS turnstile_secret_sealed,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
                  WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed,
-                escalate_after_messages, escalation_opens_ticket, sla_policy
+                escalate_after_messages, escalation_opens_ticket, sla_policy,
+                (SELECT json_group_array(json_object(
+                            'id', id, 'position', position, 'label', label, 'topic', topic,
+                            'intent', intent, 'source', source, 'priority', priority,
+                            'team_id', team_id, 'enabled', enabled))
+                 FROM routing_rules WHERE site_id = sites.id AND enabled = 1) AS routing_rules
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )

@@ -123,6 +123,84 @@ pub fn insert_if_waiting_on_customer(
     ))
 }
 
+/// The `team_changed` event of a ticket routing just put in a team (`tickets::route_to_team`,
+/// earlier in the batch), naming the team as it is now and the rule (cast: D1 binds numbers
+/// as doubles, and the event's `rule` is an integer); nothing when the ticket
+/// is not in that team (the team was deleted meanwhile).
+pub fn insert_routed_team(
+    site_id: i64,
+    ticket_id: &str,
+    team_id: i64,
+    rule_id: i64,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, 'team_changed', json_object('from', NULL, 'to', tm.name, 'rule', CAST(?4 AS INTEGER)), ?5, ?6
+         FROM tickets t JOIN teams tm ON tm.site_id = t.site_id AND tm.id = t.team_id
+         WHERE t.site_id = ?1 AND t.id = ?2 AND t.team_id = ?3",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(team_id),
+            Value::from(rule_id),
+            Value::from(actor_json(actor)?),
+            Value::from(now_ms),
+        ],
+    ))
+}
+
+/// The `assigned` event of a ticket routing just gave to a member of its team (the pick is
+/// SQL's, so the event reads who it went to); nothing when nobody was available.
+pub fn insert_routed_assignee(
+    site_id: i64,
+    ticket_id: &str,
+    rule_id: i64,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT ?1, ?2, 'assigned', json_object('from', NULL, 'to', t.assignee_id, 'rule', CAST(?3 AS INTEGER)), ?4, ?5
+         FROM tickets t WHERE t.site_id = ?1 AND t.id = ?2 AND t.assignee_id IS NOT NULL",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(rule_id),
+            Value::from(actor_json(actor)?),
+            Value::from(now_ms),
+        ],
+    ))
+}
+
+/// A `team_changed` event (to no team) on every ticket of a team being deleted, before
+/// `tickets::clear_team` in the same batch.
+pub fn insert_team_removed(
+    site_id: i64,
+    team_id: i64,
+    team_name: &str,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Statement, StoreError> {
+    Ok(Statement::new(
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         SELECT site_id, id, 'team_changed', json_object('from', ?3, 'to', NULL), ?4, ?5
+         FROM tickets WHERE site_id = ?1 AND team_id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(team_id),
+            Value::from(team_name),
+            Value::from(actor_json(actor)?),
+            Value::from(now_ms),
+        ],
+    ))
+}
+
+fn actor_json(actor: &Actor) -> Result<String, StoreError> {
+    serde_json::to_string(actor).map_err(|e| StoreError::RowShape(e.to_string()))
+}
+
 /// What proves who acts in `insert_status_change_checked`: an API token, or a dashboard
 /// session still inside its idle and absolute limits (the times before which it is expired).
 #[derive(Debug, Clone, Copy)]

@@ -866,6 +866,60 @@ pub fn set_assignee(site_id: i64, id: &str, assignee_id: Option<&str>, now_ms: i
     )
 }
 
+/// Routes a ticket that has no team to `team_id` (a team of the site, read again here: one
+/// deleted since the rules were read leaves the ticket without a team) and, when `pick`
+/// and nobody holds it, gives it to the team's next available member: the first member
+/// (operator id order) after the team's round-robin cursor, wrapping around; a member who is
+/// away, or a guest, is passed over. The cursor is read in this statement and moved by
+/// `teams::advance_cursor` in the same batch, so two tickets routed at once never take the
+/// same turn.
+pub fn route_to_team(site_id: i64, id: &str, team_id: i64, pick: bool, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET
+             team_id = (SELECT tm.id FROM teams tm WHERE tm.site_id = ?1 AND tm.id = ?3),
+             assignee_id = CASE WHEN ?4 = 1 AND assignee_id IS NULL THEN (
+                 SELECT m.operator_id FROM team_members m
+                 JOIN site_members s ON s.site_id = m.site_id AND s.operator_id = m.operator_id
+                 WHERE m.site_id = ?1 AND m.team_id = ?3 AND s.away = 0 AND s.role <> 'guest'
+                 ORDER BY m.operator_id <= coalesce(
+                              (SELECT last_assigned_id FROM teams WHERE site_id = ?1 AND id = ?3),
+                              ''),
+                          m.operator_id
+                 LIMIT 1) ELSE assignee_id END,
+             updated_at = max(updated_at, ?5)
+         WHERE site_id = ?1 AND id = ?2 AND team_id IS NULL",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(team_id),
+            Value::from(pick),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// Sets (or clears) a ticket's team by hand (the team is checked to be the site's first).
+pub fn set_team(site_id: i64, id: &str, team_id: Option<i64>, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET team_id = ?3, updated_at = ?4 WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(id),
+            Value::from(team_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// Takes every ticket out of a team being deleted (after `ticket_events::insert_team_removed`
+/// recorded it, same batch), so none keeps a dangling team.
+pub fn clear_team(site_id: i64, team_id: i64) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET team_id = NULL WHERE site_id = ?1 AND team_id = ?2",
+        vec![Value::from(site_id), Value::from(team_id)],
+    )
+}
+
 pub fn set_text(
     site_id: i64,
     id: &str,

@@ -40,6 +40,7 @@ mod sign_in;
 mod site_settings;
 mod sla;
 mod summaries;
+mod teams;
 mod ticket_actions;
 mod ticket_page;
 mod tokens;
