@@ -142,6 +142,9 @@ pub enum SitePage {
     Contact(ConversationId),
     /// `POST …/conversations/{id}/escalate`: the visitor's "Talk to a person".
     Escalate(ConversationId),
+    /// `GET` asks, `POST …/email/unsubscribe?to=…&sig=…` opts an address out of the site's
+    /// mail (the List-Unsubscribe link, `api::unsubscribe`).
+    Unsubscribe,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -546,6 +549,7 @@ impl Route {
                     ["conversations", id, "escalate"] => SitePage::Escalate(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
+                    ["email", "unsubscribe"] => SitePage::Unsubscribe,
                     ["conversations", id, "live"] => {
                         SitePage::Live(ConversationId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
@@ -644,6 +648,7 @@ impl Route {
             Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
             Route::Site(_, SitePage::Contact(_)) => "PUT, OPTIONS",
             Route::Site(_, SitePage::Escalate(_)) => "POST, OPTIONS",
+            Route::Site(_, SitePage::Unsubscribe) => "GET, POST",
         }
     }
 }
@@ -684,6 +689,7 @@ impl Route {
                 SitePage::Live(_) => "/api/v1/sites/{site}/conversations/{id}/live",
                 SitePage::Contact(_) => "/api/v1/sites/{site}/conversations/{id}/contact",
                 SitePage::Escalate(_) => "/api/v1/sites/{site}/conversations/{id}/escalate",
+                SitePage::Unsubscribe => "/api/v1/sites/{site}/email/unsubscribe",
             },
             Route::App(page) => match page {
                 AppPage::Home => "/app",

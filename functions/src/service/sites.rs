@@ -64,6 +64,10 @@ pub struct Site {
     pub escalate_after_messages: i64,
     /// An escalation opens a ticket by itself (when no ticket is linked yet).
     pub escalation_opens_ticket: bool,
+    /// The site mails requesters and operators (`mail`); off until an owner turns it on.
+    pub email_enabled: bool,
+    /// The support address's local part (`<local>@EMAIL_DOMAIN`), if set.
+    pub support_local: Option<String>,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -127,6 +131,8 @@ impl Site {
             summaries_enabled: row.summaries_enabled.map(|v| v != 0),
             escalate_after_messages: row.escalate_after_messages,
             escalation_opens_ticket: row.escalation_opens_ticket != 0,
+            email_enabled: row.email_enabled != 0,
+            support_local: row.support_local,
         })
     }
 

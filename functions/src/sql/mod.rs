@@ -5,9 +5,11 @@
 pub mod bot_keys;
 pub mod comments;
 pub mod conversations;
+pub mod email_recipients;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod labels;
+pub mod mails;
 pub mod messages;
 pub mod notifications;
 pub mod operator_tokens;

@@ -51,6 +51,12 @@ pub struct SiteRow {
     /// 1: an escalation opens a ticket by itself.
     #[serde(default = "default_one")]
     pub escalation_opens_ticket: i64,
+    /// 1: the site mails requesters and operators (migration 0029).
+    #[serde(default)]
+    pub email_enabled: i64,
+    /// The support address's local part on the deployment's e-mail domain (0029).
+    #[serde(default)]
+    pub support_local: Option<String>,
 }
 
 fn default_escalate_after() -> i64 {
@@ -73,7 +79,7 @@ pub fn find_by_key(key: &str) -> Statement {
                  WHERE site_id = sites.id AND name = 'turnstile_secret') AS turnstile_secret_sealed,
                 (SELECT key_id || ':' || ciphertext FROM site_secrets
                  WHERE site_id = sites.id AND name = 'provider_key') AS provider_key_sealed,
-                escalate_after_messages, escalation_opens_ticket
+                escalate_after_messages, escalation_opens_ticket, email_enabled, support_local
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -272,5 +278,17 @@ pub fn set_summaries_enabled(site_id: i64, enabled: bool) -> Statement {
     Statement::new(
         "UPDATE sites SET summaries_enabled = ?2 WHERE id = ?1",
         vec![Value::from(site_id), Value::from(enabled)],
+    )
+}
+
+/// The site's e-mail settings (owners and admins, settings page).
+pub fn update_email(site_id: i64, enabled: bool, support_local: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET email_enabled = ?2, support_local = ?3 WHERE id = ?1",
+        vec![
+            Value::from(site_id),
+            Value::from(enabled),
+            Value::from(support_local),
+        ],
     )
 }

@@ -19,6 +19,7 @@ mod inbox;
 mod labels;
 mod list;
 mod logs;
+mod mail_out;
 mod maintenance;
 mod members;
 mod migrations;
