@@ -10,6 +10,7 @@ mod bots_page;
 mod bulk_page;
 pub mod csrf;
 mod data_page;
+mod email_page;
 mod gate;
 mod html;
 mod inbox;

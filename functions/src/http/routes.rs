@@ -239,6 +239,9 @@ pub enum SettingsPage {
     Token(String),
     /// `GET` shows, `POST` saves the site's settings.
     Site,
+    /// `GET` shows, `POST` saves the site's e-mail (owners, admins) and the operator's own
+    /// mails (everyone).
+    Email,
     /// `GET` shows the data-rights page, `POST` erases one requester's personal data.
     Data,
     /// `GET /app/settings/data/export?format=jsonl|csv` downloads every ticket.
@@ -380,7 +383,8 @@ impl SettingsPage {
             SettingsPage::Tokens => SettingsPage::Token(id()),
             SettingsPage::Token(_) => SettingsPage::Account,
             SettingsPage::Account => SettingsPage::Site,
-            SettingsPage::Site => SettingsPage::Data,
+            SettingsPage::Site => SettingsPage::Email,
+            SettingsPage::Email => SettingsPage::Data,
             SettingsPage::Data => SettingsPage::Export,
             SettingsPage::Export => SettingsPage::Identity,
             SettingsPage::Identity => SettingsPage::Cap,
@@ -406,6 +410,7 @@ impl SettingsPage {
             SettingsPage::Token(id) => format!("tokens/{id}"),
             SettingsPage::Account => "account".to_owned(),
             SettingsPage::Site => "site".to_owned(),
+            SettingsPage::Email => "email".to_owned(),
             SettingsPage::Data => "data".to_owned(),
             SettingsPage::Export => "data/export".to_owned(),
             SettingsPage::Identity => "identity".to_owned(),
@@ -465,6 +470,7 @@ impl Route {
                     ["account"] => SettingsPage::Account,
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
+                    ["email"] => SettingsPage::Email,
                     ["data"] => SettingsPage::Data,
                     ["identity"] => SettingsPage::Identity,
                     ["cap"] => SettingsPage::Cap,
@@ -594,6 +600,7 @@ impl Route {
                     | SettingsPage::Bots
                     | SettingsPage::Webhooks
                     | SettingsPage::Site
+                    | SettingsPage::Email
                     | SettingsPage::Data,
                 ),
             ) => "GET, POST",
@@ -725,6 +732,7 @@ impl Route {
                     SettingsPage::Token(_) => "/app/settings/tokens/{id}",
                     SettingsPage::Account => "/app/settings/account",
                     SettingsPage::Site => "/app/settings/site",
+                    SettingsPage::Email => "/app/settings/email",
                     SettingsPage::Data => "/app/settings/data",
                     SettingsPage::Export => "/app/settings/data/export",
                     SettingsPage::Identity => "/app/settings/identity",

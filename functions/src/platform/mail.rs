@@ -89,11 +89,15 @@ pub async fn mail_message(
         retry_base_secs: base,
     };
     let sent = match env.send_email(MAIL) {
-        Ok(mailer) => {
-            mail_outbox::send(db, &mailer, &deployment, id, Timestamp::from_millis(started as i64))
-                .await
-                .map_err(|e| e.to_string())
-        }
+        Ok(mailer) => mail_outbox::send(
+            db,
+            &mailer,
+            &deployment,
+            id,
+            Timestamp::from_millis(started as i64),
+        )
+        .await
+        .map_err(|e| e.to_string()),
         Err(e) => Err(format!("no send_email binding: {e}")),
     };
     let (outcome, retry_in, error): (&str, Option<u32>, Option<String>) = match sent {

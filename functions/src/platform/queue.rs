@@ -21,8 +21,8 @@ use crate::service::summaries;
 use crate::store::d1::D1Executor;
 
 use super::console;
-use super::mail::{enqueue_mails, mail_message};
 use super::env::{outbound_policy, secrets_key};
+use super::mail::{enqueue_mails, mail_message};
 
 /// The Queue of webhook events (`[[queues.producers]]` in wrangler.toml).
 const NOTIFICATIONS: &str = "NOTIFICATIONS";

@@ -64,7 +64,9 @@ pub fn assigned(
 /// missed (`first_response`, `resolution`). For the Cron Trigger's breach sweep, in the batch
 /// that records the breach.
 pub fn sla_warning(site_id: i64, ticket_id: &str, target: &str, now_ms: i64) -> Vec<Statement> {
-    vec![mails::insert_sla_warning(site_id, ticket_id, target, now_ms)]
+    vec![mails::insert_sla_warning(
+        site_id, ticket_id, target, now_ms,
+    )]
 }
 
 /// The address opts out of the site's mail (its unsubscribe link, already verified): nothing

@@ -117,7 +117,10 @@ fn content(row: &SendRow) -> (String, String, String) {
         "received" => (
             format!("[{code}] We have your request: {}", row.subject),
             vec![
-                format!("We have your request, {code}: \u{201c}{}\u{201d}.", row.subject),
+                format!(
+                    "We have your request, {code}: \u{201c}{}\u{201d}.",
+                    row.subject
+                ),
                 "Our team will reply to this address. To add anything, reply to this e-mail."
                     .into(),
             ],
@@ -187,10 +190,7 @@ pub fn escape_html(s: &str) -> String {
 /// `Name <address>`: the name as a quoted string when it is plain ASCII, else an RFC 2047
 /// encoded word (which also keeps line breaks and quotes from reaching the header).
 fn mailbox(name: &str, address: &str) -> String {
-    let plain = name
-        .chars()
-        .all(|c| c.is_ascii_graphic() || c == ' ')
-        && !name.is_empty();
+    let plain = name.chars().all(|c| c.is_ascii_graphic() || c == ' ') && !name.is_empty();
     if plain {
         let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
         format!("\"{quoted}\" <{address}>")

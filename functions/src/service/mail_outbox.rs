@@ -59,6 +59,7 @@ pub async fn hand_off<E: Executor>(
     #[derive(serde::Deserialize)]
     struct Taken {
         id: i64,
+        site_id: i64,
     }
     let rows = db
         .batch(vec![mails::take_unsent(
@@ -78,7 +79,7 @@ pub async fn hand_off<E: Executor>(
         let body = message(mail.id);
         if let Err(error) = queue.send(&body).await {
             // Not `?`: the other mails are handed still; the sweep takes this one again.
-            let _ = db.batch(vec![mails::unqueue(mail.id)]).await;
+            let _ = db.batch(vec![mails::unqueue(mail.site_id, mail.id)]).await;
             handed.refused.push(Refused {
                 id: body.clone(),
                 error,

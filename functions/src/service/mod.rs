@@ -15,6 +15,7 @@ pub mod live_members;
 pub mod mail;
 pub mod mail_message;
 pub mod mail_outbox;
+pub mod mail_settings;
 pub mod maintenance;
 pub mod members;
 pub mod notifications;

@@ -21,9 +21,9 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::waiting::{NotPending, WaitingOn};
 use ticketbooth_shared::{Priority, Status};
 
-use super::mail;
 use super::ServiceError;
 use super::conversations;
+use super::mail;
 use super::operator_tickets::{self, Detail};
 use super::operators::{Operator, Proof};
 use super::sessions;

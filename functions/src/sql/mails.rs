@@ -36,7 +36,12 @@ pub fn insert_for_requester(
 }
 
 /// As `insert_for_requester` (no body), for the ticket `code`.
-pub fn insert_for_requester_by_code(site_id: i64, code: &str, kind: &str, now_ms: i64) -> Statement {
+pub fn insert_for_requester_by_code(
+    site_id: i64,
+    code: &str,
+    kind: &str,
+    now_ms: i64,
+) -> Statement {
     Statement::new(
         "INSERT INTO mails (site_id, ticket_id, kind, to_address, created_at)
          SELECT t.site_id, t.id, ?3, lower(t.requester_email), ?4
@@ -113,7 +118,7 @@ pub fn take_unsent(site_id: Option<i64>, now_ms: i64, stale_before: i64, limit: 
                       WHERE (state = 'waiting' OR (state = 'queued' AND queued_at < ?3))
                         AND (?1 IS NULL OR site_id = ?1)
                       ORDER BY id LIMIT ?4)
-         RETURNING id",
+         RETURNING id, site_id",
         vec![
             Value::from(site_id),
             Value::from(now_ms),
@@ -124,10 +129,11 @@ pub fn take_unsent(site_id: Option<i64>, now_ms: i64, stale_before: i64, limit: 
 }
 
 /// Gives a mail back to the sweep when the Queue refused it.
-pub fn unqueue(id: i64) -> Statement {
+pub fn unqueue(site_id: i64, id: i64) -> Statement {
     Statement::new(
-        "UPDATE mails SET state = 'waiting', queued_at = NULL WHERE id = ?1 AND state = 'queued'",
-        vec![Value::from(id)],
+        "UPDATE mails SET state = 'waiting', queued_at = NULL
+         WHERE site_id = ?1 AND id = ?2 AND state = 'queued'",
+        vec![Value::from(site_id), Value::from(id)],
     )
 }
 

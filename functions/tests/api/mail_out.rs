@@ -19,12 +19,12 @@ use ticketbooth_functions::service::mail_outbox::{
 use ticketbooth_functions::service::notifications::{Enqueue, Sending as QueueSending};
 use ticketbooth_functions::service::ticket_actions::{self as actions, Change, Comment};
 use ticketbooth_functions::store::{Executor, Value};
+use ticketbooth_shared::Status;
 use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::CommentVisibility;
 use ticketbooth_shared::role::Role;
 use ticketbooth_shared::ticket_code::TicketCode;
 use ticketbooth_shared::timestamp::Timestamp;
-use ticketbooth_shared::Status;
 
 use crate::ticket_actions::{MEMBER, OWNER, operator, spawn};
 use crate::{SECRET, TestApp, json};
@@ -137,7 +137,14 @@ fn send(app: &TestApp, outbox: &Outbox, id: i64, origin: &str) -> Sent {
 }
 
 fn act(app: &TestApp, who: &str, change: Change) {
-    let op = operator(who, if who == OWNER { Role::Owner } else { Role::Member });
+    let op = operator(
+        who,
+        if who == OWNER {
+            Role::Owner
+        } else {
+            Role::Member
+        },
+    );
     pollster::block_on(actions::apply(
         app.db(),
         &op,
@@ -170,7 +177,12 @@ fn part(raw: &str, mime: &str) -> String {
         .split("\r\n")
         .take_while(|l| !l.starts_with("--"))
         .collect();
-    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -180,7 +192,11 @@ fn the_requester_is_told_of_the_ticket_the_reply_and_the_resolution() {
     // Written in the create's batch, with the reply token minted there too.
     assert_eq!(
         mails(&app, &id),
-        [("received".into(), "ada@example.com".into(), "waiting".into())]
+        [(
+            "received".into(),
+            "ada@example.com".into(),
+            "waiting".into()
+        )]
     );
     let token = app.rows(
         "SELECT reply_token FROM tickets WHERE id = ?1",
@@ -191,9 +207,17 @@ fn the_requester_is_told_of_the_ticket_the_reply_and_the_resolution() {
         .to_owned();
     assert_eq!(token.len(), 32);
 
-    act(&app, MEMBER, comment(CommentVisibility::Internal, "Ask Bob"));
+    act(
+        &app,
+        MEMBER,
+        comment(CommentVisibility::Internal, "Ask Bob"),
+    );
     assert_eq!(mails(&app, &id).len(), 1, "an internal comment never mails");
-    act(&app, MEMBER, comment(CommentVisibility::Public, "Try <script>x</script> & off"));
+    act(
+        &app,
+        MEMBER,
+        comment(CommentVisibility::Public, "Try <script>x</script> & off"),
+    );
     for to in [Status::Pending, Status::Resolved] {
         act(&app, MEMBER, Change::Status { to, comment: None });
     }
@@ -207,27 +231,42 @@ fn the_requester_is_told_of_the_ticket_the_reply_and_the_resolution() {
 
     // Handed to the Queue once each, as `mail:<id>`.
     let queue = Queue::default();
-    let handed = pollster::block_on(mail_outbox::hand_off(app.db(), &queue, Some(1), LATER))
-        .unwrap();
+    let handed =
+        pollster::block_on(mail_outbox::hand_off(app.db(), &queue, Some(1), LATER)).unwrap();
     assert_eq!(handed.taken.len(), 3);
-    assert!(queue.0.borrow().iter().all(|m| mail_outbox::parse_message(m).is_some()));
+    assert!(
+        queue
+            .0
+            .borrow()
+            .iter()
+            .all(|m| mail_outbox::parse_message(m).is_some())
+    );
     let again = pollster::block_on(mail_outbox::hand_off(app.db(), &queue, None, LATER)).unwrap();
     assert!(again.taken.is_empty());
 
     let outbox = Outbox::default();
     let ids = mail_ids(&app, &id);
     for mail in &ids {
-        assert_eq!(send(&app, &outbox, *mail, "https://tickets.example.net"), Sent::Sent);
+        assert_eq!(
+            send(&app, &outbox, *mail, "https://tickets.example.net"),
+            Sent::Sent
+        );
     }
     // A redelivered message sends nothing twice.
-    assert_eq!(send(&app, &outbox, ids[0], "https://tickets.example.net"), Sent::Settled);
+    assert_eq!(
+        send(&app, &outbox, ids[0], "https://tickets.example.net"),
+        Sent::Settled
+    );
     let sent = outbox.sent.borrow();
     assert_eq!(sent.len(), 3);
     let received = &sent[0];
     assert_eq!(received.from, format!("help@{DOMAIN}"));
     assert_eq!(received.to, "ada@example.com");
     let raw = &received.raw;
-    assert_eq!(header(raw, "From"), Some(format!("\"Acme\" <help@{DOMAIN}>").as_str()));
+    assert_eq!(
+        header(raw, "From"),
+        Some(format!("\"Acme\" <help@{DOMAIN}>").as_str())
+    );
     assert_eq!(
         header(raw, "Reply-To"),
         Some(format!("\"Acme\" <t-{token}@{DOMAIN}>").as_str())
@@ -247,7 +286,11 @@ fn the_requester_is_told_of_the_ticket_the_reply_and_the_resolution() {
         Some(format!("<ticket-{id}@{DOMAIN}>").as_str())
     );
     assert!(header(raw, "Message-ID").is_some());
-    assert!(header(raw, "Subject").unwrap().starts_with("[TKT-1] We have your request"));
+    assert!(
+        header(raw, "Subject")
+            .unwrap()
+            .starts_with("[TKT-1] We have your request")
+    );
     assert!(part(raw, "text/plain").contains("TKT-1"));
     // The subject came from the visitor: escaped in the HTML, as is everything else.
     assert!(part(raw, "text/html").contains("Printer &lt;b&gt;on fire&lt;/b&gt;"));
@@ -257,7 +300,10 @@ fn the_requester_is_told_of_the_ticket_the_reply_and_the_resolution() {
     assert!(header(reply, "Auto-Submitted").is_none());
     assert!(header(reply, "Subject").unwrap().starts_with("Re: [TKT-1]"));
     let html = part(reply, "text/html");
-    assert!(html.contains("Try &lt;script&gt;x&lt;/script&gt; &amp; off"), "{html}");
+    assert!(
+        html.contains("Try &lt;script&gt;x&lt;/script&gt; &amp; off"),
+        "{html}"
+    );
     assert!(!html.contains("<script>"));
     assert!(part(reply, "text/plain").contains("Try <script>x</script> & off"));
     assert!(sent[2].subject.contains("Resolved"));
@@ -287,13 +333,19 @@ fn nothing_is_written_when_the_site_is_off_or_there_is_no_address() {
     let id = ticket(&off, 1, Some("ada@example.com"));
     act(&off, MEMBER, comment(CommentVisibility::Public, "Hello"));
     assert!(mails(&off, &id).is_empty());
-    assert_eq!(off.count("SELECT count(*) FROM tickets WHERE reply_token IS NOT NULL"), 0);
+    assert_eq!(
+        off.count("SELECT count(*) FROM tickets WHERE reply_token IS NOT NULL"),
+        0
+    );
 
     let on = mailing_app(true);
     let id = ticket(&on, 1, None);
     act(&on, MEMBER, comment(CommentVisibility::Public, "Hello"));
     assert!(mails(&on, &id).is_empty(), "no address, no mail");
-    assert_eq!(on.count("SELECT count(*) FROM tickets WHERE reply_token IS NOT NULL"), 0);
+    assert_eq!(
+        on.count("SELECT count(*) FROM tickets WHERE reply_token IS NOT NULL"),
+        0
+    );
 }
 
 #[test]
@@ -343,15 +395,25 @@ fn operators_get_assignments_and_sla_warnings_only_when_they_opted_in() {
         ))
         .unwrap();
     act(&app, OWNER, Change::Assign(Some(OWNER.into())));
-    assert!(mails(&app, &id).is_empty(), "nobody is told of what they did themselves");
+    assert!(
+        mails(&app, &id).is_empty(),
+        "nobody is told of what they did themselves"
+    );
     act(&app, OWNER, Change::Assign(Some(MEMBER.into())));
     assert_eq!(
         mails(&app, &id),
-        [("assigned".into(), "max@acme.example".into(), "waiting".into())]
+        [(
+            "assigned".into(),
+            "max@acme.example".into(),
+            "waiting".into()
+        )]
     );
     // The SLA sweep's statements: for the assignee who opted in.
-    pollster::block_on(app.db().batch(mail::sla_warning(1, &id, "first_response", LATER)))
-        .unwrap();
+    pollster::block_on(
+        app.db()
+            .batch(mail::sla_warning(1, &id, "first_response", LATER)),
+    )
+    .unwrap();
     assert_eq!(mails(&app, &id)[1].0, "sla_warning");
     // Operators' mails carry no reply address and mint no token.
     let outbox = Outbox::default();
@@ -360,14 +422,19 @@ fn operators_get_assignments_and_sla_warnings_only_when_they_opted_in() {
     }
     let sent = outbox.sent.borrow();
     assert!(header(&sent[0].raw, "Reply-To").is_none());
-    assert!(header(&sent[0].raw, "List-Unsubscribe").is_none(), "no origin, no link");
+    assert!(
+        header(&sent[0].raw, "List-Unsubscribe").is_none(),
+        "no origin, no link"
+    );
     assert!(sent[1].subject.contains("SLA warning"));
     assert!(part(&sent[1].raw, "text/plain").contains("first response"));
     // Opting out again stops a waiting one.
     act(&app, OWNER, Change::Assign(Some(OWNER.into())));
     act(&app, OWNER, Change::Assign(Some(MEMBER.into())));
     app.db()
-        .execute_script(&format!("UPDATE operators SET mail_assigned = 0 WHERE id = '{MEMBER}'"))
+        .execute_script(&format!(
+            "UPDATE operators SET mail_assigned = 0 WHERE id = '{MEMBER}'"
+        ))
         .unwrap();
     let last = *mail_ids(&app, &id).last().unwrap();
     assert_eq!(send(&app, &outbox, last, ""), Sent::Skipped("not_opted_in"));
@@ -402,15 +469,23 @@ fn a_refused_send_is_retried_with_backoff_then_given_up() {
     );
     assert_eq!(mails(&app, &id)[0].2, "failed");
     assert_eq!(send(&app, &outbox, mail, ""), Sent::Settled);
-    assert_eq!(app.count("SELECT count(*) FROM ticket_events WHERE kind = 'email_sent'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM ticket_events WHERE kind = 'email_sent'"),
+        0
+    );
 
     // A mail handed to the Queue and never sent (its message lost) is handed again later.
     let other = ticket(&app, 2, Some("bo@example.com"));
     let queue = Queue::default();
     let first = pollster::block_on(mail_outbox::hand_off(app.db(), &queue, None, LATER)).unwrap();
     assert_eq!(first.taken.len(), 1);
-    let soon = pollster::block_on(mail_outbox::hand_off(app.db(), &queue, None, LATER + 60_000))
-        .unwrap();
+    let soon = pollster::block_on(mail_outbox::hand_off(
+        app.db(),
+        &queue,
+        None,
+        LATER + 60_000,
+    ))
+    .unwrap();
     assert!(soon.taken.is_empty());
     let stale = pollster::block_on(mail_outbox::hand_off(
         app.db(),
@@ -419,7 +494,10 @@ fn a_refused_send_is_retried_with_backoff_then_given_up() {
         LATER + mail_outbox::STALE_MS + 1,
     ))
     .unwrap();
-    assert_eq!(stale.taken, [mail_outbox::message(mail_ids(&app, &other)[0])]);
+    assert_eq!(
+        stale.taken,
+        [mail_outbox::message(mail_ids(&app, &other)[0])]
+    );
 }
 
 #[test]
@@ -450,7 +528,12 @@ fn the_unsubscribe_link_opts_the_address_out() {
         &[("content-type", "application/x-www-form-urlencoded")],
         ticketbooth_functions::http::Body::Bytes(b"List-Unsubscribe=One-Click".to_vec()),
     );
-    assert_eq!(posted.status, 200, "{}", String::from_utf8_lossy(&posted.body));
+    assert_eq!(
+        posted.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&posted.body)
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM email_recipients WHERE address = 'ada@example.com' AND opted_out_at IS NOT NULL"),
         1
@@ -458,4 +541,72 @@ fn the_unsubscribe_link_opts_the_address_out() {
     // From then on, nothing is written for the address.
     let id = ticket(&app, 1, Some("ada@example.com"));
     assert!(mails(&app, &id).is_empty());
+}
+
+#[test]
+fn the_email_settings_page_turns_the_sites_mail_on_and_keeps_each_operators_choices() {
+    use crate::csrf_of;
+    let app = mailing_app(false);
+    app.add_operator(
+        "000000000000000000000000000000f6",
+        "olga@acme.example",
+        "Olga Owner",
+        &[(1, "owner")],
+    );
+    let session = app.sign_in("olga@acme.example");
+    let csrf = csrf_of(&app, &session);
+    let (status, html) = app.page("/app/settings/email", &session);
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("@mail.example.net"),
+        "the full address is shown"
+    );
+    // A reply address's shape is refused, and nothing is saved.
+    let bad = app.form(
+        "/app/settings/email",
+        Some(&session),
+        &[
+            ("csrf", &csrf),
+            ("section", "site"),
+            ("email_enabled", "on"),
+            ("support_local", "t-x"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert_eq!(app.count("SELECT email_enabled FROM sites WHERE id = 1"), 0);
+    let ok = app.form(
+        "/app/settings/email",
+        Some(&session),
+        &[
+            ("csrf", &csrf),
+            ("section", "site"),
+            ("email_enabled", "on"),
+            ("support_local", "Help"),
+        ],
+    );
+    assert_eq!(ok.status, 303);
+    assert_eq!(app.count("SELECT email_enabled FROM sites WHERE id = 1"), 1);
+    assert_eq!(
+        app.rows("SELECT support_local FROM sites WHERE id = 1", vec![])[0]["support_local"],
+        "help"
+    );
+    // The change applies at once: the next ticket is mailed.
+    let id = ticket(&app, 1, Some("ada@example.com"));
+    assert_eq!(mails(&app, &id).len(), 1);
+    // Each operator's own choices.
+    let me = app.form(
+        "/app/settings/email",
+        Some(&session),
+        &[("csrf", &csrf), ("section", "me"), ("mail_assigned", "on")],
+    );
+    assert_eq!(me.status, 303);
+    assert_eq!(
+        app.count(
+            "SELECT mail_assigned FROM operators WHERE id = '000000000000000000000000000000f6'"
+        ),
+        1
+    );
+    let (_, html) = app.page("/app/settings/email", &session);
+    assert!(html.contains("name=\"mail_assigned\" value=\"on\" checked"));
+    assert!(!html.contains("name=\"mail_sla\" value=\"on\" checked"));
 }

@@ -158,6 +158,7 @@ impl TestApp {
                     .to_owned(),
                 secrets: SecretsKey::new(SECRETS_KEY),
                 outbound_policy: OutboundPolicy::Production,
+                email_domain: "mail.example.net".to_owned(),
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),
