@@ -63,16 +63,18 @@ pub async fn handle<E: Executor>(
 fn page(site: &str, text: &str, confirm: Option<&str>) -> String {
     let form = confirm.map_or_else(String::new, |query| {
         format!(
-            "<form method=\"post\" action=\"{}\"><button type=\"submit\">Unsubscribe</button></form>",
+            "<form method=\"post\" action=\"{}\"><button class=\"primary\" type=\"submit\">Unsubscribe</button></form>",
             escape_html(query)
         )
     });
+    // The dashboard's stylesheet (the page's CSP allows our own; inline styles it refuses).
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>E-mail from {site} \u{2014} Ticketbooth</title></head>\
-         <body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
-         <main><h1>E-mail from {site}</h1><p>{text}</p>{form}</main></body></html>",
+         <title>E-mail from {site} \u{2014} Ticketbooth</title>\
+         <link rel=\"stylesheet\" href=\"/app.css\"></head><body><main>\
+         <section class=\"card narrow stack\"><h1>E-mail from {site}</h1><p>{text}</p>{form}\
+         </section></main></body></html>",
         site = escape_html(site),
         text = escape_html(text),
     )
