@@ -7,7 +7,7 @@
 
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::api::{chat, mcp, operator, operator_tools, thread, tickets, tools};
+use crate::api::{chat, mcp, operator, operator_tools, thread, tickets, tools, unsubscribe};
 use crate::context::{App, Fresh};
 use crate::dashboard;
 use crate::http::error::ApiError;
@@ -126,5 +126,6 @@ async fn dispatch<E: Executor>(
         (SitePage::Live(id), _) => chat::join(app, req, &site, &id, fresh.now).await,
         (SitePage::Contact(id), _) => chat::contact(app, req, &site, &id, fresh.now).await,
         (SitePage::Escalate(id), _) => chat::escalate(app, req, &site, &id, fresh).await,
+        (SitePage::Unsubscribe, _) => unsubscribe::handle(app, req, &site, fresh.now).await,
     }
 }

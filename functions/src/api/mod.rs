@@ -10,3 +10,4 @@ pub mod operator_tools;
 pub mod thread;
 pub mod tickets;
 pub mod tools;
+pub mod unsubscribe;

@@ -102,7 +102,8 @@ pub async fn handle<E: Executor>(
                     changed: outcome == Outcome::Changed,
                     ticket: TicketDocument::of(&detail),
                 },
-            ))
+            )
+            .handing_off(op.site_id))
         }
         (OperatorApi::Bulk, _) => bulk(app, req, &op, fresh.now).await,
         // Dispatched by `app` to `api::operator_tools`, which reads the token itself.
@@ -223,13 +224,16 @@ async fn status_at_once<E: Executor>(
         app.credentials.forget(&hash);
         return Ok(None);
     };
-    Ok(Some(Response::json(
-        200,
-        &ActionResult {
-            changed: true,
-            ticket: TicketDocument::of(&detail),
-        },
-    )))
+    Ok(Some(
+        Response::json(
+            200,
+            &ActionResult {
+                changed: true,
+                ticket: TicketDocument::of(&detail),
+            },
+        )
+        .handing_off(op.site_id),
+    ))
 }
 
 /// The list and a ticket in ONE D1 round trip for a token this isolate has read before: the

@@ -44,6 +44,9 @@ pub struct App<E> {
     /// What a tenant's URL may point at (`outbound::url`): production unless the Worker's
     /// `OUTBOUND_ALLOW_LOOPBACK_HTTP` variable says development.
     pub outbound_policy: OutboundPolicy,
+    /// The deployment's e-mail domain (`EMAIL_DOMAIN`): the settings page shows the site's
+    /// support address on it.
+    pub email_domain: String,
 }
 
 /// Per-request values from outside the pure core: the clock and fresh random ids.

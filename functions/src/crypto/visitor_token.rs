@@ -78,6 +78,20 @@ impl Secret {
     }
 }
 
+/// The MAC of an unsubscribe link: its own purpose, the site and the lower-cased address.
+fn unsubscribe_mac(secret: &Secret, site_id: i64, address: &str) -> Hmac<Sha256> {
+    let mut mac = hmac_sha256(&secret.bytes);
+    for part in [
+        "mail-unsubscribe",
+        &site_id.to_string(),
+        &address.to_lowercase(),
+    ] {
+        mac.update(part.as_bytes());
+        mac.update(b"|");
+    }
+    mac
+}
+
 /// The server's signing keys, from the `VISITOR_TOKEN_SECRET` (and optional
 /// `VISITOR_TOKEN_SECRET_PREVIOUS`) secrets.
 #[derive(Clone)]
@@ -122,6 +136,35 @@ impl TokenKey {
             &hex::encode(&mac),
         ]
         .join(".")
+    }
+
+    /// The unsubscribe link's signature for `address` on the site `site_id` (mails'
+    /// List-Unsubscribe): `<key id>.<HMAC-SHA256 hex>`, under its own purpose so it is no
+    /// visitor token. Never expires: a link in an old mail still works.
+    pub fn sign_unsubscribe(&self, site_id: i64, address: &str) -> String {
+        let mac = unsubscribe_mac(&self.current, site_id, address)
+            .finalize()
+            .into_bytes();
+        format!("{}.{}", self.current.id, hex::encode(&mac))
+    }
+
+    /// Whether `sig` is one of our secrets' unsubscribe signature for `address` on the site.
+    pub fn verify_unsubscribe(&self, site_id: i64, address: &str, sig: &str) -> bool {
+        let Some((key_id, mac_hex)) = sig.split_once('.') else {
+            return false;
+        };
+        let Some(secret) = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|s| s.id == key_id)
+        else {
+            return false;
+        };
+        let Some(mac) = hex::decode(mac_hex).filter(|m| m.len() == 32) else {
+            return false;
+        };
+        unsubscribe_mac(secret, site_id, address)
+            .verify_slice(&mac)
+            .is_ok()
     }
 
     /// The visitor a token speaks for, if one of our secrets signed it for this site and it

@@ -11,6 +11,7 @@ mod bulk_page;
 mod charts;
 pub mod csrf;
 mod data_page;
+mod email_page;
 mod gate;
 mod html;
 mod inbox;
@@ -87,9 +88,9 @@ pub async fn handle<E: Executor>(
     // credential (checked in the same batch, and through the gate with the operator it hints
     // at; otherwise the usual path below).
     if let (AppPage::TicketAction(code, Verb::Status), "POST") = (&page, method)
-        && let Some(back) = ticket_work::status_at_once(app, req, code, &fresh).await?
+        && let Some((back, site_id)) = ticket_work::status_at_once(app, req, code, &fresh).await?
     {
-        return Ok(redirect(&back));
+        return Ok(redirect(&back).handing_off(site_id));
     }
     let at_once = match (&page, method) {
         (AppPage::Tickets, "GET") => list_at_once(app, req, &fresh).await?,

@@ -102,6 +102,8 @@ pub async fn handle<E: Executor>(
         (SettingsPage::BotKey(id), Some(form)) => {
             super::bots_page::revoke(app, form, op, &id).await
         }
+        (SettingsPage::Email, Some(form)) => super::email_page::save(app, form, op).await,
+        (SettingsPage::Email, None) => super::email_page::show(app, req, op).await,
         (SettingsPage::Site, Some(form)) => save_site(app, req, form, op).await,
         (SettingsPage::Site, None) => {
             let site = sites::current(&app.db, op).await?;

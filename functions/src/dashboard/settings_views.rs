@@ -50,6 +50,12 @@ pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
         h.raw(" aria-current=\"page\"");
     }
     h.raw(">Your account</a>");
+    // Every operator's own mails; the site's e-mail too for owners and admins.
+    h.raw("<a href=\"/app/settings/email\"");
+    if current == "/app/settings/email" {
+        h.raw(" aria-current=\"page\"");
+    }
+    h.raw(">E-mail</a>");
     // Only owners of a site may create one (`sites::may_create_site`).
     if crate::service::sites::may_create_site(op) {
         h.raw("<a href=\"/app/sites/new\">New site</a>");

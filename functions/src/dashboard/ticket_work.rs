@@ -172,7 +172,7 @@ pub async fn act<E: Executor>(
     fresh: Fresh,
 ) -> Result<Response, ApiError> {
     match apply_form(app, posted, op, code, verb, fresh).await {
-        Ok(back) => Ok(redirect(&back)),
+        Ok(back) => Ok(redirect(&back).handing_off(op.site_id)),
         // Not found stays the plain 404; a fault of ours stays a 500 with its log line.
         Err(e @ (ApiError::NotFound | ApiError::Internal(_))) => Err(e),
         Err(refusal) => Ok(ticket_page::refused(op, &refusal, &code.to_string())),
@@ -182,13 +182,14 @@ pub async fn act<E: Executor>(
 /// A status form (no comment) from a signed-in operator this isolate knows, in one D1 round
 /// trip (`ticket_actions::change_status_at_once`); the path to go back to. `None` when this path
 /// does not apply or its batch refused: the caller then signs the request in and applies the
-/// form as every other one, which answers (the refusal's reason, or the change).
+/// form as every other one, which answers (the refusal's reason, or the change). With the
+/// path comes the operator's site (its outbox is handed off after the answer).
 pub async fn status_at_once<E: Executor>(
     app: &App<E>,
     req: &Request,
     code: &TicketCode,
     fresh: &Fresh,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<(String, i64)>, ApiError> {
     let Some(hash) = operator::credential_hash(req) else {
         return Ok(None);
     };
@@ -223,7 +224,7 @@ pub async fn status_at_once<E: Executor>(
         app.credentials.forget(&hash);
         return Ok(None);
     }
-    Ok(Some(back_to(&input, &code_text)))
+    Ok(Some((back_to(&input, &code_text), op.site_id)))
 }
 
 /// Where a form goes back to: its `return_to` if that is a dashboard page, else the ticket.
@@ -314,7 +315,7 @@ pub async fn bulk<E: Executor>(
         _ => {}
     }
     let result = bulk::run(&app.db, op, verb, &codes, &input, fresh.now).await?;
-    Ok(Response::html(200, bulk_page::results(op, &result, &back)))
+    Ok(Response::html(200, bulk_page::results(op, &result, &back)).handing_off(op.site_id))
 }
 
 /// Only a path of our own dashboard is a place to send the browser back to: no scheme, no

@@ -105,11 +105,22 @@ pub enum FollowUp {
 }
 
 impl Response {
+    /// Asks for the site's outbox to be handed to the Queue after the answer: a change by an
+    /// operator may have written mails (a public reply, a resolution, an assignment).
+    pub fn handing_off(mut self, site_id: i64) -> Self {
+        if self.follow_up.is_none() {
+            self.follow_up = Some(FollowUp::Notify { site_id });
+        }
+        self
+    }
+
     /// Asks for the site's new webhook events to be sent, when it has a webhook.
     pub fn notifying(mut self, site: &crate::service::sites::Site) -> Self {
         // A site that summarises has a job to hand off after a create, too.
         let summarises = crate::service::summaries::enabled(site);
-        if (site.webhook_url.is_some() || summarises) && self.follow_up.is_none() {
+        // And one that mails has the requester's mail to hand off (`mail_outbox`).
+        let mails = site.email_enabled;
+        if (site.webhook_url.is_some() || summarises || mails) && self.follow_up.is_none() {
             self.follow_up = Some(FollowUp::Notify { site_id: site.id });
         }
         self

@@ -148,6 +148,9 @@ pub enum SitePage {
     Contact(ConversationId),
     /// `POST …/conversations/{id}/escalate`: the visitor's "Talk to a person".
     Escalate(ConversationId),
+    /// `GET` asks, `POST …/email/unsubscribe?to=…&sig=…` opts an address out of the site's
+    /// mail (the List-Unsubscribe link, `api::unsubscribe`).
+    Unsubscribe,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +254,9 @@ pub enum SettingsPage {
     Token(String),
     /// `GET` shows, `POST` saves the site's settings.
     Site,
+    /// `GET` shows, `POST` saves the site's e-mail (owners, admins) and the operator's own
+    /// mails (everyone).
+    Email,
     /// `GET` shows the data-rights page, `POST` erases one requester's personal data.
     Data,
     /// `GET /app/settings/data/export?format=jsonl|csv` downloads every ticket.
@@ -402,7 +408,8 @@ impl SettingsPage {
             SettingsPage::Tokens => SettingsPage::Token(id()),
             SettingsPage::Token(_) => SettingsPage::Account,
             SettingsPage::Account => SettingsPage::Site,
-            SettingsPage::Site => SettingsPage::Data,
+            SettingsPage::Site => SettingsPage::Email,
+            SettingsPage::Email => SettingsPage::Data,
             SettingsPage::Data => SettingsPage::Export,
             SettingsPage::Export => SettingsPage::Identity,
             SettingsPage::Identity => SettingsPage::Cap,
@@ -429,6 +436,7 @@ impl SettingsPage {
             SettingsPage::Token(id) => format!("tokens/{id}"),
             SettingsPage::Account => "account".to_owned(),
             SettingsPage::Site => "site".to_owned(),
+            SettingsPage::Email => "email".to_owned(),
             SettingsPage::Data => "data".to_owned(),
             SettingsPage::Export => "data/export".to_owned(),
             SettingsPage::Identity => "identity".to_owned(),
@@ -489,6 +497,7 @@ impl Route {
                     ["account"] => SettingsPage::Account,
                     ["tokens", id] => SettingsPage::Token(hex_id(id, 32)?),
                     ["site"] => SettingsPage::Site,
+                    ["email"] => SettingsPage::Email,
                     ["data"] => SettingsPage::Data,
                     ["identity"] => SettingsPage::Identity,
                     ["cap"] => SettingsPage::Cap,
@@ -579,6 +588,7 @@ impl Route {
                     ["conversations", id, "escalate"] => SitePage::Escalate(
                         ConversationId::parse(id).map_err(|_| ApiError::NotFound)?,
                     ),
+                    ["email", "unsubscribe"] => SitePage::Unsubscribe,
                     ["conversations", id, "live"] => {
                         SitePage::Live(ConversationId::parse(id).map_err(|_| ApiError::NotFound)?)
                     }
@@ -628,6 +638,7 @@ impl Route {
                     | SettingsPage::Webhooks
                     | SettingsPage::Sla
                     | SettingsPage::Site
+                    | SettingsPage::Email
                     | SettingsPage::Data,
                 ),
             ) => "GET, POST",
@@ -685,6 +696,7 @@ impl Route {
             Route::Site(_, SitePage::Conversations) => "POST, OPTIONS",
             Route::Site(_, SitePage::Contact(_)) => "PUT, OPTIONS",
             Route::Site(_, SitePage::Escalate(_)) => "POST, OPTIONS",
+            Route::Site(_, SitePage::Unsubscribe) => "GET, POST",
         }
     }
 }
@@ -726,6 +738,7 @@ impl Route {
                 SitePage::Live(_) => "/api/v1/sites/{site}/conversations/{id}/live",
                 SitePage::Contact(_) => "/api/v1/sites/{site}/conversations/{id}/contact",
                 SitePage::Escalate(_) => "/api/v1/sites/{site}/conversations/{id}/escalate",
+                SitePage::Unsubscribe => "/api/v1/sites/{site}/email/unsubscribe",
             },
             Route::App(page) => match page {
                 AppPage::Home => "/app",
@@ -765,6 +778,7 @@ impl Route {
                     SettingsPage::Token(_) => "/app/settings/tokens/{id}",
                     SettingsPage::Account => "/app/settings/account",
                     SettingsPage::Site => "/app/settings/site",
+                    SettingsPage::Email => "/app/settings/email",
                     SettingsPage::Data => "/app/settings/data",
                     SettingsPage::Export => "/app/settings/data/export",
                     SettingsPage::Identity => "/app/settings/identity",

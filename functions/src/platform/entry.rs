@@ -147,6 +147,10 @@ async fn serve(
             .map_or_else(|_| turnstile::SCRIPT_URL.to_owned(), |v| v.to_string()),
         secrets: secrets_key(env),
         outbound_policy: outbound_policy(env),
+        email_domain: env
+            .var("EMAIL_DOMAIN")
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
     };
     let now = Timestamp::from_millis(js_sys::Date::now() as i64);
     // The body only after routing and the origin check (`app::admits_body`).

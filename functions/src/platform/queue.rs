@@ -1,6 +1,7 @@
 //! The outbox's hand-off to the Queue of webhook events, and the Queue's consumer: one
 //! delivery attempt per event, acknowledged when done, retried with backoff. The same Queue
-//! carries the summary jobs (`summary:` messages, `integrations::summary`).
+//! carries the summary jobs (`summary:` messages, `integrations::summary`) and the mails
+//! (`mail:` messages, `platform::mail`).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -13,6 +14,7 @@ use crate::infra::log::{Event, Level, Line};
 use crate::integrations::outbound;
 use crate::integrations::summary;
 use crate::integrations::webhooks;
+use crate::service::mail_outbox;
 use crate::service::notifications::{self, Enqueue, Sending};
 use crate::service::site_secrets::Sealer;
 use crate::service::summaries;
@@ -20,6 +22,7 @@ use crate::store::d1::D1Executor;
 
 use super::console;
 use super::env::{outbound_policy, secrets_key};
+use super::mail::{enqueue_mails, mail_message};
 
 /// The Queue of webhook events (`[[queues.producers]]` in wrangler.toml).
 const NOTIFICATIONS: &str = "NOTIFICATIONS";
@@ -47,6 +50,14 @@ pub async fn enqueue_pending(env: &Env, db: &D1Executor, site_id: Option<i64>, r
         console::print(&Line::error(Event::Queue, request_id, &detail));
     }
     enqueue_summaries(env, db, site_id, request_id).await;
+    // The mail outbox's unsent mails (`mail:` messages on the same Queue).
+    match env.queue(NOTIFICATIONS) {
+        Ok(queue) => enqueue_mails(db, &queue, site_id, request_id).await,
+        Err(e) => {
+            let detail = format!("mails: {e}");
+            console::print(&Line::error(Event::Queue, request_id, &detail));
+        }
+    }
 }
 
 /// Hands the tickets owed a summary (of one site, or all) to the same Queue
@@ -195,6 +206,11 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         // A summary job, not a webhook event.
         if let Some((site_key, ticket_id)) = summaries::parse_message(&id) {
             summary_message(&env, &db, &message, site_key, ticket_id, &request_id).await;
+            continue;
+        }
+        // A mail of the outbox (`mail_outbox`).
+        if let Some(mail) = mail_outbox::parse_message(&id) {
+            mail_message(&env, &db, &message, mail, &request_id).await;
             continue;
         }
         let now = js_sys::Date::now() as i64;

@@ -162,6 +162,8 @@ pub async fn erase<E: Executor>(
             tickets::erase_requester(site, email, last, ERASED, now.millis()),
             // The webhook outbox keeps copies too (requester, replies), delivered or waiting.
             notifications::erase_requester(site, email, &numbers, ERASED),
+            // So does the mail outbox (the address, the replies' text): its rows go.
+            crate::sql::mails::erase_requester(site, email, &numbers),
             // The search index holds copies of the name, email and replies: rebuilt from the
             // erased rows in the same batch.
             ticket_search::refresh_numbers(site, &numbers),

@@ -68,6 +68,10 @@ pub struct Site {
     pub sla: Option<ticketbooth_shared::sla::Policy>,
     /// The enabled routing rules, in order (`service::routing`).
     pub routing: Vec<ticketbooth_shared::routing::Rule>,
+    /// The site mails requesters and operators (`mail`); off until an owner turns it on.
+    pub email_enabled: bool,
+    /// The support address's local part (`<local>@EMAIL_DOMAIN`), if set.
+    pub support_local: Option<String>,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -133,6 +137,8 @@ impl Site {
             escalation_opens_ticket: row.escalation_opens_ticket != 0,
             sla: ticketbooth_shared::sla::Policy::from_stored(row.sla_policy.as_deref()),
             routing: rules_from_json(row.routing_rules.as_deref()),
+            email_enabled: row.email_enabled != 0,
+            support_local: row.support_local,
         })
     }
 

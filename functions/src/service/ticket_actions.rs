@@ -24,6 +24,7 @@ use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
 use super::conversations;
+use super::mail;
 use super::operator_tickets::{self, Detail};
 use super::operators::{Operator, Proof};
 use super::sessions;
@@ -281,6 +282,9 @@ pub async fn change_status_at_once<E: Executor>(
         tickets_sql::set_status_by_code(op.site_id, &code_text, to.as_str(), now_ms),
         touch,
     ];
+    if to == Status::Resolved {
+        statements.extend(mail::resolved_by_code(op.site_id, &code_text, now_ms));
+    }
     let writes = statements.len();
     statements.extend(operator_tickets::detail_statements(
         op.site_id, &code_text, now,
@@ -335,6 +339,9 @@ async fn plan<E: Executor>(
                 statements.push(ticket_events::insert(site, id, &event, &actor, now_ms)?);
                 statements.extend(comment_rows(op, id, &comment, now_ms));
             }
+            if to == Status::Resolved {
+                statements.extend(mail::resolved(site, id, now_ms));
+            }
             (EventKind::StatusChanged { from, to }, statements)
         }
         Change::Priority(to) => {
@@ -352,13 +359,16 @@ async fn plan<E: Executor>(
             if let Some(assignee) = &to {
                 check_assignee(db, site, assignee).await?;
             }
-            let set = tickets_sql::set_assignee(site, id, to.as_deref(), now_ms);
+            let mut statements = vec![tickets_sql::set_assignee(site, id, to.as_deref(), now_ms)];
+            if let Some(assignee) = &to {
+                statements.extend(mail::assigned(site, id, assignee, Some(&op.id), now_ms));
+            }
             let event = EventKind::Assigned {
                 from: t.assignee_id.clone(),
                 to,
                 rule: None,
             };
-            (event, vec![set])
+            (event, statements)
         }
         Change::Edit {
             subject,
@@ -565,6 +575,7 @@ async fn plan<E: Executor>(
                 idempotency_keys::delete_for_ticket(site, id),
                 ticket_conversations::delete_for_ticket(site, id),
                 notifications::delete_for_ticket(site, id),
+                crate::sql::mails::delete_for_ticket(site, id),
                 tickets_sql::delete(site, id),
             ];
             let event = EventKind::Updated {
@@ -666,6 +677,13 @@ fn comment_rows(op: &Operator, ticket_id: &str, comment: &Comment, now_ms: i64) 
             ticket_id,
             &op.id,
             &op.name,
+            comment.body.as_ref(),
+            now_ms,
+        ));
+        // And to the requester's inbox, when the site mails (`mail`).
+        rows.extend(mail::reply(
+            op.site_id,
+            ticket_id,
             comment.body.as_ref(),
             now_ms,
         ));

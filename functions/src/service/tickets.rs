@@ -12,6 +12,7 @@ use ticketbooth_shared::{Priority, Status};
 
 use super::ServiceError;
 use super::conversations::TTL_MS as CONVERSATION_TTL_MS;
+use super::mail;
 use super::sites::Site;
 use super::sla;
 use super::summaries;
@@ -230,6 +231,15 @@ pub async fn create<E: Executor>(db: &E, cmd: CreateTicket<'_>) -> Result<Create
     }
     // The webhook's event, in the same batch (written only when the site has a webhook).
     batch.push(notifications::insert_ticket_created(site_id, id, now_ms));
+    // The requester's "we have your ticket" and the chosen assignee's notice (`mail`).
+    batch.extend(mail::received(site_id, id, now_ms));
+    if let (true, Some(assignee)) = (cmd.assignee_chosen, cmd.assignee) {
+        let by = match &cmd.actor {
+            Actor::Operator { operator_id } => Some(operator_id.as_str()),
+            _ => None,
+        };
+        batch.extend(mail::assigned(site_id, id, assignee, by, now_ms));
+    }
     if let Some(conversation) = cmd.conversation {
         batch.push(messages::last(site_id, conversation));
     }

@@ -204,6 +204,18 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
         }
         None => (None, None),
     };
+    // Promised in the confirmation only when the site mails: the requester's address.
+    let mailed_to = call
+        .site
+        .email_enabled
+        .then(|| {
+            args.ticket
+                .requester
+                .email
+                .as_ref()
+                .map(|e| e.as_ref().to_owned())
+        })
+        .flatten();
     let created = tickets::create(
         db,
         CreateTicket {
@@ -233,7 +245,7 @@ async fn open_ticket<E: Executor>(db: &E, call: &Call<'_>) -> Result<Outcome, To
     let status = Status::parse(&row.status)
         .map_err(|_| StoreError::RowShape(format!("ticket {}: status", row.id)))?;
     Ok(Outcome::TicketOpened {
-        message: confirmation(&row.code, call.caller),
+        message: confirmation(&row.code, call.caller, mailed_to.as_deref()),
         url: ticket_url(call.origin, &row.code),
         code: row.code,
         status,
@@ -318,17 +330,25 @@ fn call_key(call: &Call<'_>) -> Result<IdempotencyKey, ToolError> {
         .map_err(|_| StoreError::RowShape("a derived key is not a UUID v4".into()).into())
 }
 
-/// The sentence that confirms an opened ticket. It promises only what the product does: no
-/// reply reaches an email address yet (there is no outbound email), so it never names one. In
-/// a chat the team's public replies show in the conversation and in the widget's "My tickets";
-/// an external bot's visitor has neither of ours, so it gets the code alone.
-fn confirmation(code: &str, caller: Caller<'_>) -> String {
-    match caller {
-        Caller::Chat { .. } => format!(
+/// The sentence that confirms an opened ticket. It promises only what the product does: a
+/// reply by e-mail only when the site mails and the ticket has the requester's address
+/// (`email`), which it then names. In a chat the team's public replies show in the
+/// conversation and in the widget's "My tickets"; an external bot's visitor has neither of
+/// ours, so it gets the code (and the address) alone.
+fn confirmation(code: &str, caller: Caller<'_>, email: Option<&str>) -> String {
+    match (caller, email) {
+        (Caller::Chat { .. }, None) => format!(
             "I've opened ticket {code} for our team. They will reply here in the chat and in \
              \"My tickets\"."
         ),
-        Caller::External => format!("I've opened ticket {code} for our team."),
+        (Caller::Chat { .. }, Some(email)) => format!(
+            "I've opened ticket {code} for our team. They will reply to {email}, and here in \
+             the chat and in \"My tickets\"."
+        ),
+        (Caller::External, None) => format!("I've opened ticket {code} for our team."),
+        (Caller::External, Some(email)) => {
+            format!("I've opened ticket {code} for our team. They will reply to {email}.")
+        }
     }
 }
 

@@ -20,3 +20,18 @@ pub fn mark_bounced(site_id: i64, address: &str, reason: &str, now_ms: i64) -> S
         ],
     )
 }
+
+/// The address opted out of the site's mail (the List-Unsubscribe link); the first time
+/// stays.
+pub fn opt_out(site_id: i64, address: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO email_recipients (site_id, address, opted_out_at) VALUES (?1, lower(?2), ?3)
+         ON CONFLICT (site_id, address)
+         DO UPDATE SET opted_out_at = COALESCE(opted_out_at, excluded.opted_out_at)",
+        vec![
+            Value::from(site_id),
+            Value::from(address),
+            Value::from(now_ms),
+        ],
+    )
+}

@@ -9,6 +9,7 @@ pub mod email_recipients;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod labels;
+pub mod mails;
 pub mod messages;
 pub mod notifications;
 pub mod operator_tokens;

@@ -116,3 +116,19 @@ pub fn replace_password(id: &str, new_hash: &str, checked_hash: &str) -> Stateme
         ],
     )
 }
+
+/// The operator's mails about their own work (migration 0033), as a row `{mail_assigned,
+/// mail_sla}`.
+pub fn find_mail_preferences(id: &str) -> Statement {
+    Statement::new(
+        "SELECT mail_assigned, mail_sla FROM operators WHERE id = ?1",
+        vec![Value::from(id)],
+    )
+}
+
+pub fn set_mail_preferences(id: &str, assigned: bool, sla: bool) -> Statement {
+    Statement::new(
+        "UPDATE operators SET mail_assigned = ?2, mail_sla = ?3 WHERE id = ?1",
+        vec![Value::from(id), Value::from(assigned), Value::from(sla)],
+    )
+}

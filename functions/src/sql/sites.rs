@@ -58,6 +58,12 @@ pub struct SiteRow {
     /// read with the site so a create routes without another round trip (migration 0032).
     #[serde(default)]
     pub routing_rules: Option<String>,
+    /// 1: the site mails requesters and operators (migration 0029).
+    #[serde(default)]
+    pub email_enabled: i64,
+    /// The support address's local part on the deployment's e-mail domain (0029).
+    #[serde(default)]
+    pub support_local: Option<String>,
 }
 
 fn default_escalate_after() -> i64 {
@@ -85,7 +91,8 @@ pub fn find_by_key(key: &str) -> Statement {
                             'id', id, 'position', position, 'label', label, 'topic', topic,
                             'intent', intent, 'source', source, 'priority', priority,
                             'team_id', team_id, 'enabled', enabled))
-                 FROM routing_rules WHERE site_id = sites.id AND enabled = 1) AS routing_rules
+                 FROM routing_rules WHERE site_id = sites.id AND enabled = 1) AS routing_rules,
+                email_enabled, support_local
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )
@@ -309,5 +316,17 @@ pub fn key_by_support_local(support_local: &str) -> Statement {
     Statement::new(
         "SELECT key FROM sites WHERE support_local = ?1",
         vec![Value::from(support_local)],
+    )
+}
+
+/// The site's e-mail settings (owners and admins, settings page).
+pub fn update_email(site_id: i64, enabled: bool, support_local: Option<&str>) -> Statement {
+    Statement::new(
+        "UPDATE sites SET email_enabled = ?2, support_local = ?3 WHERE id = ?1",
+        vec![
+            Value::from(site_id),
+            Value::from(enabled),
+            Value::from(support_local),
+        ],
     )
 }

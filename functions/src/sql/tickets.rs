@@ -1527,3 +1527,28 @@ pub fn find_by_reply_token(token: &str) -> Statement {
         vec![Value::from(token)],
     )
 }
+
+/// The ticket's e-mail reply token (`t-<token>@<domain>`), minted in the batch that writes its
+/// first mail to the requester (when the batch wrote one, and only once): 32 hex digits of
+/// SQLite's CSPRNG-seeded `randomblob`, unguessable, unique by index.
+pub fn mint_reply_token(site_id: i64, id: &str) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET reply_token = lower(hex(randomblob(16)))
+         WHERE site_id = ?1 AND id = ?2 AND reply_token IS NULL
+           AND EXISTS (SELECT 1 FROM mails m
+                       WHERE m.site_id = ?1 AND m.ticket_id = ?2 AND m.operator_id IS NULL)",
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// As `mint_reply_token`, for the ticket `code`.
+pub fn mint_reply_token_by_code(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET reply_token = lower(hex(randomblob(16)))
+         WHERE site_id = ?1 AND code = ?2 AND reply_token IS NULL
+           AND EXISTS (SELECT 1 FROM mails m
+                       WHERE m.site_id = ?1 AND m.ticket_id = tickets.id
+                         AND m.operator_id IS NULL)",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}

@@ -21,6 +21,7 @@ mod labels;
 mod list;
 mod listing_sla;
 mod logs;
+mod mail_out;
 mod maintenance;
 mod members;
 mod migrations;
@@ -162,6 +163,7 @@ impl TestApp {
                     .to_owned(),
                 secrets: SecretsKey::new(SECRETS_KEY),
                 outbound_policy: OutboundPolicy::Production,
+                email_domain: "mail.example.net".to_owned(),
             },
             counter: Cell::new(0),
             clock_offset: Cell::new(0),

@@ -211,8 +211,8 @@ fn the_bots_open_ticket_takes_the_conversations_contact_and_points_to_the_chat()
     assert_eq!(row["requester_name"], "Ann Example");
     assert_eq!(row["requester_email"], "ann@example.com");
     assert_eq!(row["visitor_id"], visitor.as_str());
-    // No email goes out yet: the confirmation promises the chat and "My tickets", never the
-    // address.
+    // The site's e-mail is off (the default): the confirmation promises the chat and "My
+    // tickets", never the address.
     assert_eq!(
         message,
         format!(
@@ -221,6 +221,31 @@ fn the_bots_open_ticket_takes_the_conversations_contact_and_points_to_the_chat()
         )
     );
     assert!(!message.contains("ann@example.com"));
+}
+
+#[test]
+fn with_the_sites_email_on_the_confirmation_names_the_address() {
+    let app = TestApp::spawn();
+    app.db()
+        .execute_script("UPDATE sites SET email_enabled = 1 WHERE key = 'acme'")
+        .unwrap();
+    let (id, token) = visitor_says(&app, "I was charged twice");
+    give_contact(&app, &id, &token);
+    let visitor = conversation_visitor(&app, &id);
+    let arguments = json!({ "subject": "Charged twice", "description": "Order 1234",
+                            "priority": "high", "summary": null,
+                            "requester_name": null, "requester_email": null });
+    let outcome = open_in_chat(&app, &id, &visitor, &arguments);
+    let Outcome::TicketOpened { code, message, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(
+        message,
+        format!(
+            "I've opened ticket {code} for our team. They will reply to ann@example.com, and \
+             here in the chat and in \"My tickets\"."
+        )
+    );
 }
 
 fn identity_secret() -> IdentitySecret {
