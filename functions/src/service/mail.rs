@@ -55,18 +55,15 @@ pub fn assigned(
     vec![mails::insert_assigned(
         site_id,
         ticket_id,
-        operator_id,
+        Some(operator_id),
         now_ms,
     )]
 }
 
-/// An SLA warning for the ticket's assignee (when they opted in): `target` names the target
-/// missed (`first_response`, `resolution`). For the Cron Trigger's breach sweep, in the batch
-/// that records the breach.
-pub fn sla_warning(site_id: i64, ticket_id: &str, target: &str, now_ms: i64) -> Vec<Statement> {
-    vec![mails::insert_sla_warning(
-        site_id, ticket_id, target, now_ms,
-    )]
+/// The "assigned to you" mail for the member a routing rule picked (in SQL, earlier in the same
+/// batch), when they opted in.
+pub fn routed(site_id: i64, ticket_id: &str, now_ms: i64) -> Statement {
+    mails::insert_assigned(site_id, ticket_id, None, now_ms)
 }
 
 /// The address opts out of the site's mail (its unsubscribe link, already verified): nothing

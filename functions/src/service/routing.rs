@@ -48,6 +48,7 @@ pub fn statements(
         batch.push(ticket_events::insert_routed_assignee(
             site.id, ticket_id, rule.id, &actor, now_ms,
         )?);
+        batch.push(super::mail::routed(site.id, ticket_id, now_ms));
     }
     Ok(batch)
 }

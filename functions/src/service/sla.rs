@@ -18,7 +18,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::ServiceError;
 use super::operators::Operator;
 use crate::sql::tickets::{self, BreachedRow};
-use crate::sql::{notifications, sites, ticket_events};
+use crate::sql::{mails, notifications, sites, ticket_events};
 use crate::store::{Executor, Statement, StoreError, decode, decode_first};
 
 /// A new ticket's clock, in its create batch after the insert; `None` without a policy or
@@ -118,11 +118,14 @@ pub async fn sweep<E: Executor>(db: &E, now: Timestamp) -> Result<Vec<Breach>, S
             ticket_events::insert_sla_breaches(now_ms)?,
             notifications::insert_sla_breaches(now_ms),
             tickets::mark_sla_breaches(now_ms),
+            // The assignees who opted in are warned by e-mail (`service::mail`), in the batch
+            // that records the breach.
+            mails::insert_sla_warnings_of_sweep(now_ms),
         ])
         .await?;
     let marked: Vec<BreachedRow> = rows
         .into_iter()
-        .last()
+        .nth(2)
         .unwrap_or_default()
         .into_iter()
         .map(decode)
@@ -143,7 +146,6 @@ pub async fn sweep<E: Executor>(db: &E, now: Timestamp) -> Result<Vec<Breach>, S
             }
         }
     }
-    // The SLA warning mails to operators who opt in would be sent from here (e-mail part).
     Ok(breaches)
 }
 

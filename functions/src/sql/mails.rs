@@ -61,14 +61,21 @@ pub fn insert_for_requester_by_code(
 }
 
 /// The operator's "assigned to you" mail, when they opted in (`operators.mail_assigned`), are
-/// still a member of the site, and the rules allow it now.
-pub fn insert_assigned(site_id: i64, ticket_id: &str, operator_id: &str, now_ms: i64) -> Statement {
+/// still a member of the site, and the rules allow it now. `operator_id` `None`: whoever holds
+/// the ticket once the batch's earlier statements ran (a routing rule's pick, made in SQL).
+pub fn insert_assigned(
+    site_id: i64,
+    ticket_id: &str,
+    operator_id: Option<&str>,
+    now_ms: i64,
+) -> Statement {
     Statement::new(
         "INSERT INTO mails (site_id, ticket_id, kind, to_address, operator_id, created_at)
          SELECT t.site_id, t.id, 'assigned', lower(o.email), o.id, ?4
          FROM tickets t
          JOIN sites s ON s.id = t.site_id
-         JOIN site_members m ON m.site_id = t.site_id AND m.operator_id = ?3
+         JOIN site_members m ON m.site_id = t.site_id
+                              AND m.operator_id = coalesce(?3, t.assignee_id)
          JOIN operators o ON o.id = m.operator_id
          WHERE t.site_id = ?1 AND t.id = ?2 AND s.email_enabled = 1 AND t.is_spam = 0
            AND o.mail_assigned = 1
@@ -84,27 +91,37 @@ pub fn insert_assigned(site_id: i64, ticket_id: &str, operator_id: &str, now_ms:
     )
 }
 
-/// The assignee's SLA warning (`target`: which target is due or missed), when they opted in
-/// (`operators.mail_sla`) and the rules allow it now. Nothing for an unassigned ticket.
-pub fn insert_sla_warning(site_id: i64, ticket_id: &str, target: &str, now_ms: i64) -> Statement {
+/// The breach sweep's SLA warnings: one per target its batch just marked missed (`?1`, the
+/// sweep's time, is what `tickets::mark_sla_breaches` stamped), for the ticket's assignee when
+/// they opted in (once per target: a sweep at the same millisecond writes none again), by the
+/// rules every operator mail follows (the site mails, they opted in, the address neither
+/// opted out nor bounced). Put after the marks in the sweep's
+/// batch: the tickets are found in the same overdue range (`tickets_by_sla_due`).
+pub fn insert_sla_warnings_of_sweep(now_ms: i64) -> Statement {
+    use super::tickets::sla_overdue;
     Statement::new(
-        "INSERT INTO mails (site_id, ticket_id, kind, to_address, operator_id, body, created_at)
-         SELECT t.site_id, t.id, 'sla_warning', lower(o.email), o.id, ?3, ?4
-         FROM tickets t
-         JOIN sites s ON s.id = t.site_id
-         JOIN site_members m ON m.site_id = t.site_id AND m.operator_id = t.assignee_id
-         JOIN operators o ON o.id = m.operator_id
-         WHERE t.site_id = ?1 AND t.id = ?2 AND s.email_enabled = 1 AND t.is_spam = 0
-           AND o.mail_sla = 1
-           AND NOT EXISTS (SELECT 1 FROM email_recipients r
-                           WHERE r.site_id = t.site_id AND r.address = lower(o.email)
-                             AND (r.opted_out_at IS NOT NULL OR r.bounced_at IS NOT NULL))",
-        vec![
-            Value::from(site_id),
-            Value::from(ticket_id),
-            Value::from(target),
-            Value::from(now_ms),
-        ],
+        concat!(
+            "INSERT INTO mails (site_id, ticket_id, kind, to_address, operator_id, body, created_at)
+             SELECT w.site_id, w.id, 'sla_warning', lower(o.email), o.id, w.target, ?1
+             FROM (SELECT t.site_id, t.id, t.assignee_id, 'first_response' AS target ",
+            sla_overdue!(),
+            " AND t.first_response_breached_at = ?1
+                   UNION ALL
+                   SELECT t.site_id, t.id, t.assignee_id, 'resolution' AS target ",
+            sla_overdue!(),
+            " AND t.resolution_breached_at = ?1) w
+             JOIN sites st ON st.id = w.site_id
+             JOIN site_members m ON m.site_id = w.site_id AND m.operator_id = w.assignee_id
+             JOIN operators o ON o.id = m.operator_id
+             WHERE st.email_enabled = 1 AND o.mail_sla = 1
+               AND NOT EXISTS (SELECT 1 FROM mails x
+                               WHERE x.site_id = w.site_id AND x.ticket_id = w.id
+                                 AND x.kind = 'sla_warning' AND x.body = w.target)
+               AND NOT EXISTS (SELECT 1 FROM email_recipients r
+                               WHERE r.site_id = w.site_id AND r.address = lower(o.email)
+                                 AND (r.opted_out_at IS NOT NULL OR r.bounced_at IS NOT NULL))"
+        ),
+        vec![Value::from(now_ms)],
     )
 }
 

@@ -682,3 +682,36 @@ fn the_timeline_names_the_rule_that_routed_the_ticket() {
     let said = format!("→ <bdi>Max Member</bdi> by routing rule {rule_id}");
     assert!(html.contains(&said));
 }
+
+/// The member a rule picks is told by e-mail when they opted in (`service::mail::routed`),
+/// in the create's batch; a member who did not opt in is not.
+#[test]
+fn the_member_a_rule_picks_gets_the_assigned_mail_when_they_opted_in() {
+    let app = spawn(0);
+    app.db()
+        .execute_script(&format!(
+            "UPDATE sites SET email_enabled = 1 WHERE id = 1;
+             UPDATE operators SET mail_assigned = 1 WHERE id = '{MEMBER}';"
+        ))
+        .unwrap();
+    let billing = team(&app, "Billing", &[MEMBER, OTHER_MEMBER]);
+    rule(&app, billing, RawConditions::default());
+    let a = widget_ticket(&app, 1);
+    let b = widget_ticket(&app, 2);
+    let mails = |code: &str| {
+        app.rows(
+            "SELECT m.kind, m.operator_id FROM mails m JOIN tickets t ON t.id = m.ticket_id
+             WHERE t.code = ?1 AND m.operator_id IS NOT NULL",
+            vec![code.into()],
+        )
+    };
+    let (first, second) = (placed(&app, &a).1, placed(&app, &b).1);
+    let opted_in = if first == json!(MEMBER) { &a } else { &b };
+    let not_opted_in = if first == json!(MEMBER) { &b } else { &a };
+    assert_ne!(first, second, "the two tickets took two turns");
+    let told = mails(opted_in);
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0]["kind"], json!("assigned"));
+    assert_eq!(told[0]["operator_id"], json!(MEMBER));
+    assert!(mails(not_opted_in).is_empty());
+}
