@@ -223,7 +223,7 @@ pub fn list_statements(
     // Last, after the optional count: the label filter's choices (a skip over the label index).
     statements.push(labels::in_use(op.site_id));
     statements.push(tickets::classes_in_use(op.site_id));
-    statements.push(tickets::team_choices(op.site_id));
+    statements.push(crate::sql::teams::team_choices(op.site_id));
     (plan, statements)
 }
 

@@ -69,3 +69,12 @@ pub fn advance_cursor(site_id: i64, team_id: i64, ticket_id: &str) -> Statement 
         ],
     )
 }
+
+/// The site's teams by name (at most 200): the list's team filter choices, read in the list's
+/// batch.
+pub fn team_choices(site_id: i64) -> Statement {
+    Statement::new(
+        "SELECT id, name FROM teams WHERE site_id = ?1 ORDER BY name LIMIT 200",
+        vec![Value::from(site_id)],
+    )
+}

@@ -1464,15 +1464,6 @@ pub fn mark_sla_breaches(now_ms: i64) -> Statement {
     )
 }
 
-/// The site's teams by name (at most 200): the list's team filter choices, read in the list's
-/// batch. (The `teams` table's other statements live with it; this one is the list's.)
-pub fn team_choices(site_id: i64) -> Statement {
-    Statement::new(
-        "SELECT id, name FROM teams WHERE site_id = ?1 ORDER BY name LIMIT 200",
-        vec![Value::from(site_id)],
-    )
-}
-
 /// The header's notices about this operator's tickets (`service::notices`), counted in
 /// `tickets_by_assignee`: `assigned`, their open or pending tickets that someone else
 /// assigned to them and they have done nothing on since (no event of theirs after that

@@ -11,14 +11,13 @@ use std::collections::VecDeque;
 use base64::Engine;
 use serde_json::{Value as Json, json};
 use ticketbooth_functions::crypto::visitor_token::TokenKey;
-use ticketbooth_functions::service::mail;
 use ticketbooth_functions::service::mail_compose::Rendered;
 use ticketbooth_functions::service::mail_outbox::{
     self, Deployment, MAX_ATTEMPTS, Mailer, Sending, Sent,
 };
 use ticketbooth_functions::service::notifications::{Enqueue, Sending as QueueSending};
 use ticketbooth_functions::service::ticket_actions::{self as actions, Change, Comment};
-use ticketbooth_functions::store::{Executor, Value};
+use ticketbooth_functions::store::Value;
 use ticketbooth_shared::Status;
 use ticketbooth_shared::comment_body::CommentBody;
 use ticketbooth_shared::event::CommentVisibility;
@@ -424,7 +423,11 @@ fn operators_get_assignments_and_sla_warnings_only_when_they_opted_in() {
         .unwrap();
         assert!(swept.len() <= 1);
     }
-    assert_eq!(mails(&app, &id).len(), 2, "one warning, however often it sweeps");
+    assert_eq!(
+        mails(&app, &id).len(),
+        2,
+        "one warning, however often it sweeps"
+    );
     assert_eq!(mails(&app, &id)[1].0, "sla_warning");
     // Operators' mails carry no reply address and mint no token.
     let outbox = Outbox::default();
