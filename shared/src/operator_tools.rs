@@ -693,6 +693,7 @@ mod tests {
                         i.topic.is_some(),
                         i.intent.is_some(),
                         i.waiting_on.is_some(),
+                        i.team.is_some(),
                     ]
                     .to_vec()
                 }
