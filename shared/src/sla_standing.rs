@@ -116,6 +116,9 @@ pub enum TargetState {
     Missed { due_at: Option<i64> },
     /// Paused with this much left.
     Paused { left_ms: i64 },
+    /// The team answered at `at`, with no target to meet (the site keeps no first-response
+    /// target for the ticket's priority): a fact, not a verdict.
+    Answered { at: i64 },
 }
 
 impl SlaClock {
@@ -184,6 +187,7 @@ impl SlaClock {
         let mut targets = Vec::new();
         if self.first_response_due_at.is_some() || self.first_responded_at.is_some() {
             let state = match (self.first_responded_at, self.first_response_due_at) {
+                (Some(at), None) => TargetState::Answered { at },
                 (Some(at), due) => TargetState::Met {
                     at: Some(at),
                     late: due.is_some_and(|d| at > d),
@@ -263,6 +267,32 @@ mod tests {
         assert_eq!(duration((3 * 1440 + 4 * 60 + 5) * MIN), "3 d 4 h");
         assert_eq!(duration(59_000), "under 1 m");
         assert_eq!(duration(-5), "under 1 m");
+    }
+
+    #[test]
+    fn an_answer_without_a_target_is_a_fact_not_a_verdict() {
+        let clock = SlaClock {
+            first_responded_at: Some(NOW - MIN),
+            ..SlaClock::default()
+        };
+        assert_eq!(
+            clock.targets(NOW),
+            vec![(
+                Target::FirstResponse,
+                TargetState::Answered { at: NOW - MIN }
+            )]
+        );
+        let late = SlaClock {
+            first_response_due_at: Some(NOW - 2 * MIN),
+            ..clock
+        };
+        assert_eq!(
+            late.targets(NOW)[0].1,
+            TargetState::Met {
+                at: Some(NOW - MIN),
+                late: true
+            }
+        );
     }
 
     #[test]

@@ -93,6 +93,11 @@ pub(super) fn facts(h: &mut Html, clock: &SlaClock, team_name: Option<&str>, now
                         .raw(")");
                 }
             }
+            TargetState::Answered { at } => {
+                h.raw("Answered ");
+                time(h, at);
+                h.raw(" <span class=\"muted\">(no target)</span>");
+            }
             TargetState::Paused { left_ms } => {
                 h.raw("<span class=\"badge sla sla-paused\">Paused</span> ")
                     .text(&format!(
