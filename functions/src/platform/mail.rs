@@ -7,7 +7,7 @@
 use worker::{EmailMessage, Env, MessageExt, SendEmail};
 
 use crate::crypto::visitor_token::TokenKey;
-use crate::infra::log::{Event, Level, Line};
+use crate::infra::log::{Event, Line};
 use crate::service::mail_compose::Rendered;
 use crate::service::mail_outbox::{self, Deployment, Mailer, Sending, Sent};
 use crate::service::notifications::Enqueue;
@@ -130,20 +130,12 @@ pub async fn mail_message(
             ("retry", None, Some(e))
         }
     };
-    let mut line = Line {
-        level: if error.is_some() {
-            Level::Error
-        } else {
-            Level::Info
-        },
-        duration_ms: Some(console::since(started)),
-        error: error.as_deref(),
-        ..Line::new(Level::Info, Event::Queue, request_id)
-    }
-    .with("mail", id)
-    .with("outcome", outcome);
-    if let Some(seconds) = retry_in {
-        line = line.with("retry_in_s", seconds);
-    }
-    console::print(&line);
+    super::queue::log_job(
+        request_id,
+        started,
+        ("mail", id),
+        outcome,
+        retry_in,
+        error.as_deref(),
+    );
 }
