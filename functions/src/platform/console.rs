@@ -6,7 +6,7 @@
 use worker::{console_error, console_log};
 
 use crate::crypto::random;
-use crate::infra::log::{self, Level, Line};
+use crate::infra::log::{self, Event, Level, Line};
 
 pub fn print(line: &Line<'_>) {
     match line.level {
@@ -27,4 +27,32 @@ pub fn request_id(cf_ray: Option<&str>) -> String {
 /// only across I/O, so this is the time spent waiting on D1 and other services.
 pub fn since(started: f64) -> i64 {
     (js_sys::Date::now() - started).max(0.0) as i64
+}
+
+/// The one log line of a queued job (a summary, a mail): what it was, how it ended, when it
+/// runs again, and why it failed.
+pub fn log_job<Id: Into<serde_json::Value>>(
+    request_id: &str,
+    started: f64,
+    (job, id): (&str, Id),
+    outcome: &str,
+    retry_in: Option<u32>,
+    error: Option<&str>,
+) {
+    let mut line = Line {
+        level: if error.is_some() {
+            Level::Error
+        } else {
+            Level::Info
+        },
+        duration_ms: Some(since(started)),
+        error,
+        ..Line::new(Level::Info, Event::Queue, request_id)
+    }
+    .with(job, id)
+    .with("outcome", outcome);
+    if let Some(seconds) = retry_in {
+        line = line.with("retry_in_s", seconds);
+    }
+    print(&line);
 }

@@ -130,7 +130,7 @@ pub async fn mail_message(
             ("retry", None, Some(e))
         }
     };
-    super::queue::log_job(
+    console::log_job(
         request_id,
         started,
         ("mail", id),

@@ -150,7 +150,7 @@ async fn summary_message(
             ("retry", None, Some(e))
         }
     };
-    log_job(
+    console::log_job(
         request_id,
         started,
         ("summary", ticket_id),
@@ -158,34 +158,6 @@ async fn summary_message(
         retry_in,
         error.as_deref(),
     );
-}
-
-/// The one log line of a queued job (a summary, a mail): what it was, how it ended, when it
-/// runs again, and why it failed.
-pub(super) fn log_job<Id: Into<serde_json::Value>>(
-    request_id: &str,
-    started: f64,
-    (job, id): (&str, Id),
-    outcome: &str,
-    retry_in: Option<u32>,
-    error: Option<&str>,
-) {
-    let mut line = Line {
-        level: if error.is_some() {
-            Level::Error
-        } else {
-            Level::Info
-        },
-        duration_ms: Some(console::since(started)),
-        error,
-        ..Line::new(Level::Info, Event::Queue, request_id)
-    }
-    .with(job, id)
-    .with("outcome", outcome);
-    if let Some(seconds) = retry_in {
-        line = line.with("retry_in_s", seconds);
-    }
-    console::print(&line);
 }
 
 /// The Queue binding is where the Worker hands events.
