@@ -58,10 +58,19 @@ impl Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Actor {
-    Visitor { visitor_id: String },
+    Visitor {
+        visitor_id: String,
+    },
     Bot,
-    Operator { operator_id: String },
+    Operator {
+        operator_id: String,
+    },
     System,
+    /// A change pulled from an external help desk (`platform`: `zendesk`, `gorgias`). Its
+    /// events never mark the ticket's link dirty, so a pull is never pushed back.
+    Sync {
+        platform: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,9 +115,17 @@ pub enum EventKind {
     ConversationLinked {
         conversation_id: String,
     },
+    /// Pushed to or pulled from an external system. A hand-typed reference (a platform
+    /// without a connector) has neither `direction` nor `changes`; a connector's push or pull
+    /// says which way and what went (`created`, `status`, `priority`, `comment`, `note`,
+    /// `deleted`, `conflict` …).
     Synced {
         platform: String,
         remote_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        direction: Option<crate::sync::Direction>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<String>,
     },
     /// The requester's personal data was erased from this ticket (a data-rights request). It
     /// says who and when (the actor and the row's time) and how many tickets that request
@@ -309,6 +326,14 @@ mod tests {
             EventKind::Synced {
                 platform: "jira".into(),
                 remote_id: "J-1".into(),
+                direction: None,
+                changes: Vec::new(),
+            },
+            EventKind::Synced {
+                platform: "zendesk".into(),
+                remote_id: "35436".into(),
+                direction: Some(crate::sync::Direction::Pull),
+                changes: vec!["status".into(), "comment".into()],
             },
             EventKind::Erased { tickets: 2 },
             EventKind::SummaryUpdated {

@@ -20,6 +20,7 @@
 //! - `sla` — the SLA policy (targets per priority, business hours) and its clock.
 //! - `sla_standing` — where a ticket stands against its SLA targets (time left, overdue).
 //! - `routing` — routing rules: their conditions and which one a ticket matches first.
+//! - `sync` — external sync: platforms, a link's state, the `sync=` filter, status mapping.
 
 pub mod api;
 pub mod chat_message;
@@ -40,6 +41,7 @@ pub mod site_key;
 pub mod sla;
 pub mod sla_standing;
 pub mod status;
+pub mod sync;
 pub mod sync_ref;
 pub mod ticket_code;
 pub mod ticket_query;

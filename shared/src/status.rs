@@ -58,6 +58,42 @@ impl Status {
         }
     }
 
+    /// The shortest way from `self` to `to` through allowed transitions, one state per step
+    /// (`to` last); empty when already there; `None` when `to` cannot be reached (out of
+    /// closed). A change pulled from another system walks this path, one event per step.
+    pub fn path_to(self, to: Status) -> Option<Vec<Status>> {
+        if self == to {
+            return Some(Vec::new());
+        }
+        // Breadth first over four states: `came_from[s]` is the state `s` was first reached from.
+        let index = |s: Status| Self::ALL.iter().position(|a| *a == s).unwrap_or(0);
+        let mut came_from: [Option<Status>; 4] = [None; 4];
+        let mut frontier = vec![self];
+        while !frontier.is_empty() {
+            let mut next = Vec::new();
+            for from in frontier {
+                for &step in from.allowed_next() {
+                    if step != self && came_from[index(step)].is_none() {
+                        came_from[index(step)] = Some(from);
+                        next.push(step);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        let mut path = vec![to];
+        let mut at = to;
+        while let Some(previous) = came_from[index(at)] {
+            if previous == self {
+                path.reverse();
+                return Some(path);
+            }
+            path.push(previous);
+            at = previous;
+        }
+        None
+    }
+
     /// A visitor replying to a resolved ticket reopens it; in any other state it stays put.
     pub fn after_visitor_reply(self) -> Status {
         match self {
@@ -131,6 +167,28 @@ impl fmt::Display for AllowedList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_to_walks_the_allowed_transitions_one_step_at_a_time() {
+        use Status::*;
+        assert_eq!(Open.path_to(Open), Some(vec![]));
+        assert_eq!(Open.path_to(Resolved), Some(vec![Pending, Resolved]));
+        assert_eq!(Open.path_to(Closed), Some(vec![Pending, Resolved, Closed]));
+        assert_eq!(Resolved.path_to(Pending), Some(vec![Open, Pending]));
+        assert_eq!(Pending.path_to(Open), Some(vec![Open]));
+        assert_eq!(Closed.path_to(Open), None);
+        for from in Status::ALL {
+            for to in Status::ALL {
+                if let Some(path) = from.path_to(to) {
+                    let mut at = from;
+                    for step in path {
+                        at = at.transition(step).expect("every step is allowed");
+                    }
+                    assert_eq!(at, to);
+                }
+            }
+        }
+    }
     use Status::*;
     use proptest::prelude::*;
 

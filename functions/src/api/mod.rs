@@ -7,6 +7,7 @@ pub mod chat;
 pub mod mcp;
 pub mod operator;
 pub mod operator_tools;
+pub mod sync_hooks;
 pub mod thread;
 pub mod tickets;
 pub mod tools;

@@ -11,6 +11,7 @@ use ticketbooth_shared::event::{Actor, CommentVisibility, EventKind};
 use ticketbooth_shared::event::{SlaTarget, SummaryBy};
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
+use ticketbooth_shared::sync::{Direction, Platform};
 use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::waiting::WaitingOn;
 use ticketbooth_shared::{Priority, Status};
@@ -631,12 +632,23 @@ fn describe_event(h: &mut Html, detail: &Detail, kind: &str, data: &str) {
         Ok(EventKind::Synced {
             platform,
             remote_id,
+            direction,
+            changes,
         }) => {
-            h.raw("Synced to ")
-                .text(&platform)
-                .raw(" as <bdi>")
-                .text(&remote_id)
-                .raw("</bdi>");
+            let name = Platform::parse(&platform)
+                .map_or_else(|_| platform.clone(), |p| p.name().to_owned());
+            h.raw(match direction {
+                None => "Synced to ",
+                Some(Direction::Push) => "Pushed to ",
+                Some(Direction::Pull) => "Pulled from ",
+            })
+            .text(&name)
+            .raw(" as <bdi>")
+            .text(&remote_id)
+            .raw("</bdi>");
+            if !changes.is_empty() {
+                h.raw(" (").text(&changes.join(", ")).raw(")");
+            }
         }
         Ok(EventKind::ConversationLinked { .. }) => {
             h.raw("Linked to a conversation");
@@ -744,6 +756,11 @@ fn describe_actor(h: &mut Html, detail: &Detail, actor: &str) {
         Ok(Actor::Bot) => h.raw("the bot"),
         Ok(Actor::Operator { operator_id }) => {
             h.text(detail.name_of(&operator_id).unwrap_or("a former member"))
+        }
+        Ok(Actor::Sync { platform }) => {
+            let name = Platform::parse(&platform)
+                .map_or_else(|_| platform.clone(), |p| p.name().to_owned());
+            h.text(&name)
         }
         Ok(Actor::System) | Err(_) => h.raw("the system"),
     };

@@ -9,5 +9,6 @@ pub mod bot;
 pub mod llm;
 pub mod outbound;
 pub mod summary;
+pub mod sync;
 pub mod turnstile;
 pub mod webhooks;

@@ -87,6 +87,47 @@ pub struct Streaming {
     pub chunks: Box<dyn Chunks>,
 }
 
+/// The method of a request to a tenant's API (`Outbound::send`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request to a tenant's REST API (a help desk's): the URL passed the outbound policy; the
+/// body, when there is one, is JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    pub url: OutboundUrl,
+    pub headers: Vec<(&'static str, String)>,
+    pub json: Option<String>,
+}
+
+/// What came back from `send`: the status, the one header a caller acts on (`Retry-After`,
+/// as sent), and the body's bytes (read up to `MAX_REPLY_BYTES`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Vec<u8>,
+}
+
+pub type PendingAnswer<'a> = Pin<Box<dyn Future<Output = Result<Answer, OutboundError>> + 'a>>;
+
 pub type PendingStream<'a> = Pin<Box<dyn Future<Output = Result<Streaming, OutboundError>> + 'a>>;
 
 pub trait Outbound {
@@ -125,6 +166,18 @@ pub trait Outbound {
         Box::pin(async move {
             Err(OutboundError::Connection(format!(
                 "no streaming client for {url}"
+            )))
+        })
+    }
+
+    /// Sends `request` and reads the answer (up to `MAX_REPLY_BYTES`) by `deadline_ms`; a
+    /// redirect is answered as its 3xx, not followed. `Err` when no answer came. (Doubles that
+    /// do not speak REST keep the default.)
+    fn send<'a>(&'a self, request: &'a Request, _deadline_ms: i64) -> PendingAnswer<'a> {
+        Box::pin(async move {
+            Err(OutboundError::Connection(format!(
+                "no REST client for {}",
+                request.url
             )))
         })
     }
@@ -226,6 +279,62 @@ impl Outbound for Fetch {
                 chunks: chunks_of(&mut response),
             })
         })
+    }
+    fn send<'a>(&'a self, request: &'a Request, deadline_ms: i64) -> PendingAnswer<'a> {
+        Box::pin(async move {
+            let fetch = worker::Fetch::Request(Self::request(request)?);
+            let mut response = within(deadline_ms, fetch.send())
+                .await
+                .ok_or(OutboundError::TimedOut)?
+                .map_err(|e| e.to_string())?;
+            let status = response.status_code();
+            let retry_after = response.headers().get("retry-after").ok().flatten();
+            let body = read_capped(
+                chunks_of(&mut response).as_mut(),
+                deadline_ms,
+                MAX_REPLY_BYTES,
+            )
+            .await?;
+            Ok(Answer {
+                status,
+                retry_after,
+                body,
+            })
+        })
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Fetch {
+    /// `send`'s request: never follows a redirect.
+    fn request(request: &Request) -> Result<worker::Request, OutboundError> {
+        let headers = worker::Headers::new();
+        if request.json.is_some() {
+            headers
+                .set("content-type", "application/json")
+                .map_err(|e| e.to_string())?;
+        }
+        headers
+            .set("accept", "application/json")
+            .map_err(|e| e.to_string())?;
+        for (name, value) in &request.headers {
+            headers.set(name, value).map_err(|e| e.to_string())?;
+        }
+        let method = match request.method {
+            Method::Get => worker::Method::Get,
+            Method::Post => worker::Method::Post,
+            Method::Put => worker::Method::Put,
+            Method::Delete => worker::Method::Delete,
+        };
+        let mut init = worker::RequestInit::new();
+        init.with_method(method)
+            .with_headers(headers)
+            .with_redirect(worker::RequestRedirect::Manual);
+        if let Some(json) = &request.json {
+            init.with_body(Some(json.clone().into()));
+        }
+        worker::Request::new_with_init(request.url.as_str(), &init)
+            .map_err(|e| OutboundError::Connection(e.to_string()))
     }
 }
 

@@ -14,3 +14,4 @@ mod follow_up;
 mod live_room;
 mod mail;
 mod queue;
+mod sync;

@@ -30,14 +30,23 @@ pub enum SecretName {
     TurnstileSecret,
     /// The key webhook payloads are signed with (`webhooks`).
     WebhookSecret,
+    /// The external help desk's credential (`integrations::sync`): a Zendesk API token or
+    /// OAuth access token, a Gorgias API key. The account e-mail that goes with it is not a
+    /// secret (`sync_connections.auth_user`).
+    SyncCredential,
+    /// What the help desk's webhooks to us are checked with: Zendesk's signing secret, the
+    /// Gorgias HTTP integration's custom header value.
+    SyncWebhookSecret,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 4] = [
+    pub const ALL: [SecretName; 6] = [
         SecretName::ProviderKey,
         SecretName::IdentitySecret,
         SecretName::TurnstileSecret,
         SecretName::WebhookSecret,
+        SecretName::SyncCredential,
+        SecretName::SyncWebhookSecret,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +55,8 @@ impl SecretName {
             SecretName::IdentitySecret => "identity_secret",
             SecretName::TurnstileSecret => "turnstile_secret",
             SecretName::WebhookSecret => "webhook_secret",
+            SecretName::SyncCredential => "sync_credential",
+            SecretName::SyncWebhookSecret => "sync_webhook_secret",
         }
     }
 }
@@ -176,7 +187,9 @@ impl<'a> Sealer<'a> {
 /// still holds `value`, when given); `None` for a purpose that never had one.
 pub fn clear_plain(site_id: i64, name: SecretName, value: Option<&str>) -> Option<Statement> {
     match name {
-        SecretName::ProviderKey => None,
+        SecretName::ProviderKey | SecretName::SyncCredential | SecretName::SyncWebhookSecret => {
+            None
+        }
         SecretName::IdentitySecret => Some(sites::clear_plain_identity_secret(site_id, value)),
         SecretName::TurnstileSecret => Some(sites::clear_plain_turnstile_secret(site_id, value)),
         SecretName::WebhookSecret => Some(sites::clear_plain_webhook_secret(site_id, value)),

@@ -453,6 +453,8 @@ async fn plan<E: Executor>(
             let event = EventKind::Synced {
                 platform: platform.as_ref().to_owned(),
                 remote_id: remote_id.as_ref().to_owned(),
+                direction: None,
+                changes: Vec::new(),
             };
             (event, vec![set])
         }

@@ -9,6 +9,13 @@ use super::{files, production_code, read, root};
 /// Statements on tenant tables that cannot name `site_id`, by module and function, each with
 /// why. Everything else on a tenant table names it.
 const WITHOUT_SITE_ID: &[(&str, &str, &str)] = &[
+    // A help desk's webhook names its connection by id in its URL, with no session: the row
+    // (and its site) is read first, and the signature checked with its secret admits it.
+    (
+        "sync_connections",
+        "by_id_for_hook",
+        "a webhook's connection by id, read to check its signature; it names the site",
+    ),
     // The SLA breach sweep runs over every site at once (the Cron Trigger); each ticket is
     // reached through its own site (`JOIN tickets t ON t.site_id = s.id`).
     (

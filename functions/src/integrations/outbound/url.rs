@@ -125,6 +125,14 @@ impl OutboundUrl {
         url.set_path(&joined);
         Self(url)
     }
+
+    /// This URL with `pairs` as its query (form-encoded, replacing any query): a help desk's
+    /// search by our id. Host and path stay the checked ones.
+    pub fn with_query(&self, pairs: &[(&str, &str)]) -> Self {
+        let mut url = self.0.clone();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        Self(url)
+    }
 }
 
 impl fmt::Display for OutboundUrl {

@@ -1,0 +1,1 @@
+//! (Foundation placeholder: filled by its helper.)

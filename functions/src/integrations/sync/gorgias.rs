@@ -1,0 +1,48 @@
+//! The Gorgias connector (stub of the foundation commit: the Gorgias helper replaces it).
+
+use super::*;
+use crate::integrations::outbound::{Answer, Request};
+
+/// The HTTP integration's request body the admin pastes into Gorgias (B writes it).
+pub const HOOK_TEMPLATE: &str = "";
+
+pub struct Gorgias;
+
+impl Connector for Gorgias {
+    fn platform(&self) -> Platform {
+        Platform::Gorgias
+    }
+    fn whoami(&self, _account: &Account) -> Request {
+        unimplemented!("foundation stub")
+    }
+    fn read_whoami(&self, _answer: &Answer, _now_ms: i64) -> Result<RemoteUser, RemoteError> {
+        unimplemented!("foundation stub")
+    }
+    fn create(&self, _account: &Account, _ticket: &NewRemote<'_>) -> Request {
+        unimplemented!("foundation stub")
+    }
+    fn read_created(&self, _answer: &Answer, _now_ms: i64) -> Result<Created, RemoteError> {
+        unimplemented!("foundation stub")
+    }
+    fn find(&self, _account: &Account, _ticket_id: &str) -> Option<Request> {
+        unimplemented!("foundation stub")
+    }
+    fn read_found(&self, _answer: &Answer, _now_ms: i64) -> Result<Option<Created>, RemoteError> {
+        unimplemented!("foundation stub")
+    }
+    fn update(&self, _account: &Account, _remote_id: &str, _change: &Change<'_>) -> Request {
+        unimplemented!("foundation stub")
+    }
+    fn read_updated(&self, _answer: &Answer, _now_ms: i64) -> Result<Updated, RemoteError> {
+        unimplemented!("foundation stub")
+    }
+    fn ticket_url(&self, _account: &Account, _remote_id: &str) -> String {
+        unimplemented!("foundation stub")
+    }
+    fn verify(&self, _hook: &Hook<'_>, _secret: &str, _now_ms: i64) -> Result<(), HookRefused> {
+        unimplemented!("foundation stub")
+    }
+    fn read_hook(&self, _hook: &Hook<'_>) -> Result<Vec<Pulled>, HookRefused> {
+        unimplemented!("foundation stub")
+    }
+}

@@ -1,0 +1,1 @@
+//! The push job (stub of the foundation commit: the push helper writes it).

@@ -1,0 +1,83 @@
+//! The `sync_connections` table: a site's connection to an external help desk (one live per
+//! site; disconnected ones stay as history). The credentials are the site's sealed secrets
+//! (`sync_credential`, `sync_webhook_secret`), read here beside the row. Every statement
+//! names its site, but `by_id_for_hook` (a webhook names its connection by id; its signature,
+//! checked with that connection's secret, is what admits it).
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+/// A connection and its sealed secrets (`<key id>:<ciphertext>`, as `site_secrets::Stored`
+/// reads them).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConnectionRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub platform: String,
+    pub base_url: String,
+    pub auth_kind: String,
+    pub auth_user: Option<String>,
+    pub push_rule: String,
+    pub push_label: Option<String>,
+    pub remote_user_id: Option<String>,
+    pub checked_at: Option<i64>,
+    pub check_error: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub disconnected_at: Option<i64>,
+    pub sealed_credential: Option<String>,
+    pub sealed_webhook_secret: Option<String>,
+}
+
+/// The columns of `ConnectionRow`, for `concat!` (a statement's text is `'static`).
+macro_rules! columns {
+    () => {
+        "c.id, c.site_id, c.platform, c.base_url, c.auth_kind, c.auth_user,
+    c.push_rule, c.push_label, c.remote_user_id, c.checked_at, c.check_error, c.created_by,
+    c.created_at, c.updated_at, c.disconnected_at,
+    (SELECT key_id || ':' || ciphertext FROM site_secrets
+     WHERE site_id = c.site_id AND name = 'sync_credential') AS sealed_credential,
+    (SELECT key_id || ':' || ciphertext FROM site_secrets
+     WHERE site_id = c.site_id AND name = 'sync_webhook_secret') AS sealed_webhook_secret"
+    };
+}
+
+/// The site's live connection, if any.
+pub fn live(site_id: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sync_connections c WHERE c.site_id = ?1 AND c.disconnected_at IS NULL"
+        ),
+        vec![Value::from(site_id)],
+    )
+}
+
+/// One connection of the site, live or not (a link's history names it).
+pub fn find(site_id: i64, id: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sync_connections c WHERE c.site_id = ?1 AND c.id = ?2"
+        ),
+        vec![Value::from(site_id), Value::from(id)],
+    )
+}
+
+/// The live connection a webhook names by id (the only read not scoped by a site: the
+/// webhook's URL carries no session, and its signature is checked with this row's secret
+/// before anything is applied, to this row's site only).
+pub fn by_id_for_hook(id: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sync_connections c WHERE c.id = ?1 AND c.disconnected_at IS NULL"
+        ),
+        vec![Value::from(id)],
+    )
+}

@@ -1,0 +1,80 @@
+//! The `sync_links` table: each ticket's link to its remote twin through a connection (at
+//! most one per ticket), the state the ticket page and the `sync=` filter show, and the push
+//! job's bookkeeping (`dirty_seq` / `pushed_seq`, what the remote side has, retries). The
+//! triggers of migration 0036 create links for the automatic push rules and mark them dirty
+//! on every local change; everything else is here. Every statement names its site, but the
+//! push job's and the hand-off's, which name a ticket id the Queue or the sweep carried.
+
+use serde::Deserialize;
+
+use crate::store::{Statement, Value};
+
+/// A link as stored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkRow {
+    pub ticket_id: String,
+    pub site_id: i64,
+    pub connection_id: i64,
+    pub remote_id: Option<String>,
+    pub state: String,
+    pub error: Option<String>,
+    pub dirty_seq: i64,
+    pub pushed_seq: i64,
+    pub pushed_status: Option<String>,
+    pub pushed_waiting: Option<String>,
+    pub pushed_priority: Option<String>,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub queued_at: Option<i64>,
+    pub create_sent_at: Option<i64>,
+    pub last_pushed_at: Option<i64>,
+    pub last_pulled_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The columns of `LinkRow`, for `concat!` (a statement's text is `'static`).
+macro_rules! columns {
+    () => {
+        "l.ticket_id, l.site_id, l.connection_id, l.remote_id, l.state, l.error, l.dirty_seq,
+         l.pushed_seq, l.pushed_status, l.pushed_waiting, l.pushed_priority, l.attempts,
+         l.next_attempt_at, l.queued_at, l.create_sent_at, l.last_pushed_at, l.last_pulled_at,
+         l.created_at, l.updated_at"
+    };
+}
+
+/// The ticket's link, if it has one.
+pub fn find(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sync_links l WHERE l.site_id = ?1 AND l.ticket_id = ?2"
+        ),
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}
+
+/// The link of the remote ticket `remote_id` under the site's connection (a webhook names
+/// it so).
+pub fn by_remote(site_id: i64, connection_id: i64, remote_id: &str) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM sync_links l
+             WHERE l.site_id = ?1 AND l.connection_id = ?2 AND l.remote_id = ?3"
+        ),
+        vec![
+            Value::from(site_id),
+            Value::from(connection_id),
+            Value::from(remote_id),
+        ],
+    )
+}
+
+// --- Linking by hand and the connection's life (settings, the ticket page, bulk) ----------
+
+// --- The push job and the hand-off to the Queue ----------------------------------------------
+
+// --- Pulls (the webhook route) ---------------------------------------------------------------
