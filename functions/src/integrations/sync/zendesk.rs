@@ -759,6 +759,19 @@ mod tests {
         // Within the window either way.
         assert_eq!(verify(&headers, body, NOW_MS + HOOK_WINDOW_MS), Ok(()));
         assert_eq!(verify(&headers, body, NOW_MS - HOOK_WINDOW_MS), Ok(()));
+
+        // A signature computed elsewhere (Python's hmac, base64 of the digest, the timestamp
+        // and the body concatenated with nothing between them), so the rule is not only
+        // checked against this module's own helper.
+        let body = r#"{"type":"zen:event-type:ticket.status_changed"}"#;
+        let headers = vec![
+            (
+                SIGNATURE.to_owned(),
+                "dOnWnEAMmG9y+q2XlUDbRxZF85doHV3N1645dMy9jjw=".to_owned(),
+            ),
+            (SIGNATURE_TIMESTAMP.to_owned(), STAMP.to_owned()),
+        ];
+        assert_eq!(verify(&headers, body, NOW_MS), Ok(()));
     }
 
     #[test]
