@@ -190,10 +190,11 @@ impl Connector for Zendesk {
     }
 
     /// Idempotent by `Idempotency-Key` (our ticket id): Zendesk answers a repeat within the
-    /// key's lifetime (two hours, per its API introduction) with the first answer instead of
-    /// creating a second ticket. A repeat after that, or with a different body under the same
-    /// key, is not covered: the push job creates once and only retries a create whose answer
-    /// was lost, soon after.
+    /// key's lifetime (two hours, per the Idempotency section of its Support API introduction)
+    /// with the first answer instead of creating a second ticket. Not covered: a repeat after
+    /// that, or one whose body changed under the same key (Zendesk refuses it; the refusal is
+    /// the link's error). The push job creates once and only repeats a create whose answer was
+    /// lost, soon after; the same ticket state builds the same request.
     fn create(&self, account: &Account, ticket: &NewRemote<'_>) -> Request {
         let mut tags: Vec<String> = Vec::with_capacity(ticket.labels.len() + 1);
         for tag in ticket
@@ -342,8 +343,15 @@ impl Connector for Zendesk {
         let change = match kind {
             "ticket.status_changed" => {
                 let status = event["current"].as_str().ok_or_else(|| missing("status"))?;
-                // The payloads spell statuses in upper case ("SOLVED"); the API in lower.
-                PulledChange::Status(status.to_ascii_lowercase())
+                // The payloads spell statuses in upper case ("SOLVED"); the API in lower. Their
+                // status list also has the states a ticket reaches after its working life:
+                // deleted (and scrubbed, its redaction) is the ticket gone, archived a closed
+                // ticket moved to the archive.
+                match status.to_ascii_lowercase().as_str() {
+                    "deleted" | "scrubbed" => PulledChange::Deleted,
+                    "archived" => PulledChange::Status("closed".into()),
+                    status => PulledChange::Status(status.to_owned()),
+                }
             }
             "ticket.priority_changed" => {
                 // A priority cleared there (null) has no counterpart here: nothing to apply.
@@ -543,6 +551,12 @@ mod tests {
             header(&request, "Authorization")
                 .unwrap()
                 .starts_with("Basic ")
+        );
+        // A create repeated after a lost answer is the same request: same key, same body, so
+        // Zendesk answers it with the ticket it already made.
+        assert_eq!(
+            Zendesk.create(&token(), &new_remote(&labels, Some("robin@example.com"))),
+            request
         );
         assert_eq!(
             body_of(&request),
@@ -943,6 +957,15 @@ mod tests {
                 actor_remote_id: Some("8447388090495".into()),
                 change: PulledChange::Deleted,
             }])
+        );
+        // The status list's after-life states: deleted is gone, archived is closed.
+        let status = fixture!("hook_status_changed.json");
+        let deleted = status.replace("\"current\": \"SOLVED\"", "\"current\": \"DELETED\"");
+        assert_eq!(read(&deleted).unwrap()[0].change, PulledChange::Deleted);
+        let archived = status.replace("\"current\": \"SOLVED\"", "\"current\": \"ARCHIVED\"");
+        assert_eq!(
+            read(&archived).unwrap()[0].change,
+            PulledChange::Status("closed".into())
         );
         let permanently = fixture!("hook_soft_deleted.json")
             .replace("ticket.soft_deleted", "ticket.permanently_deleted");
