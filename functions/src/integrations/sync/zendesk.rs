@@ -61,7 +61,7 @@ fn request(method: Method, account: &Account, path: &str, json: Option<Value>) -
 
 /// Our label as a Zendesk tag: tags are lower case without spaces, so each run of spaces and
 /// `>` (a sublabel's separator) becomes one `_` ("billing > refund" → `billing_refund`).
-pub fn tag_of(label: &str) -> String {
+fn tag_of(label: &str) -> String {
     let mut tag = String::with_capacity(label.len());
     let mut gap = false;
     for c in label.trim().chars() {
