@@ -415,8 +415,8 @@ fn an_agents_public_reply_is_pulled_with_the_tickets_state() {
         ids,
         [
             "message:9010",
-            "ticket:123:2026-12-07T20:10:00.123456:status",
-            "ticket:123:2026-12-07T20:10:00.123456:priority"
+            "ticket:123:2026-12-07T20:10:00.123456:status:open",
+            "ticket:123:2026-12-07T20:10:00.123456:priority:high"
         ],
         "one id per change, stable across a redelivery"
     );
@@ -469,6 +469,11 @@ fn a_ticket_trigger_carries_status_and_priority() {
         ]
     );
     assert_eq!(pulled[0].at_ms, NOW_MS + 15 * 60_000);
+    // Another state sent with the same datetime is another event (not a replay of this one).
+    let reopened = read(&fixture!("hook_ticket_closed.json").replace("\"closed\"", "\"open\""));
+    assert_eq!(reopened[0].change, PulledChange::Status("open".into()));
+    assert_ne!(reopened[0].event_id, pulled[0].event_id);
+    assert_eq!(reopened[1].event_id, pulled[1].event_id);
 }
 
 #[test]

@@ -337,6 +337,8 @@ impl Connector for Gorgias {
             return Ok(pulled);
         };
         let at_ms = updated_ms.ok_or_else(|| unreadable("updated_datetime is not a datetime"))?;
+        // The value is part of the id: a redelivery is the same event, a different state sent
+        // with the same datetime is not.
         let event = |what: &str| format!("ticket:{ticket_id}:{updated}:{what}");
         let mut push = |what: &str, change: PulledChange| {
             pulled.push(Pulled {
@@ -353,12 +355,20 @@ impl Connector for Gorgias {
             return Ok(pulled);
         }
         if let Some(status) = field("status") {
-            push("status", PulledChange::Status(status.to_ascii_lowercase()));
+            let status = status.to_ascii_lowercase();
+            push(
+                &format!("status:{status}"),
+                PulledChange::Status(status.clone()),
+            );
         }
         if let Some(priority) =
             field("priority").and_then(|p| local_priority(Platform::Gorgias, &p))
         {
-            push("priority", PulledChange::Priority(priority));
+            let name = remote_priority(Platform::Gorgias, priority);
+            push(
+                &format!("priority:{name}"),
+                PulledChange::Priority(priority),
+            );
         }
         Ok(pulled)
     }
