@@ -67,8 +67,9 @@ impl Gorgias {
     }
 }
 
-/// HTTP Basic with the API user's e-mail and API key (a bearer token, which Gorgias gives only
-/// to OAuth apps, is passed as it is).
+/// HTTP Basic with the API user's e-mail and API key (the settings page offers only that for
+/// Gorgias; an e-mail and token saved under another kind are the same pair, and a bearer token,
+/// which Gorgias gives only to OAuth apps, is passed as it is).
 fn authorization(auth: &Auth) -> String {
     match auth {
         Auth::Basic { user, key } => format!("Basic {}", STANDARD.encode(format!("{user}:{key}"))),
@@ -240,6 +241,11 @@ impl Connector for Gorgias {
                     (None, Auth::Basic { user, .. }) => json!({ "email": user }),
                     (None, _) => json!({}),
                 };
+                // A public reply already reached the customer through us: channel `api` is one
+                // Gorgias has no transport for, so it is recorded there, not sent a second time
+                // (an `email` message would be mailed again). Gorgias's documented way to say
+                // "already sent" is `sent_datetime`, which needs the comment's time: `Change`
+                // does not carry it yet.
                 let channel = if *public { "api" } else { "internal-note" };
                 let body = json!({
                     "channel": channel,
