@@ -8,7 +8,8 @@
 // thread shows the remote reply; a replayed webhook is a duplicate and a badly signed one is
 // refused; an operator's public comment goes out as public and its echo is not pulled back; a
 // 429 is retried after its Retry-After; a 422 leaves the link failed with the reason until
-// "Retry now"; the sync= filters follow. Screenshots under tests/output/sync/.
+// "Retry now"; the sync= filters follow; a ticket deleted there stops syncing and ours stays.
+// Screenshots under tests/output/sync/.
 //
 //   cargo xtask build
 //   PATH=$PWD/node_modules/.bin:$PATH node --test --test-concurrency=1 tests/sync.test.mjs
@@ -508,4 +509,28 @@ test('a 422 leaves the link failed with the reason; "Retry now" after the fault 
   await axeClean(ops, 'the ticket page with its External Sync section');
   await shots(ops, 'ticket-sync', syncSection(ops));
   await shots(ops, 'ticket');
+});
+
+test('a ticket deleted in Zendesk marks the link deleted and stops syncing; ours stays', async () => {
+  needs('remoteId', 'hookUrl');
+  const res = await zd.sendWebhook(s.hookUrl, SIGNING_SECRET, zd.softDelete(s.remoteId));
+  assert.equal(res.status, 200, res.text);
+  const l = await link();
+  assert.equal(l.state, 'deleted');
+  const t = await ticketRow();
+  assert.equal(t.code, s.code, 'our ticket stays');
+  const last = (await eventsOf(s.ticketId)).filter((e) => e.kind === 'synced').map((e) => JSON.parse(e.data)).at(-1);
+  assert.equal(last.direction, 'pull');
+  assert.ok(last.changes.includes('deleted'), JSON.stringify(last));
+
+  // Syncing has stopped: a change here goes nowhere.
+  const puts = zd.requests.length;
+  await api('POST', `/api/v1/tickets/${s.code}/comment`, { comment: 'Anyone there?', visibility: 'internal' });
+  await sleep(1_500);
+  await fetch(`${worker.baseUrl}/__scheduled?cron=*+*+*+*+*`);
+  await sleep(1_500);
+  assert.equal(zd.requests.length, puts, 'nothing sent to Zendesk');
+  assert.equal((await link()).state, 'deleted');
+  await ops.goto(`${worker.baseUrl}/app/tickets/${s.code}`);
+  assert.match(await syncSection(ops).innerText(), /Deleted remotely/);
 });
