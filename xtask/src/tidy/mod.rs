@@ -6,6 +6,7 @@ mod code_rules;
 mod layers;
 mod lexer;
 mod maps;
+mod readme_sync;
 mod sql_rules;
 
 use std::fs;
