@@ -142,7 +142,11 @@ async fn attempt<E: Executor>(
         }
         statements.extend(plan.finish()?);
     }
-    db.batch(statements).await?;
+    // A verified delivery of an event no connector acts on carries no change and no id: D1
+    // refuses an empty batch, and there is nothing to write.
+    if !statements.is_empty() {
+        db.batch(statements).await?;
+    }
     Ok(Outcome::Applied { applied })
 }
 
