@@ -702,3 +702,30 @@ fn the_webhook_route_takes_post_only_and_grants_no_cors() {
     assert_eq!(r.header("allow"), Some("POST"));
     assert_eq!(r.header("access-control-allow-origin"), None);
 }
+
+#[test]
+fn conflict_a_later_local_priority_not_yet_pushed_is_kept() {
+    let t = linked();
+    run(
+        &t.app,
+        "INSERT INTO ticket_events (site_id, ticket_id, kind, data, actor, created_at)
+         VALUES (1, ?1, 'priority_changed', '{\"from\":\"normal\",\"to\":\"high\"}',
+                 '{\"type\":\"operator\",\"operator_id\":\"op\"}', ?2)",
+        vec![t.id.as_str().into(), (NOW - 30_000).into()],
+    );
+    run(
+        &t.app,
+        "UPDATE tickets SET priority = 'high' WHERE id = ?1",
+        vec![t.id.as_str().into()],
+    );
+    let before = t.events().len();
+    let older = pulled("ev-1", NOW - 60_000, PulledChange::Priority(Priority::Low));
+    assert_eq!(t.apply(&[older]), Outcome::Applied { applied: 0 });
+    let events = t.new_events(before);
+    assert_eq!(synced_changes(&events), json!(["priority: kept ours"]));
+    assert_eq!(t.ticket()["priority"], "high");
+    assert_eq!(t.link()["pushed_priority"], "low");
+    let newer = pulled("ev-2", NOW - 10_000, PulledChange::Priority(Priority::Low));
+    assert_eq!(t.apply(&[newer]), Outcome::Applied { applied: 1 });
+    assert_eq!(t.ticket()["priority"], "low");
+}
