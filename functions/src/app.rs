@@ -7,7 +7,9 @@
 
 use ticketbooth_shared::timestamp::Timestamp;
 
-use crate::api::{chat, mcp, operator, operator_tools, thread, tickets, tools, unsubscribe};
+use crate::api::{
+    chat, mcp, operator, operator_tools, sync_hooks, thread, tickets, tools, unsubscribe,
+};
 use crate::context::{App, Fresh};
 use crate::dashboard;
 use crate::http::error::ApiError;
@@ -59,7 +61,7 @@ pub async fn admits_body<E: Executor>(app: &App<E>, req: &Request, now: Timestam
             Err(_) => true,
         },
         Route::App(_) => req.bearer_token().is_some() || dashboard::csrf::same_origin(req),
-        Route::Health | Route::Operator(_) | Route::Tools | Route::Mcp => true,
+        Route::Health | Route::Operator(_) | Route::Tools | Route::Mcp | Route::SyncHook(_) => true,
     }
 }
 
@@ -101,6 +103,7 @@ async fn dispatch<E: Executor>(
         Route::Operator(page) => return operator::handle(app, req, page, fresh).await,
         Route::Tools => return Ok(tools::definitions()),
         Route::Mcp => return mcp::handle(app, req, fresh).await,
+        Route::SyncHook(id) => return sync_hooks::handle(app, req, id, fresh).await,
         Route::Site(site, page) => (site, page),
     };
     // Every site route: load the tenant, then refuse foreign browser origins before anything

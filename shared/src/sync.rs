@@ -2,6 +2,7 @@
 //! `sync=` filter, what is pushed, and the status mapping both ways — the table README's
 //! "External sync" section writes out. Pure: the connectors (`functions::integrations::sync`)
 //! speak each platform's wire format; this is the part both directions and the README share.
+//! `Pulled` is a webhook's change as a connector reads it and the pull service applies it.
 //!
 //! Our side of a ticket is its status plus, when pending, whom it waits on (`Local`). A
 //! platform has its own set; each of theirs maps to a set of ours it agrees with, so a pull
@@ -347,6 +348,36 @@ pub fn local_priority(platform: Platform, theirs: &str) -> Option<Priority> {
     Priority::ALL
         .into_iter()
         .find(|p| remote_priority(platform, *p).eq_ignore_ascii_case(theirs))
+}
+
+/// One change the platform reports about one remote ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    /// The platform's id of this event (duplicates and replays are dropped by it).
+    pub event_id: String,
+    pub remote_ticket_id: String,
+    /// When it happened there (the conflict rule compares it with our last local change).
+    pub at_ms: i64,
+    /// The platform's id of who made it: our own user's changes are our pushes coming back.
+    pub actor_remote_id: Option<String>,
+    pub change: PulledChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PulledChange {
+    /// The platform's status, as it spells it (`pulled_target` maps it).
+    Status(String),
+    Priority(Priority),
+    Comment {
+        remote_comment_id: String,
+        body: String,
+        public: bool,
+        author_name: String,
+        /// Written by the requester (their reply by mail there), not by an agent.
+        by_requester: bool,
+    },
+    /// The remote ticket was deleted: the link is marked and stops; ours stays.
+    Deleted,
 }
 
 #[cfg(test)]

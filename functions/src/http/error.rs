@@ -94,6 +94,9 @@ pub enum ApiError {
     /// Turnstile's human check is missing, failed, or could not be made.
     #[error("{0}")]
     Turnstile(TurnstileError),
+    /// A help desk's webhook that is not admitted (`api::sync_hooks`): nothing was applied.
+    #[error("{0}")]
+    WebhookRefused(WebhookRefusal),
     /// A sign-in, membership or settings rule said no (`Refusal` has the status and code).
     #[error(transparent)]
     Refused(Refusal),
@@ -130,6 +133,8 @@ impl ApiError {
             | ApiError::DailyCapReached { .. }
             | ApiError::TicketLimitReached { .. } => 429,
             ApiError::Refused(refusal) => refusal.status(),
+            ApiError::WebhookRefused(WebhookRefusal::InvalidPayload(_)) => 400,
+            ApiError::WebhookRefused(_) => 401,
             ApiError::Turnstile(TurnstileError::Missing | TurnstileError::Rejected(_)) => 422,
             ApiError::Turnstile(TurnstileError::Unavailable(_)) => 503,
             ApiError::Internal(_) => 500,
@@ -167,6 +172,7 @@ impl ApiError {
             ApiError::TicketLimitReached { .. } => "ticket_limit_reached",
             ApiError::IdentityInvalid(_) => "identity_invalid",
             ApiError::Refused(refusal) => refusal.code(),
+            ApiError::WebhookRefused(refusal) => refusal.code(),
             ApiError::Turnstile(TurnstileError::Missing) => "turnstile_required",
             ApiError::Turnstile(TurnstileError::Rejected(_)) => "turnstile_failed",
             ApiError::Turnstile(TurnstileError::Unavailable(_)) => "turnstile_unavailable",
@@ -288,4 +294,34 @@ pub enum TurnstileError {
         "The human check could not be verified just now. Nothing was saved; please try again in a moment."
     )]
     Unavailable(String),
+}
+
+/// Why a help desk's webhook was refused (`ApiError::WebhookRefused`): each a 401 with its
+/// code, but an unreadable body (400). Said in words an admin setting the webhook up can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookRefusal {
+    #[error("The webhook's signature header ({0}) is missing.")]
+    MissingSignature(&'static str),
+    #[error("The webhook's signature does not match this connection's webhook secret.")]
+    BadSignature,
+    #[error("The webhook's timestamp is too far from now; it may be a replay.")]
+    StaleTimestamp,
+    #[error(
+        "This connection has no webhook secret yet: set one on the sync settings page, then in the platform's webhook."
+    )]
+    SecretMissing,
+    #[error("The webhook's payload could not be read: {0}")]
+    InvalidPayload(String),
+}
+
+impl WebhookRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebhookRefusal::MissingSignature(_) => "missing_signature",
+            WebhookRefusal::BadSignature => "bad_signature",
+            WebhookRefusal::StaleTimestamp => "stale_timestamp",
+            WebhookRefusal::SecretMissing => "webhook_secret_missing",
+            WebhookRefusal::InvalidPayload(_) => "invalid_payload",
+        }
+    }
 }

@@ -21,6 +21,9 @@ pub enum Route {
     Tools,
     /// `POST /mcp`: the MCP server (Streamable HTTP), bot keys only.
     Mcp,
+    /// `POST /api/v1/sync/{connection id}/webhook`: a help desk's webhook (no session, no
+    /// CORS: server to server; its signature admits it).
+    SyncHook(i64),
 }
 
 /// One change an operator can make to a ticket: the last segment of
@@ -470,6 +473,15 @@ fn hex_id(raw: &str, len: usize) -> Result<String, ApiError> {
     }
 }
 
+/// A sync connection's id in a webhook URL: a positive integer (D1's ids stay below 2^53).
+fn connection_of(raw: &str) -> Result<i64, ApiError> {
+    let digits = !raw.is_empty() && raw.len() <= 15 && raw.bytes().all(|b| b.is_ascii_digit());
+    match raw.parse::<i64>() {
+        Ok(id) if digits && id > 0 => Ok(id),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
 impl Route {
     /// Parses a path; an unknown path, a malformed site key or a malformed id is a 404.
     pub fn parse(path: &str) -> Result<Self, ApiError> {
@@ -552,6 +564,7 @@ impl Route {
                 code_of(code)?,
                 Verb::parse(verb)?,
             ))),
+            ["api", "v1", "sync", id, "webhook"] => Ok(Route::SyncHook(connection_of(id)?)),
             ["api", "v1", "openapi.json"] => Ok(Route::Operator(OperatorApi::OpenApi)),
             ["api", "v1", "export"] => Ok(Route::Operator(OperatorApi::Export)),
             ["api", "v1", "erase"] => Ok(Route::Operator(OperatorApi::Erase)),
@@ -688,6 +701,7 @@ impl Route {
             Route::Tools => "GET",
             // GET would open a server-to-client stream; this server has nothing to push.
             Route::Mcp => "POST",
+            Route::SyncHook(_) => "POST",
             Route::Site(_, SitePage::Tool(_)) => "POST",
             Route::Site(
                 _,
@@ -711,6 +725,7 @@ impl Route {
             Route::Health => "/healthz",
             Route::Mcp => "/mcp",
             Route::Tools => "/api/v1/tools",
+            Route::SyncHook(_) => "/api/v1/sync/{connection}/webhook",
             Route::Operator(OperatorApi::Tickets) => "/api/v1/tickets",
             Route::Operator(OperatorApi::Ticket(_)) => "/api/v1/tickets/{code}",
             Route::Operator(OperatorApi::Action(_, verb)) => {

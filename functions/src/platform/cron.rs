@@ -85,7 +85,8 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             .with("invitations", expired.invitations)
             .with("conversations", expired.conversations)
             .with("messages", expired.messages)
-            .with("notifications", expired.notifications),
+            .with("notifications", expired.notifications)
+            .with("sync_webhook_events", expired.sync_webhook_events),
         // Logged, not retried: the next run deletes the same rows and more.
         Err(e) => Line {
             level: Level::Error,

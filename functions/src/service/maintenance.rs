@@ -6,6 +6,7 @@ use ticketbooth_shared::timestamp::Timestamp;
 use super::sessions as sessions_service;
 use crate::sql::{
     self, conversations, idempotency_keys, invitations, messages, notifications, sessions,
+    sync_webhook_events,
 };
 use crate::store::{Executor, StoreError, decode_first};
 
@@ -17,6 +18,10 @@ pub const IDEMPOTENCY_KEY_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// How long a webhook event is kept once delivered or given up on: its payload holds the
 /// requester's email and reply, and a month covers any look back at a delivery problem.
 pub const NOTIFICATION_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// How long a help desk's webhook delivery is remembered (its replay refused): longer than
+/// any platform retries a delivery.
+pub const SYNC_WEBHOOK_EVENT_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// What one run removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +38,8 @@ pub struct Expired {
     pub messages: i64,
     /// Webhook events delivered or given up on more than `NOTIFICATION_RETENTION_MS` ago.
     pub notifications: i64,
+    /// Help-desk webhook deliveries taken more than `SYNC_WEBHOOK_EVENT_TTL_MS` ago.
+    pub sync_webhook_events: i64,
 }
 
 pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, StoreError> {
@@ -56,6 +63,8 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
             sql::changes(),
             notifications::delete_settled_before(now - NOTIFICATION_RETENTION_MS),
             sql::changes(),
+            sync_webhook_events::delete_before(now - SYNC_WEBHOOK_EVENT_TTL_MS),
+            sql::changes(),
         ])
         .await?;
     #[derive(serde::Deserialize)]
@@ -76,5 +85,6 @@ pub async fn expire<E: Executor>(db: &E, now: Timestamp) -> Result<Expired, Stor
         messages: next()?,
         conversations: next()?,
         notifications: next()?,
+        sync_webhook_events: next()?,
     })
 }

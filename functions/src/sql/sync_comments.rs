@@ -33,3 +33,40 @@ pub fn insert(
 // --- The push job ----------------------------------------------------------------------------
 
 // --- Pulls -----------------------------------------------------------------------------------
+
+/// The remote comments of `remote_ids_json` (a JSON array of strings) already known under the
+/// connection: pushed by us (our push echoed) or pulled before.
+pub fn known(connection_id: i64, remote_ids_json: &str) -> Statement {
+    Statement::new(
+        "SELECT remote_comment_id FROM sync_comments
+         WHERE connection_id = ?1 AND remote_comment_id IN (SELECT value FROM json_each(?2))",
+        vec![Value::from(connection_id), Value::from(remote_ids_json)],
+    )
+}
+
+/// Records a pulled comment, after its insert in the same batch: our comment is found by the
+/// key it was written with (`key`, unique per ticket), as its id is not known before the batch.
+pub fn insert_pulled(
+    connection_id: i64,
+    remote_comment_id: &str,
+    site_id: i64,
+    ticket_id: &str,
+    key: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO sync_comments
+             (connection_id, remote_comment_id, ticket_id, comment_id, direction, created_at)
+         SELECT ?1, ?2, c.ticket_id, c.id, 'pull', ?6
+         FROM ticket_comments c
+         WHERE c.site_id = ?3 AND c.ticket_id = ?4 AND c.idempotency_key = ?5",
+        vec![
+            Value::from(connection_id),
+            Value::from(remote_comment_id),
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(key),
+            Value::from(now_ms),
+        ],
+    )
+}

@@ -78,3 +78,94 @@ pub fn by_remote(site_id: i64, connection_id: i64, remote_id: &str) -> Statement
 // --- The push job and the hand-off to the Queue ----------------------------------------------
 
 // --- Pulls (the webhook route) ---------------------------------------------------------------
+
+/// A linked ticket as a pull needs it: the link, the ticket's state and SLA clock, and when
+/// our side last changed it (the conflict rule compares those times with the platform's).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullTargetRow {
+    pub ticket_id: String,
+    pub remote_id: String,
+    pub state: String,
+    pub dirty_seq: i64,
+    pub pushed_seq: i64,
+    pub status: String,
+    pub waiting_on_customer: i64,
+    pub priority: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub first_response_due_at: Option<i64>,
+    pub first_responded_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub resolution_left_ms: Option<i64>,
+    pub sla_policy: Option<String>,
+    /// Our latest status or waiting change not made by the `sync` actor.
+    pub local_status_at: Option<i64>,
+    /// Our latest priority change not made by the `sync` actor.
+    pub local_priority_at: Option<i64>,
+}
+
+/// The linked tickets of the remote tickets `remote_ids_json` (a JSON array of strings) under
+/// the site's connection, whatever the link's state (the caller ignores the stopped ones).
+pub fn pull_targets(site_id: i64, connection_id: i64, remote_ids_json: &str) -> Statement {
+    Statement::new(
+        "SELECT l.ticket_id, l.remote_id, l.state, l.dirty_seq, l.pushed_seq,
+                t.status, t.waiting_on_customer, t.priority, t.created_at, t.updated_at,
+                t.first_response_due_at, t.first_responded_at, t.resolution_due_at,
+                t.resolution_left_ms,
+                (SELECT sla_policy FROM sites WHERE id = ?1) AS sla_policy,
+                (SELECT max(e.created_at) FROM ticket_events e
+                 WHERE e.site_id = ?1 AND e.ticket_id = l.ticket_id
+                   AND e.kind IN ('status_changed', 'waiting_changed')
+                   AND json_extract(e.actor, '$.type') IS NOT 'sync') AS local_status_at,
+                (SELECT max(e.created_at) FROM ticket_events e
+                 WHERE e.site_id = ?1 AND e.ticket_id = l.ticket_id
+                   AND e.kind = 'priority_changed'
+                   AND json_extract(e.actor, '$.type') IS NOT 'sync') AS local_priority_at
+         FROM sync_links l
+         JOIN tickets t ON t.site_id = l.site_id AND t.id = l.ticket_id
+         WHERE l.site_id = ?1 AND l.connection_id = ?2
+           AND l.remote_id IN (SELECT value FROM json_each(?3))",
+        vec![
+            Value::from(site_id),
+            Value::from(connection_id),
+            Value::from(remote_ids_json),
+        ],
+    )
+}
+
+/// What a pull leaves on the link: when it pulled, and what the remote side now has. Each of
+/// `status` (with `waiting`) and `priority` is written only when the pull said something about
+/// it (`Some`), so a local change not yet pushed stays owed. Never touches `dirty_seq`.
+pub struct AfterPull<'a> {
+    pub site_id: i64,
+    pub ticket_id: &'a str,
+    /// The remote side's status and waiting side, in our spelling.
+    pub status: Option<(&'a str, Option<&'a str>)>,
+    pub priority: Option<&'a str>,
+    /// The remote ticket was deleted: the link becomes `deleted` and stops.
+    pub deleted: bool,
+    pub now_ms: i64,
+}
+
+pub fn after_pull(p: &AfterPull<'_>) -> Statement {
+    Statement::new(
+        "UPDATE sync_links
+         SET pushed_status = CASE WHEN ?3 THEN ?4 ELSE pushed_status END,
+             pushed_waiting = CASE WHEN ?3 THEN ?5 ELSE pushed_waiting END,
+             pushed_priority = coalesce(?6, pushed_priority),
+             state = CASE WHEN ?7 THEN 'deleted' ELSE state END,
+             next_attempt_at = CASE WHEN ?7 THEN NULL ELSE next_attempt_at END,
+             last_pulled_at = ?8, updated_at = ?8
+         WHERE site_id = ?1 AND ticket_id = ?2 AND state IN ('pending', 'synced', 'failed')",
+        vec![
+            Value::from(p.site_id),
+            Value::from(p.ticket_id),
+            Value::from(p.status.is_some()),
+            Value::from(p.status.map(|s| s.0)),
+            Value::from(p.status.and_then(|s| s.1)),
+            Value::from(p.priority),
+            Value::from(p.deleted),
+            Value::from(p.now_ms),
+        ],
+    )
+}

@@ -42,6 +42,8 @@ mod site_settings;
 mod sla;
 mod summaries;
 mod sync_gorgias;
+mod sync_hooks_zendesk;
+mod sync_pull;
 mod teams;
 mod ticket_actions;
 mod ticket_page;

@@ -238,35 +238,9 @@ pub enum HookRefused {
 /// How far a signed webhook's timestamp may be from our clock (either way).
 pub const HOOK_WINDOW_MS: i64 = 5 * 60 * 1000;
 
-/// One change the platform reports about one remote ticket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pulled {
-    /// The platform's id of this event (duplicates and replays are dropped by it).
-    pub event_id: String,
-    pub remote_ticket_id: String,
-    /// When it happened there (the conflict rule compares it with our last local change).
-    pub at_ms: i64,
-    /// The platform's id of who made it: our own user's changes are our pushes coming back.
-    pub actor_remote_id: Option<String>,
-    pub change: PulledChange,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PulledChange {
-    /// The platform's status, as it spells it (`shared::sync::pulled_target` maps it).
-    Status(String),
-    Priority(Priority),
-    Comment {
-        remote_comment_id: String,
-        body: String,
-        public: bool,
-        author_name: String,
-        /// Written by the requester (their reply by mail there), not by an agent.
-        by_requester: bool,
-    },
-    /// The remote ticket was deleted: the link is marked and stops; ours stays.
-    Deleted,
-}
+// What a webhook reports (`Pulled`, `PulledChange`) is plain data the service that applies it
+// reads too (`service::sync_pull`, below this room): it lives in `shared::sync`.
+pub use ticketbooth_shared::sync::{Pulled, PulledChange};
 
 /// A platform adapter. Sans-IO: requests out, answers in (see the module's doc).
 pub trait Connector {
