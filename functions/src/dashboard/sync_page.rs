@@ -535,12 +535,12 @@ fn connect_form(h: &mut Html, op: &Operator, shown: &Shown<'_>) {
         .text(typed(shown, |f| f.base_url.as_str()))
         .raw("\"");
     invalid(h, errors, "base_url");
-    h.raw("><span class=\"hint\" id=\"sync-base-url-hint\">The subdomain (<code>acme</code> for acme.zendesk.com or acme.gorgias.com), or the full https:// address.</span>");
+    h.raw("><span class=\"muted\" id=\"sync-base-url-hint\">The subdomain (<code>acme</code> for acme.zendesk.com or acme.gorgias.com), or the full https:// address.</span>");
     field_error(h, errors, "base_url");
     auth_fields(h, shown, true);
     h.raw("<label for=\"sync-webhook-secret\">Webhook secret</label><input id=\"sync-webhook-secret\" name=\"webhook_secret\" type=\"password\" autocomplete=\"off\"");
     invalid(h, errors, "webhook_secret");
-    h.raw("><span class=\"hint\">Zendesk: the webhook's signing secret. Gorgias: a secret you make up and put in the integration's header. Can be set later.</span>");
+    h.raw("><span class=\"muted\">Zendesk: the webhook's signing secret. Gorgias: a secret you make up and put in the integration's header. Can be set later.</span>");
     field_error(h, errors, "webhook_secret");
     rule_fields(h, shown, None);
     h.raw("<button class=\"primary\">Connect and test</button></form>");
@@ -574,7 +574,7 @@ fn auth_fields(h: &mut Html, shown: &Shown<'_>, with_gorgias: bool) {
         .text(typed(shown, |f| f.auth_user.as_str()))
         .raw("\"");
     invalid(h, errors, "auth_user");
-    h.raw("><span class=\"hint\">Not for an OAuth access token.</span>");
+    h.raw("><span class=\"muted\">Not for an OAuth access token.</span>");
     field_error(h, errors, "auth_user");
     h.raw("<label for=\"sync-credential\">API token, key or access token</label><input id=\"sync-credential\" name=\"credential\" type=\"password\" autocomplete=\"off\"");
     invalid(h, errors, "credential");
@@ -594,7 +594,7 @@ fn rule_fields(h: &mut Html, shown: &Shown<'_>, stored: Option<&ConnectionRow>) 
         .map(|f| f.push_label.as_str())
         .or(stored.and_then(|r| r.push_label.as_deref()))
         .unwrap_or("");
-    h.raw("<fieldset><legend>What is pushed</legend>");
+    h.raw("<fieldset class=\"stack\"><legend>What is pushed</legend>");
     for (value, text) in [
         ("all", "Every new ticket (spam excepted)"),
         (
@@ -637,16 +637,18 @@ fn connected(
         Some(p) => p.name(),
         None => &row.platform,
     };
-    h.raw("<section class=\"card\" aria-labelledby=\"sync-h\"><h2 id=\"sync-h\">Connected to ")
-        .text(name)
-        .raw("</h2><dl class=\"facts\"><dt>Account</dt><dd><code>")
-        .text(&row.base_url)
-        .raw("</code></dd><dt>Signed in</dt><dd>")
-        .text(match row.auth_kind.as_str() {
-            "bearer" => "OAuth access token",
-            "basic" => "E-mail + API key",
-            _ => "E-mail + API token",
-        });
+    h.raw(
+        "<section class=\"card stack\" aria-labelledby=\"sync-h\"><h2 id=\"sync-h\">Connected to ",
+    )
+    .text(name)
+    .raw("</h2><dl class=\"facts\"><dt>Account</dt><dd><code>")
+    .text(&row.base_url)
+    .raw("</code></dd><dt>Signed in</dt><dd>")
+    .text(match row.auth_kind.as_str() {
+        "bearer" => "OAuth access token",
+        "basic" => "E-mail + API key",
+        _ => "E-mail + API token",
+    });
     if let Some(user) = &row.auth_user {
         h.raw(" as ").text(user);
     }
@@ -706,15 +708,26 @@ fn connected(
     h.raw("<form id=\"sync-credentials\" class=\"card stack\" method=\"post\" action=\"/app/settings/sync\" aria-labelledby=\"sync-credentials-h\"><h2 id=\"sync-credentials-h\">Rotate credentials</h2><p>The stored ones are never shown. A new credential replaces the old one at once; the connection is tested again.</p>");
     csrf::field(h, op);
     h.raw("<input type=\"hidden\" name=\"do\" value=\"credentials\">");
+    // Without a failed rotation to show again, the form starts from how it signs in now.
+    let stored = Form {
+        auth_kind: row.auth_kind.clone(),
+        auth_user: row.auth_user.clone().unwrap_or_default(),
+        ..Form::default()
+    };
     let rotate_shown = Shown {
-        typed: shown.typed.filter(|f| f.action == "credentials"),
+        typed: Some(
+            shown
+                .typed
+                .filter(|f| f.action == "credentials")
+                .unwrap_or(&stored),
+        ),
         errors: shown.errors,
         notice: None,
     };
     auth_fields(h, &rotate_shown, platform == Some(Platform::Gorgias));
     h.raw("<label for=\"sync-new-webhook-secret\">New webhook secret</label><input id=\"sync-new-webhook-secret\" name=\"webhook_secret\" type=\"password\" autocomplete=\"off\"");
     invalid(h, shown.errors, "webhook_secret");
-    h.raw("><span class=\"hint\">Empty keeps the current one.</span>");
+    h.raw("><span class=\"muted\">Empty keeps the current one.</span>");
     field_error(h, shown.errors, "webhook_secret");
     h.raw("<button>Save the new credentials</button></form>");
 
@@ -724,7 +737,7 @@ fn connected(
 /// The webhook URL to paste into the platform, and where to paste it.
 fn webhook_help(h: &mut Html, req: &Request, row: &ConnectionRow, platform: Option<Platform>) {
     let url = format!("{}/api/v1/sync/{}/webhook", req.own_origin, row.id);
-    h.raw("<section class=\"card\" aria-labelledby=\"sync-hook-h\"><h2 id=\"sync-hook-h\">Changes made there</h2><label for=\"sync-webhook-url\">Webhook URL</label><input id=\"sync-webhook-url\" class=\"secret\" readonly value=\"")
+    h.raw("<section class=\"card stack\" aria-labelledby=\"sync-hook-h\"><h2 id=\"sync-hook-h\">Changes made there</h2><label for=\"sync-webhook-url\">Webhook URL</label><input id=\"sync-webhook-url\" class=\"secret\" readonly value=\"")
         .text(&url)
         .raw("\">");
     if row.sealed_webhook_secret.is_none() {
