@@ -684,3 +684,16 @@ fn the_typed_sync_reference_is_read_only_on_a_connected_ticket() {
         1
     );
 }
+
+#[test]
+fn without_secrets_key_connecting_is_refused_and_nothing_is_stored() {
+    use ticketbooth_functions::crypto::secret_box::SecretsKeyError;
+    let mut s = setup(0);
+    s.app.set_secrets_key(Err(SecretsKeyError::Missing));
+    let r = s.connect("acme");
+    assert_eq!(r.status, 503, "{}", body(&r));
+    assert!(body(&r).contains("SECRETS_KEY"));
+    assert_eq!(s.connections(), 0);
+    assert!(s.secret_names().is_empty());
+    assert!(s.desk.seen.borrow().is_empty());
+}
