@@ -311,7 +311,7 @@ fn connect_form(h: &mut Html, op: &Operator, shown: &Shown<'_>) {
     invalid(h, errors, "base_url");
     h.raw("><span class=\"muted\" id=\"sync-base-url-hint\">The subdomain (<code>acme</code> for acme.zendesk.com or acme.gorgias.com), or the full https:// address.</span>");
     field_error(h, errors, "base_url");
-    auth_fields(h, shown, true);
+    auth_fields(h, shown, None);
     h.raw("<label for=\"sync-webhook-secret\">Webhook secret</label><input id=\"sync-webhook-secret\" name=\"webhook_secret\" type=\"password\" autocomplete=\"off\"");
     invalid(h, errors, "webhook_secret");
     h.raw("><span class=\"muted\">Zendesk: the webhook's signing secret. Gorgias: a secret you make up and put in the integration's header. Can be set later.</span>");
@@ -321,25 +321,28 @@ fn connect_form(h: &mut Html, op: &Operator, shown: &Shown<'_>) {
 }
 
 /// How to sign in, the account e-mail and the credential (connect and rotate).
-fn auth_fields(h: &mut Html, shown: &Shown<'_>, with_gorgias: bool) {
+fn auth_fields(h: &mut Html, shown: &Shown<'_>, platform: Option<Platform>) {
     let errors = shown.errors;
     let kind = typed(shown, |f| f.auth_kind.as_str());
     h.raw("<label for=\"sync-auth-kind\">Sign in with</label><select id=\"sync-auth-kind\" name=\"auth_kind\"");
     invalid(h, errors, "auth_kind");
     h.raw(">");
-    option(
-        h,
-        "api_token",
-        "Zendesk: e-mail + API token",
-        kind == "api_token" || kind.is_empty(),
-    );
-    option(
-        h,
-        "bearer",
-        "Zendesk: OAuth access token (pasted)",
-        kind == "bearer",
-    );
-    if with_gorgias {
+    // Only the ways the platform takes (both platforms' before one is chosen).
+    if platform != Some(Platform::Gorgias) {
+        option(
+            h,
+            "api_token",
+            "Zendesk: e-mail + API token",
+            kind == "api_token" || kind.is_empty(),
+        );
+        option(
+            h,
+            "bearer",
+            "Zendesk: OAuth access token (pasted)",
+            kind == "bearer",
+        );
+    }
+    if platform != Some(Platform::Zendesk) {
         option(h, "basic", "Gorgias: e-mail + API key", kind == "basic");
     }
     h.raw("</select>");
@@ -498,7 +501,7 @@ fn connected(
         errors: shown.errors,
         notice: None,
     };
-    auth_fields(h, &rotate_shown, platform == Some(Platform::Gorgias));
+    auth_fields(h, &rotate_shown, platform);
     h.raw("<label for=\"sync-new-webhook-secret\">New webhook secret</label><input id=\"sync-new-webhook-secret\" name=\"webhook_secret\" type=\"password\" autocomplete=\"off\"");
     invalid(h, shown.errors, "webhook_secret");
     h.raw("><span class=\"muted\">Empty keeps the current one.</span>");
