@@ -30,6 +30,7 @@ use crate::service::data_rights;
 use crate::service::operator_tickets::{self, Detail, ListPage, MatchCount};
 use crate::service::operators::{self, Credential, Operator, Proof};
 use crate::service::summaries;
+use crate::service::sync_links;
 use crate::service::ticket_actions::{self, Change, OperatorTicket, Outcome};
 use crate::service::{ServiceError, tickets::Created};
 use crate::store::Executor;
@@ -78,6 +79,10 @@ pub async fn handle<E: Executor>(
         (OperatorApi::Action(code, verb), _) => {
             let input: ActionInput = json_input(req)?;
             let outcome = match ticket_input::summary_change(verb, &input) {
+                // Not a change of the ticket: a link for the push job (no event, no version).
+                None if verb == Verb::Push => {
+                    sync_links::push_by_hand(&app.db, &op, &code, fresh.now.millis()).await?
+                }
                 Some(summary) => {
                     match summaries::apply(&app.db, &op, &code, input.version, summary?, fresh.now)
                         .await?

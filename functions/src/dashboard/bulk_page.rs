@@ -44,7 +44,9 @@ pub fn form(h: &mut Html, op: &Operator, back: &str, rows: &[ListRow]) {
     h.raw("<option value=\"assign:me\">Assign to me</option><option value=\"assign:\">Unassign</option>")
         .raw("<option value=\"spam:true\">Mark as spam</option><option value=\"spam:false\">Not spam</option>")
         .raw("<option value=\"labels-add\">Add the label below</option>")
-        .raw("<option value=\"team\">Put in the team named below</option><option value=\"team:none\">Take out of its team</option>");
+        .raw("<option value=\"team\">Put in the team named below</option><option value=\"team:none\">Take out of its team</option>")
+        // Refused one by one (and saying why) when the site has no help desk connected.
+        .raw("<option value=\"push\">Push to the connected help desk</option>");
     if op.role.allows(Action::DeleteTicket) {
         h.raw("<option value=\"delete\">Delete…</option>");
     }

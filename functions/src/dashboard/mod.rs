@@ -25,6 +25,7 @@ pub mod settings_views;
 mod sla_page;
 mod sla_view;
 mod summary_view;
+mod sync_form;
 mod sync_page;
 mod sync_view;
 mod teams_page;

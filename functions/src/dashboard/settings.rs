@@ -96,6 +96,8 @@ pub async fn handle<E: Executor>(
         (SettingsPage::Webhooks, None) => super::webhooks_page::show(app, req, op).await,
         (SettingsPage::Sla, Some(form)) => super::sla_page::save(app, form, op).await,
         (SettingsPage::Sla, None) => super::sla_page::show(app, req, op).await,
+        (SettingsPage::Sync, Some(form)) => super::sync_page::save(app, req, form, op, fresh).await,
+        (SettingsPage::Sync, None) => super::sync_page::show(app, req, op).await,
         (SettingsPage::WebhookTest, Some(form)) => {
             super::webhooks_page::test(app, form, op, fresh).await
         }

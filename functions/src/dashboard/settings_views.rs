@@ -20,7 +20,7 @@ pub type FieldErrors<'a> = &'a [(&'static str, String)];
 /// The settings pages' own navigation.
 pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
     h.raw("<nav class=\"tabs\" aria-label=\"Settings\">");
-    let pages: [(&str, &str, Action); 9] = [
+    let pages: [(&str, &str, Action); 10] = [
         ("/app/settings/site", "Site", Action::ManageSettings),
         ("/app/settings/sla", "SLA", Action::ManageSettings),
         ("/app/settings/members", "Members", Action::ManageMembers),
@@ -32,6 +32,7 @@ pub(super) fn settings_nav(h: &mut Html, op: &Operator, current: &'static str) {
             Action::ManageSettings,
         ),
         ("/app/settings/data", "Data", Action::ManageSettings),
+        ("/app/settings/sync", "Sync", Action::ManageSettings),
         ("/app/labels", "Labels", Action::ManageSettings),
         ("/app/teams", "Teams", Action::ManageSettings),
     ];

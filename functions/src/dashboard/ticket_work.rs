@@ -27,6 +27,7 @@ use crate::service::ServiceError;
 use crate::service::operator_tickets;
 use crate::service::operators::Operator;
 use crate::service::summaries;
+use crate::service::sync_links;
 use crate::service::ticket_actions::{self, Assignee, Change, OperatorTicket, Outcome};
 use crate::store::Executor;
 
@@ -247,6 +248,10 @@ async fn apply_form<E: Executor>(
 ) -> Result<String, ApiError> {
     let input: ActionInput = posted.parse()?;
     let code_text = code.to_string();
+    if verb == Verb::Push {
+        sync_links::push_by_hand(&app.db, op, code, fresh.now.millis()).await?;
+        return Ok(back_to(&input, &code_text));
+    }
     if let Some(summary) = ticket_input::summary_change(verb, &input) {
         summaries::apply(&app.db, op, code, input.version, summary?, fresh.now).await?;
         return Ok(back_to(&input, &code_text));

@@ -10,6 +10,7 @@ use crate::http::error::ApiError;
 use crate::http::routes::Verb;
 use crate::http::ticket_input::{self, ActionInput};
 use crate::service::operators::Operator;
+use crate::service::sync_links;
 use crate::service::ticket_actions::{self, Outcome};
 use crate::store::Executor;
 
@@ -53,6 +54,7 @@ pub fn verb(action: &str) -> Result<Verb, ApiError> {
         "waiting" => Ok(Verb::Waiting),
         "classify" => Ok(Verb::Classify),
         "team" => Ok(Verb::Team),
+        "push" => Ok(Verb::Push),
         _ => Err(invalid("action")),
     }
 }
@@ -99,6 +101,12 @@ pub async fn run<E: Executor>(
                     ..input.clone()
                 };
                 match ticket_input::change(verb, &input, op, &text) {
+                    // Not a `Change`: a link for the push job, each ticket on its own.
+                    Err(_) if verb == Verb::Push => {
+                        sync_links::push_by_hand(db, op, &code, now.millis())
+                            .await
+                            .map_err(ApiError::from)
+                    }
                     Err(e) => Err(e),
                     Ok(change) => ticket_actions::apply(db, op, &code, None, change, now)
                         .await

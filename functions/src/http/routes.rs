@@ -51,10 +51,13 @@ pub enum Verb {
     Classify,
     /// Puts the ticket in a team (`team`: its id or name; null or empty: no team).
     Team,
+    /// Pushes the ticket to the site's connected help desk by hand (a pending link, or a
+    /// failed one re-armed). Not a `Change`: it writes a link, no event.
+    Push,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 16] = [
+    pub const ALL: [Verb; 17] = [
         Verb::Status,
         Verb::Priority,
         Verb::Assign,
@@ -71,6 +74,7 @@ impl Verb {
         Verb::Waiting,
         Verb::Classify,
         Verb::Team,
+        Verb::Push,
     ];
 
     /// The path segment.
@@ -92,6 +96,7 @@ impl Verb {
             Verb::Waiting => "waiting",
             Verb::Classify => "classify",
             Verb::Team => "team",
+            Verb::Push => "push",
         }
     }
 
@@ -286,6 +291,8 @@ pub enum SettingsPage {
     Sla,
     /// `POST /app/settings/bots/{id}` revokes a bot key.
     BotKey(String),
+    /// `GET` shows the help-desk connection (or the connect form), `POST` one change (`do=…`).
+    Sync,
 }
 
 impl AppPage {
@@ -425,7 +432,8 @@ impl SettingsPage {
             SettingsPage::BotKey(_) => SettingsPage::Webhooks,
             SettingsPage::Webhooks => SettingsPage::WebhookTest,
             SettingsPage::WebhookTest => SettingsPage::Sla,
-            SettingsPage::Sla => return None,
+            SettingsPage::Sla => SettingsPage::Sync,
+            SettingsPage::Sync => return None,
         })
     }
 
@@ -453,6 +461,7 @@ impl SettingsPage {
             SettingsPage::Webhooks => "webhooks".to_owned(),
             SettingsPage::WebhookTest => "webhooks/test".to_owned(),
             SettingsPage::Sla => "sla".to_owned(),
+            SettingsPage::Sync => "sync".to_owned(),
         }
     }
 }
@@ -521,6 +530,7 @@ impl Route {
                     ["webhooks"] => SettingsPage::Webhooks,
                     ["webhooks", "test"] => SettingsPage::WebhookTest,
                     ["sla"] => SettingsPage::Sla,
+                    ["sync"] => SettingsPage::Sync,
                     ["bots", id] => SettingsPage::BotKey(hex_id(id, 32)?),
                     ["data", "export"] => SettingsPage::Export,
                     _ => return Err(ApiError::NotFound),
@@ -650,6 +660,7 @@ impl Route {
                     | SettingsPage::Bots
                     | SettingsPage::Webhooks
                     | SettingsPage::Sla
+                    | SettingsPage::Sync
                     | SettingsPage::Site
                     | SettingsPage::Email
                     | SettingsPage::Data,
@@ -807,6 +818,7 @@ impl Route {
                     SettingsPage::Webhooks => "/app/settings/webhooks",
                     SettingsPage::WebhookTest => "/app/settings/webhooks/test",
                     SettingsPage::Sla => "/app/settings/sla",
+                    SettingsPage::Sync => "/app/settings/sync",
                 },
             },
         };

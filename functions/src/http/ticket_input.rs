@@ -182,6 +182,11 @@ pub fn change(
             errors.0.insert("summary", FieldError::InvalidFormat);
             None
         }
+        // Not a `Change` either: the routes send it to `sync_links::push_by_hand` first.
+        Verb::Push => {
+            errors.0.insert("action", FieldError::InvalidFormat);
+            None
+        }
         Verb::Waiting => need(&mut errors, "waiting_on", &input.waiting_on)
             .and_then(|v| record(&mut errors, "waiting_on", WaitingOn::parse(&v)))
             .map(Change::Waiting),

@@ -171,6 +171,25 @@ pub enum Refusal {
     AlreadyInTeam,
     #[error("That routing rule no longer exists. Reload the teams page.")]
     RuleNotFound,
+    #[error(
+        "This site is not connected to a help desk: an owner or admin connects one in \
+         Settings → Sync first."
+    )]
+    SyncNotConnected,
+    #[error(
+        "This ticket's sync has ended (its remote ticket was deleted, or the connection was \
+         disconnected): it is not pushed again."
+    )]
+    SyncLinkEnded,
+    #[error("This ticket is synced by the {} connection; its reference is read-only.", .0.name())]
+    SyncManaged(ticketbooth_shared::sync::Platform),
+    #[error("This site is already connected to a help desk: disconnect it first.")]
+    SyncAlreadyConnected,
+    #[error(
+        "The number of tickets to push changed since the page was shown: nothing was pushed. \
+         Check the new number below and confirm again."
+    )]
+    SyncCountChanged,
 }
 
 impl Refusal {
@@ -192,7 +211,12 @@ impl Refusal {
             | Refusal::LabelTaken
             | Refusal::LabelTooDeep
             | Refusal::TeamNameTaken
-            | Refusal::AlreadyInTeam => 409,
+            | Refusal::AlreadyInTeam
+            | Refusal::SyncNotConnected
+            | Refusal::SyncLinkEnded
+            | Refusal::SyncManaged(_)
+            | Refusal::SyncAlreadyConnected
+            | Refusal::SyncCountChanged => 409,
             Refusal::LabelNotFound | Refusal::TeamNotFound | Refusal::RuleNotFound => 404,
             Refusal::LabelSame | Refusal::TeamMemberNotEligible => 422,
             Refusal::InvitationInvalid => 410,
@@ -226,6 +250,11 @@ impl Refusal {
             Refusal::TeamMemberNotEligible => "team_member_not_eligible",
             Refusal::AlreadyInTeam => "already_in_team",
             Refusal::RuleNotFound => "rule_not_found",
+            Refusal::SyncNotConnected => "sync_not_connected",
+            Refusal::SyncLinkEnded => "sync_link_ended",
+            Refusal::SyncManaged(_) => "sync_managed",
+            Refusal::SyncAlreadyConnected => "sync_already_connected",
+            Refusal::SyncCountChanged => "sync_count_changed",
         }
     }
 }

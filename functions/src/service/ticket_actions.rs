@@ -22,7 +22,6 @@ use ticketbooth_shared::timestamp::Timestamp;
 use ticketbooth_shared::waiting::{NotPending, WaitingOn};
 use ticketbooth_shared::{Priority, Status};
 
-use super::ServiceError;
 use super::conversations;
 use super::mail;
 use super::operator_tickets::{self, Detail};
@@ -31,6 +30,7 @@ use super::sessions;
 use super::sites;
 use super::sla;
 use super::tickets::{self, CreateTicket, Created};
+use super::{Refusal, ServiceError};
 use crate::sql::comments::{self, NewComment};
 use crate::sql::conversations::ConversationRow;
 use crate::sql::messages;
@@ -448,6 +448,10 @@ async fn plan<E: Executor>(
             platform,
             remote_id,
         } => {
+            // A connector's live link owns the reference: typing another would contradict it.
+            if let Some(by) = synced_by(db, site, id).await? {
+                return Err(Refusal::SyncManaged(by).into());
+            }
             let set =
                 tickets_sql::set_sync(site, id, platform.as_ref(), remote_id.as_ref(), now_ms);
             let event = EventKind::Synced {
@@ -931,4 +935,28 @@ pub async fn apply_many<E: Executor>(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The platform whose live link syncs the ticket `ticket_id` (its reference is then the
+/// connection's, not typed by hand); `None` without a link, or once its sync ended.
+async fn synced_by<E: Executor>(
+    db: &E,
+    site_id: i64,
+    ticket_id: &str,
+) -> Result<Option<ticketbooth_shared::sync::Platform>, ServiceError> {
+    use crate::sql::{sync_connections, sync_links};
+    use ticketbooth_shared::sync::{LinkState, Platform};
+    let link: Option<sync_links::LinkRow> =
+        decode_first(db.query(sync_links::find(site_id, ticket_id)).await?)?;
+    let Some(link) = link.filter(|l| LinkState::parse(&l.state).is_ok_and(LinkState::is_live))
+    else {
+        return Ok(None);
+    };
+    let connection: Option<sync_connections::ConnectionRow> = decode_first(
+        db.query(sync_connections::find(site_id, link.connection_id))
+            .await?,
+    )?;
+    let shape = || StoreError::RowShape(format!("sync link {ticket_id}: connection"));
+    let platform = connection.ok_or_else(shape)?.platform;
+    Ok(Some(Platform::parse(&platform).map_err(|_| shape())?))
 }

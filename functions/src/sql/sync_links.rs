@@ -75,6 +75,93 @@ pub fn by_remote(site_id: i64, connection_id: i64, remote_id: &str) -> Statement
 
 // --- Linking by hand and the connection's life (settings, the ticket page, bulk) ----------
 
+/// The tickets "push the N existing" takes: the site's open, pending and resolved tickets
+/// that are not spam and have no link (closed ones are history; spam is never pushed).
+macro_rules! unlinked {
+    () => {
+        " FROM tickets t
+         WHERE t.site_id = ?1 AND t.status IN ('open', 'pending', 'resolved') AND t.is_spam = 0
+           AND NOT EXISTS (SELECT 1 FROM sync_links l WHERE l.ticket_id = t.id)"
+    };
+}
+
+/// How many tickets "push the N existing" would link now.
+pub fn count_unlinked(site_id: i64) -> Statement {
+    Statement::new(
+        concat!("SELECT COUNT(*) AS n", unlinked!()),
+        vec![Value::from(site_id)],
+    )
+}
+
+/// Links every ticket `count_unlinked` counts to the connection, pending and due now.
+pub fn link_existing(site_id: i64, connection_id: i64, now_ms: i64) -> Statement {
+    Statement::new(
+        concat!(
+            "INSERT INTO sync_links
+                 (ticket_id, site_id, connection_id, state, next_attempt_at, created_at,
+                  updated_at)
+             SELECT t.id, t.site_id, ?2, 'pending', ?3, ?3, ?3",
+            unlinked!(),
+            " ON CONFLICT DO NOTHING"
+        ),
+        vec![
+            Value::from(site_id),
+            Value::from(connection_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// A link made by hand for one ticket of the site, pending and due now (nothing when the
+/// ticket has one already).
+pub fn insert_manual(site_id: i64, ticket_id: &str, connection_id: i64, now_ms: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO sync_links
+             (ticket_id, site_id, connection_id, state, next_attempt_at, created_at, updated_at)
+         SELECT t.id, t.site_id, ?3, 'pending', ?4, ?4, ?4
+         FROM tickets t WHERE t.site_id = ?1 AND t.id = ?2
+         ON CONFLICT DO NOTHING",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(connection_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// Re-arms a failed link by hand: pending, its attempts counted afresh, due now, still dirty
+/// (so the push job has something to send even if nothing changed since it gave up).
+pub fn rearm(site_id: i64, ticket_id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE sync_links
+         SET state = 'pending', attempts = 0, next_attempt_at = ?3, queued_at = NULL,
+             error = NULL, dirty_seq = MAX(dirty_seq, pushed_seq + 1), updated_at = ?3
+         WHERE site_id = ?1 AND ticket_id = ?2 AND state = 'failed'",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// Stops every live link of a connection being disconnected: they stay as history, and
+/// nothing is pushed or pulled through them again.
+pub fn stop_all(site_id: i64, connection_id: i64, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE sync_links
+         SET state = 'stopped', next_attempt_at = NULL, queued_at = NULL, updated_at = ?3
+         WHERE site_id = ?1 AND connection_id = ?2
+           AND state IN ('pending', 'synced', 'failed')",
+        vec![
+            Value::from(site_id),
+            Value::from(connection_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
 // --- The push job and the hand-off to the Queue ----------------------------------------------
 
 // --- Pulls (the webhook route) ---------------------------------------------------------------

@@ -44,6 +44,7 @@ mod summaries;
 mod sync_gorgias;
 mod sync_hooks_zendesk;
 mod sync_pull;
+mod sync_settings;
 mod teams;
 mod ticket_actions;
 mod ticket_page;

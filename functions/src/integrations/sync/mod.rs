@@ -12,6 +12,7 @@
 //! `connector`, the migration that widens `sync_connections.platform`'s CHECK, and its
 //! fixtures and double (README "External sync" walks through it).
 
+pub mod check;
 pub mod gorgias;
 pub mod push;
 pub mod zendesk;
