@@ -41,6 +41,7 @@ mod sign_in;
 mod site_settings;
 mod sla;
 mod summaries;
+mod sync_push;
 mod teams;
 mod ticket_actions;
 mod ticket_page;
