@@ -254,6 +254,36 @@ pub fn mark_ticket_synced(
     )
 }
 
+/// What the ticket page's External Sync section shows: the site's live connection (if any)
+/// and the ticket's link with the connection it goes through. Always one row.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageRow {
+    /// The site's live connection's platform; NULL when the site has none.
+    pub live_platform: Option<String>,
+    /// The link's state; NULL when the ticket has no link.
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub remote_id: Option<String>,
+    /// The platform and base URL of the link's connection (live or not).
+    pub link_platform: Option<String>,
+    pub link_base_url: Option<String>,
+}
+
+/// The ticket page's read (in the page's one batch).
+pub fn for_ticket_page(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "SELECT (SELECT platform FROM sync_connections
+                 WHERE site_id = ?1 AND disconnected_at IS NULL) AS live_platform,
+                l.state, l.error, l.remote_id, c.platform AS link_platform,
+                c.base_url AS link_base_url
+         FROM (SELECT 1) AS one
+         LEFT JOIN tickets t ON t.site_id = ?1 AND t.code = ?2
+         LEFT JOIN sync_links l ON l.site_id = ?1 AND l.ticket_id = t.id
+         LEFT JOIN sync_connections c ON c.site_id = ?1 AND c.id = l.connection_id",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}
+
 /// A deleted ticket's link (its delete batch).
 pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
     Statement::new(

@@ -964,3 +964,113 @@ fn a_ticket_without_a_link_or_with_another_sites_is_not_pushed() {
     let remote = Remote::default();
     assert_eq!(run(&app, &remote, 1, NOW), Ran::Skipped("no link"));
 }
+
+// --- The ticket page -------------------------------------------------------------------------
+
+/// The External Sync section of TKT-1's page, as the owner sees it, and what reading the page
+/// cost (a second read: the session is known).
+fn sync_section(app: &TestApp) -> (String, u64) {
+    use crate::ticket_page::{OWNER_TOKEN, session};
+    let cookie = crate::session_cookie(&session(OWNER_TOKEN));
+    let _ = app.get("/app/tickets/TKT-1", &[("cookie", &cookie)]);
+    let before = app.db().round_trips();
+    let r = app.get("/app/tickets/TKT-1", &[("cookie", &cookie)]);
+    let trips = app.db().round_trips() - before;
+    assert_eq!(r.status, 200);
+    let html = String::from_utf8(r.body).unwrap();
+    let start = html.find("<section class=\"sync\"").expect("the section");
+    let end = start + html[start..].find("</section>").unwrap();
+    (html[start..end].to_owned(), trips)
+}
+
+fn set_link(app: &TestApp, state: &str, error: Option<&str>) {
+    let id = ticket_id(app, 1);
+    app.db()
+        .execute_script(&format!(
+            "INSERT INTO sync_links (ticket_id, site_id, connection_id, state, error, created_at,
+                 updated_at)
+             SELECT '{id}', 1, id, '{state}', {}, 0, 0 FROM sync_connections WHERE true
+             ON CONFLICT (ticket_id) DO UPDATE SET state = excluded.state,
+                 error = excluded.error",
+            error.map_or("NULL".to_owned(), |e| format!("'{e}'"))
+        ))
+        .unwrap();
+}
+
+#[test]
+fn the_ticket_page_shows_each_state_in_one_round_trip() {
+    let app = crate::ticket_page::spawn_with_tokens(1);
+    let (html, trips) = sync_section(&app);
+    assert_eq!(trips, 1);
+    assert!(
+        html.contains("<h2 id=\"sync-title\">External sync</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("Not connected to external system."), "{html}");
+    assert!(
+        !html.contains("sync-push"),
+        "no connection, no push: {html}"
+    );
+
+    // Connected, not linked: the push button.
+    connect(&app, "zendesk", "manual");
+    let (html, trips) = sync_section(&app);
+    assert_eq!(trips, 1);
+    assert!(html.contains("Not connected to external system."), "{html}");
+    assert!(
+        html.contains("action=\"/app/tickets/TKT-1/push\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<button id=\"sync-push\">Push to Zendesk</button>"),
+        "{html}"
+    );
+
+    for (state, error, shown, push) in [
+        ("pending", None, "Pending</span>", None),
+        (
+            "failed",
+            Some("Zendesk refused the credentials (401)"),
+            "Failed: Zendesk refused the credentials (401)</span>",
+            Some("Retry now"),
+        ),
+        ("synced", None, "Synced</span>", None),
+        ("deleted", None, "Deleted remotely</span>", None),
+        ("stopped", None, "Stopped (disconnected)</span>", None),
+    ] {
+        set_link(&app, state, error);
+        let (html, trips) = sync_section(&app);
+        assert_eq!(trips, 1, "{state}: the page stays one round trip");
+        assert!(html.contains("Zendesk"), "{state}: {html}");
+        assert!(
+            html.contains(&format!(
+                "<span id=\"sync-state\" class=\"badge sync-state sync-{state}\">"
+            )),
+            "{state}: {html}"
+        );
+        assert!(html.contains(shown), "{state}: {html}");
+        match push {
+            Some(label) => assert!(
+                html.contains(&format!("<button id=\"sync-push\">{label}</button>")),
+                "{state}: {html}"
+            ),
+            None => assert!(!html.contains("sync-push"), "{state}: {html}"),
+        }
+        assert!(!html.contains("Not connected"), "{state}: {html}");
+    }
+}
+
+#[test]
+fn a_reference_typed_by_hand_is_shown_as_typed() {
+    let app = crate::ticket_page::spawn_with_tokens(1);
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET sync_platform = 'jira', sync_remote_id = 'OPS-<7>',
+                 synced_at = 1795427600000 WHERE code = 'TKT-1'",
+        )
+        .unwrap();
+    let (html, _) = sync_section(&app);
+    assert!(html.contains("jira · <bdi>OPS-&lt;7&gt;</bdi>"), "{html}");
+    assert!(html.contains("last synced"), "{html}");
+    assert!(!html.contains("Not connected"), "{html}");
+}
