@@ -150,6 +150,7 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
             TeamFilter::NoTeam => 0,
         }),
         sla: query.sla.map(|s| s.as_str().to_owned()),
+        sync: query.sync.map(|s| s.as_str().to_owned()),
     }
 }
 

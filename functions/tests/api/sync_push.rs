@@ -1074,3 +1074,107 @@ fn a_reference_typed_by_hand_is_shown_as_typed() {
     assert!(html.contains("last synced"), "{html}");
     assert!(!html.contains("Not connected"), "{html}");
 }
+
+// --- The `sync=` filter ----------------------------------------------------------------------
+
+/// Six tickets: TKT-1 synced, TKT-2 pending, TKT-3 failed, TKT-4 a reference typed by hand,
+/// TKT-5 nothing, TKT-6 a link whose remote ticket was deleted (its `sync_*` columns set by
+/// the pushes before).
+fn six_states() -> TestApp {
+    let app = crate::ticket_page::spawn_with_tokens(6);
+    connect(&app, "zendesk", "manual");
+    for (n, state) in [(1, "synced"), (2, "pending"), (3, "failed"), (6, "deleted")] {
+        let id = ticket_id(&app, n);
+        app.db()
+            .execute_script(&format!(
+                "INSERT INTO sync_links (ticket_id, site_id, connection_id, state, created_at,
+                     updated_at)
+                 SELECT '{id}', 1, id, '{state}', 0, 0 FROM sync_connections;"
+            ))
+            .unwrap();
+    }
+    app.db()
+        .execute_script(
+            "UPDATE tickets SET sync_platform = 'jira', sync_remote_id = 'J-4'
+             WHERE code = 'TKT-4';
+             UPDATE tickets SET sync_platform = 'zendesk', sync_remote_id = '66'
+             WHERE code = 'TKT-6';",
+        )
+        .unwrap();
+    app
+}
+
+const FILTERED: [(&str, &[&str]); 4] = [
+    ("synced", &["TKT-1", "TKT-4"]),
+    ("pending", &["TKT-2"]),
+    ("failed", &["TKT-3"]),
+    ("none", &["TKT-5", "TKT-6"]),
+];
+
+#[test]
+fn the_api_filters_by_sync_state() {
+    use crate::ticket_page::OWNER_TOKEN;
+    let app = six_states();
+    let auth = format!("Bearer {OWNER_TOKEN}");
+    for (filter, want) in FILTERED {
+        let path = format!("/api/v1/tickets?sync={filter}");
+        let _ = app.get(&path, &[("authorization", &auth)]);
+        let before = app.db().round_trips();
+        let r = app.get(&path, &[("authorization", &auth)]);
+        assert_eq!(
+            app.db().round_trips() - before,
+            1,
+            "{filter}: one round trip"
+        );
+        assert_eq!(r.status, 200, "{filter}");
+        let mut codes: Vec<String> = crate::json(&r)["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["code"].as_str().unwrap().to_owned())
+            .collect();
+        codes.sort();
+        assert_eq!(codes, want, "sync={filter}");
+    }
+    let r = app.get("/api/v1/tickets?sync=deleted", &[("authorization", &auth)]);
+    assert_eq!(r.status, 422);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("\"sync\""),
+        "the field is named"
+    );
+}
+
+#[test]
+fn the_list_and_the_board_filter_by_sync_state_in_one_round_trip() {
+    use crate::ticket_page::{OWNER_TOKEN, session};
+    let app = six_states();
+    let cookie = crate::session_cookie(&session(OWNER_TOKEN));
+    for (filter, want) in FILTERED {
+        for path in [
+            format!("/app/tickets?sync={filter}"),
+            format!("/app/tickets?view=board&sync={filter}"),
+        ] {
+            let _ = app.get(&path, &[("cookie", &cookie)]);
+            let before = app.db().round_trips();
+            let r = app.get(&path, &[("cookie", &cookie)]);
+            assert_eq!(app.db().round_trips() - before, 1, "{path}: one round trip");
+            assert_eq!(r.status, 200, "{path}");
+            let html = String::from_utf8(r.body).unwrap();
+            for n in 1..=6 {
+                let code = format!("TKT-{n}");
+                assert_eq!(
+                    html.contains(&format!(">{code}<")),
+                    want.contains(&code.as_str()),
+                    "{path}: {code}"
+                );
+            }
+            if !path.contains("board") {
+                assert!(
+                    html.contains(&format!("<option value=\"{filter}\" selected")),
+                    "{path}: the control shows the filter"
+                );
+                assert!(html.contains("External sync: "), "{path}: its chip");
+            }
+        }
+    }
+}
