@@ -1178,3 +1178,54 @@ fn the_list_and_the_board_filter_by_sync_state_in_one_round_trip() {
         }
     }
 }
+
+// --- Deletion and erasure --------------------------------------------------------------------
+
+#[test]
+fn deleting_a_pushed_ticket_deletes_its_link_and_known_comments() {
+    let app = connected(2, "zendesk");
+    let remote = Remote::default();
+    act(
+        &app,
+        1,
+        comment(CommentVisibility::Public, "Hello."),
+        NOW - 1,
+    );
+    remote.answers([created("R1"), comment_id("C1")]);
+    assert!(matches!(run(&app, &remote, 1, NOW), Ran::Pushed { .. }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sync_comments"), 1);
+    act(&app, 1, Change::Delete, NOW + 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sync_links"),
+        1,
+        "TKT-2's link stays"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sync_comments"), 0);
+}
+
+#[test]
+fn erasing_a_requester_of_a_pushed_ticket_still_works() {
+    use ticketbooth_functions::service::data_rights;
+    use ticketbooth_shared::requester::Email;
+    let app = connected(1, "zendesk");
+    let remote = Remote::default();
+    act(
+        &app,
+        1,
+        comment(CommentVisibility::Public, "Hello."),
+        NOW - 1,
+    );
+    remote.answers([created("R1"), comment_id("C1")]);
+    assert!(matches!(run(&app, &remote, 1, NOW), Ran::Pushed { .. }));
+    let erased = pollster::block_on(data_rights::erase(
+        app.db(),
+        &operator(OWNER, Role::Owner),
+        &Email::parse("ria@customer.example").unwrap(),
+        Timestamp::from_millis(NOW + 1),
+    ))
+    .unwrap();
+    assert_eq!(erased, 1);
+    // The erasure is no change the platform is sent.
+    assert_eq!(link(&app, 1)["state"], "synced");
+}
