@@ -402,8 +402,8 @@ fn team_and_sla_selects(h: &mut Html, query: &TicketQuery, page: &ListPage) {
 fn sync_label(filter: SyncFilter) -> &'static str {
     match filter {
         SyncFilter::Synced => "Synced",
-        SyncFilter::Pending => "Sync pending",
-        SyncFilter::Failed => "Sync failed",
+        SyncFilter::Pending => "Pending",
+        SyncFilter::Failed => "Failed",
         SyncFilter::None => "Not synced",
     }
 }

@@ -1229,3 +1229,19 @@ fn erasing_a_requester_of_a_pushed_ticket_still_works() {
     // The erasure is no change the platform is sent.
     assert_eq!(link(&app, 1)["state"], "synced");
 }
+
+#[test]
+fn a_visitors_ticket_on_a_connected_site_asks_for_the_hand_off_after_the_answer() {
+    use ticketbooth_functions::http::FollowUp;
+    use ticketbooth_functions::service::site_cache::TTL_MS;
+    let app = spawn(0);
+    let body = json!({"subject": "Printer on fire"});
+    let r = app.create("acme", "00000000-0000-4000-8000-000000000a01", &body, &[]);
+    assert_eq!(r.status, 201);
+    assert_eq!(r.follow_up, None, "nothing owed without a connection");
+    connect(&app, "zendesk", "all");
+    app.advance(TTL_MS);
+    let r = app.create("acme", "00000000-0000-4000-8000-000000000a02", &body, &[]);
+    assert_eq!(r.status, 201);
+    assert_eq!(r.follow_up, Some(FollowUp::Notify { site_id: 1 }));
+}
