@@ -19,6 +19,9 @@ use crate::store::d1::D1Executor;
 use super::console;
 use super::env::{outbound_policy, secrets_key};
 
+/// The longest delay Queues accept for a retry.
+const MAX_QUEUE_DELAY_S: u32 = 12 * 60 * 60;
+
 /// Hands the links due a push (of one site, or all) to the Queue; refusals are logged under
 /// `request_id`.
 pub async fn enqueue_syncs(
@@ -102,9 +105,11 @@ pub async fn sync_message(
             ("failed", None, Some(error))
         }
         Ok(push::Ran::RetryIn { seconds, error }) => {
+            // Queues delay a retry 12 hours at most; a longer wait is the sweep's (the link's
+            // `next_attempt_at` holds it back until then).
             message.retry_with_options(
                 &worker::QueueRetryOptionsBuilder::new()
-                    .with_delay_seconds(seconds)
+                    .with_delay_seconds(seconds.min(MAX_QUEUE_DELAY_S))
                     .build(),
             );
             ("retry", Some(seconds), Some(error))
