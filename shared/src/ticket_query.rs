@@ -427,6 +427,8 @@ pub struct TicketQuery {
     pub team: Option<TeamFilter>,
     /// Breached, or due within the hour (`sla=breached|due_soon`).
     pub sla: Option<SlaFilter>,
+    /// Where the ticket's link to a help desk stands (`sync=synced|pending|failed|none`).
+    pub sync: Option<crate::sync::SyncFilter>,
 }
 
 impl TicketQuery {
@@ -556,6 +558,10 @@ impl TicketQuery {
                 "sla" if !value.is_empty() => match SlaFilter::parse(value) {
                     Ok(s) => q.sla = Some(s),
                     Err(e) => file("sla", e),
+                },
+                "sync" if !value.is_empty() => match crate::sync::SyncFilter::parse(value) {
+                    Ok(s) => q.sync = Some(s),
+                    Err(e) => file("sync", e),
                 },
                 _ => {}
             }
@@ -688,6 +694,9 @@ impl TicketQuery {
         }
         if let Some(sla) = self.sla {
             pairs.push(("sla", sla.as_str().to_owned()));
+        }
+        if let Some(sync) = self.sync {
+            pairs.push(("sync", sync.as_str().to_owned()));
         }
         if let Some(cursor) = &self.cursor {
             pairs.push(("cursor", cursor.to_text()));
@@ -944,6 +953,23 @@ mod tests {
         assert_eq!(
             errors(&[("topic", "a/b"), ("intent", "€")]),
             vec![("intent", "invalid_format"), ("topic", "invalid_format")]
+        );
+    }
+
+    #[test]
+    fn the_sync_filter_parses_its_four_values_round_trips_and_refuses_others() {
+        use crate::sync::SyncFilter;
+        for filter in SyncFilter::ALL {
+            let q = parse(&[("sync", filter.as_str())]).unwrap();
+            assert_eq!(q.sync, Some(filter));
+            assert!(q.is_filtered());
+            assert_eq!(q.to_pairs(), [("sync", filter.as_str().to_owned())]);
+            assert_eq!(TicketQuery::parse(&q.to_pairs()).unwrap(), q);
+        }
+        assert_eq!(parse(&[("sync", "")]).unwrap(), TicketQuery::default());
+        assert_eq!(
+            errors(&[("sync", "deleted")]),
+            vec![("sync", "invalid_format")]
         );
     }
 

@@ -53,6 +53,9 @@ try {
   // and the due order over every ticket with a due time (tickets_by_sla_due).
   results.push(await measure('list, SLA breached', () => get('/app/tickets?sla=breached')));
   results.push(await measure('list, sorted by due time', () => get('/app/tickets?sort=due')));
+  // External sync (issue 23): tickets whose push failed (a probe of sync_links_by_state per
+  // ticket walked; the seed has no links, so this is the filter's cost over a full walk).
+  results.push(await measure('list, sync failed', () => get('/app/tickets?sync=failed')));
   results.push(await measure('search, common word (printer)', () => get('/app/tickets?q=printer')));
   results.push(await measure('search, rare word (xylophone)', () => get('/app/tickets?q=xylophone')));
 

@@ -8,6 +8,7 @@ use ticketbooth_shared::classification::{Origin, source_label};
 use ticketbooth_shared::event::Source;
 use ticketbooth_shared::label::Label;
 use ticketbooth_shared::role::{Action, Ownership};
+use ticketbooth_shared::sync::SyncFilter;
 use ticketbooth_shared::ticket_query::{
     AssigneeFilter, DateRange, Shown, SlaFilter, Sort, SourceFilter, TeamFilter, TicketQuery,
 };
@@ -375,7 +376,7 @@ fn filter_form(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: 
     h.raw("</select></div></fieldset><button>Apply</button></details></form>");
 }
 
-/// The team filter (the site's teams, or none) and the SLA filter.
+/// The team filter (the site's teams, or none), the SLA filter and the external sync filter.
 fn team_and_sla_selects(h: &mut Html, query: &TicketQuery, page: &ListPage) {
     h.raw("<div class=\"field\"><label for=\"f-team\">Team</label><select id=\"f-team\" name=\"team\">");
     option(h, "", "Any", query.team.is_none());
@@ -389,7 +390,22 @@ fn team_and_sla_selects(h: &mut Html, query: &TicketQuery, page: &ListPage) {
     for sla in [SlaFilter::Breached, SlaFilter::DueSoon] {
         option(h, sla.as_str(), sla.label(), query.sla == Some(sla));
     }
+    h.raw("</select></div><div class=\"field\"><label for=\"f-sync\">External sync</label><select id=\"f-sync\" name=\"sync\">");
+    option(h, "", "Any", query.sync.is_none());
+    for sync in SyncFilter::ALL {
+        option(h, sync.as_str(), sync_label(sync), query.sync == Some(sync));
+    }
     h.raw("</select></div>");
+}
+
+/// The sync filter's words for people.
+fn sync_label(filter: SyncFilter) -> &'static str {
+    match filter {
+        SyncFilter::Synced => "Synced",
+        SyncFilter::Pending => "Pending",
+        SyncFilter::Failed => "Failed",
+        SyncFilter::None => "Not synced",
+    }
 }
 
 /// Each active filter as a chip whose × link is the same query without it.
@@ -546,6 +562,15 @@ fn chips(h: &mut Html, query: &TicketQuery, page: &ListPage, layout_kind: Layout
             format!("SLA: {}", sla.label()),
             TicketQuery {
                 sla: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if let Some(sync) = base.sync {
+        chips.push((
+            format!("External sync: {}", sync_label(sync)),
+            TicketQuery {
+                sync: None,
                 ..base.clone()
             },
         ));

@@ -1,5 +1,6 @@
 //! The ticket page (`/app/tickets/{code}`), where a ticket is worked: header controls, edit,
-//! labels, comments, snooze, spam, delete, sync fields and the timeline; plus the new-ticket
+//! labels, comments, snooze, spam, delete, the External Sync section (`sync_view`) and the
+//! timeline; plus the new-ticket
 //! form and the delete confirmation. Works without JavaScript: every control is a small form
 //! posting to `/app/tickets/{code}/{verb}` with the CSRF token and the version it was built
 //! from. A control is shown only when `Role::permits` allows it; the server checks again.
@@ -21,6 +22,7 @@ use super::html::Html;
 use super::list_page;
 use super::sla_view;
 use super::summary_view;
+use super::sync_view;
 use super::views::{
     chat_message, layout, priority_badge, requester, status_badge, time, transcript, waiting_badge,
 };
@@ -99,20 +101,7 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp, notices: &Notices)
             time(h, at);
             h.raw("</dd>");
         }
-        h.raw("<dt>External sync</dt><dd>");
-        match (&t.sync_platform, &t.sync_remote_id) {
-            (Some(platform), Some(remote)) => {
-                h.text(platform).raw(" · <bdi>").text(remote).raw("</bdi>");
-                if let Some(at) = t.synced_at {
-                    h.raw(" · last synced ");
-                    time(h, at);
-                }
-            }
-            _ => {
-                h.raw("<span class=\"muted\">Not synced</span>");
-            }
-        }
-        h.raw("</dd><dt>Labels</dt><dd>");
+        h.raw("<dt>Labels</dt><dd>");
         labels(h, &form, detail, can(Action::EditLabels));
         h.raw("</dd><dt>Topic and intent</dt><dd class=\"classification\">");
         classify(h, &form, detail, can(Action::EditFields));
@@ -122,6 +111,7 @@ pub fn render(op: &Operator, detail: &Detail, now: Timestamp, notices: &Notices)
             edit_form(h, &form, detail);
         }
         summary_view::section(h, op, detail, can(Action::EditFields));
+        sync_view::section(h, op, detail, can(Action::EditFields));
         // The ticket's body beside the chats it came from (seed 000).
         h.raw(if detail.conversations.is_empty() {
             "<div class=\"ticket-body\"><div>"

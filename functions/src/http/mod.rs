@@ -120,7 +120,10 @@ impl Response {
         let summarises = crate::service::summaries::enabled(site);
         // And one that mails has the requester's mail to hand off (`mail_outbox`).
         let mails = site.email_enabled;
-        if (site.webhook_url.is_some() || summarises || mails) && self.follow_up.is_none() {
+        // And one connected to a help desk a push (`service::sync_links::hand_off`).
+        let syncs = site.syncs;
+        if (site.webhook_url.is_some() || summarises || mails || syncs) && self.follow_up.is_none()
+        {
             self.follow_up = Some(FollowUp::Notify { site_id: site.id });
         }
         self

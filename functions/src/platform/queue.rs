@@ -1,7 +1,8 @@
 //! The outbox's hand-off to the Queue of webhook events, and the Queue's consumer: one
 //! delivery attempt per event, acknowledged when done, retried with backoff. The same Queue
-//! carries the summary jobs (`summary:` messages, `integrations::summary`) and the mails
-//! (`mail:` messages, `platform::mail`).
+//! carries the summary jobs (`summary:` messages, `integrations::summary`), the mails
+//! (`mail:` messages, `platform::mail`) and the pushes to a help desk (`sync:` messages,
+//! `platform::sync`).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -18,11 +19,13 @@ use crate::service::mail_outbox;
 use crate::service::notifications::{self, Enqueue, Sending};
 use crate::service::site_secrets::Sealer;
 use crate::service::summaries;
+use crate::service::sync_links;
 use crate::store::d1::D1Executor;
 
 use super::console;
 use super::env::{outbound_policy, secrets_key};
 use super::mail::{enqueue_mails, mail_message};
+use super::sync::{enqueue_syncs, sync_message};
 
 /// The Queue of webhook events (`[[queues.producers]]` in wrangler.toml).
 const NOTIFICATIONS: &str = "NOTIFICATIONS";
@@ -55,6 +58,15 @@ pub async fn enqueue_pending(env: &Env, db: &D1Executor, site_id: Option<i64>, r
         Ok(queue) => enqueue_mails(db, &queue, site_id, request_id).await,
         Err(e) => {
             let detail = format!("mails: {e}");
+            console::print(&Line::error(Event::Queue, request_id, &detail));
+        }
+    }
+    // Links due a push to their platform (`sync:` messages on the same Queue; the cron runs
+    // this too, so retries and stragglers go out within a minute).
+    match env.queue(NOTIFICATIONS) {
+        Ok(queue) => enqueue_syncs(db, &queue, site_id, request_id).await,
+        Err(e) => {
+            let detail = format!("syncs: {e}");
             console::print(&Line::error(Event::Queue, request_id, &detail));
         }
     }
@@ -203,6 +215,11 @@ async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> 
         // A mail of the outbox (`mail_outbox`).
         if let Some(mail) = mail_outbox::parse_message(&id) {
             mail_message(&env, &db, &message, mail, &request_id).await;
+            continue;
+        }
+        // A push to the ticket's platform (`integrations::sync::push`).
+        if let Some(ticket_id) = sync_links::parse_message(&id) {
+            sync_message(&env, &db, &message, ticket_id, &request_id).await;
             continue;
         }
         let now = js_sys::Date::now() as i64;

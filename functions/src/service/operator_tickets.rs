@@ -150,6 +150,7 @@ fn filter(op: &Operator, query: &TicketQuery, now: Timestamp, limit: i64) -> Lis
             TeamFilter::NoTeam => 0,
         }),
         sla: query.sla.map(|s| s.as_str().to_owned()),
+        sync: query.sync.map(|s| s.as_str().to_owned()),
     }
 }
 
@@ -366,6 +367,8 @@ pub struct Detail {
     pub in_use: InUse,
     /// The site's teams by name (the team select).
     pub teams: Vec<crate::sql::teams::TeamRow>,
+    /// The External Sync section's facts: the site's live connection, the ticket's link.
+    pub sync: crate::sql::sync_links::PageRow,
 }
 
 /// A conversation linked to a ticket, as the ticket page shows it.
@@ -431,6 +434,7 @@ pub fn detail_statements(site_id: i64, code: &str, now: Timestamp) -> Vec<Statem
         messages::for_ticket_by_code(site_id, code, now.millis()),
         tickets::classes_in_use(site_id),
         crate::sql::teams::list(site_id),
+        crate::sql::sync_links::for_ticket_page(site_id, code),
     ]
 }
 
@@ -458,6 +462,7 @@ pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
     let mut messages: Vec<LinkedMessageRow> = decode_all(next())?;
     let in_use = InUse::from_rows(next())?;
     let teams = decode_all(next())?;
+    let sync = decode_first(next())?.unwrap_or_default();
     let conversations = links
         .into_iter()
         .map(|link| {
@@ -486,6 +491,7 @@ pub fn detail_from(results: Vec<Vec<Row>>) -> Result<Detail, ServiceError> {
         conversations,
         in_use,
         teams,
+        sync,
     })
 }
 

@@ -72,6 +72,9 @@ pub struct Site {
     pub email_enabled: bool,
     /// The support address's local part (`<local>@EMAIL_DOMAIN`), if set.
     pub support_local: Option<String>,
+    /// The site has a live connection to a help desk: a visitor's create or reply may be owed
+    /// a push (handed to the Queue after the answer, like its mails).
+    pub syncs: bool,
 }
 
 /// A site's Turnstile keys as stored: the public site key, and the secret key (sealed).
@@ -139,6 +142,7 @@ impl Site {
             routing: rules_from_json(row.routing_rules.as_deref()),
             email_enabled: row.email_enabled != 0,
             support_local: row.support_local,
+            syncs: row.syncs != 0,
         })
     }
 

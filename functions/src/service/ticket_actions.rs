@@ -575,6 +575,9 @@ async fn plan<E: Executor>(
             // The guard event is deleted with the rest; it is there to refuse a stale delete.
             let statements = vec![
                 ticket_search::remove(site, id),
+                // Its external sync (before the comments and the ticket they name).
+                crate::sql::sync_comments::delete_for_ticket(site, id),
+                crate::sql::sync_links::delete_for_ticket(site, id),
                 comments::delete_for_ticket(site, id),
                 labels::delete_for_ticket(site, id),
                 ticket_events::delete_for_ticket(site, id),

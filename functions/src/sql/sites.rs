@@ -64,6 +64,9 @@ pub struct SiteRow {
     /// The support address's local part on the deployment's e-mail domain (0029).
     #[serde(default)]
     pub support_local: Option<String>,
+    /// 1: the site has a live help-desk connection (0036), so its changes may be owed a push.
+    #[serde(default)]
+    pub syncs: i64,
 }
 
 fn default_escalate_after() -> i64 {
@@ -92,7 +95,9 @@ pub fn find_by_key(key: &str) -> Statement {
                             'intent', intent, 'source', source, 'priority', priority,
                             'team_id', team_id, 'enabled', enabled))
                  FROM routing_rules WHERE site_id = sites.id AND enabled = 1) AS routing_rules,
-                email_enabled, support_local
+                email_enabled, support_local,
+                EXISTS (SELECT 1 FROM sync_connections
+                        WHERE site_id = sites.id AND disconnected_at IS NULL) AS syncs
          FROM sites WHERE key = ?1",
         vec![Value::from(key)],
     )

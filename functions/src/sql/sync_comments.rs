@@ -32,6 +32,37 @@ pub fn insert(
 
 // --- The push job ----------------------------------------------------------------------------
 
+/// A comment of ours not yet on the remote side.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct UnpushedRow {
+    pub id: i64,
+    pub visibility: String,
+    pub author_name: String,
+    pub body: String,
+}
+
+/// The ticket's comments not yet known remotely (neither pushed nor pulled: a pulled one came
+/// from there), in order.
+pub fn unpushed(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "SELECT c.id, c.visibility, c.author_name, c.body FROM ticket_comments c
+         WHERE c.site_id = ?1 AND c.ticket_id = ?2
+           AND NOT EXISTS (SELECT 1 FROM sync_comments s WHERE s.comment_id = c.id)
+         ORDER BY c.id",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}
+
+/// A deleted ticket's known comments (its delete batch, before its comments go).
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM sync_comments
+         WHERE ticket_id = ?2
+           AND EXISTS (SELECT 1 FROM tickets t WHERE t.site_id = ?1 AND t.id = ?2)",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}
+
 // --- Pulls -----------------------------------------------------------------------------------
 
 /// The remote comments of `remote_ids_json` (a JSON array of strings) already known under the

@@ -164,6 +164,221 @@ pub fn stop_all(site_id: i64, connection_id: i64, now_ms: i64) -> Statement {
 
 // --- The push job and the hand-off to the Queue ----------------------------------------------
 
+/// Takes the links due a push (of one site, or of all with `None`): changes not yet pushed,
+/// their time come, not already in the Queue (or handed before `stale_before`: the message was
+/// lost), marking them handed. Oldest due first, at most `limit`.
+pub fn take_due(site_id: Option<i64>, now_ms: i64, stale_before: i64, limit: i64) -> Statement {
+    Statement::new(
+        "UPDATE sync_links SET queued_at = ?2
+         WHERE ticket_id IN (SELECT ticket_id FROM sync_links
+                             WHERE dirty_seq > pushed_seq AND next_attempt_at <= ?2
+                               AND state IN ('pending', 'failed')
+                               AND (queued_at IS NULL OR queued_at < ?3)
+                               AND (?1 IS NULL OR site_id = ?1)
+                             ORDER BY next_attempt_at LIMIT ?4)
+         RETURNING ticket_id, site_id",
+        vec![
+            Value::from(site_id),
+            Value::from(now_ms),
+            Value::from(stale_before),
+            Value::from(limit),
+        ],
+    )
+}
+
+/// Gives a link back to the sweep when the Queue refused its message.
+pub fn unqueue(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "UPDATE sync_links SET queued_at = NULL WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}
+
+/// A link with the ticket as it is now: what the push job compares and sends.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobRow {
+    #[serde(flatten)]
+    pub link: LinkRow,
+    pub code: String,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub waiting_on_customer: i64,
+    pub priority: String,
+    pub is_spam: i64,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    /// JSON array of `{author, text}`.
+    pub transcript: String,
+    /// JSON array of the ticket's labels.
+    pub labels: String,
+}
+
+/// The push job's read of the link the Queue message named (by ticket id alone: the message
+/// carries no site; the row's `site_id` scopes every write after it).
+pub fn for_push(ticket_id: &str) -> Statement {
+    Statement::new(
+        concat!(
+            "SELECT ",
+            columns!(),
+            ", t.code, t.subject, t.description, t.status, t.waiting_on_customer, t.priority,
+             t.is_spam, t.requester_name, t.requester_email, t.transcript,
+             (SELECT json_group_array(label) FROM (SELECT label FROM ticket_labels
+              WHERE site_id = t.site_id AND ticket_id = t.id ORDER BY label)) AS labels
+             FROM sync_links l JOIN tickets t ON t.site_id = l.site_id AND t.id = l.ticket_id
+             WHERE l.ticket_id = ?1"
+        ),
+        vec![Value::from(ticket_id)],
+    )
+}
+
+/// Records that a create is about to be sent (its own write, before the request: an answer
+/// lost after it makes the next run look the remote ticket up instead of creating another).
+pub fn mark_create_sent(site_id: i64, ticket_id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE sync_links SET create_sent_at = ?3, updated_at = ?3
+         WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// The link's row as a push run leaves it: what the remote side now has, and what comes next.
+#[derive(Debug, Clone)]
+pub struct PushedRow<'a> {
+    pub site_id: i64,
+    pub ticket_id: &'a str,
+    pub remote_id: Option<&'a str>,
+    /// The `dirty_seq` the run read, when everything went out; else the link's old value.
+    pub pushed_seq: i64,
+    pub pushed_status: Option<&'a str>,
+    pub pushed_waiting: Option<&'a str>,
+    pub pushed_priority: Option<&'a str>,
+    /// `synced` (becomes `pending` again when a change came during the run), `pending`
+    /// (a retry), `failed`, `deleted`.
+    pub state: &'a str,
+    pub error: Option<&'a str>,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    /// Kept set while the Queue holds a retry (the sweep leaves it alone until then).
+    pub queued_at: Option<i64>,
+    /// Cleared once the remote ticket is known.
+    pub create_sent_at: Option<i64>,
+    /// Set when something went out in this run.
+    pub pushed_at: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// Writes a push run's outcome on its link (still live: a link stopped or deleted meanwhile
+/// stays so).
+pub fn settle(s: &PushedRow<'_>) -> Statement {
+    Statement::new(
+        "UPDATE sync_links
+         SET remote_id = ?3, pushed_seq = ?4, pushed_status = ?5, pushed_waiting = ?6,
+             pushed_priority = ?7,
+             state = CASE WHEN ?8 = 'synced' AND dirty_seq > ?4 THEN 'pending' ELSE ?8 END,
+             error = ?9, attempts = ?10,
+             next_attempt_at = CASE WHEN ?8 = 'synced' AND dirty_seq > ?4 THEN ?15 ELSE ?11 END,
+             queued_at = ?12, create_sent_at = ?13,
+             last_pushed_at = COALESCE(?14, last_pushed_at), updated_at = ?15
+         WHERE site_id = ?1 AND ticket_id = ?2 AND state IN ('pending', 'synced', 'failed')",
+        vec![
+            Value::from(s.site_id),
+            Value::from(s.ticket_id),
+            Value::from(s.remote_id),
+            Value::from(s.pushed_seq),
+            Value::from(s.pushed_status),
+            Value::from(s.pushed_waiting),
+            Value::from(s.pushed_priority),
+            Value::from(s.state),
+            Value::from(s.error),
+            Value::from(s.attempts),
+            Value::from(s.next_attempt_at),
+            Value::from(s.queued_at),
+            Value::from(s.create_sent_at),
+            Value::from(s.pushed_at),
+            Value::from(s.now_ms),
+        ],
+    )
+}
+
+/// Stops a link whose connection is gone (disconnected, or replaced by another).
+pub fn stop(site_id: i64, ticket_id: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "UPDATE sync_links SET state = 'stopped', next_attempt_at = NULL, queued_at = NULL,
+                               updated_at = ?3
+         WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// The ticket's own record of its remote twin (`tickets.sync_*`, which the list and the API
+/// show).
+pub fn mark_ticket_synced(
+    site_id: i64,
+    ticket_id: &str,
+    platform: &str,
+    remote_id: &str,
+    now_ms: i64,
+) -> Statement {
+    Statement::new(
+        "UPDATE tickets SET sync_platform = ?3, sync_remote_id = ?4, synced_at = ?5
+         WHERE site_id = ?1 AND id = ?2",
+        vec![
+            Value::from(site_id),
+            Value::from(ticket_id),
+            Value::from(platform),
+            Value::from(remote_id),
+            Value::from(now_ms),
+        ],
+    )
+}
+
+/// What the ticket page's External Sync section shows: the site's live connection (if any)
+/// and the ticket's link with the connection it goes through. Always one row.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageRow {
+    /// The site's live connection's platform; NULL when the site has none.
+    pub live_platform: Option<String>,
+    /// The link's state; NULL when the ticket has no link.
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub remote_id: Option<String>,
+    /// The platform and base URL of the link's connection (live or not).
+    pub link_platform: Option<String>,
+    pub link_base_url: Option<String>,
+}
+
+/// The ticket page's read (in the page's one batch).
+pub fn for_ticket_page(site_id: i64, code: &str) -> Statement {
+    Statement::new(
+        "SELECT (SELECT platform FROM sync_connections
+                 WHERE site_id = ?1 AND disconnected_at IS NULL) AS live_platform,
+                l.state, l.error, l.remote_id, c.platform AS link_platform,
+                c.base_url AS link_base_url
+         FROM (SELECT 1) AS one
+         LEFT JOIN tickets t ON t.site_id = ?1 AND t.code = ?2
+         LEFT JOIN sync_links l ON l.site_id = ?1 AND l.ticket_id = t.id
+         LEFT JOIN sync_connections c ON c.site_id = ?1 AND c.id = l.connection_id",
+        vec![Value::from(site_id), Value::from(code)],
+    )
+}
+
+/// A deleted ticket's link (its delete batch).
+pub fn delete_for_ticket(site_id: i64, ticket_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM sync_links WHERE site_id = ?1 AND ticket_id = ?2",
+        vec![Value::from(site_id), Value::from(ticket_id)],
+    )
+}
+
 // --- Pulls (the webhook route) ---------------------------------------------------------------
 
 /// A linked ticket as a pull needs it: the link, the ticket's state and SLA clock, and when

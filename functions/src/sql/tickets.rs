@@ -250,6 +250,31 @@ macro_rules! sla_breached {
     };
 }
 
+/// Whether ticket `t`'s link stands as `?24` says (`shared::sync::SyncFilter`): a connector's
+/// link in that state (`sync_links_by_state` answers each probe); `synced` also a reference
+/// typed by hand (`sync_platform` set, no link); `none` neither a live link nor a hand-typed
+/// reference.
+macro_rules! sync_filter {
+    () => {
+        "CASE ?24
+           WHEN 'none' THEN NOT EXISTS (SELECT 1 FROM sync_links s
+                                        WHERE s.site_id = t.site_id
+                                          AND s.state IN ('pending', 'synced', 'failed')
+                                          AND s.ticket_id = t.id)
+                        AND (t.sync_platform IS NULL
+                             OR EXISTS (SELECT 1 FROM sync_links s WHERE s.ticket_id = t.id))
+           WHEN 'synced' THEN EXISTS (SELECT 1 FROM sync_links s
+                                      WHERE s.site_id = t.site_id AND s.state = 'synced'
+                                        AND s.ticket_id = t.id)
+                          OR (t.sync_platform IS NOT NULL
+                              AND NOT EXISTS (SELECT 1 FROM sync_links s
+                                              WHERE s.ticket_id = t.id))
+           ELSE EXISTS (SELECT 1 FROM sync_links s
+                        WHERE s.site_id = t.site_id AND s.state = ?24 AND s.ticket_id = t.id)
+         END"
+    };
+}
+
 /// Whether closed-like kinds of tickets are shown: 0 hidden, 1 included, 2 alone.
 pub type ShownMode = i64;
 
@@ -286,13 +311,15 @@ pub struct ListFilter {
     pub team: Option<i64>,
     /// `breached` or `due_soon` (`shared::ticket_query::SlaFilter`).
     pub sla: Option<String>,
+    /// `synced`, `pending`, `failed` or `none` (`shared::sync::SyncFilter`).
+    pub sync: Option<String>,
 }
 
 impl ListFilter {
     /// `?1`–`?13` the filters, `?14`–`?16` the cursor (key and id), `?17` the page's length,
     /// `?18` the search, `?19` the waiting side, `?20`–`?21` topic and intent, `?22` the team,
-    /// `?23` the SLA filter. Every statement names `?18` to `?23`, so all of them bind the
-    /// same values.
+    /// `?23` the SLA filter, `?24` the sync filter. Every statement names `?18` to `?24`, so
+    /// all of them bind the same values.
     fn params(&self, site_id: i64) -> Vec<Value> {
         let (a, b, id) = match &self.cursor {
             Some((_, a, b, id)) => (Some(*a), Some(*b), Some(id.clone())),
@@ -322,6 +349,7 @@ impl ListFilter {
             Value::from(self.intent.clone()),
             Value::from(self.team),
             Value::from(self.sla.clone()),
+            Value::from(self.sync.clone()),
         ]
     }
 }
@@ -356,7 +384,10 @@ macro_rules! list_filters {
             sla_breached!("?13"),
             " ELSE NOT ",
             sla_breached!("?13"),
-            " AND t.sla_due_at >= ?13 AND t.sla_due_at < ?13 + 3600000 END)"
+            " AND t.sla_due_at >= ?13 AND t.sla_due_at < ?13 + 3600000 END)
+           AND (?24 IS NULL OR ",
+            sync_filter!(),
+            ")"
         )
     };
 }

@@ -45,6 +45,7 @@ mod sync_gorgias;
 mod sync_hooks_zendesk;
 mod sync_pull;
 mod sync_settings;
+mod sync_push;
 mod teams;
 mod ticket_actions;
 mod ticket_page;
