@@ -7,6 +7,7 @@ use worker::{console_error, console_log};
 
 use crate::crypto::random;
 use crate::infra::log::{self, Event, Level, Line};
+use crate::service::notifications::HandOff;
 
 pub fn print(line: &Line<'_>) {
     match line.level {
@@ -55,4 +56,22 @@ pub fn log_job<Id: Into<serde_json::Value>>(
         line = line.with("retry_in_s", seconds);
     }
     print(&line);
+}
+
+/// Logs what a hand-off to the Queue (`what`: `mails`, `syncs` …) left behind under
+/// `request_id`: each item the Queue refused, or why the hand-off failed. Refused items went
+/// back to waiting, for the next request or the Cron Trigger.
+pub fn log_hand_off(request_id: &str, what: &str, handed: Result<HandOff, impl std::fmt::Display>) {
+    match handed {
+        Ok(handed) => {
+            for refused in &handed.refused {
+                let detail = format!("{}: not queued: {}", refused.id, refused.error);
+                print(&Line::error(Event::Queue, request_id, &detail));
+            }
+        }
+        Err(e) => {
+            let detail = format!("{what}: {e}");
+            print(&Line::error(Event::Queue, request_id, &detail));
+        }
+    }
 }

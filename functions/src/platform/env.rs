@@ -1,6 +1,6 @@
 //! The Worker's configuration read from its environment, by fixed names only
-//! (`tidy::worker_secrets_are_read_by_fixed_names`): the secrets' master keys and the
-//! outbound policy.
+//! (`tidy::worker_secrets_are_read_by_fixed_names`): the secrets' master keys, the outbound
+//! policy, the public origin, and the queued jobs' retry bases.
 
 use worker::Env;
 
@@ -27,4 +27,20 @@ pub fn outbound_policy(env: &Env) -> outbound::OutboundPolicy {
         .ok()
         .map(|v| v.to_string());
     outbound::OutboundPolicy::from_variable(value.as_deref())
+}
+
+/// The deployment's public origin (`DASHBOARD_ORIGIN`): mails, webhook payloads and pushed
+/// tickets link back to it. Empty when unset.
+pub fn dashboard_origin(env: &Env) -> String {
+    env.var("DASHBOARD_ORIGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+/// A queued job's retry base in seconds from its `*_RETRY_SECONDS` variable, which the caller
+/// reads by its literal name: 30 when unset or not a number.
+pub fn retry_base_seconds(var: worker::Result<worker::Var>) -> u32 {
+    var.ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(30)
 }

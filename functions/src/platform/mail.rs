@@ -7,13 +7,13 @@
 use worker::{EmailMessage, Env, MessageExt, SendEmail};
 
 use crate::crypto::visitor_token::TokenKey;
-use crate::infra::log::{Event, Line};
 use crate::service::mail_compose::Rendered;
 use crate::service::mail_outbox::{self, Deployment, Mailer, Sending, Sent};
 use crate::service::notifications::Enqueue;
 use crate::store::d1::D1Executor;
 
 use super::console;
+use super::env::{dashboard_origin, retry_base_seconds};
 use ticketbooth_shared::timestamp::Timestamp;
 
 /// The Email Service binding (`[[send_email]]` in wrangler.toml).
@@ -42,18 +42,8 @@ pub async fn enqueue_mails(
     request_id: &str,
 ) {
     let now = js_sys::Date::now() as i64;
-    match mail_outbox::hand_off(db, queue, site_id, now).await {
-        Ok(handed) => {
-            for refused in &handed.refused {
-                let detail = format!("{}: not queued: {}", refused.id, refused.error);
-                console::print(&Line::error(Event::Queue, request_id, &detail));
-            }
-        }
-        Err(e) => {
-            let detail = format!("mails: {e}");
-            console::print(&Line::error(Event::Queue, request_id, &detail));
-        }
-    }
+    let handed = mail_outbox::hand_off(db, queue, site_id, now).await;
+    console::log_hand_off(request_id, "mails", handed);
 }
 
 /// One mail's send from its Queue message.
@@ -69,15 +59,8 @@ pub async fn mail_message(
         .var("EMAIL_DOMAIN")
         .map(|v| v.to_string())
         .unwrap_or_default();
-    let origin = env
-        .var("DASHBOARD_ORIGIN")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let base = env
-        .var("MAIL_RETRY_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(30);
+    let origin = dashboard_origin(env);
+    let base = retry_base_seconds(env.var("MAIL_RETRY_SECONDS"));
     let keys = env
         .secret("VISITOR_TOKEN_SECRET")
         .ok()

@@ -23,7 +23,7 @@ use crate::service::sync_links;
 use crate::store::d1::D1Executor;
 
 use super::console;
-use super::env::{outbound_policy, secrets_key};
+use super::env::{dashboard_origin, outbound_policy, retry_base_seconds, secrets_key};
 use super::mail::{enqueue_mails, mail_message};
 use super::sync::{enqueue_syncs, sync_message};
 
@@ -76,23 +76,13 @@ pub async fn enqueue_pending(env: &Env, db: &D1Executor, site_id: Option<i64>, r
 /// (`service::summaries::hand_off`): its messages start with `summary:`. A refused one goes
 /// back to the sweep.
 async fn enqueue_summaries(env: &Env, db: &D1Executor, site_id: Option<i64>, request_id: &str) {
-    let result: Result<(), String> = async {
-        let queue = env.queue(NOTIFICATIONS).map_err(|e| e.to_string())?;
-        let now = js_sys::Date::now() as i64;
-        let handed = summaries::hand_off(db, &queue, site_id, now)
+    let handed = match env.queue(NOTIFICATIONS) {
+        Ok(queue) => summaries::hand_off(db, &queue, site_id, js_sys::Date::now() as i64)
             .await
-            .map_err(|e| e.to_string())?;
-        for refused in &handed.refused {
-            let detail = format!("{}: not queued: {}", refused.id, refused.error);
-            console::print(&Line::error(Event::Queue, request_id, &detail));
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(e) = result {
-        let detail = format!("summaries: {e}");
-        console::print(&Line::error(Event::Queue, request_id, &detail));
-    }
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    console::log_hand_off(request_id, "summaries", handed);
 }
 
 /// One summary job's delivery (`integrations::summary::run`): acknowledged when done or
@@ -108,11 +98,7 @@ async fn summary_message(
 ) {
     let started = js_sys::Date::now();
     let now = started as i64;
-    let base = env
-        .var("SUMMARY_RETRY_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(30);
+    let base = retry_base_seconds(env.var("SUMMARY_RETRY_SECONDS"));
     let ran = match random::bytes() {
         Ok(random) => {
             let secrets = secrets_key(env);
@@ -192,15 +178,8 @@ impl Enqueue for worker::Queue {
 async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
     let trips = Rc::new(Cell::new(0));
     let db = D1Executor::counting_into(env.d1("DB")?, Rc::clone(&trips));
-    let dashboard = env
-        .var("DASHBOARD_ORIGIN")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let base = env
-        .var("WEBHOOK_RETRY_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(30);
+    let dashboard = dashboard_origin(&env);
+    let base = retry_base_seconds(env.var("WEBHOOK_RETRY_SECONDS"));
     let secrets = secrets_key(&env);
     for message in batch.messages()? {
         let started = js_sys::Date::now();

@@ -8,7 +8,6 @@
 use worker::{Env, MessageExt};
 
 use crate::crypto::random;
-use crate::infra::log::{Event, Line};
 use crate::integrations::outbound;
 use crate::integrations::sync::{self, push};
 use crate::service::notifications::Enqueue;
@@ -17,7 +16,7 @@ use crate::service::sync_links;
 use crate::store::d1::D1Executor;
 
 use super::console;
-use super::env::{outbound_policy, secrets_key};
+use super::env::{dashboard_origin, outbound_policy, retry_base_seconds, secrets_key};
 
 /// The longest delay Queues accept for a retry.
 const MAX_QUEUE_DELAY_S: u32 = 12 * 60 * 60;
@@ -31,18 +30,8 @@ pub async fn enqueue_syncs(
     request_id: &str,
 ) {
     let now = js_sys::Date::now() as i64;
-    match sync_links::hand_off(db, queue, site_id, now).await {
-        Ok(handed) => {
-            for refused in &handed.refused {
-                let detail = format!("{}: not queued: {}", refused.id, refused.error);
-                console::print(&Line::error(Event::Queue, request_id, &detail));
-            }
-        }
-        Err(e) => {
-            let detail = format!("syncs: {e}");
-            console::print(&Line::error(Event::Queue, request_id, &detail));
-        }
-    }
+    let handed = sync_links::hand_off(db, queue, site_id, now).await;
+    console::log_hand_off(request_id, "syncs", handed);
 }
 
 /// One push from its Queue message.
@@ -55,15 +44,8 @@ pub async fn sync_message(
 ) {
     let started = js_sys::Date::now();
     let now = started as i64;
-    let base = env
-        .var("SYNC_RETRY_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(30);
-    let origin = env
-        .var("DASHBOARD_ORIGIN")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let base = retry_base_seconds(env.var("SYNC_RETRY_SECONDS"));
+    let origin = dashboard_origin(env);
     let ran = match random::bytes() {
         Ok(random) => {
             let secrets = secrets_key(env);
